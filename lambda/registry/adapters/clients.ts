@@ -1,0 +1,16 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * SDK clients, created once per container. Endpoints come from the SDK's own variables
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, ...), which is how local mode points them at emulators;
+ * emulators on loopback also need path-style S3 addressing.
+ */
+export const documentClient = () =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+export const s3Client = () => new S3Client({ forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' });
+
+export const eventBridgeClient = () => new EventBridgeClient({});

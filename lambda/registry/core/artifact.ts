@@ -1,0 +1,67 @@
+import { ValidationError } from '../../shared/errors';
+import type { ArtifactRecord } from './model';
+import type { ArtifactStore, ObjectLocation } from './ports';
+
+/** Above this size the registry will not read an artifact back to digest it: the caller must supply a checksum. */
+export const MAX_DIGESTED_ARTIFACT_BYTES = 1024 ** 3;
+
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw ValidationError.of('artifact.uri', 'must be an S3 URI: s3://bucket/key');
+  return { bucket: match[1], key: match[2] };
+}
+
+function base64ToHex(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('hex');
+}
+
+/** S3 marks multipart checksums as composite, by type or by the `-<parts>` suffix. */
+function isFullObjectChecksum(checksum: string, checksumType?: string): boolean {
+  return checksumType !== 'COMPOSITE' && !/-\d+$/.test(checksum);
+}
+
+/**
+ * Checks that the artifact exists in the artifact bucket and pins what it is: its S3 version, size,
+ * ETag and SHA-256. The digest comes from S3's own full-object checksum where there is one, else
+ * from the uploading client (S3 has verified each part's SHA-256), else by reading the object.
+ */
+export async function resolveArtifact(
+  artifacts: ArtifactStore,
+  artifactBucket: string,
+  request: { uri: string; versionId?: string; sha256?: string },
+): Promise<ArtifactRecord> {
+  const { bucket, key } = parseS3Uri(request.uri);
+  if (bucket !== artifactBucket) {
+    throw ValidationError.of('artifact.uri', `must be in the platform's artifact bucket "${artifactBucket}", not "${bucket}"`);
+  }
+  const location: ObjectLocation = { bucket, key, versionId: request.versionId };
+  const facts = await artifacts.describe(location);
+  if (!facts) {
+    const what = request.versionId ? `version ${request.versionId} of ${request.uri}` : request.uri;
+    throw ValidationError.of('artifact.uri', `no object at ${what}: upload the artifact first`);
+  }
+  const pinned: ObjectLocation = { bucket, key, versionId: facts.versionId };
+  const base = { uri: request.uri, bucket, key, s3VersionId: facts.versionId, sizeBytes: facts.sizeBytes, etag: facts.etag };
+
+  if (facts.checksumSha256 && isFullObjectChecksum(facts.checksumSha256, facts.checksumType)) {
+    const sha256 = base64ToHex(facts.checksumSha256);
+    assertMatches(request.sha256, sha256);
+    return { ...base, sha256, sha256Source: 's3-checksum' };
+  }
+  const claimed = request.sha256 ?? facts.metadataSha256?.toLowerCase();
+  if (claimed && /^[0-9a-f]{64}$/.test(claimed)) return { ...base, sha256: claimed, sha256Source: 'client' };
+
+  if (facts.sizeBytes > MAX_DIGESTED_ARTIFACT_BYTES) {
+    throw ValidationError.of(
+      'artifact.sha256',
+      `is required for artifacts over ${MAX_DIGESTED_ARTIFACT_BYTES} bytes without an S3 SHA-256 checksum (this one has ${facts.sizeBytes})`,
+    );
+  }
+  return { ...base, sha256: await artifacts.computeSha256(pinned), sha256Source: 'computed' };
+}
+
+function assertMatches(claimed: string | undefined, actual: string): void {
+  if (claimed !== undefined && claimed !== actual) {
+    throw ValidationError.of('artifact.sha256', `does not match the object's SHA-256 checksum in S3 (${actual})`);
+  }
+}

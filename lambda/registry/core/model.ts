@@ -1,0 +1,71 @@
+/** The registry's records, as the use cases and callers see them (storage keys live in the adapter). */
+
+/** Where a version's artifact is, pinned to one S3 object version, and how to check it. */
+export interface ArtifactRecord {
+  readonly uri: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly s3VersionId?: string;
+  readonly sizeBytes: number;
+  readonly etag: string;
+  readonly sha256: string;
+  /** Where the digest came from: S3's full-object checksum, the uploading client, or read back by the registry. */
+  readonly sha256Source: 's3-checksum' | 'client' | 'computed';
+}
+
+export interface DatasetRecord {
+  readonly uri: string;
+  readonly sha256?: string;
+  readonly name?: string;
+  readonly role: 'training' | 'validation' | 'test' | 'other';
+}
+
+export interface ModelVersionRecord {
+  readonly name: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy?: string;
+  readonly description?: string;
+  readonly framework?: string;
+  readonly artifact: ArtifactRecord;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly datasets: readonly DatasetRecord[];
+  readonly sourceRunId?: string;
+}
+
+export interface ModelRecord {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly latestVersion: number;
+}
+
+export interface AliasRecord {
+  readonly name: string;
+  readonly alias: string;
+  readonly version: number;
+  /** Counts the alias's moves; history entries carry it, so the n-th move is unique. */
+  readonly revision: number;
+  readonly updatedAt: string;
+  readonly updatedBy?: string;
+}
+
+/** One move of an alias, kept forever as the audit trail. */
+export interface AliasChangeRecord {
+  readonly name: string;
+  readonly alias: string;
+  readonly revision: number;
+  readonly fromVersion?: number;
+  readonly toVersion: number;
+  readonly changedAt: string;
+  readonly changedBy?: string;
+  readonly reason?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextToken?: string;
+}

@@ -1,0 +1,93 @@
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from './model';
+
+/** What a client token was used for: the version it produced and the request it came with. */
+export interface TokenRecord {
+  readonly version: number;
+  readonly fingerprint: string;
+}
+
+export type CommitVersionOutcome =
+  | { readonly kind: 'committed' }
+  /** Another caller took the version first: read the model again and retry. */
+  | { readonly kind: 'stale' }
+  /** The client token was used by a concurrent call: replay it. */
+  | { readonly kind: 'token-taken' };
+
+export type CommitAliasOutcome = { readonly kind: 'committed' } | { readonly kind: 'stale' } | { readonly kind: 'version-missing' };
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly nextToken?: string;
+}
+
+/** The registry's storage. Implemented over DynamoDB; tests use an in-memory fake. */
+export interface RegistryStore {
+  getModel(name: string): Promise<ModelRecord | undefined>;
+  getVersion(name: string, version: number): Promise<ModelVersionRecord | undefined>;
+  getToken(name: string, clientToken: string): Promise<TokenRecord | undefined>;
+  /**
+   * Writes version `record.version` atomically with the model's new latest version, the client
+   * token and the tag index, provided the model's latest version is still `expectedLatest`
+   * (0 for a new model).
+   */
+  commitVersion(
+    record: ModelVersionRecord,
+    expectedLatest: number,
+    token?: { readonly clientToken: string; readonly fingerprint: string },
+  ): Promise<CommitVersionOutcome>;
+  listModels(page: PageRequest): Promise<Page<ModelRecord>>;
+  listVersions(name: string, page: PageRequest): Promise<Page<ModelVersionRecord>>;
+  findVersions(tag: { key: string; value?: string }, name: string | undefined, page: PageRequest): Promise<Page<ModelVersionRecord>>;
+
+  getAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
+  listAliases(name: string): Promise<readonly AliasRecord[]>;
+  /**
+   * Points the alias at `change.toVersion` and appends the change to its history, provided the
+   * version exists and the alias is still at revision `change.revision - 1` (absent for 0).
+   */
+  commitAlias(change: AliasChangeRecord): Promise<CommitAliasOutcome>;
+  aliasHistory(name: string, alias: string | undefined, page: PageRequest): Promise<Page<AliasChangeRecord>>;
+}
+
+/** What S3 says about an object, before the registry decides which digest to trust. */
+export interface ObjectFacts {
+  readonly sizeBytes: number;
+  readonly etag: string;
+  readonly versionId?: string;
+  /** S3's SHA-256 checksum in base64; composite (a checksum of part checksums) for multipart uploads. */
+  readonly checksumSha256?: string;
+  readonly checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+  /** The full-object digest an uploader stored in the `sha256` user metadata. */
+  readonly metadataSha256?: string;
+}
+
+export interface ObjectLocation {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface ArtifactStore {
+  /** The object's facts, or undefined when there is no such object (or version). */
+  describe(location: ObjectLocation): Promise<ObjectFacts | undefined>;
+  /** Reads the object (that exact version) and returns its SHA-256 in hex. */
+  computeSha256(location: ObjectLocation): Promise<string>;
+}
+
+export type RegistryEvent =
+  | { readonly type: 'ModelVersionRegistered'; readonly detail: ModelVersionRecord }
+  | { readonly type: 'ModelAliasChanged'; readonly detail: AliasChangeRecord };
+
+export interface EventPublisher {
+  publish(event: RegistryEvent): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

@@ -1,0 +1,29 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { readEnvironment } from '../../shared/environment';
+import { createHandler, metrics } from '../../shared/handler';
+import { documentClient, eventBridgeClient, s3Client } from '../adapters/clients';
+import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
+import { S3ArtifactStore } from '../adapters/s3-artifact-store';
+import { registerModel } from '../core/register-model';
+import { systemClock } from '../core/ports';
+import { RegisterModelRequest } from '../core/schemas';
+
+const env = readEnvironment(
+  z.object({ REGISTRY_TABLE_NAME: z.string().min(3), ARTIFACT_BUCKET_NAME: z.string().min(3), EVENT_BUS_NAME: z.string().min(1) }),
+);
+
+const register = registerModel({
+  store: new DynamoRegistryStore(documentClient(), env.REGISTRY_TABLE_NAME),
+  artifacts: new S3ArtifactStore(s3Client()),
+  events: new EventBridgePublisher(eventBridgeClient(), env.EVENT_BUS_NAME),
+  clock: systemClock,
+  artifactBucket: env.ARTIFACT_BUCKET_NAME,
+});
+
+export const handler = createHandler(RegisterModelRequest, async (request) => {
+  const result = await register(request);
+  metrics.addMetric('ModelVersionsRegistered', MetricUnit.Count, 1);
+  return result;
+});

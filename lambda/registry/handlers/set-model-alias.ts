@@ -1,0 +1,24 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { readEnvironment } from '../../shared/environment';
+import { createHandler, metrics } from '../../shared/handler';
+import { documentClient, eventBridgeClient } from '../adapters/clients';
+import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
+import { systemClock } from '../core/ports';
+import { SetModelAliasRequest } from '../core/schemas';
+import { setModelAlias } from '../core/set-model-alias';
+
+const env = readEnvironment(z.object({ REGISTRY_TABLE_NAME: z.string().min(3), EVENT_BUS_NAME: z.string().min(1) }));
+
+const setAlias = setModelAlias({
+  store: new DynamoRegistryStore(documentClient(), env.REGISTRY_TABLE_NAME),
+  events: new EventBridgePublisher(eventBridgeClient(), env.EVENT_BUS_NAME),
+  clock: systemClock,
+});
+
+export const handler = createHandler(SetModelAliasRequest, async (request) => {
+  const result = await setAlias(request);
+  if (result.changed) metrics.addMetric('ModelAliasMoves', MetricUnit.Count, 1);
+  return result;
+});
