@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { PlatformError } from './errors';
 import { toLambdaError } from './lambda-error';
 import { parseRequest } from './validation';
@@ -15,7 +15,7 @@ export const metrics = new Metrics();
  * Expected failures are logged at info level; anything else is logged with its stack and
  * surfaces as `InternalError`.
  */
-export function createHandler<S extends z.ZodType, R>(
+export function createHandler<S extends z.ZodMiniType, R>(
   schema: S,
   useCase: (request: z.output<S>) => Promise<R>,
 ): (event: unknown, context: Context) => Promise<R> {

@@ -1,5 +1,9 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { type FieldIssue, ValidationError } from './errors';
+
+// zod/mini ships no messages of its own; callers get English ones.
+z.config(en());
 
 /** `['datasets', 0, 'uri']` -> `datasets[0].uri`; the root is called `payload`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -24,8 +28,8 @@ function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
 }
 
 /** Parses `input` with `schema`, or throws a `ValidationError` naming every bad field by path. */
-export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap(toFieldIssues));
 }

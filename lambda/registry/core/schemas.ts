@@ -1,63 +1,62 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The request contracts of the registry functions. Each schema validates a handler's payload,
  * gives the TypeScript client its types, and is published as JSON Schema for other languages.
+ * Written with zod/mini: it tree-shakes and builds its schemas in half the time of the classic
+ * API, which shows in every cold start.
  */
 
-const noControlCharacters = /^[^\u0000-\u001f\u007f]*$/;
+const noControlCharacters = z.regex(/^[^\u0000-\u001f\u007f]*$/, 'must not hold control characters');
 
 /** MLflow/Azure-style model names: letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
 export const ModelName = z
   .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and hold only letters, digits, "-", "_" and "."');
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and hold only letters, digits, "-", "_" and "."'),
+  );
 
 /** Names reserved for version references: `latest` and `v<digits>`. */
 export const RESERVED_ALIAS = /^(latest|v\d+)$/;
 
 export const AliasName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9-]+$/, 'must hold only lowercase letters, digits and "-"')
-  .refine((alias) => !RESERVED_ALIAS.test(alias), 'is reserved ("latest" and "v<digits>" name versions)');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[a-z0-9-]+$/, 'must hold only lowercase letters, digits and "-"'),
+    z.refine((alias: string) => !RESERVED_ALIAS.test(alias), 'is reserved ("latest" and "v<digits>" name versions)'),
+  );
 
-export const VersionNumber = z.number().int().positive().max(9_999_999_999);
+export const VersionNumber = z.int().check(z.positive(), z.lte(9_999_999_999));
 
 const KeyName = z
   .string()
-  .min(1)
-  .max(250)
-  .regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces');
+  .check(z.minLength(1), z.maxLength(250), z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'));
 
-const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
-
-const TagKey = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:/=+@-]+$/, 'must hold only letters, digits and "_.:/=+@-"');
-const TagValue = z.string().max(256).regex(noControlCharacters, 'must not hold control characters');
+const TagKey = z
+  .string()
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:/=+@-]+$/, 'must hold only letters, digits and "_.:/=+@-"'));
+const TagValue = z.string().check(z.maxLength(256), noControlCharacters);
 
 /** A hex SHA-256 digest (64 characters), compared case-insensitively. */
-export const Sha256Hex = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest in hex (64 characters)')
-  .transform((hex) => hex.toLowerCase());
+export const Sha256Hex = z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest in hex (64 characters)'), z.toLowerCase());
 
 export const S3Uri = z
   .string()
-  .max(1100)
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key');
+  .check(z.maxLength(1100), z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key'));
 
-const ClientToken = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'must hold only letters, digits and "._:-"');
+const Identifier = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'must hold only letters, digits and "._:-"'));
 
-const Actor = z.string().min(1).max(256).regex(noControlCharacters, 'must not hold control characters');
+const Actor = z.string().check(z.minLength(1), z.maxLength(256), noControlCharacters);
 
-const boundedRecord = <V extends z.ZodType>(key: z.ZodType<string>, value: V, max: number) =>
-  z.record(key, value).refine((record) => Object.keys(record).length <= max, `must hold at most ${max} entries`);
+const boundedRecord = <V extends z.ZodMiniType>(key: z.ZodMiniType<string>, value: V, max: number) =>
+  z._default(
+    z.record(key, value).check(z.refine((record: object) => Object.keys(record).length <= max, `must hold at most ${max} entries`)),
+    {},
+  );
 
 export const RegisterModelRequest = z.strictObject({
   name: ModelName,
@@ -65,32 +64,34 @@ export const RegisterModelRequest = z.strictObject({
     /** Where the artifact is, in the platform's artifact bucket. */
     uri: S3Uri,
     /** Pins an S3 object version; the current version is recorded when absent. */
-    versionId: z.string().min(1).max(1024).optional(),
+    versionId: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
     /** The digest the caller computed; it must match what S3 holds. */
-    sha256: Sha256Hex.optional(),
+    sha256: z.optional(Sha256Hex),
   }),
-  description: z.string().max(5000).optional(),
-  framework: z.string().min(1).max(100).regex(noControlCharacters, 'must not hold control characters').optional(),
-  metrics: boundedRecord(KeyName, FiniteNumber, 100).default({}),
-  parameters: boundedRecord(KeyName, z.string().max(1000), 100).default({}),
-  tags: boundedRecord(TagKey, TagValue, 50).default({}),
-  properties: boundedRecord(TagKey, z.string().max(1000), 50).default({}),
-  datasets: z
-    .array(
-      z.strictObject({
-        uri: z.string().min(1).max(1100).regex(noControlCharacters, 'must not hold control characters'),
-        sha256: Sha256Hex.optional(),
-        name: z.string().min(1).max(250).optional(),
-        role: z.enum(['training', 'validation', 'test', 'other']).default('training'),
-      }),
-    )
-    .max(20)
-    .default([]),
-  sourceRunId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'must hold only letters, digits and "._:-"').optional(),
+  description: z.optional(z.string().check(z.maxLength(5000))),
+  framework: z.optional(z.string().check(z.minLength(1), z.maxLength(100), noControlCharacters)),
+  metrics: boundedRecord(KeyName, z.number(), 100),
+  parameters: boundedRecord(KeyName, z.string().check(z.maxLength(1000)), 100),
+  tags: boundedRecord(TagKey, TagValue, 50),
+  properties: boundedRecord(TagKey, z.string().check(z.maxLength(1000)), 50),
+  datasets: z._default(
+    z
+      .array(
+        z.strictObject({
+          uri: z.string().check(z.minLength(1), z.maxLength(1100), noControlCharacters),
+          sha256: z.optional(Sha256Hex),
+          name: z.optional(z.string().check(z.minLength(1), z.maxLength(250))),
+          role: z._default(z.enum(['training', 'validation', 'test', 'other']), 'training'),
+        }),
+      )
+      .check(z.maxLength(20)),
+    [],
+  ),
+  sourceRunId: z.optional(Identifier),
   /** The same token retried returns the same version and writes nothing new. */
-  clientToken: ClientToken.optional(),
+  clientToken: z.optional(Identifier),
   /** Who registers: a user or pipeline identity, kept in the record. */
-  actor: Actor.optional(),
+  actor: z.optional(Actor),
 });
 export type RegisterModelRequest = z.input<typeof RegisterModelRequest>;
 export type RegisterModelCommand = z.output<typeof RegisterModelRequest>;
@@ -103,16 +104,16 @@ export const SetModelAliasRequest = z.strictObject({
    * Compare-and-set guard: the version the alias must point at now for the move to happen;
    * `null` means the alias must not exist yet.
    */
-  expectedVersion: VersionNumber.nullable().optional(),
-  reason: z.string().max(1000).optional(),
-  actor: Actor.optional(),
+  expectedVersion: z.optional(z.nullable(VersionNumber)),
+  reason: z.optional(z.string().check(z.maxLength(1000))),
+  actor: z.optional(Actor),
 });
 export type SetModelAliasRequest = z.input<typeof SetModelAliasRequest>;
 export type SetModelAliasCommand = z.output<typeof SetModelAliasRequest>;
 
 const Page = {
-  limit: z.number().int().min(1).max(100).default(25),
-  nextToken: z.string().min(1).max(4096).optional(),
+  limit: z._default(z.int().check(z.gte(1), z.lte(100)), 25),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 };
 
 export const QueryRegistryRequest = z.discriminatedUnion('query', [
@@ -122,24 +123,26 @@ export const QueryRegistryRequest = z.discriminatedUnion('query', [
       query: z.literal('getVersion'),
       name: ModelName,
       /** A version number or `latest` (the default). */
-      version: z.union([VersionNumber, z.literal('latest')]).optional(),
+      version: z.optional(z.union([VersionNumber, z.literal('latest')])),
       /** Resolve through an alias instead of a version. */
-      alias: AliasName.optional(),
+      alias: z.optional(AliasName),
     })
-    .refine((request) => request.version === undefined || request.alias === undefined, {
-      message: 'give either version or alias, not both',
-      path: ['alias'],
-    }),
+    .check(
+      z.refine((request: { version?: unknown; alias?: unknown }) => request.version === undefined || request.alias === undefined, {
+        message: 'give either version or alias, not both',
+        path: ['alias'],
+      }),
+    ),
   z.strictObject({ query: z.literal('listModels'), ...Page }),
   z.strictObject({ query: z.literal('listVersions'), name: ModelName, ...Page }),
   z.strictObject({
     query: z.literal('findVersions'),
-    tag: z.strictObject({ key: TagKey, value: TagValue.optional() }),
+    tag: z.strictObject({ key: TagKey, value: z.optional(TagValue) }),
     /** Only this model's versions. */
-    name: ModelName.optional(),
+    name: z.optional(ModelName),
     ...Page,
   }),
-  z.strictObject({ query: z.literal('aliasHistory'), name: ModelName, alias: AliasName.optional(), ...Page }),
+  z.strictObject({ query: z.literal('aliasHistory'), name: ModelName, alias: z.optional(AliasName), ...Page }),
 ]);
 export type QueryRegistryRequest = z.input<typeof QueryRegistryRequest>;
 export type QueryRegistryCommand = z.output<typeof QueryRegistryRequest>;

@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { readEnvironment } from '../../shared/environment';
+import * as z from 'zod/mini';
+import { readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
 import { documentClient } from '../adapters/clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { queryRegistry } from '../core/query-registry';
 import { QueryRegistryRequest } from '../core/schemas';
 
-const env = readEnvironment(z.object({ REGISTRY_TABLE_NAME: z.string().min(3) }));
+const env = readEnvironment(z.object({ REGISTRY_TABLE_NAME: required() }));
 
 export const handler = createHandler(QueryRegistryRequest, queryRegistry(new DynamoRegistryStore(documentClient(), env.REGISTRY_TABLE_NAME)));

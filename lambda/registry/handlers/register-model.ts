@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
-import { readEnvironment } from '../../shared/environment';
+import * as z from 'zod/mini';
+import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
 import { documentClient, eventBridgeClient, s3Client } from '../adapters/clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
@@ -11,7 +11,7 @@ import { systemClock } from '../core/ports';
 import { RegisterModelRequest } from '../core/schemas';
 
 const env = readEnvironment(
-  z.object({ REGISTRY_TABLE_NAME: z.string().min(3), ARTIFACT_BUCKET_NAME: z.string().min(3), EVENT_BUS_NAME: z.string().min(1) }),
+  z.object({ REGISTRY_TABLE_NAME: required(), ARTIFACT_BUCKET_NAME: required(), EVENT_BUS_NAME: required() }),
 );
 
 const register = registerModel({

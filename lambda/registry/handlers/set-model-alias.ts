@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
-import { readEnvironment } from '../../shared/environment';
+import * as z from 'zod/mini';
+import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
 import { documentClient, eventBridgeClient } from '../adapters/clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
@@ -9,7 +9,7 @@ import { systemClock } from '../core/ports';
 import { SetModelAliasRequest } from '../core/schemas';
 import { setModelAlias } from '../core/set-model-alias';
 
-const env = readEnvironment(z.object({ REGISTRY_TABLE_NAME: z.string().min(3), EVENT_BUS_NAME: z.string().min(1) }));
+const env = readEnvironment(z.object({ REGISTRY_TABLE_NAME: required(), EVENT_BUS_NAME: required() }));
 
 const setAlias = setModelAlias({
   store: new DynamoRegistryStore(documentClient(), env.REGISTRY_TABLE_NAME),

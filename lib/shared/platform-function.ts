@@ -1,0 +1,120 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { nagResourceName } from './nag';
+import type { Construct } from 'constructs';
+
+/** The esbuild options every platform function is bundled with; the benchmark measures the same. */
+export const PLATFORM_BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.ESM,
+  // ESM builds of the SDK and Powertools let esbuild drop what the handler never calls.
+  mainFields: ['module', 'main'],
+  banner: "import{createRequire as __createRequire}from'module';const require=__createRequire(import.meta.url);",
+  // Bundling the SDK clients loads faster than the runtime's copy and pins the version we test.
+  externalModules: [],
+  esbuildArgs: {
+    '--alias:@aws-sdk/credential-provider-node': path.join(__dirname, '..', '..', 'lambda', 'shared', 'env-credentials.ts'),
+  },
+};
+
+export interface PlatformFunctionProps {
+  /** Path of the handler module, exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default - none beyond the Powertools settings */
+  readonly environment?: Record<string, string>;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN, so logs outlive a deleted stack */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** DynamoDB actions a function may be granted on a table. */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+/**
+ * A Lambda function as every platform function is: Node.js 24 on arm64, bundled and minified by
+ * esbuild, JSON logs into its own log group, X-Ray tracing, and a role of its own with no managed
+ * policy, to which the `bind*` methods add exactly the actions the function sends.
+ */
+export class PlatformFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${id}: ${props.description}`,
+    });
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      logGroup,
+      role,
+      bundling: PLATFORM_BUNDLING,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: id,
+        POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatform',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+    logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    });
+  }
+
+  /** Gives the function the table's name in `variable` and exactly `actions` on it (and on `indexes`). */
+  bindTable(table: dynamodb.ITable, variable: string, actions: readonly TableAction[], indexes: readonly string[] = []): void {
+    this.addEnvironment(variable, table.tableName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+      }),
+    );
+    const writes = actions.some((action) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(action));
+    this.grantKey(table.encryptionKey, writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey']);
+  }
+
+  /** Gives the function the bucket's name in `variable` and exactly `actions` on its objects. */
+  bindBucketObjects(bucket: s3.IBucket, variable: string, actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[]): void {
+    this.addEnvironment(variable, bucket.bucketName);
+    const objects = bucket.arnForObjects('*');
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `s3:${action}`), resources: [objects] }));
+    Validations.of(this.role!).acknowledge({
+      id: `AwsSolutions-IAM5[${nagResourceName(this, objects)}]`,
+      reason: 'Artifacts are objects under any key of this bucket; the actions are the exact ones the function sends.',
+    });
+    this.grantKey(bucket.encryptionKey, actions.includes('PutObject') ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
+  }
+
+  private grantKey(key: kms.IKey | undefined, actions: string[]): void {
+    if (key) key.grant(this, ...actions);
+  }
+}

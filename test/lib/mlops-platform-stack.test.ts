@@ -1,0 +1,91 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { STACK_OUTPUTS } from '../../client/stack-outputs';
+import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
+
+describe('MlopsPlatformStack', () => {
+  const { template } = platformApp();
+
+  test('matches the snapshot (asset hashes normalised)', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  test('grants no IAM action with a wildcard', () => {
+    const wildcards = iamStatements(template).flatMap(({ policy, statement }) =>
+      actionsOf(statement).filter((action) => action.includes('*')).map((action) => `${policy}: ${action}`),
+    );
+    expect(wildcards).toEqual([]);
+  });
+
+  test('uses a wildcard resource only for X-Ray, which has no resource-level permissions', () => {
+    const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
+    for (const { statement } of starResources) {
+      expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  test('creates nothing billed by the hour while idle', () => {
+    for (const type of ['AWS::EC2::NatGateway', 'AWS::EC2::VPCEndpoint', 'AWS::EC2::Instance', 'AWS::KMS::Key', 'AWS::Lambda::Version']) {
+      template.resourceCountIs(type, 0);
+    }
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const fn of Object.values(functions)) expect(fn.Properties.ProvisionedConcurrencyConfig).toBeUndefined();
+  });
+
+  test('publishes every function name and ARN, the artifact bucket and the bus as outputs and SSM parameters', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    template.resourceCountIs('AWS::SSM::Parameter', Object.keys(STACK_OUTPUTS).length);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/mlops-platform/MlopsPlatform/registry/register-model-function',
+      Type: 'String',
+    });
+  });
+
+  test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: Match.anyValue() }),
+    });
+    template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ RetentionInDays: 90 }) });
+  });
+
+  test('attaches no managed policy to any function role', () => {
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+});
+
+describe('MlopsPlatformStack with customerManagedKey', () => {
+  const { template } = platformApp({ customerManagedKey: true });
+
+  test('creates one rotating key and encrypts the table and the artifact bucket with it', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('PlatformKey'), 'Arn'] };
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
+        ],
+      },
+    });
+  });
+
+  test('still grants no wildcard action, key grants included', () => {
+    const actions = iamStatements(template).flatMap(({ statement }) => actionsOf(statement));
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(actions).toContain('kms:GenerateDataKey');
+  });
+});
+
+describe('MlopsPlatformStack props', () => {
+  test('fails on a malformed SSM parameter prefix', () => {
+    expect(() => platformApp({ parameterPrefix: 'no-leading-slash' })).toThrow(/parameterPrefix must look like \/a\/b/);
+  });
+});

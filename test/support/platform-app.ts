@@ -1,0 +1,32 @@
+import { App, type AppProps } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { MlopsPlatformStack, type MlopsPlatformStackProps } from '../../lib';
+import cdkJson from '../../cdk.json';
+
+/**
+ * An app as `cdk synth` makes it: with cdk.json's feature flags, so tests see the deployed
+ * template. Bundling is skipped (the template depends on the bundle's hash, not its content),
+ * so a test file synthesizes in about a second.
+ */
+export function testApp(props: AppProps = {}): App {
+  return new App({ ...props, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...props.context } });
+}
+
+/** The platform stack in a fresh test app. */
+export function platformApp(props: MlopsPlatformStackProps = {}) {
+  const app = testApp();
+  const stack = new MlopsPlatformStack(app, 'MlopsPlatform', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Every IAM statement of every policy in the template, with the logical id of the policy. */
+export function iamStatements(template: Template): { policy: string; statement: Statement }[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies).flatMap(([policy, resource]) =>
+    (resource.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({ policy, statement })),
+  );
+}
+
+export const actionsOf = (statement: Statement) => [statement.Action].flat();
