@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Writes the published JSON Schemas (schemas/*.request.json) from the zod request schemas.
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { registryJsonSchemas } from '../lambda/registry/core/json-schemas';
+
+const directory = path.join(__dirname, '..', 'schemas');
+for (const [operation, schema] of Object.entries(registryJsonSchemas())) {
+  const file = path.join(directory, `${operation}.request.json`);
+  writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { registryJsonSchemas } from '../../lambda/registry/core/json-schemas';
+
+const published = (operation: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'schemas', `${operation}.request.json`), 'utf8'));
+
+describe('published JSON Schemas', () => {
+  const generated = registryJsonSchemas();
+
+  test.each(Object.keys(generated))('schemas/%s.request.json is what the zod schema generates (run `npm run schemas`)', (operation) => {
+    expect(published(operation)).toEqual(generated[operation]);
+  });
+
+  test('RegisterModel requires a name and an artifact and refuses unknown fields', () => {
+    expect(published('RegisterModel')).toMatchObject({ type: 'object', required: ['name', 'artifact'], additionalProperties: false });
+  });
+
+  test('QueryRegistry offers one shape per query kind', () => {
+    const kinds = (published('QueryRegistry').oneOf ?? published('QueryRegistry').anyOf).map(
+      (shape: { properties: { query: { const: string } } }) => shape.properties.query.const,
+    );
+    expect(kinds.sort()).toEqual(['aliasHistory', 'findVersions', 'getModel', 'getVersion', 'listModels', 'listVersions']);
+  });
+});
