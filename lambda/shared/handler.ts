@@ -31,7 +31,7 @@ export function createHandler<S extends z.ZodMiniType, R>(
       }
       throw toLambdaError(error, context.awsRequestId);
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

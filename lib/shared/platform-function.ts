@@ -89,22 +89,32 @@ export class PlatformFunction extends nodejs.NodejsFunction {
     });
   }
 
-  /** Gives the function the table's name in `variable` and exactly `actions` on it (and on `indexes`). */
+  /**
+   * Gives the function the table's name in `variable` and exactly `actions` on it; `Query` also
+   * on `indexes`, the only action here that reads an index.
+   */
   bindTable(table: dynamodb.ITable, variable: string, actions: readonly TableAction[], indexes: readonly string[] = []): void {
     this.addEnvironment(variable, table.tableName);
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: actions.map((action) => `dynamodb:${action}`),
-        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
-      }),
-    );
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
+    if (indexes.length > 0) {
+      if (!actions.includes('Query')) throw new Error(`indexes ${indexes.join(', ')} are read only by Query, which is not among the actions`);
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${table.tableArn}/index/${index}`) }),
+      );
+    }
     const writes = actions.some((action) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(action));
     this.grantKey(table.encryptionKey, writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey']);
   }
 
-  /** Gives the function the bucket's name in `variable` and exactly `actions` on its objects. */
+  /**
+   * Gives the function the bucket's name in `variable` and exactly `actions` on its objects. A
+   * reader also gets `s3:ListBucket`: without it S3 answers a missing key with 403, not 404.
+   */
   bindBucketObjects(bucket: s3.IBucket, variable: string, actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[]): void {
     this.addEnvironment(variable, bucket.bucketName);
+    if (actions.includes('GetObject')) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    }
     const objects = bucket.arnForObjects('*');
     this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `s3:${action}`), resources: [objects] }));
     Validations.of(this.role!).acknowledge({

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../core/model';
 import type { CommitAliasOutcome, CommitVersionOutcome, PageRequest, RegistryStore, TokenRecord } from '../core/ports';
-import { decodePageToken, encodePageToken } from './page-token';
+import { decodePageToken, encodePageToken, type PageScope } from './page-token';
 import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
 
 type Item = Record<string, unknown>;
@@ -121,7 +121,7 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   async listModels(page: PageRequest): Promise<Page<ModelRecord>> {
-    return this.queryPage<ModelRecord>('models', page, {
+    return this.queryPage<ModelRecord>(['models'], page, {
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :models',
       ExpressionAttributeValues: { ':models': keys.modelIndex('').gsi1pk },
@@ -129,7 +129,7 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   async listVersions(name: string, page: PageRequest): Promise<Page<ModelVersionRecord>> {
-    return this.queryPage<ModelVersionRecord>(`versions:${name}`, page, {
+    return this.queryPage<ModelVersionRecord>(['versions', name], page, {
       ...this.partitionPrefix(name, keys.versionPrefix),
       ConsistentRead: true,
       ScanIndexForward: false,
@@ -138,7 +138,7 @@ export class DynamoRegistryStore implements RegistryStore {
 
   async findVersions(tag: { key: string; value?: string }, name: string | undefined, page: PageRequest): Promise<Page<ModelVersionRecord>> {
     const byValue = tag.value !== undefined;
-    const hits = await this.queryPage<{ name: string; version: number }>(`tag:${tag.key}=${tag.value ?? '*'}@${name ?? '*'}`, page, {
+    const hits = await this.queryPage<{ name: string; version: number }>(['tag', tag.key, tag.value ?? null, name ?? null], page, {
       IndexName: GSI1,
       KeyConditionExpression: byValue ? 'gsi1pk = :tag AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :tag',
       ...(byValue || name === undefined ? {} : { FilterExpression: '#name = :name', ExpressionAttributeNames: { '#name': 'name' } }),
@@ -161,7 +161,7 @@ export class DynamoRegistryStore implements RegistryStore {
     const aliases: AliasRecord[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.queryPage<AliasRecord>(`aliases:${name}`, { limit: 100, nextToken }, {
+      const page = await this.queryPage<AliasRecord>(['aliases', name], { limit: 100, nextToken }, {
         ...this.partitionPrefix(name, keys.aliasPrefix),
         ConsistentRead: true,
       });
@@ -211,9 +211,14 @@ export class DynamoRegistryStore implements RegistryStore {
     }
   }
 
+  async getAliasChange({ name, alias, revision, updatedAt }: AliasRecord): Promise<AliasChangeRecord | undefined> {
+    const item = await this.get(keys.history(name, updatedAt, alias, revision));
+    return item && withoutKeys<AliasChangeRecord>(item);
+  }
+
   async aliasHistory(name: string, alias: string | undefined, page: PageRequest): Promise<Page<AliasChangeRecord>> {
     const prefix = this.partitionPrefix(name, keys.historyPrefix);
-    return this.queryPage<AliasChangeRecord>(`history:${name}:${alias ?? '*'}`, page, {
+    return this.queryPage<AliasChangeRecord>(['history', name, alias ?? null], page, {
       ...prefix,
       ...(alias === undefined
         ? {}
@@ -238,7 +243,7 @@ export class DynamoRegistryStore implements RegistryStore {
     return Item;
   }
 
-  private async queryPage<T>(scope: string, page: PageRequest, input: Omit<QueryCommandInput, 'TableName'>): Promise<Page<T>> {
+  private async queryPage<T>(scope: PageScope, page: PageRequest, input: Omit<QueryCommandInput, 'TableName'>): Promise<Page<T>> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         ...input,

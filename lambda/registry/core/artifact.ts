@@ -1,6 +1,6 @@
 import { ValidationError } from '../../shared/errors';
 import type { ArtifactRecord } from './model';
-import type { ArtifactStore, ObjectLocation } from './ports';
+import type { ArtifactStore, ObjectFacts, ObjectLocation } from './ports';
 
 /** Above this size the registry will not read an artifact back to digest it: the caller must supply a checksum. */
 export const MAX_DIGESTED_ARTIFACT_BYTES = 1024 ** 3;
@@ -15,9 +15,14 @@ function base64ToHex(base64: string): string {
   return Buffer.from(base64, 'base64').toString('hex');
 }
 
-/** S3 marks multipart checksums as composite, by type or by the `-<parts>` suffix. */
-function isFullObjectChecksum(checksum: string, checksumType?: string): boolean {
-  return checksumType !== 'COMPOSITE' && !/-\d+$/.test(checksum);
+const MULTIPART_SUFFIX = /-\d+$/;
+
+/**
+ * A multipart upload's SHA-256 is a checksum of the parts' checksums, not of the object. S3 says
+ * so by the type or a `-<parts>` suffix; some S3 implementations only by the ETag's suffix.
+ */
+function isFullObjectChecksum(facts: ObjectFacts & { checksumSha256: string }): boolean {
+  return facts.checksumType !== 'COMPOSITE' && !MULTIPART_SUFFIX.test(facts.checksumSha256) && !MULTIPART_SUFFIX.test(facts.etag);
 }
 
 /**
@@ -43,7 +48,7 @@ export async function resolveArtifact(
   const pinned: ObjectLocation = { bucket, key, versionId: facts.versionId };
   const base = { uri: request.uri, bucket, key, s3VersionId: facts.versionId, sizeBytes: facts.sizeBytes, etag: facts.etag };
 
-  if (facts.checksumSha256 && isFullObjectChecksum(facts.checksumSha256, facts.checksumType)) {
+  if (facts.checksumSha256 && isFullObjectChecksum({ ...facts, checksumSha256: facts.checksumSha256 })) {
     const sha256 = base64ToHex(facts.checksumSha256);
     assertMatches(request.sha256, sha256);
     return { ...base, sha256, sha256Source: 's3-checksum' };

@@ -46,6 +46,8 @@ export interface RegistryStore {
    * version exists and the alias is still at revision `change.revision - 1` (absent for 0).
    */
   commitAlias(change: AliasChangeRecord): Promise<CommitAliasOutcome>;
+  /** The history entry of the alias's current revision. */
+  getAliasChange(current: AliasRecord): Promise<AliasChangeRecord | undefined>;
   aliasHistory(name: string, alias: string | undefined, page: PageRequest): Promise<Page<AliasChangeRecord>>;
 }
 

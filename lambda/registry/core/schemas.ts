@@ -58,6 +58,14 @@ const boundedRecord = <V extends z.ZodMiniType>(key: z.ZodMiniType<string>, valu
     {},
   );
 
+/**
+ * The largest registration, serialized: the version item (<= 400 KB in DynamoDB) and the
+ * `ModelVersionRegistered` event (<= 256 KB in EventBridge) carry it whole, with room to spare.
+ */
+export const MAX_REGISTRATION_BYTES = 128 * 1024;
+
+const utf8Length = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
 export const RegisterModelRequest = z.strictObject({
   name: ModelName,
   artifact: z.strictObject({
@@ -92,7 +100,11 @@ export const RegisterModelRequest = z.strictObject({
   clientToken: z.optional(Identifier),
   /** Who registers: a user or pipeline identity, kept in the record. */
   actor: z.optional(Actor),
-});
+}).check(
+  z.refine((request: object) => utf8Length(request) <= MAX_REGISTRATION_BYTES, {
+    message: `is over ${MAX_REGISTRATION_BYTES} bytes as JSON: keep large metadata in the artifact, not in the registration`,
+  }),
+);
 export type RegisterModelRequest = z.input<typeof RegisterModelRequest>;
 export type RegisterModelCommand = z.output<typeof RegisterModelRequest>;
 

@@ -25,7 +25,9 @@ export interface SetModelAliasDependencies {
 /**
  * Points an alias at a version and appends the move to the alias's history in one transaction.
  * With `expectedVersion` it is a compare-and-set: the move happens only if the alias still points
- * where the caller last saw it. Setting an alias to where it already points writes nothing.
+ * where the caller last saw it. Setting an alias to where it already points writes nothing but
+ * publishes the move that put it there again, so a call that failed after the commit can be
+ * completed by retrying (consumers dedupe on name, alias and revision).
  */
 export function setModelAlias(deps: SetModelAliasDependencies) {
   const { store, events, clock } = deps;
@@ -42,6 +44,8 @@ export function setModelAlias(deps: SetModelAliasDependencies) {
           throw new ConflictError(`alias "${command.alias}" of ${command.name} ${now}; expected it ${expected}`);
         }
         if (current?.version === command.version) {
+          const lastChange = await store.getAliasChange(current);
+          if (lastChange) await events.publish({ type: 'ModelAliasChanged', detail: lastChange });
           const unchanged: SetModelAliasResult = {
             name: command.name,
             alias: command.alias,

@@ -88,10 +88,13 @@ describe('ModelRegistry', () => {
     const tableActions = (fn: string) =>
       Template.fromStack(stack)
         .findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`${fn}Role`) }] } });
-    const actions = (fn: string) =>
-      Object.values(tableActions(fn)).flatMap((policy) =>
-        (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
-      ).filter((action) => action.startsWith('dynamodb:')).sort();
+    const actions = (fn: string) => [
+      ...new Set(
+        Object.values(tableActions(fn))
+          .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()))
+          .filter((action) => action.startsWith('dynamodb:')),
+      ),
+    ].sort();
     expect(actions('RegisterModel')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actions('SetModelAlias')).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(actions('QueryRegistry')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);

@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { DEFAULT_STACK_NAME } from '../client/stack-outputs';
+import { addAliasCommands } from './commands/model-alias';
+import { addFindCommand } from './commands/model-find';
+import { addListCommand } from './commands/model-list';
+import { addRegisterCommand } from './commands/model-register';
+import { addShowCommand } from './commands/model-show';
+import { addVersionsCommand } from './commands/model-versions';
+import { SETTINGS, STACK_ENV } from './config';
+import type { CliContext } from './context';
+
+/**
+ * The `mlops` command tree. Output goes to the context's streams and commander never exits the
+ * process (it throws instead), so the whole program runs in-process in tests.
+ */
+export function createProgram(context: CliContext): Command {
+  const program = new Command('mlops')
+    .description('Work with the MLOps platform: register models, move aliases, query the registry. Times are UTC.')
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addOption(new Option('--stack <name>', `the platform stack to discover the functions from (env ${STACK_ENV}, default ${DEFAULT_STACK_NAME})`))
+    .addOption(new Option('--register-function <name>', `RegisterModel function name or ARN (env ${SETTINGS.registerModel.env})`))
+    .addOption(new Option('--alias-function <name>', `SetModelAlias function name or ARN (env ${SETTINGS.setModelAlias.env})`))
+    .addOption(new Option('--query-function <name>', `QueryRegistry function name or ARN (env ${SETTINGS.queryRegistry.env})`))
+    .addOption(new Option('--artifact-bucket <name>', `the artifact bucket (env ${SETTINGS.artifactBucket.env})`))
+    .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
+    .addOption(new Option('--json', 'print machine-readable JSON on stdout, nothing else'));
+
+  const model = program.command('model').description('the model registry');
+  addRegisterCommand(model, context);
+  addListCommand(model, context);
+  addShowCommand(model, context);
+  addVersionsCommand(model, context);
+  addFindCommand(model, context);
+  addAliasCommands(model, context);
+  return program;
+}

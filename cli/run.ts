@@ -1,0 +1,35 @@
+import { CommanderError } from 'commander';
+import { RegistryError } from '../client/errors';
+import type { CliContext } from './context';
+import { createProgram } from './program';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Commander's codes for output that is not an error. */
+const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
+
+function describe(error: unknown): string {
+  if (error instanceof RegistryError) return `error (${error.errorType}): ${error.message}`;
+  // Duck-typed: errors from Node's internals may come from another realm (as under jest).
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return `error: ${String(error)}`;
+  return typeof name === 'string' && name !== 'Error' && name !== '' ? `error (${name}): ${message}` : `error: ${message}`;
+}
+
+/**
+ * Runs `mlops` with `argv` (the arguments after the program name) and returns the exit code:
+ * 0 on success, 1 when the command failed, 2 for a usage error. Failures are one line on stderr,
+ * without a stack trace; commander has already printed its own usage errors.
+ */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  try {
+    await createProgram(context).parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) return INFORMATIONAL.has(error.code) ? EXIT_OK : EXIT_USAGE;
+    context.stderr.write(`${describe(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

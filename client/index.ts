@@ -1,0 +1,11 @@
+export * from './artifact-upload';
+export * from './discovery';
+export * from './errors';
+export * from './registry-client';
+export * from './retry';
+export * from './stack-outputs';
+export type { AliasChangeRecord, ArtifactRecord, DatasetRecord, ModelRecord, ModelVersionRecord, Page } from '../lambda/registry/core/model';
+export type { ModelDetails } from '../lambda/registry/core/query-registry';
+export type { RegisterModelResult } from '../lambda/registry/core/register-model';
+export type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
+export type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';

@@ -1,0 +1,140 @@
+import { MAX_DIGESTED_ARTIFACT_BYTES, resolveArtifact } from '../../../../lambda/registry/core/artifact';
+import { ValidationError } from '../../../../lambda/shared/errors';
+import { InMemoryArtifactStore, sha256Base64, sha256Hex } from '../fakes';
+
+const BUCKET = 'artifact-bucket';
+const URI = `s3://${BUCKET}/churn/model.tar.gz`;
+const BODY = 'model weights';
+
+/** Runs `act`, expecting a ValidationError, and returns the paths it names. */
+async function refusal(act: () => Promise<unknown>): Promise<{ paths: string[]; message: string }> {
+  const error = await act().then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
+  return { paths: error.issues.map((issue) => issue.path), message: error.message };
+}
+
+describe('resolveArtifact', () => {
+  let artifacts: InMemoryArtifactStore;
+
+  beforeEach(() => {
+    artifacts = new InMemoryArtifactStore();
+  });
+
+  it("uses S3's full-object SHA-256 checksum and pins the object version", async () => {
+    const facts = artifacts.put(URI, BODY, { checksumSha256: sha256Base64(BODY), checksumType: 'FULL_OBJECT' });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record).toEqual({
+      uri: URI,
+      bucket: BUCKET,
+      key: 'churn/model.tar.gz',
+      s3VersionId: facts.versionId,
+      sizeBytes: BODY.length,
+      etag: facts.etag,
+      sha256: sha256Hex(BODY),
+      sha256Source: 's3-checksum',
+    });
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it("accepts a claimed sha256 that matches S3's checksum", async () => {
+    artifacts.put(URI, BODY, { checksumSha256: sha256Base64(BODY) });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex(BODY) });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 's3-checksum' });
+  });
+
+  it("fails when the claimed sha256 differs from S3's checksum", async () => {
+    artifacts.put(URI, BODY, { checksumSha256: sha256Base64(BODY) });
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex('other') }));
+
+    expect(paths).toEqual(['artifact.sha256']);
+    expect(message).toContain(sha256Hex(BODY));
+  });
+
+  it.each([
+    ['a -<parts> suffix', { checksumSha256: `${sha256Base64('parts')}-3` }],
+    ['checksumType COMPOSITE', { checksumSha256: sha256Base64('parts'), checksumType: 'COMPOSITE' as const }],
+  ])('ignores a composite multipart checksum (%s) in favour of the claimed digest', async (_, composite) => {
+    artifacts.put(URI, BODY, composite);
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex(BODY) });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'client' });
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it("ignores a composite checksum in favour of the uploader's sha256 metadata, lowercased", async () => {
+    artifacts.put(URI, BODY, { checksumSha256: `${sha256Base64('parts')}-2`, metadataSha256: sha256Hex(BODY).toUpperCase() });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'client' });
+  });
+
+  it('computes the digest of the pinned object version when S3 and the client give none', async () => {
+    const first = artifacts.put(URI, BODY);
+    artifacts.put(URI, 'a later upload');
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, versionId: first.versionId });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed', s3VersionId: first.versionId });
+    expect(artifacts.digested).toEqual([{ bucket: BUCKET, key: 'churn/model.tar.gz', versionId: first.versionId }]);
+  });
+
+  it('computes the digest when the metadata holds no valid digest', async () => {
+    artifacts.put(URI, BODY, { metadataSha256: 'not-a-digest' });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed' });
+  });
+
+  it('fails when the artifact is too big to digest and no checksum is given', async () => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1 });
+
+    const { paths } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI }));
+
+    expect(paths).toEqual(['artifact.sha256']);
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it('digests an artifact of exactly the size limit', async () => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record.sha256Source).toBe('computed');
+  });
+
+  it("fails on an artifact outside the platform's artifact bucket, naming both buckets", async () => {
+    artifacts.put('s3://someone-elses-bucket/model.tar.gz', BODY);
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: 's3://someone-elses-bucket/model.tar.gz' }));
+
+    expect(paths).toEqual(['artifact.uri']);
+    expect(message).toContain(BUCKET);
+    expect(message).toContain('someone-elses-bucket');
+  });
+
+  it('fails on a missing object at artifact.uri', async () => {
+    const { paths } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI }));
+
+    expect(paths).toEqual(['artifact.uri']);
+  });
+
+  it('fails on a missing object version at artifact.uri, naming the version', async () => {
+    artifacts.put(URI, BODY);
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI, versionId: 'no-such-version' }));
+
+    expect(paths).toEqual(['artifact.uri']);
+    expect(message).toContain('no-such-version');
+  });
+});

@@ -1,0 +1,196 @@
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../../lambda/registry/adapters/table-keys';
+import { MODEL, queryRegistryScenarios, runScenario } from './handler-scenarios';
+import { dynamoMock, type FakeTable, inputsOf, invoke, items, REQUEST_ID, resetSdkMocks, sentCommands, TABLE_NAME, thrownBy } from './sdk-mocks';
+
+const scenario = (name: string) => {
+  const found = queryRegistryScenarios.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no QueryRegistry scenario named "${name}"`);
+  return found;
+};
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt'];
+
+describe('QueryRegistry handler', () => {
+  let table: FakeTable;
+
+  beforeEach(() => {
+    table = resetSdkMocks();
+  });
+
+  it.each(queryRegistryScenarios.map((each) => [each.name, each.sends.join(', '), each] as const))('answers %s, sending exactly %s', async (_, __, each) => {
+    const { sent } = await runScenario('QueryRegistry', each);
+
+    expect(sent.map((command) => command.command)).toEqual(each.sends);
+  });
+
+  it('answers getModel with every alias, following the alias query to its last page', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('getModel, its aliases read over two pages'));
+
+    expect(result).toEqual({ name: MODEL, latestVersion: 3, createdAt: expect.any(String), updatedAt: expect.any(String), aliases: { prod: 2, staging: 3 } });
+    const [first, second] = inputsOf('QueryCommand');
+    expect(first).toEqual({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'A#' },
+      ConsistentRead: true,
+      Limit: 100,
+      ExclusiveStartKey: undefined,
+    });
+    expect(second.ExclusiveStartKey).toEqual(keys.alias(MODEL, 'prod'));
+  });
+
+  it.each([
+    ['getVersion by number', 2, [keys.version(MODEL, 2)]],
+    ['getVersion latest', 3, [keys.model(MODEL), keys.version(MODEL, 3)]],
+    ['getVersion by alias', 2, [keys.alias(MODEL, 'prod'), keys.version(MODEL, 2)]],
+  ])('answers %s with version %d, reading %j, without key attributes', async (name, version, keysRead) => {
+    const { result } = await runScenario('QueryRegistry', scenario(name));
+
+    expect(result).toMatchObject({ name: MODEL, version });
+    for (const attribute of KEY_ATTRIBUTES) expect(result).not.toHaveProperty(attribute);
+    expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual(keysRead);
+  });
+
+  it('lists models from the model index with an opaque token for the next page', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('listModels'));
+
+    expect(inputsOf('QueryCommand')).toEqual([
+      expect.objectContaining({ TableName: TABLE_NAME, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :models', ExpressionAttributeValues: { ':models': 'MODELS' }, Limit: 2 }),
+    ]);
+    const page = result as { items: Record<string, unknown>[]; nextToken: string };
+    expect(page.items.map((model) => model.name)).toEqual([MODEL, 'fraud']);
+    expect(page.items[0]).not.toHaveProperty('gsi1pk');
+    expect(page.nextToken).toEqual(expect.any(String));
+    expect(page.nextToken).not.toContain('M#fraud');
+  });
+
+  it('resumes a list from the key its page token holds', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('listModels'));
+    dynamoMock.resetHistory();
+
+    await invoke('QueryRegistry', { query: 'listModels', limit: 2, nextToken: (result as { nextToken: string }).nextToken });
+
+    expect(inputsOf('QueryCommand')[0].ExclusiveStartKey).toEqual({ ...keys.model('fraud'), ...keys.modelIndex('fraud') });
+  });
+
+  it('fails with ValidationError at nextToken on a token from another query, sending no SDK command', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('listModels'));
+    dynamoMock.resetHistory();
+
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'listVersions', name: MODEL, nextToken: (result as { nextToken: string }).nextToken }));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toMatch(/^nextToken: /);
+    expect(sentCommands()).toEqual([]);
+  });
+
+  it('fails with ValidationError at nextToken on a token from a findVersions query for another tag key', async () => {
+    dynamoMock.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: keys.tag(MODEL, 3, 'a=b', 'c') });
+    const { nextToken } = (await invoke('QueryRegistry', { query: 'findVersions', tag: { key: 'a=b', value: 'c' } })) as { nextToken: string };
+    dynamoMock.resetHistory();
+
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'findVersions', tag: { key: 'a', value: 'b=c' }, nextToken }));
+
+    expect(error.name).toBe('ValidationError');
+    expect(sentCommands()).toEqual([]);
+  });
+
+  it('lists versions newest first with a consistent key-condition query on the table', async () => {
+    await runScenario('QueryRegistry', scenario('listVersions'));
+
+    expect(inputsOf('QueryCommand')[0]).toEqual({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'V#' },
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: 25,
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it('finds versions by tag value on the index, then reads them in one consistent batch, in index order', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('findVersions by tag value, read back in one batch'));
+
+    expect(inputsOf('QueryCommand')[0]).toMatchObject({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :tag AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':tag': 'TAG#stage', ':prefix': 'candidate\u001f' },
+    });
+    expect(inputsOf('BatchGetCommand')).toEqual([{ RequestItems: { [TABLE_NAME]: { Keys: [keys.version(MODEL, 3), keys.version(MODEL, 2)], ConsistentRead: true } } }]);
+    expect((result as { items: { version: number }[] }).items.map((version) => version.version)).toEqual([3, 2]);
+  });
+
+  it('finds versions of one model by tag key with a filter on the model name', async () => {
+    await runScenario('QueryRegistry', scenario('findVersions by tag key within one model'));
+
+    expect(inputsOf('QueryCommand')[0]).toMatchObject({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :tag',
+      FilterExpression: '#name = :name',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':tag': 'TAG#stage', ':name': MODEL },
+    });
+  });
+
+  it('reads again the keys a batch leaves unprocessed', async () => {
+    table.put(items.version(MODEL, 2), items.version(MODEL, 3));
+    dynamoMock.on(QueryCommand).resolves({ Items: [items.tag(MODEL, 3, 'stage', 'candidate'), items.tag(MODEL, 2, 'stage', 'candidate')] });
+    dynamoMock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE_NAME]: [items.version(MODEL, 2)] }, UnprocessedKeys: { [TABLE_NAME]: { Keys: [keys.version(MODEL, 3)] } } })
+      .resolves({ Responses: { [TABLE_NAME]: [items.version(MODEL, 3)] } });
+
+    const result = await invoke('QueryRegistry', { query: 'findVersions', tag: { key: 'stage', value: 'candidate' } });
+
+    expect(inputsOf('BatchGetCommand')[1].RequestItems[TABLE_NAME].Keys).toEqual([keys.version(MODEL, 3)]);
+    expect((result as { items: { version: number }[] }).items.map((version) => version.version)).toEqual([3, 2]);
+  });
+
+  it('reads one alias history newest first, filtered on the alias', async () => {
+    await runScenario('QueryRegistry', scenario('aliasHistory of one alias'));
+
+    expect(inputsOf('QueryCommand')[0]).toMatchObject({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'alias = :alias',
+      ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'H#', ':alias': 'prod' },
+      ScanIndexForward: false,
+    });
+  });
+
+  it('fails with NotFoundError for a version the table does not hold', async () => {
+    table.put(items.model(MODEL, 3));
+
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'getVersion', name: MODEL, version: 9 }));
+
+    expect(error.name).toBe('NotFoundError');
+    expect(error.message).toBe('model churn has no version 9');
+  });
+
+  it('fails with ValidationError on an unknown query, sending no SDK command', async () => {
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'scanEverything' }));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toMatch(/^query: /);
+    expect(sentCommands()).toEqual([]);
+  });
+
+  it('fails with InternalError naming the request id and no AWS internals when a query fails', async () => {
+    dynamoMock.on(QueryCommand).rejects(
+      new DynamoDBServiceException({
+        name: 'ValidationException',
+        message: `The table does not have the specified index: gsi1 (table ${TABLE_NAME})`,
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'listModels' }));
+
+    expect(error.name).toBe('InternalError');
+    expect(error.message).toContain(REQUEST_ID);
+    expect(error.message).not.toMatch(/gsi1|index|registry-table|ValidationException/);
+  });
+});

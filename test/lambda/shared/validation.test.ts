@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ValidationError } from '../../../lambda/shared/errors';
+import { formatPath, parseRequest } from '../../../lambda/shared/validation';
+
+describe('formatPath', () => {
+  it.each([
+    [[], 'payload'],
+    [['name'], 'name'],
+    [['metrics', 'auc'], 'metrics.auc'],
+    [['datasets', 0, 'uri'], 'datasets[0].uri'],
+    [['matrix', 1, 2], 'matrix[1][2]'],
+    [[0, 'uri'], '[0].uri'],
+  ])('formats %j as %s', (path, expected) => {
+    expect(formatPath(path)).toBe(expected);
+  });
+});
+
+describe('parseRequest', () => {
+  const Schema = z.strictObject({
+    name: z.string().min(1),
+    items: z.array(z.strictObject({ uri: z.string() })).default([]),
+    kind: z.union([z.strictObject({ preset: z.string(), size: z.number() }), z.strictObject({ custom: z.number() })]).optional(),
+  });
+
+  function issuesOf(input: unknown) {
+    try {
+      parseRequest(Schema, input);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues;
+      throw error;
+    }
+    throw new Error('expected a ValidationError');
+  }
+
+  it('returns the parsed value with defaults', () => {
+    expect(parseRequest(Schema, { name: 'x' })).toEqual({ name: 'x', items: [] });
+  });
+
+  it('names every bad field by path in one ValidationError', () => {
+    const issues = issuesOf({ name: '', items: [{ uri: 1 }] });
+
+    expect(issues.map((issue) => issue.path)).toEqual(['name', 'items[0].uri']);
+  });
+
+  it('names each unknown key as a field that is not known', () => {
+    expect(issuesOf({ name: 'x', colour: 1, size: 2 })).toEqual([
+      { path: 'colour', message: 'is not a known field' },
+      { path: 'size', message: 'is not a known field' },
+    ]);
+  });
+
+  it('reports the union branch with the fewest issues, with its inner path', () => {
+    expect(issuesOf({ name: 'x', kind: { custom: 'nine' } }).map((issue) => issue.path)).toEqual(['kind.custom']);
+  });
+
+  it('puts every issue in the message, path first', () => {
+    expect(() => parseRequest(Schema, { name: '' })).toThrow(/^name: /);
+  });
+});
