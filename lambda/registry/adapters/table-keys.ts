@@ -3,7 +3,7 @@
  * versions, aliases and history are read with one key-condition query:
  *
  *   pk          sk                                gsi1pk         gsi1sk
- *   M#<name>    #MODEL                            MODELS         <name>
+ *   M#<name>    #MODEL (nextVersion counter)      MODELS         <name>
  *   M#<name>    V#<version, 10 digits>
  *   M#<name>    T#<client token>                  (expires after TOKEN_TTL_DAYS)
  *   M#<name>    G#<version>#<tag key>             TAG#<key>      <value>␟<name>␟<version>

@@ -8,8 +8,6 @@ export interface TokenRecord {
 
 export type CommitVersionOutcome =
   | { readonly kind: 'committed' }
-  /** Another caller took the version first: read the model again and retry. */
-  | { readonly kind: 'stale' }
   /** The client token was used by a concurrent call: replay it. */
   | { readonly kind: 'token-taken' };
 
@@ -25,16 +23,18 @@ export interface RegistryStore {
   getModel(name: string): Promise<ModelRecord | undefined>;
   getVersion(name: string, version: number): Promise<ModelVersionRecord | undefined>;
   getToken(name: string, clientToken: string): Promise<TokenRecord | undefined>;
+  /** The highest committed version of the model, read from the versions themselves. */
+  getLatestVersion(name: string): Promise<ModelVersionRecord | undefined>;
   /**
-   * Writes version `record.version` atomically with the model's new latest version, the client
-   * token and the tag index, provided the model's latest version is still `expectedLatest`
-   * (0 for a new model).
+   * Takes the model's next version number from its atomic counter (creating the model on its
+   * first version): every caller gets a different number, whatever the concurrency.
    */
-  commitVersion(
-    record: ModelVersionRecord,
-    expectedLatest: number,
-    token?: { readonly clientToken: string; readonly fingerprint: string },
-  ): Promise<CommitVersionOutcome>;
+  reserveVersion(name: string, at: string): Promise<number>;
+  /**
+   * Writes a reserved version atomically with the client token and the tag index, then raises the
+   * model's latest version to it unless a higher one is already there.
+   */
+  commitVersion(record: ModelVersionRecord, token?: { readonly clientToken: string; readonly fingerprint: string }): Promise<CommitVersionOutcome>;
   listModels(page: PageRequest): Promise<Page<ModelRecord>>;
   listVersions(name: string, page: PageRequest): Promise<Page<ModelVersionRecord>>;
   findVersions(tag: { key: string; value?: string }, name: string | undefined, page: PageRequest): Promise<Page<ModelVersionRecord>>;

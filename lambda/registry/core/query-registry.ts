@@ -20,34 +20,44 @@ export function queryRegistry(store: RegistryStore) {
     return model;
   }
 
-  async function resolveVersionNumber(name: string, version: number | 'latest' | undefined, alias: string | undefined): Promise<number> {
+  async function resolveVersion(name: string, version: number | 'latest' | undefined, alias: string | undefined): Promise<ModelVersionRecord> {
     if (alias !== undefined) {
       const target = await store.getAlias(name, alias);
       if (!target) {
         await requireModel(name);
         throw new NotFoundError(`model ${name} has no alias "${alias}"`);
       }
-      return target.version;
+      return requireVersion(name, target.version);
     }
-    if (typeof version === 'number') return version;
-    return (await requireModel(name)).latestVersion;
+    if (typeof version === 'number') return requireVersion(name, version);
+    const latest = await store.getLatestVersion(name);
+    if (!latest) {
+      await requireModel(name);
+      throw new NotFoundError(`model ${name} has no versions yet`);
+    }
+    return latest;
+  }
+
+  async function requireVersion(name: string, number: number): Promise<ModelVersionRecord> {
+    const version = await store.getVersion(name, number);
+    if (version) return version;
+    await requireModel(name);
+    throw new NotFoundError(`model ${name} has no version ${number}`);
   }
 
   return async (command: QueryRegistryCommand): Promise<QueryResult> => {
     switch (command.query) {
       case 'getModel': {
-        const [model, aliases] = await Promise.all([requireModel(command.name), store.listAliases(command.name)]);
-        return { ...model, aliases: aliasMap(aliases) };
+        const [model, latest, aliases] = await Promise.all([
+          requireModel(command.name),
+          store.getLatestVersion(command.name),
+          store.listAliases(command.name),
+        ]);
+        // The versions themselves say which is latest; the model's own field may trail a commit in flight.
+        return { ...model, latestVersion: latest?.version ?? 0, aliases: aliasMap(aliases) };
       }
-      case 'getVersion': {
-        const number = await resolveVersionNumber(command.name, command.version, command.alias);
-        const version = await store.getVersion(command.name, number);
-        if (!version) {
-          await requireModel(command.name);
-          throw new NotFoundError(`model ${command.name} has no version ${number}`);
-        }
-        return version;
-      }
+      case 'getVersion':
+        return resolveVersion(command.name, command.version, command.alias);
       case 'listModels':
         return store.listModels(command);
       case 'listVersions':

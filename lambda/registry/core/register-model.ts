@@ -2,7 +2,6 @@ import { ConflictError } from '../../shared/errors';
 import { resolveArtifact } from './artifact';
 import { fingerprint } from './fingerprint';
 import type { ArtifactRecord, ModelVersionRecord } from './model';
-import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from './optimistic-retry';
 import type { ArtifactStore, Clock, EventPublisher, RegistryStore } from './ports';
 import type { RegisterModelCommand } from './schemas';
 
@@ -19,7 +18,6 @@ export interface RegisterModelDependencies {
   readonly events: EventPublisher;
   readonly clock: Clock;
   readonly artifactBucket: string;
-  readonly retryPolicy?: RetryPolicy;
 }
 
 const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): RegisterModelResult => ({
@@ -30,10 +28,13 @@ const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): R
 });
 
 /**
- * Registers a new version of a model: pins the artifact, takes the next version number with an
- * optimistic transaction (so concurrent callers never share one and none is skipped), and
- * announces it. A retried client token returns the version it produced and writes nothing; the
- * event is published again, so a call that failed after the commit can be completed by retrying.
+ * Registers a new version of a model: pins the artifact, takes the model's next version number
+ * from an atomic counter (so concurrent callers never share one, and a hundred of them cost a
+ * hundred increments, not a hundred rounds of retries), writes the version with its client token
+ * and tag index in one transaction, and announces it. A retried client token returns the version
+ * it produced and writes nothing; the event is published again, so a call that failed after the
+ * commit can be completed by retrying. A number is skipped only if its caller dies between taking
+ * it and committing.
  */
 export function registerModel(deps: RegisterModelDependencies) {
   const { store, events, clock } = deps;
@@ -53,35 +54,28 @@ export function registerModel(deps: RegisterModelDependencies) {
   return async (command: RegisterModelCommand): Promise<RegisterModelResult> => {
     const { clientToken, actor, artifact: artifactRequest, ...content } = command;
     const requestFingerprint = fingerprint({ artifact: artifactRequest, ...content });
-    const token = clientToken ? { clientToken, fingerprint: requestFingerprint } : undefined;
 
-    if (clientToken) {
-      const replayed = await replay(command.name, clientToken, requestFingerprint);
-      if (replayed) return replayed;
+    // The token lookup and the artifact check are independent round trips: run them together.
+    // A replay wins over a failed check: its version exists whatever happened to the object since.
+    const [replayed, resolved] = await Promise.allSettled([
+      clientToken ? replay(command.name, clientToken, requestFingerprint) : Promise.resolve(undefined),
+      resolveArtifact(deps.artifacts, deps.artifactBucket, artifactRequest),
+    ]);
+    if (replayed.status === 'rejected') throw replayed.reason;
+    if (replayed.value) return replayed.value;
+    if (resolved.status === 'rejected') throw resolved.reason;
+    const artifact = resolved.value;
+    const createdAt = clock.now().toISOString();
+    const version = await store.reserveVersion(command.name, createdAt);
+    const record: ModelVersionRecord = { ...content, version, createdAt, createdBy: actor, artifact };
+
+    const outcome = await store.commitVersion(record, clientToken ? { clientToken, fingerprint: requestFingerprint } : undefined);
+    if (outcome.kind === 'token-taken') {
+      const replayed = await replay(command.name, clientToken!, requestFingerprint);
+      if (!replayed) throw new Error(`client token ${clientToken} was taken but cannot be read`);
+      return replayed;
     }
-    const artifact = await resolveArtifact(deps.artifacts, deps.artifactBucket, artifactRequest);
-
-    const committed = await retryOptimistically(
-      clock,
-      deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
-      async (): Promise<ModelVersionRecord | RegisterModelResult | undefined> => {
-        const latest = (await store.getModel(command.name))?.latestVersion ?? 0;
-        const record: ModelVersionRecord = {
-          ...content,
-          version: latest + 1,
-          createdAt: clock.now().toISOString(),
-          createdBy: actor,
-          artifact,
-        };
-        const outcome = await store.commitVersion(record, latest, token);
-        if (outcome.kind === 'committed') return record;
-        if (outcome.kind === 'token-taken' && clientToken) return replay(command.name, clientToken, requestFingerprint);
-        return undefined;
-      },
-      () => `too many concurrent registrations of model "${command.name}"; retry with the same clientToken`,
-    );
-    if (!('metrics' in committed)) return committed;
-    await events.publish({ type: 'ModelVersionRegistered', detail: committed });
-    return toResult(committed);
+    await events.publish({ type: 'ModelVersionRegistered', detail: record });
+    return toResult(record);
   };
 }

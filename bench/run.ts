@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: measures the registry as deployed and prints one JSON report on stdout.
+ * - bundles: each function's minified bundle (the asset `cdk synth` produces), its gzip size, and
+ *   its init time: importing it in a fresh Node process, median of several runs;
+ * - registry: RegisterModel latency and throughput, and 100 concurrent registrations of one
+ *   model, running those same bundles against DynamoDB Local and moto on loopback.
+ * Progress goes to stderr.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { startEmulators } from '../test/emulators/emulators';
+import { functionEnvironment, provisionFromTemplate } from '../test/emulators/provision-from-template';
+import { bundleFigures, measureInit } from './init-time';
+import { loadHandlers, measureRegistry } from './registry-load';
+import { summarize } from './stats';
+import { synthesizeFunctions } from './synthesized-functions';
+
+const TARGETS = { bundleKib: 250, initMedianMs: 60, registerP50Ms: 15 };
+const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function main() {
+  // This machine runs Node 20; the bundles target the Lambda runtime's Node 24.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  progress('synthesizing the stack with bundling');
+  const { template, functions } = synthesizeFunctions();
+
+  progress('starting DynamoDB Local and moto');
+  const emulators = await startEmulators();
+  try {
+    const env = emulators.environment;
+    const clients = {
+      dynamodb: new DynamoDBClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
+      s3: new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
+      eventBridge: new EventBridgeClient({ endpoint: env.AWS_ENDPOINT_URL_EVENTBRIDGE }),
+    };
+    Object.assign(process.env, env);
+    const names = await provisionFromTemplate(template, clients, 'bench');
+    const environments: Record<string, Record<string, string>> = Object.fromEntries(
+      functions.map((fn) => [fn.name, { ...env, ...functionEnvironment(template, fn.logicalId, names) }]),
+    );
+
+    progress(`timing cold imports (${INIT_RUNS} fresh processes per bundle)`);
+    const emptyModule = path.join(mkdtempSync(path.join(tmpdir(), 'mlops-bench-')), 'empty.mjs');
+    writeFileSync(emptyModule, 'export {};\n');
+    const baseline = summarize(measureInit(emptyModule, {}, INIT_RUNS));
+    const bundles = Object.fromEntries(functions.map((fn) => [fn.name, bundleFigures(fn.bundlePath, environments[fn.name], INIT_RUNS)]));
+
+    progress('loading the bundles against the emulators and registering models');
+    Object.assign(process.env, ...Object.values(environments), { POWERTOOLS_METRICS_DISABLED: 'true' });
+    const handlers = await loadHandlers(functions);
+    const registry = await measureRegistry(handlers, clients.s3, environments.RegisterModel.ARTIFACT_BUCKET_NAME, {
+      sequentialRegistrations: 200,
+      throughputRegistrations: 400,
+      throughputConcurrency: 8,
+      racingCallers: 100,
+    });
+
+    const largestBundle = Math.max(...Object.values(bundles).map((bundle) => bundle.kib));
+    const slowestInit = Math.max(...Object.values(bundles).map((bundle) => bundle.initMedianMs));
+    const report = {
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+      notes: [
+        'init = time to import the bundle in a fresh process (includes Node module loading; emptyModuleInitMs is that floor)',
+        'registry figures run the deployed bundles in one process against the emulators on loopback; EMF metric output disabled',
+      ],
+      bundles,
+      emptyModuleInitMs: baseline.p50Ms,
+      registry,
+      targets: {
+        bundleUnder250Kib: { target: TARGETS.bundleKib, measured: largestBundle, met: largestBundle < TARGETS.bundleKib },
+        initUnder60Ms: { target: TARGETS.initMedianMs, measured: slowestInit, met: slowestInit < TARGETS.initMedianMs },
+        registerP50Under15Ms: { target: TARGETS.registerP50Ms, measured: registry.registerModel.p50Ms, met: registry.registerModel.p50Ms < TARGETS.registerP50Ms },
+      },
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    await emulators.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

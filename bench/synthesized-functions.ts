@@ -1,0 +1,32 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import cdkJson from '../cdk.json';
+import { MlopsPlatformStack } from '../lib';
+import type { CloudFormationTemplate } from '../test/emulators/provision-from-template';
+
+export interface SynthesizedFunction {
+  /** The function's service name (`RegisterModel`, ...). */
+  readonly name: string;
+  readonly logicalId: string;
+  /** The bundle as deployed: the asset esbuild produced during synth. */
+  readonly bundlePath: string;
+}
+
+/** Synthesizes the platform with bundling, as `cdk synth` does, and finds each function's bundle. */
+export function synthesizeFunctions(): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'mlops-bench-'));
+  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new MlopsPlatformStack(app, 'MlopsPlatform');
+  app.synth();
+  const template = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
+  const functions = Object.entries(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string>; Properties: any }>)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+    .map(([logicalId, resource]) => {
+      const bundlePath = path.join(outdir, resource.Metadata!['aws:asset:path'], 'index.mjs');
+      if (!existsSync(bundlePath)) throw new Error(`no bundle for ${logicalId} at ${bundlePath}`);
+      return { name: resource.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, logicalId, bundlePath };
+    });
+  return { template, functions };
+}
