@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import type { AliasChangeRecord, ModelRecord, ModelVersionRecord, Page } from '../lambda/registry/core/model';
 import type { ModelDetails } from '../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../lambda/registry/core/register-model';
-import { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
+import { QueryRegistryRequest, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';
 import { ValidationError } from '../lambda/shared/errors';
 import { parseRequest } from '../lambda/shared/validation';
@@ -65,7 +65,7 @@ function versionSelector(ref: VersionRef): { version: number | 'latest' } | { al
   return numbered ? { version: Number(numbered[1]) } : { alias: ref };
 }
 
-const RegisterModelDraft = z.omit(RegisterModelRequest, { artifact: true });
+const RegisterModelDraft = z.omit(RegisterModelFields, { artifact: true });
 
 /** Calls the model registry's functions: validates requests locally, invokes, and types the answers and errors. */
 export class RegistryClient {

@@ -66,7 +66,8 @@ export const MAX_REGISTRATION_BYTES = 128 * 1024;
 
 const utf8Length = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
-export const RegisterModelRequest = z.strictObject({
+/** A registration's fields; `RegisterModelRequest` bounds their total size. */
+export const RegisterModelFields = z.strictObject({
   name: ModelName,
   artifact: z.strictObject({
     /** Where the artifact is, in the platform's artifact bucket. */
@@ -100,7 +101,9 @@ export const RegisterModelRequest = z.strictObject({
   clientToken: z.optional(Identifier),
   /** Who registers: a user or pipeline identity, kept in the record. */
   actor: z.optional(Actor),
-}).check(
+});
+
+export const RegisterModelRequest = RegisterModelFields.check(
   z.refine((request: object) => utf8Length(request) <= MAX_REGISTRATION_BYTES, {
     message: `is over ${MAX_REGISTRATION_BYTES} bytes as JSON: keep large metadata in the artifact, not in the registration`,
   }),
