@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../core/model';
 import type { CommitAliasOutcome, CommitVersionOutcome, PageRequest, RegistryStore, TokenRecord } from '../core/ports';
+import { ValidationError } from '../../shared/errors';
 import { decodePageToken, encodePageToken, type PageScope } from './page-token';
 import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
 
@@ -266,14 +267,14 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   private async queryPage<T>(scope: PageScope, page: PageRequest, input: Omit<QueryCommandInput, 'TableName'>): Promise<Page<T>> {
-    const { Items = [], LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        ...input,
-        TableName: this.tableName,
-        Limit: page.limit,
-        ExclusiveStartKey: decodePageToken(scope, page.nextToken),
-      }),
-    );
+    const query = new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit, ExclusiveStartKey: decodePageToken(scope, page.nextToken) });
+    const { Items = [], LastEvaluatedKey } = await this.db.send(query).catch((error: unknown) => {
+      // A token decoded for this query can still carry a key edited by hand; DynamoDB refuses it.
+      if (page.nextToken !== undefined && error instanceof Error && error.name === 'ValidationException') {
+        throw ValidationError.of('nextToken', 'is not a token returned by this query');
+      }
+      throw error;
+    });
     return { items: Items.map((item) => withoutKeys<T>(item)), nextToken: encodePageToken(scope, LastEvaluatedKey) };
   }
 

