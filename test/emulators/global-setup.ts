@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { type RunningEmulators, startEmulators } from './emulators';
+import { writeSynthesizedTemplate } from './synthesized-template';
 
 declare global {
   /** The running emulators, kept by the global setup for the global teardown (same process). */
@@ -6,11 +10,14 @@ declare global {
 }
 
 /**
- * Starts DynamoDB Local and the moto server once per jest run. Workers are forked after this runs,
- * so the endpoints set on `process.env` reach every test file (and the SDK clients it creates).
+ * Starts DynamoDB Local and the moto server once per jest run, and synthesizes the stack whose
+ * resources the test files create on them. Workers are forked after this runs, so what it sets on
+ * `process.env` reaches every test file (and the SDK clients it creates).
  */
 export default async function globalSetup(): Promise<void> {
-  const emulators = await startEmulators();
+  const starting = startEmulators();
+  writeSynthesizedTemplate(path.join(mkdtempSync(path.join(tmpdir(), 'mlops-template-')), 'MlopsPlatform.template.json'));
+  const emulators = await starting;
   globalThis.__MLOPS_EMULATORS__ = emulators;
   Object.assign(process.env, emulators.environment, {
     // The SDK warns once per module registry that its 2027 releases need Node 22 (known: LOCAL-AWS.md).

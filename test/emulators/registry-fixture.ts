@@ -1,15 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
-  CreateEventBusCommand,
   DeleteEventBusCommand,
+  DescribeEventBusCommand,
   DeleteRuleCommand,
   EventBridgeClient,
   PutRuleCommand,
@@ -17,18 +14,17 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
-  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
+import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
-import { GSI1 } from '../../lambda/registry/adapters/table-keys';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../../lambda/registry/core/register-model';
 import type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
@@ -141,8 +137,6 @@ const HANDLER_MODULES: Record<RegistryFunctionName, string> = {
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** The registry table's TTL attribute (see `table-keys.ts`); the CDK construct sets the same. */
-const TTL_ATTRIBUTE = 'expiresAt';
 const EVENT_RULE_NAME = 'observe-registry-events';
 const EVENT_TARGET_ID = 'log-group';
 
@@ -150,10 +144,6 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   requireEmulatorEnvironment();
   const suffix = randomUUID().slice(0, 8);
   const slug = (options.label ?? 'registry').toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
-  const tableName = `mlops-${slug}-${suffix}`;
-  const artifactBucketName = `mlops-${slug}-artifacts-${suffix}`;
-  const eventBusName = `mlops-${slug}-${suffix}`;
-  const logGroupName = `/mlops-test/events/${eventBusName}`;
 
   const observeEvents = options.observeEvents ?? true;
   const forcePathStyle = true;
@@ -165,42 +155,46 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   const eventBridge = new EventBridgeClient({});
   const logs = new CloudWatchLogsClient({});
 
-  await Promise.all([
-    createRegistryTable(dynamodbClient, tableName),
-    (async () => {
-      await s3.send(new CreateBucketCommand({ Bucket: artifactBucketName }));
-      await s3.send(new PutBucketVersioningCommand({ Bucket: artifactBucketName, VersioningConfiguration: { Status: 'Enabled' } }));
-    })(),
-    (async () => {
-      const { EventBusArn } = await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
-      if (!observeEvents) return;
-      const account = EventBusArn!.split(':')[4];
-      await logs.send(new CreateLogGroupCommand({ logGroupName }));
-      await eventBridge.send(
-        new PutRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: [REGISTRY_EVENT_SOURCE] }) }),
-      );
-      await eventBridge.send(
-        new PutTargetsCommand({
-          Rule: EVENT_RULE_NAME,
-          EventBusName: eventBusName,
-          Targets: [
-            {
-              Id: EVENT_TARGET_ID,
-              Arn: `arn:aws:logs:${process.env.AWS_REGION}:${account}:log-group:${logGroupName}`,
-              // The whole event, as without a transformer. Moto spends tens of milliseconds of CPU
-              // on each JSONPath it parses: its default template parses eight per event, this one one.
-              InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-            },
-          ],
-        }),
-      );
-    })(),
-  ]);
+  // The table, buckets and bus exactly as the stack declares them, and the functions' environment from it.
+  const template = readSynthesizedTemplate();
+  const names = await provisionFromTemplate(template, { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-${slug}-${suffix}`);
+  const environment: Record<string, string> = Object.assign(
+    {},
+    ...Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([logicalId]) => functionEnvironment(template, logicalId, names)),
+  );
+  const tableName = environment.REGISTRY_TABLE_NAME;
+  const artifactBucketName = environment.ARTIFACT_BUCKET_NAME;
+  const eventBusName = environment.EVENT_BUS_NAME;
+  const logGroupName = `/mlops-test/events/${eventBusName}`;
+
+  if (observeEvents) {
+    const { Arn } = await eventBridge.send(new DescribeEventBusCommand({ Name: eventBusName }));
+    const account = Arn!.split(':')[4];
+    await logs.send(new CreateLogGroupCommand({ logGroupName }));
+    await eventBridge.send(
+      new PutRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: [REGISTRY_EVENT_SOURCE] }) }),
+    );
+    await eventBridge.send(
+      new PutTargetsCommand({
+        Rule: EVENT_RULE_NAME,
+        EventBusName: eventBusName,
+        Targets: [
+          {
+            Id: EVENT_TARGET_ID,
+            Arn: `arn:aws:logs:${process.env.AWS_REGION}:${account}:log-group:${logGroupName}`,
+            // The whole event, as without a transformer. Moto spends tens of milliseconds of CPU
+            // on each JSONPath it parses: its default template parses eight per event, this one one.
+            InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
+          },
+        ],
+      }),
+    );
+  }
 
   const handlers = loadHandlers({
-    REGISTRY_TABLE_NAME: tableName,
-    ARTIFACT_BUCKET_NAME: artifactBucketName,
-    EVENT_BUS_NAME: eventBusName,
+    ...environment,
     POWERTOOLS_SERVICE_NAME: 'registry',
     POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatformTest',
     // Quiet by default; set POWERTOOLS_LOG_LEVEL=DEBUG (or INFO) to see the handlers' logs.
@@ -289,9 +283,10 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
     },
 
     async dispose() {
+      const provisioned = (type: string) => [...names].filter(([logicalId]) => template.Resources[logicalId].Type === type).map(([, name]) => name);
       await Promise.all([
-        dynamodbClient.send(new DeleteTableCommand({ TableName: tableName })),
-        emptyAndDeleteBucket(s3, artifactBucketName),
+        ...provisioned('AWS::DynamoDB::Table').map((TableName) => dynamodbClient.send(new DeleteTableCommand({ TableName }))),
+        ...provisioned('AWS::S3::Bucket').map((bucket) => emptyAndDeleteBucket(s3, bucket)),
         (async () => {
           if (observeEvents) {
             await eventBridge.send(new RemoveTargetsCommand({ Rule: EVENT_RULE_NAME, EventBusName: eventBusName, Ids: [EVENT_TARGET_ID] }));
@@ -320,33 +315,6 @@ export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promis
     VersionIdMarker = page.NextVersionIdMarker;
   }
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-}
-
-/** The table as `table-keys.ts` lays it out: pk/sk, the gsi1 index (projection ALL), TTL on `expiresAt`. */
-async function createRegistryTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: GSI1,
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
-  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
 }
 
 /**

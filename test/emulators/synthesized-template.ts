@@ -1,0 +1,21 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { MlopsPlatformStack } from '../../lib';
+import { testApp } from '../support/platform-app';
+import type { CloudFormationTemplate } from './provision-from-template';
+
+/** Where the global setup leaves the synthesized template for the test files. */
+const TEMPLATE_PATH_VARIABLE = 'MLOPS_TEST_TEMPLATE';
+
+/** Synthesizes the platform stack (as `cdk synth` would, without bundling) into `file` and tells the workers where. */
+export function writeSynthesizedTemplate(file: string): void {
+  const app = testApp();
+  const stack = new MlopsPlatformStack(app, 'MlopsPlatform');
+  writeFileSync(file, JSON.stringify(app.synth().getStackByName(stack.stackName).template));
+  process.env[TEMPLATE_PATH_VARIABLE] = file;
+}
+
+export function readSynthesizedTemplate(): CloudFormationTemplate {
+  const file = process.env[TEMPLATE_PATH_VARIABLE];
+  if (!file) throw new Error(`${TEMPLATE_PATH_VARIABLE} is not set: run the test through jest --selectProjects integration`);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
