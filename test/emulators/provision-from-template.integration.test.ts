@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
+import { readSynthesizedTemplate } from './synthesized-template';
+
+describe('provisionFromTemplate', () => {
+  const template = readSynthesizedTemplate();
+  const clients = { dynamodb: new DynamoDBClient({}), s3: new S3Client({ forcePathStyle: true }), eventBridge: new EventBridgeClient({}) };
+  const resourcesOf = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+  let names: Map<string, string>;
+
+  beforeAll(async () => {
+    names = await provisionFromTemplate(template, clients, `provision-${randomUUID().slice(0, 8)}`);
+  });
+
+  test('creates each table with the keys, attribute types, indexes and TTL the template declares', async () => {
+    for (const [logicalId, { Properties }] of resourcesOf('AWS::DynamoDB::Table')) {
+      const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: names.get(logicalId) }));
+      const { TimeToLiveDescription } = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: names.get(logicalId) }));
+
+      expect(Table?.KeySchema).toEqual(Properties!.KeySchema);
+      expect(Table?.AttributeDefinitions).toEqual(expect.arrayContaining(Properties!.AttributeDefinitions));
+      expect(Table?.AttributeDefinitions).toHaveLength(Properties!.AttributeDefinitions.length);
+      expect(
+        (Table?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection: { ProjectionType: Projection?.ProjectionType } })),
+      ).toEqual(Properties!.GlobalSecondaryIndexes ?? []);
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(TimeToLiveDescription).toMatchObject({
+        AttributeName: Properties!.TimeToLiveSpecification.AttributeName,
+        TimeToLiveStatus: 'ENABLED',
+      });
+    }
+  });
+
+  test('creates every bucket, versioned where the template versions it', async () => {
+    const buckets = resourcesOf('AWS::S3::Bucket');
+    expect(buckets.length).toBeGreaterThan(0);
+    for (const [logicalId, { Properties }] of buckets) {
+      const { Status } = await clients.s3.send(new GetBucketVersioningCommand({ Bucket: names.get(logicalId) }));
+      expect(Status).toBe(Properties?.VersioningConfiguration?.Status);
+    }
+  });
+
+  test('creates the event bus', async () => {
+    for (const [logicalId] of resourcesOf('AWS::Events::EventBus')) {
+      await expect(clients.eventBridge.send(new DescribeEventBusCommand({ Name: names.get(logicalId) }))).resolves.toMatchObject({ Name: names.get(logicalId) });
+    }
+  });
+
+  test("resolves every function's environment to the provisioned names", () => {
+    for (const [logicalId] of resourcesOf('AWS::Lambda::Function')) {
+      const environment = functionEnvironment(template, logicalId, names);
+      expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);
+      expect([...names.values()]).toContain(environment.REGISTRY_TABLE_NAME);
+    }
+  });
+
+  test('fails on a function whose environment refers to something not provisioned', () => {
+    const [functionId] = resourcesOf('AWS::Lambda::Function')[0];
+    expect(() => functionEnvironment(template, functionId, new Map())).toThrow(/not provisioned locally/);
+  });
+});
