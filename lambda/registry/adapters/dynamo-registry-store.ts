@@ -26,14 +26,11 @@ function withoutKeys<T>(item: Item): T {
 /** `{ gsi1pk: 'x' }` -> `{ ':gsi1pk': 'x' }`, for expression attribute values. */
 const prefixed = (values: Item) => Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
 
-/** Which transaction items failed their condition, and whether any lost a conflict with another transaction. */
-function cancellation(error: unknown): { failed: (index: number) => boolean; conflicted: boolean } | undefined {
+/** Which transaction items failed their condition. */
+function cancellation(error: unknown): { failed: (index: number) => boolean } | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   const reasons = error.CancellationReasons ?? [];
-  return {
-    failed: (index) => reasons[index]?.Code === 'ConditionalCheckFailed',
-    conflicted: reasons.some((reason) => reason.Code === 'TransactionConflict'),
-  };
+  return { failed: (index) => reasons[index]?.Code === 'ConditionalCheckFailed' };
 }
 
 /** The registry's storage on one DynamoDB table (layout in `table-keys.ts`). */
@@ -72,9 +69,11 @@ export class DynamoRegistryStore implements RegistryStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.model(name),
-        UpdateExpression: 'SET #name = :name, createdAt = if_not_exists(createdAt, :at), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
+        UpdateExpression:
+          'SET #name = :name, createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at), ' +
+          'latestVersion = if_not_exists(latestVersion, :none), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
         ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: { ':name': name, ':at': at, ':one': 1, ...prefixed(keys.modelIndex(name)) },
+        ExpressionAttributeValues: { ':name': name, ':at': at, ':none': 0, ':one': 1, ...prefixed(keys.modelIndex(name)) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -122,19 +121,17 @@ export class DynamoRegistryStore implements RegistryStore {
       if (token && cancellation(error)?.failed(1)) return { kind: 'token-taken' };
       throw error;
     }
-    await this.raiseLatestVersion(name, version, createdAt);
     return { kind: 'committed' };
   }
 
-  /** Sets the model's latest version to `version` unless a concurrent commit already set a higher one. */
-  private async raiseLatestVersion(name: string, version: number, at: string): Promise<void> {
+  async recordLatestVersion(name: string, version: number, at: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.model(name),
           UpdateExpression: 'SET latestVersion = :version, updatedAt = :at',
-          ConditionExpression: 'attribute_not_exists(latestVersion) OR latestVersion < :version',
+          ConditionExpression: 'latestVersion < :version',
           ExpressionAttributeValues: { ':version': version, ':at': at },
         }),
       );

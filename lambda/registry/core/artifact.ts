@@ -60,10 +60,10 @@ export async function resolveArtifact(
   if (facts.checksumSha256 && claimed && /^[0-9a-f]{64}$/.test(claimed)) return { ...base, sha256: claimed, sha256Source: 'client' };
 
   if (facts.sizeBytes > MAX_DIGESTED_ARTIFACT_BYTES) {
-    throw ValidationError.of(
-      'artifact.uri',
-      `has no S3 SHA-256 checksum and is over ${MAX_DIGESTED_ARTIFACT_BYTES} bytes (${facts.sizeBytes}), too large to digest here: upload it with a SHA-256 checksum (the mlops client does)`,
-    );
+    const tooLarge = `is over ${MAX_DIGESTED_ARTIFACT_BYTES} bytes (${facts.sizeBytes}), too large to digest here`;
+    throw facts.checksumSha256
+      ? ValidationError.of('artifact.sha256', `is required: the artifact was uploaded in parts and ${tooLarge}; give the digest its uploader computed`)
+      : ValidationError.of('artifact.uri', `has no S3 SHA-256 checksum and ${tooLarge}: upload it with a SHA-256 checksum (the mlops client does)`);
   }
   const sha256 = await artifacts.computeSha256(pinned);
   assertMatches(request.sha256, sha256);

@@ -30,11 +30,10 @@ export interface RegistryStore {
    * first version): every caller gets a different number, whatever the concurrency.
    */
   reserveVersion(name: string, at: string): Promise<number>;
-  /**
-   * Writes a reserved version atomically with the client token and the tag index, then raises the
-   * model's latest version to it unless a higher one is already there.
-   */
+  /** Writes a reserved version atomically with the client token and the tag index. */
   commitVersion(record: ModelVersionRecord, token?: { readonly clientToken: string; readonly fingerprint: string }): Promise<CommitVersionOutcome>;
+  /** Raises the model's latest version to `version`, unless a concurrent commit already set a higher one. */
+  recordLatestVersion(name: string, version: number, at: string): Promise<void>;
   listModels(page: PageRequest): Promise<Page<ModelRecord>>;
   listVersions(name: string, page: PageRequest): Promise<Page<ModelVersionRecord>>;
   findVersions(tag: { key: string; value?: string }, name: string | undefined, page: PageRequest): Promise<Page<ModelVersionRecord>>;

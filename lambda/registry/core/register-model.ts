@@ -32,9 +32,10 @@ const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): R
  * from an atomic counter (so concurrent callers never share one, and a hundred of them cost a
  * hundred increments, not a hundred rounds of retries), writes the version with its client token
  * and tag index in one transaction, and announces it. A retried client token returns the version
- * it produced and writes nothing; the event is published again, so a call that failed after the
- * commit can be completed by retrying. A number is skipped only if its caller dies between taking
- * it and committing.
+ * it produced and writes no new version; the model's latest version and the event are recorded
+ * again, so a call that failed after the commit is completed by retrying. A number is skipped when
+ * its commit does not happen: the caller fails between taking it and committing, or a concurrent
+ * call with the same client token commits first.
  */
 export function registerModel(deps: RegisterModelDependencies) {
   const { store, events, clock } = deps;
@@ -47,8 +48,18 @@ export function registerModel(deps: RegisterModelDependencies) {
     }
     const existing = await store.getVersion(name, token.version);
     if (!existing) throw new Error(`client token ${clientToken} points at missing version ${token.version} of ${name}`);
-    await events.publish({ type: 'ModelVersionRegistered', detail: existing });
+    await announce(existing);
     return toResult(existing);
+  }
+
+  /** What follows a commit; both are idempotent, so a replay repeats them. Both run to the end before a failure is reported. */
+  async function announce(record: ModelVersionRecord): Promise<void> {
+    const outcomes = await Promise.allSettled([
+      store.recordLatestVersion(record.name, record.version, record.createdAt),
+      events.publish({ type: 'ModelVersionRegistered', detail: record }),
+    ]);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   return async (command: RegisterModelCommand): Promise<RegisterModelResult> => {
@@ -75,7 +86,7 @@ export function registerModel(deps: RegisterModelDependencies) {
       if (!replayed) throw new Error(`client token ${clientToken} was taken but cannot be read`);
       return replayed;
     }
-    await events.publish({ type: 'ModelVersionRegistered', detail: record });
+    await announce(record);
     return toResult(record);
   };
 }

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { registerModel } from '../../../lambda/registry/core/register-model';
+import { RegisterModelRequest } from '../../../lambda/registry/core/schemas';
+import { parseRequest } from '../../../lambda/shared/validation';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../../../lambda/registry/core/model';
 import type {
   ArtifactStore,
@@ -16,11 +19,25 @@ import type {
 
 /**
  * In-memory fakes of the registry core's ports. The store honours the port's contract the way the
- * DynamoDB adapter does: a commit is all or nothing, checked against `expectedLatest` / the alias
- * revision, with a taken client token reported before a stale model.
+ * DynamoDB adapter does: version numbers come from an atomic per-model counter; a version commit
+ * is all or nothing, reports a taken client token and fails on a version already written, and
+ * leaves the model's latest version alone; `recordLatestVersion` raises it, only upwards; an alias
+ * commit is checked against the alias revision.
  */
 
 type Interleaved = () => Promise<unknown>;
+
+/** What the table's model item holds: created by the first reservation, its latest version raised by `recordLatestVersion`. */
+export interface StoredModel {
+  readonly name: string;
+  readonly createdAt: string;
+  /** The counter: the last version number handed out. */
+  nextVersion: number;
+  /** 0 until `recordLatestVersion` raises it, as on the DynamoDB item. */
+  latestVersion: number;
+  /** The first reservation's time, then the time of the version the latest was last raised to. */
+  updatedAt: string;
+}
 
 function page<T>(all: readonly T[], request: PageRequest): Page<T> {
   const start = request.nextToken === undefined ? 0 : Number(request.nextToken);
@@ -28,41 +45,57 @@ function page<T>(all: readonly T[], request: PageRequest): Page<T> {
   return { items: all.slice(start, end), nextToken: end < all.length ? String(end) : undefined };
 }
 
+/** The model as callers see it: the counter stripped. */
+const modelView = ({ nextVersion: _counter, ...model }: StoredModel): ModelRecord => model as ModelRecord;
+
 export class InMemoryRegistryStore implements RegistryStore {
-  readonly models = new Map<string, ModelRecord>();
+  readonly models = new Map<string, StoredModel>();
   readonly versions = new Map<string, ModelVersionRecord>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly aliases = new Map<string, AliasRecord>();
   readonly history: AliasChangeRecord[] = [];
+  /** Every version number handed out, in order. */
+  readonly reservations: Array<{ readonly name: string; readonly version: number }> = [];
   /** Every commit that wrote something, in order. */
   readonly writes: Array<{ kind: 'version'; record: ModelVersionRecord } | { kind: 'alias'; change: AliasChangeRecord }> = [];
-  /** Every commit attempt, whatever its outcome. */
+  /** Every commit attempt that returned an outcome (a commit that throws has none). */
   readonly commitAttempts: Array<CommitVersionOutcome | CommitAliasOutcome> = [];
 
-  private injectedStale = 0;
   private alwaysStale = false;
   private interleaved: Interleaved[] = [];
+  private commitFailures: Array<'before-write' | 'after-write'> = [];
 
-  /** The next `times` commits report `stale` without writing, as if each lost a race. */
-  reportStale(times: number): this {
-    this.injectedStale += times;
-    return this;
-  }
-
-  /** Every commit reports `stale`: the store is under contention that never ends. */
+  /** Every alias commit reports `stale`: the alias is under contention that never ends. */
   reportStaleForever(): this {
     this.alwaysStale = true;
     return this;
   }
 
-  /** Runs `concurrent` (another caller's whole request) just before the next commit is checked. */
+  /** Runs `concurrent` (another caller's whole request) just before the next commit, of a version or an alias, is checked. */
   interleaveBeforeNextCommit(concurrent: Interleaved): this {
     this.interleaved.push(concurrent);
     return this;
   }
 
+  /** The next version commit throws without writing anything, as a failed DynamoDB transaction does. */
+  failNextCommit(): this {
+    this.commitFailures.push('before-write');
+    return this;
+  }
+
+  /**
+   * The next version commit writes the version, its token and tags, then throws, as when the
+   * transaction commits but its caller dies before raising the model's latest version and
+   * announcing it.
+   */
+  failNextCommitAfterWriting(): this {
+    this.commitFailures.push('after-write');
+    return this;
+  }
+
   async getModel(name: string): Promise<ModelRecord | undefined> {
-    return this.models.get(name);
+    const model = this.models.get(name);
+    return model && modelView(model);
   }
 
   async getVersion(name: string, version: number): Promise<ModelVersionRecord | undefined> {
@@ -70,45 +103,57 @@ export class InMemoryRegistryStore implements RegistryStore {
   }
 
   async getToken(name: string, clientToken: string): Promise<TokenRecord | undefined> {
-    return this.tokens.get(`${name}#${clientToken}`);
+    return this.tokens.get(tokenKey(name, clientToken));
   }
 
-  async commitVersion(
-    record: ModelVersionRecord,
-    expectedLatest: number,
-    token?: { readonly clientToken: string; readonly fingerprint: string },
-  ): Promise<CommitVersionOutcome> {
+  async getLatestVersion(name: string): Promise<ModelVersionRecord | undefined> {
+    return this.versionsOf(name).at(-1);
+  }
+
+  async reserveVersion(name: string, at: string): Promise<number> {
+    // No await between the read and the write: as atomic as DynamoDB's ADD.
+    const model = this.models.get(name) ?? { name, createdAt: at, updatedAt: at, nextVersion: 0, latestVersion: 0 };
+    model.nextVersion += 1;
+    this.models.set(name, model);
+    this.reservations.push({ name, version: model.nextVersion });
+    return model.nextVersion;
+  }
+
+  async commitVersion(record: ModelVersionRecord, token?: { readonly clientToken: string; readonly fingerprint: string }): Promise<CommitVersionOutcome> {
     await this.runInterleaved();
-    const outcome = this.tryCommitVersion(record, expectedLatest, token);
-    this.commitAttempts.push(outcome);
-    return outcome;
+    const failure = this.commitFailures.shift();
+    if (failure === 'before-write') throw new Error(`injected failure: the transaction committing version ${record.version} of ${record.name} failed`);
+    const model = this.models.get(record.name);
+    if (!model || record.version < 1 || record.version > model.nextVersion) {
+      throw new Error(`version ${record.version} of ${record.name} was never reserved`);
+    }
+    if (token && this.tokens.has(tokenKey(record.name, token.clientToken))) {
+      const taken: CommitVersionOutcome = { kind: 'token-taken' };
+      this.commitAttempts.push(taken);
+      return taken;
+    }
+    // The version item's condition (attribute_not_exists) cancels the transaction: not an outcome, an error.
+    if (this.versions.has(versionKey(record.name, record.version))) throw new Error(`version ${record.version} of ${record.name} already exists`);
+
+    this.versions.set(versionKey(record.name, record.version), record);
+    if (token) this.tokens.set(tokenKey(record.name, token.clientToken), { version: record.version, fingerprint: token.fingerprint });
+    this.writes.push({ kind: 'version', record });
+    const committed: CommitVersionOutcome = { kind: 'committed' };
+    this.commitAttempts.push(committed);
+    if (failure === 'after-write') throw new Error(`injected failure: the caller died after committing version ${record.version} of ${record.name}`);
+    return committed;
   }
 
-  private tryCommitVersion(
-    record: ModelVersionRecord,
-    expectedLatest: number,
-    token?: { readonly clientToken: string; readonly fingerprint: string },
-  ): CommitVersionOutcome {
-    if (this.consumeInjectedStale()) return { kind: 'stale' };
-    if (token && this.tokens.has(`${record.name}#${token.clientToken}`)) return { kind: 'token-taken' };
-    const model = this.models.get(record.name);
-    if ((model?.latestVersion ?? 0) !== expectedLatest) return { kind: 'stale' };
-    if (this.versions.has(versionKey(record.name, record.version))) return { kind: 'stale' };
-
-    this.models.set(record.name, {
-      name: record.name,
-      createdAt: model?.createdAt ?? record.createdAt,
-      updatedAt: record.createdAt,
-      latestVersion: record.version,
-    });
-    this.versions.set(versionKey(record.name, record.version), record);
-    if (token) this.tokens.set(`${record.name}#${token.clientToken}`, { version: record.version, fingerprint: token.fingerprint });
-    this.writes.push({ kind: 'version', record });
-    return { kind: 'committed' };
+  async recordLatestVersion(name: string, version: number, at: string): Promise<void> {
+    const model = this.models.get(name);
+    if (model && model.latestVersion < version) {
+      model.latestVersion = version;
+      model.updatedAt = at;
+    }
   }
 
   async listModels(request: PageRequest): Promise<Page<ModelRecord>> {
-    return page([...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)), request);
+    return page([...this.models.values()].sort((a, b) => a.name.localeCompare(b.name)).map(modelView), request);
   }
 
   async listVersions(name: string, request: PageRequest): Promise<Page<ModelVersionRecord>> {
@@ -141,7 +186,7 @@ export class InMemoryRegistryStore implements RegistryStore {
   }
 
   private tryCommitAlias(change: AliasChangeRecord): CommitAliasOutcome {
-    if (this.consumeInjectedStale()) return { kind: 'stale' };
+    if (this.alwaysStale) return { kind: 'stale' };
     if (!this.versions.has(versionKey(change.name, change.toVersion))) return { kind: 'version-missing' };
     const current = this.aliases.get(`${change.name}#${change.alias}`);
     if ((current?.revision ?? 0) !== change.revision - 1) return { kind: 'stale' };
@@ -174,13 +219,6 @@ export class InMemoryRegistryStore implements RegistryStore {
     return [...this.versions.values()].filter((version) => version.name === name).sort((a, b) => a.version - b.version);
   }
 
-  private consumeInjectedStale(): boolean {
-    if (this.alwaysStale) return true;
-    if (this.injectedStale === 0) return false;
-    this.injectedStale--;
-    return true;
-  }
-
   private async runInterleaved(): Promise<void> {
     const concurrent = this.interleaved.shift();
     if (concurrent) await concurrent();
@@ -188,6 +226,7 @@ export class InMemoryRegistryStore implements RegistryStore {
 }
 
 const versionKey = (name: string, version: number) => `${name}#${version}`;
+const tokenKey = (name: string, clientToken: string) => `${name}#${clientToken}`;
 
 interface StoredObject {
   readonly facts: ObjectFacts;
@@ -273,4 +312,23 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     this.current += ms;
   }
+}
+
+const FAKE_ARTIFACT_BUCKET = 'artifact-bucket';
+
+/**
+ * A registry on the fakes, with a `registerVersion(name, tags)` that registers a small artifact
+ * through the real use case, for tests of what comes after registration.
+ */
+export function fakeRegistry() {
+  const store = new InMemoryRegistryStore();
+  const artifacts = new InMemoryArtifactStore();
+  const events = new RecordingEventPublisher();
+  const clock = new FakeClock();
+  const uri = `s3://${FAKE_ARTIFACT_BUCKET}/model.tar.gz`;
+  artifacts.put(uri, 'weights');
+  const register = registerModel({ store, artifacts, events, clock, artifactBucket: FAKE_ARTIFACT_BUCKET });
+  const registerVersion = (name: string, tags: Record<string, string> = {}) =>
+    register(parseRequest(RegisterModelRequest, { name, artifact: { uri }, tags }));
+  return { store, artifacts, events, clock, registerVersion };
 }

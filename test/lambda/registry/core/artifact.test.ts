@@ -96,12 +96,81 @@ describe('resolveArtifact', () => {
     expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed' });
   });
 
-  it('fails when the artifact is too big to digest and no checksum is given', async () => {
-    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1 });
+  it('computes the digest of a composite-checksum object when no digest is claimed', async () => {
+    artifacts.put(URI, BODY, { checksumSha256: sha256Base64('parts'), checksumType: 'COMPOSITE' });
 
-    const { paths } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI }));
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed' });
+    expect(artifacts.digested).toHaveLength(1);
+  });
+
+  it('verifies a claimed sha256 against the computed digest when S3 holds no checksum', async () => {
+    artifacts.put(URI, BODY);
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex(BODY) });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed' });
+    expect(artifacts.digested).toHaveLength(1);
+  });
+
+  it('fails at artifact.sha256 when the claimed sha256 differs from the computed digest and S3 holds no checksum', async () => {
+    artifacts.put(URI, BODY);
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex('other') }));
 
     expect(paths).toEqual(['artifact.sha256']);
+    expect(message).toContain(sha256Hex(BODY));
+    expect(artifacts.digested).toHaveLength(1);
+  });
+
+  it("records the computed digest, not the uploader's sha256 metadata, when S3 holds no checksum", async () => {
+    artifacts.put(URI, BODY, { metadataSha256: sha256Hex('other') });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed' });
+    expect(artifacts.digested).toHaveLength(1);
+  });
+
+  it('fails at artifact.uri, asking for an upload with a SHA-256 checksum, when the artifact is too big to digest and S3 holds no checksum', async () => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1 });
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI }));
+
+    expect(paths).toEqual(['artifact.uri']);
+    expect(message).toContain('upload it with a SHA-256 checksum');
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it.each([
+    ['a claimed sha256', { sha256: sha256Hex(BODY) }, {}],
+    ["the uploader's sha256 metadata", {}, { metadataSha256: sha256Hex(BODY) }],
+  ])('fails at artifact.uri when the artifact is too big to digest and S3 holds no checksum, whatever %s says', async (_, claim, metadata) => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1, ...metadata });
+
+    const { paths } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI, ...claim }));
+
+    expect(paths).toEqual(['artifact.uri']);
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it('trusts a claimed sha256 for an artifact too big to digest when S3 holds a composite checksum', async () => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1, checksumSha256: `${sha256Base64('parts')}-3` });
+
+    const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, sha256: sha256Hex(BODY) });
+
+    expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'client' });
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it('fails at artifact.sha256 when a multipart artifact is too big to digest and no digest is claimed', async () => {
+    artifacts.put(URI, BODY, { sizeBytes: MAX_DIGESTED_ARTIFACT_BYTES + 1, checksumSha256: `${sha256Base64('parts')}-3` });
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri: URI }));
+
+    expect(paths).toEqual(['artifact.sha256']);
+    expect(message).toContain('give the digest its uploader computed');
     expect(artifacts.digested).toEqual([]);
   });
 

@@ -1,30 +1,20 @@
 import { queryRegistry } from '../../../../lambda/registry/core/query-registry';
-import { registerModel } from '../../../../lambda/registry/core/register-model';
-import { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../../../lambda/registry/core/schemas';
+import { QueryRegistryRequest, SetModelAliasRequest } from '../../../../lambda/registry/core/schemas';
 import { setModelAlias } from '../../../../lambda/registry/core/set-model-alias';
 import { NotFoundError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock, InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher } from '../fakes';
-
-const BUCKET = 'artifact-bucket';
+import { fakeRegistry } from '../fakes';
 
 /** `churn` with versions 1..3 (3 tagged stage=candidate), alias prod -> 2; `fraud` with version 1 (stage=prod). */
 async function setUp() {
-  const store = new InMemoryRegistryStore();
-  const artifacts = new InMemoryArtifactStore();
-  const events = new RecordingEventPublisher();
-  const clock = new FakeClock();
-  artifacts.put(`s3://${BUCKET}/model.tar.gz`, 'weights');
-  const register = registerModel({ store, artifacts, events, clock, artifactBucket: BUCKET });
-  const registerVersion = (name: string, tags: Record<string, string> = {}) =>
-    register(parseRequest(RegisterModelRequest, { name, artifact: { uri: `s3://${BUCKET}/model.tar.gz` }, tags }));
+  const { store, events, clock, registerVersion } = fakeRegistry();
   await registerVersion('churn');
   await registerVersion('churn');
   await registerVersion('churn', { stage: 'candidate' });
   await registerVersion('fraud', { stage: 'prod' });
   await setModelAlias({ store, events, clock })(parseRequest(SetModelAliasRequest, { name: 'churn', alias: 'prod', version: 2 }));
   const query = queryRegistry(store);
-  return { run: (request: unknown) => query(parseRequest(QueryRegistryRequest, request)) };
+  return { store, registerVersion, run: (request: unknown) => query(parseRequest(QueryRegistryRequest, request)) };
 }
 
 describe('queryRegistry', () => {
@@ -47,6 +37,41 @@ describe('queryRegistry', () => {
     const version = await run({ query: 'getVersion', name: 'churn', ...reference });
 
     expect(version).toMatchObject({ name: 'churn', version: expected });
+  });
+
+  it('reads the latest version from the versions when the model item trails a commit', async () => {
+    const { store, registerVersion, run } = await setUp();
+    // Version 4 is committed but its caller died before raising the model's latest version.
+    store.failNextCommitAfterWriting();
+    await expect(registerVersion('churn')).rejects.toThrow('injected failure');
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 3 });
+
+    const model = await run({ query: 'getModel', name: 'churn' });
+    const latest = await run({ query: 'getVersion', name: 'churn', version: 'latest' });
+
+    expect(model).toMatchObject({ name: 'churn', latestVersion: 4 });
+    expect(latest).toMatchObject({ name: 'churn', version: 4 });
+  });
+
+  it('answers getModel with latestVersion 0 for a model whose only reserved version was never committed', async () => {
+    const { store, registerVersion, run } = await setUp();
+    store.failNextCommit();
+    await expect(registerVersion('empty')).rejects.toThrow('injected failure');
+
+    const model = await run({ query: 'getModel', name: 'empty' });
+
+    expect(model).toMatchObject({ name: 'empty', latestVersion: 0, aliases: {} });
+  });
+
+  it('fails with NotFoundError for the latest version of a model with no versions yet', async () => {
+    const { store, registerVersion, run } = await setUp();
+    store.failNextCommit();
+    await expect(registerVersion('empty')).rejects.toThrow('injected failure');
+
+    const attempt = run({ query: 'getVersion', name: 'empty' });
+
+    await expect(attempt).rejects.toThrow(NotFoundError);
+    await expect(attempt).rejects.toThrow('model empty has no versions yet');
   });
 
   it.each([

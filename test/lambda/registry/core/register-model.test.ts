@@ -82,14 +82,23 @@ describe('registerModel', () => {
     expect(store.writes).toHaveLength(1);
   });
 
-  it('replays a client token without looking at the artifact again', async () => {
-    const { artifacts, register, command } = setUp();
-    await register(command({ clientToken: 'run-42' }));
-    const describe = jest.spyOn(artifacts, 'describe');
+  it('replays a client token even when the artifact has gone since, reserving nothing', async () => {
+    const { store, artifacts, events, register, command } = setUp();
+    const first = await register(command({ clientToken: 'run-42' }));
+    jest.spyOn(artifacts, 'describe').mockResolvedValue(undefined);
 
-    await register(command({ clientToken: 'run-42' }));
+    const replayed = await register(command({ clientToken: 'run-42' }));
 
-    expect(describe).not.toHaveBeenCalled();
+    expect(replayed).toEqual(first);
+    expect(store.reservations).toHaveLength(1);
+    expect(events.published).toHaveLength(2);
+  });
+
+  it('fails with ValidationError on a new client token when the artifact is missing, reserving nothing', async () => {
+    const { store, register, command } = setUp();
+
+    await expect(register(command({ clientToken: 'run-42', artifact: { uri: `s3://${BUCKET}/churn/missing.tar.gz` } }))).rejects.toThrow(ValidationError);
+    expect(store.reservations).toEqual([]);
   });
 
   it('fails when a client token is reused for a different request, writing nothing', async () => {
@@ -100,52 +109,102 @@ describe('registerModel', () => {
     expect(store.writes).toHaveLength(1);
   });
 
-  it('retries a commit that lost a race a few times, then takes the next free version', async () => {
-    const { store, clock, register, command } = setUp();
-    store.reportStale(3);
+  it('gives concurrent registrations distinct consecutive versions, without waiting or wasting a number', async () => {
+    const { store, events, clock, register, command } = setUp();
+
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => register(command({ description: `run ${i}` }))));
+
+    const numbers = results.map((result) => result.version).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(store.reservations).toHaveLength(50);
+    expect((await store.listVersions('churn', { limit: 100 })).items).toHaveLength(50);
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 50 });
+    expect(events.published).toHaveLength(50);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('keeps the higher version latest when a registration commits after a later-numbered concurrent one', async () => {
+    const { store, register, command } = setUp();
+    let concurrent: Promise<RegisterModelResult> | undefined;
+    store.interleaveBeforeNextCommit(() => (concurrent = register(command({ description: 'concurrent' }))));
 
     const result = await register(command());
 
     expect(result.version).toBe(1);
-    expect(store.commitAttempts.map((outcome) => outcome.kind)).toEqual(['stale', 'stale', 'stale', 'committed']);
-    expect(clock.sleeps).toHaveLength(3);
+    expect((await concurrent)?.version).toBe(2);
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 2 });
+    expect((await store.getVersion('churn', 2))?.description).toBe('concurrent');
   });
 
-  it('takes the version after the one a concurrent registration took', async () => {
-    const { store, register, command } = setUp();
-    store.interleaveBeforeNextCommit(() => register(command({ description: 'concurrent' })));
+  it('fails when the commit fails, publishing nothing; the number it took is skipped, never reused', async () => {
+    const { store, events, register, command } = setUp();
+    await register(command());
+    store.failNextCommit();
 
-    const result = await register(command());
+    await expect(register(command({ description: 'lost' }))).rejects.toThrow('injected failure');
+    const next = await register(command());
 
-    expect(result.version).toBe(2);
-    expect((await store.getVersion('churn', 1))?.description).toBe('concurrent');
+    expect(next.version).toBe(3);
+    expect(await store.getVersion('churn', 2)).toBeUndefined();
+    expect((await store.listVersions('churn', { limit: 10 })).items.map((version) => version.version)).toEqual([3, 1]);
+    expect(events.published.map((event) => (event.detail as { version: number }).version)).toEqual([1, 3]);
   });
 
-  it('fails with ConflictError once contention outlasts the 20 s deadline, having written nothing', async () => {
-    const { store, events, clock, register, command } = setUp();
-    store.reportStaleForever();
-    const start = clock.now().getTime();
-
-    const attempt = register(command());
-
-    await expect(attempt).rejects.toThrow(ConflictError);
-    await expect(attempt).rejects.toThrow(/retry with the same clientToken/);
-    expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(20_000);
-    expect(store.commitAttempts.length).toBeGreaterThan(1);
-    expect(store.writes).toEqual([]);
+  it('completes a registration whose caller failed after the commit when it is retried with its client token', async () => {
+    const { store, events, register, command } = setUp();
+    store.failNextCommitAfterWriting();
+    await expect(register(command({ clientToken: 'run-42' }))).rejects.toThrow('injected failure');
     expect(events.published).toEqual([]);
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 0 });
+
+    const retried = await register(command({ clientToken: 'run-42' }));
+
+    const committed = await store.getVersion('churn', 1);
+    expect(retried.version).toBe(1);
+    expect(store.reservations).toHaveLength(1);
+    expect(store.writes).toHaveLength(1);
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 1, updatedAt: committed?.createdAt });
+    expect(events.published).toEqual([{ type: 'ModelVersionRegistered', detail: committed }]);
   });
 
-  it('replays when a concurrent call with the same client token commits first', async () => {
+  it('raises the latest version again on a replay, catching up a model item left behind by a caller that failed after the commit', async () => {
+    const { store, clock, register, command } = setUp();
+    await register(command());
+    store.failNextCommitAfterWriting();
+    await expect(register(command({ clientToken: 'run-42' }))).rejects.toThrow('injected failure');
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 1 });
+    const committedAt = (await store.getVersion('churn', 2))?.createdAt;
+    clock.advance(60_000);
+
+    await register(command({ clientToken: 'run-42' }));
+
+    // Raised to the replayed version, with that version's time, not the replay's.
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 2, updatedAt: committedAt });
+  });
+
+  it('leaves a higher latest version in place when replaying an older version', async () => {
+    const { store, register, command } = setUp();
+    const first = await register(command({ clientToken: 'run-42' }));
+    const second = await register(command({ description: 'later' }));
+
+    const replayed = await register(command({ clientToken: 'run-42' }));
+
+    expect(replayed).toEqual(first);
+    expect(await store.getModel('churn')).toMatchObject({ latestVersion: 2, updatedAt: second.createdAt });
+  });
+
+  it('replays when a concurrent call with the same client token commits first, leaving its own number unused', async () => {
     const { store, events, register, command } = setUp();
     store.interleaveBeforeNextCommit(() => register(command({ clientToken: 'run-42' })));
 
     const result = await register(command({ clientToken: 'run-42' }));
 
-    expect(result.version).toBe(1);
+    // This call reserved 1, the concurrent one 2 and committed it with the token first.
+    expect(result.version).toBe(2);
     expect(store.writes).toHaveLength(1);
+    expect(await store.getVersion('churn', 1)).toBeUndefined();
     expect(store.commitAttempts.map((outcome) => outcome.kind)).toEqual(['committed', 'token-taken']);
-    const committed = await store.getVersion('churn', 1);
+    const committed = await store.getVersion('churn', 2);
     expect(events.published.map((event) => event.detail)).toEqual([committed, committed]);
   });
 
@@ -157,12 +216,14 @@ describe('registerModel', () => {
     expect(store.writes).toHaveLength(1);
   });
 
-  it('fails with ValidationError on a missing artifact, committing and publishing nothing', async () => {
+  it('fails with ValidationError on a missing artifact, reserving, committing and publishing nothing', async () => {
     const { store, events, register, command } = setUp();
 
     const attempt = register(command({ artifact: { uri: `s3://${BUCKET}/churn/missing.tar.gz` } }));
 
     await expect(attempt).rejects.toThrow(ValidationError);
+    expect(store.reservations).toEqual([]);
+    expect(await store.getModel('churn')).toBeUndefined();
     expect(store.commitAttempts).toEqual([]);
     expect(events.published).toEqual([]);
   });

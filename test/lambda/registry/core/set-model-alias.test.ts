@@ -1,21 +1,13 @@
-import { registerModel } from '../../../../lambda/registry/core/register-model';
-import { RegisterModelRequest, SetModelAliasRequest, type SetModelAliasRequest as AliasRequest } from '../../../../lambda/registry/core/schemas';
+import { SetModelAliasRequest, type SetModelAliasRequest as AliasRequest } from '../../../../lambda/registry/core/schemas';
 import { setModelAlias } from '../../../../lambda/registry/core/set-model-alias';
 import { ConflictError, NotFoundError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock, InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher } from '../fakes';
-
-const BUCKET = 'artifact-bucket';
+import { fakeRegistry } from '../fakes';
 
 /** A registry holding versions 1..3 of `churn`, with nothing published yet. */
 async function setUp() {
-  const store = new InMemoryRegistryStore();
-  const artifacts = new InMemoryArtifactStore();
-  const events = new RecordingEventPublisher();
-  const clock = new FakeClock();
-  artifacts.put(`s3://${BUCKET}/churn.tar.gz`, 'weights');
-  const register = registerModel({ store, artifacts, events, clock, artifactBucket: BUCKET });
-  for (let i = 0; i < 3; i++) await register(parseRequest(RegisterModelRequest, { name: 'churn', artifact: { uri: `s3://${BUCKET}/churn.tar.gz` } }));
+  const { store, events, clock, registerVersion } = fakeRegistry();
+  for (let i = 0; i < 3; i++) await registerVersion('churn');
   events.published.length = 0;
   store.writes.length = 0;
   store.commitAttempts.length = 0;

@@ -41,7 +41,7 @@ export interface HandlerScenario {
 }
 
 /** HeadObject finds the artifact, with S3's full-object SHA-256 checksum unless `overrides` says otherwise. */
-function artifactInS3(overrides: Record<string, unknown> = {}): void {
+export function artifactInS3(overrides: Record<string, unknown> = {}): void {
   s3Mock.on(HeadObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: ARTIFACT_KEY }).resolves({
     ContentLength: ARTIFACT_BODY.length,
     ETag: '"0f343b0931126a20f133d67c2b018a3b"',
@@ -59,33 +59,53 @@ const registration = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/**
+ * Another caller's whole registration of `MODEL`, done straight to the table while this call is in
+ * flight: it takes the next number from the counter, writes that version (and its client token,
+ * if any) and raises the model's latest version. Returns the number it took.
+ */
+export function registerConcurrently(table: FakeTable, version: (number: number) => Record<string, unknown>, token?: Record<string, unknown>): number {
+  const model = table.get(keys.model(MODEL))!;
+  // The counter only grows past the latest version, so the concurrent raise always succeeds.
+  const number = model.nextVersion + 1;
+  const item = version(number);
+  table.put({ ...model, nextVersion: number, latestVersion: number, updatedAt: item.createdAt }, item, ...(token ? [{ ...token, version: number }] : []));
+  return number;
+}
+
+// A committed version is announced: the model's latest version raised and the event published, together.
+const ANNOUNCEMENT = ['UpdateCommand', 'PutEventsCommand'];
+// Without a client token, a registration checks the artifact, takes a number, commits and announces it.
+const REGISTRATION = ['HeadObjectCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT];
+
 export const registerModelScenarios: readonly HandlerScenario[] = [
   {
     name: 'a new model',
     arrange: () => artifactInS3(),
     event: registration(),
-    sends: ['HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: REGISTRATION,
   },
   {
     name: 'an existing model',
     arrange: (table) => {
       artifactInS3();
-      table.put(items.model(MODEL, 2));
+      table.put(items.model(MODEL, 2), items.version(MODEL, 1), items.version(MODEL, 2));
     },
     event: registration(),
-    sends: ['HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: REGISTRATION,
   },
   {
     name: 'tags, written to the tag index',
     arrange: () => artifactInS3(),
     event: registration({ tags: { stage: 'candidate', team: 'risk' } }),
-    sends: ['HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: REGISTRATION,
   },
   {
     name: 'a new client token',
     arrange: () => artifactInS3(),
     event: registration({ clientToken: 'pipeline-run-42' }),
-    sends: ['GetCommand', 'HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    // The token lookup and the artifact check go out together.
+    sends: ['GetCommand', ...REGISTRATION],
   },
   {
     name: 'a replayed client token',
@@ -94,17 +114,22 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
       await invoke('RegisterModel', registration({ clientToken: 'pipeline-run-42' }));
     },
     event: registration({ clientToken: 'pipeline-run-42' }),
-    sends: ['GetCommand', 'GetCommand', 'PutEventsCommand'],
+    // The artifact check runs alongside the token lookup; the token's version is read and announced again.
+    sends: ['GetCommand', 'HeadObjectCommand', 'GetCommand', ...ANNOUNCEMENT],
   },
   {
     name: 'a client token taken by a concurrent identical call',
-    arrange: async (table) => {
+    arrange: (table) => {
       artifactInS3();
-      // The concurrent call commits the very items this one is about to write, so this one's transaction is cancelled.
-      table.loseNextTransaction((input) => table.apply(input), 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'ConditionalCheckFailed');
+      // An identical call takes the next number and commits it with the same token before this call's transaction, which is cancelled on the token.
+      table.interleaveBeforeNextTransaction((input) => {
+        const [version, token] = input.TransactItems!.map((item) => item.Put!.Item!);
+        registerConcurrently(table, (number) => ({ ...version, ...keys.version(MODEL, number), version: number }), token);
+      });
     },
     event: registration({ clientToken: 'pipeline-run-42' }),
-    sends: ['GetCommand', 'HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand', 'GetCommand', 'PutEventsCommand'],
+    // Cancelled on the token: the token and its version are read, and that version announced.
+    sends: ['GetCommand', 'HeadObjectCommand', 'UpdateCommand', 'TransactWriteCommand', 'GetCommand', 'GetCommand', ...ANNOUNCEMENT],
   },
   {
     name: 'a digest computed by reading the artifact (no S3 checksum)',
@@ -115,24 +140,24 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
         .callsFake(() => ({ Body: Readable.from([Buffer.from(ARTIFACT_BODY.slice(0, 5)), Buffer.from(ARTIFACT_BODY.slice(5))]) }));
     },
     event: registration(),
-    sends: ['HeadObjectCommand', 'GetObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: ['HeadObjectCommand', 'GetObjectCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT],
   },
   {
     name: 'a pinned artifact version',
     arrange: () => artifactInS3({ VersionId: 's3-version-3' }),
     event: registration({ artifact: { uri: ARTIFACT_URI, versionId: 's3-version-3' } }),
-    sends: ['HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: REGISTRATION,
   },
   {
-    name: 'a lost race for the next version',
+    name: 'a concurrent registration of a higher version committed first',
     arrange: (table) => {
       artifactInS3();
-      table.put(items.model(MODEL, 1));
-      // Another registration takes version 2 between this call's read and its transaction.
-      table.loseNextTransaction(() => table.put(items.model(MODEL, 2), items.version(MODEL, 2)), 'ConditionalCheckFailed', 'ConditionalCheckFailed');
+      table.put(items.model(MODEL, 1), items.version(MODEL, 1));
+      // This call takes 2; another takes 3 and commits it before this call's transaction, so raising the latest version to 2 fails its condition.
+      table.interleaveBeforeNextTransaction(() => registerConcurrently(table, (number) => items.version(MODEL, number)));
     },
     event: registration(),
-    sends: ['HeadObjectCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+    sends: REGISTRATION,
   },
 ];
 
@@ -163,14 +188,14 @@ export const setModelAliasScenarios: readonly HandlerScenario[] = [
     arrange: (table) => {
       table.put(items.model(MODEL, 3), items.version(MODEL, 3), items.alias(MODEL, 'prod', 1, 1));
       // Another caller moves the alias to version 2 between this call's read and its transaction.
-      table.loseNextTransaction(() => table.put(items.alias(MODEL, 'prod', 2, 2)), 'None', 'ConditionalCheckFailed', 'None');
+      table.interleaveBeforeNextTransaction(() => table.put(items.alias(MODEL, 'prod', 2, 2)));
     },
     event: aliasMove({ version: 3 }),
     sends: ['GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
   },
 ];
 
-/** `churn` at version 3, with tagged versions and two aliases. */
+/** `churn` at version 3 (its counter too), with tagged versions and two aliases. */
 function registryWithVersions(table: FakeTable): void {
   table.put(
     items.model(MODEL, 3),
@@ -187,14 +212,12 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
     name: 'getModel, its aliases read over two pages',
     arrange: (table) => {
       registryWithVersions(table);
-      const [prod, staging] = [items.alias(MODEL, 'prod', 2, 1), items.alias(MODEL, 'staging', 3, 2)];
-      dynamoMock
-        .on(QueryCommand)
-        .resolvesOnce({ Items: [prod], LastEvaluatedKey: keys.alias(MODEL, 'prod') })
-        .resolvesOnce({ Items: [staging] });
+      // One item per page, as when aliases fill DynamoDB's 1 MB pages.
+      table.capQueryPages(1);
     },
     event: { query: 'getModel', name: MODEL },
-    sends: ['GetCommand', 'QueryCommand', 'QueryCommand'],
+    // The model, its latest version and its first alias page are read together.
+    sends: ['GetCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand'],
   },
   {
     name: 'getVersion by number',
@@ -206,7 +229,7 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
     name: 'getVersion latest',
     arrange: registryWithVersions,
     event: { query: 'getVersion', name: MODEL },
-    sends: ['GetCommand', 'GetCommand'],
+    sends: ['QueryCommand'],
   },
   {
     name: 'getVersion by alias',
@@ -224,9 +247,7 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'listVersions',
-    arrange: () => {
-      dynamoMock.on(QueryCommand).resolves({ Items: [items.version(MODEL, 3), items.version(MODEL, 2)] });
-    },
+    arrange: registryWithVersions,
     event: { query: 'listVersions', name: MODEL },
     sends: ['QueryCommand'],
   },
@@ -266,6 +287,8 @@ export const handlerScenarios: Readonly<Record<RegistryFunction, readonly Handle
 
 export interface ScenarioRun {
   readonly result: unknown;
+  /** The table as the call left it. */
+  readonly table: FakeTable;
   /** The commands the call under test sent. */
   readonly sent: SentCommand[];
   /** The commands sent while arranging (a first call a scenario replays, say). */
@@ -279,7 +302,7 @@ export async function runScenario(functionName: RegistryFunction, scenario: Hand
   const arranged = sentCommands();
   clearSentCommands();
   const result = await invoke(functionName, scenario.event);
-  return { result, sent: sentCommands(), arranged };
+  return { result, table, sent: sentCommands(), arranged };
 }
 
 /** Where an action applies: the table itself or its indexes, the artifact bucket or its objects, the event bus. */

@@ -3,7 +3,7 @@ import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { iamNeedsOf, recordIamActions, recordIamNeeds } from './handler-scenarios';
 
 describe('recordIamActions', () => {
-  it('lists what RegisterModel needs: item reads and transactional writes, versioned object reads with ListBucket, PutEvents', async () => {
+  it('lists what RegisterModel needs: item reads, counter updates and transactional puts, versioned object reads with ListBucket, PutEvents', async () => {
     const actions = await recordIamActions('RegisterModel');
 
     expect([...actions].sort()).toEqual([

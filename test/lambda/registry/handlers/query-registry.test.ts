@@ -10,7 +10,23 @@ const scenario = (name: string) => {
   return found;
 };
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'nextVersion'];
+
+const LATEST_VERSION_QUERY = {
+  TableName: TABLE_NAME,
+  KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+  ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'V#' },
+  ConsistentRead: true,
+  ScanIndexForward: false,
+  Limit: 1,
+  ExclusiveStartKey: undefined,
+};
+
+/** The model item as a first reservation leaves it: a counter, no latest version, no version items. */
+function reservedOnly() {
+  const { latestVersion: _latest, updatedAt: _updated, ...model } = items.model(MODEL, 0, 1);
+  return model;
+}
 
 describe('QueryRegistry handler', () => {
   let table: FakeTable;
@@ -25,11 +41,13 @@ describe('QueryRegistry handler', () => {
     expect(sent.map((command) => command.command)).toEqual(each.sends);
   });
 
-  it('answers getModel with every alias, following the alias query to its last page', async () => {
+  it('answers getModel with its latest version read from the versions and every alias, following the alias query to its last page', async () => {
     const { result } = await runScenario('QueryRegistry', scenario('getModel, its aliases read over two pages'));
 
     expect(result).toEqual({ name: MODEL, latestVersion: 3, createdAt: expect.any(String), updatedAt: expect.any(String), aliases: { prod: 2, staging: 3 } });
-    const [first, second] = inputsOf('QueryCommand');
+    const queries = inputsOf('QueryCommand');
+    expect(queries.filter((input) => input.ExpressionAttributeValues[':prefix'] === 'V#')).toEqual([LATEST_VERSION_QUERY]);
+    const [first, second, ...others] = queries.filter((input) => input.ExpressionAttributeValues[':prefix'] === 'A#');
     expect(first).toEqual({
       TableName: TABLE_NAME,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -39,11 +57,11 @@ describe('QueryRegistry handler', () => {
       ExclusiveStartKey: undefined,
     });
     expect(second.ExclusiveStartKey).toEqual(keys.alias(MODEL, 'prod'));
+    expect(others).toEqual([]);
   });
 
   it.each([
     ['getVersion by number', 2, [keys.version(MODEL, 2)]],
-    ['getVersion latest', 3, [keys.model(MODEL), keys.version(MODEL, 3)]],
     ['getVersion by alias', 2, [keys.alias(MODEL, 'prod'), keys.version(MODEL, 2)]],
   ])('answers %s with version %d, reading %j, without key attributes', async (name, version, keysRead) => {
     const { result } = await runScenario('QueryRegistry', scenario(name));
@@ -51,6 +69,51 @@ describe('QueryRegistry handler', () => {
     expect(result).toMatchObject({ name: MODEL, version });
     for (const attribute of KEY_ATTRIBUTES) expect(result).not.toHaveProperty(attribute);
     expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual(keysRead);
+  });
+
+  it('answers getVersion latest with the newest version item, from one consistent query of a single item', async () => {
+    const { result } = await runScenario('QueryRegistry', scenario('getVersion latest'));
+
+    expect(result).toMatchObject({ name: MODEL, version: 3 });
+    for (const attribute of KEY_ATTRIBUTES) expect(result).not.toHaveProperty(attribute);
+    expect(inputsOf('QueryCommand')).toEqual([LATEST_VERSION_QUERY]);
+  });
+
+  it('answers the latest version from the versions, not the model item, when its latestVersion trails a commit', async () => {
+    // Version 3 is committed but the model item was not raised to it yet (or its caller died first).
+    table.put(items.model(MODEL, 2, 3), items.version(MODEL, 1), items.version(MODEL, 2), items.version(MODEL, 3));
+
+    const model = await invoke('QueryRegistry', { query: 'getModel', name: MODEL });
+    const latest = await invoke('QueryRegistry', { query: 'getVersion', name: MODEL, version: 'latest' });
+
+    expect(model).toMatchObject({ latestVersion: 3 });
+    expect(latest).toMatchObject({ version: 3 });
+  });
+
+  it('answers getModel with latestVersion 0 for a model whose only reserved number was never committed', async () => {
+    table.put(reservedOnly());
+
+    const model = await invoke('QueryRegistry', { query: 'getModel', name: MODEL });
+
+    expect(model).toMatchObject({ name: MODEL, latestVersion: 0, aliases: {} });
+    expect(model).not.toHaveProperty('nextVersion');
+  });
+
+  it('fails with NotFoundError for the latest version of a model with no versions yet', async () => {
+    table.put(reservedOnly());
+
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'getVersion', name: MODEL }));
+
+    expect(error.name).toBe('NotFoundError');
+    expect(error.message).toBe('model churn has no versions yet');
+    expect(sentCommands().map((command) => command.command)).toEqual(['QueryCommand', 'GetCommand']);
+  });
+
+  it('fails with NotFoundError naming the model for the latest version of a model that does not exist', async () => {
+    const error = await thrownBy(invoke('QueryRegistry', { query: 'getVersion', name: MODEL }));
+
+    expect(error.name).toBe('NotFoundError');
+    expect(error.message).toBe('no model named "churn"');
   });
 
   it('lists models from the model index with an opaque token for the next page', async () => {
@@ -62,6 +125,7 @@ describe('QueryRegistry handler', () => {
     const page = result as { items: Record<string, unknown>[]; nextToken: string };
     expect(page.items.map((model) => model.name)).toEqual([MODEL, 'fraud']);
     expect(page.items[0]).not.toHaveProperty('gsi1pk');
+    expect(page.items[0]).not.toHaveProperty('nextVersion');
     expect(page.nextToken).toEqual(expect.any(String));
     expect(page.nextToken).not.toContain('M#fraud');
   });
@@ -98,8 +162,9 @@ describe('QueryRegistry handler', () => {
   });
 
   it('lists versions newest first with a consistent key-condition query on the table', async () => {
-    await runScenario('QueryRegistry', scenario('listVersions'));
+    const { result } = await runScenario('QueryRegistry', scenario('listVersions'));
 
+    expect((result as { items: { version: number }[] }).items.map((version) => version.version)).toEqual([3, 2, 1]);
     expect(inputsOf('QueryCommand')[0]).toEqual({
       TableName: TABLE_NAME,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',

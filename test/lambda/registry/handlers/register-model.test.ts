@@ -2,9 +2,9 @@ import { NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
-import { ARTIFACT_SHA256, ARTIFACT_URI, MODEL, registerModelScenarios, runScenario } from './handler-scenarios';
+import { ARTIFACT_SHA256, ARTIFACT_URI, artifactInS3, MODEL, registerModelScenarios, runScenario } from './handler-scenarios';
 import {
   ARTIFACT_BUCKET,
   dynamoMock,
@@ -20,6 +20,7 @@ import {
   sentCommands,
   TABLE_NAME,
   thrownBy,
+  transactionCanceled,
 } from './sdk-mocks';
 
 const scenario = (name: string) => {
@@ -47,25 +48,46 @@ describe('RegisterModel handler', () => {
     },
   );
 
-  it('registers version 1 of a new model: checksum-enabled HeadObject, consistent read, conditional transaction, one event', async () => {
-    const { result } = await runScenario('RegisterModel', scenario('a new model'));
+  it('registers version 1 of a new model: checksum-enabled HeadObject, a counter reservation, a conditional transaction, the latest version raised, one event', async () => {
+    const { result, table } = await runScenario('RegisterModel', scenario('a new model'));
 
     expect(result).toMatchObject({ name: MODEL, version: 1, artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' } });
     expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
-    expect(inputsOf('GetCommand')).toEqual([{ TableName: TABLE_NAME, Key: { pk: 'M#churn', sk: '#MODEL' }, ConsistentRead: true }]);
-    const [model, version, ...others] = transaction();
-    expect(others).toEqual([]);
-    expect(model.Update).toMatchObject({
+    expect(inputsOf('GetCommand')).toEqual([]);
+    const [reserve, raise, ...moreUpdates] = inputsOf('UpdateCommand');
+    expect(moreUpdates).toEqual([]);
+    expect(reserve).toMatchObject({
       TableName: TABLE_NAME,
       Key: { pk: 'M#churn', sk: '#MODEL' },
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ExpressionAttributeValues: expect.objectContaining({ ':version': 1, ':gsi1pk': 'MODELS', ':gsi1sk': MODEL }),
+      UpdateExpression: expect.stringContaining('ADD nextVersion :one'),
+      ExpressionAttributeValues: expect.objectContaining({ ':one': 1 }),
+      ReturnValues: 'UPDATED_NEW',
     });
-    expect(model.Update.ExpressionAttributeValues).not.toHaveProperty(':expected');
+    expect(reserve).not.toHaveProperty('ConditionExpression');
+    const [version, ...others] = transaction();
+    expect(others).toEqual([]);
     expect(version.Put).toMatchObject({
       TableName: TABLE_NAME,
       Item: { pk: 'M#churn', sk: 'V#0000000001', name: MODEL, version: 1, metrics: { auc: 0.91 } },
       ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const createdAt = version.Put.Item.createdAt;
+    expect(raise).toEqual({
+      TableName: TABLE_NAME,
+      Key: { pk: 'M#churn', sk: '#MODEL' },
+      UpdateExpression: 'SET latestVersion = :version, updatedAt = :at',
+      ConditionExpression: 'latestVersion < :version',
+      ExpressionAttributeValues: { ':version': 1, ':at': createdAt },
+    });
+    // The model item the reservation created (latest version 0) and the raise took to 1: listed on the model index, counter at 1.
+    expect(table.get(keys.model(MODEL))).toEqual({
+      ...keys.model(MODEL),
+      ...keys.modelIndex(MODEL),
+      name: MODEL,
+      createdAt,
+      updatedAt: createdAt,
+      latestVersion: 1,
+      nextVersion: 1,
     });
     const [event] = inputsOf('PutEventsCommand');
     expect(event.Entries).toEqual([
@@ -74,33 +96,29 @@ describe('RegisterModel handler', () => {
     expect(JSON.parse(event.Entries[0].Detail)).toMatchObject({ name: MODEL, version: 1, artifact: { sha256: ARTIFACT_SHA256 } });
   });
 
-  it('registers the next version of an existing model, conditional on the latest version it read', async () => {
-    const { result } = await runScenario('RegisterModel', scenario('an existing model'));
+  it('registers the next version of an existing model from its counter, keeping the model creation time', async () => {
+    const { result, table } = await runScenario('RegisterModel', scenario('an existing model'));
 
     expect(result).toMatchObject({ version: 3 });
-    const [model, version] = transaction();
-    expect(model.Update).toMatchObject({
-      ConditionExpression: 'latestVersion = :expected',
-      ExpressionAttributeValues: expect.objectContaining({ ':expected': 2, ':version': 3 }),
-    });
-    expect(version.Put.Item).toMatchObject({ sk: 'V#0000000003', version: 3 });
+    expect(transaction()[0].Put.Item).toMatchObject({ sk: 'V#0000000003', version: 3 });
+    expect(table.get(keys.model(MODEL))).toMatchObject({ createdAt: items.model(MODEL, 2).createdAt, latestVersion: 3, nextVersion: 3 });
   });
 
   it('writes one tag index item per tag in the same transaction', async () => {
     await runScenario('RegisterModel', scenario('tags, written to the tag index'));
 
-    const tagPuts = transaction().slice(2).map((item) => item.Put);
+    const tagPuts = transaction().slice(1).map((item) => item.Put);
     expect(tagPuts).toEqual([
       { TableName: TABLE_NAME, Item: { pk: 'M#churn', sk: 'G#0000000001#stage', gsi1pk: 'TAG#stage', gsi1sk: 'candidate\u001fchurn\u001f0000000001', name: MODEL, version: 1 } },
       { TableName: TABLE_NAME, Item: { pk: 'M#churn', sk: 'G#0000000001#team', gsi1pk: 'TAG#team', gsi1sk: 'risk\u001fchurn\u001f0000000001', name: MODEL, version: 1 } },
     ]);
   });
 
-  it('looks the client token up first and claims it in the transaction, expiring after 30 days', async () => {
+  it('looks the client token up first and claims it in the transaction, right after the version, expiring after 30 days', async () => {
     await runScenario('RegisterModel', scenario('a new client token'));
 
-    expect(inputsOf('GetCommand')[0]).toEqual({ TableName: TABLE_NAME, Key: { pk: 'M#churn', sk: 'T#pipeline-run-42' }, ConsistentRead: true });
-    const [, version, token] = transaction();
+    expect(inputsOf('GetCommand')).toEqual([{ TableName: TABLE_NAME, Key: { pk: 'M#churn', sk: 'T#pipeline-run-42' }, ConsistentRead: true }]);
+    const [version, token] = transaction();
     expect(token.Put).toEqual({
       TableName: TABLE_NAME,
       Item: { pk: 'M#churn', sk: 'T#pipeline-run-42', version: 1, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), expiresAt: expect.any(Number) },
@@ -109,20 +127,44 @@ describe('RegisterModel handler', () => {
     expect(token.Put.Item.expiresAt).toBe(Math.floor(Date.parse(version.Put.Item.createdAt) / 1000) + 30 * 86_400);
   });
 
-  it('replays a client token: same result, no S3 call, no write, the event published again', async () => {
-    const { result, arranged } = await runScenario('RegisterModel', scenario('a replayed client token'));
+  it('replays a client token: same result, no reservation or write, the latest version raise and the event sent again', async () => {
+    const { result, arranged, table } = await runScenario('RegisterModel', scenario('a replayed client token'));
 
-    const firstResult = arranged.find((command) => command.command === 'TransactWriteCommand');
-    expect(result).toMatchObject({ name: MODEL, version: 1, createdAt: firstResult?.input.TransactItems[1].Put.Item.createdAt });
+    const firstCommit = arranged.find((command) => command.command === 'TransactWriteCommand');
+    const createdAt = firstCommit?.input.TransactItems[0].Put.Item.createdAt;
+    expect(result).toMatchObject({ name: MODEL, version: 1, createdAt });
     expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([keys.token(MODEL, 'pipeline-run-42'), keys.version(MODEL, 1)]);
+    // The only update is the raise, with the version's own time; the model is already at 1, so its condition refuses it.
+    expect(inputsOf('UpdateCommand')).toEqual([expect.objectContaining({ ConditionExpression: 'latestVersion < :version', ExpressionAttributeValues: { ':version': 1, ':at': createdAt } })]);
+    expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 1, nextVersion: 1, updatedAt: createdAt });
+    expect(inputsOf('TransactWriteCommand')).toEqual([]);
     expect(inputsOf('PutEventsCommand')[0].Entries[0].DetailType).toBe('ModelVersionRegistered');
   });
 
-  it('replays when a concurrent call with the same client token wins the transaction', async () => {
-    const { result } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
+  it('replays the version a concurrent identical call committed when the transaction is cancelled on the token, leaving its own number unused', async () => {
+    const { result, table } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
 
-    expect(result).toMatchObject({ name: MODEL, version: 1 });
+    expect(result).toMatchObject({ name: MODEL, version: 2 });
     expect(inputsOf('TransactWriteCommand')).toHaveLength(1);
+    // The reservation of the unused number, then the raise to the replayed version (already there: the concurrent call raised it).
+    expect(inputsOf('UpdateCommand')).toEqual([
+      expect.objectContaining({ ReturnValues: 'UPDATED_NEW' }),
+      expect.objectContaining({ ConditionExpression: 'latestVersion < :version', ExpressionAttributeValues: expect.objectContaining({ ':version': 2 }) }),
+    ]);
+    expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 2, nextVersion: 2 });
+    expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([keys.token(MODEL, 'pipeline-run-42'), keys.token(MODEL, 'pipeline-run-42'), keys.version(MODEL, 2)]);
+    expect(table.get(keys.version(MODEL, 1))).toBeUndefined();
+    expect(JSON.parse(inputsOf('PutEventsCommand')[0].Entries[0].Detail)).toMatchObject({ name: MODEL, version: 2 });
+  });
+
+  it('leaves the latest version where a concurrent registration of a higher version put it, its own raise refused by the condition', async () => {
+    const { result, table } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
+
+    expect(result).toMatchObject({ version: 2 });
+    expect(inputsOf('UpdateCommand')[1].ExpressionAttributeValues).toMatchObject({ ':version': 2 });
+    expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 3, nextVersion: 3 });
+    expect(table.get(keys.version(MODEL, 2))).toMatchObject({ version: 2, metrics: { auc: 0.91 } });
+    expect(inputsOf('PutEventsCommand')).toHaveLength(1);
   });
 
   it('computes the digest from the S3 object version it pinned when S3 has no checksum', async () => {
@@ -139,15 +181,53 @@ describe('RegisterModel handler', () => {
     expect(result).toMatchObject({ artifact: { s3VersionId: 's3-version-3' } });
   });
 
-  it('retries after a TransactionCanceledException with ConditionalCheckFailed on the model item, taking the next version', async () => {
-    const { result } = await runScenario('RegisterModel', scenario('a lost race for the next version'));
+  it.each([
+    ['a transaction conflict on the token', ['None', 'TransactionConflict']],
+    ['a failed condition on the version item', ['ConditionalCheckFailed', 'None']],
+  ])('fails with InternalError, not a replay, when the transaction is cancelled by %s; a retry takes the next number', async (_, codes) => {
+    artifactInS3();
+    dynamoMock.on(TransactWriteCommand).rejectsOnce(transactionCanceled(...codes)).callsFake(table.transactWrite);
+    const request = { name: MODEL, artifact: { uri: ARTIFACT_URI }, clientToken: 'pipeline-run-42' };
 
-    expect(result).toMatchObject({ version: 3 });
-    const attempts = inputsOf('TransactWriteCommand').map((input) => input.TransactItems[0].Update.ExpressionAttributeValues);
-    expect(attempts).toEqual([
-      expect.objectContaining({ ':expected': 1, ':version': 2 }),
-      expect.objectContaining({ ':expected': 2, ':version': 3 }),
-    ]);
+    const error = await thrownBy(invoke('RegisterModel', request));
+    const reservedAt = inputsOf('UpdateCommand')[0].ExpressionAttributeValues[':at'];
+    // The reservation alone leaves a model listed with latest version 0, updated at the reservation.
+    const reservedOnly = table.get(keys.model(MODEL));
+    const retried = await invoke('RegisterModel', request);
+
+    expect(error.name).toBe('InternalError');
+    expect(reservedOnly).toEqual({ ...keys.model(MODEL), ...keys.modelIndex(MODEL), name: MODEL, createdAt: reservedAt, updatedAt: reservedAt, latestVersion: 0, nextVersion: 1 });
+    expect(retried).toMatchObject({ version: 2 });
+    expect(table.get(keys.model(MODEL))).toMatchObject({ createdAt: reservedAt, latestVersion: 2, nextVersion: 2 });
+    expect(table.get(keys.version(MODEL, 1))).toBeUndefined();
+    expect(inputsOf('PutEventsCommand')).toHaveLength(1);
+  });
+
+  it('fails with InternalError when raising the latest version fails after the commit; a retry with the client token completes the call', async () => {
+    artifactInS3();
+    const throttled = new DynamoDBServiceException({ name: 'ProvisionedThroughputExceededException', message: 'slow down', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    let raises = 0;
+    dynamoMock.on(UpdateCommand).callsFake((input) => {
+      if (input.ConditionExpression !== undefined && raises++ === 0) throw throttled;
+      return table.updateItem(input);
+    });
+    const request = { name: MODEL, artifact: { uri: ARTIFACT_URI }, clientToken: 'pipeline-run-42' };
+
+    const error = await thrownBy(invoke('RegisterModel', request));
+    const committed = table.get(keys.version(MODEL, 1));
+    const behind = table.get(keys.model(MODEL));
+    const retried = await invoke('RegisterModel', request);
+
+    expect(error.name).toBe('InternalError');
+    expect(committed).toMatchObject({ version: 1 });
+    expect(behind).toMatchObject({ latestVersion: 0, nextVersion: 1 });
+    expect(retried).toMatchObject({ version: 1, createdAt: committed?.createdAt });
+    // The retry reserved and wrote nothing, and caught the model's latest version up.
+    expect(inputsOf('UpdateCommand').filter((input) => input.ReturnValues === 'UPDATED_NEW')).toHaveLength(1);
+    expect(inputsOf('TransactWriteCommand')).toHaveLength(1);
+    expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 1, nextVersion: 1, updatedAt: committed?.createdAt });
+    // The event went out alongside the failed raise, and again on the retry.
+    expect(inputsOf('PutEventsCommand').map((input) => JSON.parse(input.Entries[0].Detail).version)).toEqual([1, 1]);
   });
 
   it('fails with ValidationError naming the bad fields, sending no SDK command', async () => {
@@ -191,10 +271,10 @@ describe('RegisterModel handler', () => {
   it('fails with InternalError naming the request id and no AWS internals when DynamoDB fails', async () => {
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10, ETag: '"e"', VersionId: 'v1', ChecksumSHA256: 'bm90IGEgcmVhbCBkaWdlc3QgYnV0IGJhc2U2NA==' });
     const arn = `arn:aws:dynamodb:eu-west-1:123456789012:table/${TABLE_NAME}`;
-    dynamoMock.on(GetCommand).rejects(
+    dynamoMock.on(UpdateCommand).rejects(
       new DynamoDBServiceException({
         name: 'AccessDeniedException',
-        message: `User: arn:aws:sts::123456789012:assumed-role/RegisterModelRole/fn is not authorized to perform: dynamodb:GetItem on resource: ${arn}`,
+        message: `User: arn:aws:sts::123456789012:assumed-role/RegisterModelRole/fn is not authorized to perform: dynamodb:UpdateItem on resource: ${arn}`,
         $fault: 'client',
         $metadata: { httpStatusCode: 400, requestId: 'AWS-REQUEST-ID-123' },
       }),
@@ -219,13 +299,15 @@ describe('RegisterModel handler', () => {
   });
 
   it('fails with ConflictError when a client token is reused for a different request, writing nothing', async () => {
+    artifactInS3();
     table.put({ ...keys.token(MODEL, 'pipeline-run-42'), version: 1, fingerprint: '0'.repeat(64) }, items.version(MODEL, 1));
 
     const error = await thrownBy(invoke('RegisterModel', { name: 'churn', artifact: { uri: ARTIFACT_URI }, clientToken: 'pipeline-run-42' }));
 
     expect(error.name).toBe('ConflictError');
     expect(error.message).toContain('pipeline-run-42');
-    expect(sentCommands().map((command) => command.command)).toEqual(['GetCommand']);
+    // The artifact check ran alongside the token lookup; nothing was reserved or written.
+    expect(sentCommands().map((command) => command.command)).toEqual(['GetCommand', 'HeadObjectCommand']);
   });
 
   describe('at the size limits of the request schema', () => {
