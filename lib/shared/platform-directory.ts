@@ -3,10 +3,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
 export interface PlatformDirectoryProps {
-  /**
-   * Prefix of the SSM parameter names.
-   * @default - `/mlops-platform/<stack name>`
-   */
+  /** Prefix of the SSM parameter names, like `/mlops-platform/prod`. */
   readonly parameterPrefix: string;
 }
 
