@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../cdk.json';
 import { MlopsPlatformStack } from '../lib';
-import type { CloudFormationTemplate } from '../test/emulators/provision-from-template';
+import type { CloudFormationTemplate } from '../local/provision-from-template';
 
 export interface SynthesizedFunction {
   /** The function's service name (`RegisterModel`, ...). */

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type RunningEmulators, startEmulators } from './emulators';
+import { type RunningEmulators, startEmulators } from '../../local/emulators';
 import { writeSynthesizedTemplate } from './synthesized-template';
 
 declare global {

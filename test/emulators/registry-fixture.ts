@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
+import { functionEnvironment, provisionFromTemplate } from '../../local/provision-from-template';
 import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';

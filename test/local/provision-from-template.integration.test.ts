@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
-import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
-import { readSynthesizedTemplate } from './synthesized-template';
+import { functionEnvironment, provisionFromTemplate } from '../../local/provision-from-template';
+import { readSynthesizedTemplate } from '../emulators/synthesized-template';
 
 describe('provisionFromTemplate', () => {
   const template = readSynthesizedTemplate();
