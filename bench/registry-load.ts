@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import type { SynthesizedFunction } from './synthesized-functions';
+import type { SynthesizedFunction } from '../local/synthesize';
 import { round, summarize } from './stats';
 
 type Handler = (event: unknown, context: Context) => Promise<any>;

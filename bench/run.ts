@@ -18,7 +18,7 @@ import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { loadHandlers, measureRegistry } from './registry-load';
 import { summarize } from './stats';
-import { synthesizeFunctions } from './synthesized-functions';
+import { synthesizeFunctions } from '../local/synthesize';
 
 const TARGETS = { bundleKib: 250, initMedianMs: 60, registerP50Ms: 15 };
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * Local stand-ins for the AWS APIs the platform calls: Amazon DynamoDB Local (from the
@@ -37,6 +37,12 @@ export interface StartEmulatorOptions {
    * @default - a free port on 127.0.0.1
    */
   readonly port?: number;
+  /**
+   * Keep the emulator's state in this directory across restarts: DynamoDB Local's database files,
+   * and for moto a recording of every request, replayed at the next start.
+   * @default - in memory, gone when the process stops
+   */
+  readonly dataDirectory?: string;
 }
 
 /** The environment that points SDK v3 clients (and the platform's handlers) at the emulators. */
@@ -121,38 +127,58 @@ export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: stri
 }
 
 /**
- * Starts Amazon DynamoDB Local in memory. It listens on all interfaces (it has no bind option);
- * clients use 127.0.0.1.
+ * Starts Amazon DynamoDB Local, in memory or on disk. It listens on all interfaces (it has no bind
+ * option); clients use 127.0.0.1.
  */
 export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const java = requireJava();
   const directory = dynamoDbLocalDirectory();
+  if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
+  const storage = options.dataDirectory ? ['-dbPath', resolve(options.dataDirectory)] : ['-inMemory'];
   return startWithFreePort('DynamoDB Local', options, (port) => ({
     command: java,
-    args: [`-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`, '-jar', join(directory, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)],
+    args: [`-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`, '-jar', join(directory, 'DynamoDBLocal.jar'), ...storage, '-port', String(port)],
     cwd: directory,
   }));
 }
 
-/** Starts the moto server (every service moto emulates, on one port). */
+/**
+ * Starts the moto server (every service moto emulates, on one port). Moto keeps state only in
+ * memory; with a data directory it records every request to a file and replays the file at the
+ * next start, which restores buckets, objects and buses.
+ */
 export async function startMoto(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const python = requireMoto();
-  return startWithFreePort('moto server', options, (port) => ({
+  const recording = options.dataDirectory && join(resolve(options.dataDirectory), 'moto-recording.jsonl');
+  if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
+  const moto = await startWithFreePort('moto server', options, (port) => ({
     command: python,
     args: ['-m', 'moto.server', '-H', HOST, '-p', String(port)],
+    env: recording ? { MOTO_RECORDER_FILEPATH: recording } : undefined,
   }));
+  if (recording) {
+    // Replay first (moto pauses recording while it replays), then record what comes next.
+    if (existsSync(recording)) await motoApi(moto.endpoint, 'recorder/replay-recording');
+    await motoApi(moto.endpoint, 'recorder/start-recording');
+  }
+  return moto;
+}
+
+async function motoApi(endpoint: string, action: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/${action}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto ${action} failed: HTTP ${response.status} ${await response.text()}`);
 }
 
 /** Clears all of moto's state (every service, every account). Other users of the same server lose theirs too. */
 export async function resetMoto(endpoint: string): Promise<void> {
-  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+  await motoApi(endpoint, 'reset');
 }
 
 interface Launch {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
+  readonly env?: Record<string, string>;
 }
 
 async function startWithFreePort(name: string, options: StartEmulatorOptions, launch: (port: number) => Launch): Promise<RunningEmulator> {
@@ -180,7 +206,7 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
     : [launch.command, [...launch.args]];
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd: launch.cwd, detached: true, stdio: ['ignore', logFd, logFd] });
+    child = spawn(command, args, { cwd: launch.cwd, env: { ...process.env, ...launch.env }, detached: true, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }

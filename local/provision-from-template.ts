@@ -5,8 +5,22 @@ import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '
 /**
  * Creates on the emulators the stateful resources a synthesized template declares (DynamoDB
  * tables with their keys and indexes, S3 buckets, event buses), so local runs use exactly the
- * deployed shapes. Returns the physical name given to each logical id.
+ * deployed shapes. Returns the physical name given to each logical id. Resources that already
+ * exist (a local platform restarted on its data) are kept as they are.
  */
+
+/** The errors the emulators answer when a resource of that name is already there. */
+const ALREADY_EXISTS = new Set(['ResourceInUseException', 'BucketAlreadyOwnedByYou', 'ResourceAlreadyExistsException']);
+
+async function unlessExists(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if (error instanceof Error && ALREADY_EXISTS.has(error.name)) return false;
+    throw error;
+  }
+}
 
 type Resource = { Type: string; Properties?: Record<string, any> };
 export interface CloudFormationTemplate {
@@ -29,30 +43,32 @@ export async function provisionFromTemplate(
   for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
     const name = nameOf(logicalId);
     if (Type === 'AWS::DynamoDB::Table') {
-      await clients.dynamodb.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: Properties.KeySchema,
-          AttributeDefinitions: Properties.AttributeDefinitions,
-          GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes?.map((index: Record<string, unknown>) => ({
-            IndexName: index.IndexName,
-            KeySchema: index.KeySchema,
-            Projection: index.Projection,
-          })),
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+      const created = await unlessExists(() =>
+        clients.dynamodb.send(
+          new CreateTableCommand({
+            TableName: name,
+            KeySchema: Properties.KeySchema,
+            AttributeDefinitions: Properties.AttributeDefinitions,
+            GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes?.map((index: Record<string, unknown>) => ({
+              IndexName: index.IndexName,
+              KeySchema: index.KeySchema,
+              Projection: index.Projection,
+            })),
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        ),
       );
       await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 30 }, { TableName: name });
-      if (Properties.TimeToLiveSpecification?.Enabled) {
+      if (created && Properties.TimeToLiveSpecification?.Enabled) {
         await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: Properties.TimeToLiveSpecification }));
       }
     } else if (Type === 'AWS::S3::Bucket') {
-      await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+      await unlessExists(() => clients.s3.send(new CreateBucketCommand({ Bucket: name })));
       if (Properties.VersioningConfiguration?.Status === 'Enabled') {
         await clients.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
       }
     } else if (Type === 'AWS::Events::EventBus') {
-      await clients.eventBridge.send(new CreateEventBusCommand({ Name: name }));
+      await unlessExists(() => clients.eventBridge.send(new CreateEventBusCommand({ Name: name })));
     } else {
       continue;
     }

@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 /** The esbuild options every platform function is bundled with; the benchmark measures the same. */
 export const PLATFORM_BUNDLING: nodejs.BundlingOptions = {
   minify: true,
+  logLevel: nodejs.LogLevel.WARNING,
   // Node's --enable-source-maps parses the map at import: measured 30-65 ms of every cold start.
   sourceMap: false,
   target: 'node22',

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../cdk.json';
 import { MlopsPlatformStack } from '../lib';
-import type { CloudFormationTemplate } from '../local/provision-from-template';
+import type { CloudFormationTemplate } from './provision-from-template';
 
 export interface SynthesizedFunction {
   /** The function's service name (`RegisterModel`, ...). */
@@ -14,9 +14,11 @@ export interface SynthesizedFunction {
   readonly bundlePath: string;
 }
 
-/** Synthesizes the platform with bundling, as `cdk synth` does, and finds each function's bundle. */
-export function synthesizeFunctions(): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'mlops-bench-'));
+/**
+ * Synthesizes the platform with bundling, as `cdk synth` does, into `outdir` (a new temporary
+ * directory by default), and finds each function's bundle: exactly the code that deploys.
+ */
+export function synthesizeFunctions(outdir = mkdtempSync(path.join(tmpdir(), 'mlops-synth-'))): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
   const stack = new MlopsPlatformStack(app, 'MlopsPlatform');
   app.synth();

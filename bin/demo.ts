@@ -1,0 +1,28 @@
+#!/usr/bin/env tsx
+// `npm run demo`: a tour of the platform on a local platform of its own, in memory, gone at the end.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { localRegistryClient } from '../local/connection';
+import { runTour } from '../local/demo/tour';
+import { startLocalPlatform } from '../local/platform';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main() {
+  const started = Date.now();
+  console.log('Starting a local platform (emulators on loopback, the real handlers behind a local Lambda endpoint)...');
+  const platform = await startLocalPlatform({ log: (line) => console.log(`  ${line}`) });
+  try {
+    console.log('');
+    await runTour({ registry: localRegistryClient(platform.descriptor), workDir: mkdtempSync(path.join(tmpdir(), 'mlops-demo-')), print: (line) => console.log(line) });
+  } finally {
+    await platform.stop();
+  }
+  console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Run it yourself: npm run local, then npx mlops --local model show churn-demo@production`);
+}
+
+main().catch((error) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

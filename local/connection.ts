@@ -1,0 +1,46 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { RegistryClient } from '../client/registry-client';
+
+/**
+ * What a running local platform tells its clients, written to `<data directory>/platform.json`:
+ * where its endpoints are and what its functions and buckets are called.
+ */
+export interface LocalPlatformDescriptor {
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string };
+  readonly functions: { readonly registerModel: string; readonly setModelAlias: string; readonly queryRegistry: string };
+  readonly artifactBucket: string;
+  readonly eventBus: string;
+}
+
+export const DEFAULT_DATA_DIRECTORY = '.local';
+export const DESCRIPTOR_FILE = 'platform.json';
+
+export function writeDescriptor(file: string, descriptor: LocalPlatformDescriptor): void {
+  writeFileSync(file, `${JSON.stringify(descriptor, null, 2)}\n`);
+}
+
+export function readDescriptor(file: string): LocalPlatformDescriptor {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalPlatformDescriptor;
+  } catch (error) {
+    throw new Error(`no local platform described at ${file} (${(error as Error).message}): start one with npm run local`);
+  }
+}
+
+/** SDK clients that talk to the local platform: its Lambda endpoint and its S3 emulator. */
+export function localAwsClients(descriptor: LocalPlatformDescriptor): { lambda: LambdaClient; s3: S3Client } {
+  const { region, credentials, endpoints } = descriptor;
+  return {
+    lambda: new LambdaClient({ region, credentials, endpoint: endpoints.lambda }),
+    s3: new S3Client({ region, credentials, endpoint: endpoints.s3, forcePathStyle: true }),
+  };
+}
+
+/** A registry client for the local platform, as `RegistryClient` is for a deployed one. */
+export function localRegistryClient(descriptor: LocalPlatformDescriptor): RegistryClient {
+  return new RegistryClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}

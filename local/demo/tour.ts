@@ -1,0 +1,254 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { formatDate, shortDigest } from '../../cli/render/format';
+import { renderTable } from '../../cli/render/table';
+import type { RegistryClient } from '../../client/registry-client';
+import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
+
+/**
+ * The scripted tour behind `npm run demo`: train two candidate models with a real training
+ * script, register both, compare them, promote the better one with an audited alias move and
+ * show the result. It only talks to a registry client, so it runs the same against the local
+ * platform, a deployed stack or a test fake.
+ */
+
+/** What the tour calls on the registry; a `RegistryClient` has it all. */
+export type TourRegistry = Pick<RegistryClient, 'registerModelFromFile' | 'getVersion' | 'getModel' | 'setAlias' | 'aliasHistory'>;
+
+export interface TourOptions {
+  readonly registry: TourRegistry;
+  /** Where the training runs write their data, model and metrics, one folder per run. */
+  readonly workDir: string;
+  /** Receives the tour's output, one line at a time (no trailing newline). */
+  readonly print: (line: string) => void;
+  /** @default 'churn-demo' */
+  readonly modelName?: string;
+}
+
+export interface TourResult {
+  readonly modelName: string;
+  /** The versions the tour registered, oldest first, as the registry returns them. */
+  readonly versions: readonly ModelVersionRecord[];
+  /** The version `production` points at when the tour ends. */
+  readonly production: number;
+  /** The moves of `production`, newest first. */
+  readonly history: readonly AliasChangeRecord[];
+}
+
+export class DemoTrainingError extends Error {
+  override readonly name = 'DemoTrainingError';
+}
+
+/** The training script, next to this file (not relative to the working directory). */
+export const TRAIN_SCRIPT = join(__dirname, 'train-model.mjs');
+
+const ALIAS = 'production';
+const ACTOR = 'mlops-demo';
+const SEED = 7;
+/** The metric that decides which version goes to production. */
+const DECIDING_METRIC = 'auc';
+const LOWER_IS_BETTER = new Set(['logloss']);
+const STEPS = 5;
+
+interface TrainingRun {
+  readonly label: string;
+  readonly epochs: number;
+  readonly learningRate: number;
+}
+
+/** Same data, same model; only the training budget differs, enough to tell the two apart. */
+const RUNS: readonly TrainingRun[] = [
+  { label: 'quick', epochs: 5, learningRate: 0.1 },
+  { label: 'thorough', epochs: 200, learningRate: 0.5 },
+];
+
+/** The parts of the script's `model.json` the tour reads. */
+interface ModelFile {
+  readonly data: Readonly<Record<'train' | 'validation', { readonly file: string; readonly rows: number; readonly sha256: string }>>;
+}
+
+interface TrainedModel {
+  readonly run: TrainingRun;
+  readonly outDir: string;
+  readonly modelFile: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly data: ModelFile['data'];
+}
+
+const execFileAsync = promisify(execFile);
+
+const formatMetric = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(4));
+
+const describeMetrics = (metrics: Readonly<Record<string, number>>) =>
+  Object.keys(metrics)
+    .sort((a, b) => (a === DECIDING_METRIC ? -1 : b === DECIDING_METRIC ? 1 : a.localeCompare(b)))
+    .map((name) => `${name} ${formatMetric(metrics[name])}`)
+    .join(', ');
+
+/** Which of two values of a metric is better: -1 the first, 1 the second, 0 neither. */
+function compareMetric(metric: string, first: number, second: number): -1 | 0 | 1 {
+  if (first === second) return 0;
+  const secondIsHigher = second > first;
+  return secondIsHigher !== LOWER_IS_BETTER.has(metric) ? 1 : -1;
+}
+
+async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/** Runs the training script as a child process, as a user's pipeline would, and reads what it wrote. */
+async function train(run: TrainingRun, outDir: string): Promise<TrainedModel> {
+  const args = ['--epochs', String(run.epochs), '--learning-rate', String(run.learningRate), '--seed', String(SEED), '--out', outDir];
+  try {
+    await execFileAsync(process.execPath, [TRAIN_SCRIPT, ...args], { timeout: 60_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new DemoTrainingError(`the training script failed (${TRAIN_SCRIPT} ${args.join(' ')}): ${stderr || (error as Error).message}`);
+  }
+  const metrics = await readJson<Record<string, number>>(join(outDir, 'metrics.json'));
+  const invalid = Object.entries(metrics).find(([, value]) => typeof value !== 'number' || !Number.isFinite(value));
+  if (invalid) throw new DemoTrainingError(`the training script wrote a metric that is not a finite number: ${invalid[0]}=${String(invalid[1])}`);
+  const model = await readJson<ModelFile>(join(outDir, 'model.json'));
+  return { run, outDir, modelFile: join(outDir, 'model.json'), metrics, data: model.data };
+}
+
+/** Prints a rendered table (or any block) line by line, indented under its step. */
+function printBlock(print: (line: string) => void, block: string): void {
+  for (const line of block.replace(/\n$/, '').split('\n')) print(`  ${line}`);
+}
+
+export async function runTour(options: TourOptions): Promise<TourResult> {
+  const { registry, workDir, print } = options;
+  const name = options.modelName ?? 'churn-demo';
+  let step = 0;
+  const heading = (text: string) => {
+    if (step > 0) print('');
+    step += 1;
+    print(`[${step}/${STEPS}] ${text}`);
+  };
+
+  print(`A tour of the model registry with model "${name}" (training output in ${workDir})`);
+
+  // 1. Train: the registry never sees this part, only what it produces.
+  heading(`Train two candidates with the demo training script: same data (seed ${SEED}), different training budgets`);
+  const trained: TrainedModel[] = [];
+  for (const run of RUNS) {
+    const started = performance.now();
+    const model = await train(run, join(workDir, `run-${run.label}`));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    print(`  ${run.label} run: ${run.epochs} epochs at learning rate ${run.learningRate} -> ${describeMetrics(model.metrics)} (${seconds} s)`);
+    trained.push(model);
+  }
+
+  // 2. Register: upload the model file, record metrics, hyperparameters, tags and the data's digests.
+  heading('Register both: upload model.json to the artifact bucket and record metrics, hyperparameters, tags and data sets');
+  const registered: number[] = [];
+  for (const model of trained) {
+    const { run, data } = model;
+    const dataset = (split: 'train' | 'validation', role: 'training' | 'validation') => ({
+      uri: pathToFileURL(join(model.outDir, data[split].file)).href,
+      sha256: data[split].sha256,
+      name: `synthetic churn data, ${split} split (${data[split].rows} rows)`,
+      role,
+    });
+    const result = await registry.registerModelFromFile(model.modelFile, {
+      name,
+      description: `Churn classifier trained by the demo: logistic regression, ${run.epochs} epochs at learning rate ${run.learningRate} (${run.label} run).`,
+      framework: 'logistic-regression (demo)',
+      metrics: model.metrics,
+      parameters: { epochs: String(run.epochs), learning_rate: String(run.learningRate), seed: String(SEED) },
+      tags: { demo: 'true', stage: 'candidate' },
+      datasets: [dataset('train', 'training'), dataset('validation', 'validation')],
+      actor: ACTOR,
+    });
+    print(`  version ${result.version} (${run.label} run): ${result.artifact.uri}, sha256 ${shortDigest(result.artifact.sha256)}`);
+    registered.push(result.version);
+  }
+  const trainingDigests = new Set(trained.map((model) => model.data.train.sha256));
+  const training = trained[0].data.train;
+  print(
+    `  training data: ${training.file}, ${training.rows} rows, sha256 ${shortDigest(training.sha256)}` +
+      (trainingDigests.size === 1 ? ', the same for both versions' : ', different between the versions'),
+  );
+
+  // 3. Compare what the registry stored, not what the script printed.
+  heading('Compare the two versions as the registry returns them');
+  const [first, second] = await Promise.all(registered.map((version) => registry.getVersion(name, version)));
+  const metricNames = [...new Set([...Object.keys(first.metrics), ...Object.keys(second.metrics)])].sort();
+  const label = (version: ModelVersionRecord) => `v${version.version}`;
+  const rows = metricNames.map((metric) => {
+    const [a, b] = [first.metrics[metric], second.metrics[metric]];
+    const winner = a === undefined || b === undefined ? undefined : compareMetric(metric, a, b);
+    return {
+      metric: LOWER_IS_BETTER.has(metric) ? `${metric} (lower is better)` : metric,
+      first: a === undefined ? '-' : formatMetric(a),
+      second: b === undefined ? '-' : formatMetric(b),
+      better: winner === undefined ? '-' : winner === 0 ? 'tie' : label(winner < 0 ? first : second),
+    };
+  });
+  printBlock(
+    print,
+    renderTable(
+      [
+        { header: 'metric', value: (row) => row.metric },
+        { header: label(first), value: (row) => row.first, align: 'right' },
+        { header: label(second), value: (row) => row.second, align: 'right' },
+        { header: 'better', value: (row) => row.better },
+      ],
+      rows,
+    ),
+  );
+
+  // 4. Promote: a compare-and-set alias move, recorded in the alias history.
+  const [best, other] =
+    compareMetric(DECIDING_METRIC, first.metrics[DECIDING_METRIC] ?? Number.NaN, second.metrics[DECIDING_METRIC] ?? Number.NaN) < 0
+      ? [first, second]
+      : [second, first];
+  const before = await registry.getModel(name);
+  const current = before.aliases[ALIAS];
+  heading(
+    `Promote: point alias "${ALIAS}" at version ${best.version}, the higher ${DECIDING_METRIC}, ` +
+      (current === undefined ? `provided "${ALIAS}" does not exist yet` : `provided it still points at version ${current}`),
+  );
+  const move = await registry.setAlias({
+    name,
+    alias: ALIAS,
+    version: best.version,
+    expectedVersion: current ?? null,
+    reason: `${DECIDING_METRIC} ${formatMetric(best.metrics[DECIDING_METRIC])} beats ${formatMetric(other.metrics[DECIDING_METRIC])} of version ${other.version} on the validation split`,
+    actor: ACTOR,
+  });
+  if (!move.changed) print(`  ${ALIAS} already pointed at version ${move.version}; nothing changed`);
+  else if (move.previousVersion === undefined) print(`  ${ALIAS} created at version ${move.version} (revision ${move.revision})`);
+  else print(`  ${ALIAS} moved from version ${move.previousVersion} to ${move.version} (revision ${move.revision})`);
+  const history = (await registry.aliasHistory(name, ALIAS, { limit: 10 })).items;
+  print(`  the history of ${ALIAS}, newest first (every move is kept, with who made it and why):`);
+  printBlock(
+    print,
+    renderTable<AliasChangeRecord>(
+      [
+        { header: 'changed', value: (row) => formatDate(row.changedAt) },
+        { header: 'rev', value: (row) => row.revision, align: 'right' },
+        { header: 'from', value: (row) => row.fromVersion ?? '-', align: 'right' },
+        { header: 'to', value: (row) => row.toVersion, align: 'right' },
+        { header: 'by', value: (row) => row.changedBy ?? '-' },
+        { header: 'reason', value: (row) => row.reason ?? '' },
+      ],
+      history,
+    ),
+  );
+
+  // 5. The model as a consumer sees it.
+  const after = await registry.getModel(name);
+  const aliases = Object.entries(after.aliases)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([alias, version]) => `${alias} -> v${version}`);
+  heading(`The model now: ${after.name}, latest version ${after.latestVersion}, aliases: ${aliases.join(', ') || 'none'}`);
+  const served = await registry.getVersion(name, ALIAS);
+  print(`  a service asking for ${name}@${ALIAS} gets version ${served.version}: ${served.artifact.uri}`);
+
+  return { modelName: name, versions: [first, second], production: after.aliases[ALIAS] ?? move.version, history };
+}

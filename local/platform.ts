@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, writeDescriptor } from './connection';
+import { startDynamoDbLocal, startMoto, emulatorEnvironment, LOCAL_REGION } from './emulators';
+import { startLambdaServer } from './lambda-server';
+import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
+import { synthesizeFunctions } from './synthesize';
+
+export interface LocalPlatformOptions {
+  /**
+   * Where state (DynamoDB files, moto's request recording), the synthesized app and the
+   * descriptor (`platform.json`) live.
+   * @default - a new temporary directory, with everything in memory
+   */
+  readonly dataDirectory?: string;
+  /**
+   * Keep nothing across restarts, even with a data directory.
+   * @default false
+   */
+  readonly inMemory?: boolean;
+  /**
+   * The Lambda endpoint's port.
+   * @default - a free port
+   */
+  readonly lambdaPort?: number;
+  /** Progress lines. @default - silent */
+  readonly log?: (line: string) => void;
+  /** One line per function invocation. @default - none */
+  readonly logInvocation?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly descriptor: LocalPlatformDescriptor;
+  /** Where the descriptor was written, if anywhere. */
+  readonly descriptorFile?: string;
+  stop(): Promise<void>;
+}
+
+const NAME_PREFIX = 'mlops-local';
+
+/**
+ * Runs the platform on this machine: synthesizes the app (so the bundles and resources are the
+ * ones that deploy), starts DynamoDB Local and moto, creates the template's tables, buckets and
+ * bus on them, and serves every function behind a local Lambda Invoke endpoint.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? (() => undefined);
+  const persistent = options.dataDirectory !== undefined && !options.inMemory;
+  const dataDirectory = options.dataDirectory && path.resolve(options.dataDirectory);
+  if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
+
+  log('synthesizing the platform (bundling the functions with esbuild)');
+  const { template, functions } = synthesizeFunctions(dataDirectory ? path.join(dataDirectory, 'cdk.out') : undefined);
+
+  log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}`);
+  const stateOf = (emulator: string) => (persistent ? { dataDirectory: path.join(dataDirectory!, emulator) } : {});
+  const [dynamodb, moto] = await Promise.all([startDynamoDbLocal(stateOf('dynamodb')), startMoto(stateOf('moto'))]);
+  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => moto.stop()];
+  const stop = async () => {
+    await Promise.all(stops.map((stopOne) => stopOne()));
+  };
+  try {
+    const environment = emulatorEnvironment(dynamodb.endpoint, moto.endpoint);
+    const credentials = { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY };
+    const clientConfig = { region: LOCAL_REGION, credentials };
+    const names = await provisionFromTemplate(
+      template,
+      {
+        dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint }),
+        s3: new S3Client({ ...clientConfig, endpoint: moto.endpoint, forcePathStyle: true }),
+        eventBridge: new EventBridgeClient({ ...clientConfig, endpoint: moto.endpoint }),
+      },
+      NAME_PREFIX,
+    );
+    log(`created ${names.size} resources from the template`);
+
+    const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
+    const localFunctions = functions.map((fn) => ({
+      name: localName(fn),
+      bundlePath: fn.bundlePath,
+      environment: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...functionEnvironment(template, fn.logicalId, names) },
+    }));
+    const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
+    stops.unshift(() => server.stop());
+
+    const registerModel = functions.find((fn) => fn.name === 'RegisterModel')!;
+    const registerEnvironment = functionEnvironment(template, registerModel.logicalId, names);
+    const descriptor: LocalPlatformDescriptor = {
+      region: LOCAL_REGION,
+      credentials,
+      endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
+      functions: {
+        registerModel: localName({ name: 'RegisterModel' }),
+        setModelAlias: localName({ name: 'SetModelAlias' }),
+        queryRegistry: localName({ name: 'QueryRegistry' }),
+      },
+      artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
+      eventBus: registerEnvironment.EVENT_BUS_NAME,
+    };
+    const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
+    if (descriptorFile) writeDescriptor(descriptorFile, descriptor);
+    log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
+    return { descriptor, descriptorFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

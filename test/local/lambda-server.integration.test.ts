@@ -1,0 +1,284 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { InvokeCommand, type InvokeCommandInput, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { invokeFunction } from '../../client/function-invoker';
+import { RegistryValidationError } from '../../client/errors';
+import { type LambdaServer, type LocalFunction, startLambdaServer } from '../../local/lambda-server';
+
+/** Tiny ES module bundles standing in for the platform's handlers, each as `<name>/index.mjs`. */
+const BUNDLES = {
+  echo: `
+    export const handler = async (event, context) => ({
+      event,
+      greeting: process.env.GREETING ?? null,
+      parentVariable: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? null,
+      runtimeFunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      context: {
+        awsRequestId: context.awsRequestId,
+        functionName: context.functionName,
+        functionVersion: context.functionVersion,
+        invokedFunctionArn: context.invokedFunctionArn,
+        memoryLimitInMB: context.memoryLimitInMB,
+        remainingTimeInMillis: context.getRemainingTimeInMillis(),
+      },
+    });`,
+  refuse: `
+    export const handler = async () => {
+      const error = new Error('name: must not be empty');
+      error.name = 'ValidationError';
+      error.stack = 'ValidationError: name: must not be empty';
+      throw error;
+    };`,
+  brokenAtImport: `
+    if (!process.env.REGISTRY_TABLE_NAME) throw new Error('invalid function environment: REGISTRY_TABLE_NAME (Invalid input)');
+    export const handler = async () => 'unreachable';`,
+  counter: `
+    let invocations = 0;
+    export const handler = async ({ hang, exit }) => {
+      invocations += 1;
+      if (exit) process.exit(3);
+      if (hang) await new Promise(() => {});
+      return { invocations };
+    };`,
+  barrier: `
+    let arrived = 0;
+    let release;
+    const everyoneArrived = new Promise((resolve) => (release = resolve));
+    export const handler = async ({ parties }) => {
+      arrived += 1;
+      if (arrived >= parties) release();
+      await everyoneArrived;
+      return { arrived };
+    };`,
+  writeFile: `
+    import { writeFileSync } from 'node:fs';
+    export const handler = async ({ file, text }) => { writeFileSync(file, text); };`,
+} as const;
+type BundleName = keyof typeof BUNDLES;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const payloadOf = (value: unknown) => encoder.encode(JSON.stringify(value));
+const parsePayload = (payload: Uint8Array | undefined) => JSON.parse(decoder.decode(payload));
+
+describe('startLambdaServer', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'mlops-lambda-server-'));
+  const bundlePath = (bundle: BundleName) => path.join(directory, bundle, 'index.mjs');
+  const logLines: string[] = [];
+  let server: LambdaServer;
+  let lambda: LambdaClient;
+  const invoke = (input: Partial<InvokeCommandInput> & { FunctionName: string }) => lambda.send(new InvokeCommand(input));
+
+  beforeAll(async () => {
+    for (const [bundle, source] of Object.entries(BUNDLES)) {
+      mkdirSync(path.join(directory, bundle));
+      writeFileSync(bundlePath(bundle as BundleName), source);
+    }
+    const functions: LocalFunction[] = [
+      { name: 'Echo', bundlePath: bundlePath('echo'), environment: { GREETING: 'hello from Echo' }, memorySizeMb: 512 },
+      { name: 'OtherEcho', bundlePath: bundlePath('echo'), environment: { GREETING: 'hello from OtherEcho' } },
+      { name: 'Refuse', bundlePath: bundlePath('refuse'), environment: {} },
+      { name: 'BrokenAtImport', bundlePath: bundlePath('brokenAtImport'), environment: {} },
+      { name: 'Counter', bundlePath: bundlePath('counter'), environment: {}, timeoutMs: 300 },
+      { name: 'Barrier', bundlePath: bundlePath('barrier'), environment: {}, timeoutMs: 10_000 },
+      { name: 'WriteFile', bundlePath: bundlePath('writeFile'), environment: {} },
+    ];
+    server = await startLambdaServer({ functions, log: (line) => logLines.push(line) });
+    lambda = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  });
+
+  afterAll(async () => {
+    lambda?.destroy();
+    await server?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  test("returns the handler's result as the payload, with the context Lambda passes", async () => {
+    const response = await invoke({ FunctionName: 'Echo', Payload: payloadOf({ model: 'churn' }) });
+
+    const body = parsePayload(response.Payload);
+    expect(response).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST' });
+    expect(response.FunctionError).toBeUndefined();
+    expect(body).toMatchObject({
+      event: { model: 'churn' },
+      runtimeFunctionName: 'Echo',
+      context: {
+        awsRequestId: response.$metadata.requestId,
+        functionName: 'Echo',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:Echo',
+        memoryLimitInMB: '512',
+      },
+    });
+    expect(body.context.remainingTimeInMillis).toBeGreaterThan(25_000);
+    expect(body.context.remainingTimeInMillis).toBeLessThanOrEqual(30_000);
+  });
+
+  test('passes an empty object to the handler when the request has no payload', async () => {
+    const response = await invoke({ FunctionName: 'Echo' });
+
+    expect(parsePayload(response.Payload).event).toEqual({});
+  });
+
+  test('invokes a function named by its ARN, partial ARN or name with a qualifier', async () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:Echo:live';
+
+    const responses = await Promise.all([
+      invoke({ FunctionName: arn, Payload: payloadOf({}) }),
+      invoke({ FunctionName: '123456789012:function:Echo', Payload: payloadOf({}) }),
+      invoke({ FunctionName: 'Echo:live', Payload: payloadOf({}) }),
+    ]);
+
+    expect(responses.map(({ Payload }) => parsePayload(Payload).context.invokedFunctionArn)).toEqual([
+      arn,
+      'arn:aws:lambda:us-east-1:123456789012:function:Echo',
+      'arn:aws:lambda:us-east-1:123456789012:function:Echo:live',
+    ]);
+  });
+
+  test("gives each function its own environment and nothing of this process's", async () => {
+    const [echo, otherEcho] = await Promise.all([invoke({ FunctionName: 'Echo' }), invoke({ FunctionName: 'OtherEcho' })]);
+
+    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBeDefined();
+    expect(parsePayload(echo.Payload)).toMatchObject({ greeting: 'hello from Echo', parentVariable: null });
+    expect(parsePayload(otherEcho.Payload)).toMatchObject({ greeting: 'hello from OtherEcho', runtimeFunctionName: 'OtherEcho' });
+  });
+
+  test('runs concurrent invocations of one function at the same time', async () => {
+    const parties = 5;
+
+    const responses = await Promise.all(Array.from({ length: parties }, () => invoke({ FunctionName: 'Barrier', Payload: payloadOf({ parties }) })));
+
+    expect(responses.map(({ FunctionError }) => FunctionError)).toEqual(Array(parties).fill(undefined));
+    expect(responses.map(({ Payload }) => parsePayload(Payload).arrived)).toEqual(Array(parties).fill(parties));
+  });
+
+  test("fails with FunctionError Unhandled and the error's type, message and stack lines as the payload", async () => {
+    const response = await invoke({ FunctionName: 'Refuse', Payload: payloadOf({}) });
+
+    expect(response).toMatchObject({ StatusCode: 200, FunctionError: 'Unhandled', ExecutedVersion: '$LATEST' });
+    expect(decoder.decode(response.Payload)).toBe(
+      JSON.stringify({ errorType: 'ValidationError', errorMessage: 'name: must not be empty', trace: ['ValidationError: name: must not be empty'] }),
+    );
+  });
+
+  test("fails through the platform client's invokeFunction with the error class of the function's error type", async () => {
+    await expect(invokeFunction(lambda, 'Refuse', {})).rejects.toThrow(new RegistryValidationError('name: must not be empty'));
+  });
+
+  test('fails with ResourceNotFoundException for a function it does not serve', async () => {
+    const invocation = invoke({ FunctionName: 'Missing', Payload: payloadOf({}) });
+
+    await expect(invocation).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(invocation).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:Missing',
+      Type: 'User',
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+
+  test('fails with InvalidRequestContentException for a payload that is not JSON', async () => {
+    const invocation = invoke({ FunctionName: 'Echo', Payload: encoder.encode('{"model": churn}') });
+
+    await expect(invocation).rejects.toMatchObject({ name: 'InvalidRequestContentException', Type: 'User', $metadata: { httpStatusCode: 400 } });
+    await expect(invocation).rejects.toThrow(/^Could not parse request body into json/);
+  });
+
+  test('fails with RequestTooLargeException for a payload over the 6 MB limit', async () => {
+    const invocation = invoke({ FunctionName: 'Echo', Payload: payloadOf({ weights: 'x'.repeat(6 * 1024 * 1024) }) });
+
+    await expect(invocation).rejects.toMatchObject({ name: 'RequestTooLargeException', Type: 'User', $metadata: { httpStatusCode: 413 } });
+  });
+
+  test('fails every invocation of a bundle that throws at import with its init error, and serves the other functions', async () => {
+    const responses = await Promise.all([invoke({ FunctionName: 'BrokenAtImport' }), invoke({ FunctionName: 'BrokenAtImport' })]);
+    const echo = await invoke({ FunctionName: 'Echo' });
+
+    for (const response of responses) {
+      expect(response.FunctionError).toBe('Unhandled');
+      expect(parsePayload(response.Payload)).toMatchObject({
+        errorType: 'Error',
+        errorMessage: 'invalid function environment: REGISTRY_TABLE_NAME (Invalid input)',
+      });
+    }
+    expect(echo.FunctionError).toBeUndefined();
+  });
+
+  test('fails an invocation that runs past its timeout with Sandbox.Timedout, and the next one starts a fresh sandbox', async () => {
+    await invoke({ FunctionName: 'Counter', Payload: payloadOf({}) });
+    const warm = await invoke({ FunctionName: 'Counter', Payload: payloadOf({}) });
+
+    const timedOut = await invoke({ FunctionName: 'Counter', Payload: payloadOf({ hang: true }) });
+    const afterTimeout = await invoke({ FunctionName: 'Counter', Payload: payloadOf({}) });
+
+    expect(parsePayload(warm.Payload)).toEqual({ invocations: 2 });
+    expect(timedOut.FunctionError).toBe('Unhandled');
+    expect(parsePayload(timedOut.Payload)).toEqual({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${timedOut.$metadata.requestId} Error: Task timed out after 0.30 seconds`,
+    });
+    expect(parsePayload(afterTimeout.Payload)).toEqual({ invocations: 1 });
+  });
+
+  test('fails an invocation whose function exits with Runtime.ExitError, and the next one starts a fresh sandbox', async () => {
+    const exited = await invoke({ FunctionName: 'Counter', Payload: payloadOf({ exit: true }) });
+    const afterExit = await invoke({ FunctionName: 'Counter', Payload: payloadOf({}) });
+
+    expect(exited.FunctionError).toBe('Unhandled');
+    expect(parsePayload(exited.Payload)).toEqual({
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${exited.$metadata.requestId} Error: Runtime exited with error: exit status 3`,
+    });
+    expect(parsePayload(afterExit.Payload)).toEqual({ invocations: 1 });
+  });
+
+  test('answers an Event invocation with 202 at once and runs it in the background', async () => {
+    const file = path.join(directory, 'event-ran.txt');
+
+    const response = await invoke({ FunctionName: 'WriteFile', InvocationType: 'Event', Payload: payloadOf({ file, text: 'ran' }) });
+    await waitFor(() => existsSync(file));
+
+    expect(response.StatusCode).toBe(202);
+    expect(response.Payload ?? new Uint8Array()).toHaveLength(0);
+    expect(readFileSync(file, 'utf8')).toBe('ran');
+  });
+
+  test('answers a DryRun with 204 without running the function', async () => {
+    const file = path.join(directory, 'dry-run-ran.txt');
+
+    const response = await invoke({ FunctionName: 'WriteFile', InvocationType: 'DryRun', Payload: payloadOf({ file, text: 'ran' }) });
+
+    expect(response.StatusCode).toBe(204);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('logs one line per invocation with the function, request id, duration and outcome', async () => {
+    const ok = await invoke({ FunctionName: 'Echo' });
+    const refused = await invoke({ FunctionName: 'Refuse' });
+
+    expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Echo ${ok.$metadata.requestId} \\d+ ms ok$`)));
+    expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Refuse ${refused.$metadata.requestId} \\d+ ms ValidationError$`)));
+  });
+
+  test('fails to start when a bundle does not exist', async () => {
+    const starting = startLambdaServer({ functions: [{ name: 'Ghost', bundlePath: path.join(directory, 'ghost', 'index.mjs'), environment: {} }] });
+
+    await expect(starting).rejects.toThrow(/function Ghost has no bundle at .*ghost\/index\.mjs/);
+  });
+
+  test('fails to start with two functions of the same name', async () => {
+    const echo = { name: 'Echo', bundlePath: bundlePath('echo'), environment: {} };
+
+    await expect(startLambdaServer({ functions: [echo, echo] })).rejects.toThrow('function names must be unique: Echo appear more than once');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
