@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { discoverFunctions } from '../client/discovery';
 import { RegistryConfigurationError } from '../client/errors';
 import { RegistryClient } from '../client/registry-client';
 import { DEFAULT_STACK_NAME } from '../client/stack-outputs';
+import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE, localRegistryClient, readDescriptor } from '../local/connection';
 import type { CliContext } from './context';
 
 /** The global options, as commander hands them to every command. */
@@ -12,6 +14,8 @@ export interface GlobalOptions {
   readonly queryFunction?: string;
   readonly artifactBucket?: string;
   readonly region?: string;
+  /** `true` for the default descriptor file, or its path. */
+  readonly local?: boolean | string;
   readonly json?: boolean;
 }
 
@@ -23,16 +27,24 @@ export const SETTINGS = {
   artifactBucket: { flag: '--artifact-bucket', env: 'MLOPS_ARTIFACT_BUCKET', option: 'artifactBucket' },
 } as const;
 export const STACK_ENV = 'MLOPS_STACK';
+/** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
+export const LOCAL_ENV = 'MLOPS_LOCAL';
 export const ACTOR_ENV = 'MLOPS_ACTOR';
 
 export type Need = keyof typeof SETTINGS;
 
 /**
- * Builds a registry client from flags, then environment variables, then the stack's outputs.
+ * Builds a registry client for the local platform (`--local`), or from flags, then environment
+ * variables, then the stack's outputs.
  * The stack is read only when a setting the command needs was given neither way, so a
  * command run with explicit names makes no CloudFormation call.
  */
 export async function connect(context: CliContext, options: GlobalOptions, needs: readonly Need[]): Promise<RegistryClient> {
+  const local = options.local ?? context.env[LOCAL_ENV];
+  if (local) {
+    const defaultFile = join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE);
+    return localRegistryClient(readDescriptor(typeof local === 'string' && local !== '1' ? local : defaultFile));
+  }
   const explicit = Object.fromEntries(
     Object.entries(SETTINGS).map(([need, setting]) => [need, options[setting.option] || context.env[setting.env] || undefined]),
   ) as Record<Need, string | undefined>;

@@ -6,7 +6,8 @@ import { addListCommand } from './commands/model-list';
 import { addRegisterCommand } from './commands/model-register';
 import { addShowCommand } from './commands/model-show';
 import { addVersionsCommand } from './commands/model-versions';
-import { SETTINGS, STACK_ENV } from './config';
+import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
+import { LOCAL_ENV, SETTINGS, STACK_ENV } from './config';
 import type { CliContext } from './context';
 
 /**
@@ -25,6 +26,9 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--query-function <name>', `QueryRegistry function name or ARN (env ${SETTINGS.queryRegistry.env})`))
     .addOption(new Option('--artifact-bucket <name>', `the artifact bucket (env ${SETTINGS.artifactBucket.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
+    .addOption(
+      new Option('--local [descriptor]', `use the platform started by npm run local (env ${LOCAL_ENV}; default ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE})`),
+    )
     .addOption(new Option('--json', 'print machine-readable JSON on stdout, nothing else'));
 
   const model = program.command('model').description('the model registry');

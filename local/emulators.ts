@@ -39,7 +39,7 @@ export interface StartEmulatorOptions {
   readonly port?: number;
   /**
    * Keep the emulator's state in this directory across restarts: DynamoDB Local's database files,
-   * and for moto a recording of every request, replayed at the next start.
+   * moto's pickled backends.
    * @default - in memory, gone when the process stops
    */
   readonly dataDirectory?: string;
@@ -144,24 +144,17 @@ export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Pr
 
 /**
  * Starts the moto server (every service moto emulates, on one port). Moto keeps state only in
- * memory; with a data directory it records every request to a file and replays the file at the
- * next start, which restores buckets, objects and buses.
+ * memory; with a data directory it runs under `moto_with_state.py`, which saves its backends on
+ * SIGTERM and restores them at the next start (S3 object version ids included).
  */
 export async function startMoto(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const python = requireMoto();
-  const recording = options.dataDirectory && join(resolve(options.dataDirectory), 'moto-recording.jsonl');
+  const server = ['-H', HOST];
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
-  const moto = await startWithFreePort('moto server', options, (port) => ({
-    command: python,
-    args: ['-m', 'moto.server', '-H', HOST, '-p', String(port)],
-    env: recording ? { MOTO_RECORDER_FILEPATH: recording } : undefined,
-  }));
-  if (recording) {
-    // Replay first (moto pauses recording while it replays), then record what comes next.
-    if (existsSync(recording)) await motoApi(moto.endpoint, 'recorder/replay-recording');
-    await motoApi(moto.endpoint, 'recorder/start-recording');
-  }
-  return moto;
+  const launcher = options.dataDirectory
+    ? [join(__dirname, 'moto_with_state.py'), join(resolve(options.dataDirectory), 'moto-state.pickle')]
+    : ['-m', 'moto.server'];
+  return startWithFreePort('moto server', options, (port) => ({ command: python, args: [...launcher, ...server, '-p', String(port)] }));
 }
 
 async function motoApi(endpoint: string, action: string): Promise<void> {
@@ -178,7 +171,6 @@ interface Launch {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
-  readonly env?: Record<string, string>;
 }
 
 async function startWithFreePort(name: string, options: StartEmulatorOptions, launch: (port: number) => Launch): Promise<RunningEmulator> {
@@ -206,7 +198,7 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
     : [launch.command, [...launch.args]];
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd: launch.cwd, env: { ...process.env, ...launch.env }, detached: true, stdio: ['ignore', logFd, logFd] });
+    child = spawn(command, args, { cwd: launch.cwd, detached: true, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }

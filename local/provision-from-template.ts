@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /**
  * Creates on the emulators the stateful resources a synthesized template declares (DynamoDB
@@ -10,7 +10,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '
  */
 
 /** The errors the emulators answer when a resource of that name is already there. */
-const ALREADY_EXISTS = new Set(['ResourceInUseException', 'BucketAlreadyOwnedByYou', 'ResourceAlreadyExistsException']);
+const ALREADY_EXISTS = new Set(['ResourceInUseException', 'ResourceAlreadyExistsException']);
 
 async function unlessExists(create: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -63,7 +63,12 @@ export async function provisionFromTemplate(
         await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: Properties.TimeToLiveSpecification }));
       }
     } else if (Type === 'AWS::S3::Bucket') {
-      await unlessExists(() => clients.s3.send(new CreateBucketCommand({ Bucket: name })));
+      // In us-east-1, S3 answers CreateBucket on a bucket you own with 200 (and moto empties it): look first.
+      const exists = await clients.s3.send(new HeadBucketCommand({ Bucket: name })).then(
+        () => true,
+        (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
+      if (!exists) await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
       if (Properties.VersioningConfiguration?.Status === 'Enabled') {
         await clients.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
       }

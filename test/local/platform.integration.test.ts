@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { runCli } from '../../cli/run';
+import { localAwsClients, localRegistryClient } from '../../local/connection';
+import { runTour } from '../../local/demo/tour';
+import { startLocalPlatform } from '../../local/platform';
+import { BufferTerminal } from '../cli/harness';
+
+// Each test starts a platform of its own: synthesis with bundling, DynamoDB Local and moto.
+jest.setTimeout(120_000);
+
+const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
+
+describe('the local platform', () => {
+  test('runs the demo tour to the end: two versions registered, the better one in production', async () => {
+    const platform = await startLocalPlatform();
+    try {
+      const lines: string[] = [];
+
+      const result = await runTour({ registry: localRegistryClient(platform.descriptor), workDir: temporaryDirectory('demo'), print: (line) => lines.push(line) });
+
+      expect(result.versions.map((version) => version.version)).toEqual([1, 2]);
+      expect(result.production).toBe(2);
+      expect(lines.join('\n')).toMatch(/\[5\/5\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  test('keeps models and artifacts in its data directory across a restart, and nothing with inMemory', async () => {
+    const dataDirectory = temporaryDirectory('data');
+    const artifact = path.join(temporaryDirectory('artifact'), 'model.bin');
+    require('node:fs').writeFileSync(artifact, 'weights that must survive a restart');
+    try {
+      const first = await startLocalPlatform({ dataDirectory });
+      const registered = await localRegistryClient(first.descriptor).registerModelFromFile(artifact, { name: 'kept', metrics: { auc: 0.9 } });
+      await first.stop();
+
+      const second = await startLocalPlatform({ dataDirectory });
+      try {
+        const version = await localRegistryClient(second.descriptor).getVersion('kept', 'latest');
+        const { s3 } = localAwsClients(second.descriptor);
+        const object = await s3.send(new HeadObjectCommand({ Bucket: version.artifact.bucket, Key: version.artifact.key, VersionId: version.artifact.s3VersionId }));
+
+        expect(version).toMatchObject({ version: registered.version, metrics: { auc: 0.9 }, artifact: { sha256: registered.artifact.sha256 } });
+        expect(object.ContentLength).toBe(registered.artifact.sizeBytes);
+      } finally {
+        await second.stop();
+      }
+
+      const fresh = await startLocalPlatform({ dataDirectory, inMemory: true });
+      try {
+        await expect(localRegistryClient(fresh.descriptor).getVersion('kept', 'latest')).rejects.toMatchObject({ errorType: 'NotFoundError' });
+      } finally {
+        await fresh.stop();
+      }
+    } finally {
+      rmSync(dataDirectory, { recursive: true, force: true });
+    }
+  });
+
+  test('serves the mlops CLI through --local', async () => {
+    const dataDirectory = temporaryDirectory('cli');
+    const platform = await startLocalPlatform({ dataDirectory });
+    try {
+      const artifact = path.join(dataDirectory, 'model.bin');
+      require('node:fs').writeFileSync(artifact, 'cli weights');
+      const stdout = new BufferTerminal();
+      const stderr = new BufferTerminal();
+      const context = { stdout, stderr, env: {}, awsClients: () => { throw new Error('--local must not use the default AWS clients'); }, defaultActor: () => 'tester@local' };
+
+      const registered = await runCli(['--local', platform.descriptorFile!, 'model', 'register', artifact, '--name', 'cli-model', '--metric', 'auc=0.8'], context);
+      const listed = await runCli(['--local', platform.descriptorFile!, 'model', 'list'], context);
+
+      expect([registered, listed]).toEqual([0, 0]);
+      expect(stderr.text).not.toMatch(/error/);
+      expect(stdout.text).toMatch(/cli-model\s+1/);
+    } finally {
+      await platform.stop();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    }
+  });
+});
