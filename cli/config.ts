@@ -14,8 +14,7 @@ export interface GlobalOptions {
   readonly queryFunction?: string;
   readonly artifactBucket?: string;
   readonly region?: string;
-  /** `true` for the default descriptor file, or its path. */
-  readonly local?: boolean | string;
+  readonly local?: boolean;
   readonly json?: boolean;
 }
 
@@ -40,10 +39,10 @@ export type Need = keyof typeof SETTINGS;
  * command run with explicit names makes no CloudFormation call.
  */
 export async function connect(context: CliContext, options: GlobalOptions, needs: readonly Need[]): Promise<RegistryClient> {
-  const local = options.local ?? context.env[LOCAL_ENV];
-  if (local) {
-    const defaultFile = join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE);
-    return localRegistryClient(readDescriptor(typeof local === 'string' && local !== '1' ? local : defaultFile));
+  const localSetting = context.env[LOCAL_ENV];
+  if (options.local || localSetting) {
+    const namesFile = localSetting && !['1', 'true'].includes(localSetting);
+    return localRegistryClient(readDescriptor(namesFile ? localSetting : join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE)));
   }
   const explicit = Object.fromEntries(
     Object.entries(SETTINGS).map(([need, setting]) => [need, options[setting.option] || context.env[setting.env] || undefined]),

@@ -27,7 +27,7 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--artifact-bucket <name>', `the artifact bucket (env ${SETTINGS.artifactBucket.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
-      new Option('--local [descriptor]', `use the platform started by npm run local (env ${LOCAL_ENV}; default ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE})`),
+      new Option('--local', `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`),
     )
     .addOption(new Option('--json', 'print machine-readable JSON on stdout, nothing else'));
 

@@ -61,7 +61,7 @@ describe('the local platform', () => {
     }
   });
 
-  test('serves the mlops CLI through --local', async () => {
+  test('serves the mlops CLI through --local, with the descriptor named by MLOPS_LOCAL', async () => {
     const dataDirectory = temporaryDirectory('cli');
     const platform = await startLocalPlatform({ dataDirectory });
     try {
@@ -69,10 +69,10 @@ describe('the local platform', () => {
       require('node:fs').writeFileSync(artifact, 'cli weights');
       const stdout = new BufferTerminal();
       const stderr = new BufferTerminal();
-      const context = { stdout, stderr, env: {}, awsClients: () => { throw new Error('--local must not use the default AWS clients'); }, defaultActor: () => 'tester@local' };
+      const context = { stdout, stderr, env: { MLOPS_LOCAL: platform.descriptorFile! }, awsClients: () => { throw new Error('--local must not use the default AWS clients'); }, defaultActor: () => 'tester@local' };
 
-      const registered = await runCli(['--local', platform.descriptorFile!, 'model', 'register', artifact, '--name', 'cli-model', '--metric', 'auc=0.8'], context);
-      const listed = await runCli(['--local', platform.descriptorFile!, 'model', 'list'], context);
+      const registered = await runCli(['--local', 'model', 'register', artifact, '--name', 'cli-model', '--metric', 'auc=0.8'], context);
+      const listed = await runCli(['--local', 'model', 'list'], context);
 
       expect([registered, listed]).toEqual([0, 0]);
       expect(stderr.text).not.toMatch(/error/);
