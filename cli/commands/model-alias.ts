@@ -4,9 +4,8 @@ import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-a
 import { actor, connect } from '../config';
 import type { CliContext } from '../context';
 import { parseExpectedVersion, parseVersionNumber } from '../parse';
-import { formatDate } from '../render/format';
 import { writeJson } from '../render/output';
-import { renderTable } from '../render/table';
+import { renderAliasHistory } from '../render/alias-history';
 import { globalOptions } from './options';
 
 interface SetOptions {
@@ -58,20 +57,7 @@ function addHistoryCommand(alias: Command, context: CliContext): void {
       for await (const move of client.iterateAliasHistory(name, aliasName, { limit: 100 })) moves.push(move);
       if (globals.json) return writeJson(context.stdout, moves);
       if (moves.length === 0) return void context.stdout.write(`no alias moves recorded for ${name}\n`);
-      context.stdout.write(
-        renderTable<AliasChangeRecord>(
-          [
-            { header: 'changed', value: (row) => formatDate(row.changedAt) },
-            { header: 'alias', value: (row) => row.alias },
-            { header: 'rev', value: (row) => row.revision, align: 'right' },
-            { header: 'from', value: (row) => row.fromVersion ?? '-', align: 'right' },
-            { header: 'to', value: (row) => row.toVersion, align: 'right' },
-            { header: 'by', value: (row) => row.changedBy ?? '-' },
-            { header: 'reason', value: (row) => row.reason ?? '' },
-          ],
-          moves,
-        ),
-      );
+      context.stdout.write(renderAliasHistory(moves, { showAlias: true }));
     });
 }
 

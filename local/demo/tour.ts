@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { formatDate, shortDigest } from '../../cli/render/format';
+import { shortDigest } from '../../cli/render/format';
+import { renderAliasHistory } from '../../cli/render/alias-history';
 import { renderTable } from '../../cli/render/table';
 import type { RegistryClient } from '../../client/registry-client';
 import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
@@ -226,20 +227,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   else print(`  ${ALIAS} moved from version ${move.previousVersion} to ${move.version} (revision ${move.revision})`);
   const history = (await registry.aliasHistory(name, ALIAS, { limit: 10 })).items;
   print(`  the history of ${ALIAS}, newest first (every move is kept, with who made it and why):`);
-  printBlock(
-    print,
-    renderTable<AliasChangeRecord>(
-      [
-        { header: 'changed', value: (row) => formatDate(row.changedAt) },
-        { header: 'rev', value: (row) => row.revision, align: 'right' },
-        { header: 'from', value: (row) => row.fromVersion ?? '-', align: 'right' },
-        { header: 'to', value: (row) => row.toVersion, align: 'right' },
-        { header: 'by', value: (row) => row.changedBy ?? '-' },
-        { header: 'reason', value: (row) => row.reason ?? '' },
-      ],
-      history,
-    ),
-  );
+  printBlock(print, renderAliasHistory(history, { showAlias: false }));
 
   // 5. The model as a consumer sees it.
   const after = await registry.getModel(name);
