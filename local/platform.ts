@@ -81,6 +81,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const localFunctions = functions.map((fn) => ({
       name: localName(fn),
       bundlePath: fn.bundlePath,
+      // The deployed limits: Timeout in seconds, MemorySize in MB.
+      timeoutMs: Number(template.Resources[fn.logicalId].Properties?.Timeout ?? 3) * 1000,
+      memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
       environment: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...functionEnvironment(template, fn.logicalId, names) },
     }));
     const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
