@@ -9,11 +9,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
-import { startEmulators } from '../local/emulators';
-import { functionEnvironment, provisionFromTemplate } from '../local/provision-from-template';
+import { emulatorClients, startEmulators } from '../local/emulators';
+import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { loadHandlers, measureRegistry } from './registry-load';
@@ -34,15 +31,12 @@ async function main() {
   const emulators = await startEmulators();
   try {
     const env = emulators.environment;
-    const clients = {
-      dynamodb: new DynamoDBClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
-      s3: new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
-      eventBridge: new EventBridgeClient({ endpoint: env.AWS_ENDPOINT_URL_EVENTBRIDGE }),
-    };
+    const clients = emulatorClients(env);
     Object.assign(process.env, env);
     const names = await provisionFromTemplate(template, clients, 'bench');
+    const byLogicalId = functionEnvironments(template, names);
     const environments: Record<string, Record<string, string>> = Object.fromEntries(
-      functions.map((fn) => [fn.name, { ...env, ...functionEnvironment(template, fn.logicalId, names) }]),
+      functions.map((fn) => [fn.name, { ...env, ...byLogicalId.get(fn.logicalId) }]),
     );
 
     progress(`timing cold imports (${INIT_RUNS} fresh processes per bundle)`);

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -107,6 +110,22 @@ export async function startEmulators(options: Omit<StartEmulatorOptions, 'port'>
   };
 }
 
+/**
+ * SDK clients for provisioning on the emulators, with the same region and credentials the
+ * functions get (DynamoDB Local keeps tables apart per access key and region).
+ */
+export function emulatorClients(environment: EmulatorEnvironment) {
+  const config = {
+    region: environment.AWS_REGION,
+    credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY },
+  };
+  return {
+    dynamodb: new DynamoDBClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_DYNAMODB }),
+    s3: new S3Client({ ...config, endpoint: environment.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
+    eventBridge: new EventBridgeClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_EVENTBRIDGE }),
+  };
+}
+
 /** The variables that send SDK v3 clients to the emulators, with fake credentials and path-style S3. */
 export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: string): EmulatorEnvironment {
   return {
@@ -155,16 +174,6 @@ export async function startMoto(options: StartEmulatorOptions = {}): Promise<Run
     ? [join(__dirname, 'moto_with_state.py'), join(resolve(options.dataDirectory), 'moto-state.pickle')]
     : ['-m', 'moto.server'];
   return startWithFreePort('moto server', options, (port) => ({ command: python, args: [...launcher, ...server, '-p', String(port)] }));
-}
-
-async function motoApi(endpoint: string, action: string): Promise<void> {
-  const response = await fetch(`${endpoint}/moto-api/${action}`, { method: 'POST' });
-  if (!response.ok) throw new Error(`moto ${action} failed: HTTP ${response.status} ${await response.text()}`);
-}
-
-/** Clears all of moto's state (every service, every account). Other users of the same server lose theirs too. */
-export async function resetMoto(endpoint: string): Promise<void> {
-  await motoApi(endpoint, 'reset');
 }
 
 interface Launch {

@@ -1,12 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, writeDescriptor } from './connection';
-import { startDynamoDbLocal, startMoto, emulatorEnvironment, LOCAL_REGION } from './emulators';
+import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { startLambdaServer } from './lambda-server';
-import { functionEnvironment, provisionFromTemplate } from './provision-from-template';
+import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { synthesizeFunctions } from './synthesize';
 
 export interface LocalPlatformOptions {
@@ -64,17 +61,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   try {
     const environment = emulatorEnvironment(dynamodb.endpoint, moto.endpoint);
-    const credentials = { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY };
-    const clientConfig = { region: LOCAL_REGION, credentials };
-    const names = await provisionFromTemplate(
-      template,
-      {
-        dynamodb: new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint }),
-        s3: new S3Client({ ...clientConfig, endpoint: moto.endpoint, forcePathStyle: true }),
-        eventBridge: new EventBridgeClient({ ...clientConfig, endpoint: moto.endpoint }),
-      },
-      NAME_PREFIX,
-    );
+    const names = await provisionFromTemplate(template, emulatorClients(environment), NAME_PREFIX);
+    const environments = functionEnvironments(template, names);
     log(`created ${names.size} resources from the template`);
 
     const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
@@ -84,16 +72,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // The deployed limits: Timeout in seconds, MemorySize in MB.
       timeoutMs: Number(template.Resources[fn.logicalId].Properties?.Timeout ?? 3) * 1000,
       memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
-      environment: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...functionEnvironment(template, fn.logicalId, names) },
+      environment: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
     }));
     const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
 
-    const registerModel = functions.find((fn) => fn.name === 'RegisterModel')!;
-    const registerEnvironment = functionEnvironment(template, registerModel.logicalId, names);
+    const registerEnvironment = environments.get(functions.find((fn) => fn.name === 'RegisterModel')!.logicalId)!;
     const descriptor: LocalPlatformDescriptor = {
       region: LOCAL_REGION,
-      credentials,
+      credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY },
       endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
       functions: {
         registerModel: localName({ name: 'RegisterModel' }),

@@ -98,3 +98,12 @@ export function functionEnvironment(template: CloudFormationTemplate, functionLo
     }),
   );
 }
+
+/** Every function's environment (as `functionEnvironment`), by logical id. */
+export function functionEnvironments(template: CloudFormationTemplate, names: Map<string, string>): Map<string, Record<string, string>> {
+  return new Map(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([logicalId]) => [logicalId, functionEnvironment(template, logicalId, names)]),
+  );
+}

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { functionEnvironment, provisionFromTemplate } from '../../local/provision-from-template';
+import { functionEnvironments, provisionFromTemplate } from '../../local/provision-from-template';
 import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';
@@ -158,12 +158,7 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   // The table, buckets and bus exactly as the stack declares them, and the functions' environment from it.
   const template = readSynthesizedTemplate();
   const names = await provisionFromTemplate(template, { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-${slug}-${suffix}`);
-  const environment: Record<string, string> = Object.assign(
-    {},
-    ...Object.entries(template.Resources)
-      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-      .map(([logicalId]) => functionEnvironment(template, logicalId, names)),
-  );
+  const environment: Record<string, string> = Object.assign({}, ...functionEnvironments(template, names).values());
   const tableName = environment.REGISTRY_TABLE_NAME;
   const artifactBucketName = environment.ARTIFACT_BUCKET_NAME;
   const eventBusName = environment.EVENT_BUS_NAME;
