@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
-import type { AliasChangeRecord, ModelRecord, ModelVersionRecord, Page } from '../lambda/registry/core/model';
+import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../lambda/registry/core/model';
 import type { ModelDetails } from '../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../lambda/registry/core/register-model';
 import { QueryRegistryRequest, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
@@ -15,6 +15,7 @@ import { RegistryConfigurationError, RegistryValidationError } from './errors';
 import { invokeFunction } from './function-invoker';
 import { allItems } from './pagination';
 import { type RetryOptions, retryTransient } from './retry';
+import type { Page } from '../lambda/shared/page';
 
 /** The registry functions by name or ARN; a client needs only those it calls. */
 export interface RegistryFunctionNames {

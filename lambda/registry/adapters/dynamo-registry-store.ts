@@ -1,18 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../core/model';
-import type { CommitAliasOutcome, CommitVersionOutcome, PageRequest, RegistryStore, TokenRecord } from '../core/ports';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../core/model';
+import type { CommitAliasOutcome, CommitVersionOutcome, RegistryStore, TokenRecord } from '../core/ports';
 import { ValidationError } from '../../shared/errors';
-import { decodePageToken, encodePageToken, type PageScope } from './page-token';
+import { decodePageToken, encodePageToken, type PageScope } from '../../shared/page-token';
 import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
+import type { Page, PageRequest } from '../../shared/page';
 
 type Item = Record<string, unknown>;
 

@@ -64,8 +64,3 @@ export interface AliasChangeRecord {
   readonly changedBy?: string;
   readonly reason?: string;
 }
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextToken?: string;
-}

@@ -1,4 +1,5 @@
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from './model';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
+import type { Page, PageRequest } from '../../shared/page';
 
 /** What a client token was used for: the version it produced and the request it came with. */
 export interface TokenRecord {
@@ -12,11 +13,6 @@ export type CommitVersionOutcome =
   | { readonly kind: 'token-taken' };
 
 export type CommitAliasOutcome = { readonly kind: 'committed' } | { readonly kind: 'stale' } | { readonly kind: 'version-missing' };
-
-export interface PageRequest {
-  readonly limit: number;
-  readonly nextToken?: string;
-}
 
 /** The registry's storage. Implemented over DynamoDB; tests use an in-memory fake. */
 export interface RegistryStore {
@@ -82,13 +78,3 @@ export type RegistryEvent =
 export interface EventPublisher {
   publish(event: RegistryEvent): Promise<void>;
 }
-
-export interface Clock {
-  now(): Date;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};

@@ -1,7 +1,8 @@
 import { NotFoundError } from '../../shared/errors';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from './model';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
 import type { RegistryStore } from './ports';
 import type { QueryRegistryCommand } from './schemas';
+import type { Page } from '../../shared/page';
 
 export interface ModelDetails extends ModelRecord {
   /** Alias name -> the version it points at. */

@@ -1,8 +1,9 @@
 import { ConflictError } from '../../shared/errors';
 import { resolveArtifact } from './artifact';
-import { fingerprint } from './fingerprint';
+import { fingerprint } from '../../shared/fingerprint';
 import type { ArtifactRecord, ModelVersionRecord } from './model';
-import type { ArtifactStore, Clock, EventPublisher, RegistryStore } from './ports';
+import type { Clock } from '../../shared/clock';
+import type { ArtifactStore, EventPublisher, RegistryStore } from './ports';
 import type { RegisterModelCommand } from './schemas';
 
 export interface RegisterModelResult {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Actor, boundedRecord, Identifier, KeyName, noControlCharacters, Page, TagKey, TagValue, utf8Length } from '../../shared/schema-fields';
 
 /**
  * The request contracts of the registry functions. Each schema validates a handler's payload,
@@ -6,8 +7,6 @@ import * as z from 'zod/mini';
  * Written with zod/mini: it tree-shakes and builds its schemas in half the time of the classic
  * API, which shows in every cold start.
  */
-
-const noControlCharacters = z.regex(/^[^\u0000-\u001f\u007f]*$/, 'must not hold control characters');
 
 /** MLflow/Azure-style model names: letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
 export const ModelName = z
@@ -32,15 +31,6 @@ export const AliasName = z
 
 export const VersionNumber = z.int().check(z.positive(), z.lte(9_999_999_999));
 
-const KeyName = z
-  .string()
-  .check(z.minLength(1), z.maxLength(250), z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'));
-
-const TagKey = z
-  .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:/=+@-]+$/, 'must hold only letters, digits and "_.:/=+@-"'));
-const TagValue = z.string().check(z.maxLength(256), noControlCharacters);
-
 /** A hex SHA-256 digest (64 characters), compared case-insensitively. */
 export const Sha256Hex = z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 digest in hex (64 characters)'), z.toLowerCase());
 
@@ -48,23 +38,11 @@ export const S3Uri = z
   .string()
   .check(z.maxLength(1100), z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key'));
 
-const Identifier = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:-]+$/, 'must hold only letters, digits and "._:-"'));
-
-const Actor = z.string().check(z.minLength(1), z.maxLength(256), noControlCharacters);
-
-const boundedRecord = <V extends z.ZodMiniType>(key: z.ZodMiniType<string>, value: V, max: number) =>
-  z._default(
-    z.record(key, value).check(z.refine((record: object) => Object.keys(record).length <= max, `must hold at most ${max} entries`)),
-    {},
-  );
-
 /**
  * The largest registration, serialized: the version item (<= 400 KB in DynamoDB) and the
  * `ModelVersionRegistered` event (<= 256 KB in EventBridge) carry it whole, with room to spare.
  */
 export const MAX_REGISTRATION_BYTES = 128 * 1024;
-
-const utf8Length = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
 /** A registration's fields; `RegisterModelRequest` bounds their total size. */
 export const RegisterModelFields = z.strictObject({
@@ -125,11 +103,6 @@ export const SetModelAliasRequest = z.strictObject({
 });
 export type SetModelAliasRequest = z.input<typeof SetModelAliasRequest>;
 export type SetModelAliasCommand = z.output<typeof SetModelAliasRequest>;
-
-const Page = {
-  limit: z._default(z.int().check(z.gte(1), z.lte(100)), 25),
-  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-};
 
 export const QueryRegistryRequest = z.discriminatedUnion('query', [
   z.strictObject({ query: z.literal('getModel'), name: ModelName }),

@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { AliasChangeRecord } from './model';
-import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from './optimistic-retry';
-import type { Clock, EventPublisher, RegistryStore } from './ports';
+import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from '../../shared/optimistic-retry';
+import type { Clock } from '../../shared/clock';
+import type { EventPublisher, RegistryStore } from './ports';
 import type { SetModelAliasCommand } from './schemas';
 
 export interface SetModelAliasResult {

@@ -2,12 +2,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
-import { documentClient, eventBridgeClient, s3Client } from '../adapters/clients';
+import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { S3ArtifactStore } from '../adapters/s3-artifact-store';
 import { registerModel } from '../core/register-model';
-import { systemClock } from '../core/ports';
+import { systemClock } from '../../shared/clock';
 import { RegisterModelRequest } from '../core/schemas';
 
 const env = readEnvironment(

@@ -2,10 +2,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
-import { documentClient, eventBridgeClient } from '../adapters/clients';
+import { documentClient, eventBridgeClient } from '../../shared/aws-clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { systemClock } from '../core/ports';
+import { systemClock } from '../../shared/clock';
 import { SetModelAliasRequest } from '../core/schemas';
 import { setModelAlias } from '../core/set-model-alias';
 

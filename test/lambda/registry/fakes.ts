@@ -2,20 +2,10 @@ import { createHash } from 'node:crypto';
 import { registerModel } from '../../../lambda/registry/core/register-model';
 import { RegisterModelRequest } from '../../../lambda/registry/core/schemas';
 import { parseRequest } from '../../../lambda/shared/validation';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord, Page } from '../../../lambda/registry/core/model';
-import type {
-  ArtifactStore,
-  Clock,
-  CommitAliasOutcome,
-  CommitVersionOutcome,
-  EventPublisher,
-  ObjectFacts,
-  ObjectLocation,
-  PageRequest,
-  RegistryEvent,
-  RegistryStore,
-  TokenRecord,
-} from '../../../lambda/registry/core/ports';
+import { FakeClock } from '../shared/fake-clock';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
+import type { ArtifactStore, CommitAliasOutcome, CommitVersionOutcome, EventPublisher, ObjectFacts, ObjectLocation, RegistryEvent, RegistryStore, TokenRecord } from '../../../lambda/registry/core/ports';
+import type { Page, PageRequest } from '../../../lambda/shared/page';
 
 /**
  * In-memory fakes of the registry core's ports. The store honours the port's contract the way the
@@ -288,29 +278,6 @@ export class RecordingEventPublisher implements EventPublisher {
 
   async publish(event: RegistryEvent): Promise<void> {
     this.published.push(event);
-  }
-}
-
-/** A clock that only moves when told to, or when slept on: backoff in tests takes no real time. */
-export class FakeClock implements Clock {
-  readonly sleeps: number[] = [];
-  private current: number;
-
-  constructor(start = '2025-06-01T12:00:00.000Z') {
-    this.current = Date.parse(start);
-  }
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.current += ms;
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
   }
 }
 

@@ -1,7 +1,8 @@
-import type { AliasChangeRecord, ModelRecord, ModelVersionRecord, Page } from '../../../lambda/registry/core/model';
+import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
 import type { QueryRegistryRequest } from '../../../lambda/registry/core/schemas';
 import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
+import type { Page } from '../../../lambda/shared/page';
 
 jest.setTimeout(30_000);
 

@@ -1,6 +1,7 @@
-import type { AliasChangeRecord, Page } from '../../../lambda/registry/core/model';
+import type { AliasChangeRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
 import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
+import type { Page } from '../../../lambda/shared/page';
 
 jest.setTimeout(30_000);
 

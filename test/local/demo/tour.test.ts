@@ -6,14 +6,16 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { VersionRef } from '../../../client/registry-client';
 import { runTour, TRAIN_SCRIPT, type TourRegistry, type TourResult } from '../../../local/demo/tour';
-import type { AliasChangeRecord, ModelVersionRecord, Page } from '../../../lambda/registry/core/model';
+import type { AliasChangeRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import { type ModelDetails, queryRegistry } from '../../../lambda/registry/core/query-registry';
 import { registerModel } from '../../../lambda/registry/core/register-model';
 import { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../../lambda/registry/core/schemas';
 import { setModelAlias } from '../../../lambda/registry/core/set-model-alias';
 import { ConflictError } from '../../../lambda/shared/errors';
 import { parseRequest } from '../../../lambda/shared/validation';
-import { FakeClock, InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../../lambda/registry/fakes';
+import { FakeClock } from '../../lambda/shared/fake-clock';
+import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../../lambda/registry/fakes';
+import type { Page } from '../../../lambda/shared/page';
 
 const execFileAsync = promisify(execFile);
 const BUCKET = 'demo-artifacts';

@@ -2,7 +2,8 @@ import { type RegisterModelResult, registerModel } from '../../../../lambda/regi
 import { RegisterModelRequest } from '../../../../lambda/registry/core/schemas';
 import { ConflictError, ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock, InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../fakes';
+import { FakeClock } from '../../shared/fake-clock';
+import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
 const URI = `s3://${BUCKET}/churn/model.tar.gz`;

@@ -1,4 +1,4 @@
-import { fingerprint } from '../../../../lambda/registry/core/fingerprint';
+import { fingerprint } from '../../../lambda/shared/fingerprint';
 
 describe('fingerprint', () => {
   it('is a hex SHA-256 digest', () => {

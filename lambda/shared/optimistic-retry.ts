@@ -1,5 +1,5 @@
-import { ConflictError } from '../../shared/errors';
-import type { Clock } from './ports';
+import { ConflictError } from './errors';
+import type { Clock } from './clock';
 
 export interface RetryPolicy {
   /** Give up after this long, leaving the caller time to answer within the function timeout. */

@@ -1,6 +1,6 @@
-import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../../../lambda/registry/core/optimistic-retry';
-import { ConflictError } from '../../../../lambda/shared/errors';
-import { FakeClock } from '../fakes';
+import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../../lambda/shared/optimistic-retry';
+import { ConflictError } from '../../../lambda/shared/errors';
+import { FakeClock } from './fake-clock';
 
 const policy = { deadlineMs: 1_000, baseDelayMs: 10, maxDelayMs: 80 };
 

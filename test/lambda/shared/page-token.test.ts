@@ -1,5 +1,5 @@
-import { decodePageToken, encodePageToken } from '../../../../lambda/registry/adapters/page-token';
-import { ValidationError } from '../../../../lambda/shared/errors';
+import { decodePageToken, encodePageToken } from '../../../lambda/shared/page-token';
+import { ValidationError } from '../../../lambda/shared/errors';
 
 const lastKey = { pk: 'M#churn', sk: 'V#0000000003' };
 
