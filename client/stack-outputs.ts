@@ -15,6 +15,15 @@ export const STACK_OUTPUTS = {
   setModelAliasFunctionArn: 'SetModelAliasFunctionArn',
   queryRegistryFunctionArn: 'QueryRegistryFunctionArn',
   eventBusName: 'EventBusName',
+  startRunFunctionName: 'StartRunFunctionName',
+  logMetricsFunctionName: 'LogMetricsFunctionName',
+  endRunFunctionName: 'EndRunFunctionName',
+  queryRunsFunctionName: 'QueryRunsFunctionName',
+  sweepRunsFunctionName: 'SweepRunsFunctionName',
+  startRunFunctionArn: 'StartRunFunctionArn',
+  logMetricsFunctionArn: 'LogMetricsFunctionArn',
+  endRunFunctionArn: 'EndRunFunctionArn',
+  queryRunsFunctionArn: 'QueryRunsFunctionArn',
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];

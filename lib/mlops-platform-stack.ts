@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../client/stack-outputs';
+import { ExperimentTracking } from './experiments/experiment-tracking';
 import { ModelRegistry } from './registry/model-registry';
 import { PlatformDirectory } from './shared/platform-directory';
 
@@ -23,6 +24,7 @@ export interface MlopsPlatformStackProps extends StackProps {
 export class MlopsPlatformStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly registry: ModelRegistry;
+  readonly experiments: ExperimentTracking;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
@@ -33,7 +35,8 @@ export class MlopsPlatformStack extends Stack {
     this.eventBus = new events.EventBus(this, 'PlatformEvents', {
       description: 'MLOps platform events: ModelVersionRegistered, ModelAliasChanged, ...',
     });
-    this.registry = new ModelRegistry(this, 'Registry', { eventBus: this.eventBus, encryptionKey });
+    this.experiments = new ExperimentTracking(this, 'Experiments', { encryptionKey });
+    this.registry = new ModelRegistry(this, 'Registry', { eventBus: this.eventBus, encryptionKey, runsTable: this.experiments.table });
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
@@ -46,6 +49,16 @@ export class MlopsPlatformStack extends Stack {
     directory.publish(STACK_OUTPUTS.queryRegistryFunctionName, 'registry/query-registry-function', queryRegistry.functionName, 'QueryRegistry function name');
     directory.publish(STACK_OUTPUTS.queryRegistryFunctionArn, 'registry/query-registry-function-arn', queryRegistry.functionArn, 'QueryRegistry function ARN');
     directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
+    const { startRun, logMetrics, endRun, queryRuns, sweepRuns } = this.experiments.functions;
+    directory.publish(STACK_OUTPUTS.startRunFunctionName, 'experiments/start-run-function', startRun.functionName, 'StartRun function name');
+    directory.publish(STACK_OUTPUTS.startRunFunctionArn, 'experiments/start-run-function-arn', startRun.functionArn, 'StartRun function ARN');
+    directory.publish(STACK_OUTPUTS.logMetricsFunctionName, 'experiments/log-metrics-function', logMetrics.functionName, 'LogMetrics function name');
+    directory.publish(STACK_OUTPUTS.logMetricsFunctionArn, 'experiments/log-metrics-function-arn', logMetrics.functionArn, 'LogMetrics function ARN');
+    directory.publish(STACK_OUTPUTS.endRunFunctionName, 'experiments/end-run-function', endRun.functionName, 'EndRun function name');
+    directory.publish(STACK_OUTPUTS.endRunFunctionArn, 'experiments/end-run-function-arn', endRun.functionArn, 'EndRun function ARN');
+    directory.publish(STACK_OUTPUTS.queryRunsFunctionName, 'experiments/query-runs-function', queryRuns.functionName, 'QueryRuns function name');
+    directory.publish(STACK_OUTPUTS.queryRunsFunctionArn, 'experiments/query-runs-function-arn', queryRuns.functionArn, 'QueryRuns function ARN');
+    directory.publish(STACK_OUTPUTS.sweepRunsFunctionName, 'experiments/sweep-runs-function', sweepRuns.functionName, 'SweepRuns function name (invoke it to sweep now)');
     directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
   }
 }

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -14,3 +15,5 @@ export const documentClient = () =>
 export const s3Client = () => new S3Client({ forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' });
 
 export const eventBridgeClient = () => new EventBridgeClient({});
+
+export const cloudWatchClient = () => new CloudWatchClient({});

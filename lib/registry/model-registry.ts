@@ -37,6 +37,12 @@ export interface ModelRegistryProps {
    */
   readonly noncurrentArtifactRetention?: Duration;
   /**
+   * The experiment tracking table. With it, registering a version with a `sourceRunId` copies the
+   * run's params and final metrics into the version and links the run to it.
+   * @default - source runs are recorded by id only
+   */
+  readonly runsTable?: dynamodb.ITable;
+  /**
    * What happens to the table and buckets when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
@@ -111,6 +117,7 @@ export class ModelRegistry extends Construct {
     registerModel.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion']);
     this.bindEvents(registerModel);
+    if (props.runsTable) registerModel.bindTable(props.runsTable, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
 
     const setModelAlias = new PlatformFunction(this, 'SetModelAlias', {
       entry: path.join(HANDLERS, 'set-model-alias.ts'),

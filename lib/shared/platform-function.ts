@@ -85,21 +85,22 @@ export class PlatformFunction extends nodejs.NodejsFunction {
     logGroup.grantWrite(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords, and CloudWatch PutMetricData (scoped by a namespace condition instead), support no resource-level permissions.',
     });
   }
 
   /**
-   * Gives the function the table's name in `variable` and exactly `actions` on it; `Query` also
-   * on `indexes`, the only action here that reads an index.
+   * Gives the function the table's name in `variable`, exactly `actions` on the table, and `Query`
+   * on each of `queriedIndexes` (the only action that reads an index).
    */
-  bindTable(table: dynamodb.ITable, variable: string, actions: readonly TableAction[], indexes: readonly string[] = []): void {
+  bindTable(table: dynamodb.ITable, variable: string, actions: readonly TableAction[], queriedIndexes: readonly string[] = []): void {
     this.addEnvironment(variable, table.tableName);
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
-    if (indexes.length > 0) {
-      if (!actions.includes('Query')) throw new Error(`indexes ${indexes.join(', ')} are read only by Query, which is not among the actions`);
+    if (actions.length > 0) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
+    }
+    if (queriedIndexes.length > 0) {
       this.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${table.tableArn}/index/${index}`) }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: queriedIndexes.map((index) => `${table.tableArn}/index/${index}`) }),
       );
     }
     const writes = actions.some((action) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(action));
@@ -122,6 +123,21 @@ export class PlatformFunction extends nodejs.NodejsFunction {
       reason: 'Artifacts are objects under any key of this bucket; the actions are the exact ones the function sends.',
     });
     this.grantKey(bucket.encryptionKey, actions.includes('PutObject') ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
+  }
+
+  /**
+   * Lets the function send `PutMetricData` into `namespace` only. The action supports no resource
+   * other than `*`; the namespace condition is what scopes it.
+   */
+  bindMetricNamespace(namespace: string, variable: string): void {
+    this.addEnvironment(variable, namespace);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      }),
+    );
   }
 
   private grantKey(key: kms.IKey | undefined, actions: string[]): void {

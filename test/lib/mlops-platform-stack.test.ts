@@ -16,11 +16,15 @@ describe('MlopsPlatformStack', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('uses a wildcard resource only for X-Ray, which has no resource-level permissions', () => {
+  test('uses a wildcard resource only for X-Ray and for PutMetricData held to one namespace, which have no resource-level permissions', () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
-    for (const { statement } of starResources) {
-      expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-    }
+    const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
+    expect(new Set(allowed.map((grant) => JSON.stringify(grant)))).toEqual(
+      new Set([
+        JSON.stringify({ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] }),
+        JSON.stringify({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'MlopsPlatform/Experiments' } } }),
+      ]),
+    );
   });
 
   test('creates nothing billed by the hour while idle', () => {
@@ -42,7 +46,7 @@ describe('MlopsPlatformStack', () => {
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

@@ -1,13 +1,11 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { cancellation, DynamoTable, type Item, prefixed } from '../../shared/dynamo-table';
+import type { Page, PageRequest } from '../../shared/page';
+import type { PageScope } from '../../shared/page-token';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../core/model';
 import type { CommitAliasOutcome, CommitVersionOutcome, RegistryStore, TokenRecord } from '../core/ports';
-import { ValidationError } from '../../shared/errors';
-import { decodePageToken, encodePageToken, type PageScope } from '../../shared/page-token';
 import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
-import type { Page, PageRequest } from '../../shared/page';
-
-type Item = Record<string, unknown>;
 
 /** Attributes that exist for storage (keys, TTL, the version counter), not for callers. */
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'nextVersion']);
@@ -16,22 +14,16 @@ function withoutKeys<T>(item: Item): T {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
 }
 
-/** `{ gsi1pk: 'x' }` -> `{ ':gsi1pk': 'x' }`, for expression attribute values. */
-const prefixed = (values: Item) => Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
-
-/** Which transaction items failed their condition. */
-function cancellation(error: unknown): { failed: (index: number) => boolean } | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const reasons = error.CancellationReasons ?? [];
-  return { failed: (index) => reasons[index]?.Code === 'ConditionalCheckFailed' };
-}
-
 /** The registry's storage on one DynamoDB table (layout in `table-keys.ts`). */
 export class DynamoRegistryStore implements RegistryStore {
+  private readonly table: DynamoTable;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.table = new DynamoTable(db, tableName);
+  }
 
   async getModel(name: string): Promise<ModelRecord | undefined> {
     const item = await this.get(keys.model(name));
@@ -251,37 +243,20 @@ export class DynamoRegistryStore implements RegistryStore {
     };
   }
 
-  private async get(key: Item): Promise<Item | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return Item;
+  private get(key: Item): Promise<Item | undefined> {
+    return this.table.get(key);
   }
 
-  private async queryPage<T>(scope: PageScope, page: PageRequest, input: Omit<QueryCommandInput, 'TableName'>): Promise<Page<T>> {
-    const query = new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit, ExclusiveStartKey: decodePageToken(scope, page.nextToken) });
-    const { Items = [], LastEvaluatedKey } = await this.db.send(query).catch((error: unknown) => {
-      // A token decoded for this query can still carry a key edited by hand; DynamoDB refuses it.
-      if (page.nextToken !== undefined && error instanceof Error && error.name === 'ValidationException') {
-        throw ValidationError.of('nextToken', 'is not a token returned by this query');
-      }
-      throw error;
-    });
-    return { items: Items.map((item) => withoutKeys<T>(item)), nextToken: encodePageToken(scope, LastEvaluatedKey) };
+  private queryPage<T>(scope: PageScope, page: PageRequest, input: Omit<QueryCommandInput, 'TableName'>): Promise<Page<T>> {
+    return this.table.queryPage(scope, page, input, (item) => withoutKeys<T>(item));
   }
 
   /** Reads versions by key, in the order given, retrying whatever DynamoDB leaves unprocessed. */
   private async batchGetVersions(refs: readonly { name: string; version: number }[]): Promise<ModelVersionRecord[]> {
-    if (refs.length === 0) return [];
     const found = new Map<string, ModelVersionRecord>();
-    let pending: Item[] | undefined = refs.map(({ name, version }) => keys.version(name, version));
-    while (pending && pending.length > 0) {
-      const result: { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Item[] }> } = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[this.tableName] ?? []) {
-        const record = withoutKeys<ModelVersionRecord>(item);
-        found.set(`${record.name}#${record.version}`, record);
-      }
-      pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    for (const item of await this.table.batchGet(refs.map(({ name, version }) => keys.version(name, version)))) {
+      const record = withoutKeys<ModelVersionRecord>(item);
+      found.set(`${record.name}#${record.version}`, record);
     }
     return refs.flatMap(({ name, version }) => found.get(`${name}#${version}`) ?? []);
   }

@@ -1,0 +1,279 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../../shared/errors';
+import { cancellation, DynamoTable, type Item, prefixed } from '../../shared/dynamo-table';
+import type { Page, PageRequest } from '../../shared/page';
+import { decodePageToken, encodePageToken } from '../../shared/page-token';
+import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
+import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, RunBatch, RunEnding, SilentRun } from '../core/ports';
+import { GSI1, GSI2, keys, RECEIPT_TTL_DAYS, RUNNING } from './table-keys';
+
+/** Attributes that exist for storage (keys, TTL, the request fingerprint), not for callers. */
+const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt', 'fingerprint']);
+
+const withoutKeys = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
+
+const toRun = (item: Item): RunRecord => withoutKeys<RunRecord>(item);
+
+/** Where a history page resumes: the item and how many of its points were returned already. */
+interface HistoryCursor {
+  readonly sk: string;
+  readonly offset: number;
+}
+
+/** Experiment tracking's storage on one DynamoDB table (layout in `table-keys.ts`). */
+export class DynamoExperimentStore implements ExperimentStore {
+  private readonly table: DynamoTable;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.table = new DynamoTable(db, tableName);
+  }
+
+  async reserveRunNumber(experiment: string, at: string): Promise<number> {
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.experiment(experiment),
+        UpdateExpression: 'SET #name = :name, createdAt = if_not_exists(createdAt, :at), lastRunAt = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD runCount :one',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': experiment, ':at': at, ':one': 1, ...prefixed(keys.experimentIndex(experiment)) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes!.runCount as number;
+  }
+
+  async createRun(run: RunRecord, fingerprint: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.run(run.runId),
+            ...keys.runIndex(run.experiment, run.startTime, run.runId),
+            gsi2pk: RUNNING,
+            gsi2sk: run.heartbeatAt,
+            ...run,
+            fingerprint,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.table.get(keys.run(runId));
+    return item && toRun(item);
+  }
+
+  async getRunFingerprint(runId: string): Promise<string | undefined> {
+    const item = await this.table.get(keys.run(runId));
+    return item?.fingerprint as string | undefined;
+  }
+
+  async getRuns(runIds: readonly string[]): Promise<readonly RunRecord[]> {
+    return (await this.table.batchGet(runIds.map(keys.run))).map(toRun);
+  }
+
+  async getBatchReceipt(runId: string, batchId: string): Promise<BatchReceipt | undefined> {
+    const item = await this.table.get(keys.receipt(runId, batchId));
+    return item && withoutKeys<BatchReceipt>(item);
+  }
+
+  async appendBatch(batch: RunBatch): Promise<AppendBatchOutcome> {
+    const { runId, expectedRevision, receipt } = batch;
+    const receiptItems = receipt
+      ? [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.receipt(runId, receipt.batchId), ...receipt, expiresAt: Math.floor(Date.parse(batch.heartbeatAt) / 1000) + RECEIPT_TTL_DAYS * 86_400 },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ]
+      : [];
+    const revision = expectedRevision + 1;
+    const historyItems = batch.series.map(({ name, points }) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.history(runId, name, revision),
+          steps: points.map((point) => point.step),
+          values: points.map((point) => point.value),
+          timestamps: points.map((point) => point.timestamp),
+        },
+      },
+    }));
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.run(runId),
+                // A batch on a crashed run revives it: back in the running index, its end undone.
+                UpdateExpression:
+                  'SET #status = :status, heartbeatAt = :heartbeatAt, params = :params, tags = :tags, metrics = :metrics, revision = :revision, ' +
+                  'gsi2pk = :running, gsi2sk = :heartbeatAt REMOVE endTime, reason',
+                ConditionExpression: 'revision = :expected',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':status': batch.status,
+                  ':heartbeatAt': batch.heartbeatAt,
+                  ':params': batch.params,
+                  ':tags': batch.tags,
+                  ':metrics': batch.metrics,
+                  ':revision': revision,
+                  ':expected': expectedRevision,
+                  ':running': RUNNING,
+                },
+              },
+            },
+            ...receiptItems,
+            ...historyItems,
+          ],
+        }),
+      );
+      return { kind: 'committed' };
+    } catch (error) {
+      const cancelled = cancellation(error);
+      if (!cancelled) throw error;
+      if (receipt && cancelled.failed(1)) return { kind: 'already-applied' };
+      if (cancelled.failed(0)) return { kind: 'stale' };
+      throw error;
+    }
+  }
+
+  async endRun({ runId, expectedRevision, status, endTime, reason }: RunEnding): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.run(runId),
+          UpdateExpression: `SET #status = :status, endTime = :endTime, revision = :revision${reason === undefined ? '' : ', reason = :reason'} REMOVE gsi2pk, gsi2sk`,
+          ConditionExpression: 'revision = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':endTime': endTime,
+            ':revision': expectedRevision + 1,
+            ':expected': expectedRevision,
+            ...(reason === undefined ? {} : { ':reason': reason }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listRuns(experiment: string, status: RunStatus | undefined, page: PageRequest): Promise<Page<RunRecord>> {
+    return this.table.queryPage(
+      ['runs', experiment, status ?? null],
+      page,
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :experiment',
+        ...(status === undefined ? {} : { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }),
+        ExpressionAttributeValues: { ':experiment': keys.runsOf(experiment), ...(status === undefined ? {} : { ':status': status }) },
+        ScanIndexForward: false,
+      },
+      toRun,
+    );
+  }
+
+  async listExperiments(page: PageRequest): Promise<Page<ExperimentRecord>> {
+    return this.table.queryPage(
+      ['experiments'],
+      page,
+      { IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :experiments', ExpressionAttributeValues: { ':experiments': keys.experimentIndex('').gsi1pk } },
+      (item) => withoutKeys<ExperimentRecord>(item),
+    );
+  }
+
+  async metricHistory(runId: string, metric: string, page: PageRequest): Promise<Page<StoredPoint>> {
+    const scope = ['history', runId, metric];
+    const cursor = decodePageToken(scope, page.nextToken) as HistoryCursor | undefined;
+    const prefix = keys.historyPrefix(metric);
+    if (cursor && (typeof cursor.sk !== 'string' || !cursor.sk.startsWith(prefix) || !Number.isInteger(cursor.offset) || cursor.offset < 0)) {
+      throw ValidationError.of('nextToken', 'is not a token returned by this query');
+    }
+    const points: StoredPoint[] = [];
+    let from = cursor?.sk ?? prefix;
+    let offset = cursor?.offset ?? 0;
+    for (;;) {
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': keys.partition(runId), ':from': from, ':to': `${prefix}\uffff` },
+          ConsistentRead: true,
+          Limit: 25,
+        }),
+      );
+      for (const item of Items) {
+        const steps = item.steps as number[];
+        const values = item.values as number[];
+        const timestamps = item.timestamps as number[];
+        const take = Math.min(steps.length - offset, page.limit - points.length);
+        for (let index = offset; index < offset + take; index++) points.push({ step: steps[index], value: values[index], timestamp: timestamps[index] });
+        if (points.length === page.limit) {
+          const resume = offset + take;
+          const lastItem = item === Items[Items.length - 1];
+          // A page that ends exactly at the end of the history has no next page.
+          if (resume === steps.length && lastItem && !LastEvaluatedKey) return { items: points };
+          return { items: points, nextToken: encodePageToken(scope, { sk: item.sk, offset: resume }) };
+        }
+        offset = 0;
+      }
+      if (!LastEvaluatedKey) return { items: points };
+      // Resume after the last item read: the smallest key greater than it.
+      from = `${LastEvaluatedKey.sk as string}\u0000`;
+    }
+  }
+
+  async findSilentRuns(before: string, page: PageRequest): Promise<Page<SilentRun>> {
+    return this.table.queryPage(
+      ['silent', before],
+      page,
+      {
+        IndexName: GSI2,
+        KeyConditionExpression: 'gsi2pk = :running AND gsi2sk < :before',
+        ExpressionAttributeValues: { ':running': RUNNING, ':before': before },
+      },
+      (item) => ({ runId: keys.runIdOf(item.pk as string), heartbeatAt: item.gsi2sk as string }),
+    );
+  }
+
+  async countRunning(): Promise<number> {
+    let count = 0;
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI2,
+          KeyConditionExpression: 'gsi2pk = :running',
+          ExpressionAttributeValues: { ':running': RUNNING },
+          Select: 'COUNT',
+          ExclusiveStartKey,
+        }),
+      );
+      count += result.Count ?? 0;
+      ExclusiveStartKey = result.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return count;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Clock } from '../../shared/clock';
+import type { ExperimentStore } from './ports';
+
+export interface SweepRunsResult {
+  /** Runs declared crashed by this sweep. */
+  readonly crashed: readonly string[];
+  /** Runs still running after it. */
+  readonly running: number;
+}
+
+export interface SweepRunsDependencies {
+  readonly store: ExperimentStore;
+  readonly clock: Clock;
+  /** A running run whose last heartbeat is older than this is declared crashed. */
+  readonly crashAfterMs: number;
+}
+
+const PAGE = { limit: 100 };
+
+/**
+ * Declares crashed every running run whose heartbeat stopped: a killed job never ends its run, and
+ * would otherwise stay `RUNNING` forever. Its end time is its last sign of life. Each move is
+ * guarded by the revision read, so a run that logged in the meantime is left alone.
+ */
+export function sweepRuns({ store, clock, crashAfterMs }: SweepRunsDependencies) {
+  return async (): Promise<SweepRunsResult> => {
+    const cutoff = new Date(clock.now().getTime() - crashAfterMs).toISOString();
+    const crashed: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await store.findSilentRuns(cutoff, { ...PAGE, nextToken });
+      const moves = await Promise.all(
+        page.items.map(async ({ runId }) => {
+          const run = await store.getRun(runId);
+          if (!run || run.status !== 'RUNNING' || run.heartbeatAt >= cutoff) return undefined;
+          const reason = `no heartbeat since ${run.heartbeatAt} (the sweep waits ${Math.round(crashAfterMs / 1000)} s)`;
+          const ended = await store.endRun({ runId, expectedRevision: run.revision, status: 'CRASHED', endTime: run.heartbeatAt, reason });
+          return ended ? runId : undefined;
+        }),
+      );
+      crashed.push(...moves.filter((runId): runId is string => runId !== undefined));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { crashed, running: await store.countRunning() };
+  };
+}

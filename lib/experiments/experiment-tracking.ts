@@ -1,0 +1,198 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
+import { PlatformFunction } from '../shared/platform-function';
+import { ExperimentsDashboard } from './experiments-dashboard';
+
+const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'experiments', 'handlers');
+
+/** The tracking functions, by the operation they serve. */
+export type TrackingOperation = 'startRun' | 'logMetrics' | 'endRun' | 'queryRuns' | 'sweepRuns';
+
+export interface ExperimentTrackingProps {
+  /**
+   * A customer-managed key for the tracking table.
+   * @default - an AWS-owned key (no key charges)
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * How long a running run may go without a heartbeat before the sweep declares it `CRASHED`.
+   * Clients beat every 30 seconds while a run lives.
+   * @default Duration.minutes(10)
+   */
+  readonly crashAfter?: Duration;
+  /**
+   * How often the sweep looks for silent runs.
+   * @default Duration.minutes(5)
+   */
+  readonly sweepInterval?: Duration;
+  /**
+   * The CloudWatch namespace of the runs' metrics.
+   * @default 'MlopsPlatform/Experiments'
+   */
+  readonly runMetricsNamespace?: string;
+  /**
+   * Metric names that get a graph of their own on the dashboard, one line per run.
+   * @default ['loss', 'accuracy']
+   */
+  readonly dashboardMetrics?: readonly string[];
+  /**
+   * What happens to the table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Experiment tracking: experiments, runs, params, tags and full-fidelity metric history in one
+ * DynamoDB table; the functions `StartRun`, `LogMetrics`, `EndRun` and `QueryRuns`; a scheduled
+ * sweep that declares runs whose heartbeat stopped `CRASHED`; run metrics in CloudWatch with a
+ * dashboard that finds new runs by itself.
+ */
+export class ExperimentTracking extends Construct {
+  /** Lists experiments and an experiment's runs (see lambda/experiments/adapters/table-keys.ts). */
+  static readonly LISTING_INDEX = 'gsi1';
+  /** Holds only running runs, by heartbeat: what the sweep reads. */
+  static readonly RUNNING_INDEX = 'gsi2';
+
+  readonly table: dynamodb.Table;
+  readonly runMetricsNamespace: string;
+  readonly functions: Readonly<Record<TrackingOperation, lambda.IFunction>>;
+  readonly sweepSchedule: events.Rule;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ExperimentTrackingProps = {}) {
+    super(scope, id);
+    const crashAfter = props.crashAfter ?? Duration.minutes(10);
+    const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
+    if (!crashAfter.isUnresolved() && crashAfter.toSeconds() < 60) {
+      throw new Error(`crashAfter must be at least a minute (two client heartbeats), got ${crashAfter.toHumanString()}`);
+    }
+    if (!sweepInterval.isUnresolved() && (sweepInterval.toSeconds() < 60 || sweepInterval.toSeconds() % 60 !== 0)) {
+      throw new Error(`sweepInterval must be a whole number of minutes (EventBridge schedules), got ${sweepInterval.toHumanString()}`);
+    }
+    this.runMetricsNamespace = props.runMetricsNamespace ?? 'MlopsPlatform/Experiments';
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
+      encryptionKey: props.encryptionKey,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: ExperimentTracking.LISTING_INDEX,
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: ExperimentTracking.RUNNING_INDEX,
+      partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+
+    const startRun = this.createFunction('StartRun', 'start-run.ts', 'Starts a run of an experiment: its number, params, tags, source and first heartbeat.');
+    startRun.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
+
+    const logMetrics = this.createFunction('LogMetrics', 'log-metrics.ts', "Stores a batch of a run's metric points, params and tags atomically, and sends the points to CloudWatch.");
+    logMetrics.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
+    logMetrics.bindMetricNamespace(this.runMetricsNamespace, 'RUN_METRICS_NAMESPACE');
+
+    const endRun = this.createFunction('EndRun', 'end-run.ts', 'Ends a run: COMPLETED, FAILED or KILLED.');
+    endRun.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
+
+    const queryRuns = this.createFunction('QueryRuns', 'query-runs.ts', 'Answers tracking queries: runs, experiments, metric history.');
+    queryRuns.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'BatchGetItem', 'Query'], [ExperimentTracking.LISTING_INDEX]);
+
+    const sweepRuns = this.createFunction('SweepRuns', 'sweep-runs.ts', 'Declares runs whose heartbeat stopped CRASHED.');
+    sweepRuns.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem'], [ExperimentTracking.RUNNING_INDEX]);
+    sweepRuns.addEnvironment('CRASH_AFTER_SECONDS', String(crashAfter.toSeconds()));
+
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the heartbeat sweep of experiment tracking.',
+      schedule: events.Schedule.rate(sweepInterval),
+      targets: [new targets.LambdaFunction(sweepRuns, { retryAttempts: 2, maxEventAge: sweepInterval })],
+    });
+
+    this.functions = { startRun, logMetrics, endRun, queryRuns, sweepRuns };
+    this.dashboard = new ExperimentsDashboard(this, 'Dashboard', { tracking: this, dashboardMetrics: props.dashboardMetrics ?? ['loss', 'accuracy'] }).dashboard;
+  }
+
+  /** Lets `grantee` track runs: start them, log to them and end them. */
+  grantTrack(grantee: iam.IGrantable): iam.Grant {
+    const { startRun, logMetrics, endRun } = this.functions;
+    return startRun.grantInvoke(grantee).combine(logMetrics.grantInvoke(grantee)).combine(endRun.grantInvoke(grantee));
+  }
+
+  /** Lets `grantee` read runs, experiments and metric histories. */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.queryRuns.grantInvoke(grantee);
+  }
+
+  /** Errors of one of the tracking functions (Lambda `Errors`, sum over 5 minutes). */
+  metricErrors(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.functions[operation].metricErrors(props);
+  }
+
+  /** Duration of one of the tracking functions (Lambda `Duration`, average over 5 minutes). */
+  metricDuration(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.functions[operation].metricDuration(props);
+  }
+
+  /** Throttled invocations of one of the tracking functions (Lambda `Throttles`). */
+  metricThrottles(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.functions[operation].metricThrottles(props);
+  }
+
+  /** Runs started (`RunsStarted`, sum). */
+  metricRunsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: 'MlopsPlatform', metricName: 'RunsStarted', dimensionsMap: { service: 'StartRun' }, statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /** Runs ended with `status` (`RunsEnded`, sum); `CRASHED` runs are counted by the sweep. */
+  metricRunsEnded(status: 'COMPLETED' | 'FAILED' | 'KILLED' | 'CRASHED', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'MlopsPlatform',
+      metricName: 'RunsEnded',
+      dimensionsMap: { service: status === 'CRASHED' ? 'SweepRuns' : 'EndRun', status },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
+  }
+
+  /** Runs running at each sweep (`RunsInProgress`, maximum). */
+  metricRunsInProgress(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: 'MlopsPlatform', metricName: 'RunsInProgress', dimensionsMap: { service: 'SweepRuns' }, statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** One metric of one run, as LogMetrics sends it (for alarms on a production training run). */
+  metricOfRun(experiment: string, runId: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const [experimentDimension, runDimension] = RUN_METRIC_DIMENSIONS;
+    return new cloudwatch.Metric({
+      namespace: this.runMetricsNamespace,
+      metricName,
+      dimensionsMap: { [experimentDimension]: experiment, [runDimension]: runId },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  private createFunction(id: string, handlerFile: string, description: string): PlatformFunction {
+    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description });
+  }
+}
