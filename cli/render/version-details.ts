@@ -48,7 +48,7 @@ export function renderVersionDetails(version: ModelVersionRecord, aliases: reado
       ['created', `${formatDate(version.createdAt)}${version.createdBy ? ` by ${version.createdBy}` : ''}`],
       ['framework', version.framework],
       ['description', version.description],
-      ['source run', version.sourceRunId],
+      ['source run', version.sourceRun ? `${version.sourceRun.runName} in ${version.sourceRun.experiment} (${version.sourceRunId})` : version.sourceRunId],
       ['artifact', artifact.uri],
       ['s3 version', artifact.s3VersionId],
       ['size', formatBytes(artifact.sizeBytes)],

@@ -16,7 +16,8 @@ export const ExperimentName = z
   );
 
 /** Run ids are 32 lowercase hex digits, as MLflow's. */
-export const RunId = z.string().check(z.regex(/^[0-9a-f]{32}$/, 'must be a run id: 32 lowercase hex digits'));
+export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+export const RunId = z.string().check(z.regex(RUN_ID_PATTERN, 'must be a run id: 32 lowercase hex digits'));
 
 /** Points in one `LogMetrics` call, as in MLflow's `log_batch`. */
 export const MAX_POINTS_PER_BATCH = 1000;

@@ -34,6 +34,8 @@ export interface ModelVersionRecord {
   readonly properties: Readonly<Record<string, string>>;
   readonly datasets: readonly DatasetRecord[];
   readonly sourceRunId?: string;
+  /** The tracked run the version came from, when experiment tracking knows it. */
+  readonly sourceRun?: { readonly experiment: string; readonly runName: string };
 }
 
 export interface ModelRecord {

@@ -71,6 +71,24 @@ export interface ArtifactStore {
   computeSha256(location: ObjectLocation): Promise<string>;
 }
 
+/** A tracked run as the registry sees it when a version names it as its source. */
+export interface SourceRun {
+  readonly runId: string;
+  readonly experiment: string;
+  readonly runName: string;
+  readonly status: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** Each metric's last value (at its highest step). */
+  readonly finalMetrics: Readonly<Record<string, number>>;
+}
+
+/** Experiment tracking's runs, read by the registry to copy a source run into a version. */
+export interface SourceRuns {
+  get(runId: string): Promise<SourceRun | undefined>;
+  /** Records on the run that `name` version `version` was registered from it; repeating it changes nothing. */
+  linkVersion(runId: string, name: string, version: number): Promise<void>;
+}
+
 export type RegistryEvent =
   | { readonly type: 'ModelVersionRegistered'; readonly detail: ModelVersionRecord }
   | { readonly type: 'ModelAliasChanged'; readonly detail: AliasChangeRecord };

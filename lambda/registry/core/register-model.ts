@@ -1,10 +1,12 @@
-import { ConflictError } from '../../shared/errors';
+import { ConflictError, ValidationError } from '../../shared/errors';
 import { resolveArtifact } from './artifact';
 import { fingerprint } from '../../shared/fingerprint';
 import type { ArtifactRecord, ModelVersionRecord } from './model';
 import type { Clock } from '../../shared/clock';
-import type { ArtifactStore, EventPublisher, RegistryStore } from './ports';
+import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
+import { RUN_ID_PATTERN } from '../../experiments/core/schemas';
 import type { RegisterModelCommand } from './schemas';
+import { utf8Length } from '../../shared/schema-fields';
 
 export interface RegisterModelResult {
   readonly name: string;
@@ -19,6 +21,24 @@ export interface RegisterModelDependencies {
   readonly events: EventPublisher;
   readonly clock: Clock;
   readonly artifactBucket: string;
+  /** Experiment tracking's runs; without it a `sourceRunId` is recorded as given. */
+  readonly sourceRuns?: SourceRuns;
+}
+
+/**
+ * The largest version record once a source run's params and metrics are copied in: it must still
+ * fit a DynamoDB item (400 KB) and the `ModelVersionRegistered` event (256 KB).
+ */
+export const MAX_VERSION_RECORD_BYTES = 200 * 1024;
+
+/** What a source run adds to a version: its params and final metrics (the request's own win), and a link. */
+function withSourceRun<T extends { parameters: Readonly<Record<string, string>>; metrics: Readonly<Record<string, number>> }>(content: T, run: SourceRun) {
+  return {
+    ...content,
+    parameters: { ...run.params, ...content.parameters },
+    metrics: { ...run.finalMetrics, ...content.metrics },
+    sourceRun: { experiment: run.experiment, runName: run.runName },
+  };
 }
 
 const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): RegisterModelResult => ({
@@ -53,11 +73,12 @@ export function registerModel(deps: RegisterModelDependencies) {
     return toResult(existing);
   }
 
-  /** What follows a commit; both are idempotent, so a replay repeats them. Both run to the end before a failure is reported. */
+  /** What follows a commit; all are idempotent, so a replay repeats them. All run to the end before a failure is reported. */
   async function announce(record: ModelVersionRecord): Promise<void> {
     const outcomes = await Promise.allSettled([
       store.recordLatestVersion(record.name, record.version, record.createdAt),
       events.publish({ type: 'ModelVersionRegistered', detail: record }),
+      record.sourceRun && deps.sourceRuns ? deps.sourceRuns.linkVersion(record.sourceRunId!, record.name, record.version) : undefined,
     ]);
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -67,19 +88,31 @@ export function registerModel(deps: RegisterModelDependencies) {
     const { clientToken, actor, artifact: artifactRequest, ...content } = command;
     const requestFingerprint = fingerprint({ artifact: artifactRequest, ...content });
 
-    // The token lookup and the artifact check are independent round trips: run them together.
+    // A run id of experiment tracking's form must name a tracked run; other ids (a SageMaker job, a CI run) are kept as given.
+    const tracked = deps.sourceRuns !== undefined && command.sourceRunId !== undefined && RUN_ID_PATTERN.test(command.sourceRunId);
+    // The token lookup, the artifact check and the source run are independent round trips: run them together.
     // A replay wins over a failed check: its version exists whatever happened to the object since.
-    const [replayed, resolved] = await Promise.allSettled([
+    const [replayed, resolved, source] = await Promise.allSettled([
       clientToken ? replay(command.name, clientToken, requestFingerprint) : Promise.resolve(undefined),
       resolveArtifact(deps.artifacts, deps.artifactBucket, artifactRequest),
+      tracked ? deps.sourceRuns!.get(command.sourceRunId!) : Promise.resolve(undefined),
     ]);
     if (replayed.status === 'rejected') throw replayed.reason;
     if (replayed.value) return replayed.value;
     if (resolved.status === 'rejected') throw resolved.reason;
+    if (source.status === 'rejected') throw source.reason;
+    if (tracked && !source.value) {
+      throw ValidationError.of('sourceRunId', `is not a run known to experiment tracking (${command.sourceRunId})`);
+    }
     const artifact = resolved.value;
     const createdAt = clock.now().toISOString();
+    const fields = { ...content, createdAt, createdBy: actor, artifact };
+    const recordFields = source.value ? withSourceRun(fields, source.value) : fields;
+    if (source.value && utf8Length(recordFields) > MAX_VERSION_RECORD_BYTES) {
+      throw ValidationError.of('sourceRunId', `run ${source.value.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`);
+    }
     const version = await store.reserveVersion(command.name, createdAt);
-    const record: ModelVersionRecord = { ...content, version, createdAt, createdBy: actor, artifact };
+    const record: ModelVersionRecord = { ...recordFields, version };
 
     const outcome = await store.commitVersion(record, clientToken ? { clientToken, fingerprint: requestFingerprint } : undefined);
     if (outcome.kind === 'token-taken') {

@@ -6,20 +6,29 @@ import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-cl
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { S3ArtifactStore } from '../adapters/s3-artifact-store';
+import { DynamoSourceRuns } from '../../experiments/adapters/dynamo-source-runs';
 import { registerModel } from '../core/register-model';
 import { systemClock } from '../../shared/clock';
 import { RegisterModelRequest } from '../core/schemas';
 
 const env = readEnvironment(
-  z.object({ REGISTRY_TABLE_NAME: required(), ARTIFACT_BUCKET_NAME: required(), EVENT_BUS_NAME: required() }),
+  z.object({
+    REGISTRY_TABLE_NAME: required(),
+    ARTIFACT_BUCKET_NAME: required(),
+    EVENT_BUS_NAME: required(),
+    // Set when the stack has experiment tracking: source runs are then read and linked.
+    EXPERIMENTS_TABLE_NAME: z.optional(required()),
+  }),
 );
 
+const db = documentClient();
 const register = registerModel({
-  store: new DynamoRegistryStore(documentClient(), env.REGISTRY_TABLE_NAME),
+  store: new DynamoRegistryStore(db, env.REGISTRY_TABLE_NAME),
   artifacts: new S3ArtifactStore(s3Client()),
   events: new EventBridgePublisher(eventBridgeClient(), env.EVENT_BUS_NAME),
   clock: systemClock,
   artifactBucket: env.ARTIFACT_BUCKET_NAME,
+  sourceRuns: env.EXPERIMENTS_TABLE_NAME ? new DynamoSourceRuns(db, env.EXPERIMENTS_TABLE_NAME) : undefined,
 });
 
 export const handler = createHandler(RegisterModelRequest, async (request) => {
