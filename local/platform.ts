@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, writeDescriptor } from './connection';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { startLambdaServer } from './lambda-server';
+import { scheduledTargets, startSchedules } from './schedules';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { synthesizeFunctions } from './synthesize';
 
@@ -76,6 +78,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }));
     const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
+
+    // The template's schedules (the heartbeat sweep, ...) fire as deployed; `mlops run sweep` fires one now.
+    const scheduled = scheduledTargets(template).map((target) => ({
+      target,
+      functionName: localName(functions.find((fn) => fn.logicalId === target.functionLogicalId)!),
+    }));
+    const lambda = new LambdaClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY } });
+    const schedules = startSchedules({ targets: scheduled, lambda, log: options.logInvocation });
+    stops.unshift(async () => schedules.stop());
+    for (const { target, functionName } of scheduled) log(`schedule ${target.expression} -> ${functionName}`);
 
     const registerEnvironment = environments.get(functions.find((fn) => fn.name === 'RegisterModel')!.logicalId)!;
     const descriptor: LocalPlatformDescriptor = {

@@ -1,0 +1,80 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { CloudFormationTemplate } from '../../local/provision-from-template';
+import { scheduledEvent, scheduledTargets, startSchedules } from '../../local/schedules';
+import { platformApp } from '../support/platform-app';
+
+const lambdaFunction = { Type: 'AWS::Lambda::Function', Properties: {} };
+const rule = (properties: Record<string, unknown>) => ({ Type: 'AWS::Events::Rule', Properties: { Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'Target0' }], ...properties } });
+
+describe('scheduledTargets', () => {
+  it("finds the platform's heartbeat sweep: every 5 minutes, SweepRuns", () => {
+    const { template } = platformApp();
+    const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
+
+    const targets = scheduledTargets(template.toJSON() as CloudFormationTemplate);
+
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatchObject({ expression: 'rate(5 minutes)', intervalMs: 300_000 });
+    expect(resources[targets[0].functionLogicalId].Properties?.Environment).toMatchObject({ Variables: { POWERTOOLS_SERVICE_NAME: 'SweepRuns' } });
+  });
+
+  it('reads rates in minutes, hours and days, and skips disabled rules and rules without a schedule', () => {
+    const template: CloudFormationTemplate = {
+      Resources: {
+        Fn: lambdaFunction,
+        Minute: rule({ ScheduleExpression: 'rate(1 minute)' }),
+        Hours: rule({ ScheduleExpression: 'rate(2 hours)' }),
+        Day: rule({ ScheduleExpression: 'rate(1 day)' }),
+        Disabled: rule({ ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' }),
+        Pattern: rule({ EventPattern: { source: ['x'] } }),
+      },
+    };
+
+    const intervals = Object.fromEntries(scheduledTargets(template).map((target) => [target.ruleLogicalId, target.intervalMs]));
+
+    expect(intervals).toEqual({ Minute: 60_000, Hours: 7_200_000, Day: 86_400_000 });
+  });
+
+  it('refuses a cron schedule, naming the rule, rather than never running it', () => {
+    const template: CloudFormationTemplate = { Resources: { Fn: lambdaFunction, Nightly: rule({ ScheduleExpression: 'cron(0 3 * * ? *)' }) } };
+
+    expect(() => scheduledTargets(template)).toThrow('rule Nightly: the local platform runs rate(...) schedules only, not cron(0 3 * * ? *)');
+  });
+});
+
+describe('scheduledEvent', () => {
+  it("has EventBridge's scheduled event shape", () => {
+    expect(scheduledEvent('arn:aws:events:local:rule/Sweep', new Date('2026-11-24T10:00:00.123Z'))).toEqual({
+      version: '0',
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: '2026-11-24T10:00:00Z',
+      resources: ['arn:aws:events:local:rule/Sweep'],
+      detail: {},
+    });
+  });
+});
+
+describe('startSchedules', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('invokes the target asynchronously on every interval until stopped', async () => {
+    jest.useFakeTimers();
+    const lambda = mockClient(LambdaClient);
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const target = { ruleLogicalId: 'Sweep', expression: 'rate(1 minute)', intervalMs: 60_000, functionLogicalId: 'Fn' };
+
+    const schedules = startSchedules({ targets: [{ target, functionName: 'mlops-local-SweepRuns' }], lambda: new LambdaClient({ region: 'us-east-1' }) });
+    await jest.advanceTimersByTimeAsync(180_000);
+    schedules.stop();
+    await jest.advanceTimersByTimeAsync(180_000);
+
+    const calls = lambda.commandCalls(InvokeCommand);
+    expect(calls).toHaveLength(3);
+    expect(calls[0].args[0].input).toMatchObject({ FunctionName: 'mlops-local-SweepRuns', InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(calls[0].args[0].input.Payload as Uint8Array))).toMatchObject({ 'detail-type': 'Scheduled Event' });
+    lambda.restore();
+  });
+});
