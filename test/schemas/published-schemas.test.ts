@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { registryJsonSchemas } from '../../lambda/registry/core/json-schemas';
+import { publishedJsonSchemas } from '../../lambda/shared/json-schemas';
 
 const published = (operation: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'schemas', `${operation}.request.json`), 'utf8'));
 
 describe('published JSON Schemas', () => {
-  const generated = registryJsonSchemas();
+  const generated = publishedJsonSchemas();
 
   test.each(Object.keys(generated))('schemas/%s.request.json is what the zod schema generates (run `npm run schemas`)', (operation) => {
     expect(published(operation)).toEqual(generated[operation]);
@@ -21,5 +21,17 @@ describe('published JSON Schemas', () => {
       (shape: { properties: { query: { const: string } } }) => shape.properties.query.const,
     );
     expect(kinds.sort()).toEqual(['aliasHistory', 'findVersions', 'getModel', 'getVersion', 'listModels', 'listVersions']);
+  });
+
+  test('LogMetrics bounds a batch at 1000 points, each with a name and a value', () => {
+    const metrics = published('LogMetrics').properties.metrics;
+    expect(metrics).toMatchObject({ type: 'array', maxItems: 1000, items: { type: 'object', required: ['name', 'value'] } });
+  });
+
+  test('QueryRuns offers one shape per query kind', () => {
+    const kinds = (published('QueryRuns').oneOf ?? published('QueryRuns').anyOf).map(
+      (shape: { properties: { query: { const: string } } }) => shape.properties.query.const,
+    );
+    expect(kinds.sort()).toEqual(['getRun', 'getRuns', 'listExperiments', 'listRuns', 'metricHistory']);
   });
 });

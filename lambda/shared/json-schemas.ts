@@ -1,0 +1,19 @@
+import * as z from 'zod/mini';
+import { experimentRequestSchemas } from '../experiments/core/schemas';
+import { registryRequestSchemas } from '../registry/core/schemas';
+
+/** Every function's request schema, by the function that takes it. */
+const requestSchemas: Record<string, z.ZodMiniType> = { ...registryRequestSchemas, ...experimentRequestSchemas };
+
+/**
+ * The request contracts as JSON Schema (draft 2020-12), for callers in other languages (boto3,
+ * Step Functions, GitHub Actions). Generated from the zod schemas the handlers validate with.
+ */
+export function publishedJsonSchemas(): Record<string, object> {
+  return Object.fromEntries(
+    Object.entries(requestSchemas).map(([operation, schema]) => [
+      operation,
+      { $id: `mlops-platform/${operation}.request.json`, title: `${operation} request`, ...z.toJSONSchema(schema, { io: 'input' }) },
+    ]),
+  );
+}
