@@ -3,8 +3,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { localRegistryClient } from '../local/connection';
+import { localRegistryClient, writeDescriptor } from '../local/connection';
 import { runTour } from '../local/demo/tour';
+import { localTourTracking } from '../local/demo/tour-tracking';
 import { startLocalPlatform } from '../local/platform';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,7 +16,12 @@ async function main() {
   const platform = await startLocalPlatform({ log: (line) => console.log(`  ${line}`) });
   try {
     console.log('');
-    await runTour({ registry: localRegistryClient(platform.descriptor), workDir: mkdtempSync(path.join(tmpdir(), 'mlops-demo-')), print: (line) => console.log(line) });
+    const workDir = mkdtempSync(path.join(tmpdir(), 'mlops-demo-'));
+    // The CLI finds the in-memory platform through a descriptor, as it finds `npm run local`'s.
+    const descriptorFile = path.join(workDir, 'platform.json');
+    writeDescriptor(descriptorFile, platform.descriptor);
+    const print = (line: string) => console.log(line);
+    await runTour({ registry: localRegistryClient(platform.descriptor), tracking: localTourTracking(platform.descriptor, descriptorFile, print), workDir, print });
   } finally {
     await platform.stop();
   }

@@ -1,10 +1,19 @@
 import { join } from 'node:path';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { discoverFunctions } from '../client/discovery';
 import { RegistryConfigurationError } from '../client/errors';
 import { RegistryClient } from '../client/registry-client';
-import { DEFAULT_STACK_NAME } from '../client/stack-outputs';
-import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE, localRegistryClient, readDescriptor } from '../local/connection';
-import type { CliContext } from './context';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/stack-outputs';
+import { TrackingClient } from '../client/tracking-client';
+import {
+  DEFAULT_DATA_DIRECTORY,
+  DESCRIPTOR_FILE,
+  type LocalPlatformDescriptor,
+  localRegistryClient,
+  localTrackingClient,
+  readDescriptor,
+} from '../local/connection';
+import type { AwsClients, CliContext } from './context';
 
 /** The global options, as commander hands them to every command. */
 export interface GlobalOptions {
@@ -13,57 +22,138 @@ export interface GlobalOptions {
   readonly aliasFunction?: string;
   readonly queryFunction?: string;
   readonly artifactBucket?: string;
+  readonly startRunFunction?: string;
+  readonly logMetricsFunction?: string;
+  readonly endRunFunction?: string;
+  readonly queryRunsFunction?: string;
+  readonly sweepRunsFunction?: string;
   readonly region?: string;
   readonly local?: boolean;
   readonly json?: boolean;
 }
 
-/** Each setting: its flag, its environment variable, and where it goes in the client. */
+/** One connection setting: its flag, its environment variable, and its option key. */
+interface Setting {
+  readonly flag: string;
+  readonly env: string;
+  readonly option: keyof GlobalOptions;
+}
+
+/** Each registry setting: its flag, its environment variable, and where it goes in the client. */
 export const SETTINGS = {
   registerModel: { flag: '--register-function', env: 'MLOPS_REGISTER_FUNCTION', option: 'registerFunction' },
   setModelAlias: { flag: '--alias-function', env: 'MLOPS_ALIAS_FUNCTION', option: 'aliasFunction' },
   queryRegistry: { flag: '--query-function', env: 'MLOPS_QUERY_FUNCTION', option: 'queryFunction' },
   artifactBucket: { flag: '--artifact-bucket', env: 'MLOPS_ARTIFACT_BUCKET', option: 'artifactBucket' },
-} as const;
+} as const satisfies Record<string, Setting>;
+
+/** Each experiment-tracking function, with the stack output that names it. */
+export const TRACKING_SETTINGS = {
+  startRun: { flag: '--start-run-function', env: 'MLOPS_START_RUN_FUNCTION', option: 'startRunFunction', output: STACK_OUTPUTS.startRunFunctionName },
+  logMetrics: { flag: '--log-metrics-function', env: 'MLOPS_LOG_METRICS_FUNCTION', option: 'logMetricsFunction', output: STACK_OUTPUTS.logMetricsFunctionName },
+  endRun: { flag: '--end-run-function', env: 'MLOPS_END_RUN_FUNCTION', option: 'endRunFunction', output: STACK_OUTPUTS.endRunFunctionName },
+  queryRuns: { flag: '--query-runs-function', env: 'MLOPS_QUERY_RUNS_FUNCTION', option: 'queryRunsFunction', output: STACK_OUTPUTS.queryRunsFunctionName },
+  sweepRuns: { flag: '--sweep-runs-function', env: 'MLOPS_SWEEP_RUNS_FUNCTION', option: 'sweepRunsFunction', output: STACK_OUTPUTS.sweepRunsFunctionName },
+} as const satisfies Record<string, Setting & { output: string }>;
+
 export const STACK_ENV = 'MLOPS_STACK';
 /** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
 export const LOCAL_ENV = 'MLOPS_LOCAL';
 export const ACTOR_ENV = 'MLOPS_ACTOR';
 
 export type Need = keyof typeof SETTINGS;
+export type TrackingNeed = keyof typeof TRACKING_SETTINGS;
+
+/** The local platform's descriptor when `--local` or `MLOPS_LOCAL` asks for it. */
+function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlatformDescriptor | undefined {
+  const localSetting = context.env[LOCAL_ENV];
+  if (!options.local && !localSetting) return undefined;
+  const namesFile = localSetting && !['1', 'true'].includes(localSetting);
+  return readDescriptor(namesFile ? localSetting : join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE));
+}
+
+interface ResolvedSettings<N extends string> {
+  readonly value: (need: N) => string | undefined;
+  readonly clients: AwsClients;
+}
+
+/**
+ * Each setting from its flag, else its environment variable, else the stack's outputs. The stack
+ * is read only when a setting the command needs was given neither way, so a command run with
+ * explicit names makes no CloudFormation call; a needed setting found nowhere is an error.
+ */
+async function resolveSettings<N extends string>(
+  context: CliContext,
+  options: GlobalOptions,
+  settings: Readonly<Record<N, Setting>>,
+  needs: readonly N[],
+  discover: (stackName: string, cloudFormation: CloudFormationClient) => Promise<Partial<Record<N, string>>>,
+): Promise<ResolvedSettings<N>> {
+  const entries = Object.entries(settings) as [N, Setting][];
+  const explicit = Object.fromEntries(entries.map(([need, setting]) => [need, options[setting.option] || context.env[setting.env] || undefined])) as Record<
+    N,
+    string | undefined
+  >;
+  const clients = context.awsClients(options.region);
+  let discovered: Partial<Record<N, string>> = {};
+  if (needs.some((need) => !explicit[need])) {
+    const stackName = options.stack ?? context.env[STACK_ENV] ?? DEFAULT_STACK_NAME;
+    discovered = await discover(stackName, clients.cloudFormation);
+  }
+  const value = (need: N) => explicit[need] ?? discovered[need];
+  for (const need of needs) {
+    const { flag, env } = settings[need];
+    if (!value(need)) throw new RegistryConfigurationError(`no ${need} given: pass ${flag}, set ${env}, or name the stack with --stack`);
+  }
+  return { value, clients };
+}
 
 /**
  * Builds a registry client for the local platform (`--local`), or from flags, then environment
  * variables, then the stack's outputs.
- * The stack is read only when a setting the command needs was given neither way, so a
- * command run with explicit names makes no CloudFormation call.
  */
 export async function connect(context: CliContext, options: GlobalOptions, needs: readonly Need[]): Promise<RegistryClient> {
-  const localSetting = context.env[LOCAL_ENV];
-  if (options.local || localSetting) {
-    const namesFile = localSetting && !['1', 'true'].includes(localSetting);
-    return localRegistryClient(readDescriptor(namesFile ? localSetting : join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE)));
-  }
-  const explicit = Object.fromEntries(
-    Object.entries(SETTINGS).map(([need, setting]) => [need, options[setting.option] || context.env[setting.env] || undefined]),
-  ) as Record<Need, string | undefined>;
-  const clients = context.awsClients(options.region);
-  let discovered: Partial<Record<Need, string>> = {};
-  if (needs.some((need) => !explicit[need])) {
-    const stackName = options.stack ?? context.env[STACK_ENV] ?? DEFAULT_STACK_NAME;
-    const stack = await discoverFunctions({ stackName, cloudFormation: clients.cloudFormation });
-    discovered = { ...stack.functions, artifactBucket: stack.artifactBucket };
-  }
-  const setting = (need: Need) => explicit[need] ?? discovered[need];
-  for (const need of needs) {
-    if (!setting(need)) throw new RegistryConfigurationError(`no ${need} given: pass ${SETTINGS[need].flag}, set ${SETTINGS[need].env}, or name the stack with --stack`);
-  }
+  const descriptor = localDescriptor(context, options);
+  if (descriptor) return localRegistryClient(descriptor);
+  const { value, clients } = await resolveSettings(context, options, SETTINGS, needs, async (stackName, cloudFormation) => {
+    const stack = await discoverFunctions({ stackName, cloudFormation });
+    return { ...stack.functions, artifactBucket: stack.artifactBucket };
+  });
   return new RegistryClient({
-    functions: { registerModel: setting('registerModel'), setModelAlias: setting('setModelAlias'), queryRegistry: setting('queryRegistry') },
-    artifactBucket: setting('artifactBucket'),
+    functions: { registerModel: value('registerModel'), setModelAlias: value('setModelAlias'), queryRegistry: value('queryRegistry') },
+    artifactBucket: value('artifactBucket'),
     lambda: clients.lambda,
     s3: clients.s3,
   });
+}
+
+/** The tracking functions the stack names in its outputs; a stack without them is not (fully) the platform. */
+async function discoverTracking(stackName: string, cloudFormation: CloudFormationClient): Promise<Partial<Record<TrackingNeed, string>>> {
+  let outputs: Map<string | undefined, string | undefined>;
+  try {
+    const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  } catch (error) {
+    if (error instanceof Error && /does not exist/.test(error.message)) {
+      throw new RegistryConfigurationError(`stack "${stackName}" does not exist in this account and region: deploy it, or name another stack`);
+    }
+    throw error;
+  }
+  const entries = Object.entries(TRACKING_SETTINGS) as [TrackingNeed, (typeof TRACKING_SETTINGS)[TrackingNeed]][];
+  const missing = entries.filter(([, setting]) => !outputs.get(setting.output)).map(([, setting]) => setting.output);
+  if (missing.length > 0) {
+    throw new RegistryConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: does it include experiment tracking, fully deployed?`);
+  }
+  return Object.fromEntries(entries.map(([need, setting]) => [need, outputs.get(setting.output)]));
+}
+
+/** Builds an experiment-tracking client the way `connect` builds a registry client. */
+export async function connectTracking(context: CliContext, options: GlobalOptions, needs: readonly TrackingNeed[]): Promise<TrackingClient> {
+  const descriptor = localDescriptor(context, options);
+  if (descriptor) return localTrackingClient(descriptor);
+  const { value, clients } = await resolveSettings(context, options, TRACKING_SETTINGS, needs, discoverTracking);
+  const functions = Object.fromEntries(Object.keys(TRACKING_SETTINGS).map((need) => [need, value(need as TrackingNeed)]));
+  return new TrackingClient({ functions, lambda: clients.lambda });
 }
 
 /** Who the registry records as acting: `MLOPS_ACTOR`, else `<os user>@<hostname>`. */

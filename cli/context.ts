@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,27 @@ export interface AwsClients {
   readonly cloudFormation: CloudFormationClient;
 }
 
+export type ForwardedSignal = 'SIGINT' | 'SIGTERM';
+
+/** The child processes and signals `mlops run exec` works with. */
+export interface ProcessControl {
+  /** Starts `command` with the CLI's stdin and piped stdout and stderr. */
+  spawn(command: string, args: readonly string[], options: { readonly env: Readonly<Record<string, string | undefined>>; readonly cwd: string }): ChildProcess;
+  /** Calls `handler` when the CLI receives `signal` (instead of exiting); returns the unsubscribe. */
+  onSignal(signal: ForwardedSignal, handler: () => void): () => void;
+  /** The working directory commands run in. */
+  cwd(): string;
+  /** The commit checked out in `cwd`; undefined outside a git repository or without git. */
+  gitCommit(cwd: string): Promise<string | undefined>;
+}
+
+/** Time, for elapsed times and polling. */
+export interface CliClock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 /** Everything the CLI takes from its surroundings, so tests can run it in-process. */
 export interface CliContext {
   readonly stdout: Terminal;
@@ -24,4 +46,8 @@ export interface CliContext {
   readonly awsClients: (region: string | undefined) => AwsClients;
   /** Who runs the command when `MLOPS_ACTOR` is unset. */
   readonly defaultActor: () => string;
+  /** @default - this process: node's `spawn`, `process.on`, `git rev-parse HEAD` */
+  readonly processes?: ProcessControl;
+  /** @default - the system clock and timers */
+  readonly clock?: CliClock;
 }

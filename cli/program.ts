@@ -6,8 +6,9 @@ import { addListCommand } from './commands/model-list';
 import { addRegisterCommand } from './commands/model-register';
 import { addShowCommand } from './commands/model-show';
 import { addVersionsCommand } from './commands/model-versions';
+import { addRunCommands } from './commands/run-commands';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
-import { LOCAL_ENV, SETTINGS, STACK_ENV } from './config';
+import { LOCAL_ENV, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
 import type { CliContext } from './context';
 
 /**
@@ -16,7 +17,7 @@ import type { CliContext } from './context';
  */
 export function createProgram(context: CliContext): Command {
   const program = new Command('mlops')
-    .description('Work with the MLOps platform: register models, move aliases, query the registry. Times are UTC.')
+    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs. Times are UTC.')
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
@@ -25,6 +26,11 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--alias-function <name>', `SetModelAlias function name or ARN (env ${SETTINGS.setModelAlias.env})`))
     .addOption(new Option('--query-function <name>', `QueryRegistry function name or ARN (env ${SETTINGS.queryRegistry.env})`))
     .addOption(new Option('--artifact-bucket <name>', `the artifact bucket (env ${SETTINGS.artifactBucket.env})`))
+    .addOption(new Option('--start-run-function <name>', `StartRun function name or ARN (env ${TRACKING_SETTINGS.startRun.env})`))
+    .addOption(new Option('--log-metrics-function <name>', `LogMetrics function name or ARN (env ${TRACKING_SETTINGS.logMetrics.env})`))
+    .addOption(new Option('--end-run-function <name>', `EndRun function name or ARN (env ${TRACKING_SETTINGS.endRun.env})`))
+    .addOption(new Option('--query-runs-function <name>', `QueryRuns function name or ARN (env ${TRACKING_SETTINGS.queryRuns.env})`))
+    .addOption(new Option('--sweep-runs-function <name>', `SweepRuns function name or ARN (env ${TRACKING_SETTINGS.sweepRuns.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
       new Option('--local', `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`),
@@ -38,5 +44,7 @@ export function createProgram(context: CliContext): Command {
   addVersionsCommand(model, context);
   addFindCommand(model, context);
   addAliasCommands(model, context);
+
+  addRunCommands(program, context);
   return program;
 }

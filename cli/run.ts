@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { RegistryError } from '../client/errors';
 import type { CliContext } from './context';
+import { ExitStatus } from './exit-status';
 import { createProgram } from './program';
 
 export const EXIT_OK = 0;
@@ -20,7 +21,8 @@ function describe(error: unknown): string {
 
 /**
  * Runs `mlops` with `argv` (the arguments after the program name) and returns the exit code:
- * 0 on success, 1 when the command failed, 2 for a usage error. Failures are one line on stderr,
+ * 0 on success, 1 when the command failed, 2 for a usage error (or the code a command chose, as
+ * `run exec` its child's). Failures are one line on stderr,
  * without a stack trace; commander has already printed its own usage errors.
  */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
@@ -29,6 +31,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return INFORMATIONAL.has(error.code) ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof ExitStatus) return error.code;
     context.stderr.write(`${describe(error)}\n`);
     return EXIT_FAILED;
   }

@@ -8,10 +8,9 @@ import type { ModelDetails } from '../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../lambda/registry/core/register-model';
 import { QueryRegistryRequest, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';
-import { ValidationError } from '../lambda/shared/errors';
-import { parseRequest } from '../lambda/shared/validation';
 import { type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
-import { RegistryConfigurationError, RegistryValidationError } from './errors';
+import { RegistryConfigurationError } from './errors';
+import { validate } from './validation';
 import { invokeFunction } from './function-invoker';
 import { allItems } from './pagination';
 import { type RetryOptions, retryTransient } from './retry';
@@ -48,16 +47,6 @@ type QueryOf<Q extends QueryRegistryRequest['query']> = Omit<Extract<QueryRegist
 export type PageOptions = QueryOf<'listModels'>;
 export type FindVersionsOptions = Omit<QueryOf<'findVersions'>, 'tag'>;
 export type VersionTagFilter = QueryOf<'findVersions'>['tag'];
-
-/** Parses with the function's own schema, so a bad request fails here with the function's message. */
-function validate<S extends Parameters<typeof parseRequest>[0]>(schema: S, request: unknown): z.output<S> {
-  try {
-    return parseRequest(schema, request);
-  } catch (error) {
-    if (error instanceof ValidationError) throw new RegistryValidationError(error.message, error.issues);
-    throw error;
-  }
-}
 
 function versionSelector(ref: VersionRef): { version: number | 'latest' } | { alias: string } {
   if (typeof ref === 'number') return { version: ref };

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { RegistryClient } from '../client/registry-client';
+import { TrackingClient } from '../client/tracking-client';
 
 /**
  * What a running local platform tells its clients, written to `<data directory>/platform.json`:
@@ -11,7 +12,16 @@ export interface LocalPlatformDescriptor {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string };
-  readonly functions: { readonly registerModel: string; readonly setModelAlias: string; readonly queryRegistry: string };
+  readonly functions: {
+    readonly registerModel: string;
+    readonly setModelAlias: string;
+    readonly queryRegistry: string;
+    readonly startRun: string;
+    readonly logMetrics: string;
+    readonly endRun: string;
+    readonly queryRuns: string;
+    readonly sweepRuns: string;
+  };
   readonly artifactBucket: string;
   readonly eventBus: string;
 }
@@ -43,4 +53,9 @@ export function localAwsClients(descriptor: LocalPlatformDescriptor): { lambda: 
 /** A registry client for the local platform, as `RegistryClient` is for a deployed one. */
 export function localRegistryClient(descriptor: LocalPlatformDescriptor): RegistryClient {
   return new RegistryClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
+
+/** A tracking client for the local platform, as `TrackingClient` is for a deployed one. */
+export function localTrackingClient(descriptor: LocalPlatformDescriptor): TrackingClient {
+  return new TrackingClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
 }

@@ -49,3 +49,16 @@ export function alignDecimals(values: readonly number[]): string[] {
     return width === 0 ? text + ' '.repeat(widest + 1) : text + ' '.repeat(widest - width);
   });
 }
+
+/** `850ms`, `12.3s`, `4m 05s`, `2h 03m`, `3d 04h`: two units at most. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  if (ms < 59_950) return `${seconds.toFixed(1)}s`;
+  const whole = Math.floor(seconds);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  if (whole < 3600) return `${Math.floor(whole / 60)}m ${pad(whole % 60)}s`;
+  if (whole < 86_400) return `${Math.floor(whole / 3600)}h ${pad(Math.floor(whole / 60) % 60)}m`;
+  return `${Math.floor(whole / 86_400)}d ${pad(Math.floor(whole / 3600) % 24)}h`;
+}

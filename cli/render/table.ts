@@ -42,6 +42,11 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   return layout([header, ...rows.map((row) => columns.map((column) => column.value(row)))], columns.map((column) => column.align ?? 'left'));
 }
 
+/** Rows of cells lined up as given, the first row included: for tables whose header is data (side-by-side comparisons). */
+export function renderGrid(rows: readonly (readonly (string | number)[])[], aligns: readonly ('left' | 'right')[]): string {
+  return layout(rows, [...aligns]);
+}
+
 /** `label  value` lines, the values lined up; rows with an undefined value are left out. */
 export function renderFields(fields: readonly (readonly [string, string | number | undefined])[]): string {
   const shown = fields.filter((field): field is readonly [string, string | number] => field[1] !== undefined);

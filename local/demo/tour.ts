@@ -7,6 +7,7 @@ import { shortDigest } from '../../cli/render/format';
 import { renderAliasHistory } from '../../cli/render/alias-history';
 import { renderTable } from '../../cli/render/table';
 import type { RegistryClient } from '../../client/registry-client';
+import type { RunRecord } from '../../lambda/experiments/core/model';
 import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
 
 /**
@@ -19,8 +20,24 @@ import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registr
 /** What the tour calls on the registry; a `RegistryClient` has it all. */
 export type TourRegistry = Pick<RegistryClient, 'registerModelFromFile' | 'getVersion' | 'getModel' | 'setAlias' | 'aliasHistory'>;
 
+/**
+ * Experiment tracking for the tour: the `mlops` CLI run in-process (its output is the caller's to
+ * show), and the experiment's runs as the platform returns them.
+ */
+export interface TourTracking {
+  /** Runs `mlops` with these arguments; resolves to its exit code. */
+  readonly mlops: (argv: readonly string[]) => Promise<number>;
+  /** The experiment's runs, newest first. */
+  readonly runs: (experiment: string) => Promise<readonly RunRecord[]>;
+}
+
 export interface TourOptions {
   readonly registry: TourRegistry;
+  /**
+   * Train under `mlops run exec` and register versions from their runs.
+   * @default - train with the script alone and register its metrics directly
+   */
+  readonly tracking?: TourTracking;
   /** Where the training runs write their data, model and metrics, one folder per run. */
   readonly workDir: string;
   /** Receives the tour's output, one line at a time (no trailing newline). */
@@ -51,8 +68,7 @@ const ACTOR = 'mlops-demo';
 const SEED = 7;
 /** The metric that decides which version goes to production. */
 const DECIDING_METRIC = 'auc';
-const LOWER_IS_BETTER = new Set(['logloss']);
-const STEPS = 5;
+const LOWER_IS_BETTER = new Set(['logloss', 'train_logloss']);
 
 interface TrainingRun {
   readonly label: string;
@@ -73,6 +89,8 @@ interface ModelFile {
 
 interface TrainedModel {
   readonly run: TrainingRun;
+  /** The tracked run it came from, when the tour tracks. */
+  readonly trackedRun?: RunRecord;
   readonly outDir: string;
   readonly modelFile: string;
   readonly metrics: Readonly<Record<string, number>>;
@@ -100,14 +118,22 @@ async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-/** Runs the training script as a child process, as a user's pipeline would, and reads what it wrote. */
-async function train(run: TrainingRun, outDir: string): Promise<TrainedModel> {
+/**
+ * Runs the training script as a child process, as a user's pipeline would (under `mlops run exec`
+ * when tracking), and reads what it wrote.
+ */
+async function train(run: TrainingRun, outDir: string, experiment: string, tracking?: TourTracking): Promise<TrainedModel> {
   const args = ['--epochs', String(run.epochs), '--learning-rate', String(run.learningRate), '--seed', String(SEED), '--out', outDir];
-  try {
-    await execFileAsync(process.execPath, [TRAIN_SCRIPT, ...args], { timeout: 60_000 });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new DemoTrainingError(`the training script failed (${TRAIN_SCRIPT} ${args.join(' ')}): ${stderr || (error as Error).message}`);
+  if (tracking) {
+    const exitCode = await tracking.mlops(['run', 'exec', '--experiment', experiment, '--name', run.label, '--', process.execPath, TRAIN_SCRIPT, ...args]);
+    if (exitCode !== 0) throw new DemoTrainingError(`mlops run exec of the training script exited ${exitCode} (${TRAIN_SCRIPT} ${args.join(' ')})`);
+  } else {
+    try {
+      await execFileAsync(process.execPath, [TRAIN_SCRIPT, ...args], { timeout: 60_000 });
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim();
+      throw new DemoTrainingError(`the training script failed (${TRAIN_SCRIPT} ${args.join(' ')}): ${stderr || (error as Error).message}`);
+    }
   }
   const metrics = await readJson<Record<string, number>>(join(outDir, 'metrics.json'));
   const invalid = Object.entries(metrics).find(([, value]) => typeof value !== 'number' || !Number.isFinite(value));
@@ -122,30 +148,51 @@ function printBlock(print: (line: string) => void, block: string): void {
 }
 
 export async function runTour(options: TourOptions): Promise<TourResult> {
-  const { registry, workDir, print } = options;
+  const { registry, workDir, print, tracking } = options;
   const name = options.modelName ?? 'churn-demo';
+  const steps = tracking ? 6 : 5;
   let step = 0;
   const heading = (text: string) => {
     if (step > 0) print('');
     step += 1;
-    print(`[${step}/${STEPS}] ${text}`);
+    print(`[${step}/${steps}] ${text}`);
   };
 
-  print(`A tour of the model registry with model "${name}" (training output in ${workDir})`);
+  print(`A tour of the ${tracking ? 'platform' : 'model registry'} with model "${name}" (training output in ${workDir})`);
 
-  // 1. Train: the registry never sees this part, only what it produces.
-  heading(`Train two candidates with the demo training script: same data (seed ${SEED}), different training budgets`);
+  // 1. Train: the registry never sees this part, only what it produces (and, when tracking, the runs).
+  heading(
+    tracking
+      ? `Train two candidates as tracked runs of experiment "${name}": mlops run exec records the metrics the script prints`
+      : `Train two candidates with the demo training script: same data (seed ${SEED}), different training budgets`,
+  );
   const trained: TrainedModel[] = [];
   for (const run of RUNS) {
     const started = performance.now();
-    const model = await train(run, join(workDir, `run-${run.label}`));
+    const model = await train(run, join(workDir, `run-${run.label}`), name, tracking);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     print(`  ${run.label} run: ${run.epochs} epochs at learning rate ${run.learningRate} -> ${describeMetrics(model.metrics)} (${seconds} s)`);
     trained.push(model);
   }
 
+  if (tracking) {
+    const runs = await tracking.runs(name);
+    for (const [index, model] of trained.entries()) {
+      const trackedRun = runs.find((run) => run.runName === model.run.label);
+      if (!trackedRun) throw new DemoTrainingError(`experiment ${name} has no run named ${model.run.label}`);
+      trained[index] = { ...model, trackedRun };
+    }
+    heading('Compare the runs as experiment tracking recorded them: params that differ, final metrics, the best by auc');
+    const exitCode = await tracking.mlops(['run', 'compare', ...trained.map((model) => model.trackedRun!.runId), '--metric', DECIDING_METRIC]);
+    if (exitCode !== 0) throw new DemoTrainingError(`mlops run compare exited ${exitCode}`);
+  }
+
   // 2. Register: upload the model file, record metrics, hyperparameters, tags and the data's digests.
-  heading('Register both: upload model.json to the artifact bucket and record metrics, hyperparameters, tags and data sets');
+  heading(
+    tracking
+      ? "Register both from their runs: upload model.json; the registry copies each run's params and final metrics and links the run"
+      : 'Register both: upload model.json to the artifact bucket and record metrics, hyperparameters, tags and data sets',
+  );
   const registered: number[] = [];
   for (const model of trained) {
     const { run, data } = model;
@@ -159,8 +206,9 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       name,
       description: `Churn classifier trained by the demo: logistic regression, ${run.epochs} epochs at learning rate ${run.learningRate} (${run.label} run).`,
       framework: 'logistic-regression (demo)',
-      metrics: model.metrics,
-      parameters: { epochs: String(run.epochs), learning_rate: String(run.learningRate), seed: String(SEED) },
+      ...(model.trackedRun
+        ? { sourceRunId: model.trackedRun.runId }
+        : { metrics: model.metrics, parameters: { epochs: String(run.epochs), learning_rate: String(run.learningRate), seed: String(SEED) } }),
       tags: { demo: 'true', stage: 'candidate' },
       datasets: [dataset('train', 'training'), dataset('validation', 'validation')],
       actor: ACTOR,

@@ -13,6 +13,13 @@
  *                              SHA-256 of each CSV (the provenance a registry records)
  *   metrics.json               accuracy, ROC AUC and log loss on the validation rows
  *
+ * It reports to experiment tracking the way any script can, by printing lines that
+ * `mlops run exec` records (and that read as plain output without it):
+ *
+ *   mlops:param epochs=200 learning_rate=0.5 seed=7       its hyperparameters, once
+ *   mlops:metric train_logloss=0.4123 step=17             the training loss, every epoch
+ *   {"mlops":{"metrics":{"auc":0.91,...},"step":200}}     the validation metrics, as a JSON line
+ *
  * No dependencies and no clock or path in the outputs: the same arguments give the same bytes.
  */
 import { createHash } from 'node:crypto';
@@ -213,11 +220,13 @@ function main() {
   const scale = scaling(trainRows);
   const trainScaled = standardize(trainRows, scale);
   const validationScaled = standardize(validationRows, scale);
+  process.stdout.write(`mlops:param epochs=${options.epochs} learning_rate=${options.learningRate} seed=${options.seed}\n`);
   const every = Math.max(1, Math.ceil(options.epochs / PROGRESS_LINES));
+  const labels = trainScaled.map((row) => row.y);
   const model = train(trainScaled, options, (epoch, weights, bias) => {
-    if (epoch % every !== 0 && epoch !== options.epochs) return;
-    const labels = trainScaled.map((row) => row.y);
     const loss = logLoss(labels, trainScaled.map((row) => predict(weights, bias, row.x)));
+    process.stdout.write(`mlops:metric train_logloss=${loss.toFixed(6)} step=${epoch}\n`);
+    if (epoch % every !== 0 && epoch !== options.epochs) return;
     process.stdout.write(`epoch ${String(epoch).padStart(String(options.epochs).length)}/${options.epochs}  train logloss ${loss.toFixed(4)}\n`);
   });
   const metrics = evaluate(model.weights, model.bias, validationScaled);
@@ -246,6 +255,7 @@ function main() {
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   process.stdout.write(`validation: ${formatMetrics(metrics)}\n`);
+  process.stdout.write(`${JSON.stringify({ mlops: { metrics, step: options.epochs } })}\n`);
   process.stdout.write(`wrote model.json, metrics.json, train.csv and validation.csv to ${options.out} in ${elapsedMs.toFixed(0)} ms\n`);
 }
 

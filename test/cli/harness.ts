@@ -28,6 +28,16 @@ export const EXPLICIT_ENV = {
   MLOPS_ACTOR: 'ana@laptop',
 };
 
+interface RunOptions {
+  readonly env?: Record<string, string | undefined>;
+  readonly stderrTTY?: boolean;
+  readonly stdoutTTY?: boolean;
+  /** The width of stdout. @default 100 */
+  readonly columns?: number;
+  /** Replaces parts of the context: the child processes, signals and clock `run` commands use. */
+  readonly context?: Partial<Pick<CliContext, 'processes' | 'clock'>>;
+}
+
 type Answer = unknown | { readonly errorType: string; readonly errorMessage: string };
 type Handler = (payload: Record<string, unknown>) => Answer;
 
@@ -76,8 +86,8 @@ export function cliHarness() {
       .filter((input) => functionName === undefined || input.FunctionName === functionName)
       .map((input) => sentPayload(input) as Record<string, unknown>);
 
-  async function run(argv: string[], options: { env?: Record<string, string | undefined>; stderrTTY?: boolean } = {}) {
-    const stdout = new BufferTerminal();
+  async function run(argv: string[], options: RunOptions = {}) {
+    const stdout = new BufferTerminal(options.stdoutTTY ?? false, options.columns ?? 100);
     const stderr = new BufferTerminal(options.stderrTTY ?? false, 80);
     const context: CliContext = {
       stdout,
@@ -88,6 +98,7 @@ export function cliHarness() {
         return clients;
       },
       defaultActor: () => 'osuser@host',
+      ...options.context,
     };
     const code = await runCli(argv, context);
     return { code, stdout: stdout.text, stderr: stderr.text };

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/run';
-import { localAwsClients, localRegistryClient } from '../../local/connection';
+import { localAwsClients, localRegistryClient, localTrackingClient, writeDescriptor } from '../../local/connection';
 import { runTour } from '../../local/demo/tour';
+import { localTourTracking } from '../../local/demo/tour-tracking';
 import { startLocalPlatform } from '../../local/platform';
 import { BufferTerminal } from '../cli/harness';
 
@@ -14,16 +15,31 @@ jest.setTimeout(120_000);
 const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
 
 describe('the local platform', () => {
-  test('runs the demo tour to the end: two versions registered, the better one in production', async () => {
+  test('runs the demo tour to the end: two tracked runs, two versions registered from them, the better one in production', async () => {
     const platform = await startLocalPlatform();
     try {
       const lines: string[] = [];
+      const workDir = temporaryDirectory('demo');
+      const descriptorFile = path.join(workDir, 'platform.json');
+      writeDescriptor(descriptorFile, platform.descriptor);
+      const print = (line: string) => lines.push(line);
 
-      const result = await runTour({ registry: localRegistryClient(platform.descriptor), workDir: temporaryDirectory('demo'), print: (line) => lines.push(line) });
+      const result = await runTour({ registry: localRegistryClient(platform.descriptor), tracking: localTourTracking(platform.descriptor, descriptorFile, print), workDir, print });
 
       expect(result.versions.map((version) => version.version)).toEqual([1, 2]);
       expect(result.production).toBe(2);
-      expect(lines.join('\n')).toMatch(/\[5\/5\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      const output = lines.join('\n');
+      expect(output).toMatch(/best by auc \(higher is better\): thorough/);
+      expect(output).toMatch(/\[6\/6\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      // The versions took their params and final metrics from their runs, and the runs link back.
+      const [quick, thorough] = result.versions;
+      expect(thorough).toMatchObject({ parameters: { epochs: '200', learning_rate: '0.5', seed: '7' }, sourceRun: { experiment: 'churn-demo', runName: 'thorough' } });
+      expect(Object.keys(quick.metrics).sort()).toEqual(['accuracy', 'auc', 'logloss', 'train_logloss']);
+      const runs = await localTrackingClient(platform.descriptor).getRuns([quick.sourceRunId!, thorough.sourceRunId!]);
+      expect(runs.map((run) => [run.status, run.registeredVersions, run.metrics.train_logloss.count])).toEqual([
+        ['COMPLETED', ['churn-demo:1'], 5],
+        ['COMPLETED', ['churn-demo:2'], 200],
+      ]);
     } finally {
       await platform.stop();
     }

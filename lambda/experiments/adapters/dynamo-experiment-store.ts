@@ -85,7 +85,8 @@ export class DynamoExperimentStore implements ExperimentStore {
 
   async getBatchReceipt(runId: string, batchId: string): Promise<BatchReceipt | undefined> {
     const item = await this.table.get(keys.receipt(runId, batchId));
-    return item && withoutKeys<BatchReceipt>(item);
+    // The fingerprint is hidden from callers on runs, but it is what a receipt is compared by.
+    return item && { ...withoutKeys<BatchReceipt>(item), fingerprint: item.fingerprint as string };
   }
 
   async appendBatch(batch: RunBatch): Promise<AppendBatchOutcome> {
@@ -123,10 +124,11 @@ export class DynamoExperimentStore implements ExperimentStore {
                 Key: keys.run(runId),
                 // A batch on a crashed run revives it: back in the running index, its end undone.
                 UpdateExpression:
-                  'SET #status = :status, heartbeatAt = :heartbeatAt, params = :params, tags = :tags, metrics = :metrics, revision = :revision, ' +
+                  'SET #status = :status, heartbeatAt = :heartbeatAt, params = :params, tags = :tags, #metrics = :metrics, revision = :revision, ' +
                   'gsi2pk = :running, gsi2sk = :heartbeatAt REMOVE endTime, reason',
                 ConditionExpression: 'revision = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
+                // METRICS is a DynamoDB reserved word.
+                ExpressionAttributeNames: { '#status': 'status', '#metrics': 'metrics' },
                 ExpressionAttributeValues: {
                   ':status': batch.status,
                   ':heartbeatAt': batch.heartbeatAt,
@@ -160,7 +162,8 @@ export class DynamoExperimentStore implements ExperimentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.run(runId),
-          UpdateExpression: `SET #status = :status, endTime = :endTime, revision = :revision${reason === undefined ? '' : ', reason = :reason'} REMOVE gsi2pk, gsi2sk`,
+          // Without a reason, one from before (the sweep's, on a crashed run) goes: the run is as the caller is told.
+          UpdateExpression: `SET #status = :status, endTime = :endTime, revision = :revision${reason === undefined ? '' : ', reason = :reason'} REMOVE gsi2pk, gsi2sk${reason === undefined ? ', reason' : ''}`,
           ConditionExpression: 'revision = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -220,7 +223,8 @@ export class DynamoExperimentStore implements ExperimentStore {
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':pk': keys.partition(runId), ':from': from, ':to': `${prefix}\uffff` },
           ConsistentRead: true,
-          Limit: 25,
+          // Items hold a batch's points of one metric: read many at once (a response stops at 1 MB anyway).
+          Limit: 200,
         }),
       );
       for (const item of Items) {

@@ -25,6 +25,12 @@ const MAX_AGE_MS = 14 * 24 * 3600_000 - 60_000;
 const MAX_AHEAD_MS = 2 * 3600_000 - 60_000;
 const MINUTE_MS = 60_000;
 
+/**
+ * CloudWatch refuses a whole request holding a value beyond 2^360 in magnitude, or a non-zero one
+ * below 2^-360 (MetricDatum.Value): such points stay in the history only.
+ */
+const acceptedByCloudWatch = (value: number) => value === 0 || (Math.abs(value) <= 2 ** 360 && Math.abs(value) >= 2 ** -360);
+
 export interface Dimension {
   readonly Name: string;
   readonly Value: string;
@@ -41,7 +47,7 @@ export interface MetricDatum {
 
 export interface PutMetricDataPlan {
   readonly requests: readonly (readonly MetricDatum[])[];
-  /** Points outside CloudWatch's time window: kept in the run's history, not sent. */
+  /** Points outside CloudWatch's time window or value range: kept in the run's history, not sent. */
   readonly skipped: number;
 }
 
@@ -80,7 +86,7 @@ export function planPutMetricData(
     // minute -> value -> count, in first-seen order
     const minutes = new Map<number, Map<number, number>>();
     for (const { value, timestamp } of points) {
-      if (timestamp < now - MAX_AGE_MS || timestamp > now + MAX_AHEAD_MS) {
+      if (timestamp < now - MAX_AGE_MS || timestamp > now + MAX_AHEAD_MS || !acceptedByCloudWatch(value)) {
         skipped++;
         continue;
       }

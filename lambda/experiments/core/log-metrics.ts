@@ -16,7 +16,10 @@ export interface LogMetricsResult {
   readonly accepted: number;
   /** True when the batch id had been applied before and this call changed nothing. */
   readonly replayed: boolean;
-  /** False when CloudWatch refused the metrics; they are stored all the same. */
+  /**
+   * True when this call sent the points to CloudWatch. False when CloudWatch refused them (they are
+   * stored all the same) and on a replay, which sends nothing again.
+   */
   readonly publishedToCloudWatch: boolean;
 }
 
@@ -32,7 +35,8 @@ export interface LogMetricsDependencies {
 /** The params that contradict what the run already has: params are write-once. */
 function conflictingParams(run: RunRecord, params: Readonly<Record<string, string>>): string[] {
   return Object.entries(params)
-    .filter(([key, value]) => run.params[key] !== undefined && run.params[key] !== value)
+    // Own keys only: a param named `constructor` or `toString` is not one the run has.
+    .filter(([key, value]) => Object.hasOwn(run.params, key) && run.params[key] !== value)
     .map(([key, value]) => `params.${key}: is "${run.params[key]}" already, not "${value}" (params are write-once)`);
 }
 
@@ -64,7 +68,7 @@ export function logMetrics(deps: LogMetricsDependencies) {
     if (!found) return undefined;
     if (found.fingerprint !== requestFingerprint) throw new ConflictError(`batchId "${batchId}" was already used for a different batch of run ${runId}`);
     const run = await store.getRun(runId);
-    return { runId, status: run!.status, revision: found.revision, accepted: found.points, replayed: true, publishedToCloudWatch: true };
+    return { runId, status: run!.status, revision: found.revision, accepted: found.points, replayed: true, publishedToCloudWatch: false };
   }
 
   async function publish(run: RunRecord, batch: RunBatch): Promise<boolean> {
@@ -100,7 +104,7 @@ export function logMetrics(deps: LogMetricsDependencies) {
         checkRunCapacity(run, command, series.map(({ name }) => name));
 
         const metrics: Record<string, MetricSummary> = { ...run.metrics };
-        for (const { name, points } of series) metrics[name] = summarize(run.metrics[name], points);
+        for (const { name, points } of series) metrics[name] = summarize(Object.hasOwn(run.metrics, name) ? run.metrics[name] : undefined, points);
         const revision = run.revision + 1;
         const accepted = command.metrics.length;
         const batch: RunBatch = {

@@ -36,7 +36,7 @@ export function queryRuns(store: ExperimentStore) {
         return store.listExperiments(command);
       case 'metricHistory': {
         const run = await requireRun(command.runId);
-        if (!run.metrics[command.metric]) throw new NotFoundError(`run ${command.runId} has no metric "${command.metric}"`);
+        if (!Object.hasOwn(run.metrics, command.metric)) throw new NotFoundError(`run ${command.runId} has no metric "${command.metric}"`);
         const page = await store.metricHistory(command.runId, command.metric, command);
         return { runId: command.runId, metric: command.metric, ...page };
       }

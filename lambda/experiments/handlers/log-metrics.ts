@@ -23,6 +23,6 @@ const log = logMetrics({
 
 export const handler = createHandler(LogMetricsRequest, async (request) => {
   const result = await log(request);
-  if (!result.replayed) metrics.addMetric('MetricPointsLogged', MetricUnit.Count, result.accepted);
+  if (!result.replayed && result.accepted > 0) metrics.addMetric('MetricPointsLogged', MetricUnit.Count, result.accepted);
   return result;
 });
