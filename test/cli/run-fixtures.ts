@@ -1,3 +1,4 @@
+import { runRecord as baseRunRecord } from '../support/run-record';
 import type { MetricSummary, RunRecord, StoredPoint } from '../../lambda/experiments/core/model';
 import { EXPLICIT_ENV } from './harness';
 
@@ -24,20 +25,5 @@ export const pointsOf = (values: readonly number[]): StoredPoint[] =>
   values.map((value, step) => ({ step, value, timestamp: Date.parse('2026-11-24T10:00:00.000Z') + step * 60_000 }));
 
 export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    runId: RUN_A,
-    experiment: 'fraud',
-    runName: 'fraud-7',
-    runNumber: 7,
-    status: 'RUNNING',
-    startTime: '2026-11-24T10:00:00.000Z',
-    heartbeatAt: '2026-11-24T10:30:00.000Z',
-    createdBy: 'ana@laptop',
-    params: {},
-    tags: {},
-    metrics: {},
-    revision: 0,
-    registeredVersions: [],
-    ...overrides,
-  };
+  return baseRunRecord({ runId: RUN_A, experiment: 'fraud', runName: 'fraud-7', runNumber: 7, startTime: '2026-11-24T10:00:00.000Z', heartbeatAt: '2026-11-24T10:30:00.000Z', createdBy: 'ana@laptop', ...overrides });
 }

@@ -1,3 +1,4 @@
+import { runRecord as baseRunRecord } from '../support/run-record';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ActiveRun, type ActiveRunOptions } from '../../client/active-run';
@@ -14,21 +15,7 @@ const client = new TrackingClient({ functions, lambda: lambdaClient, retry: { ma
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const RUN_ID = 'a'.repeat(32);
 
-const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord => ({
-  runId: RUN_ID,
-  experiment: 'churn',
-  runName: 'churn-1',
-  runNumber: 1,
-  status: 'RUNNING',
-  startTime: new Date(NOW).toISOString(),
-  heartbeatAt: new Date(NOW).toISOString(),
-  params: {},
-  tags: {},
-  metrics: {},
-  revision: 0,
-  registeredVersions: [],
-  ...overrides,
-});
+const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord => baseRunRecord({ runId: RUN_ID, startTime: new Date(NOW).toISOString(), heartbeatAt: new Date(NOW).toISOString(), ...overrides });
 
 const logResult = (accepted = 1) => functionResult({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted, replayed: false, publishedToCloudWatch: true });
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });

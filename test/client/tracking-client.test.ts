@@ -1,3 +1,4 @@
+import { runRecord as baseRunRecord } from '../support/run-record';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ActiveRun } from '../../client/active-run';
@@ -21,21 +22,7 @@ const client = new TrackingClient({ functions, lambda: lambdaClient, retry: { sl
 const runId = (digit: string) => digit.repeat(32);
 const RUN_ID = runId('a');
 
-const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord => ({
-  runId: RUN_ID,
-  experiment: 'churn',
-  runName: 'churn-1',
-  runNumber: 1,
-  status: 'RUNNING',
-  startTime: '2026-03-01T12:00:00.000Z',
-  heartbeatAt: '2026-03-01T12:00:00.000Z',
-  params: {},
-  tags: {},
-  metrics: {},
-  revision: 0,
-  registeredVersions: [],
-  ...overrides,
-});
+const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord => baseRunRecord({ runId: RUN_ID, ...overrides });
 
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });
 const invokes = () => lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input);

@@ -1,3 +1,4 @@
+import { runRecord as baseRunRecord } from '../../support/run-record';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
 import type { RunBatch } from '../../../lambda/experiments/core/ports';
 import { ValidationError } from '../../../lambda/shared/errors';
@@ -5,21 +6,7 @@ import { InMemoryExperimentStore, RecordingMetricPublisher } from './fakes';
 
 /** The fake store must keep the ExperimentStore contract as DynamoExperimentStore does, or the core tests prove nothing. */
 
-const run = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
-  runId,
-  experiment: 'churn',
-  runName: `churn-${runId}`,
-  runNumber: 1,
-  status: 'RUNNING',
-  startTime: '2025-06-01T00:00:00.000Z',
-  heartbeatAt: '2025-06-01T00:00:00.000Z',
-  params: {},
-  tags: {},
-  metrics: {},
-  revision: 0,
-  registeredVersions: [],
-  ...overrides,
-});
+const run = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord => baseRunRecord({ runId, runName: `churn-${runId}`, startTime: '2025-06-01T00:00:00.000Z', heartbeatAt: '2025-06-01T00:00:00.000Z', ...overrides });
 
 const batch = (runId: string, expectedRevision: number, overrides: Partial<RunBatch> = {}): RunBatch => ({
   runId,
