@@ -1,63 +1,125 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { type IamResource, recordIamNeeds, type RegistryFunction } from '../lambda/registry/handlers/handler-scenarios';
+import { experimentScenarios } from '../lambda/experiments/handlers/handler-scenarios';
+import { describeNeed, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
+import { type HandlerScenarios, recordIamNeeds } from '../lambda/handler-support/scenarios';
+import { FUNCTION_ENVIRONMENT, type PlatformFunctionName } from '../lambda/handler-support/sdk-mocks';
+import { registryScenarios } from '../lambda/registry/handlers/handler-scenarios';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 
 /**
  * Each function's role must allow every AWS call its handler tests saw it send, on the right
- * resource, and nothing else beyond what the Lambda runtime itself needs (its log group, X-Ray).
+ * resource and under the right condition, and nothing else beyond what the Lambda runtime itself
+ * needs (its log group, X-Ray). Resources are told apart the way the handlers find them: by the
+ * environment variable that names them to the function.
  */
 const RUNTIME_GRANTS = ['logs:CreateLogStream on log-group', 'logs:PutLogEvents on log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
-type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+/** Every platform function's scenarios: a function added without them fails to compile here. */
+const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios };
 
-/** Names a policy resource by what it is: the table, its index, the artifact bucket or its objects, the bus, a log group. */
-function resourceKind(template: Template, resource: unknown): IamResource | 'log-group' | '*' {
-  if (resource === '*') return '*';
-  const typeOf = (logicalId: string) => template.toJSON().Resources[logicalId].Type as string;
-  const { 'Fn::GetAtt': getAtt, 'Fn::Join': join } = resource as Intrinsic;
-  if (getAtt) {
-    const kinds: Record<string, IamResource | 'log-group'> = {
-      'AWS::DynamoDB::Table': 'table',
-      'AWS::S3::Bucket': 'bucket',
-      'AWS::Events::EventBus': 'event-bus',
-      'AWS::Logs::LogGroup': 'log-group',
-    };
-    return kinds[typeOf(getAtt[0])];
+type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+type Resource = { Type: string; Properties: Record<string, any> };
+
+function platformFunctions(template: Template): Map<string, Resource> {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+  return new Map(functions.flatMap((fn) => (fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ? [[fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, fn]] : [])));
+}
+
+/** Each table's logical id to its kind, by the environment variable any function receives its name in. */
+function tableKinds(template: Template): Map<string, string> {
+  const kinds = new Map<string, string>();
+  for (const fn of platformFunctions(template).values()) {
+    for (const [variable, kind] of Object.entries(TABLE_KINDS)) {
+      const reference = fn.Properties.Environment.Variables[variable] as Intrinsic | undefined;
+      if (reference?.Ref) kinds.set(reference.Ref, kind);
+    }
   }
+  return kinds;
+}
+
+/** Names a policy resource by what it is: a table or its index, the artifact bucket or its objects, the bus, a log group. */
+function resourceKind(template: Template, resource: unknown): string {
+  if (resource === '*') return '*';
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const kindOf = (logicalId: string) => {
+    const type = resources[logicalId].Type;
+    if (type === 'AWS::DynamoDB::Table') {
+      const kind = tableKinds(template).get(logicalId);
+      if (!kind) throw new Error(`table ${logicalId} is named to no function by a variable of TABLE_KINDS`);
+      return kind;
+    }
+    const kinds: Record<string, string> = { 'AWS::S3::Bucket': 'bucket', 'AWS::Events::EventBus': 'event-bus', 'AWS::Logs::LogGroup': 'log-group' };
+    if (!kinds[type]) throw new Error(`unrecognised policy resource type ${type}`);
+    return kinds[type];
+  };
+  const { 'Fn::GetAtt': getAtt, 'Fn::Join': join } = resource as Intrinsic;
+  if (getAtt) return kindOf(getAtt[0]);
   if (join) {
     const [base, suffix] = join[1] as [Intrinsic, string];
-    const baseType = typeOf(base['Fn::GetAtt']![0]);
-    if (baseType === 'AWS::S3::Bucket' && suffix === '/*') return 'object';
-    if (baseType === 'AWS::DynamoDB::Table' && suffix.startsWith('/index/')) return 'index';
+    const baseKind = kindOf(base['Fn::GetAtt']![0]);
+    if (baseKind === 'bucket' && suffix === '/*') return 'object';
+    const index = /^\/index\/([\w.-]+)$/.exec(suffix);
+    if (index && Object.values(TABLE_KINDS).includes(baseKind as never)) return `${baseKind}/index/${index[1]}`;
   }
   throw new Error(`unrecognised policy resource ${JSON.stringify(resource)}`);
 }
 
-function grantsOf(template: Template, functionName: RegistryFunction): string[] {
-  const functions = template.findResources('AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: functionName } } },
-  });
-  const [fn] = Object.values(functions);
+/** A statement's condition as the needs write it, its values named by the function's variable that holds them. */
+function conditionOf(condition: Record<string, Record<string, unknown>> | undefined, environment: Record<string, unknown>): string | undefined {
+  if (condition === undefined) return undefined;
+  const named = (value: unknown) => {
+    const variable = Object.keys(FUNCTION_ENVIRONMENT).find((name) => environment[name] === value);
+    return variable ? `$${variable}` : JSON.stringify(value);
+  };
+  return Object.entries(condition)
+    .flatMap(([operator, tests]) => Object.entries(tests).map(([key, value]) => `${operator} ${key} = ${named(value)}`))
+    .join(' AND ');
+}
+
+function roleStatements(template: Template, functionName: PlatformFunctionName) {
+  const fn = platformFunctions(template).get(functionName);
+  if (!fn) throw new Error(`no function with the service name ${functionName}`);
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  const grants = iamStatements(template)
-    .filter(({ policy }) => template.toJSON().Resources[policy].Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
-    .flatMap(({ statement }) =>
-      actionsOf(statement).flatMap((action) => [statement.Resource].flat().map((resource) => `${action} on ${resourceKind(template, resource)}`)),
-    );
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const statements = iamStatements(template).filter(({ policy }) => resources[policy].Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId));
+  return { statements: statements.map(({ statement }) => statement), environment: fn.Properties.Environment.Variables as Record<string, unknown> };
+}
+
+function grantsOf(template: Template, functionName: PlatformFunctionName): string[] {
+  const { statements, environment } = roleStatements(template, functionName);
+  const grants = statements.flatMap((statement) =>
+    actionsOf(statement).flatMap((action) =>
+      [statement.Resource].flat().map((resource) => describeNeed({ action, resource: resourceKind(template, resource) as never, condition: conditionOf(statement.Condition, environment) })),
+    ),
+  );
   return [...new Set(grants)].sort();
 }
 
 describe('IAM coverage', () => {
-  const { template } = platformApp();
+  const { template, stack } = platformApp();
 
-  test.each<RegistryFunction>(['RegisterModel', 'SetModelAlias', 'QueryRegistry'])(
-    "%s's role allows exactly the calls its handler tests send",
-    async (functionName) => {
-      const needed = (await recordIamNeeds(functionName)).map(({ action, resource }) => `${action} on ${resource}`);
+  test('every platform function has handler scenarios', () => {
+    expect([...platformFunctions(template).keys()].sort()).toEqual(Object.keys(SCENARIOS).sort());
+  });
 
-      const granted = grantsOf(template, functionName);
+  test.each(Object.keys(SCENARIOS) as PlatformFunctionName[])("%s's role allows exactly the calls its handler tests send", async (functionName) => {
+    const needed = (await recordIamNeeds(functionName, SCENARIOS[functionName])).map(describeNeed);
 
-      expect(granted).toEqual([...new Set([...needed, ...RUNTIME_GRANTS])].sort());
-    },
-  );
+    const granted = grantsOf(template, functionName);
+
+    expect(granted).toEqual([...new Set([...needed, ...RUNTIME_GRANTS])].sort());
+  });
+
+  test("holds LogMetrics' PutMetricData to the run metrics namespace its handler sends to", async () => {
+    const { statements, environment } = roleStatements(template, 'LogMetrics');
+    const sent = (await recordIamNeeds('LogMetrics', SCENARIOS.LogMetrics)).filter((need) => need.action === 'cloudwatch:PutMetricData');
+
+    const putMetricData = statements.filter((statement) => actionsOf(statement).includes('cloudwatch:PutMetricData'));
+
+    expect(putMetricData).toEqual([
+      expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': stack.experiments.runMetricsNamespace } } }),
+    ]);
+    expect(environment.RUN_METRICS_NAMESPACE).toBe(stack.experiments.runMetricsNamespace);
+    expect(sent).toEqual([{ action: 'cloudwatch:PutMetricData', resource: '*', condition: 'StringEquals cloudwatch:namespace = $RUN_METRICS_NAMESPACE' }]);
+  });
 });

@@ -19,7 +19,7 @@ export function platformApp(props: MlopsPlatformStackProps = {}) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: Record<string, Record<string, unknown>> };
 
 /** Every IAM statement of every policy in the template, with the logical id of the policy. */
 export function iamStatements(template: Template): { policy: string; statement: Statement }[] {

@@ -1,29 +1,20 @@
 /**
- * Scenarios that together drive every code path of the registry handlers that sends an SDK call,
- * run by the handler tests, and `recordIamActions`, which runs them and lists the IAM actions the
- * commands they sent need, for the test that compares them with the synthesized policies.
+ * Scenarios that together drive every code path of the registry handlers that sends an SDK call
+ * (run by the handler tests and by the IAM coverage test), and the registry items they start from.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ModelVersionRecord } from '../../../../lambda/registry/core/model';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
-import {
-  ARTIFACT_BUCKET,
-  clearSentCommands,
-  dynamoMock,
-  type FakeTable,
-  invoke,
-  items,
-  type RegistryFunction,
-  resetSdkMocks,
-  s3Mock,
-  type SentCommand,
-  sentCommands,
-} from './sdk-mocks';
+import { items as runItems, RUN_ID, summary } from '../../experiments/handlers/handler-scenarios';
+import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
+import { dynamoMock, type FakeTable, FUNCTION_ENVIRONMENT, invoke, type RegistryFunction, s3Mock } from '../../handler-support/sdk-mocks';
 
-export { type RegistryFunction } from './sdk-mocks';
+export const TABLE_NAME = FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME;
+export const ARTIFACT_BUCKET = FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME;
+export const EVENT_BUS_NAME = FUNCTION_ENVIRONMENT.EVENT_BUS_NAME;
 
 export const MODEL = 'churn';
 export const ARTIFACT_KEY = 'churn/model.tar.gz';
@@ -31,14 +22,62 @@ export const ARTIFACT_URI = `s3://${ARTIFACT_BUCKET}/${ARTIFACT_KEY}`;
 export const ARTIFACT_BODY = 'model weights';
 export const ARTIFACT_SHA256 = createHash('sha256').update(ARTIFACT_BODY).digest('hex');
 
-export interface HandlerScenario {
-  readonly name: string;
-  /** The state the call starts from (table items, S3 objects, scripted races); it may invoke the handler itself. */
-  readonly arrange?: (table: FakeTable) => void | Promise<void>;
-  readonly event: Record<string, unknown>;
-  /** The commands the call sends, in order. */
-  readonly sends: readonly string[];
-}
+/** The items the DynamoDB adapter writes, as `table-keys.ts` lays them out. */
+export const items = {
+  /** A model item whose counter has handed out `nextVersion` numbers (by default, as many as its latest version). */
+  model: (name: string, latestVersion: number, nextVersion = latestVersion) => ({
+    ...keys.model(name),
+    ...keys.modelIndex(name),
+    name,
+    latestVersion,
+    nextVersion,
+    createdAt: '2025-05-01T09:00:00.000Z',
+    updatedAt: '2025-05-20T09:00:00.000Z',
+  }),
+  version: (name: string, version: number, overrides: Partial<ModelVersionRecord> = {}) => {
+    const record: ModelVersionRecord = {
+      name,
+      version,
+      createdAt: '2025-05-20T09:00:00.000Z',
+      artifact: {
+        uri: `s3://${ARTIFACT_BUCKET}/${name}/v${version}/model.tar.gz`,
+        bucket: ARTIFACT_BUCKET,
+        key: `${name}/v${version}/model.tar.gz`,
+        s3VersionId: `s3-version-${version}`,
+        sizeBytes: 1024,
+        etag: 'etag',
+        sha256: 'a'.repeat(64),
+        sha256Source: 's3-checksum',
+      },
+      metrics: { auc: 0.9 },
+      parameters: {},
+      tags: {},
+      properties: {},
+      datasets: [],
+      ...overrides,
+    };
+    return { ...keys.version(name, version), ...record };
+  },
+  alias: (name: string, alias: string, version: number, revision: number) => ({
+    ...keys.alias(name, alias),
+    name,
+    alias,
+    version,
+    revision,
+    // The same instant as the history entry of that revision, as SetModelAlias writes them.
+    updatedAt: `2025-05-2${revision}T09:00:00.000Z`,
+  }),
+  tag: (name: string, version: number, key: string, value: string) => ({ ...keys.tag(name, version, key, value), name, version }),
+  history: (name: string, alias: string, revision: number, toVersion: number, fromVersion?: number) => ({
+    ...keys.history(name, `2025-05-2${revision}T09:00:00.000Z`, alias, revision),
+    name,
+    alias,
+    revision,
+    toVersion,
+    fromVersion,
+    changedAt: `2025-05-2${revision}T09:00:00.000Z`,
+  }),
+};
 
 /** HeadObject finds the artifact, with S3's full-object SHA-256 checksum unless `overrides` says otherwise. */
 export function artifactInS3(overrides: Record<string, unknown> = {}): void {
@@ -78,6 +117,10 @@ const ANNOUNCEMENT = ['UpdateCommand', 'PutEventsCommand'];
 // Without a client token, a registration checks the artifact, takes a number, commits and announces it.
 const REGISTRATION = ['HeadObjectCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT];
 
+/** A finished run of experiment tracking, the source of a version. */
+export const sourceRun = () =>
+  runItems.run({ status: 'COMPLETED', endTime: '2025-05-20T08:00:00.000Z', params: { lr: '0.1', epochs: '20' }, metrics: { auc: summary(0.93), loss: summary(0.21) }, revision: 3 });
+
 export const registerModelScenarios: readonly HandlerScenario[] = [
   {
     name: 'a new model',
@@ -87,9 +130,9 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'an existing model',
-    arrange: (table) => {
+    arrange: ({ registry }) => {
       artifactInS3();
-      table.put(items.model(MODEL, 2), items.version(MODEL, 1), items.version(MODEL, 2));
+      registry.put(items.model(MODEL, 2), items.version(MODEL, 1), items.version(MODEL, 2));
     },
     event: registration(),
     sends: REGISTRATION,
@@ -119,12 +162,12 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'a client token taken by a concurrent identical call',
-    arrange: (table) => {
+    arrange: ({ registry }) => {
       artifactInS3();
       // An identical call takes the next number and commits it with the same token before this call's transaction, which is cancelled on the token.
-      table.interleaveBeforeNextTransaction((input) => {
+      registry.interleaveBeforeNextTransaction((input) => {
         const [version, token] = input.TransactItems!.map((item) => item.Put!.Item!);
-        registerConcurrently(table, (number) => ({ ...version, ...keys.version(MODEL, number), version: number }), token);
+        registerConcurrently(registry, (number) => ({ ...version, ...keys.version(MODEL, number), version: number }), token);
       });
     },
     event: registration({ clientToken: 'pipeline-run-42' }),
@@ -150,14 +193,35 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'a concurrent registration of a higher version committed first',
-    arrange: (table) => {
+    arrange: ({ registry }) => {
       artifactInS3();
-      table.put(items.model(MODEL, 1), items.version(MODEL, 1));
+      registry.put(items.model(MODEL, 1), items.version(MODEL, 1));
       // This call takes 2; another takes 3 and commits it before this call's transaction, so raising the latest version to 2 fails its condition.
-      table.interleaveBeforeNextTransaction(() => registerConcurrently(table, (number) => items.version(MODEL, number)));
+      registry.interleaveBeforeNextTransaction(() => registerConcurrently(registry, (number) => items.version(MODEL, number)));
     },
     event: registration(),
     sends: REGISTRATION,
+  },
+  {
+    name: 'a tracked source run, its params and metrics copied and the version linked from it',
+    arrange: ({ experiments }) => {
+      artifactInS3();
+      experiments.put(sourceRun());
+    },
+    event: registration({ sourceRunId: RUN_ID }),
+    // The run is read alongside the artifact check; linking the version from it is part of the announcement.
+    sends: ['HeadObjectCommand', 'GetCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT, 'UpdateCommand'],
+  },
+  {
+    name: 'a replayed client token of a version from a tracked run',
+    arrange: async ({ experiments }) => {
+      artifactInS3();
+      experiments.put(sourceRun());
+      await invoke('RegisterModel', registration({ sourceRunId: RUN_ID, clientToken: 'pipeline-run-42' }));
+    },
+    event: registration({ sourceRunId: RUN_ID, clientToken: 'pipeline-run-42' }),
+    // The token, artifact and run lookups go out together; the token's version is read and announced (and linked) again.
+    sends: ['GetCommand', 'HeadObjectCommand', 'GetCommand', 'GetCommand', ...ANNOUNCEMENT, 'UpdateCommand'],
   },
 ];
 
@@ -166,29 +230,29 @@ const aliasMove = (overrides: Record<string, unknown> = {}) => ({ name: MODEL, a
 export const setModelAliasScenarios: readonly HandlerScenario[] = [
   {
     name: 'a new alias',
-    arrange: (table) => table.put(items.model(MODEL, 3), items.version(MODEL, 2)),
+    arrange: ({ registry }) => registry.put(items.model(MODEL, 3), items.version(MODEL, 2)),
     event: aliasMove({ actor: 'alice', reason: 'passed review' }),
     sends: ['GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
   },
   {
     name: 'a move of an existing alias',
-    arrange: (table) => table.put(items.model(MODEL, 3), items.version(MODEL, 3), items.alias(MODEL, 'prod', 1, 1)),
+    arrange: ({ registry }) => registry.put(items.model(MODEL, 3), items.version(MODEL, 3), items.alias(MODEL, 'prod', 1, 1)),
     event: aliasMove({ version: 3, expectedVersion: 1 }),
     sends: ['GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
   },
   {
     name: 'an alias already at the version',
-    arrange: (table) => table.put(items.model(MODEL, 3), items.alias(MODEL, 'prod', 2, 4), items.history(MODEL, 'prod', 4, 2, 1)),
+    arrange: ({ registry }) => registry.put(items.model(MODEL, 3), items.alias(MODEL, 'prod', 2, 4), items.history(MODEL, 'prod', 4, 2, 1)),
     event: aliasMove({ version: 2 }),
     // Reads the alias and the move that put it there, and publishes that move again.
     sends: ['GetCommand', 'GetCommand', 'PutEventsCommand'],
   },
   {
     name: 'a lost race with a concurrent move',
-    arrange: (table) => {
-      table.put(items.model(MODEL, 3), items.version(MODEL, 3), items.alias(MODEL, 'prod', 1, 1));
+    arrange: ({ registry }) => {
+      registry.put(items.model(MODEL, 3), items.version(MODEL, 3), items.alias(MODEL, 'prod', 1, 1));
       // Another caller moves the alias to version 2 between this call's read and its transaction.
-      table.interleaveBeforeNextTransaction(() => table.put(items.alias(MODEL, 'prod', 2, 2)));
+      registry.interleaveBeforeNextTransaction(() => registry.put(items.alias(MODEL, 'prod', 2, 2)));
     },
     event: aliasMove({ version: 3 }),
     sends: ['GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
@@ -210,10 +274,10 @@ function registryWithVersions(table: FakeTable): void {
 export const queryRegistryScenarios: readonly HandlerScenario[] = [
   {
     name: 'getModel, its aliases read over two pages',
-    arrange: (table) => {
-      registryWithVersions(table);
+    arrange: ({ registry }) => {
+      registryWithVersions(registry);
       // One item per page, as when aliases fill DynamoDB's 1 MB pages.
-      table.capQueryPages(1);
+      registry.capQueryPages(1);
     },
     event: { query: 'getModel', name: MODEL },
     // The model, its latest version and its first alias page are read together.
@@ -221,19 +285,19 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'getVersion by number',
-    arrange: registryWithVersions,
+    arrange: ({ registry }) => registryWithVersions(registry),
     event: { query: 'getVersion', name: MODEL, version: 2 },
     sends: ['GetCommand'],
   },
   {
     name: 'getVersion latest',
-    arrange: registryWithVersions,
+    arrange: ({ registry }) => registryWithVersions(registry),
     event: { query: 'getVersion', name: MODEL },
     sends: ['QueryCommand'],
   },
   {
     name: 'getVersion by alias',
-    arrange: registryWithVersions,
+    arrange: ({ registry }) => registryWithVersions(registry),
     event: { query: 'getVersion', name: MODEL, alias: 'prod' },
     sends: ['GetCommand', 'GetCommand'],
   },
@@ -247,14 +311,14 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'listVersions',
-    arrange: registryWithVersions,
+    arrange: ({ registry }) => registryWithVersions(registry),
     event: { query: 'listVersions', name: MODEL },
     sends: ['QueryCommand'],
   },
   {
     name: 'findVersions by tag value, read back in one batch',
-    arrange: (table) => {
-      registryWithVersions(table);
+    arrange: ({ registry }) => {
+      registryWithVersions(registry);
       dynamoMock.on(QueryCommand).resolves({ Items: [items.tag(MODEL, 3, 'stage', 'candidate'), items.tag(MODEL, 2, 'stage', 'candidate')] });
     },
     event: { query: 'findVersions', tag: { key: 'stage', value: 'candidate' } },
@@ -262,8 +326,8 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'findVersions by tag key within one model',
-    arrange: (table) => {
-      registryWithVersions(table);
+    arrange: ({ registry }) => {
+      registryWithVersions(registry);
       dynamoMock.on(QueryCommand).resolves({ Items: [items.tag(MODEL, 3, 'stage', 'candidate')] });
     },
     event: { query: 'findVersions', tag: { key: 'stage' }, name: MODEL },
@@ -279,105 +343,9 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   },
 ];
 
-export const handlerScenarios: Readonly<Record<RegistryFunction, readonly HandlerScenario[]>> = {
+/** The registry functions' scenarios, for the IAM coverage test. */
+export const registryScenarios: HandlerScenarios<RegistryFunction> = {
   RegisterModel: registerModelScenarios,
   SetModelAlias: setModelAliasScenarios,
   QueryRegistry: queryRegistryScenarios,
 };
-
-export interface ScenarioRun {
-  readonly result: unknown;
-  /** The table as the call left it. */
-  readonly table: FakeTable;
-  /** The commands the call under test sent. */
-  readonly sent: SentCommand[];
-  /** The commands sent while arranging (a first call a scenario replays, say). */
-  readonly arranged: SentCommand[];
-}
-
-/** Resets the mocks, arranges the scenario, then invokes the function's handler with its event. */
-export async function runScenario(functionName: RegistryFunction, scenario: HandlerScenario): Promise<ScenarioRun> {
-  const table = resetSdkMocks();
-  await scenario.arrange?.(table);
-  const arranged = sentCommands();
-  clearSentCommands();
-  const result = await invoke(functionName, scenario.event);
-  return { result, table, sent: sentCommands(), arranged };
-}
-
-/** Where an action applies: the table itself or its indexes, the artifact bucket or its objects, the event bus. */
-export type IamResource = 'table' | 'index' | 'bucket' | 'object' | 'event-bus';
-
-export interface IamNeed {
-  readonly action: string;
-  readonly resource: IamResource;
-}
-
-const objectRead = (input: { VersionId?: string }): IamNeed[] => [
-  { action: 's3:GetObject', resource: 'object' },
-  ...(input.VersionId === undefined ? [] : [{ action: 's3:GetObjectVersion', resource: 'object' as const }]),
-];
-
-/** TransactWriteItems has no IAM action of its own: each item is authorised as its single-item action. */
-const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
-  Put: 'dynamodb:PutItem',
-  Update: 'dynamodb:UpdateItem',
-  Delete: 'dynamodb:DeleteItem',
-  ConditionCheck: 'dynamodb:ConditionCheckItem',
-};
-
-/** The one place that says which IAM actions an SDK command needs. A command missing here fails `iamNeedsOf`. */
-const IAM_NEEDS = new Map<Function, (input: any) => IamNeed[]>([
-  [GetCommand, () => [{ action: 'dynamodb:GetItem', resource: 'table' }]],
-  [PutCommand, () => [{ action: 'dynamodb:PutItem', resource: 'table' }]],
-  [UpdateCommand, () => [{ action: 'dynamodb:UpdateItem', resource: 'table' }]],
-  [DeleteCommand, () => [{ action: 'dynamodb:DeleteItem', resource: 'table' }]],
-  [QueryCommand, (input) => [{ action: 'dynamodb:Query', resource: input.IndexName === undefined ? 'table' : 'index' }]],
-  [BatchGetCommand, () => [{ action: 'dynamodb:BatchGetItem', resource: 'table' }]],
-  [
-    TransactWriteCommand,
-    (input) =>
-      (input.TransactItems as Record<string, unknown>[]).map((item) => {
-        const [kind] = Object.keys(item);
-        const action = TRANSACT_WRITE_ITEM_ACTIONS[kind];
-        if (!action) throw new Error(`no IAM action mapped for TransactWriteItems item "${kind}": add it to TRANSACT_WRITE_ITEM_ACTIONS`);
-        return { action, resource: 'table' as const };
-      }),
-  ],
-  // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403 instead of 404, and the
-  // registry could not tell the caller "upload the artifact first".
-  [HeadObjectCommand, (input) => [...objectRead(input), { action: 's3:ListBucket', resource: 'bucket' }]],
-  [GetObjectCommand, objectRead],
-  [PutEventsCommand, () => [{ action: 'events:PutEvents', resource: 'event-bus' }]],
-]);
-
-/** The IAM actions `commands` need, deduplicated; throws on a command with no mapping. */
-export function iamNeedsOf(commands: readonly Pick<SentCommand, 'sent' | 'input'>[]): IamNeed[] {
-  const needs = new Map<string, IamNeed>();
-  for (const { sent, input } of commands) {
-    const mapper = IAM_NEEDS.get(sent.constructor);
-    if (!mapper) throw new Error(`no IAM action mapped for ${sent.constructor.name}: add it to IAM_NEEDS in handler-scenarios.ts`);
-    for (const need of mapper(input)) needs.set(`${need.action} ${need.resource}`, need);
-  }
-  return [...needs.values()].sort((a, b) => `${a.action} ${a.resource}`.localeCompare(`${b.action} ${b.resource}`));
-}
-
-/** Runs every scenario of a function against the mocks and returns the IAM actions (with where they apply) its SDK calls needed. */
-export async function recordIamNeeds(functionName: RegistryFunction): Promise<IamNeed[]> {
-  const sent: SentCommand[] = [];
-  for (const scenario of handlerScenarios[functionName]) {
-    try {
-      const run = await runScenario(functionName, scenario);
-      sent.push(...run.arranged, ...run.sent);
-    } catch (error) {
-      throw new Error(`${functionName} scenario "${scenario.name}" failed: ${(error as Error).message}`);
-    }
-  }
-  resetSdkMocks();
-  return iamNeedsOf(sent);
-}
-
-/** Runs every scenario of a function against the mocks and returns the IAM actions its SDK calls needed. */
-export async function recordIamActions(functionName: RegistryFunction): Promise<Set<string>> {
-  return new Set((await recordIamNeeds(functionName)).map((need) => need.action));
-}

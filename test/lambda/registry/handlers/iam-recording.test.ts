@@ -1,69 +1,38 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { iamNeedsOf, recordIamActions, recordIamNeeds } from './handler-scenarios';
+import { describeNeed } from '../../handler-support/iam-needs';
+import { recordIamActions, recordIamNeeds } from '../../handler-support/scenarios';
+import { registryScenarios } from './handler-scenarios';
 
 describe('recordIamActions', () => {
-  it('lists what RegisterModel needs: item reads, counter updates and transactional puts, versioned object reads with ListBucket, PutEvents', async () => {
-    const actions = await recordIamActions('RegisterModel');
+  it('lists what RegisterModel needs: item reads, counter updates and transactional puts, versioned object reads with ListBucket, PutEvents, and a read and a link of the source run on the tracking table', async () => {
+    const needs = await recordIamNeeds('RegisterModel', registryScenarios.RegisterModel);
 
-    expect([...actions].sort()).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'events:PutEvents',
-      's3:GetObject',
-      's3:GetObjectVersion',
-      's3:ListBucket',
+    expect(needs.map(describeNeed)).toEqual([
+      'dynamodb:GetItem on experiments-table',
+      'dynamodb:GetItem on registry-table',
+      'dynamodb:PutItem on registry-table',
+      'dynamodb:UpdateItem on experiments-table',
+      'dynamodb:UpdateItem on registry-table',
+      'events:PutEvents on event-bus',
+      's3:GetObject on object',
+      's3:GetObjectVersion on object',
+      's3:ListBucket on bucket',
     ]);
   });
 
   it('lists what SetModelAlias needs: a read, a condition check and puts in one transaction, PutEvents', async () => {
-    const actions = await recordIamActions('SetModelAlias');
+    const actions = await recordIamActions('SetModelAlias', registryScenarios.SetModelAlias);
 
     expect([...actions].sort()).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'events:PutEvents']);
   });
 
-  it('lists what QueryRegistry needs, telling table queries from index queries', async () => {
-    const needs = await recordIamNeeds('QueryRegistry');
+  it('lists what QueryRegistry needs, telling table queries from queries of the lookup index', async () => {
+    const needs = await recordIamNeeds('QueryRegistry', registryScenarios.QueryRegistry);
 
     expect(needs).toEqual([
-      { action: 'dynamodb:BatchGetItem', resource: 'table' },
-      { action: 'dynamodb:GetItem', resource: 'table' },
-      { action: 'dynamodb:Query', resource: 'index' },
-      { action: 'dynamodb:Query', resource: 'table' },
+      { action: 'dynamodb:BatchGetItem', resource: 'registry-table' },
+      { action: 'dynamodb:GetItem', resource: 'registry-table' },
+      { action: 'dynamodb:Query', resource: 'registry-table' },
+      { action: 'dynamodb:Query', resource: 'registry-table/index/gsi1' },
     ]);
-  });
-});
-
-describe('iamNeedsOf', () => {
-  const sent = (command: { input: object }) => ({ sent: command, input: command.input as Record<string, unknown> });
-
-  it('needs s3:GetObjectVersion only for reads of a given object version', () => {
-    const current = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))]);
-    const pinned = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k', VersionId: 'v1' }))]);
-
-    expect(current.map((need) => need.action)).toEqual(['s3:GetObject']);
-    expect(pinned.map((need) => need.action)).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-  });
-
-  it('needs s3:ListBucket on the bucket for HeadObject, so a missing key reads as 404, not 403', () => {
-    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }))]);
-
-    expect(needs).toEqual([
-      { action: 's3:GetObject', resource: 'object' },
-      { action: 's3:ListBucket', resource: 'bucket' },
-    ]);
-  });
-
-  it('authorises a transaction by the action of each of its items', () => {
-    const transaction = new TransactWriteCommand({
-      TransactItems: [{ Delete: { TableName: 't', Key: { pk: 'a' } } }, { ConditionCheck: { TableName: 't', Key: { pk: 'b' }, ConditionExpression: 'attribute_exists(pk)' } }],
-    });
-
-    expect(iamNeedsOf([sent(transaction)]).map((need) => need.action)).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem']);
-  });
-
-  it('fails loudly on a command with no IAM mapping, naming it', () => {
-    expect(() => iamNeedsOf([sent(new ScanCommand({ TableName: 't' }))])).toThrow(/no IAM action mapped for ScanCommand/);
   });
 });

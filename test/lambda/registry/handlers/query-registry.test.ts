@@ -1,14 +1,11 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
-import { MODEL, queryRegistryScenarios, runScenario } from './handler-scenarios';
-import { dynamoMock, type FakeTable, inputsOf, invoke, items, REQUEST_ID, resetSdkMocks, sentCommands, TABLE_NAME, thrownBy } from './sdk-mocks';
+import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
+import { dynamoMock, type FakeTable, inputsOf, invoke, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import { items, MODEL, queryRegistryScenarios, TABLE_NAME } from './handler-scenarios';
 
-const scenario = (name: string) => {
-  const found = queryRegistryScenarios.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no QueryRegistry scenario named "${name}"`);
-  return found;
-};
+const scenario = (name: string) => scenarioNamed(queryRegistryScenarios, name);
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'nextVersion'];
 
@@ -32,7 +29,7 @@ describe('QueryRegistry handler', () => {
   let table: FakeTable;
 
   beforeEach(() => {
-    table = resetSdkMocks();
+    table = resetSdkMocks().registry;
   });
 
   it.each(queryRegistryScenarios.map((each) => [each.name, each.sends.join(', '), each] as const))('answers %s, sending exactly %s', async (_, __, each) => {

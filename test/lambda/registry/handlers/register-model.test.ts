@@ -4,30 +4,25 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
-import { ARTIFACT_SHA256, ARTIFACT_URI, artifactInS3, MODEL, registerModelScenarios, runScenario } from './handler-scenarios';
+import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import {
-  ARTIFACT_BUCKET,
   dynamoMock,
-  EVENT_BUS_NAME,
   eventsMock,
   type FakeTable,
   inputsOf,
   invoke,
-  items,
   REQUEST_ID,
   resetSdkMocks,
   s3Mock,
   sentCommands,
-  TABLE_NAME,
   thrownBy,
   transactionCanceled,
-} from './sdk-mocks';
+} from '../../handler-support/sdk-mocks';
+import { keys as runKeys } from '../../../../lambda/experiments/adapters/table-keys';
+import { RUN_ID, TABLE_NAME as EXPERIMENTS_TABLE } from '../../experiments/handlers/handler-scenarios';
+import { ARTIFACT_BUCKET, ARTIFACT_SHA256, ARTIFACT_URI, artifactInS3, EVENT_BUS_NAME, items, MODEL, registerModelScenarios, sourceRun, TABLE_NAME } from './handler-scenarios';
 
-const scenario = (name: string) => {
-  const found = registerModelScenarios.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no RegisterModel scenario named "${name}"`);
-  return found;
-};
+const scenario = (name: string) => scenarioNamed(registerModelScenarios, name);
 
 /** The TransactItems of the n-th transaction sent. */
 const transaction = (n = 0) => inputsOf('TransactWriteCommand')[n].TransactItems as Record<string, any>[];
@@ -36,7 +31,7 @@ describe('RegisterModel handler', () => {
   let table: FakeTable;
 
   beforeEach(() => {
-    table = resetSdkMocks();
+    table = resetSdkMocks().registry;
   });
 
   it.each(registerModelScenarios.map((each) => [each.name, each.sends.join(', '), each] as const))(
@@ -49,7 +44,7 @@ describe('RegisterModel handler', () => {
   );
 
   it('registers version 1 of a new model: checksum-enabled HeadObject, a counter reservation, a conditional transaction, the latest version raised, one event', async () => {
-    const { result, table } = await runScenario('RegisterModel', scenario('a new model'));
+    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a new model'));
 
     expect(result).toMatchObject({ name: MODEL, version: 1, artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' } });
     expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
@@ -97,7 +92,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('registers the next version of an existing model from its counter, keeping the model creation time', async () => {
-    const { result, table } = await runScenario('RegisterModel', scenario('an existing model'));
+    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('an existing model'));
 
     expect(result).toMatchObject({ version: 3 });
     expect(transaction()[0].Put.Item).toMatchObject({ sk: 'V#0000000003', version: 3 });
@@ -128,7 +123,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('replays a client token: same result, no reservation or write, the latest version raise and the event sent again', async () => {
-    const { result, arranged, table } = await runScenario('RegisterModel', scenario('a replayed client token'));
+    const { result, arranged, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a replayed client token'));
 
     const firstCommit = arranged.find((command) => command.command === 'TransactWriteCommand');
     const createdAt = firstCommit?.input.TransactItems[0].Put.Item.createdAt;
@@ -142,7 +137,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('replays the version a concurrent identical call committed when the transaction is cancelled on the token, leaving its own number unused', async () => {
-    const { result, table } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
+    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
 
     expect(result).toMatchObject({ name: MODEL, version: 2 });
     expect(inputsOf('TransactWriteCommand')).toHaveLength(1);
@@ -158,7 +153,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('leaves the latest version where a concurrent registration of a higher version put it, its own raise refused by the condition', async () => {
-    const { result, table } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
+    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
 
     expect(result).toMatchObject({ version: 2 });
     expect(inputsOf('UpdateCommand')[1].ExpressionAttributeValues).toMatchObject({ ':version': 2 });
@@ -179,6 +174,51 @@ describe('RegisterModel handler', () => {
 
     expect(inputsOf('HeadObjectCommand')[0]).toMatchObject({ VersionId: 's3-version-3', ChecksumMode: 'ENABLED' });
     expect(result).toMatchObject({ artifact: { s3VersionId: 's3-version-3' } });
+  });
+
+  it("copies a tracked source run's params and final metrics into the version, and links the version from the run, both on the tracking table", async () => {
+    const { result, tables } = await runScenario('RegisterModel', scenario('a tracked source run, its params and metrics copied and the version linked from it'));
+
+    expect(result).toMatchObject({ name: MODEL, version: 1 });
+    expect(tables.registry.get(keys.version(MODEL, 1))).toMatchObject({
+      sourceRunId: RUN_ID,
+      sourceRun: { experiment: sourceRun().experiment, runName: sourceRun().runName },
+      parameters: { lr: '0.1', epochs: '20' },
+      // The request's own metric wins over the run's final value.
+      metrics: { auc: 0.91, loss: 0.21 },
+    });
+    expect(inputsOf('GetCommand')).toEqual([{ TableName: EXPERIMENTS_TABLE, Key: runKeys.run(RUN_ID), ConsistentRead: true }]);
+    const link = inputsOf('UpdateCommand').filter((input) => input.TableName === EXPERIMENTS_TABLE);
+    expect(link).toEqual([expect.objectContaining({ Key: runKeys.run(RUN_ID), ConditionExpression: expect.stringContaining('attribute_exists(pk)') })]);
+    expect(tables.experiments.get(runKeys.run(RUN_ID))).toMatchObject({ registeredVersions: [`${MODEL}:1`], revision: 3, status: 'COMPLETED' });
+  });
+
+  it('links the run once when a client token is replayed, the repeated link refused by its condition', async () => {
+    const { result, tables } = await runScenario('RegisterModel', scenario('a replayed client token of a version from a tracked run'));
+
+    expect(result).toMatchObject({ version: 1 });
+    expect(tables.experiments.get(runKeys.run(RUN_ID))).toMatchObject({ registeredVersions: [`${MODEL}:1`] });
+  });
+
+  it('records a source run id of another form (a SageMaker job, a CI run) as given, reading no tracked run', async () => {
+    artifactInS3();
+
+    const result = await invoke('RegisterModel', { name: MODEL, artifact: { uri: ARTIFACT_URI }, sourceRunId: 'sagemaker-job-7' });
+
+    expect(result).toMatchObject({ version: 1 });
+    expect(table.get(keys.version(MODEL, 1))).toMatchObject({ sourceRunId: 'sagemaker-job-7' });
+    expect(table.get(keys.version(MODEL, 1))).not.toHaveProperty('sourceRun');
+    expect(sentCommands().filter((command) => command.input.TableName === EXPERIMENTS_TABLE)).toEqual([]);
+  });
+
+  it('fails with ValidationError at sourceRunId for a tracked run id that names no run, writing nothing', async () => {
+    artifactInS3();
+
+    const error = await thrownBy(invoke('RegisterModel', { name: MODEL, artifact: { uri: ARTIFACT_URI }, sourceRunId: RUN_ID }));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toBe(`sourceRunId: is not a run known to experiment tracking (${RUN_ID})`);
+    expect(sentCommands().map((command) => command.command)).toEqual(['HeadObjectCommand', 'GetCommand']);
   });
 
   it.each([

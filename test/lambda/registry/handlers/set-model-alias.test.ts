@@ -1,14 +1,11 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { MODEL, runScenario, setModelAliasScenarios } from './handler-scenarios';
-import { dynamoMock, EVENT_BUS_NAME, eventsMock, type FakeTable, inputsOf, invoke, items, REQUEST_ID, resetSdkMocks, sentCommands, TABLE_NAME, thrownBy } from './sdk-mocks';
+import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
+import { dynamoMock, eventsMock, type FakeTable, inputsOf, invoke, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import { EVENT_BUS_NAME, items, MODEL, setModelAliasScenarios, TABLE_NAME } from './handler-scenarios';
 
-const scenario = (name: string) => {
-  const found = setModelAliasScenarios.find((candidate) => candidate.name === name);
-  if (!found) throw new Error(`no SetModelAlias scenario named "${name}"`);
-  return found;
-};
+const scenario = (name: string) => scenarioNamed(setModelAliasScenarios, name);
 
 const transaction = (n = 0) => inputsOf('TransactWriteCommand')[n].TransactItems as Record<string, any>[];
 
@@ -16,7 +13,7 @@ describe('SetModelAlias handler', () => {
   let table: FakeTable;
 
   beforeEach(() => {
-    table = resetSdkMocks();
+    table = resetSdkMocks().registry;
   });
 
   it.each(setModelAliasScenarios.map((each) => [each.name, each.sends.join(', '), each] as const))(

@@ -1,0 +1,80 @@
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describeNeed, iamNeedsOf } from './iam-needs';
+import { FUNCTION_ENVIRONMENT } from './sdk-mocks';
+
+const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE } = FUNCTION_ENVIRONMENT;
+
+describe('iamNeedsOf', () => {
+  const sent = (command: { input: object }) => ({ sent: command, input: command.input as Record<string, unknown> });
+
+  it('needs s3:GetObjectVersion only for reads of a given object version', () => {
+    const current = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))]);
+    const pinned = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k', VersionId: 'v1' }))]);
+
+    expect(current.map((need) => need.action)).toEqual(['s3:GetObject']);
+    expect(pinned.map((need) => need.action)).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+  });
+
+  it('needs s3:ListBucket on the bucket for HeadObject, so a missing key reads as 404, not 403', () => {
+    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }))]);
+
+    expect(needs).toEqual([
+      { action: 's3:GetObject', resource: 'object' },
+      { action: 's3:ListBucket', resource: 'bucket' },
+    ]);
+  });
+
+  it('authorises a transaction by the action of each of its items, on the table each names', () => {
+    const transaction = new TransactWriteCommand({
+      TransactItems: [
+        { Delete: { TableName: REGISTRY_TABLE_NAME, Key: { pk: 'a' } } },
+        { ConditionCheck: { TableName: REGISTRY_TABLE_NAME, Key: { pk: 'b' }, ConditionExpression: 'attribute_exists(pk)' } },
+        { Update: { TableName: EXPERIMENTS_TABLE_NAME, Key: { pk: 'c' }, UpdateExpression: 'SET a = :a' } },
+        { Put: { TableName: EXPERIMENTS_TABLE_NAME, Item: { pk: 'd' } } },
+      ],
+    });
+
+    expect(iamNeedsOf([sent(transaction)]).map(describeNeed)).toEqual([
+      'dynamodb:ConditionCheckItem on registry-table',
+      'dynamodb:DeleteItem on registry-table',
+      'dynamodb:PutItem on experiments-table',
+      'dynamodb:UpdateItem on experiments-table',
+    ]);
+  });
+
+  it('tells the tables apart by the environment variable holding the name each command used', () => {
+    const needs = iamNeedsOf([
+      sent(new GetCommand({ TableName: REGISTRY_TABLE_NAME, Key: { pk: 'a' } })),
+      sent(new GetCommand({ TableName: EXPERIMENTS_TABLE_NAME, Key: { pk: 'a' } })),
+      sent(new BatchGetCommand({ RequestItems: { [EXPERIMENTS_TABLE_NAME]: { Keys: [{ pk: 'a' }] } } })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual(['dynamodb:BatchGetItem on experiments-table', 'dynamodb:GetItem on experiments-table', 'dynamodb:GetItem on registry-table']);
+  });
+
+  it('needs Query on the index a query names, and on the table otherwise', () => {
+    const needs = iamNeedsOf([
+      sent(new QueryCommand({ TableName: EXPERIMENTS_TABLE_NAME, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p' })),
+      sent(new QueryCommand({ TableName: EXPERIMENTS_TABLE_NAME, KeyConditionExpression: 'pk = :p' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual(['dynamodb:Query on experiments-table', 'dynamodb:Query on experiments-table/index/gsi2']);
+  });
+
+  it('needs PutMetricData on * under a condition on the namespace the function was given', () => {
+    const needs = iamNeedsOf([sent(new PutMetricDataCommand({ Namespace: RUN_METRICS_NAMESPACE, MetricData: [] }))]);
+
+    expect(needs.map(describeNeed)).toEqual(['cloudwatch:PutMetricData on * if StringEquals cloudwatch:namespace = $RUN_METRICS_NAMESPACE']);
+  });
+
+  it('fails loudly on a table or namespace no environment variable holds: the handler hard-coded it', () => {
+    expect(() => iamNeedsOf([sent(new GetCommand({ TableName: 'other-table', Key: {} }))])).toThrow(/"other-table" is held by no function environment variable/);
+    expect(() => iamNeedsOf([sent(new PutMetricDataCommand({ Namespace: 'MlopsPlatform/Experiments', MetricData: [] }))])).toThrow(/held by no function environment variable/);
+  });
+
+  it('fails loudly on a command with no IAM mapping, naming it', () => {
+    expect(() => iamNeedsOf([sent(new ScanCommand({ TableName: REGISTRY_TABLE_NAME }))])).toThrow(/no IAM action mapped for ScanCommand/);
+  });
+});

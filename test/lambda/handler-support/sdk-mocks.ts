@@ -1,0 +1,162 @@
+/**
+ * The SDK mocks every handler test runs against, and the environment the handlers read at module
+ * load. Import this module before loading a handler (the `invoke` helper does it lazily), so the
+ * handlers' clients are the mocked ones.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb';
+
+export { FakeDynamoDB, FakeTable, transactionCanceled, validationException } from './fake-dynamodb';
+
+/**
+ * What the constructs put in the functions' environments, with test values. Names of resources are
+ * told apart by the variable that carries them, here and in the IAM coverage test.
+ */
+export const FUNCTION_ENVIRONMENT = {
+  REGISTRY_TABLE_NAME: 'registry-table',
+  ARTIFACT_BUCKET_NAME: 'artifact-bucket',
+  EVENT_BUS_NAME: 'platform-bus',
+  EXPERIMENTS_TABLE_NAME: 'experiments-table',
+  // Not the deployed default, so a handler that hard-codes the namespace fails its tests.
+  RUN_METRICS_NAMESPACE: 'Test/RunMetrics',
+  CRASH_AFTER_SECONDS: '600',
+} as const;
+
+export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
+
+export const REQUEST_ID = '8f0d2c1e-5b7a-4c3d-9e21-0123456789ab';
+
+Object.assign(process.env, FUNCTION_ENVIRONMENT);
+process.env.AWS_REGION ??= 'eu-west-1';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'handler-tests';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'MlopsPlatform';
+
+/** The tables as `lib/registry/model-registry.ts` and `lib/experiments/experiment-tracking.ts` declare them. */
+const TABLE_SCHEMAS: readonly TableSchema[] = [
+  { name: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
+  {
+    name: FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME,
+    indexes: {
+      gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+      gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    },
+  },
+];
+
+/** One mock per client class: every instance the handlers create at module load sends through these. */
+export const dynamoMock = mockClient(DynamoDBDocumentClient);
+export const s3Mock = mockClient(S3Client);
+export const eventsMock = mockClient(EventBridgeClient);
+export const cloudWatchMock = mockClient(CloudWatchClient);
+
+/** The mocks with their client-specific types erased, for what is done to all of them. */
+const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock] as unknown as AwsStub<object, any, unknown>[];
+
+export type RegistryFunction = 'RegisterModel' | 'SetModelAlias' | 'QueryRegistry';
+export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRuns' | 'SweepRuns';
+/** The platform's functions, by the construct id that is also their Powertools service name. */
+export type PlatformFunctionName = RegistryFunction | ExperimentFunction;
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> = {
+  RegisterModel: () => require('../../../lambda/registry/handlers/register-model'),
+  SetModelAlias: () => require('../../../lambda/registry/handlers/set-model-alias'),
+  QueryRegistry: () => require('../../../lambda/registry/handlers/query-registry'),
+  StartRun: () => require('../../../lambda/experiments/handlers/start-run'),
+  LogMetrics: () => require('../../../lambda/experiments/handlers/log-metrics'),
+  EndRun: () => require('../../../lambda/experiments/handlers/end-run'),
+  QueryRuns: () => require('../../../lambda/experiments/handlers/query-runs'),
+  SweepRuns: () => require('../../../lambda/experiments/handlers/sweep-runs'),
+};
+
+export function lambdaContext(functionName: string): Context {
+  return {
+    awsRequestId: REQUEST_ID,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2025/06/01/[$LATEST]abcdef',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Invokes a function's handler as the Lambda runtime would: the event and a context. */
+export function invoke(functionName: PlatformFunctionName, event: unknown): Promise<unknown> {
+  return handlerModules[functionName]().handler(event, lambdaContext(functionName));
+}
+
+/** Runs `act` and returns what it threw; fails the test if it resolved. */
+export async function thrownBy(act: Promise<unknown>): Promise<Error> {
+  const outcome = await act.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  if ('error' in outcome) return outcome.error as Error;
+  throw new Error(`expected a failure, got ${JSON.stringify(outcome.result)}`);
+}
+
+export interface SentCommand {
+  readonly command: string;
+  readonly input: Record<string, any>;
+  /** The command object itself, for mapping by class. */
+  readonly sent: object;
+}
+
+/** Every command sent through the mocks since their last reset, in the order sent. */
+export function sentCommands(): SentCommand[] {
+  // Sinon numbers every call to any spy, so callId orders calls across the clients.
+  const calls = allMocks.flatMap((mock) => mock.calls() as unknown as { callId: number; args: unknown[] }[]).sort((a, b) => a.callId - b.callId);
+  return calls.map((call) => {
+    const sent = call.args[0] as { input: Record<string, any> };
+    return { command: sent.constructor.name, input: sent.input, sent };
+  });
+}
+
+export function inputsOf(command: string): Record<string, any>[] {
+  return sentCommands()
+    .filter((sent) => sent.command === command)
+    .map((sent) => sent.input);
+}
+
+/** The platform's tables, empty, as `resetSdkMocks` serves them. */
+export interface FakeTables {
+  readonly registry: FakeTable;
+  readonly experiments: FakeTable;
+}
+
+/**
+ * Resets the mocks (behaviour and history) to a state where any command nobody programmed fails
+ * loudly, PutEvents and PutMetricData succeed, and the DynamoDB reads and writes go to new empty
+ * tables.
+ */
+export function resetSdkMocks(): FakeTables {
+  for (const mock of allMocks) {
+    mock.reset();
+    mock.onAnyCommand().callsFake((input: unknown) => {
+      throw new Error(`test did not program a response to a command with input ${JSON.stringify(input)}`);
+    });
+  }
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+  cloudWatchMock.on(PutMetricDataCommand).resolves({});
+  const db = new FakeDynamoDB(TABLE_SCHEMAS).serve(dynamoMock);
+  return { registry: db.table(FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME), experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME) };
+}
+
+/** Forgets the commands sent so far, keeping the programmed behaviour. */
+export function clearSentCommands(): void {
+  for (const mock of allMocks) mock.resetHistory();
+}
