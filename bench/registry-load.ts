@@ -15,10 +15,18 @@ async function timed<T>(act: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - started, result];
 }
 
-/** Loads the deployed bundles in this process; the environment must already point at the emulators. */
-export async function loadHandlers(functions: readonly SynthesizedFunction[]): Promise<Record<string, Handler>> {
-  const entries = await Promise.all(functions.map(async (fn) => [fn.name, (await import(pathToFileURL(fn.bundlePath).href)).handler as Handler] as const));
-  return Object.fromEntries(entries);
+/**
+ * Loads the deployed bundles in this process, one after the other, each after setting its own
+ * environment (`environments`, by function name), which it reads at import as at its cold start.
+ * The variables stay set; they must point at the emulators.
+ */
+export async function loadHandlers(functions: readonly SynthesizedFunction[], environments: Record<string, Record<string, string>>): Promise<Record<string, Handler>> {
+  const handlers: Record<string, Handler> = {};
+  for (const fn of functions) {
+    Object.assign(process.env, environments[fn.name]);
+    handlers[fn.name] = (await import(pathToFileURL(fn.bundlePath).href)).handler as Handler;
+  }
+  return handlers;
 }
 
 export interface LoadOptions {

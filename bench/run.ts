@@ -1,9 +1,12 @@
 /**
- * `npm run bench`: measures the registry as deployed and prints one JSON report on stdout.
+ * `npm run bench`: measures the platform as deployed and prints one JSON report on stdout.
  * - bundles: each function's minified bundle (the asset `cdk synth` produces), its gzip size, and
- *   its init time: importing it in a fresh Node process, median of several runs;
+ *   its init time: importing it in a fresh Node process with its template environment, median of
+ *   several runs (every function of the stack: the registry's and experiment tracking's);
  * - registry: RegisterModel latency and throughput, and 100 concurrent registrations of one
- *   model, running those same bundles against DynamoDB Local and moto on loopback.
+ *   model, running those same bundles against DynamoDB Local and moto on loopback;
+ * - tracking: LogMetrics points per second through its core alone, and 1000-point batches through
+ *   the LogMetrics bundle against the emulators.
  * Progress goes to stderr.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,9 +18,11 @@ import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { loadHandlers, measureRegistry } from './registry-load';
 import { summarize } from './stats';
+import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-load';
 import { synthesizeFunctions } from '../local/synthesize';
 
-const TARGETS = { bundleKib: 250, initMedianMs: 60, registerP50Ms: 15 };
+const TARGETS = { bundleKib: 250, initMedianMs: 60, registerP50Ms: 15, logMetrics1000PointBatchP50Ms: 100 };
+const TRACKING_FUNCTIONS = ['StartRun', 'LogMetrics', 'EndRun', 'QueryRuns', 'SweepRuns'];
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -43,11 +48,17 @@ async function main() {
     const emptyModule = path.join(mkdtempSync(path.join(tmpdir(), 'mlops-bench-')), 'empty.mjs');
     writeFileSync(emptyModule, 'export {};\n');
     const baseline = summarize(measureInit(emptyModule, {}, INIT_RUNS));
+    const missing = TRACKING_FUNCTIONS.filter((name) => !environments[name]);
+    if (missing.length > 0) throw new Error(`the synthesized stack has no function ${missing.join(', ')}`);
     const bundles = Object.fromEntries(functions.map((fn) => [fn.name, bundleFigures(fn.bundlePath, environments[fn.name], INIT_RUNS)]));
 
     progress('loading the bundles against the emulators and registering models');
-    Object.assign(process.env, ...Object.values(environments), { POWERTOOLS_METRICS_DISABLED: 'true' });
-    const handlers = await loadHandlers(functions);
+    Object.assign(process.env, {
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // moto 5.2.1's server decompresses gzip bodies twice and answers 500: the SDK gzips PutMetricData bodies of 10 KiB or more.
+      AWS_DISABLE_REQUEST_COMPRESSION: 'true',
+    });
+    const handlers = await loadHandlers(functions, environments);
     const registry = await measureRegistry(handlers, clients.s3, environments.RegisterModel.ARTIFACT_BUCKET_NAME, {
       sequentialRegistrations: 200,
       throughputRegistrations: 400,
@@ -63,6 +74,10 @@ async function main() {
       bus: environments.RegisterModel.EVENT_BUS_NAME,
     });
 
+    progress('LogMetrics: the core alone, then the bundle against the emulators');
+    const logMetricsCore = await measureLogMetricsCore({ batches: 200, pointsPerBatch: 1000, warmupBatches: 20 });
+    const logMetricsEndToEnd = await measureLogMetricsEndToEnd(handlers, { batches: 60, pointsPerBatch: 1000, warmupBatches: 5 });
+
     const largestBundle = Math.max(...Object.values(bundles).map((bundle) => bundle.kib));
     const slowestInit = Math.max(...Object.values(bundles).map((bundle) => bundle.initMedianMs));
     const report = {
@@ -71,15 +86,23 @@ async function main() {
         'init = time to import the bundle in a fresh process (includes Node module loading; emptyModuleInitMs is that floor)',
         'registry figures run the deployed bundles in one process against the emulators on loopback; EMF metric output disabled',
         'registerModelEmulatorFloor: p50 of each emulator call on the registration critical path, sent bare; their sum bounds register p50 from below',
+        'tracking.logMetricsCore: the LogMetrics use case with an in-memory store and a no-op publisher (no I/O), sequential 1000-point batches of 4 metrics; parseRequest and planPutMetricData are the handler\'s other CPU per batch',
+        'tracking.logMetricsEndToEnd: the LogMetrics bundle, sequential 1000-point batches (4 metrics, batch ids) of one run: one DynamoDB Local transaction and one PutMetricData to moto each; request compression off (moto 5.2.1 cannot read gzip bodies)',
       ],
       bundles,
       emptyModuleInitMs: baseline.p50Ms,
       registry,
       registerModelEmulatorFloor: floor,
+      tracking: { logMetricsCore, logMetricsEndToEnd },
       targets: {
         bundleUnder250Kib: { target: TARGETS.bundleKib, measured: largestBundle, met: largestBundle < TARGETS.bundleKib },
         initUnder60Ms: { target: TARGETS.initMedianMs, measured: slowestInit, met: slowestInit < TARGETS.initMedianMs },
         registerP50Under15Ms: { target: TARGETS.registerP50Ms, measured: registry.registerModel.p50Ms, met: registry.registerModel.p50Ms < TARGETS.registerP50Ms },
+        logMetrics1000PointBatchUnder100Ms: {
+          target: TARGETS.logMetrics1000PointBatchP50Ms,
+          measured: logMetricsEndToEnd.p50Ms,
+          met: logMetricsEndToEnd.p50Ms < TARGETS.logMetrics1000PointBatchP50Ms,
+        },
       },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -64,6 +64,7 @@ export interface EmulatorEnvironment {
   readonly AWS_SECRET_ACCESS_KEY: string;
   readonly AWS_EC2_METADATA_DISABLED: string;
   readonly MLOPS_S3_FORCE_PATH_STYLE: string;
+  readonly AWS_DISABLE_REQUEST_COMPRESSION: string;
 }
 
 export interface RunningEmulators {
@@ -142,6 +143,8 @@ export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: stri
     ...LOCAL_CREDENTIALS,
     AWS_EC2_METADATA_DISABLED: 'true',
     MLOPS_S3_FORCE_PATH_STYLE: 'true',
+    // The SDK gzips PutMetricData bodies from 10 KiB; moto 5.2.1 decompresses them twice and answers 500.
+    AWS_DISABLE_REQUEST_COMPRESSION: 'true',
   };
 }
 

@@ -1,9 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DeleteTableCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteEventBusCommand,
   DescribeEventBusCommand,
@@ -20,16 +17,17 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { functionEnvironments, provisionFromTemplate } from '../../local/provision-from-template';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { provisionFromTemplate } from '../../local/provision-from-template';
+import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
 import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../../lambda/registry/core/register-model';
 import type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-alias';
-import type { ErrorType } from '../../lambda/shared/errors';
+
+export type { Invocation, InvocationError } from './function-harness';
 
 /**
  * A fresh registry per test file, on the emulators the jest global setup started: its own
@@ -45,16 +43,6 @@ export interface RegistryFunctions {
   readonly queryRegistry: { readonly request: QueryRegistryRequest; readonly result: QueryResult };
 }
 export type RegistryFunctionName = keyof RegistryFunctions;
-
-/** What the Lambda service hands a synchronous caller: the function's result, or its error. */
-export type Invocation<R> = { readonly result: R } | InvocationError;
-
-export interface InvocationError {
-  readonly errorType: ErrorType;
-  readonly errorMessage: string;
-  /** The error's stack as lines, as Lambda reports it. */
-  readonly trace: readonly string[];
-}
 
 export interface PutArtifactOptions {
   /**
@@ -129,19 +117,17 @@ export interface RegistryFixture {
   dispose(): Promise<void>;
 }
 
-const HANDLER_MODULES: Record<RegistryFunctionName, string> = {
-  registerModel: '../../lambda/registry/handlers/register-model',
-  setModelAlias: '../../lambda/registry/handlers/set-model-alias',
-  queryRegistry: '../../lambda/registry/handlers/query-registry',
+const FUNCTIONS: Record<RegistryFunctionName, FunctionSource> = {
+  registerModel: { service: 'RegisterModel', handler: 'registry/handlers/register-model' },
+  setModelAlias: { service: 'SetModelAlias', handler: 'registry/handlers/set-model-alias' },
+  queryRegistry: { service: 'QueryRegistry', handler: 'registry/handlers/query-registry' },
 };
-
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 const EVENT_RULE_NAME = 'observe-registry-events';
 const EVENT_TARGET_ID = 'log-group';
 
 export async function createRegistryFixture(options: RegistryFixtureOptions = {}): Promise<RegistryFixture> {
-  requireEmulatorEnvironment();
+  requireEmulatorEnvironment('registry', ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE']);
   const suffix = randomUUID().slice(0, 8);
   const slug = (options.label ?? 'registry').toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
 
@@ -155,13 +141,12 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   const eventBridge = new EventBridgeClient({});
   const logs = new CloudWatchLogsClient({});
 
-  // The table, buckets and bus exactly as the stack declares them, and the functions' environment from it.
+  // The tables, bucket and bus the registry's functions refer to, exactly as the stack declares them.
   const template = readSynthesizedTemplate();
-  const names = await provisionFromTemplate(template, { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-${slug}-${suffix}`);
-  const environment: Record<string, string> = Object.assign({}, ...functionEnvironments(template, names).values());
-  const tableName = environment.REGISTRY_TABLE_NAME;
-  const artifactBucketName = environment.ARTIFACT_BUCKET_NAME;
-  const eventBusName = environment.EVENT_BUS_NAME;
+  const services = Object.values(FUNCTIONS).map(({ service }) => service);
+  const names = await provisionFromTemplate(resourcesOf(template, services), { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-${slug}-${suffix}`);
+  const functions = loadFunctions(template, names, FUNCTIONS);
+  const { REGISTRY_TABLE_NAME: tableName, ARTIFACT_BUCKET_NAME: artifactBucketName, EVENT_BUS_NAME: eventBusName } = functions.environments.registerModel;
   const logGroupName = `/mlops-test/events/${eventBusName}`;
 
   if (observeEvents) {
@@ -188,26 +173,8 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
     );
   }
 
-  const handlers = loadHandlers({
-    ...environment,
-    POWERTOOLS_SERVICE_NAME: 'registry',
-    POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatformTest',
-    // Quiet by default; set POWERTOOLS_LOG_LEVEL=DEBUG (or INFO) to see the handlers' logs.
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-
-  async function invoke<F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']): Promise<Invocation<RegistryFunctions[F]['result']>> {
-    const context = fakeContext(name);
-    try {
-      const result = await handlers[name](JSON.parse(JSON.stringify(payload)), context);
-      // The service serialises the result: undefined fields vanish, dates become strings.
-      return { result: JSON.parse(JSON.stringify(result ?? null)) as RegistryFunctions[F]['result'] };
-    } catch (error) {
-      const thrown = error instanceof Error ? error : new Error(String(error));
-      return { errorType: thrown.name as ErrorType, errorMessage: thrown.message, trace: (thrown.stack ?? '').split('\n') };
-    }
-  }
+  const invoke = <F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']) =>
+    functions.invoke<RegistryFunctions[F]['result']>(name, payload);
 
   const fixture: RegistryFixture = {
     tableName,
@@ -250,17 +217,7 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
       };
     },
 
-    async tableItems() {
-      const items: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey }));
-        items.push(...(page.Items ?? []));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      const order = (item: Record<string, unknown>) => `${String(item.pk)}\u0000${String(item.sk)}`;
-      return items.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-    },
+    tableItems: () => scanTable(dynamodb, tableName),
 
     async events() {
       if (!observeEvents) throw new Error('this registry fixture was created with observeEvents: false');
@@ -310,50 +267,4 @@ export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promis
     VersionIdMarker = page.NextVersionIdMarker;
   }
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-}
-
-/**
- * Sets the handlers' environment, then loads them in an isolated module registry so they read it
- * at their cold start. The variables stay set: jest gives every test file its own `process.env`.
- */
-function loadHandlers(environment: Record<string, string>): Record<RegistryFunctionName, Handler> {
-  Object.assign(process.env, environment);
-  const handlers = {} as Record<RegistryFunctionName, Handler>;
-  jest.isolateModules(() => {
-    for (const [name, path] of Object.entries(HANDLER_MODULES) as [RegistryFunctionName, string][]) {
-      handlers[name] = (require(path) as { handler: Handler }).handler;
-    }
-  });
-  return handlers;
-}
-
-function fakeContext(functionName: string): Context {
-  const deadline = Date.now() + 30_000;
-  const fail = () => {
-    throw new Error('the registry handlers are async: they must not call context.done/fail/succeed');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${randomUUID().replace(/-/g, '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: fail,
-    fail,
-    succeed: fail,
-  };
-}
-
-function requireEmulatorEnvironment(): void {
-  const missing = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE', 'AWS_REGION'].filter((name) => !process.env[name]);
-  if (missing.length > 0) {
-    throw new Error(
-      `the registry fixture needs the emulators started by test/emulators/global-setup.ts (missing ${missing.join(', ')}): ` +
-        'run it through jest --selectProjects integration',
-    );
-  }
 }
