@@ -53,7 +53,8 @@ describe('provisionFromTemplate', () => {
     for (const [logicalId] of resourcesOf('AWS::Lambda::Function')) {
       const environment = functionEnvironment(template, logicalId, names);
       expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);
-      expect([...names.values()]).toContain(environment.REGISTRY_TABLE_NAME);
+      const tableName = environment.REGISTRY_TABLE_NAME ?? environment.EXPERIMENTS_TABLE_NAME;
+      expect([...names.values()]).toContain(tableName);
     }
   });
 
