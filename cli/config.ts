@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { discoverFunctions } from '../client/discovery';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { discoverFunctions, readStackOutputs } from '../client/discovery';
 import { RegistryConfigurationError } from '../client/errors';
 import { RegistryClient } from '../client/registry-client';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/stack-outputs';
@@ -129,22 +129,9 @@ export async function connect(context: CliContext, options: GlobalOptions, needs
 
 /** The tracking functions the stack names in its outputs; a stack without them is not (fully) the platform. */
 async function discoverTracking(stackName: string, cloudFormation: CloudFormationClient): Promise<Partial<Record<TrackingNeed, string>>> {
-  let outputs: Map<string | undefined, string | undefined>;
-  try {
-    const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  } catch (error) {
-    if (error instanceof Error && /does not exist/.test(error.message)) {
-      throw new RegistryConfigurationError(`stack "${stackName}" does not exist in this account and region: deploy it, or name another stack`);
-    }
-    throw error;
-  }
   const entries = Object.entries(TRACKING_SETTINGS) as [TrackingNeed, (typeof TRACKING_SETTINGS)[TrackingNeed]][];
-  const missing = entries.filter(([, setting]) => !outputs.get(setting.output)).map(([, setting]) => setting.output);
-  if (missing.length > 0) {
-    throw new RegistryConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: does it include experiment tracking, fully deployed?`);
-  }
-  return Object.fromEntries(entries.map(([need, setting]) => [need, outputs.get(setting.output)]));
+  const output = await readStackOutputs(stackName, cloudFormation, entries.map(([, setting]) => setting.output), 'experiment tracking');
+  return Object.fromEntries(entries.map(([need, setting]) => [need, output(setting.output)]));
 }
 
 /** Builds an experiment-tracking client the way `connect` builds a registry client. */

@@ -22,8 +22,16 @@ const REQUIRED_OUTPUTS = [
   STACK_OUTPUTS.artifactBucketName,
 ] as const;
 
-/** Reads the deployed stack's outputs to find the registry functions and the artifact bucket. */
-export async function discoverFunctions({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredRegistry> {
+/**
+ * The outputs of a deployed stack, by key; fails with a configuration error naming what is
+ * missing when the stack does not exist or lacks one of `required` (`capability` says what they are).
+ */
+export async function readStackOutputs(
+  stackName: string,
+  cloudFormation: CloudFormationClient,
+  required: readonly string[],
+  capability: string,
+): Promise<(key: string) => string> {
   let outputs: Map<string | undefined, string | undefined>;
   try {
     const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -34,11 +42,16 @@ export async function discoverFunctions({ stackName, cloudFormation = new CloudF
     }
     throw error;
   }
-  const missing = REQUIRED_OUTPUTS.filter((key) => !outputs.get(key));
+  const missing = required.filter((key) => !outputs.get(key));
   if (missing.length > 0) {
-    throw new RegistryConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: is it the MLOps platform stack, fully deployed?`);
+    throw new RegistryConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: does it include ${capability}, fully deployed?`);
   }
-  const output = (key: string) => outputs.get(key) as string;
+  return (key) => outputs.get(key) as string;
+}
+
+/** Reads the deployed stack's outputs to find the registry functions and the artifact bucket. */
+export async function discoverFunctions({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredRegistry> {
+  const output = await readStackOutputs(stackName, cloudFormation, REQUIRED_OUTPUTS, 'the model registry');
   return {
     functions: {
       registerModel: output(STACK_OUTPUTS.registerModelFunctionName),

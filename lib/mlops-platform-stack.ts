@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../client/stack-outputs';
 import { ExperimentTracking } from './experiments/experiment-tracking';
@@ -41,24 +42,22 @@ export class MlopsPlatformStack extends Stack {
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
     });
-    const { registerModel, setModelAlias, queryRegistry } = this.registry.functions;
-    directory.publish(STACK_OUTPUTS.registerModelFunctionName, 'registry/register-model-function', registerModel.functionName, 'RegisterModel function name');
-    directory.publish(STACK_OUTPUTS.registerModelFunctionArn, 'registry/register-model-function-arn', registerModel.functionArn, 'RegisterModel function ARN');
-    directory.publish(STACK_OUTPUTS.setModelAliasFunctionName, 'registry/set-model-alias-function', setModelAlias.functionName, 'SetModelAlias function name');
-    directory.publish(STACK_OUTPUTS.setModelAliasFunctionArn, 'registry/set-model-alias-function-arn', setModelAlias.functionArn, 'SetModelAlias function ARN');
-    directory.publish(STACK_OUTPUTS.queryRegistryFunctionName, 'registry/query-registry-function', queryRegistry.functionName, 'QueryRegistry function name');
-    directory.publish(STACK_OUTPUTS.queryRegistryFunctionArn, 'registry/query-registry-function-arn', queryRegistry.functionArn, 'QueryRegistry function ARN');
+    // Each function: its output keys, its parameter path, its name. SweepRuns has no ARN output: it is invoked by hand only to sweep now.
+    const functions: [lambda.IFunction, { name: string; arn?: string }, string, string][] = [
+      [this.registry.functions.registerModel, { name: STACK_OUTPUTS.registerModelFunctionName, arn: STACK_OUTPUTS.registerModelFunctionArn }, 'registry/register-model-function', 'RegisterModel'],
+      [this.registry.functions.setModelAlias, { name: STACK_OUTPUTS.setModelAliasFunctionName, arn: STACK_OUTPUTS.setModelAliasFunctionArn }, 'registry/set-model-alias-function', 'SetModelAlias'],
+      [this.registry.functions.queryRegistry, { name: STACK_OUTPUTS.queryRegistryFunctionName, arn: STACK_OUTPUTS.queryRegistryFunctionArn }, 'registry/query-registry-function', 'QueryRegistry'],
+      [this.experiments.functions.startRun, { name: STACK_OUTPUTS.startRunFunctionName, arn: STACK_OUTPUTS.startRunFunctionArn }, 'experiments/start-run-function', 'StartRun'],
+      [this.experiments.functions.logMetrics, { name: STACK_OUTPUTS.logMetricsFunctionName, arn: STACK_OUTPUTS.logMetricsFunctionArn }, 'experiments/log-metrics-function', 'LogMetrics'],
+      [this.experiments.functions.endRun, { name: STACK_OUTPUTS.endRunFunctionName, arn: STACK_OUTPUTS.endRunFunctionArn }, 'experiments/end-run-function', 'EndRun'],
+      [this.experiments.functions.queryRuns, { name: STACK_OUTPUTS.queryRunsFunctionName, arn: STACK_OUTPUTS.queryRunsFunctionArn }, 'experiments/query-runs-function', 'QueryRuns'],
+      [this.experiments.functions.sweepRuns, { name: STACK_OUTPUTS.sweepRunsFunctionName }, 'experiments/sweep-runs-function', 'SweepRuns'],
+    ];
+    for (const [fn, outputs, parameterPath, label] of functions) {
+      directory.publish(outputs.name, parameterPath, fn.functionName, `${label} function name`);
+      if (outputs.arn) directory.publish(outputs.arn, `${parameterPath}-arn`, fn.functionArn, `${label} function ARN`);
+    }
     directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
-    const { startRun, logMetrics, endRun, queryRuns, sweepRuns } = this.experiments.functions;
-    directory.publish(STACK_OUTPUTS.startRunFunctionName, 'experiments/start-run-function', startRun.functionName, 'StartRun function name');
-    directory.publish(STACK_OUTPUTS.startRunFunctionArn, 'experiments/start-run-function-arn', startRun.functionArn, 'StartRun function ARN');
-    directory.publish(STACK_OUTPUTS.logMetricsFunctionName, 'experiments/log-metrics-function', logMetrics.functionName, 'LogMetrics function name');
-    directory.publish(STACK_OUTPUTS.logMetricsFunctionArn, 'experiments/log-metrics-function-arn', logMetrics.functionArn, 'LogMetrics function ARN');
-    directory.publish(STACK_OUTPUTS.endRunFunctionName, 'experiments/end-run-function', endRun.functionName, 'EndRun function name');
-    directory.publish(STACK_OUTPUTS.endRunFunctionArn, 'experiments/end-run-function-arn', endRun.functionArn, 'EndRun function ARN');
-    directory.publish(STACK_OUTPUTS.queryRunsFunctionName, 'experiments/query-runs-function', queryRuns.functionName, 'QueryRuns function name');
-    directory.publish(STACK_OUTPUTS.queryRunsFunctionArn, 'experiments/query-runs-function-arn', queryRuns.functionArn, 'QueryRuns function ARN');
-    directory.publish(STACK_OUTPUTS.sweepRunsFunctionName, 'experiments/sweep-runs-function', sweepRuns.functionName, 'SweepRuns function name (invoke it to sweep now)');
     directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
   }
 }

@@ -7,8 +7,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
+import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
 import { ExperimentsDashboard } from './experiments-dashboard';
 
@@ -57,7 +58,7 @@ export interface ExperimentTrackingProps {
  * sweep that declares runs whose heartbeat stopped `CRASHED`; run metrics in CloudWatch with a
  * dashboard that finds new runs by itself.
  */
-export class ExperimentTracking extends Construct {
+export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   /** Lists experiments and an experiment's runs (see lambda/experiments/adapters/table-keys.ts). */
   static readonly LISTING_INDEX = 'gsi1';
   /** Holds only running runs, by heartbeat: what the sweep reads. */
@@ -141,21 +142,6 @@ export class ExperimentTracking extends Construct {
   /** Lets `grantee` read runs, experiments and metric histories. */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.functions.queryRuns.grantInvoke(grantee);
-  }
-
-  /** Errors of one of the tracking functions (Lambda `Errors`, sum over 5 minutes). */
-  metricErrors(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricErrors(props);
-  }
-
-  /** Duration of one of the tracking functions (Lambda `Duration`, average over 5 minutes). */
-  metricDuration(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricDuration(props);
-  }
-
-  /** Throttled invocations of one of the tracking functions (Lambda `Throttles`). */
-  metricThrottles(operation: TrackingOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricThrottles(props);
   }
 
   /** Runs started (`RunsStarted`, sum). */

@@ -7,7 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'registry', 'handlers');
@@ -53,7 +54,7 @@ export interface ModelRegistryProps {
  * The model registry: versions, aliases and their history in one DynamoDB table, artifacts in a
  * versioned bucket, and the functions `RegisterModel`, `SetModelAlias` and `QueryRegistry`.
  */
-export class ModelRegistry extends Construct {
+export class ModelRegistry extends PlatformCapability<RegistryOperation> {
   /** The index listing models and finding versions by tag (see lambda/registry/adapters/table-keys.ts). */
   static readonly LOOKUP_INDEX = 'gsi1';
 
@@ -160,21 +161,6 @@ export class ModelRegistry extends Construct {
   /** Lets `grantee` move aliases (promote versions to `staging`, `production`, ...). */
   grantSetAlias(grantee: iam.IGrantable): iam.Grant {
     return this.functions.setModelAlias.grantInvoke(grantee);
-  }
-
-  /** Errors of one of the registry's functions (Lambda `Errors`, sum over 5 minutes). */
-  metricErrors(operation: RegistryOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricErrors(props);
-  }
-
-  /** Duration of one of the registry's functions (Lambda `Duration`, average over 5 minutes). */
-  metricDuration(operation: RegistryOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricDuration(props);
-  }
-
-  /** Throttled invocations of one of the registry's functions (Lambda `Throttles`). */
-  metricThrottles(operation: RegistryOperation, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.functions[operation].metricThrottles(props);
   }
 
   /** Model versions registered (the `ModelVersionsRegistered` metric the function publishes). */

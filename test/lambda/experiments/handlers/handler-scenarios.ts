@@ -3,6 +3,7 @@
  * SDK call (run by the handler tests and by the IAM coverage test), and the tracking items they
  * start from, laid out as `lambda/experiments/adapters/table-keys.ts` says.
  */
+import { runRecord } from '../../../support/run-record';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, RUNNING } from '../../../../lambda/experiments/adapters/table-keys';
@@ -36,21 +37,14 @@ export const items = {
   }),
   /** A run, listed in its experiment, and in the running index while it runs (its heartbeat a minute ago by default). */
   run: (overrides: Partial<RunRecord> = {}) => {
-    const record: RunRecord = {
+    const record = runRecord({
       runId: RUN_ID,
       experiment: EXPERIMENT,
       runName: `${EXPERIMENT}-1`,
-      runNumber: 1,
-      status: 'RUNNING',
       startTime: minutesAgo(30),
       heartbeatAt: minutesAgo(1),
-      params: {},
-      tags: {},
-      metrics: {},
-      revision: 0,
-      registeredVersions: [],
       ...overrides,
-    };
+    });
     return {
       ...keys.run(record.runId),
       ...keys.runIndex(record.experiment, record.startTime, record.runId),
