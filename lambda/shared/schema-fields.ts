@@ -7,7 +7,13 @@ export const noControlCharacters = z.regex(/^[^\u0000-\u001f\u007f]*$/, 'must no
 /** Names of metrics and parameters, as MLflow allows them. */
 export const KeyName = z
   .string()
-  .check(z.minLength(1), z.maxLength(250), z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'));
+  .check(
+    z.minLength(1),
+    z.maxLength(250),
+    z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'),
+    // A key of a plain object that JSON parsing and spreading treat as the prototype, not as data.
+    z.refine((name: string) => name !== '__proto__', 'is reserved'),
+  );
 
 export const TagKey = z
   .string()

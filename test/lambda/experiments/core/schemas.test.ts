@@ -220,3 +220,11 @@ describe('QueryRunsRequest', () => {
     expect(refusedPaths(QueryRunsRequest, { query: 'listExperiments', nextToken: '' })).toEqual(['nextToken']);
   });
 });
+
+describe('the reserved name __proto__', () => {
+  it('is refused as a metric name, which the run summaries (a plain object) would take for their prototype', () => {
+    const request = { runId: 'a'.repeat(32), metrics: [{ name: '__proto__', value: 1 }] };
+
+    expect(() => parseRequest(LogMetricsRequest, request)).toThrow(/^metrics\[0\]\.name: is reserved$/);
+  });
+});
