@@ -316,12 +316,13 @@ export class ActiveRun {
       return;
     }
     this.serially(async () => {
-      try {
-        await this.transport.logMetrics({ runId: this.runId });
-      } finally {
-        this.scheduleHeartbeat();
-      }
-    }).catch((error: unknown) => this.report(error));
+      await this.transport.logMetrics({ runId: this.runId });
+      this.scheduleHeartbeat();
+    }).catch((error: unknown) => {
+      // A run ended elsewhere (or gone) refuses every heartbeat: say so once and stop beating.
+      if (!isRefusal(error)) this.scheduleHeartbeat();
+      this.report(error);
+    });
   }
 
   private report(error: unknown): void {

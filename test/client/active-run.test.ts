@@ -306,6 +306,17 @@ describe('ActiveRun heartbeat', () => {
     expect(errors.map((error) => error.name)).toEqual(['RegistryInternalError']);
     expect(logCalls()).toHaveLength(2);
   });
+
+  it('stops beating, after telling onError once, when the run was ended elsewhere', async () => {
+    const errors: Error[] = [];
+    lambda.on(InvokeCommand, { FunctionName: 'log-fn' }).resolves(functionError('ConflictError', `run ${RUN_ID} is KILLED; it takes no more metrics`));
+    attach({ heartbeatIntervalMs: 10_000, onError: (error) => errors.push(error) });
+
+    await jest.advanceTimersByTimeAsync(60_000);
+
+    expect(errors.map((error) => error.name)).toEqual(['RegistryConflictError']);
+    expect(logCalls()).toHaveLength(1);
+  });
 });
 
 describe('ActiveRun end', () => {
