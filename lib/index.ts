@@ -5,3 +5,4 @@ export * from './registry/model-registry';
 export * from './shared/platform-capability';
 export * from './shared/platform-directory';
 export * from './shared/platform-function';
+export * from './shared/platform-table';

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
 import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
+import { createPlatformTable } from '../shared/platform-table';
 import { ExperimentsDashboard } from './experiments-dashboard';
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'experiments', 'handlers');
@@ -82,28 +83,13 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
     }
     this.runMetricsNamespace = props.runMetricsNamespace ?? 'MlopsPlatform/Experiments';
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
+    this.table = createPlatformTable(this, 'Table', {
       encryptionKey: props.encryptionKey,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: ExperimentTracking.LISTING_INDEX,
-      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: ExperimentTracking.RUNNING_INDEX,
-      partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      removalPolicy: props.removalPolicy,
+      indexes: {
+        [ExperimentTracking.LISTING_INDEX]: dynamodb.ProjectionType.ALL,
+        [ExperimentTracking.RUNNING_INDEX]: dynamodb.ProjectionType.KEYS_ONLY,
+      },
     });
 
     const startRun = this.createFunction('StartRun', 'start-run.ts', 'Starts a run of an experiment: its number, params, tags, source and first heartbeat.');

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
+import { createPlatformTable } from '../shared/platform-table';
 
 const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'registry', 'handlers');
 
@@ -73,22 +74,10 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.eventBus = props.eventBus;
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
+    this.table = createPlatformTable(this, 'Table', {
       encryptionKey: props.encryptionKey,
-      timeToLiveAttribute: 'expiresAt',
       removalPolicy,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: ModelRegistry.LOOKUP_INDEX,
-      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
+      indexes: { [ModelRegistry.LOOKUP_INDEX]: dynamodb.ProjectionType.ALL },
     });
 
     this.artifactBucket = new s3.Bucket(this, 'Artifacts', {

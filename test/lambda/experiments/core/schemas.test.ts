@@ -7,21 +7,10 @@ import {
   QueryRunsRequest,
   StartRunRequest,
 } from '../../../../lambda/experiments/core/schemas';
-import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
+import { refusedPaths } from '../../shared/refused-paths';
 
 const RUN_ID = '0123456789abcdef0123456789abcdef';
-
-/** The distinct paths a schema names when it refuses `input`, sorted; fails the test if the input is accepted. */
-function refusedPaths(schema: Parameters<typeof parseRequest>[0], input: unknown): string[] {
-  try {
-    parseRequest(schema, input);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...new Set(error.issues.map((issue) => issue.path))].sort();
-    throw error;
-  }
-  throw new Error(`expected ${JSON.stringify(input)} to be refused`);
-}
 
 const points = (count: number, name: (i: number) => string = () => 'loss') => Array.from({ length: count }, (_, i) => ({ name: name(i), value: i, step: i }));
 const entries = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`key${i}`, 'value']));

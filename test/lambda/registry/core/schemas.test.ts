@@ -1,19 +1,8 @@
 import { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../../../lambda/registry/core/schemas';
-import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
+import { refusedPaths } from '../../shared/refused-paths';
 
 const artifact = { uri: 's3://artifact-bucket/churn/model.tar.gz' };
-
-/** The distinct paths a schema names when it refuses `input`, sorted; fails the test if the input is accepted. */
-function refusedPaths(schema: Parameters<typeof parseRequest>[0], input: unknown): string[] {
-  try {
-    parseRequest(schema, input);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...new Set(error.issues.map((issue) => issue.path))].sort();
-    throw error;
-  }
-  throw new Error(`expected ${JSON.stringify(input)} to be refused`);
-}
 
 describe('RegisterModelRequest', () => {
   it('accepts a minimal request and fills the defaults', () => {
