@@ -8,3 +8,9 @@ export class ExitStatus extends Error {
     super(`exit status ${code}`);
   }
 }
+
+/**
+ * `mlops monitor check` found the data set drifted (it exits 0 when it did not): distinct from
+ * 1 (the command failed) and 2 (usage or bad input), so a CI step can gate on it.
+ */
+export const EXIT_DRIFT_DETECTED = 3;

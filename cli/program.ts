@@ -6,6 +6,7 @@ import { addListCommand } from './commands/model-list';
 import { addRegisterCommand } from './commands/model-register';
 import { addShowCommand } from './commands/model-show';
 import { addVersionsCommand } from './commands/model-versions';
+import { addMonitorCommands } from './commands/monitor-commands';
 import { addRunCommands } from './commands/run-commands';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
 import { LOCAL_ENV, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
@@ -46,5 +47,6 @@ export function createProgram(context: CliContext): Command {
   addAliasCommands(model, context);
 
   addRunCommands(program, context);
+  addMonitorCommands(program, context);
   return program;
 }

@@ -3,8 +3,9 @@ import type { IConstruct } from 'constructs';
 
 /**
  * How cdk-nag names a resource ARN in a finding id: `Fn::GetAtt` becomes `<LogicalId.Attr>`,
- * `Ref` becomes `<LogicalId>`, and joins are concatenated. Lets an acknowledgement name the exact
- * resource it covers instead of a logical id copied from a synth error.
+ * `Ref` becomes `<LogicalId>`, joins are concatenated, and other intrinsics are written as JSON.
+ * Lets an acknowledgement name the exact resource it covers instead of a logical id copied from a
+ * synth error.
  */
 export function nagResourceName(scope: IConstruct, arn: string): string {
   const render = (value: unknown): string => {
@@ -16,7 +17,8 @@ export function nagResourceName(scope: IConstruct, arn: string): string {
       const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
       return parts.map(render).join(separator);
     }
-    throw new Error(`cannot name ${JSON.stringify(value)} for cdk-nag`);
+    // cdk-nag's own fallback for other intrinsics (Fn::Select, Fn::Split, ...).
+    return JSON.stringify(value);
   };
   return `Resource::${render(Stack.of(scope).resolve(arn))}`;
 }

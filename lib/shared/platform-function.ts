@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -42,6 +42,25 @@ export interface PlatformFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN, so logs outlive a deleted stack */
   readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Where in a bucket a function may read, write and list; each prefix names the keys that start with it. */
+export interface BucketPrefixAccess {
+  /**
+   * Prefixes whose objects the function reads (`s3:GetObject`).
+   * @default - none
+   */
+  readonly read?: readonly string[];
+  /**
+   * Prefixes whose objects the function writes (`s3:PutObject`).
+   * @default - none
+   */
+  readonly write?: readonly string[];
+  /**
+   * Prefixes the function lists: `s3:ListBucket`, held to them by an `s3:prefix` condition.
+   * @default - none
+   */
+  readonly list?: readonly string[];
 }
 
 /** DynamoDB actions a function may be granted on a table. */
@@ -123,6 +142,55 @@ export class PlatformFunction extends nodejs.NodejsFunction {
       reason: 'Artifacts are objects under any key of this bucket; the actions are the exact ones the function sends.',
     });
     this.grantKey(bucket.encryptionKey, actions.includes('PutObject') ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
+  }
+
+  /**
+   * Gives the function the bucket's name in `variable` and the actions of `access` under its key
+   * prefixes only (see `grantBucketPrefixes`).
+   */
+  bindBucketPrefixes(bucket: s3.IBucket, variable: string, access: BucketPrefixAccess): void {
+    this.addEnvironment(variable, bucket.bucketName);
+    this.grantBucketPrefixes(bucket, access);
+  }
+
+  /**
+   * Lets the function read, write and list under key prefixes of a bucket, for a bucket whose name
+   * reaches the function some other way (a request, a configuration). Unlike `bindBucketObjects`,
+   * reading grants no `s3:ListBucket` by itself: a missing key under a prefix the function may not
+   * list answers 403, not 404.
+   */
+  grantBucketPrefixes(bucket: s3.IBucket, access: BucketPrefixAccess): void {
+    const { read = [], write = [], list = [] } = access;
+    for (const prefix of [...read, ...write, ...list]) {
+      if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.includes('*'))) {
+        throw new Error(`a key prefix must not start with "/" or hold "*", got "${prefix}"`);
+      }
+    }
+    const objectGrants: [string, readonly string[]][] = [
+      ['s3:GetObject', read],
+      ['s3:PutObject', write],
+    ];
+    for (const [action, prefixes] of objectGrants) {
+      if (prefixes.length === 0) continue;
+      const objects = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: objects }));
+      for (const resource of objects) {
+        Validations.of(this.role!).acknowledge({
+          id: `AwsSolutions-IAM5[${nagResourceName(this, resource)}]`,
+          reason: 'The function reads or writes objects under any key of this prefix; the action is the exact one it sends.',
+        });
+      }
+    }
+    if (list.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': list.map((prefix) => `${prefix}*`) } },
+        }),
+      );
+    }
+    if (read.length + write.length > 0) this.grantKey(bucket.encryptionKey, write.length > 0 ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
   }
 
   /**

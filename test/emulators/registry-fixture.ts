@@ -1,14 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteEventBusCommand,
-  DescribeEventBusCommand,
-  DeleteRuleCommand,
   EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
   DeleteBucketCommand,
@@ -20,6 +14,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { provisionFromTemplate } from '../../local/provision-from-template';
 import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
+import { type ObservedEvent, observeEvents as observeBusEvents } from './event-observer';
 import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';
@@ -70,13 +65,7 @@ export interface PutArtifactResult {
   readonly sizeBytes: number;
 }
 
-/** One event as a bus target receives it. */
-export interface ObservedEvent {
-  readonly id: string;
-  readonly source: string;
-  readonly detailType: string;
-  readonly detail: Record<string, unknown>;
-}
+export type { ObservedEvent } from './event-observer';
 
 export interface RegistryFixtureOptions {
   /**
@@ -123,8 +112,6 @@ const FUNCTIONS: Record<RegistryFunctionName, FunctionSource> = {
   queryRegistry: { service: 'QueryRegistry', handler: 'registry/handlers/query-registry' },
 };
 
-const EVENT_RULE_NAME = 'observe-registry-events';
-const EVENT_TARGET_ID = 'log-group';
 
 export async function createRegistryFixture(options: RegistryFixtureOptions = {}): Promise<RegistryFixture> {
   requireEmulatorEnvironment('registry', ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE']);
@@ -139,7 +126,6 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   // Without this the SDK adds a CRC32 checksum to every upload.
   const s3WithoutChecksums = new S3Client({ forcePathStyle, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const eventBridge = new EventBridgeClient({});
-  const logs = new CloudWatchLogsClient({});
 
   // The tables, bucket and bus the registry's functions refer to, exactly as the stack declares them.
   const template = readSynthesizedTemplate();
@@ -147,31 +133,8 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
   const names = await provisionFromTemplate(resourcesOf(template, services), { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-${slug}-${suffix}`);
   const functions = loadFunctions(template, names, FUNCTIONS);
   const { REGISTRY_TABLE_NAME: tableName, ARTIFACT_BUCKET_NAME: artifactBucketName, EVENT_BUS_NAME: eventBusName } = functions.environments.registerModel;
-  const logGroupName = `/mlops-test/events/${eventBusName}`;
 
-  if (observeEvents) {
-    const { Arn } = await eventBridge.send(new DescribeEventBusCommand({ Name: eventBusName }));
-    const account = Arn!.split(':')[4];
-    await logs.send(new CreateLogGroupCommand({ logGroupName }));
-    await eventBridge.send(
-      new PutRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: [REGISTRY_EVENT_SOURCE] }) }),
-    );
-    await eventBridge.send(
-      new PutTargetsCommand({
-        Rule: EVENT_RULE_NAME,
-        EventBusName: eventBusName,
-        Targets: [
-          {
-            Id: EVENT_TARGET_ID,
-            Arn: `arn:aws:logs:${process.env.AWS_REGION}:${account}:log-group:${logGroupName}`,
-            // The whole event, as without a transformer. Moto spends tens of milliseconds of CPU
-            // on each JSONPath it parses: its default template parses eight per event, this one one.
-            InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-          },
-        ],
-      }),
-    );
-  }
+  const observer = observeEvents ? await observeBusEvents(eventBridge, eventBusName, REGISTRY_EVENT_SOURCE) : undefined;
 
   const invoke = <F extends RegistryFunctionName>(name: F, payload: RegistryFunctions[F]['request']) =>
     functions.invoke<RegistryFunctions[F]['result']>(name, payload);
@@ -220,18 +183,8 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
     tableItems: () => scanTable(dynamodb, tableName),
 
     async events() {
-      if (!observeEvents) throw new Error('this registry fixture was created with observeEvents: false');
-      const observed: (ObservedEvent & { readonly timestamp: number })[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await logs.send(new FilterLogEventsCommand({ logGroupName, nextToken }));
-        for (const { message = '{}', timestamp = 0 } of page.events ?? []) {
-          const event = JSON.parse(message) as { id: string; source: string; 'detail-type': string; detail: Record<string, unknown> };
-          observed.push({ id: event.id, source: event.source, detailType: event['detail-type'], detail: event.detail, timestamp });
-        }
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return observed.sort((a, b) => a.timestamp - b.timestamp).map(({ timestamp: _timestamp, ...event }) => event);
+      if (!observer) throw new Error('this registry fixture was created with observeEvents: false');
+      return observer.events();
     },
 
     async dispose() {
@@ -240,11 +193,7 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
         ...provisioned('AWS::DynamoDB::Table').map((TableName) => dynamodbClient.send(new DeleteTableCommand({ TableName }))),
         ...provisioned('AWS::S3::Bucket').map((bucket) => emptyAndDeleteBucket(s3, bucket)),
         (async () => {
-          if (observeEvents) {
-            await eventBridge.send(new RemoveTargetsCommand({ Rule: EVENT_RULE_NAME, EventBusName: eventBusName, Ids: [EVENT_TARGET_ID] }));
-            await eventBridge.send(new DeleteRuleCommand({ Name: EVENT_RULE_NAME, EventBusName: eventBusName }));
-            await logs.send(new DeleteLogGroupCommand({ logGroupName }));
-          }
+          await observer?.dispose();
           await eventBridge.send(new DeleteEventBusCommand({ Name: eventBusName }));
         })(),
       ]);

@@ -1,4 +1,5 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { putPlatformEvent } from '../../shared/platform-events';
 import type { EventPublisher, RegistryEvent } from '../core/ports';
 
 /** The `source` of every registry event on the platform bus, for rules to match. */
@@ -10,16 +11,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly eventBusName: string,
   ) {}
 
-  async publish({ type, detail }: RegistryEvent): Promise<void> {
-    const result = await this.events.send(
-      new PutEventsCommand({
-        Entries: [{ EventBusName: this.eventBusName, Source: REGISTRY_EVENT_SOURCE, DetailType: type, Detail: JSON.stringify(detail) }],
-      }),
-    );
-    // PutEvents reports per-entry failures in a successful response.
-    if (result.FailedEntryCount) {
-      const entry = result.Entries?.[0];
-      throw new Error(`PutEvents refused ${type}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
-    }
+  publish({ type, detail }: RegistryEvent): Promise<void> {
+    return putPlatformEvent(this.events, this.eventBusName, REGISTRY_EVENT_SOURCE, type, detail);
   }
 }

@@ -1,0 +1,77 @@
+import type { Page, PageRequest } from '../../shared/page';
+import type { CheckRecord, BaselineRecord } from './model';
+import type { BaselineProfile } from './profile/baseline-profile';
+import type { WindowWire } from './profile/window-wire';
+import type { DriftCheckReport } from './report/drift-check-report';
+
+/** A capture file: an object of JSON Lines in SageMaker's data capture format. */
+export interface CaptureObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+}
+
+/** Reads capture files wherever the monitor's capture destination is. */
+export interface CaptureStore {
+  /** Capture files under `prefix` in the hour folders that overlap `[start, end)`. */
+  list(location: { readonly bucket: string; readonly prefix: string }, start: number, end: number): Promise<CaptureObject[]>;
+  read(object: { readonly bucket: string; readonly key: string }): Promise<string>;
+  /** Writes a capture file (`CollectData`). */
+  write(key: string, body: string): Promise<void>;
+}
+
+/** What a fanned-out check writes between its steps. */
+export interface CheckPlan {
+  readonly version: number;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly chunks: number;
+}
+
+export interface ChunkResult {
+  readonly sketch: WindowWire;
+  readonly tally: { readonly records: number; readonly outsideWindow: number; readonly unreadable: number };
+}
+
+/** The monitoring bucket: baselines, reports, and the work of fanned-out checks. */
+export interface MonitoringObjects {
+  getBaseline(model: string, version: number): Promise<BaselineProfile | undefined>;
+  putBaseline(model: string, version: number, profile: BaselineProfile): Promise<string>;
+  putCheckPlan(monitor: string, checkId: string, plan: CheckPlan, chunks: readonly unknown[]): Promise<string>;
+  getCheckPlan(monitor: string, checkId: string): Promise<CheckPlan | undefined>;
+  putChunkResult(monitor: string, checkId: string, index: number, result: ChunkResult): Promise<void>;
+  listChunkResults(monitor: string, checkId: string): Promise<ChunkResult[]>;
+  putReport(report: DriftCheckReport, html: string): Promise<{ readonly json: string; readonly html: string }>;
+  getReport(monitor: string, checkId: string): Promise<DriftCheckReport | undefined>;
+}
+
+/** The monitoring table: checks, each monitor's latest, baseline links and the retrain gate. */
+export interface MonitoringStore {
+  /** Stores a check and makes it its monitor's latest unless a later window's check is. */
+  recordCheck(record: CheckRecord): Promise<void>;
+  getCheck(monitor: string, checkId: string): Promise<CheckRecord | undefined>;
+  latestCheck(monitor: string): Promise<CheckRecord | undefined>;
+  listChecks(monitor: string, page: PageRequest): Promise<Page<CheckRecord>>;
+  listMonitors(): Promise<readonly CheckRecord[]>;
+  putBaseline(record: BaselineRecord): Promise<void>;
+  getBaseline(model: string, version: number): Promise<BaselineRecord | undefined>;
+  /** Opens the retrain gate unless it opened less than `cooldownMs` before `at`; true when it did. */
+  openRetrainGate(monitor: string, at: string, cooldownMs: number): Promise<boolean>;
+}
+
+/** Which model version an alias points at (the registry). */
+export interface ModelVersions {
+  exists(model: string, version: number): Promise<boolean>;
+  aliasVersion(model: string, alias: string): Promise<number | undefined>;
+}
+
+export interface DriftMetrics {
+  publish(record: CheckRecord, report: DriftCheckReport | undefined): Promise<void>;
+}
+
+export interface MonitoringEvents {
+  driftDetected(record: CheckRecord): Promise<void>;
+  retrainRequested(detail: { readonly monitor: string; readonly model: string; readonly alarmTime: string }): Promise<void>;
+}

@@ -1,0 +1,150 @@
+import * as z from 'zod/mini';
+import { Identifier, Page, utf8Length } from '../../shared/schema-fields';
+import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
+import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
+
+/**
+ * The request contracts of the monitoring functions: each validates a handler's payload, types the
+ * TypeScript client, and is published as JSON Schema for other languages.
+ */
+
+/** Monitor names: letters, digits, `-` and `_`, as they appear in metric dimensions and S3 keys. */
+export const MonitorName = z
+  .string()
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must start with a letter or digit and hold only letters, digits, "-" and "_"'));
+
+/** Records one `CollectData` call takes: one capture object each call, read whole by the drift job. */
+export const MAX_COLLECTED_RECORDS = 10_000;
+/** Lambda takes 6 MB synchronous payloads; this leaves room for the envelope. */
+export const MAX_COLLECTED_BYTES = 5 * 1024 * 1024;
+
+const FeatureValue = z.union([z.number().check(z.refine(Number.isFinite, 'must be a finite number')), z.string().check(z.maxLength(1000)), z.boolean(), z.null()]);
+
+export const CollectDataRequest = z
+  .strictObject({
+    monitor: MonitorName,
+    /** Input records keyed by feature name; a feature left out counts as missing. */
+    records: z.array(z.record(z.string().check(z.minLength(1), z.maxLength(250)), FeatureValue)).check(z.minLength(1), z.maxLength(MAX_COLLECTED_RECORDS)),
+    /** When the predictions were made (ISO 8601); the time of the call when absent. */
+    inferenceTime: z.optional(z.iso.datetime({ offset: true })),
+    /** The same batch id retried writes the same object once. */
+    batchId: z.optional(Identifier),
+  })
+  .check(z.refine((request: object) => utf8Length(request) <= MAX_COLLECTED_BYTES, `must serialize to at most ${MAX_COLLECTED_BYTES} bytes; split the batch`));
+export type CollectDataRequest = z.input<typeof CollectDataRequest>;
+export type CollectDataCommand = z.output<typeof CollectDataRequest>;
+
+/** Where training data for a baseline is: an object in the platform's artifact bucket. */
+const BaselineSource = z.strictObject({
+  uri: S3Uri,
+  format: z._default(z.enum(['csv', 'jsonl']), 'csv'),
+  /** Columns that are not model inputs (the label, ids): left out of the profile. */
+  exclude: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(250))).check(z.maxLength(1000)), []),
+  /** Columns to treat as categorical even though every value is a number. */
+  categorical: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(250))).check(z.maxLength(1000)), []),
+});
+
+export const RegisterBaselineRequest = z
+  .strictObject({
+    model: ModelName,
+    version: VersionNumber,
+    /** A profile computed elsewhere (`mlops monitor baseline`); give this or `source`. */
+    profile: z.optional(z.unknown()),
+    /** Training data to profile in the function. */
+    source: z.optional(BaselineSource),
+  })
+  .check(z.refine((request: { profile?: unknown; source?: unknown }) => (request.profile === undefined) !== (request.source === undefined), 'must give exactly one of profile and source'));
+export type RegisterBaselineRequest = z.input<typeof RegisterBaselineRequest>;
+export type RegisterBaselineCommand = z.output<typeof RegisterBaselineRequest>;
+
+export const QueryMonitoringRequest = z.discriminatedUnion('query', [
+  z.strictObject({ query: z.literal('listMonitors') }),
+  z.strictObject({ query: z.literal('listChecks'), monitor: MonitorName, ...Page }),
+  z.strictObject({ query: z.literal('getCheck'), monitor: MonitorName, checkId: z.optional(Identifier) }),
+  z.strictObject({ query: z.literal('getReport'), monitor: MonitorName, checkId: z.optional(Identifier) }),
+  z.strictObject({ query: z.literal('getBaseline'), model: ModelName, version: VersionNumber }),
+]);
+export type QueryMonitoringRequest = z.input<typeof QueryMonitoringRequest>;
+export type QueryMonitoringCommand = z.output<typeof QueryMonitoringRequest>;
+
+const Share = z.number().check(z.gt(0), z.lte(1));
+const Distance = z.number().check(z.gt(0));
+
+export const DriftThresholdsSchema = z.strictObject({
+  ksPValue: z._default(Share, DEFAULT_THRESHOLDS.ksPValue),
+  chiSquarePValue: z._default(Share, DEFAULT_THRESHOLDS.chiSquarePValue),
+  psi: z._default(Distance, DEFAULT_THRESHOLDS.psi),
+  jensenShannon: z._default(Distance, DEFAULT_THRESHOLDS.jensenShannon),
+  wasserstein: z._default(Distance, DEFAULT_THRESHOLDS.wasserstein),
+  driftShare: z._default(Share, DEFAULT_THRESHOLDS.driftShare),
+});
+
+const BucketName = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
+const KeyPrefix = z.string().check(z.maxLength(512), z.regex(/^([^/].*\/)?$/, 'must be empty or end with "/" and not start with one'));
+
+/**
+ * One monitor, as `ModelMonitoring.addMonitor` writes it into its schedule: the model whose
+ * baseline drift is measured against, where its production records are captured, and how drift
+ * is decided.
+ */
+export const MonitorConfig = z
+  .strictObject({
+    monitor: MonitorName,
+    model: ModelName,
+    /** The version whose baseline is the reference; or `alias`, resolved at each check. */
+    version: z.optional(VersionNumber),
+    alias: z.optional(AliasName),
+    /**
+     * Where capture files are: SageMaker's `<destination>/<endpoint>/` (variants beneath it) or
+     * `collected/<monitor>/` in the monitoring bucket.
+     */
+    capture: z.strictObject({ bucket: BucketName, prefix: KeyPrefix }),
+    windowMinutes: z.int().check(z.gte(1), z.lte(7 * 24 * 60)),
+    /** A window with fewer records gets no verdict (quiet hours do not alarm). */
+    minRecords: z._default(z.int().check(z.gte(1)), 100),
+    thresholds: z._default(DriftThresholdsSchema, DEFAULT_THRESHOLDS),
+    numericMethod: z._default(z.enum(['auto', 'ks', 'psi', 'wasserstein', 'jensen_shannon']), 'auto'),
+    categoricalMethod: z._default(z.enum(['auto', 'chi_square', 'psi', 'jensen_shannon']), 'auto'),
+  })
+  .check(z.refine((config: { version?: number; alias?: string }) => (config.version === undefined) !== (config.alias === undefined), 'must give exactly one of version and alias'));
+export type MonitorConfig = z.input<typeof MonitorConfig>;
+
+/**
+ * The drift check's steps. `plan` lists the window's capture files and either checks them at once
+ * or writes a manifest of chunks for the state machine's Distributed Map; `finish` merges the
+ * chunks' sketches and checks.
+ */
+export const CheckDriftRequest = z.discriminatedUnion('phase', [
+  z.strictObject({
+    phase: z.literal('plan'),
+    config: MonitorConfig,
+    /** The end of the window (the schedule's time); the window is the `windowMinutes` before it. */
+    windowEnd: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({ phase: z.literal('finish'), config: MonitorConfig, checkId: Identifier }),
+]);
+export type CheckDriftRequest = z.input<typeof CheckDriftRequest>;
+
+/** One chunk of a fanned-out check: capture objects sketched together by `SketchCaptureChunk`. */
+export const SketchChunkRequest = z.strictObject({
+  config: MonitorConfig,
+  checkId: Identifier,
+  chunk: z.strictObject({
+    index: z.int().check(z.gte(0)),
+    version: VersionNumber,
+    windowStart: z.iso.datetime({ offset: true }),
+    windowEnd: z.iso.datetime({ offset: true }),
+    keys: z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.minLength(1), z.maxLength(1000)),
+  }),
+});
+export type SketchChunkRequest = z.input<typeof SketchChunkRequest>;
+
+/** What the retrain gate receives when a monitor's drift alarm goes into ALARM. */
+export const RetrainGateRequest = z.strictObject({
+  monitor: MonitorName,
+  model: ModelName,
+  cooldownSeconds: z.int().check(z.gte(0)),
+  /** The alarm's state change time. */
+  alarmTime: z.iso.datetime({ offset: true }),
+});
+export type RetrainGateRequest = z.input<typeof RetrainGateRequest>;

@@ -1,0 +1,268 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
+import { PlatformCapability } from '../shared/platform-capability';
+import { PlatformFunction, type PlatformFunctionProps } from '../shared/platform-function';
+import { createPlatformTable } from '../shared/platform-table';
+import { allowAlarmsToUseKey, createAlarmTopic } from './alarm-topic';
+import { DriftCheckWorkflow } from './drift-check-workflow';
+import { Monitor, type MonitorOptions } from './monitor';
+import { MonitoringDashboard } from './monitoring-dashboard';
+
+const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'monitoring', 'handlers');
+
+/** The monitoring functions, by the operation they serve. */
+export type MonitoringOperation = 'collectData' | 'registerBaseline' | 'checkDrift' | 'sketchCaptureChunk' | 'retrainGate' | 'queryMonitoring';
+
+/** How long fanned-out checks' manifests and partial sketches are kept: a check finishes within hours. */
+const CHECK_WORK_RETENTION = Duration.days(7);
+
+export interface ModelMonitoringProps {
+  /** The platform's event bus, on which monitoring announces `DriftDetected` and `RetrainRequested`. */
+  readonly eventBus: events.IEventBus;
+  /** The model registry's table: checks resolve aliases and baselines check versions in it. */
+  readonly registryTable: dynamodb.ITable;
+  /** The registry's artifact bucket: `RegisterBaseline` profiles training data from it. */
+  readonly artifactBucket: s3.IBucket;
+  /**
+   * A customer-managed key for the monitoring table, bucket and alarm topics. Its key policy must
+   * let CloudWatch alarms use it (added here for a key of this app).
+   * @default - an AWS-owned key for the table, S3-managed keys for the bucket, unencrypted alarm
+   * topics (the AWS managed key of SNS does not let CloudWatch alarms publish)
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Where the monitoring bucket's server access logs go.
+   * @default - a new log bucket, retained
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * What happens to the table, buckets and execution logs when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The CloudWatch namespace of the drift metrics.
+   * @default DEFAULT_MONITORING_NAMESPACE ('MlopsPlatform/Monitoring')
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * E-mail addresses told of every monitor's alarms and of failing drift checks.
+   * @default - no subscriptions; subscribe to `alarmTopic` yourself
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * How long records collected by `CollectData` (`collected/`) are kept.
+   * @default Duration.days(90)
+   */
+  readonly captureRetention?: Duration;
+  /**
+   * Windows up to this size of capture files are checked in one `CheckDrift` call; larger ones are
+   * fanned out over chunks of a quarter of it.
+   * @default Size.mebibytes(64)
+   */
+  readonly inlineWindowBytes?: Size;
+  /**
+   * How many chunks of a fanned-out check are sketched at once.
+   * @default 10
+   */
+  readonly fanOutConcurrency?: number;
+}
+
+/**
+ * Model monitoring: baselines of training data, production records captured by SageMaker or sent
+ * through `CollectData`, scheduled drift checks by a Step Functions workflow that fans large
+ * windows out, drift metrics, alarms, retrain requests on the platform bus, and a dashboard. Add
+ * one monitor per model (or alias) with `addMonitor`.
+ */
+export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
+  readonly table: dynamodb.Table;
+  readonly monitoringBucket: s3.Bucket;
+  /** Where every monitor's alarms and failing drift checks are told. */
+  readonly alarmTopic: sns.Topic;
+  /** One drift check of one monitor's window. */
+  readonly driftCheck: sfn.StateMachine;
+  readonly eventBus: events.IEventBus;
+  readonly metricsNamespace: string;
+  readonly functions: Readonly<Record<MonitoringOperation, PlatformFunction>>;
+  /** Alarms when drift checks fail: a failed check publishes no drift metric, so its drift alarm cannot fire. */
+  readonly driftCheckFailuresAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  private readonly dashboardRows: MonitoringDashboard;
+  private readonly monitorIds = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: ModelMonitoringProps) {
+    super(scope, id);
+    const captureRetention = props.captureRetention ?? Duration.days(90);
+    const captureDays = captureRetention.isUnresolved() ? undefined : captureRetention.toDays({ integral: false });
+    if (captureDays !== undefined && (captureDays < 1 || !Number.isInteger(captureDays))) {
+      throw new Error(`captureRetention must be a whole number of days, at least 1; got ${captureRetention.toHumanString()}`);
+    }
+    const inlineWindowBytes = (props.inlineWindowBytes ?? Size.mebibytes(64)).toBytes();
+    if (inlineWindowBytes < 1024 * 1024 || inlineWindowBytes > 512 * 1024 * 1024) {
+      throw new Error(`inlineWindowBytes must be between 1 MiB and 512 MiB (CheckDrift holds the window's capture text in 1769 MB), got ${inlineWindowBytes} bytes`);
+    }
+    const fanOutConcurrency = props.fanOutConcurrency ?? 10;
+    if (!Number.isInteger(fanOutConcurrency) || fanOutConcurrency < 1 || fanOutConcurrency > 10_000) {
+      throw new Error(`fanOutConcurrency must be a whole number from 1 to 10000 (Distributed Map's limit), got ${fanOutConcurrency}`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.eventBus = props.eventBus;
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_MONITORING_NAMESPACE;
+
+    this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: {} });
+    this.monitoringBucket = new s3.Bucket(this, 'Bucket', {
+      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: props.encryptionKey !== undefined,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: props.serverAccessLogsBucket ?? this.createAccessLogsBucket(removalPolicy),
+      serverAccessLogsPrefix: 'monitoring/',
+      lifecycleRules: [
+        { id: 'expire-collected-records', prefix: MONITORING_PREFIXES.collected, expiration: captureRetention },
+        { id: 'expire-check-work', prefix: MONITORING_PREFIXES.checks, expiration: CHECK_WORK_RETENTION },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+      removalPolicy,
+    });
+    const { baselines, collected, reports, checks } = MONITORING_PREFIXES;
+
+    const collectData = this.createFunction('CollectData', 'collect-data.ts', 'Stores a batch of production records for drift checks, in SageMaker\'s capture format.');
+    collectData.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [collected] });
+    collectData.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
+
+    const registerBaseline = this.createFunction('RegisterBaseline', 'register-baseline.ts', 'Profiles a model version\'s training data (or takes a profile) as its drift baseline.', {
+      // Memory buys CPU: 1769 MB is one full vCPU for profiling large CSVs.
+      memorySize: 1769,
+      timeout: Duration.minutes(5),
+    });
+    registerBaseline.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [baselines] });
+    registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
+    registerBaseline.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    registerBaseline.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject']);
+
+    const checkDrift = this.createFunction('CheckDrift', 'check-drift.ts', 'Plans and finishes a drift check: lists the window\'s capture, sketches or fans out, compares with the baseline.', {
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+    });
+    checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected, checks], write: [reports, checks], list: [collected, checks] });
+    checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
+    checkDrift.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    checkDrift.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
+    this.bindEvents(checkDrift);
+    checkDrift.addEnvironment('INLINE_WINDOW_BYTES', String(inlineWindowBytes));
+
+    const sketchCaptureChunk = this.createFunction('SketchCaptureChunk', 'sketch-capture-chunk.ts', 'Sketches one chunk of a fanned-out drift check\'s capture files.', {
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+    });
+    sketchCaptureChunk.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected], write: [checks] });
+
+    const retrainGate = this.createFunction('RetrainGate', 'retrain-gate.ts', 'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.');
+    retrainGate.bindTable(this.table, 'MONITORING_TABLE_NAME', ['UpdateItem']);
+    this.bindEvents(retrainGate);
+
+    const queryMonitoring = this.createFunction('QueryMonitoring', 'query-monitoring.ts', 'Answers monitoring queries: monitors, checks, reports and baselines.');
+    queryMonitoring.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'Query']);
+    queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports, baselines] });
+
+    this.functions = { collectData, registerBaseline, checkDrift, sketchCaptureChunk, retrainGate, queryMonitoring };
+
+    this.driftCheck = new DriftCheckWorkflow(this, 'DriftCheck', { checkDrift, sketchCaptureChunk, monitoringBucket: this.monitoringBucket, fanOutConcurrency, removalPolicy }).stateMachine;
+
+    if (props.encryptionKey) allowAlarmsToUseKey(props.encryptionKey);
+    this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', { description: 'MLOps platform monitoring alarms', encryptionKey: props.encryptionKey, emails: props.alarmEmails });
+    this.driftCheckFailuresAlarm = new cloudwatch.Alarm(this, 'DriftCheckFailures', {
+      alarmDescription: 'Drift checks failed in the last hour: a failed check publishes no drift metric, so its monitor cannot alarm on drift. See the DriftCheck state machine\'s failed executions.',
+      metric: this.driftCheck.metricFailed({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.driftCheckFailuresAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    this.driftCheckFailuresAlarm.addOkAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    this.dashboardRows = new MonitoringDashboard(this, 'Dashboard', { monitoring: this });
+    this.dashboard = this.dashboardRows.dashboard;
+  }
+
+  /**
+   * Monitors a model (one version, or the version an alias points at) for drift: a schedule that
+   * checks each window of its production records against the version's baseline, a drift alarm,
+   * retrain requests when it fires, and with an endpoint, traffic, latency and error alarms.
+   */
+  addMonitor(id: string, options: MonitorOptions): Monitor {
+    const taken = this.monitorIds.get(options.monitorName);
+    if (taken !== undefined) {
+      throw new Error(`monitorName "${options.monitorName}" is already used by monitor "${taken}"; monitors need names of their own (metrics and keys are named by it)`);
+    }
+    const monitor = new Monitor(this, id, { ...options, monitoring: this });
+    this.monitorIds.set(options.monitorName, id);
+    if (options.capture) this.grantCaptureRead(options.capture.bucket, options.capture.prefix);
+    this.dashboardRows.addMonitor(monitor);
+    return monitor;
+  }
+
+  /** Lets `grantee` send production records to monitors (invoke `CollectData`). */
+  grantCollect(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.collectData.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` read monitors, checks, reports and baselines (invoke `QueryMonitoring`). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.queryMonitoring.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` register baselines (invoke `RegisterBaseline`). */
+  grantManageBaselines(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.registerBaseline.grantInvoke(grantee);
+  }
+
+  /** Lets the drift check read a SageMaker capture destination: its objects under `prefix`, and listing them. */
+  private grantCaptureRead(bucket: s3.IBucket, prefix: string): void {
+    // Only the plan lists capture files; a chunk reads the keys the plan gave it.
+    this.functions.checkDrift.grantBucketPrefixes(bucket, { read: [prefix], list: [prefix] });
+    this.functions.sketchCaptureChunk.grantBucketPrefixes(bucket, { read: [prefix] });
+  }
+
+  private createFunction(id: string, handlerFile: string, description: string, props: Partial<PlatformFunctionProps> = {}): PlatformFunction {
+    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description, ...props });
+  }
+
+  private bindEvents(fn: PlatformFunction): void {
+    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+    this.eventBus.grantPutEventsTo(fn);
+  }
+
+  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging delivers only to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+      removalPolicy,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket receives the monitoring bucket\'s access logs; logging it to itself would loop.',
+    });
+    return bucket;
+  }
+}
