@@ -1,3 +1,8 @@
+/** The CLI's exit codes: success, a failed command, usage or bad input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
 /**
  * Ends a command with this exit code and no error message: the command has already said what
  * happened (`run exec` passes on its child's code, `run watch` fails when the run did).

@@ -1,12 +1,8 @@
 import { CommanderError } from 'commander';
 import { RegistryError } from '../client/errors';
 import type { CliContext } from './context';
-import { ExitStatus } from './exit-status';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { createProgram } from './program';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
 
 /** Commander's codes for output that is not an error. */
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);

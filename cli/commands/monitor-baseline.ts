@@ -9,7 +9,7 @@ import { clockOf } from '../exec/node-process';
 import { formatBytes } from '../render/format';
 import { type ProfiledFeature, profiledFeatures, renderProfiledFeatures } from '../render/drift-table';
 import { writeBlocks, writeJson } from '../render/output';
-import { addDatasetOptions, BadInputError, type Dataset, type DatasetOptions, failOnBadInput, fileError, readDataset, type StatusLine, statusLine } from './monitor-commands';
+import { addDatasetOptions, BadInputError, type Dataset, type DatasetOptions, failOnBadInput, fileError, readDataset, type StatusLine, statusLine } from './monitor-dataset';
 import { globalOptions } from './options';
 
 interface BaselineOptions extends DatasetOptions {

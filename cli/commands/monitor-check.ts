@@ -11,7 +11,7 @@ import type { CliContext } from '../context';
 import { EXIT_DRIFT_DETECTED, ExitStatus } from '../exit-status';
 import { renderDriftCheck } from '../render/drift-table';
 import { writeBlocks, writeJson } from '../render/output';
-import { addDatasetOptions, type DatasetOptions, failOnBadInput, readDataset, statusLine } from './monitor-commands';
+import { addDatasetOptions, type DatasetOptions, failOnBadInput, readDataset, statusLine } from './monitor-dataset';
 import { globalOptions } from './options';
 
 interface CheckOptions extends DatasetOptions {
