@@ -6,14 +6,17 @@
  * - registry: RegisterModel latency and throughput, and 100 concurrent registrations of one
  *   model, running those same bundles against DynamoDB Local and moto on loopback;
  * - tracking: LogMetrics points per second through its core alone, and 1000-point batches through
- *   the LogMetrics bundle against the emulators.
- * Progress goes to stderr.
+ *   the LogMetrics bundle against the emulators;
+ * - drift: drift detection's throughput on 1M-row numeric features, single-threaded, next to scipy
+ *   and numpy timed in the same run on the same data (needs python3 with numpy and scipy).
+ * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { emulatorClients, startEmulators } from '../local/emulators';
 import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
+import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { loadHandlers, measureRegistry } from './registry-load';
@@ -24,9 +27,26 @@ import { synthesizeFunctions } from '../local/synthesize';
 const TARGETS = { bundleKib: 250, initMedianMs: 60, registerP50Ms: 15, logMetrics1000PointBatchP50Ms: 100 };
 const TRACKING_FUNCTIONS = ['StartRun', 'LogMetrics', 'EndRun', 'QueryRuns', 'SweepRuns'];
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
+const ONLY = process.env.BENCH_ONLY;
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const machine = () => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version });
+const DRIFT_NOTE =
+  'drift: one process, single-threaded (scipy with OMP/OpenBLAS/MKL threads at 1); medians; rows are rows per side; the sketch path is the drift job\'s (baseline built beforehand: sketch the current window in its frame, then windowDrift: KS with p-value and bounds, PSI, Jensen-Shannon, Wasserstein); the exact path is samplesDrift on the raw columns (sorts both); vsScipy.ratio = scipy ks_2samp + wasserstein_distance time over the sketch path\'s (>= 1 meets the target)';
+
+/** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
+function measureDrift() {
+  progress('drift throughput: ours, then scipy and numpy on the same data');
+  const drift = measureDriftThroughput({ rows: 1_000_000, repetitions: 5, warmups: 1, wide: { features: 20, repetitions: 1, warmups: 0 }, progress });
+  return { drift, target: { driftVsScipy: drift.vsScipy } };
+}
 
 async function main() {
+  if (ONLY !== undefined && ONLY !== 'drift') throw new Error(`BENCH_ONLY must be "drift" or unset, got "${ONLY}"`);
+  const { drift, target: driftTarget } = measureDrift();
+  if (ONLY === 'drift') {
+    process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [DRIFT_NOTE], drift, targets: driftTarget }, null, 2)}\n`);
+    return;
+  }
   // This machine runs Node 20; the bundles target the Lambda runtime's Node 24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   progress('synthesizing the stack with bundling');
@@ -81,19 +101,21 @@ async function main() {
     const largestBundle = Math.max(...Object.values(bundles).map((bundle) => bundle.kib));
     const slowestInit = Math.max(...Object.values(bundles).map((bundle) => bundle.initMedianMs));
     const report = {
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+      machine: machine(),
       notes: [
         'init = time to import the bundle in a fresh process (includes Node module loading; emptyModuleInitMs is that floor)',
         'registry figures run the deployed bundles in one process against the emulators on loopback; EMF metric output disabled',
         'registerModelEmulatorFloor: p50 of each emulator call on the registration critical path, sent bare; their sum bounds register p50 from below',
         'tracking.logMetricsCore: the LogMetrics use case with an in-memory store and a no-op publisher (no I/O), sequential 1000-point batches of 4 metrics; parseRequest and planPutMetricData are the handler\'s other CPU per batch',
         'tracking.logMetricsEndToEnd: the LogMetrics bundle, sequential 1000-point batches (4 metrics, batch ids) of one run: one DynamoDB Local transaction and one PutMetricData to moto each; request compression off (moto 5.2.1 cannot read gzip bodies)',
+        DRIFT_NOTE,
       ],
       bundles,
       emptyModuleInitMs: baseline.p50Ms,
       registry,
       registerModelEmulatorFloor: floor,
       tracking: { logMetricsCore, logMetricsEndToEnd },
+      drift,
       targets: {
         bundleUnder250Kib: { target: TARGETS.bundleKib, measured: largestBundle, met: largestBundle < TARGETS.bundleKib },
         initUnder60Ms: { target: TARGETS.initMedianMs, measured: slowestInit, met: slowestInit < TARGETS.initMedianMs },
@@ -103,6 +125,7 @@ async function main() {
           measured: logMetricsEndToEnd.p50Ms,
           met: logMetricsEndToEnd.p50Ms < TARGETS.logMetrics1000PointBatchP50Ms,
         },
+        ...driftTarget,
       },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -4,7 +4,8 @@ import {
   type FeatureProfile,
   categoricalProfile,
   DEFAULT_MAX_CATEGORIES,
-  numericProfile,
+  decileEdges,
+  finiteSorted,
 } from '../profile/baseline-profile';
 import { addCategoricalValue, emptyCategoricalSketch } from '../profile/categorical-sketch';
 import type { FeatureSketch, WindowSketch } from '../profile/window-sketch';
@@ -48,8 +49,8 @@ export function samplesDrift(reference: readonly Column[], current: readonly Col
         const method = decidingNumericMethod(policy, referenceSorted.length);
         return featureWithoutData(column.name, 'numeric', method, referenceSorted.length, currentSorted.length, missing);
       }
-      const profile = numericProfile(column.name, referenceSorted, 10);
-      return numericFeatureDrift(column.name, compareSamples(referenceSorted, currentSorted, profile.binEdges), numericBinLabels(profile.binEdges), missing, policy);
+      const binEdges = decileEdges(referenceSorted);
+      return numericFeatureDrift(column.name, compareSamples(referenceSorted, currentSorted, binEdges), numericBinLabels(binEdges), missing, policy);
     }
     const profile = categoricalProfile(column.name, column.values, DEFAULT_MAX_CATEGORIES);
     const sketch = emptyCategoricalSketch(profile.sketch.categories);
@@ -113,5 +114,3 @@ export function numericBinLabels(edges: readonly number[]): string[] {
     `>= ${text(edges[edges.length - 1])}`,
   ];
 }
-
-const finiteSorted = (values: ArrayLike<number>) => Float64Array.from(values).filter(Number.isFinite).sort();

@@ -74,11 +74,8 @@ export function buildBaseline(columns: readonly Column[], options: BaselineOptio
 }
 
 export function numericProfile(name: string, values: ArrayLike<number>, sketchBins: number): NumericFeatureProfile {
-  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
-  const at = (index: number) => quantileOfSorted(sorted, index / sketchBins);
-  const edges = sorted.length === 0 ? [] : distinct(Array.from({ length: sketchBins + 1 }, (_, index) => at(index)));
-  const decile = sketchBins / 10;
-  const binEdges = sorted.length === 0 ? [] : distinct(Array.from({ length: 9 }, (_, index) => at((index + 1) * decile)));
+  const sorted = finiteSorted(values);
+  const edges = sorted.length === 0 ? [] : distinct(Array.from({ length: sketchBins + 1 }, (_, index) => quantileOfSorted(sorted, index / sketchBins)));
   const sketch = emptyNumericSketch(edges);
   addNumericColumn(sketch, values);
   const quantile = (q: number) => (sorted.length === 0 ? NaN : quantileOfSorted(sorted, q));
@@ -86,9 +83,26 @@ export function numericProfile(name: string, values: ArrayLike<number>, sketchBi
     name,
     kind: 'numeric',
     sketch,
-    binEdges,
+    binEdges: decileEdges(sorted),
     quantiles: { p05: quantile(0.05), p25: quantile(0.25), p50: quantile(0.5), p75: quantile(0.75), p95: quantile(0.95) },
   };
+}
+
+/**
+ * The distinct interior deciles of an ascending sample: the edges of the ten bins PSI and
+ * Jensen-Shannon compare. `k / 10` is the same double as `100k / 1000`, so these are among the
+ * sketch's edges.
+ */
+export function decileEdges(sorted: Float64Array): number[] {
+  return sorted.length === 0 ? [] : distinct(Array.from({ length: 9 }, (_, index) => quantileOfSorted(sorted, (index + 1) / 10)));
+}
+
+/** The finite values, sorted ascending; a plain loop is several times faster than `filter` here. */
+export function finiteSorted(values: ArrayLike<number>): Float64Array {
+  const finite = new Float64Array(values.length);
+  let count = 0;
+  for (let index = 0; index < values.length; index++) if (Number.isFinite(values[index])) finite[count++] = values[index];
+  return finite.subarray(0, count).sort();
 }
 
 export function categoricalProfile(name: string, values: readonly unknown[], maxCategories: number): CategoricalFeatureProfile {
