@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { PlatformCapability } from '../shared/platform-capability';
+import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction, type PlatformFunctionProps } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 import { allowAlarmsToUseKey, createAlarmTopic } from './alarm-topic';
@@ -130,7 +131,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: props.serverAccessLogsBucket ?? this.createAccessLogsBucket(removalPolicy),
+      serverAccessLogsBucket: props.serverAccessLogsBucket ?? createAccessLogsBucket(this, removalPolicy, 'monitoring'),
       serverAccessLogsPrefix: 'monitoring/',
       lifecycleRules: [
         { id: 'expire-collected-records', prefix: MONITORING_PREFIXES.collected, expiration: captureRetention },
@@ -246,23 +247,5 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
   private bindEvents(fn: PlatformFunction): void {
     fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
     this.eventBus.grantPutEventsTo(fn);
-  }
-
-  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-      removalPolicy,
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the monitoring bucket\'s access logs; logging it to itself would loop.',
-    });
-    return bucket;
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { PlatformCapability } from '../shared/platform-capability';
+import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 
@@ -89,7 +90,7 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: props.serverAccessLogsBucket ?? this.createAccessLogsBucket(removalPolicy),
+      serverAccessLogsBucket: props.serverAccessLogsBucket ?? createAccessLogsBucket(this, removalPolicy, 'artifact'),
       serverAccessLogsPrefix: 'artifacts/',
       lifecycleRules: [
         { id: 'expire-replaced-artifacts', noncurrentVersionExpiration: retention },
@@ -166,23 +167,5 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
   private bindEvents(fn: PlatformFunction): void {
     fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
     this.eventBus.grantPutEventsTo(fn);
-  }
-
-  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // S3 server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-      removalPolicy,
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the artifact bucket\'s access logs; logging it to itself would loop.',
-    });
-    return bucket;
   }
 }
