@@ -29,6 +29,8 @@ export interface NumericComparison {
 
 const exactly = (value: number): Estimate => ({ value, low: value, high: value });
 
+const lowStatisticPValue = (atLow: number, atHigh: number): Estimate => ({ value: atLow, low: atHigh, high: atLow });
+
 /**
  * Compares two raw samples, both sorted ascending: KS and Wasserstein exactly (as scipy), PSI and
  * Jensen-Shannon over `binEdges`. This is `mlops monitor check` on two files.
@@ -60,8 +62,8 @@ export function compareSketches(baseline: NumericFeatureProfile, current: Numeri
     referenceCount: reference.count,
     currentCount: current.count,
     ksStatistic: ks,
-    // A larger statistic means a smaller p-value: the bounds swap.
-    ksPValue: { value: pValue(ks.value), low: pValue(ks.high), high: pValue(ks.low) },
+    // A larger statistic means a smaller p-value: the bounds swap. The value is the low statistic's.
+    ksPValue: lowStatisticPValue(pValue(ks.low), pValue(ks.high)),
     wasserstein: wassersteinFromBins(reference, current),
     referenceStd: standardDeviation(reference),
     referenceBins: coarsenBins(reference.edges, reference.counts, baseline.binEdges),
