@@ -24,6 +24,13 @@ export const STACK_OUTPUTS = {
   logMetricsFunctionArn: 'LogMetricsFunctionArn',
   endRunFunctionArn: 'EndRunFunctionArn',
   queryRunsFunctionArn: 'QueryRunsFunctionArn',
+  collectDataFunctionName: 'CollectDataFunctionName',
+  registerBaselineFunctionName: 'RegisterBaselineFunctionName',
+  queryMonitoringFunctionName: 'QueryMonitoringFunctionName',
+  collectDataFunctionArn: 'CollectDataFunctionArn',
+  registerBaselineFunctionArn: 'RegisterBaselineFunctionArn',
+  queryMonitoringFunctionArn: 'QueryMonitoringFunctionArn',
+  monitoringBucketName: 'MonitoringBucketName',
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];

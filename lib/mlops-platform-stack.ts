@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../client/stack-outputs';
 import { ExperimentTracking } from './experiments/experiment-tracking';
+import { ModelMonitoring } from './monitoring/model-monitoring';
 import { ModelRegistry } from './registry/model-registry';
 import { PlatformDirectory } from './shared/platform-directory';
 
@@ -26,6 +27,7 @@ export class MlopsPlatformStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly registry: ModelRegistry;
   readonly experiments: ExperimentTracking;
+  readonly monitoring: ModelMonitoring;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
@@ -38,6 +40,12 @@ export class MlopsPlatformStack extends Stack {
     });
     this.experiments = new ExperimentTracking(this, 'Experiments', { encryptionKey });
     this.registry = new ModelRegistry(this, 'Registry', { eventBus: this.eventBus, encryptionKey, runsTable: this.experiments.table });
+    this.monitoring = new ModelMonitoring(this, 'Monitoring', {
+      eventBus: this.eventBus,
+      registryTable: this.registry.table,
+      artifactBucket: this.registry.artifactBucket,
+      encryptionKey,
+    });
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
@@ -52,12 +60,16 @@ export class MlopsPlatformStack extends Stack {
       [this.experiments.functions.endRun, { name: STACK_OUTPUTS.endRunFunctionName, arn: STACK_OUTPUTS.endRunFunctionArn }, 'experiments/end-run-function', 'EndRun'],
       [this.experiments.functions.queryRuns, { name: STACK_OUTPUTS.queryRunsFunctionName, arn: STACK_OUTPUTS.queryRunsFunctionArn }, 'experiments/query-runs-function', 'QueryRuns'],
       [this.experiments.functions.sweepRuns, { name: STACK_OUTPUTS.sweepRunsFunctionName }, 'experiments/sweep-runs-function', 'SweepRuns'],
+      [this.monitoring.functions.collectData, { name: STACK_OUTPUTS.collectDataFunctionName, arn: STACK_OUTPUTS.collectDataFunctionArn }, 'monitoring/collect-data-function', 'CollectData'],
+      [this.monitoring.functions.registerBaseline, { name: STACK_OUTPUTS.registerBaselineFunctionName, arn: STACK_OUTPUTS.registerBaselineFunctionArn }, 'monitoring/register-baseline-function', 'RegisterBaseline'],
+      [this.monitoring.functions.queryMonitoring, { name: STACK_OUTPUTS.queryMonitoringFunctionName, arn: STACK_OUTPUTS.queryMonitoringFunctionArn }, 'monitoring/query-monitoring-function', 'QueryMonitoring'],
     ];
     for (const [fn, outputs, parameterPath, label] of functions) {
       directory.publish(outputs.name, parameterPath, fn.functionName, `${label} function name`);
       if (outputs.arn) directory.publish(outputs.arn, `${parameterPath}-arn`, fn.functionArn, `${label} function ARN`);
     }
     directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
+    directory.publish(STACK_OUTPUTS.monitoringBucketName, 'monitoring/bucket', this.monitoring.monitoringBucket.bucketName, 'Bucket for baselines, collected data and drift reports');
     directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
   }
 }
