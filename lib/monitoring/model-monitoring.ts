@@ -152,16 +152,17 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       timeout: Duration.minutes(5),
     });
     registerBaseline.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [baselines] });
-    registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
+    registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
     registerBaseline.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
-    registerBaseline.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject']);
+    // Training data may be under any key; a missing file answers 403, told to the caller as such.
+    registerBaseline.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [''] });
 
     const checkDrift = this.createFunction('CheckDrift', 'check-drift.ts', 'Plans and finishes a drift check: lists the window\'s capture, sketches or fans out, compares with the baseline.', {
       memorySize: 1769,
       timeout: Duration.minutes(15),
     });
     checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected, checks], write: [reports, checks], list: [collected, checks] });
-    checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
+    checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
     checkDrift.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     checkDrift.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
     this.bindEvents(checkDrift);
@@ -179,7 +180,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
 
     const queryMonitoring = this.createFunction('QueryMonitoring', 'query-monitoring.ts', 'Answers monitoring queries: monitors, checks, reports and baselines.');
     queryMonitoring.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'Query']);
-    queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports, baselines] });
+    queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports] });
 
     this.functions = { collectData, registerBaseline, checkDrift, sketchCaptureChunk, retrainGate, queryMonitoring };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { provisionFromTemplate } from '../../local/provision-from-template';
 import { keys as registryKeys } from '../../lambda/registry/adapters/table-keys';
@@ -32,6 +32,7 @@ const FUNCTIONS: Record<MonitoringFunctionName, FunctionSource> = {
 
 export interface MonitoringFixture {
   readonly monitoringBucketName: string;
+  readonly monitoringTableName: string;
   readonly artifactBucketName: string;
   readonly metricsNamespace: string;
   readonly clients: { readonly s3: S3Client; readonly cloudWatch: CloudWatchClient; readonly dynamodb: DynamoDBDocumentClient };
@@ -41,6 +42,8 @@ export interface MonitoringFixture {
   registerVersion(model: string, version: number): Promise<void>;
   putObject(bucket: string, key: string, body: string): Promise<void>;
   getText(bucket: string, key: string): Promise<string>;
+  /** Every object under `prefix`, by key, with its ETag (which changes when the object is rewritten with other content). */
+  listObjects(bucket: string, prefix?: string): Promise<{ readonly key: string; readonly eTag: string }[]>;
   events(): ReturnType<EventObserver['events']>;
   dispose(): Promise<void>;
 }
@@ -67,12 +70,13 @@ export async function createMonitoringFixture(options: MonitoringFixtureOptions 
   const functions = loadFunctions(template, names, FUNCTIONS, {
     overrides: options.inlineWindowBytes === undefined ? {} : { checkDrift: { INLINE_WINDOW_BYTES: String(options.inlineWindowBytes) } },
   });
-  const { MONITORING_BUCKET_NAME, REGISTRY_TABLE_NAME, EVENT_BUS_NAME, MONITORING_METRICS_NAMESPACE } = functions.environments.checkDrift;
+  const { MONITORING_BUCKET_NAME, MONITORING_TABLE_NAME, REGISTRY_TABLE_NAME, EVENT_BUS_NAME, MONITORING_METRICS_NAMESPACE } = functions.environments.checkDrift;
   const { ARTIFACT_BUCKET_NAME } = functions.environments.registerBaseline;
   const observer = await observeEvents(eventBridge, EVENT_BUS_NAME, MONITORING_EVENT_SOURCE);
 
   const fixture: MonitoringFixture = {
     monitoringBucketName: MONITORING_BUCKET_NAME,
+    monitoringTableName: MONITORING_TABLE_NAME,
     artifactBucketName: ARTIFACT_BUCKET_NAME,
     metricsNamespace: MONITORING_METRICS_NAMESPACE,
     clients: { s3, cloudWatch, dynamodb },
@@ -95,6 +99,17 @@ export async function createMonitoringFixture(options: MonitoringFixtureOptions 
     async getText(bucket, key) {
       const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Body!.transformToString('utf8');
+    },
+
+    async listObjects(bucket, prefix = '') {
+      const objects: { key: string; eTag: string }[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+        objects.push(...(page.Contents ?? []).map(({ Key, ETag }) => ({ key: Key!, eTag: ETag! })));
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
+      return objects;
     },
 
     events: () => observer.events(),

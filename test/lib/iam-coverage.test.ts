@@ -1,8 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { experimentScenarios } from '../lambda/experiments/handlers/handler-scenarios';
-import { describeNeed, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
+import { BUCKET_KINDS, describeNeed, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
 import { type HandlerScenarios, recordIamNeeds } from '../lambda/handler-support/scenarios';
 import { FUNCTION_ENVIRONMENT, type PlatformFunctionName } from '../lambda/handler-support/sdk-mocks';
+import { monitoringScenarios } from '../lambda/monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../lambda/registry/handlers/handler-scenarios';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 
@@ -15,7 +16,7 @@ import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 const RUNTIME_GRANTS = ['logs:CreateLogStream on log-group', 'logs:PutLogEvents on log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
 /** Every platform function's scenarios: a function added without them fails to compile here. */
-const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios };
+const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios };
 
 type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -25,11 +26,12 @@ function platformFunctions(template: Template): Map<string, Resource> {
   return new Map(functions.flatMap((fn) => (fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ? [[fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, fn]] : [])));
 }
 
-/** Each table's logical id to its kind, by the environment variable any function receives its name in. */
-function tableKinds(template: Template): Map<string, string> {
+/** Each table's and bucket's logical id to its kind, by the environment variable any function receives its name in. */
+function resourceKinds(template: Template): Map<string, string> {
+  const variableKinds: Record<string, string> = { ...TABLE_KINDS, ...Object.fromEntries(Object.entries(BUCKET_KINDS).map(([variable, { kind }]) => [variable, kind])) };
   const kinds = new Map<string, string>();
   for (const fn of platformFunctions(template).values()) {
-    for (const [variable, kind] of Object.entries(TABLE_KINDS)) {
+    for (const [variable, kind] of Object.entries(variableKinds)) {
       const reference = fn.Properties.Environment.Variables[variable] as Intrinsic | undefined;
       if (reference?.Ref) kinds.set(reference.Ref, kind);
     }
@@ -37,18 +39,18 @@ function tableKinds(template: Template): Map<string, string> {
   return kinds;
 }
 
-/** Names a policy resource by what it is: a table or its index, the artifact bucket or its objects, the bus, a log group. */
+/** Names a policy resource by what it is: a table or its index, a bucket or objects under a key prefix of it, the bus, a log group. */
 function resourceKind(template: Template, resource: unknown): string {
   if (resource === '*') return '*';
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const kindOf = (logicalId: string) => {
     const type = resources[logicalId].Type;
-    if (type === 'AWS::DynamoDB::Table') {
-      const kind = tableKinds(template).get(logicalId);
-      if (!kind) throw new Error(`table ${logicalId} is named to no function by a variable of TABLE_KINDS`);
+    if (type === 'AWS::DynamoDB::Table' || type === 'AWS::S3::Bucket') {
+      const kind = resourceKinds(template).get(logicalId);
+      if (!kind) throw new Error(`${type} ${logicalId} is named to no function by a variable of TABLE_KINDS or BUCKET_KINDS`);
       return kind;
     }
-    const kinds: Record<string, string> = { 'AWS::S3::Bucket': 'bucket', 'AWS::Events::EventBus': 'event-bus', 'AWS::Logs::LogGroup': 'log-group' };
+    const kinds: Record<string, string> = { 'AWS::Events::EventBus': 'event-bus', 'AWS::Logs::LogGroup': 'log-group' };
     if (!kinds[type]) throw new Error(`unrecognised policy resource type ${type}`);
     return kinds[type];
   };
@@ -56,24 +58,27 @@ function resourceKind(template: Template, resource: unknown): string {
   if (getAtt) return kindOf(getAtt[0]);
   if (join) {
     const [base, suffix] = join[1] as [Intrinsic, string];
-    const baseKind = kindOf(base['Fn::GetAtt']![0]);
-    if (baseKind === 'bucket' && suffix === '/*') return 'object';
+    const logicalId = base['Fn::GetAtt']![0];
+    if (resources[logicalId].Type === 'AWS::S3::Bucket' && suffix.startsWith('/')) return `${kindOf(logicalId)}${suffix}`;
+    const baseKind = kindOf(logicalId);
     const index = /^\/index\/([\w.-]+)$/.exec(suffix);
     if (index && Object.values(TABLE_KINDS).includes(baseKind as never)) return `${baseKind}/index/${index[1]}`;
   }
   throw new Error(`unrecognised policy resource ${JSON.stringify(resource)}`);
 }
 
-/** A statement's condition as the needs write it, its values named by the function's variable that holds them. */
-function conditionOf(condition: Record<string, Record<string, unknown>> | undefined, environment: Record<string, unknown>): string | undefined {
-  if (condition === undefined) return undefined;
+/**
+ * A statement's conditions as the needs write them, its values named by the function's variable
+ * that holds them; a test of several values (any of which passes) gives one condition per value.
+ */
+function conditionsOf(condition: Record<string, Record<string, unknown>> | undefined, environment: Record<string, unknown>): (string | undefined)[] {
+  if (condition === undefined) return [undefined];
   const named = (value: unknown) => {
     const variable = Object.keys(FUNCTION_ENVIRONMENT).find((name) => environment[name] === value);
     return variable ? `$${variable}` : JSON.stringify(value);
   };
-  return Object.entries(condition)
-    .flatMap(([operator, tests]) => Object.entries(tests).map(([key, value]) => `${operator} ${key} = ${named(value)}`))
-    .join(' AND ');
+  const tests = Object.entries(condition).flatMap(([operator, keyed]) => Object.entries(keyed).map(([key, values]) => [values].flat().map((value) => `${operator} ${key} = ${named(value)}`)));
+  return tests.reduce<string[]>((combined, alternatives) => combined.flatMap((prefix) => alternatives.map((test) => (prefix ? `${prefix} AND ${test}` : test))), ['']);
 }
 
 function roleStatements(template: Template, functionName: PlatformFunctionName) {
@@ -89,7 +94,9 @@ function grantsOf(template: Template, functionName: PlatformFunctionName): strin
   const { statements, environment } = roleStatements(template, functionName);
   const grants = statements.flatMap((statement) =>
     actionsOf(statement).flatMap((action) =>
-      [statement.Resource].flat().map((resource) => describeNeed({ action, resource: resourceKind(template, resource) as never, condition: conditionOf(statement.Condition, environment) })),
+      [statement.Resource].flat().flatMap((resource) =>
+        conditionsOf(statement.Condition, environment).map((condition) => describeNeed({ action, resource: resourceKind(template, resource) as never, condition })),
+      ),
     ),
   );
   return [...new Set(grants)].sort();

@@ -16,13 +16,19 @@ describe('MlopsPlatformStack', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('uses a wildcard resource only for X-Ray and for PutMetricData held to one namespace, which have no resource-level permissions', () => {
+  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery', () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
     const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
+    const namespace = (name: string) => ({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': name } } });
+    // What Step Functions needs to deliver a state machine's logs to CloudWatch Logs, and to trace it.
+    const logDelivery = ['CreateLogDelivery', 'DeleteLogDelivery', 'DescribeLogGroups', 'DescribeResourcePolicies', 'GetLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'UpdateLogDelivery'];
+    const tracing = ['GetSamplingRules', 'GetSamplingTargets', 'PutTelemetryRecords', 'PutTraceSegments'];
     expect(new Set(allowed.map((grant) => JSON.stringify(grant)))).toEqual(
       new Set([
         JSON.stringify({ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] }),
-        JSON.stringify({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'MlopsPlatform/Experiments' } } }),
+        JSON.stringify(namespace('MlopsPlatform/Experiments')),
+        JSON.stringify(namespace('MlopsPlatform/Monitoring')),
+        JSON.stringify({ actions: [...logDelivery.map((action) => `logs:${action}`), ...tracing.map((action) => `xray:${action}`)] }),
       ]),
     );
   });
@@ -46,7 +52,7 @@ describe('MlopsPlatformStack', () => {
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+    template.resourceCountIs('AWS::Lambda::Function', 14);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

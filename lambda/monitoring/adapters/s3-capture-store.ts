@@ -28,8 +28,15 @@ export class S3CaptureStore implements CaptureStore {
     return Body!.transformToString('utf8');
   }
 
-  async write(key: string, body: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: 'application/jsonlines' }));
+  async create(key: string, body: string): Promise<boolean> {
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: body, ContentType: 'application/jsonlines', IfNoneMatch: '*' }));
+      return true;
+    } catch (error) {
+      // 412: the object exists. 409: a concurrent conditional write of it is in flight.
+      if ((error as Error).name === 'PreconditionFailed' || (error as Error).name === 'ConditionalRequestConflict') return false;
+      throw error;
+    }
   }
 
   /** The folder names right under `prefix`, e.g. `2026/` or `AllTraffic/`. */

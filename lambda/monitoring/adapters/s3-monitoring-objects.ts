@@ -14,31 +14,31 @@ export class S3MonitoringObjects implements MonitoringObjects {
   ) {}
 
   async getBaseline(model: string, version: number): Promise<BaselineProfile | undefined> {
-    const json = await this.getJson(baselineKey(model, version));
+    const json = await this.getJson(monitoringObjectKeys.baseline(model, version));
     return json === undefined ? undefined : baselineFromJson(z.parse(BaselineProfileSchema, json));
   }
 
   async putBaseline(model: string, version: number, profile: BaselineProfile): Promise<string> {
-    return this.putJson(baselineKey(model, version), profile);
+    return this.putJson(monitoringObjectKeys.baseline(model, version), profile);
   }
 
   async putCheckPlan(monitor: string, checkId: string, plan: CheckPlan, chunks: readonly unknown[]): Promise<string> {
-    await this.putJson(`${checkPrefix(monitor, checkId)}plan.json`, plan);
-    const manifestKey = `${checkPrefix(monitor, checkId)}manifest.json`;
+    await this.putJson(monitoringObjectKeys.checkPlan(monitor, checkId), plan);
+    const manifestKey = monitoringObjectKeys.manifest(monitor, checkId);
     await this.putJson(manifestKey, chunks);
     return manifestKey;
   }
 
   async getCheckPlan(monitor: string, checkId: string): Promise<CheckPlan | undefined> {
-    return (await this.getJson(`${checkPrefix(monitor, checkId)}plan.json`)) as CheckPlan | undefined;
+    return (await this.getJson(monitoringObjectKeys.checkPlan(monitor, checkId))) as CheckPlan | undefined;
   }
 
   async putChunkResult(monitor: string, checkId: string, index: number, result: ChunkResult): Promise<void> {
-    await this.putJson(`${checkPrefix(monitor, checkId)}partials/${String(index).padStart(6, '0')}.json`, result);
+    await this.putJson(monitoringObjectKeys.chunkResult(monitor, checkId, index), result);
   }
 
   async listChunkResults(monitor: string, checkId: string): Promise<ChunkResult[]> {
-    const prefix = `${checkPrefix(monitor, checkId)}partials/`;
+    const prefix = monitoringObjectKeys.chunkResults(monitor, checkId);
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -50,13 +50,13 @@ export class S3MonitoringObjects implements MonitoringObjects {
   }
 
   async putReport(report: DriftCheckReport, html: string): Promise<{ json: string; html: string }> {
-    const base = reportKey(report.monitor, report.checkId);
+    const base = monitoringObjectKeys.report(report.monitor, report.checkId);
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: `${base}.html`, Body: html, ContentType: 'text/html; charset=utf-8' }));
     return { json: await this.putJson(`${base}.json`, report), html: this.uri(`${base}.html`) };
   }
 
   async getReport(monitor: string, checkId: string): Promise<DriftCheckReport | undefined> {
-    return (await this.getJson(`${reportKey(monitor, checkId)}.json`)) as DriftCheckReport | undefined;
+    return (await this.getJson(`${monitoringObjectKeys.report(monitor, checkId)}.json`)) as DriftCheckReport | undefined;
   }
 
   private uri = (key: string) => `s3://${this.bucketName}/${key}`;
@@ -79,6 +79,14 @@ export class S3MonitoringObjects implements MonitoringObjects {
   }
 }
 
-const baselineKey = (model: string, version: number) => `${MONITORING_PREFIXES.baselines}${model}/${version}/profile.json`;
-const reportKey = (monitor: string, checkId: string) => `${MONITORING_PREFIXES.reports}${monitor}/${checkId}`;
 const checkPrefix = (monitor: string, checkId: string) => `${MONITORING_PREFIXES.checks}${monitor}/${checkId}/`;
+
+/** Where the objects are: a version's baseline, a check's report (`.json` and `.html`), a fanned-out check's plan, manifest and chunk sketches. */
+export const monitoringObjectKeys = {
+  baseline: (model: string, version: number) => `${MONITORING_PREFIXES.baselines}${model}/${version}/profile.json`,
+  report: (monitor: string, checkId: string) => `${MONITORING_PREFIXES.reports}${monitor}/${checkId}`,
+  checkPlan: (monitor: string, checkId: string) => `${checkPrefix(monitor, checkId)}plan.json`,
+  manifest: (monitor: string, checkId: string) => `${checkPrefix(monitor, checkId)}manifest.json`,
+  chunkResults: (monitor: string, checkId: string) => `${checkPrefix(monitor, checkId)}partials/`,
+  chunkResult: (monitor: string, checkId: string, index: number) => `${checkPrefix(monitor, checkId)}partials/${String(index).padStart(6, '0')}.json`,
+};

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { ValidationError } from '../../shared/errors';
 import { buildBaseline, type BaselineProfile } from '../core/profile/baseline-profile';
 import { columnsFromCsv, columnsFromJsonLines, DatasetError } from '../core/profile/dataset-columns';
@@ -18,8 +18,11 @@ export function s3TrainingDataProfiler(s3: S3Client, artifactBucketName: string)
   return async (source: TrainingDataSource, createdAt: string): Promise<BaselineProfile> => {
     const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.uri)!;
     if (bucket !== artifactBucketName) throw ValidationError.of('source.uri', `must be in the artifact bucket ${artifactBucketName}`);
-    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = await Body!.transformToString('utf8');
+    const text = await readObject(s3, bucket, key).catch((error: Error) => {
+      // The function may read the bucket's objects but not list them: S3 answers a missing key with 403.
+      if (error instanceof NoSuchKey || error.name === 'AccessDenied') throw ValidationError.of('source.uri', `no object ${source.uri}; upload the training data first`);
+      throw error;
+    });
     try {
       const columns = source.format === 'csv' ? columnsFromCsv(text, source) : columnsFromJsonLines(text, source);
       return buildBaseline(columns, { createdAt, source: source.uri });
@@ -28,4 +31,9 @@ export function s3TrainingDataProfiler(s3: S3Client, artifactBucketName: string)
       throw error;
     }
   };
+}
+
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Body!.transformToString('utf8');
 }

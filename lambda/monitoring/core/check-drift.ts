@@ -141,7 +141,9 @@ export function checkDrift(deps: CheckDriftDeps) {
     };
     await deps.store.recordCheck(record);
     await deps.metrics.publish(record, enough ? report : undefined);
-    if (record.status === 'drift') await deps.events.driftDetected(record);
+    // Any drifted feature is news to someone (its owner, a dashboard); the dataset verdict, which
+    // the alarm and retraining follow, travels in the event.
+    if (enough && record.driftedFeatures.length > 0) await deps.events.driftDetected(record);
     return record;
   }
 

@@ -16,7 +16,8 @@ export interface CollectDataDeps {
 /**
  * Stores an application's production records as one capture file in SageMaker's format, in the
  * hour folder of their inference time, where the monitor's drift checks read them. A batch id
- * names the file, so a retry with the same batch id and inference time writes the same object.
+ * names the file, so a retry with the same batch id and inference time finds its file written: the
+ * first write stands, and its records are counted once.
  */
 export function collectData(deps: CollectDataDeps) {
   return async (command: z.output<typeof CollectDataRequest>) => {
@@ -31,8 +32,8 @@ export function collectData(deps: CollectDataDeps) {
       }),
     );
     const key = `${MONITORING_PREFIXES.collected}${command.monitor}/${hourFolder(time.getTime())}${fileId}.jsonl`;
-    await deps.capture.write(key, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
-    await deps.recordsCollected(command.monitor, lines.length, time);
+    // A retried batch finds its file written, and is not counted twice.
+    if (await deps.capture.create(key, lines.map((line) => JSON.stringify(line)).join('\n') + '\n')) await deps.recordsCollected(command.monitor, lines.length, time);
     return { monitor: command.monitor, records: lines.length, key };
   };
 }

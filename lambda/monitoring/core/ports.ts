@@ -16,8 +16,8 @@ export interface CaptureStore {
   /** Capture files under `prefix` in the hour folders that overlap `[start, end)`. */
   list(location: { readonly bucket: string; readonly prefix: string }, start: number, end: number): Promise<CaptureObject[]>;
   read(object: { readonly bucket: string; readonly key: string }): Promise<string>;
-  /** Writes a capture file (`CollectData`). */
-  write(key: string, body: string): Promise<void>;
+  /** Writes a capture file (`CollectData`) unless one is there already: false when it was. */
+  create(key: string, body: string): Promise<boolean>;
 }
 
 /** What a fanned-out check writes between its steps. */

@@ -27,7 +27,7 @@ export const CollectDataRequest = z
     records: z.array(z.record(z.string().check(z.minLength(1), z.maxLength(250)), FeatureValue)).check(z.minLength(1), z.maxLength(MAX_COLLECTED_RECORDS)),
     /** When the predictions were made (ISO 8601); the time of the call when absent. */
     inferenceTime: z.optional(z.iso.datetime({ offset: true })),
-    /** The same batch id retried writes the same object once. */
+    /** A batch retried with the same id and inference time is stored and counted once (the first write stands). */
     batchId: z.optional(Identifier),
   })
   .check(z.refine((request: object) => utf8Length(request) <= MAX_COLLECTED_BYTES, `must serialize to at most ${MAX_COLLECTED_BYTES} bytes; split the batch`));

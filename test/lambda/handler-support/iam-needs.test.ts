@@ -1,29 +1,48 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describeNeed, iamNeedsOf } from './iam-needs';
 import { FUNCTION_ENVIRONMENT } from './sdk-mocks';
 
-const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE } = FUNCTION_ENVIRONMENT;
+const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE, ARTIFACT_BUCKET_NAME, MONITORING_BUCKET_NAME } = FUNCTION_ENVIRONMENT;
 
 describe('iamNeedsOf', () => {
   const sent = (command: { input: object }) => ({ sent: command, input: command.input as Record<string, unknown> });
 
   it('needs s3:GetObjectVersion only for reads of a given object version', () => {
-    const current = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))]);
-    const pinned = iamNeedsOf([sent(new GetObjectCommand({ Bucket: 'b', Key: 'k', VersionId: 'v1' }))]);
+    const current = iamNeedsOf([sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'k' }))]);
+    const pinned = iamNeedsOf([sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'k', VersionId: 'v1' }))]);
 
     expect(current.map((need) => need.action)).toEqual(['s3:GetObject']);
     expect(pinned.map((need) => need.action)).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
   });
 
   it('needs s3:ListBucket on the bucket for HeadObject, so a missing key reads as 404, not 403', () => {
-    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }))]);
+    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'models/churn/model.tar.gz' }))]);
 
     expect(needs).toEqual([
-      { action: 's3:GetObject', resource: 'object' },
-      { action: 's3:ListBucket', resource: 'bucket' },
+      { action: 's3:GetObject', resource: 'artifact-bucket/*' },
+      { action: 's3:ListBucket', resource: 'artifact-bucket' },
     ]);
+  });
+
+  it('names the objects of a bucket granted by folder by the top-level folder of the key, and holds its listing to that folder', () => {
+    const needs = iamNeedsOf([
+      sent(new PutObjectCommand({ Bucket: MONITORING_BUCKET_NAME, Key: 'reports/churn-prod/20260601T1200Z.json' })),
+      sent(new GetObjectCommand({ Bucket: MONITORING_BUCKET_NAME, Key: 'baselines/churn/3/profile.json' })),
+      sent(new ListObjectsV2Command({ Bucket: MONITORING_BUCKET_NAME, Prefix: 'collected/churn-prod/', Delimiter: '/' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual([
+      's3:GetObject on monitoring-bucket/baselines/*',
+      's3:ListBucket on monitoring-bucket if StringLike s3:prefix = "collected/*"',
+      's3:PutObject on monitoring-bucket/reports/*',
+    ]);
+  });
+
+  it('fails loudly on a key of a bucket granted by folder that is under no folder', () => {
+    expect(() => iamNeedsOf([sent(new GetObjectCommand({ Bucket: MONITORING_BUCKET_NAME, Key: 'profile.json' }))])).toThrow(/under no top-level folder/);
+    expect(() => iamNeedsOf([sent(new ListObjectsV2Command({ Bucket: MONITORING_BUCKET_NAME }))])).toThrow(/under no top-level folder/);
   });
 
   it('authorises a transaction by the action of each of its items, on the table each names', () => {

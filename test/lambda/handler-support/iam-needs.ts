@@ -4,7 +4,7 @@
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type SentCommand } from './sdk-mocks';
 
@@ -12,15 +12,28 @@ import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type SentCommand } from
 export const TABLE_KINDS = {
   REGISTRY_TABLE_NAME: 'registry-table',
   EXPERIMENTS_TABLE_NAME: 'experiments-table',
+  MONITORING_TABLE_NAME: 'monitoring-table',
 } as const satisfies Partial<Record<EnvironmentVariable, string>>;
 
 export type TableKind = (typeof TABLE_KINDS)[keyof typeof TABLE_KINDS];
 
 /**
- * Where an action applies: a table or one of its indexes (`experiments-table/index/gsi2`), the
- * artifact bucket or its objects, the event bus, or `*` for actions without resource-level permissions.
+ * Each bucket by the environment variable that names it to a function, and how far its grants
+ * reach: any key of the bucket, or the keys under one top-level folder (`collected/`).
  */
-export type IamResource = TableKind | `${TableKind}/index/${string}` | 'bucket' | 'object' | 'event-bus' | '*';
+export const BUCKET_KINDS = {
+  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket' },
+  MONITORING_BUCKET_NAME: { kind: 'monitoring-bucket', grantsBy: 'folder' },
+} as const satisfies Partial<Record<EnvironmentVariable, { kind: string; grantsBy: 'bucket' | 'folder' }>>;
+
+export type BucketKind = (typeof BUCKET_KINDS)[keyof typeof BUCKET_KINDS]['kind'];
+
+/**
+ * Where an action applies: a table or one of its indexes (`experiments-table/index/gsi2`), a bucket
+ * or its objects (`artifact-bucket/*`, `monitoring-bucket/collected/*`), the event bus, or `*` for
+ * actions without resource-level permissions.
+ */
+export type IamResource = TableKind | `${TableKind}/index/${string}` | BucketKind | `${BucketKind}/${string}` | 'event-bus' | '*';
 
 export interface IamNeed {
   readonly action: string;
@@ -47,9 +60,37 @@ export function tableKind(tableName: unknown): TableKind {
   return kind;
 }
 
-const objectRead = (input: { VersionId?: string }): IamNeed[] => [
-  { action: 's3:GetObject', resource: 'object' },
-  ...(input.VersionId === undefined ? [] : [{ action: 's3:GetObjectVersion', resource: 'object' as const }]),
+function bucketOf(bucketName: unknown) {
+  const variable = variableHolding(bucketName);
+  const bucket = (BUCKET_KINDS as Partial<Record<EnvironmentVariable, (typeof BUCKET_KINDS)[keyof typeof BUCKET_KINDS]>>)[variable];
+  if (!bucket) throw new Error(`${variable} does not name a bucket: add it to BUCKET_KINDS`);
+  return bucket;
+}
+
+/** The folder a key or prefix is under, as the grants of buckets granted by folder name it: `collected/*`. */
+function folderOf(keyOrPrefix: string): string {
+  const slash = keyOrPrefix.indexOf('/');
+  if (slash < 1) throw new Error(`"${keyOrPrefix}" is under no top-level folder, and this bucket is granted by folder`);
+  return `${keyOrPrefix.slice(0, slash)}/*`;
+}
+
+/** The objects an object command touches, as its grant names them. */
+function objectsOf(input: { Bucket?: string; Key?: string }): IamResource {
+  const { kind, grantsBy } = bucketOf(input.Bucket);
+  return `${kind}/${grantsBy === 'bucket' ? '*' : folderOf(input.Key!)}`;
+}
+
+/** Listing a bucket granted by folder is held to the folder the prefix is under. */
+function listing(input: { Bucket?: string; Prefix?: string }): IamNeed {
+  const { kind, grantsBy } = bucketOf(input.Bucket);
+  return grantsBy === 'bucket'
+    ? { action: 's3:ListBucket', resource: kind }
+    : { action: 's3:ListBucket', resource: kind, condition: `StringLike s3:prefix = ${JSON.stringify(folderOf(input.Prefix ?? ''))}` };
+}
+
+const objectRead = (input: { Bucket?: string; Key?: string; VersionId?: string }): IamNeed[] => [
+  { action: 's3:GetObject', resource: objectsOf(input) },
+  ...(input.VersionId === undefined ? [] : [{ action: 's3:GetObjectVersion', resource: objectsOf(input) }]),
 ];
 
 /** TransactWriteItems has no IAM action of its own: each item is authorised as its single-item action, on its own table. */
@@ -83,8 +124,10 @@ const IAM_NEEDS = new Map<Function, (input: any) => IamNeed[]>([
   ],
   // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403 instead of 404, and the
   // registry could not tell the caller "upload the artifact first".
-  [HeadObjectCommand, (input) => [...objectRead(input), { action: 's3:ListBucket', resource: 'bucket' }]],
+  [HeadObjectCommand, (input) => [...objectRead(input), listing(input)]],
   [GetObjectCommand, objectRead],
+  [PutObjectCommand, (input) => [{ action: 's3:PutObject', resource: objectsOf(input) }]],
+  [ListObjectsV2Command, (input) => [listing(input)]],
   [PutEventsCommand, () => [{ action: 'events:PutEvents', resource: 'event-bus' }]],
   // PutMetricData has no resource-level permissions: the grant is scoped by a namespace condition instead.
   [

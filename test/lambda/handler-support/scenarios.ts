@@ -5,7 +5,7 @@
  * the test that compares them with the synthesized policies.
  */
 import { type IamNeed, iamNeedsOf } from './iam-needs';
-import { clearSentCommands, type FakeTables, invoke, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from './sdk-mocks';
+import { clearSentCommands, type PlatformFakes, invoke, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from './sdk-mocks';
 
 export interface HandlerScenario {
   readonly name: string;
@@ -13,7 +13,7 @@ export interface HandlerScenario {
    * The state the call starts from (table items, S3 objects, scripted races). It may invoke the
    * function under test itself, never another function: what it sends counts as this function's.
    */
-  readonly arrange?: (tables: FakeTables) => unknown;
+  readonly arrange?: (fakes: PlatformFakes) => unknown;
   readonly event: unknown;
   /** The commands the call sends, in order. */
   readonly sends: readonly string[];
@@ -24,8 +24,8 @@ export type HandlerScenarios<F extends PlatformFunctionName = PlatformFunctionNa
 
 export interface ScenarioRun {
   readonly result: unknown;
-  /** The tables as the call left them. */
-  readonly tables: FakeTables;
+  /** The tables and buckets as the call left them. */
+  readonly fakes: PlatformFakes;
   /** The commands the call under test sent. */
   readonly sent: SentCommand[];
   /** The commands sent while arranging (a first call a scenario replays, say). */
@@ -34,12 +34,12 @@ export interface ScenarioRun {
 
 /** Resets the mocks, arranges the scenario, then invokes the function's handler with its event. */
 export async function runScenario(functionName: PlatformFunctionName, scenario: HandlerScenario): Promise<ScenarioRun> {
-  const tables = resetSdkMocks();
-  await scenario.arrange?.(tables);
+  const fakes = resetSdkMocks();
+  await scenario.arrange?.(fakes);
   const arranged = sentCommands();
   clearSentCommands();
   const result = await invoke(functionName, scenario.event);
-  return { result, tables, sent: sentCommands(), arranged };
+  return { result, fakes, sent: sentCommands(), arranged };
 }
 
 /** Finds a scenario by name, failing loudly on a typo. */

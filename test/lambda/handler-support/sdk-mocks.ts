@@ -10,8 +10,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb';
+import { FakeS3 } from './fake-s3';
 
 export { FakeDynamoDB, FakeTable, transactionCanceled, validationException } from './fake-dynamodb';
+export { FakeS3 } from './fake-s3';
 
 /**
  * What the constructs put in the functions' environments, with test values. Names of resources are
@@ -25,6 +27,11 @@ export const FUNCTION_ENVIRONMENT = {
   // Not the deployed default, so a handler that hard-codes the namespace fails its tests.
   RUN_METRICS_NAMESPACE: 'Test/RunMetrics',
   CRASH_AFTER_SECONDS: '600',
+  MONITORING_TABLE_NAME: 'monitoring-table',
+  MONITORING_BUCKET_NAME: 'monitoring-bucket',
+  MONITORING_METRICS_NAMESPACE: 'Test/Monitoring',
+  // 64 KiB: a window of a few hundred records is checked at once, one of a thousand fans out.
+  INLINE_WINDOW_BYTES: '65536',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
@@ -38,7 +45,7 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'handler-tests';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'MlopsPlatform';
 
-/** The tables as `lib/registry/model-registry.ts` and `lib/experiments/experiment-tracking.ts` declare them. */
+/** The tables as `lib/registry/model-registry.ts`, `lib/experiments/experiment-tracking.ts` and `lib/monitoring/model-monitoring.ts` declare them. */
 const TABLE_SCHEMAS: readonly TableSchema[] = [
   { name: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
   {
@@ -48,6 +55,7 @@ const TABLE_SCHEMAS: readonly TableSchema[] = [
       gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
     },
   },
+  { name: FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME, indexes: {} },
 ];
 
 /** One mock per client class: every instance the handlers create at module load sends through these. */
@@ -61,8 +69,9 @@ const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock] as unknown as 
 
 export type RegistryFunction = 'RegisterModel' | 'SetModelAlias' | 'QueryRegistry';
 export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRuns' | 'SweepRuns';
+export type MonitoringFunction = 'CollectData' | 'RegisterBaseline' | 'CheckDrift' | 'SketchCaptureChunk' | 'RetrainGate' | 'QueryMonitoring';
 /** The platform's functions, by the construct id that is also their Powertools service name. */
-export type PlatformFunctionName = RegistryFunction | ExperimentFunction;
+export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -75,6 +84,12 @@ const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> =
   EndRun: () => require('../../../lambda/experiments/handlers/end-run'),
   QueryRuns: () => require('../../../lambda/experiments/handlers/query-runs'),
   SweepRuns: () => require('../../../lambda/experiments/handlers/sweep-runs'),
+  CollectData: () => require('../../../lambda/monitoring/handlers/collect-data'),
+  RegisterBaseline: () => require('../../../lambda/monitoring/handlers/register-baseline'),
+  CheckDrift: () => require('../../../lambda/monitoring/handlers/check-drift'),
+  SketchCaptureChunk: () => require('../../../lambda/monitoring/handlers/sketch-capture-chunk'),
+  RetrainGate: () => require('../../../lambda/monitoring/handlers/retrain-gate'),
+  QueryMonitoring: () => require('../../../lambda/monitoring/handlers/query-monitoring'),
 };
 
 export function lambdaContext(functionName: string): Context {
@@ -132,18 +147,20 @@ export function inputsOf(command: string): Record<string, any>[] {
     .map((sent) => sent.input);
 }
 
-/** The platform's tables, empty, as `resetSdkMocks` serves them. */
-export interface FakeTables {
+/** The platform's tables and buckets, empty, as `resetSdkMocks` serves them. */
+export interface PlatformFakes {
   readonly registry: FakeTable;
   readonly experiments: FakeTable;
+  readonly monitoring: FakeTable;
+  readonly s3: FakeS3;
 }
 
 /**
  * Resets the mocks (behaviour and history) to a state where any command nobody programmed fails
- * loudly, PutEvents and PutMetricData succeed, and the DynamoDB reads and writes go to new empty
- * tables.
+ * loudly, PutEvents and PutMetricData succeed, and the DynamoDB and S3 reads and writes go to new
+ * empty tables and buckets.
  */
-export function resetSdkMocks(): FakeTables {
+export function resetSdkMocks(): PlatformFakes {
   for (const mock of allMocks) {
     mock.reset();
     mock.onAnyCommand().callsFake((input: unknown) => {
@@ -153,7 +170,12 @@ export function resetSdkMocks(): FakeTables {
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   cloudWatchMock.on(PutMetricDataCommand).resolves({});
   const db = new FakeDynamoDB(TABLE_SCHEMAS).serve(dynamoMock);
-  return { registry: db.table(FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME), experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME) };
+  return {
+    registry: db.table(FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME),
+    experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME),
+    monitoring: db.table(FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME),
+    s3: new FakeS3().serve(s3Mock),
+  };
 }
 
 /** Forgets the commands sent so far, keeping the programmed behaviour. */

@@ -27,7 +27,7 @@ describe('EndRun handler', () => {
   });
 
   it('completes a running run conditional on the revision it read, taking it out of the running index, and answers the run as stored', async () => {
-    const { result, tables } = await runScenario('EndRun', scenario('a running run completed'));
+    const { result, fakes: tables } = await runScenario('EndRun', scenario('a running run completed'));
 
     expect(result).toMatchObject({ runId: RUN_ID, status: 'COMPLETED', endTime: expect.any(String), revision: 1 });
     expect(inputsOf('GetCommand')).toEqual([{ TableName: TABLE_NAME, Key: keys.run(RUN_ID), ConsistentRead: true }]);
@@ -42,14 +42,14 @@ describe('EndRun handler', () => {
   });
 
   it('keeps the reason a failed run was ended with', async () => {
-    const { result, tables } = await runScenario('EndRun', scenario('a failed run with its reason'));
+    const { result, fakes: tables } = await runScenario('EndRun', scenario('a failed run with its reason'));
 
     expect(result).toMatchObject({ status: 'FAILED', reason: 'exit code 137' });
     expect(storedRun(tables.experiments)).toEqual(result);
   });
 
   it('lets the owner end a run the sweep declared crashed, dropping the crash reason', async () => {
-    const { result, tables } = await runScenario('EndRun', scenario('a crashed run ended by its owner'));
+    const { result, fakes: tables } = await runScenario('EndRun', scenario('a crashed run ended by its owner'));
 
     expect(result).toMatchObject({ status: 'COMPLETED', revision: 4 });
     // What the caller receives is the JSON of the result.

@@ -30,7 +30,7 @@ describe('LogMetrics handler', () => {
   });
 
   it("stores a batch in one transaction: the run's new state guarded by the revision it read, then one history item per metric in the order logged", async () => {
-    const { result, tables } = await runScenario('LogMetrics', scenario('a batch of metrics, params and tags'));
+    const { result, fakes: tables } = await runScenario('LogMetrics', scenario('a batch of metrics, params and tags'));
 
     expect(result).toEqual({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted: 3, replayed: false, publishedToCloudWatch: true });
     const [run, loss, accuracy, ...others] = transaction();
@@ -87,7 +87,7 @@ describe('LogMetrics handler', () => {
   });
 
   it('replays a batch id: the first answer, no second copy of the history, no second send to CloudWatch', async () => {
-    const { result, arranged, tables } = await runScenario('LogMetrics', scenario('a replayed batch id'));
+    const { result, arranged, fakes: tables } = await runScenario('LogMetrics', scenario('a replayed batch id'));
 
     expect(result).toEqual({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted: 3, replayed: true, publishedToCloudWatch: false });
     expect(arranged.filter((command) => command.command === 'PutMetricDataCommand')).toHaveLength(1);
@@ -112,7 +112,7 @@ describe('LogMetrics handler', () => {
   });
 
   it('stores params and tags alone, sending nothing to CloudWatch', async () => {
-    const { result, tables } = await runScenario('LogMetrics', scenario('params and tags only, no metrics'));
+    const { result, fakes: tables } = await runScenario('LogMetrics', scenario('params and tags only, no metrics'));
 
     expect(result).toMatchObject({ accepted: 0, publishedToCloudWatch: true });
     expect(transaction()).toHaveLength(1);
@@ -120,14 +120,14 @@ describe('LogMetrics handler', () => {
   });
 
   it('keeps points too old for CloudWatch in the history without sending them', async () => {
-    const { result, tables } = await runScenario('LogMetrics', scenario('points too old for CloudWatch, kept in the history only'));
+    const { result, fakes: tables } = await runScenario('LogMetrics', scenario('points too old for CloudWatch, kept in the history only'));
 
     expect(result).toMatchObject({ accepted: 1 });
     expect(tables.experiments.get(keys.history(RUN_ID, 'loss', 1))).toMatchObject({ values: [0.5] });
   });
 
   it('brings a crashed run back to RUNNING and into the running index, its end undone', async () => {
-    const { result, tables } = await runScenario('LogMetrics', scenario('a batch reviving a crashed run'));
+    const { result, fakes: tables } = await runScenario('LogMetrics', scenario('a batch reviving a crashed run'));
 
     expect(result).toMatchObject({ status: 'RUNNING', revision: 3 });
     const stored = tables.experiments.get(keys.run(RUN_ID))!;
@@ -137,7 +137,7 @@ describe('LogMetrics handler', () => {
   });
 
   it('still succeeds, the batch stored, when CloudWatch refuses the points', async () => {
-    const { result, tables } = await runScenario('LogMetrics', scenario('CloudWatch refusing the points'));
+    const { result, fakes: tables } = await runScenario('LogMetrics', scenario('CloudWatch refusing the points'));
 
     expect(result).toEqual({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted: 3, replayed: false, publishedToCloudWatch: false });
     expect(tables.experiments.get(keys.run(RUN_ID))).toMatchObject({ revision: 1, metrics: { loss: { count: 2 } } });

@@ -23,7 +23,7 @@ describe('StartRun handler', () => {
   });
 
   it('starts run 1 of a new experiment: takes the number from an atomic counter, writes the run only if absent, running and in the running index', async () => {
-    const { result, tables } = await runScenario('StartRun', scenario('a first run of a new experiment'));
+    const { result, fakes: tables } = await runScenario('StartRun', scenario('a first run of a new experiment'));
 
     const run = result as Record<string, any>;
     expect(run).toEqual({
@@ -58,7 +58,7 @@ describe('StartRun handler', () => {
   });
 
   it('numbers the next run of an existing experiment from its counter, keeping the name, source and actor given', async () => {
-    const { result, tables } = await runScenario('StartRun', scenario('the next run of an existing experiment'));
+    const { result, fakes: tables } = await runScenario('StartRun', scenario('the next run of an existing experiment'));
 
     expect(result).toMatchObject({ runNumber: 3, runName: 'baseline', gitCommit: 'abc1234', command: 'python train.py', createdBy: 'alice' });
     expect(tables.experiments.get(keys.experiment(EXPERIMENT))).toMatchObject({ runCount: 3, createdAt: items.experiment(EXPERIMENT, 2).createdAt });

@@ -22,7 +22,7 @@ describe('SweepRuns handler', () => {
 
   it('marks a silent run CRASHED, ended at its last heartbeat, out of the running index, and leaves a live run running', async () => {
     const before = Date.now();
-    const { result, tables } = await runScenario('SweepRuns', scenario('a silent run declared crashed'));
+    const { result, fakes: tables } = await runScenario('SweepRuns', scenario('a silent run declared crashed'));
 
     expect(result).toEqual({ crashed: [RUN_ID], running: 1 });
     const crashed = tables.experiments.get(keys.run(RUN_ID))!;
@@ -53,7 +53,7 @@ describe('SweepRuns handler', () => {
   });
 
   it('leaves a run whose heartbeat the index has not caught up with', async () => {
-    const { result, tables } = await runScenario('SweepRuns', scenario('a run the index lists as silent that has beaten since'));
+    const { result, fakes: tables } = await runScenario('SweepRuns', scenario('a run the index lists as silent that has beaten since'));
 
     expect(result).toEqual({ crashed: [], running: 1 });
     expect(tables.experiments.get(keys.run(RUN_ID))).toMatchObject({ status: 'RUNNING', revision: 0 });
@@ -61,7 +61,7 @@ describe('SweepRuns handler', () => {
   });
 
   it('leaves a run that logged between its read and its end, the end refused by its revision condition', async () => {
-    const { result, tables } = await runScenario('SweepRuns', scenario('a silent run that logs between the read and the end'));
+    const { result, fakes: tables } = await runScenario('SweepRuns', scenario('a silent run that logs between the read and the end'));
 
     expect(result).toEqual({ crashed: [], running: 2 });
     expect(tables.experiments.get(keys.run(RUN_ID))).toMatchObject({ status: 'RUNNING', revision: 5 });

@@ -13,9 +13,9 @@ describe('recordIamActions', () => {
       'dynamodb:UpdateItem on experiments-table',
       'dynamodb:UpdateItem on registry-table',
       'events:PutEvents on event-bus',
-      's3:GetObject on object',
-      's3:GetObjectVersion on object',
-      's3:ListBucket on bucket',
+      's3:GetObject on artifact-bucket/*',
+      's3:GetObjectVersion on artifact-bucket/*',
+      's3:ListBucket on artifact-bucket',
     ]);
   });
 

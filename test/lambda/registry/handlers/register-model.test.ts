@@ -44,7 +44,7 @@ describe('RegisterModel handler', () => {
   );
 
   it('registers version 1 of a new model: checksum-enabled HeadObject, a counter reservation, a conditional transaction, the latest version raised, one event', async () => {
-    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a new model'));
+    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a new model'));
 
     expect(result).toMatchObject({ name: MODEL, version: 1, artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' } });
     expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
@@ -92,7 +92,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('registers the next version of an existing model from its counter, keeping the model creation time', async () => {
-    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('an existing model'));
+    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('an existing model'));
 
     expect(result).toMatchObject({ version: 3 });
     expect(transaction()[0].Put.Item).toMatchObject({ sk: 'V#0000000003', version: 3 });
@@ -123,7 +123,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('replays a client token: same result, no reservation or write, the latest version raise and the event sent again', async () => {
-    const { result, arranged, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a replayed client token'));
+    const { result, arranged, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a replayed client token'));
 
     const firstCommit = arranged.find((command) => command.command === 'TransactWriteCommand');
     const createdAt = firstCommit?.input.TransactItems[0].Put.Item.createdAt;
@@ -137,7 +137,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('replays the version a concurrent identical call committed when the transaction is cancelled on the token, leaving its own number unused', async () => {
-    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
+    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
 
     expect(result).toMatchObject({ name: MODEL, version: 2 });
     expect(inputsOf('TransactWriteCommand')).toHaveLength(1);
@@ -153,7 +153,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('leaves the latest version where a concurrent registration of a higher version put it, its own raise refused by the condition', async () => {
-    const { result, tables: { registry: table } } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
+    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
 
     expect(result).toMatchObject({ version: 2 });
     expect(inputsOf('UpdateCommand')[1].ExpressionAttributeValues).toMatchObject({ ':version': 2 });
@@ -177,7 +177,7 @@ describe('RegisterModel handler', () => {
   });
 
   it("copies a tracked source run's params and final metrics into the version, and links the version from the run, both on the tracking table", async () => {
-    const { result, tables } = await runScenario('RegisterModel', scenario('a tracked source run, its params and metrics copied and the version linked from it'));
+    const { result, fakes: tables } = await runScenario('RegisterModel', scenario('a tracked source run, its params and metrics copied and the version linked from it'));
 
     expect(result).toMatchObject({ name: MODEL, version: 1 });
     expect(tables.registry.get(keys.version(MODEL, 1))).toMatchObject({
@@ -194,7 +194,7 @@ describe('RegisterModel handler', () => {
   });
 
   it('links the run once when a client token is replayed, the repeated link refused by its condition', async () => {
-    const { result, tables } = await runScenario('RegisterModel', scenario('a replayed client token of a version from a tracked run'));
+    const { result, fakes: tables } = await runScenario('RegisterModel', scenario('a replayed client token of a version from a tracked run'));
 
     expect(result).toMatchObject({ version: 1 });
     expect(tables.experiments.get(runKeys.run(RUN_ID))).toMatchObject({ registeredVersions: [`${MODEL}:1`] });

@@ -1,0 +1,82 @@
+/**
+ * Buckets as maps of objects behind the S3 client mock, serving GetObject, PutObject (with
+ * `IfNoneMatch: '*'`) and ListObjectsV2 (prefix, delimiter, paging) as S3 does, so handler tests see what a call leaves
+ * behind and what it would have read.
+ */
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type GetObjectCommandInput, ListObjectsV2Command, type ListObjectsV2CommandInput, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, S3ServiceException } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import type { AwsStub } from 'aws-sdk-client-mock';
+
+/** S3's page size for ListObjectsV2; tests lower it to drive the paging code. */
+const DEFAULT_PAGE_KEYS = 1000;
+
+export class FakeS3 {
+  private readonly objects = new Map<string, Map<string, string>>();
+  private pageKeys = DEFAULT_PAGE_KEYS;
+
+  /** Serves the commands from the buckets. Call after resetting the mock. */
+  serve(mock: AwsStub<any, any, any>): this {
+    mock.on(GetObjectCommand).callsFake(this.getObject);
+    mock.on(PutObjectCommand).callsFake(this.putObject);
+    mock.on(ListObjectsV2Command).callsFake(this.listObjects);
+    return this;
+  }
+
+  put(bucket: string, key: string, body: string): void {
+    if (!this.objects.has(bucket)) this.objects.set(bucket, new Map());
+    this.objects.get(bucket)!.set(key, body);
+  }
+
+  get(bucket: string, key: string): string | undefined {
+    return this.objects.get(bucket)?.get(key);
+  }
+
+  /** The keys of a bucket under `prefix`, sorted as S3 lists them. */
+  keys(bucket: string, prefix = ''): string[] {
+    return [...(this.objects.get(bucket)?.keys() ?? [])].filter((key) => key.startsWith(prefix)).sort();
+  }
+
+  /** Lists at most `keys` entries a page, as when a prefix holds more than 1000 objects. */
+  capListPages(keys: number): void {
+    this.pageKeys = keys;
+  }
+
+  private readonly getObject = async (input: GetObjectCommandInput) => {
+    const body = this.get(input.Bucket!, input.Key!);
+    if (body === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+    return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentLength: Buffer.byteLength(body) };
+  };
+
+  private readonly putObject = async (input: PutObjectCommandInput) => {
+    if (typeof input.Body !== 'string') throw new Error('FakeS3 stores string bodies only: the handlers send JSON and text');
+    if (input.IfNoneMatch !== undefined && input.IfNoneMatch !== '*') throw new Error(`FakeS3 understands IfNoneMatch "*" only, got ${input.IfNoneMatch}`);
+    if (input.IfNoneMatch === '*' && this.get(input.Bucket!, input.Key!) !== undefined) {
+      throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+    }
+    this.put(input.Bucket!, input.Key!, input.Body);
+    return { ETag: '"fake"' };
+  };
+
+  private readonly listObjects = async (input: ListObjectsV2CommandInput) => {
+    const prefix = input.Prefix ?? '';
+    // Keys, or with a delimiter, the common prefixes that roll up the keys beneath them, in key order.
+    const entries = new Map<string, { key?: string; commonPrefix?: string }>();
+    for (const key of this.keys(input.Bucket!, prefix)) {
+      const cut = input.Delimiter ? key.indexOf(input.Delimiter, prefix.length) : -1;
+      const entry = cut === -1 ? { key } : { commonPrefix: key.slice(0, cut + input.Delimiter!.length) };
+      entries.set(entry.key ?? entry.commonPrefix!, entry);
+    }
+    const all = [...entries.values()];
+    const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
+    const page = all.slice(start, start + this.pageKeys);
+    const next = start + page.length;
+    return {
+      Contents: page.filter((entry) => entry.key).map((entry) => ({ Key: entry.key, Size: Buffer.byteLength(this.get(input.Bucket!, entry.key!)!) })),
+      CommonPrefixes: page.filter((entry) => entry.commonPrefix).map((entry) => ({ Prefix: entry.commonPrefix })),
+      KeyCount: page.length,
+      IsTruncated: next < all.length,
+      ...(next < all.length ? { NextContinuationToken: String(next) } : {}),
+    };
+  };
+}
