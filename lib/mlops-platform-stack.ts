@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../client/stack-outputs';
 import { ExperimentTracking } from './experiments/experiment-tracking';
 import { ModelMonitoring } from './monitoring/model-monitoring';
+import type { MonitorOptions } from './monitoring/monitor';
 import { ModelRegistry } from './registry/model-registry';
 import { PlatformDirectory } from './shared/platform-directory';
 
@@ -20,6 +21,12 @@ export interface MlopsPlatformStackProps extends StackProps {
    * @default - `/mlops-platform/<stack name>`
    */
   readonly parameterPrefix?: string;
+  /**
+   * Models to monitor for drift, each with its schedule, alarms and retraining (see
+   * `ModelMonitoring.addMonitor`, which adds more later).
+   * @default - none
+   */
+  readonly monitors?: readonly MonitorOptions[];
 }
 
 /** The whole platform in one stack; every capability is a construct from `lib/`. */
@@ -46,6 +53,7 @@ export class MlopsPlatformStack extends Stack {
       artifactBucket: this.registry.artifactBucket,
       encryptionKey,
     });
+    for (const monitor of props.monitors ?? []) this.monitoring.addMonitor(monitor.monitorName, monitor);
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,

@@ -21,8 +21,12 @@ export interface LocalPlatformDescriptor {
     readonly endRun: string;
     readonly queryRuns: string;
     readonly sweepRuns: string;
+    readonly collectData: string;
+    readonly registerBaseline: string;
+    readonly queryMonitoring: string;
   };
   readonly artifactBucket: string;
+  readonly monitoringBucket: string;
   readonly eventBus: string;
 }
 

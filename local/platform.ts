@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, writeDescriptor } from './connection';
+import type { MonitorOptions } from '../lib/monitoring/monitor';
+import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
+import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from './connection';
+import { driftCheckRunner } from './drift-check-runner';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { startLambdaServer } from './lambda-server';
-import { scheduledTargets, startSchedules } from './schedules';
+import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { synthesizeFunctions } from './synthesize';
 
@@ -25,6 +27,12 @@ export interface LocalPlatformOptions {
    * @default - a free port
    */
   readonly lambdaPort?: number;
+  /**
+   * Models to monitor, as `MlopsPlatformStackProps.monitors`: their drift checks run on their
+   * schedules, and on demand with `checkDrift`.
+   * @default - none
+   */
+  readonly monitors?: readonly MonitorOptions[];
   /** Progress lines. @default - silent */
   readonly log?: (line: string) => void;
   /** One line per function invocation. @default - none */
@@ -35,6 +43,8 @@ export interface LocalPlatform {
   readonly descriptor: LocalPlatformDescriptor;
   /** Where the descriptor was written, if anywhere. */
   readonly descriptorFile?: string;
+  /** Checks the window of a monitor that ends at `windowEnd` now, as its schedule would. */
+  checkDrift(monitor: string, windowEnd: Date): Promise<CheckSummary>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +62,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
 
   log('synthesizing the platform (bundling the functions with esbuild)');
-  const { template, functions } = synthesizeFunctions(dataDirectory ? path.join(dataDirectory, 'cdk.out') : undefined);
+  const { template, functions } = synthesizeFunctions(dataDirectory ? path.join(dataDirectory, 'cdk.out') : undefined, { monitors: options.monitors });
 
   log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}`);
   const stateOf = (emulator: string) => (persistent ? { dataDirectory: path.join(dataDirectory!, emulator) } : {});
@@ -84,12 +94,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       target,
       functionName: localName(functions.find((fn) => fn.logicalId === target.functionLogicalId)!),
     }));
-    const lambda = new LambdaClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY } });
-    const schedules = startSchedules({ targets: scheduled, lambda, log: options.logInvocation });
-    stops.unshift(async () => schedules.stop());
-    for (const { target, functionName } of scheduled) log(`schedule ${target.expression} -> ${functionName}`);
-
-    const registerEnvironment = environments.get(functions.find((fn) => fn.name === 'RegisterModel')!.logicalId)!;
+    const environmentOf = (name: string) => environments.get(functions.find((fn) => fn.name === name)!.logicalId)!;
+    const registerEnvironment = environmentOf('RegisterModel');
     const descriptor: LocalPlatformDescriptor = {
       region: LOCAL_REGION,
       credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY },
@@ -103,14 +109,37 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         endRun: localName({ name: 'EndRun' }),
         queryRuns: localName({ name: 'QueryRuns' }),
         sweepRuns: localName({ name: 'SweepRuns' }),
+        collectData: localName({ name: 'CollectData' }),
+        registerBaseline: localName({ name: 'RegisterBaseline' }),
+        queryMonitoring: localName({ name: 'QueryMonitoring' }),
       },
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
+      monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
       eventBus: registerEnvironment.EVENT_BUS_NAME,
+    };
+
+    const { lambda, s3 } = localAwsClients(descriptor);
+    const runDriftCheck = driftCheckRunner({
+      lambda,
+      s3,
+      functions: { checkDrift: localName({ name: 'CheckDrift' }), sketchCaptureChunk: localName({ name: 'SketchCaptureChunk' }) },
+      monitoringBucket: descriptor.monitoringBucket,
+    });
+    const driftChecks = scheduledDriftChecks(template, names);
+    const schedules = startSchedules({ targets: scheduled, lambda, driftChecks: driftChecks.map((check) => ({ check, run: runDriftCheck })), log: options.logInvocation });
+    stops.unshift(async () => schedules.stop());
+    for (const { target, functionName } of scheduled) log(`schedule ${target.expression} -> ${functionName}`);
+    for (const check of driftChecks) log(`schedule ${check.expression} -> drift check of monitor ${check.inputAt(new Date()).config.monitor}`);
+
+    const checkDrift = async (monitor: string, windowEnd: Date) => {
+      const check = driftChecks.map((each) => each.inputAt(windowEnd)).find((input) => input.config.monitor === monitor);
+      if (!check) throw new Error(`no monitor named ${monitor}: the local platform has ${driftChecks.map((each) => each.inputAt(windowEnd).config.monitor).join(', ') || 'none'}`);
+      return (await runDriftCheck(check)).check;
     };
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
     if (descriptorFile) writeDescriptor(descriptorFile, descriptor);
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
-    return { descriptor, descriptorFile, stop };
+    return { descriptor, descriptorFile, checkDrift, stop };
   } catch (error) {
     await stop();
     throw error;

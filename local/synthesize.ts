@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import cdkJson from '../cdk.json';
-import { MlopsPlatformStack } from '../lib';
+import { MlopsPlatformStack, type MlopsPlatformStackProps } from '../lib';
 import type { CloudFormationTemplate } from './provision-from-template';
 
 export interface SynthesizedFunction {
@@ -18,9 +18,12 @@ export interface SynthesizedFunction {
  * Synthesizes the platform with bundling, as `cdk synth` does, into `outdir` (a new temporary
  * directory by default), and finds each function's bundle: exactly the code that deploys.
  */
-export function synthesizeFunctions(outdir = mkdtempSync(path.join(tmpdir(), 'mlops-synth-'))): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
+export function synthesizeFunctions(
+  outdir = mkdtempSync(path.join(tmpdir(), 'mlops-synth-')),
+  props: Pick<MlopsPlatformStackProps, 'monitors'> = {},
+): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
-  const stack = new MlopsPlatformStack(app, 'MlopsPlatform');
+  const stack = new MlopsPlatformStack(app, 'MlopsPlatform', props);
   app.synth();
   const template = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
   const functions = Object.entries(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string>; Properties: any }>)

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_OUTPUTS } from '../../client/stack-outputs';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
@@ -97,5 +98,15 @@ describe('MlopsPlatformStack with customerManagedKey', () => {
 describe('MlopsPlatformStack props', () => {
   test('fails on a malformed SSM parameter prefix', () => {
     expect(() => platformApp({ parameterPrefix: 'no-leading-slash' })).toThrow(/parameterPrefix must look like \/a\/b/);
+  });
+
+  test('monitors each model of `monitors` on its schedule, through the drift-check state machine', () => {
+    const { template, stack } = platformApp({ monitors: [{ monitorName: 'churn-prod', model: 'churn', alias: 'production', schedule: Duration.minutes(15) }] });
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: stack.resolve(stack.monitoring.driftCheck.stateMachineArn), InputTransformer: Match.objectLike({ InputPathsMap: { time: '$.time' } }) })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DriftShare', Dimensions: [{ Name: 'Monitor', Value: 'churn-prod' }] });
   });
 });

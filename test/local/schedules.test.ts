@@ -1,7 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationTemplate } from '../../local/provision-from-template';
-import { scheduledEvent, scheduledTargets, startSchedules } from '../../local/schedules';
+import { scheduledDriftChecks, scheduledEvent, scheduledTargets, startSchedules } from '../../local/schedules';
+import { Duration } from 'aws-cdk-lib';
 import { platformApp } from '../support/platform-app';
 
 const lambdaFunction = { Type: 'AWS::Lambda::Function', Properties: {} };
@@ -40,6 +41,28 @@ describe('scheduledTargets', () => {
     const template: CloudFormationTemplate = { Resources: { Fn: lambdaFunction, Nightly: rule({ ScheduleExpression: 'cron(0 3 * * ? *)' }) } };
 
     expect(() => scheduledTargets(template)).toThrow('rule Nightly: the local platform runs rate(...) schedules only, not cron(0 3 * * ? *)');
+  });
+});
+
+describe('scheduledDriftChecks', () => {
+  const { template } = platformApp({ monitors: [{ monitorName: 'churn-prod', model: 'churn', alias: 'production', schedule: Duration.minutes(15), minRecords: 50 }] });
+  const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
+  const bucketLogicalId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::S3::Bucket' && id.startsWith('MonitoringBucket'))!;
+
+  it("finds each monitor's schedule and makes its state machine input as the rule's input transformer does", () => {
+    const [check, ...others] = scheduledDriftChecks(template.toJSON() as CloudFormationTemplate, new Map([[bucketLogicalId, 'mlops-local-monitoring']]));
+
+    expect(others).toEqual([]);
+    expect(check).toMatchObject({ expression: 'rate(15 minutes)', intervalMs: 900_000 });
+    expect(check.inputAt(new Date('2026-11-24T10:15:00.400Z'))).toEqual({
+      config: expect.objectContaining({ monitor: 'churn-prod', model: 'churn', alias: 'production', capture: { bucket: 'mlops-local-monitoring', prefix: 'collected/churn-prod/' }, windowMinutes: 15, minRecords: 50 }),
+      windowEnd: '2026-11-24T10:15:00Z',
+    });
+  });
+
+  it('leaves the function schedules to scheduledTargets, and refuses an input naming a resource that was not provisioned', () => {
+    expect(scheduledDriftChecks(platformApp().template.toJSON() as CloudFormationTemplate, new Map())).toEqual([]);
+    expect(() => scheduledDriftChecks(template.toJSON() as CloudFormationTemplate, new Map())).toThrow(/the input refers to \{"Ref":"MonitoringBucket\w+"\}, which is not provisioned locally/);
   });
 });
 
