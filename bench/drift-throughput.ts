@@ -10,6 +10,7 @@ import { type BaselineProfile, buildBaseline, type Column, type NumericFeaturePr
 import { addNumericColumn } from '../lambda/monitoring/core/profile/numeric-sketch';
 import { emptyWindow, type WindowSketch } from '../lambda/monitoring/core/profile/window-sketch';
 import { quantile, round } from './stats';
+import { seededRandom } from '../test/support/seeded-random';
 
 /**
  * Drift throughput, single-threaded, on seeded normal data: the drift job's path (sketch a window
@@ -249,7 +250,7 @@ function timeMedian<T>(fn: () => T, timing: Timing): { ms: number; result: T } {
 
 /** `rows` normal values from a seeded mulberry32 stream by Box-Muller: the same values every run. */
 export function normalColumn(rows: number, { mean, std }: { mean: number; std: number }, seed: number): Float64Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const values = new Float64Array(rows);
   for (let index = 0; index < rows; index += 2) {
     const radius = Math.sqrt(-2 * Math.log(1 - random()));
@@ -258,16 +259,4 @@ export function normalColumn(rows: number, { mean, std }: { mean: number; std: n
     if (index + 1 < rows) values[index + 1] = mean + std * radius * Math.sin(angle);
   }
   return values;
-}
-
-/** Tommy Ettinger's mulberry32: 32-bit state, uniform in [0, 1) with 2^-32 resolution. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,5 +1,6 @@
 import { type MetricDatum, planPutMetricData, PUT_METRIC_DATA_LIMITS, type PutMetricDataPlan, requestBytes } from '../../../../lambda/experiments/core/cloudwatch-batching';
 import type { MetricSeries, StoredPoint } from '../../../../lambda/experiments/core/model';
+import { seededRandom } from '../../../support/seeded-random';
 
 const NAMESPACE = 'MlopsPlatform/Runs';
 const DIMENSIONS = [
@@ -185,18 +186,6 @@ describe('planPutMetricData', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Random series with duplicate values, bursts in a few minutes, points spread over the window, points
  * outside it and values CloudWatch refuses; `outside` counts the points that cannot be sent.
@@ -233,7 +222,7 @@ describe('planPutMetricData on random batches', () => {
   const inside = (series: readonly MetricSeries[]) => series.map(({ name, points }) => ({ name, points: points.filter(sendable) }));
 
   function checkInvariants(seed: number, limits: Limits): void {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const { series, outside } = randomSeries(random);
     const total = series.reduce((sum, { points }) => sum + points.length, 0);
 
@@ -254,7 +243,7 @@ describe('planPutMetricData on random batches', () => {
   });
 
   it.each(Array.from({ length: 25 }, (_, i) => 1000 + i))('keep the invariants under small limits (seed %i)', (seed) => {
-    const random = prng(seed * 7919);
+    const random = seededRandom(seed * 7919);
     const valuesPerDatum = 1 + Math.floor(random() * 5);
     // Room for the envelope and the largest datum (a 250-character name and 5 long values), and some more.
     const limits = { datumsPerRequest: 1 + Math.floor(random() * 5), valuesPerDatum, requestBytes: 1_200 + Math.floor(random() * 3_000) };

@@ -4,26 +4,12 @@ import { windowDrift } from '../../../../../lambda/monitoring/core/drift/dataset
 import { DEFAULT_POLICY } from '../../../../../lambda/monitoring/core/drift/drift-policy';
 import type { DriftCheckReport } from '../../../../../lambda/monitoring/core/report/drift-check-report';
 import { renderHtmlReport } from '../../../../../lambda/monitoring/core/report/html-report';
+import { normalDeviate, seededRandom } from '../../../../support/seeded-random';
 
 /** A categorical feature whose name and labels would run or break markup if not escaped. */
 const SCRIPT_FEATURE = '<script>alert(1)</script>';
 const SCRIPT_ARTICLE = '&lt;script&gt;alert(1)&lt;/script&gt;';
 const CHANNELS = ['web', 'store', 'phone & fax', '<b>app</b>'];
-
-/** Mulberry32: the same data on every run. */
-function randomSource(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(random: () => number, mean: number, std: number): number {
-  return mean + std * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
 
 function pick(random: () => number, weights: readonly number[]): string {
   let remaining = random() * weights.reduce((sum, weight) => sum + weight, 0);
@@ -38,11 +24,11 @@ interface Rows {
 }
 
 function rows(seed: number, count: number, amountMean: number, channelWeights: readonly number[]): Rows {
-  const random = randomSource(seed);
+  const random = seededRandom(seed);
   const generated: Rows = { amount: [], tenure: [], channel: [] };
   for (let row = 0; row < count; row++) {
-    generated.amount.push(normal(random, amountMean, 15));
-    generated.tenure.push(normal(random, 24, 6));
+    generated.amount.push(normalDeviate(random, amountMean, 15));
+    generated.tenure.push(normalDeviate(random, 24, 6));
     generated.channel.push(pick(random, channelWeights));
   }
   return generated;

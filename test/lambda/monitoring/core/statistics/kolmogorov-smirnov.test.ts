@@ -6,6 +6,7 @@ import {
   ksTwoSampleStatistic,
 } from '../../../../../lambda/monitoring/core/statistics/kolmogorov-smirnov';
 import { expectRelativelyClose } from '../../reference/relative-error';
+import { seededRandom } from '../../../../support/seeded-random';
 
 /** What make_ks_chi2_reference.py wrote from scipy.stats.ks_2samp and scipy.stats.kstwo.sf. */
 interface KsReference {
@@ -28,18 +29,10 @@ function sorted(values: readonly number[]): Float64Array {
   return Float64Array.from(values).sort();
 }
 
-/** Deterministic uniform samples (mulberry32) so the property tests do not depend on Math.random. */
+/** Deterministic uniform samples so the property tests do not depend on Math.random. */
 function uniformSample(seed: number, size: number, shift = 0): Float64Array {
-  let state = seed >>> 0;
-  const out = new Float64Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 + shift;
-  }
-  return out.sort();
+  const random = seededRandom(seed);
+  return Float64Array.from({ length: size }, () => random() + shift).sort();
 }
 
 describe('ksTwoSampleStatistic', () => {
