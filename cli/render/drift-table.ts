@@ -1,5 +1,5 @@
 import type { DatasetDrift } from '../../lambda/monitoring/core/drift/dataset-drift';
-import type { DriftMethod } from '../../lambda/monitoring/core/drift/drift-policy';
+import { type DriftMethod, isPValueMethod } from '../../lambda/monitoring/core/drift/drift-policy';
 import type { FeatureDrift, MethodScore } from '../../lambda/monitoring/core/drift/feature-drift';
 import type { BaselineProfile, FeatureProfile } from '../../lambda/monitoring/core/profile/baseline-profile';
 import { formatNumber } from './format';
@@ -7,20 +7,15 @@ import { type Column, renderGrid, renderTable } from './table';
 
 /** The `monitor` commands' human output: a drift check's table, charts and verdict; a baseline's features. */
 
-/** The methods whose score is a p-value: drift when it falls below the threshold. */
-const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chi_square']);
-
-const isPValue = (method: DriftMethod): boolean => P_VALUE_METHODS.has(method);
-
 /** P-values below 1e-3 in scientific notation (`3.21e-45`), anything else to 4 significant digits. */
 export function formatScore(method: DriftMethod, score: number): string {
   if (!Number.isFinite(score)) return String(score);
-  if (isPValue(method) && score !== 0 && score < 1e-3) return score.toExponential(2);
+  if (isPValueMethod(method) && score !== 0 && score < 1e-3) return score.toExponential(2);
   return String(Number(score.toPrecision(4)));
 }
 
 /** How a method's score is judged: `< 0.05` for p-values, `≥ 0.1` for distances. */
-export const formatThreshold = (method: DriftMethod, threshold: number): string => `${isPValue(method) ? '<' : '≥'} ${formatNumber(threshold)}`;
+export const formatThreshold = (method: DriftMethod, threshold: number): string => `${isPValueMethod(method) ? '<' : '≥'} ${formatNumber(threshold)}`;
 
 const VERDICTS: Record<FeatureDrift['status'], string> = { drifted: 'drifted', stable: 'ok', no_data: 'no data' };
 
@@ -139,7 +134,8 @@ const indent = (text: string) =>
     .map((line) => (line === '' ? line : `  ${line}`))
     .join('\n');
 
-const sharePercent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
+/** `40%`, `33.3%`: a share to at most one decimal of a percent. */
+export const sharePercent = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
@@ -159,11 +155,16 @@ export function renderDriftVerdict(drift: DatasetDrift): string {
     : `Dataset drift: no — ${counted} (${share} < the ${threshold} drift share)${noData}`;
 }
 
-/** The check whole: the table, why features lack data, each drifted feature's chart, the verdict. */
+/** What a check found, feature by feature: the table, why features lack data, each drifted feature's chart. */
+export function renderDriftFindings(drift: DatasetDrift, currentLabel: string): (string | undefined)[] {
+  const charts = drift.features.filter((feature) => feature.status === 'drifted').map(renderShareChart);
+  return [renderDriftTable(drift), renderNoDataNotes(drift, currentLabel), ...charts];
+}
+
+/** The check whole: what was compared, the findings, the verdict. */
 export function renderDriftCheck(drift: DatasetDrift, labels: { readonly reference: string; readonly current: string }): (string | undefined)[] {
   const header = `Drift check: ${labels.current} (${plural(drift.currentRows, 'row')}) against ${labels.reference} (${plural(drift.referenceRows, 'row')})`;
-  const charts = drift.features.filter((feature) => feature.status === 'drifted').map(renderShareChart);
-  return [header, renderDriftTable(drift), renderNoDataNotes(drift, labels.current), ...charts, renderDriftVerdict(drift)];
+  return [header, ...renderDriftFindings(drift, labels.current), renderDriftVerdict(drift)];
 }
 
 /** What `monitor baseline` says of one profiled feature (also its `--json` output). */

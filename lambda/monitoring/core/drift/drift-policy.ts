@@ -6,6 +6,11 @@ export type NumericMethod = 'ks' | 'psi' | 'wasserstein' | 'jensen_shannon';
 export type CategoricalMethod = 'chi_square' | 'psi' | 'jensen_shannon';
 export type DriftMethod = NumericMethod | CategoricalMethod;
 
+/** The methods whose score is a p-value, drift when it falls below the threshold; the others are distances, drift at or above it. */
+const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['ks', 'chi_square']);
+
+export const isPValueMethod = (method: DriftMethod): boolean => P_VALUE_METHODS.has(method);
+
 export interface DriftThresholds {
   /** A KS p-value below this is drift. */
   readonly ksPValue: number;

@@ -1,5 +1,5 @@
 import type { DatasetDrift } from '../drift/dataset-drift';
-import type { DriftMethod } from '../drift/drift-policy';
+import { type DriftMethod, isPValueMethod } from '../drift/drift-policy';
 import type { FeatureDrift, FeatureStatus, MethodScore } from '../drift/feature-drift';
 import type { DriftCheckReport } from './drift-check-report';
 
@@ -121,7 +121,7 @@ function scoreRow(score: MethodScore, deciding: boolean): string {
     `<th scope="row">${METHOD_NAMES[score.method]}${statistic}${deciding ? ' <small>(deciding)</small>' : ''}</th>`,
     `<td class="number">${formatScore(score.score, score.method)}</td>`,
     `<td class="number">${bounds}</td>`,
-    `<td class="number">${P_VALUE_METHODS.has(score.method) ? '&lt;' : '≥'} ${significant(score.threshold)}</td>`,
+    `<td class="number">${isPValueMethod(score.method) ? '&lt;' : '≥'} ${significant(score.threshold)}</td>`,
     `<td>${score.drifted ? 'drifted' : 'stable'}</td>`,
   ];
   return `<tr class="${score.drifted ? 'drifted' : 'stable'}${deciding ? ' deciding' : ''}">${cells.join('')}</tr>`;
@@ -218,7 +218,7 @@ function missingShare(feature: FeatureDrift): string {
 
 /** Four significant digits; p-values below 0.001 in scientific notation. */
 function formatScore(value: number, method: DriftMethod): string {
-  if (P_VALUE_METHODS.has(method) && value > 0 && value < 1e-3) return Number(value.toPrecision(4)).toExponential();
+  if (isPValueMethod(method) && value > 0 && value < 1e-3) return Number(value.toPrecision(4)).toExponential();
   return significant(value);
 }
 
@@ -232,9 +232,6 @@ function escapeHtml(text: string): string {
 }
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** The methods whose score is a p-value: drift below the threshold. The others are distances. */
-const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['ks', 'chi_square']);
 
 const METHOD_NAMES: Readonly<Record<DriftMethod, string>> = {
   ks: 'KS p-value',
