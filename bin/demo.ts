@@ -3,8 +3,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { localRegistryClient, writeDescriptor } from '../local/connection';
+import { localMonitoringClient, localRegistryClient, writeDescriptor } from '../local/connection';
 import { runTour } from '../local/demo/tour';
+import { demoMonitor } from '../local/demo/tour-monitoring';
 import { localTourTracking } from '../local/demo/tour-tracking';
 import { startLocalPlatform } from '../local/platform';
 
@@ -13,7 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main() {
   const started = Date.now();
   console.log('Starting a local platform (emulators on loopback, the real handlers behind a local Lambda endpoint)...');
-  const platform = await startLocalPlatform({ log: (line) => console.log(`  ${line}`) });
+  const monitor = demoMonitor('churn-demo');
+  const platform = await startLocalPlatform({ monitors: [monitor], log: (line) => console.log(`  ${line}`) });
   try {
     console.log('');
     const workDir = mkdtempSync(path.join(tmpdir(), 'mlops-demo-'));
@@ -21,7 +23,13 @@ async function main() {
     const descriptorFile = path.join(workDir, 'platform.json');
     writeDescriptor(descriptorFile, platform.descriptor);
     const print = (line: string) => console.log(line);
-    await runTour({ registry: localRegistryClient(platform.descriptor), tracking: localTourTracking(platform.descriptor, descriptorFile, print), workDir, print });
+    await runTour({
+      registry: localRegistryClient(platform.descriptor),
+      tracking: localTourTracking(platform.descriptor, descriptorFile, print),
+      monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
+      workDir,
+      print,
+    });
   } finally {
     await platform.stop();
   }

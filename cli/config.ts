@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { discoverFunctions, readStackOutputs } from '../client/discovery';
+import { discoverFunctions, discoverMonitoring, readStackOutputs } from '../client/discovery';
 import { RegistryConfigurationError } from '../client/errors';
+import { MonitoringClient } from '../client/monitoring-client';
 import { RegistryClient } from '../client/registry-client';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/stack-outputs';
 import { TrackingClient } from '../client/tracking-client';
 import {
   DEFAULT_DATA_DIRECTORY,
   DESCRIPTOR_FILE,
+  localAwsClients,
   type LocalPlatformDescriptor,
   localRegistryClient,
   localTrackingClient,
@@ -27,6 +29,9 @@ export interface GlobalOptions {
   readonly endRunFunction?: string;
   readonly queryRunsFunction?: string;
   readonly sweepRunsFunction?: string;
+  readonly collectDataFunction?: string;
+  readonly registerBaselineFunction?: string;
+  readonly queryMonitoringFunction?: string;
   readonly region?: string;
   readonly local?: boolean;
   readonly json?: boolean;
@@ -56,6 +61,14 @@ export const TRACKING_SETTINGS = {
   sweepRuns: { flag: '--sweep-runs-function', env: 'MLOPS_SWEEP_RUNS_FUNCTION', option: 'sweepRunsFunction', output: STACK_OUTPUTS.sweepRunsFunctionName },
 } as const satisfies Record<string, Setting & { output: string }>;
 
+/** Each monitoring setting; the artifact bucket (where `--remote` baselines upload training data) is the registry's. */
+export const MONITORING_SETTINGS = {
+  collectData: { flag: '--collect-data-function', env: 'MLOPS_COLLECT_DATA_FUNCTION', option: 'collectDataFunction' },
+  registerBaseline: { flag: '--register-baseline-function', env: 'MLOPS_REGISTER_BASELINE_FUNCTION', option: 'registerBaselineFunction' },
+  queryMonitoring: { flag: '--query-monitoring-function', env: 'MLOPS_QUERY_MONITORING_FUNCTION', option: 'queryMonitoringFunction' },
+  artifactBucket: SETTINGS.artifactBucket,
+} as const satisfies Record<string, Setting>;
+
 export const STACK_ENV = 'MLOPS_STACK';
 /** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
 export const LOCAL_ENV = 'MLOPS_LOCAL';
@@ -63,6 +76,7 @@ export const ACTOR_ENV = 'MLOPS_ACTOR';
 
 export type Need = keyof typeof SETTINGS;
 export type TrackingNeed = keyof typeof TRACKING_SETTINGS;
+export type MonitoringNeed = keyof typeof MONITORING_SETTINGS;
 
 /** The local platform's descriptor when `--local` or `MLOPS_LOCAL` asks for it. */
 function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlatformDescriptor | undefined {
@@ -141,6 +155,28 @@ export async function connectTracking(context: CliContext, options: GlobalOption
   const { value, clients } = await resolveSettings(context, options, TRACKING_SETTINGS, needs, discoverTracking);
   const functions = Object.fromEntries(Object.keys(TRACKING_SETTINGS).map((need) => [need, value(need as TrackingNeed)]));
   return new TrackingClient({ functions, lambda: clients.lambda });
+}
+
+/** Builds a monitoring client the way `connect` builds a registry client. */
+export async function connectMonitoring(context: CliContext, options: GlobalOptions, needs: readonly MonitoringNeed[]): Promise<MonitoringClient> {
+  const descriptor = localDescriptor(context, options);
+  if (descriptor) {
+    // A descriptor written before the local platform ran monitoring names none of its functions.
+    const local: Partial<Record<MonitoringNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
+    const missing = needs.filter((need) => !local[need]);
+    if (missing.length > 0) throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    return new MonitoringClient({ functions: local, artifactBucket: local.artifactBucket, ...localAwsClients(descriptor) });
+  }
+  const { value, clients } = await resolveSettings(context, options, MONITORING_SETTINGS, needs, async (stackName, cloudFormation) => {
+    const stack = await discoverMonitoring({ stackName, cloudFormation });
+    return { ...stack.functions, artifactBucket: stack.artifactBucket };
+  });
+  return new MonitoringClient({
+    functions: { collectData: value('collectData'), registerBaseline: value('registerBaseline'), queryMonitoring: value('queryMonitoring') },
+    artifactBucket: value('artifactBucket'),
+    lambda: clients.lambda,
+    s3: clients.s3,
+  });
 }
 
 /** Who the registry records as acting: `MLOPS_ACTOR`, else `<os user>@<hostname>`. */

@@ -9,7 +9,7 @@ import { addVersionsCommand } from './commands/model-versions';
 import { addMonitorCommands } from './commands/monitor-commands';
 import { addRunCommands } from './commands/run-commands';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
-import { LOCAL_ENV, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
+import { LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
 import type { CliContext } from './context';
 
 /**
@@ -18,7 +18,7 @@ import type { CliContext } from './context';
  */
 export function createProgram(context: CliContext): Command {
   const program = new Command('mlops')
-    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs. Times are UTC.')
+    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift. Times are UTC.')
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
@@ -32,6 +32,9 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--end-run-function <name>', `EndRun function name or ARN (env ${TRACKING_SETTINGS.endRun.env})`))
     .addOption(new Option('--query-runs-function <name>', `QueryRuns function name or ARN (env ${TRACKING_SETTINGS.queryRuns.env})`))
     .addOption(new Option('--sweep-runs-function <name>', `SweepRuns function name or ARN (env ${TRACKING_SETTINGS.sweepRuns.env})`))
+    .addOption(new Option('--collect-data-function <name>', `CollectData function name or ARN (env ${MONITORING_SETTINGS.collectData.env})`))
+    .addOption(new Option('--register-baseline-function <name>', `RegisterBaseline function name or ARN (env ${MONITORING_SETTINGS.registerBaseline.env})`))
+    .addOption(new Option('--query-monitoring-function <name>', `QueryMonitoring function name or ARN (env ${MONITORING_SETTINGS.queryMonitoring.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
       new Option('--local', `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`),

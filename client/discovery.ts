@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { RegistryConfigurationError } from './errors';
+import type { MonitoringFunctionNames } from './monitoring-client';
 import type { RegistryFunctionNames } from './registry-client';
 import { STACK_OUTPUTS } from './stack-outputs';
 
@@ -11,6 +12,14 @@ export interface DiscoverFunctionsOptions {
 
 export interface DiscoveredRegistry {
   readonly functions: Required<RegistryFunctionNames>;
+  readonly artifactBucket: string;
+}
+
+export interface DiscoveredMonitoring {
+  readonly functions: Required<MonitoringFunctionNames>;
+  /** Baselines, collected records and drift reports. */
+  readonly monitoringBucket: string;
+  /** Where training data for baselines profiled by the function goes. */
   readonly artifactBucket: string;
 }
 
@@ -58,6 +67,28 @@ export async function discoverFunctions({ stackName, cloudFormation = new CloudF
       setModelAlias: output(STACK_OUTPUTS.setModelAliasFunctionName),
       queryRegistry: output(STACK_OUTPUTS.queryRegistryFunctionName),
     },
+    artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
+  };
+}
+
+const MONITORING_OUTPUTS = [
+  STACK_OUTPUTS.collectDataFunctionName,
+  STACK_OUTPUTS.registerBaselineFunctionName,
+  STACK_OUTPUTS.queryMonitoringFunctionName,
+  STACK_OUTPUTS.monitoringBucketName,
+  STACK_OUTPUTS.artifactBucketName,
+] as const;
+
+/** Reads the deployed stack's outputs to find the monitoring functions and buckets. */
+export async function discoverMonitoring({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredMonitoring> {
+  const output = await readStackOutputs(stackName, cloudFormation, MONITORING_OUTPUTS, 'model monitoring');
+  return {
+    functions: {
+      collectData: output(STACK_OUTPUTS.collectDataFunctionName),
+      registerBaseline: output(STACK_OUTPUTS.registerBaselineFunctionName),
+      queryMonitoring: output(STACK_OUTPUTS.queryMonitoringFunctionName),
+    },
+    monitoringBucket: output(STACK_OUTPUTS.monitoringBucketName),
     artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
   };
 }

@@ -2,6 +2,7 @@ export { ActiveRun, type ActiveRunOptions } from './active-run';
 export * from './artifact-upload';
 export * from './discovery';
 export * from './errors';
+export * from './monitoring-client';
 export * from './registry-client';
 export * from './retry';
 export * from './stack-outputs';
@@ -17,3 +18,8 @@ export type { EndStatus, ExperimentRecord, MetricSummary, RunRecord, RunStatus, 
 export type { MetricHistoryPage } from '../lambda/experiments/core/query-runs';
 export type { EndRunRequest, LogMetricsRequest, QueryRunsRequest, StartRunRequest } from '../lambda/experiments/core/schemas';
 export type { SweepRunsResult } from '../lambda/experiments/core/sweep-runs';
+export type { BaselineRecord, CheckRecord, CheckStatus } from '../lambda/monitoring/core/model';
+export type { DriftCheckReport } from '../lambda/monitoring/core/report/drift-check-report';
+export type { DatasetDrift } from '../lambda/monitoring/core/drift/dataset-drift';
+export type { FeatureDrift, MethodScore } from '../lambda/monitoring/core/drift/feature-drift';
+export type { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../lambda/monitoring/core/schemas';

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { MonitoringClient } from '../client/monitoring-client';
 import { RegistryClient } from '../client/registry-client';
 import { TrackingClient } from '../client/tracking-client';
 
@@ -62,4 +63,9 @@ export function localRegistryClient(descriptor: LocalPlatformDescriptor): Regist
 /** A tracking client for the local platform, as `TrackingClient` is for a deployed one. */
 export function localTrackingClient(descriptor: LocalPlatformDescriptor): TrackingClient {
   return new TrackingClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
+}
+
+/** A monitoring client for the local platform, as `MonitoringClient` is for a deployed one. */
+export function localMonitoringClient(descriptor: LocalPlatformDescriptor): MonitoringClient {
+  return new MonitoringClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }

@@ -57,7 +57,8 @@ export function failOnBadInput(context: CliContext, error: unknown): never {
   throw new ExitStatus(EXIT_USAGE);
 }
 
-function formatOf(path: string, format: DatasetFormat | undefined): DatasetFormat {
+/** `--format`, else the format the extension says; bad input when it says none. */
+export function formatOf(path: string, format: DatasetFormat | undefined): DatasetFormat {
   if (format) return format;
   const byExtension = FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
   if (!byExtension) throw new BadInputError(`cannot tell the format of ${path} from its extension: add --format csv or --format jsonl`);

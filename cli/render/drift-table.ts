@@ -2,7 +2,7 @@ import type { DatasetDrift } from '../../lambda/monitoring/core/drift/dataset-dr
 import { type DriftMethod, isPValueMethod } from '../../lambda/monitoring/core/drift/drift-policy';
 import type { FeatureDrift, MethodScore } from '../../lambda/monitoring/core/drift/feature-drift';
 import type { BaselineProfile, FeatureProfile } from '../../lambda/monitoring/core/profile/baseline-profile';
-import { formatNumber } from './format';
+import { formatNumber, plural } from './format';
 import { type Column, renderGrid, renderTable } from './table';
 
 /** The `monitor` commands' human output: a drift check's table, charts and verdict; a baseline's features. */
@@ -136,7 +136,6 @@ const indent = (text: string) =>
 
 /** `40%`, `33.3%`: a share to at most one decimal of a percent. */
 export const sharePercent = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
  * `Dataset drift: YES — 3 of 5 features drifted (60% ≥ the 50% drift share)`, or `no` with the share

@@ -9,12 +9,15 @@ import { renderTable } from '../../cli/render/table';
 import type { RegistryClient } from '../../client/registry-client';
 import type { RunRecord } from '../../lambda/experiments/core/model';
 import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
+import type { CheckSummary } from '../../lambda/monitoring/core/check-drift';
+import { EXIT_DRIFT_DETECTED } from '../../cli/exit-status';
+import { monitorProduction, type TourMonitoring } from './tour-monitoring';
 
 /**
  * The scripted tour behind `npm run demo`: train two candidate models with a real training
- * script, register both, compare them, promote the better one with an audited alias move and
- * show the result. It only talks to a registry client, so it runs the same against the local
- * platform, a deployed stack or a test fake.
+ * script, register both, compare them, promote the better one with an audited alias move, show
+ * the result and, with monitoring, watch the production version's inputs drift. It only talks to
+ * clients, so it runs the same against the local platform, a deployed stack or a test fake.
  */
 
 /** What the tour calls on the registry; a `RegistryClient` has it all. */
@@ -44,6 +47,11 @@ export interface TourOptions {
   readonly print: (line: string) => void;
   /** @default 'churn-demo' */
   readonly modelName?: string;
+  /**
+   * Monitor the production version for drift after promoting it.
+   * @default - no monitoring
+   */
+  readonly monitoring?: TourMonitoring;
 }
 
 export interface TourResult {
@@ -54,6 +62,8 @@ export interface TourResult {
   readonly production: number;
   /** The moves of `production`, newest first. */
   readonly history: readonly AliasChangeRecord[];
+  /** The monitoring part's drift checks, oldest first: an hour like the training data, then a shifted one. */
+  readonly driftChecks?: readonly CheckSummary[];
 }
 
 export class DemoTrainingError extends Error {
@@ -148,9 +158,9 @@ function printBlock(print: (line: string) => void, block: string): void {
 }
 
 export async function runTour(options: TourOptions): Promise<TourResult> {
-  const { registry, workDir, print, tracking } = options;
+  const { registry, workDir, print, tracking, monitoring } = options;
   const name = options.modelName ?? 'churn-demo';
-  const steps = tracking ? 6 : 5;
+  const steps = (tracking ? 6 : 5) + (monitoring ? (tracking ? 2 : 1) : 0);
   let step = 0;
   const heading = (text: string) => {
     if (step > 0) print('');
@@ -286,5 +296,27 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const served = await registry.getVersion(name, ALIAS);
   print(`  a service asking for ${name}@${ALIAS} gets version ${served.version}: ${served.artifact.uri}`);
 
-  return { modelName: name, versions: [first, second], production: after.aliases[ALIAS] ?? move.version, history };
+  const result = { modelName: name, versions: [first, second], production: after.aliases[ALIAS] ?? move.version, history };
+  if (!monitoring) return result;
+
+  // 6. Monitor: what production sees, compared with what the model was trained on.
+  heading(`Monitor ${name}@${ALIAS} for drift: its training data as the baseline, then two hours of predictions sent to monitor "${monitoring.monitor}", each hour checked`);
+  const servedModel = trained[registered.indexOf(served.version)];
+  const driftChecks = await monitorProduction(monitoring, {
+    model: name,
+    version: served.version,
+    trainFile: join(servedModel.outDir, servedModel.data.train.file),
+    validationFile: join(servedModel.outDir, servedModel.data.validation.file),
+    label: 'churned',
+    print,
+  });
+  if (tracking) {
+    heading('The checks as the CLI shows them: mlops monitor status, then the report of the latest check');
+    for (const argv of [['monitor', 'status'], ['monitor', 'report', monitoring.monitor]]) {
+      const exitCode = await tracking.mlops(argv);
+      // `monitor report` exits 3 on a drifted check, as `monitor check` does.
+      if (exitCode !== 0 && exitCode !== EXIT_DRIFT_DETECTED) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
+    }
+  }
+  return { ...result, driftChecks };
 }

@@ -1,6 +1,6 @@
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { discoverFunctions } from '../../client/discovery';
+import { discoverFunctions, discoverMonitoring } from '../../client/discovery';
 import { RegistryConfigurationError } from '../../client/errors';
 import { STACK_OUTPUTS } from '../../client/stack-outputs';
 
@@ -58,5 +58,42 @@ describe('discoverFunctions', () => {
     stacks.on(DescribeStacksCommand).rejects(missing);
 
     await expect(discoverFunctions({ stackName: 'Nope', cloudFormation })).rejects.toThrow('stack "Nope" does not exist in this account and region');
+  });
+});
+
+describe('discoverMonitoring', () => {
+  it('reads the monitoring functions and buckets from the stack outputs', async () => {
+    // Arrange
+    stacks.on(DescribeStacksCommand, { StackName: 'MlopsPlatform' }).resolves(
+      stackWithOutputs({
+        [STACK_OUTPUTS.collectDataFunctionName]: 'collect-fn',
+        [STACK_OUTPUTS.registerBaselineFunctionName]: 'baseline-fn',
+        [STACK_OUTPUTS.queryMonitoringFunctionName]: 'query-monitoring-fn',
+        [STACK_OUTPUTS.monitoringBucketName]: 'monitoring-bucket',
+        [STACK_OUTPUTS.artifactBucketName]: 'artifacts-bucket',
+      }),
+    );
+
+    // Act
+    const discovered = await discoverMonitoring({ stackName: 'MlopsPlatform', cloudFormation });
+
+    // Assert
+    expect(discovered).toEqual({
+      functions: { collectData: 'collect-fn', registerBaseline: 'baseline-fn', queryMonitoring: 'query-monitoring-fn' },
+      monitoringBucket: 'monitoring-bucket',
+      artifactBucket: 'artifacts-bucket',
+    });
+  });
+
+  it('fails naming the outputs a stack without monitoring lacks', async () => {
+    stacks.on(DescribeStacksCommand).resolves(stackWithOutputs({ [STACK_OUTPUTS.artifactBucketName]: 'artifacts-bucket' }));
+
+    const failure = discoverMonitoring({ stackName: 'MlopsPlatform', cloudFormation });
+
+    await expect(failure).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(failure).rejects.toThrow(
+      'stack "MlopsPlatform" has no output CollectDataFunctionName, RegisterBaselineFunctionName, QueryMonitoringFunctionName, MonitoringBucketName: ' +
+        'does it include model monitoring, fully deployed?',
+    );
   });
 });

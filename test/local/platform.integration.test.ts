@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/run';
-import { localAwsClients, localRegistryClient, localTrackingClient, writeDescriptor } from '../../local/connection';
+import { localAwsClients, localMonitoringClient, localRegistryClient, localTrackingClient, writeDescriptor } from '../../local/connection';
 import { runTour } from '../../local/demo/tour';
+import { demoMonitor, SHIFTED_FEATURES } from '../../local/demo/tour-monitoring';
 import { localTourTracking } from '../../local/demo/tour-tracking';
 import { startLocalPlatform } from '../../local/platform';
 import { BufferTerminal } from '../cli/harness';
@@ -15,8 +16,9 @@ jest.setTimeout(120_000);
 const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
 
 describe('the local platform', () => {
-  test('runs the demo tour to the end: two tracked runs, two versions registered from them, the better one in production', async () => {
-    const platform = await startLocalPlatform();
+  test('runs the demo tour to the end: two tracked runs, two versions registered from them, the better one in production, its drift monitored', async () => {
+    const monitor = demoMonitor('churn-demo');
+    const platform = await startLocalPlatform({ monitors: [monitor] });
     try {
       const lines: string[] = [];
       const workDir = temporaryDirectory('demo');
@@ -24,13 +26,26 @@ describe('the local platform', () => {
       writeDescriptor(descriptorFile, platform.descriptor);
       const print = (line: string) => lines.push(line);
 
-      const result = await runTour({ registry: localRegistryClient(platform.descriptor), tracking: localTourTracking(platform.descriptor, descriptorFile, print), workDir, print });
+      const result = await runTour({
+        registry: localRegistryClient(platform.descriptor),
+        tracking: localTourTracking(platform.descriptor, descriptorFile, print),
+        monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
+        workDir,
+        print,
+      });
 
       expect(result.versions.map((version) => version.version)).toEqual([1, 2]);
       expect(result.production).toBe(2);
       const output = lines.join('\n');
       expect(output).toMatch(/best by auc \(higher is better\): thorough/);
-      expect(output).toMatch(/\[6\/6\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      expect(output).toMatch(/\[6\/8\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      // An hour like the training data, then one with two of the four inputs shifted: half drifted is drift.
+      expect(result.driftChecks?.map(({ status, records, driftedFeatures }) => ({ status, records, driftedFeatures }))).toEqual([
+        { status: 'no_drift', records: 400, driftedFeatures: 0 },
+        { status: 'drift', records: 400, driftedFeatures: SHIFTED_FEATURES.length },
+      ]);
+      expect(output).toMatch(/\[8\/8\] The checks as the CLI shows them/);
+      expect(output).toMatch(/churn-demo-production/);
       // The versions took their params and final metrics from their runs, and the runs link back.
       const [quick, thorough] = result.versions;
       expect(thorough).toMatchObject({ parameters: { epochs: '200', learning_rate: '0.5', seed: '7' }, sourceRun: { experiment: 'churn-demo', runName: 'thorough' } });

@@ -37,13 +37,15 @@ export class S3MonitoringObjects implements MonitoringObjects {
     await this.putJson(monitoringObjectKeys.chunkResult(monitor, checkId, index), result);
   }
 
-  async listChunkResults(monitor: string, checkId: string): Promise<ChunkResult[]> {
+  async listChunkResults(monitor: string, checkId: string, chunks: number): Promise<ChunkResult[]> {
     const prefix = monitoringObjectKeys.chunkResults(monitor, checkId);
+    // A rerun of the check that fans out to fewer chunks leaves the earlier run's last sketches behind.
+    const wanted = new Set(Array.from({ length: chunks }, (_, index) => monitoringObjectKeys.chunkResult(monitor, checkId, index)));
     const keys: string[] = [];
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: prefix, ContinuationToken: token }));
-      keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key!).filter((key) => wanted.has(key)));
       token = page.NextContinuationToken;
     } while (token);
     return Promise.all(keys.map(async (key) => (await this.getJson(key)) as ChunkResult));

@@ -86,7 +86,7 @@ export function checkDrift(deps: CheckDriftDeps) {
     const checkPlan = await deps.objects.getCheckPlan(config.monitor, checkId);
     if (!checkPlan) throw new NotFoundError(`check ${checkId} of monitor ${config.monitor} was not planned`);
     const baseline = await baselineOf(config, checkPlan.version);
-    const results = await deps.objects.listChunkResults(config.monitor, checkId);
+    const results = await deps.objects.listChunkResults(config.monitor, checkId, checkPlan.chunks);
     if (results.length !== checkPlan.chunks) throw new Error(`check ${checkId} has ${results.length} of ${checkPlan.chunks} chunk sketches`);
     const sketch = results.map((result) => windowFromWire(baseline, result.sketch)).reduce(mergeWindows, emptyWindow(baseline));
     const tally = results.reduce(

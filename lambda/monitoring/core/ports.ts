@@ -42,7 +42,8 @@ export interface MonitoringObjects {
   putCheckPlan(monitor: string, checkId: string, plan: CheckPlan, chunks: readonly unknown[]): Promise<string>;
   getCheckPlan(monitor: string, checkId: string): Promise<CheckPlan | undefined>;
   putChunkResult(monitor: string, checkId: string, index: number, result: ChunkResult): Promise<void>;
-  listChunkResults(monitor: string, checkId: string): Promise<ChunkResult[]>;
+  /** The sketches written of chunks `0` to `chunks - 1`; those an earlier run of the check left beyond them are not its own. */
+  listChunkResults(monitor: string, checkId: string, chunks: number): Promise<ChunkResult[]>;
   putReport(report: DriftCheckReport, html: string): Promise<{ readonly json: string; readonly html: string }>;
   getReport(monitor: string, checkId: string): Promise<DriftCheckReport | undefined>;
 }

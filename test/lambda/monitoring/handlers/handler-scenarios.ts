@@ -27,15 +27,15 @@ export const MONITOR = 'churn-prod';
 
 /** The window the checks look at: the hour before noon, its records sent at half past eleven. */
 export const WINDOW_END = '2026-06-01T12:00:00.000Z';
-const INFERENCE_TIME = '2026-06-01T11:30:00.000Z';
+export const INFERENCE_TIME = '2026-06-01T11:30:00.000Z';
 export const CHECK_ID = '20260601T120000Z';
-const CAPTURE_PREFIX = `collected/${MONITOR}/`;
-const HOUR_FOLDER = CAPTURE_PREFIX + hourFolder(Date.parse(INFERENCE_TIME));
+export const CAPTURE_PREFIX = `collected/${MONITOR}/`;
+export const HOUR_FOLDER = CAPTURE_PREFIX + hourFolder(Date.parse(INFERENCE_TIME));
 
 /** Training data, production data drawn the same way, and production data with `income` and `plan` shifted. */
 export const TRAINING = generateRows(1000, 1, false);
-const STABLE = generateRows(200, 3, false);
-const SHIFTED = generateRows(200, 2, true);
+export const STABLE = generateRows(200, 3, false);
+export const SHIFTED = generateRows(200, 2, true);
 
 export const baselineOf = (rows: readonly Row[]): BaselineProfile => buildBaseline(columnsFromCsv(toCsv(rows)), { createdAt: '2026-05-20T09:00:00.000Z', sketchBins: 100 });
 
@@ -320,3 +320,17 @@ export const monitoringScenarios: HandlerScenarios<MonitoringFunction> = {
   RetrainGate: retrainGateScenarios,
   QueryMonitoring: queryMonitoringScenarios,
 };
+
+/** What the tables and buckets hold, for assertions that a call wrote nothing. */
+export function storedState({ registry, monitoring, s3 }: PlatformFakes) {
+  const objects = (bucket: string) => Object.fromEntries(s3.keys(bucket).map((key) => [key, s3.get(bucket, key)]));
+  return { registry: registry.all(), monitoring: monitoring.all(), monitoringBucket: objects(MONITORING_BUCKET), artifactBucket: objects(ARTIFACT_BUCKET) };
+}
+
+/** Fixes the time `new Date()` and `Date.now()` tell, and nothing else: the SDK mocks' promises and Powertools' timers run as usual. Undo with `jest.useRealTimers()`. */
+export function freezeDate(iso: string): void {
+  jest.useFakeTimers({
+    now: Date.parse(iso),
+    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+  });
+}
