@@ -85,7 +85,9 @@ export class DynamoMonitoringStore extends DynamoTable implements MonitoringStor
           TableName: this.tableName,
           Key: monitoringKeys.gate(monitor),
           UpdateExpression: 'SET openedAt = :at',
-          ConditionExpression: 'attribute_not_exists(openedAt) OR openedAt <= :cutoff',
+          // The same alarm again is a retry of a call whose event may not have gone out: let it through
+          // (a retrain request is delivered at least once; consumers key on monitor and alarm time).
+          ConditionExpression: 'attribute_not_exists(openedAt) OR openedAt <= :cutoff OR openedAt = :at',
           ExpressionAttributeValues: { ':at': openedAt, ':cutoff': new Date(Date.parse(openedAt) - cooldownMs).toISOString() },
         }),
       );

@@ -58,7 +58,7 @@ export interface MonitoringStore {
   listMonitors(): Promise<readonly CheckRecord[]>;
   putBaseline(record: BaselineRecord): Promise<void>;
   getBaseline(model: string, version: number): Promise<BaselineRecord | undefined>;
-  /** Opens the retrain gate unless it opened less than `cooldownMs` before `at`; true when it did. */
+  /** Opens the retrain gate unless it opened less than `cooldownMs` before `at` (at `at` itself, a retry, it opens again); true when it did. */
   openRetrainGate(monitor: string, at: string, cooldownMs: number): Promise<boolean>;
 }
 

@@ -31,7 +31,7 @@ describe('RetrainGate handler', () => {
     expect(retrainRequests()).toEqual([{ monitor: MONITOR, model: MODEL, alarmTime: WINDOW_END }]);
   });
 
-  it('opens the gate with one conditional update: closed unless it last opened a cooldown or more before the alarm', async () => {
+  it('opens the gate with one conditional update: closed unless it last opened a cooldown or more before the alarm, or at this alarm', async () => {
     await runScenario('RetrainGate', scenario('a first drift alarm'));
 
     expect(inputsOf('UpdateCommand')).toEqual([
@@ -39,7 +39,7 @@ describe('RetrainGate handler', () => {
         TableName: FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME,
         Key: monitoringKeys.gate(MONITOR),
         UpdateExpression: 'SET openedAt = :at',
-        ConditionExpression: 'attribute_not_exists(openedAt) OR openedAt <= :cutoff',
+        ConditionExpression: 'attribute_not_exists(openedAt) OR openedAt <= :cutoff OR openedAt = :at',
         ExpressionAttributeValues: { ':at': WINDOW_END, ':cutoff': '2026-05-31T12:00:00.000Z' },
       },
     ]);
@@ -118,6 +118,22 @@ describe('RetrainGate handler', () => {
 
     expect(result).toEqual({ monitor: MONITOR, retrainRequested: false });
     await invoke('RetrainGate', alarm('2026-06-01T14:00:00+02:00'));
+    expect(gateOf(fakes)).toMatchObject({ openedAt: WINDOW_END });
+  });
+
+  it('asks again when the same alarm is retried after its retrain request failed to go out: at least once, never lost', async () => {
+    eventsMock
+      .on(PutEventsCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
+    await thrownBy(invoke('RetrainGate', alarm(WINDOW_END)));
+
+    const retried = await invoke('RetrainGate', alarm(WINDOW_END));
+
+    expect(retried).toEqual({ monitor: MONITOR, retrainRequested: true });
+    // The attempt EventBridge refused, then the retry's, which it took.
+    const request = { monitor: MONITOR, model: MODEL, alarmTime: WINDOW_END };
+    expect(retrainRequests()).toEqual([request, request]);
     expect(gateOf(fakes)).toMatchObject({ openedAt: WINDOW_END });
   });
 
