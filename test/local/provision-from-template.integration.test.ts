@@ -53,8 +53,10 @@ describe('provisionFromTemplate', () => {
     for (const [logicalId] of resourcesOf('AWS::Lambda::Function')) {
       const environment = functionEnvironment(template, logicalId, names);
       expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);
-      const tableName = environment.REGISTRY_TABLE_NAME ?? environment.EXPERIMENTS_TABLE_NAME;
-      expect([...names.values()]).toContain(tableName);
+      // Every table, bucket and bus a function is told of is one that was provisioned.
+      const resourceNames = Object.entries(environment).filter(([variable]) => /_(TABLE|BUCKET)_NAME$|^EVENT_BUS_NAME$/.test(variable));
+      expect(resourceNames.length).toBeGreaterThan(0);
+      for (const [, name] of resourceNames) expect([...names.values()]).toContain(name);
     }
   });
 
