@@ -3,7 +3,12 @@
  * `integration` (real SDK calls to DynamoDB Local and moto, started by the global setup).
  * Tests are transpiled without type checks; `npm test` type-checks the whole tree once with tsc.
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }] };
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
+  // Python sources the functions bundle as text (the serving shim).
+  '^.+\\.py$': '<rootDir>/test/support/text-transform.js',
+};
+const moduleFileExtensions = ['ts', 'js', 'json', 'py'];
 
 module.exports = {
   projects: [
@@ -11,6 +16,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      moduleFileExtensions,
       setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
@@ -20,6 +26,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      moduleFileExtensions,
       setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
       testMatch: ['<rootDir>/test/**/*.integration.test.ts'],
       globalSetup: '<rootDir>/test/emulators/global-setup.ts',

@@ -31,6 +31,11 @@ export const STACK_OUTPUTS = {
   registerBaselineFunctionArn: 'RegisterBaselineFunctionArn',
   queryMonitoringFunctionArn: 'QueryMonitoringFunctionArn',
   monitoringBucketName: 'MonitoringBucketName',
+  registerImageFunctionName: 'RegisterImageFunctionName',
+  queryImagesFunctionName: 'QueryImagesFunctionName',
+  registerImageFunctionArn: 'RegisterImageFunctionArn',
+  queryImagesFunctionArn: 'QueryImagesFunctionArn',
+  imageRepositoryUri: 'ImageRepositoryUri',
 } as const;
 
 export type StackOutputKey = (typeof STACK_OUTPUTS)[keyof typeof STACK_OUTPUTS];

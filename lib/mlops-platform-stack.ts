@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../client/stack-outputs';
 import { ExperimentTracking } from './experiments/experiment-tracking';
+import { InferenceImages } from './images/inference-images';
 import { ModelMonitoring } from './monitoring/model-monitoring';
 import type { MonitorOptions } from './monitoring/monitor';
 import { ModelRegistry } from './registry/model-registry';
@@ -35,6 +36,7 @@ export class MlopsPlatformStack extends Stack {
   readonly registry: ModelRegistry;
   readonly experiments: ExperimentTracking;
   readonly monitoring: ModelMonitoring;
+  readonly images: InferenceImages;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
@@ -43,7 +45,7 @@ export class MlopsPlatformStack extends Stack {
       : undefined;
 
     this.eventBus = new events.EventBus(this, 'PlatformEvents', {
-      description: 'MLOps platform events: ModelVersionRegistered, ModelAliasChanged, ...',
+      description: 'MLOps platform events: ModelVersionRegistered, ModelAliasChanged, DriftDetected, ImageBuildStateChanged, ...',
     });
     this.experiments = new ExperimentTracking(this, 'Experiments', { encryptionKey });
     this.registry = new ModelRegistry(this, 'Registry', { eventBus: this.eventBus, encryptionKey, runsTable: this.experiments.table });
@@ -54,6 +56,12 @@ export class MlopsPlatformStack extends Stack {
       encryptionKey,
     });
     for (const monitor of props.monitors ?? []) this.monitoring.addMonitor(monitor.monitorName, monitor);
+    this.images = new InferenceImages(this, 'Images', {
+      eventBus: this.eventBus,
+      registryTable: this.registry.table,
+      artifactBucket: this.registry.artifactBucket,
+      encryptionKey,
+    });
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
@@ -71,6 +79,8 @@ export class MlopsPlatformStack extends Stack {
       [this.monitoring.functions.collectData, { name: STACK_OUTPUTS.collectDataFunctionName, arn: STACK_OUTPUTS.collectDataFunctionArn }, 'monitoring/collect-data-function', 'CollectData'],
       [this.monitoring.functions.registerBaseline, { name: STACK_OUTPUTS.registerBaselineFunctionName, arn: STACK_OUTPUTS.registerBaselineFunctionArn }, 'monitoring/register-baseline-function', 'RegisterBaseline'],
       [this.monitoring.functions.queryMonitoring, { name: STACK_OUTPUTS.queryMonitoringFunctionName, arn: STACK_OUTPUTS.queryMonitoringFunctionArn }, 'monitoring/query-monitoring-function', 'QueryMonitoring'],
+      [this.images.functions.registerImage, { name: STACK_OUTPUTS.registerImageFunctionName, arn: STACK_OUTPUTS.registerImageFunctionArn }, 'images/register-image-function', 'RegisterImage'],
+      [this.images.functions.queryImages, { name: STACK_OUTPUTS.queryImagesFunctionName, arn: STACK_OUTPUTS.queryImagesFunctionArn }, 'images/query-images-function', 'QueryImages'],
     ];
     for (const [fn, outputs, parameterPath, label] of functions) {
       directory.publish(outputs.name, parameterPath, fn.functionName, `${label} function name`);
@@ -78,6 +88,7 @@ export class MlopsPlatformStack extends Stack {
     }
     directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
     directory.publish(STACK_OUTPUTS.monitoringBucketName, 'monitoring/bucket', this.monitoring.monitoringBucket.bucketName, 'Bucket for baselines, collected data and drift reports');
+    directory.publish(STACK_OUTPUTS.imageRepositoryUri, 'images/repository-uri', this.images.repository.repositoryUri, 'ECR repository of the inference images');
     directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
   }
 }

@@ -1,7 +1,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -17,3 +20,9 @@ export const s3Client = () => new S3Client({ forcePathStyle: process.env.MLOPS_S
 export const eventBridgeClient = () => new EventBridgeClient({});
 
 export const cloudWatchClient = () => new CloudWatchClient({});
+
+export const ecrClient = () => new ECRClient({});
+
+export const codeBuildClient = () => new CodeBuildClient({});
+
+export const sageMakerClient = () => new SageMakerClient({});

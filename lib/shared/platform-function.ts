@@ -23,6 +23,8 @@ export const PLATFORM_BUNDLING: nodejs.BundlingOptions = {
   banner: "import{createRequire as __createRequire}from'module';const require=__createRequire(import.meta.url);",
   // Bundling the SDK clients loads faster than the runtime's copy and pins the version we test.
   externalModules: [],
+  // Python the functions ship to other runtimes (the serving shim) is bundled as text.
+  loader: { '.py': 'text' },
   esbuildArgs: {
     '--alias:@aws-sdk/credential-provider-node': path.join(__dirname, '..', '..', 'lambda', 'shared', 'env-credentials.ts'),
   },

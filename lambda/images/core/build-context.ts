@@ -1,0 +1,78 @@
+import type { ServedModel } from './model';
+
+/**
+ * The build context of an image the platform builds: what `RegisterImage` writes to the artifact
+ * bucket and CodeBuild builds. The image holds the serving shim, the entry script and its
+ * requirements; the models travel as SageMaker's model data (`model.tar.gz`, packed by the build
+ * from `models.txt`) and are extracted into `/opt/ml/model/<model>/<version>/` at start.
+ */
+
+/** Where the image keeps the shim and the script; SageMaker extracts model data to `/opt/ml/model`. */
+export const PROGRAM_DIR = '/opt/program';
+export const MODEL_DIR = '/opt/ml/model';
+export const SHIM_FILE = 'serve.py';
+/** Lists the artifacts to pack: one `<s3 uri> <model>/<version>` per line. */
+export const MODEL_MANIFEST_FILE = 'models.txt';
+export const REQUIREMENTS_FILE = 'requirements.txt';
+
+export interface BuildContextSpec {
+  readonly imageName: string;
+  readonly imageVersion: number;
+  readonly baseImage: string;
+  /** The entry script's file name in the image. */
+  readonly entryFile: string;
+  readonly models: readonly ServedModel[];
+  readonly environment: Readonly<Record<string, string>>;
+  /** The requirements, one per entry, as `parseRequirements` returns them. */
+  readonly requirements: readonly string[];
+}
+
+/** The context's generated files by name; the entry script is copied beside them as `entryFile`. */
+export function renderBuildContext(spec: BuildContextSpec, shim: string): Record<string, string> {
+  return {
+    Dockerfile: renderDockerfile(spec),
+    [SHIM_FILE]: shim,
+    [REQUIREMENTS_FILE]: spec.requirements.map((line) => `${line}\n`).join(''),
+    [MODEL_MANIFEST_FILE]: spec.models.map((model) => `${model.artifactUri} ${modelDirectory(model)}\n`).join(''),
+    '.dockerignore': `${MODEL_MANIFEST_FILE}\n`,
+  };
+}
+
+/** Where a served model's artifact is under the model directory. */
+export const modelDirectory = (model: Pick<ServedModel, 'name' | 'version'>) => `${model.name}/${model.version}`;
+
+export function renderDockerfile(spec: BuildContextSpec): string {
+  const served = spec.models.map((model) => `${model.name}:${model.version}`).join(',');
+  const platformEnvironment: Record<string, string> = {
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    MLOPS_ENTRY_SCRIPT: `${PROGRAM_DIR}/${spec.entryFile}`,
+    MLOPS_MODEL_DIR: MODEL_DIR,
+    MLOPS_IMAGE: `${spec.imageName}:${spec.imageVersion}`,
+    MLOPS_MODELS: served,
+  };
+  const lines = [
+    `# Built by mlops-platform: image ${spec.imageName} version ${spec.imageVersion}, serving ${served}.`,
+    `FROM ${spec.baseImage}`,
+    envInstruction(platformEnvironment),
+    ...(Object.keys(spec.environment).length > 0 ? ['# Set at registration.', envInstruction(spec.environment)] : []),
+    `WORKDIR ${PROGRAM_DIR}`,
+    // Requirements first: their layer is reused while only the script changes.
+    `COPY ${REQUIREMENTS_FILE} ./`,
+    ...(spec.requirements.length > 0 ? [`RUN pip install --no-cache-dir --disable-pip-version-check --requirement ${REQUIREMENTS_FILE}`] : []),
+    `COPY ${SHIM_FILE} ${spec.entryFile} ./`,
+    // The SageMaker contract: the container answers on 8080; SageMaker runs it with the argument "serve".
+    'EXPOSE 8080',
+    `ENTRYPOINT ["python3", "${PROGRAM_DIR}/${SHIM_FILE}"]`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One `ENV` instruction; values are quoted so spaces, quotes and `$` reach the container unexpanded. */
+function envInstruction(variables: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(variables).map(([name, value]) => `${name}="${value.replace(/["\\$]/g, (c) => `\\${c}`)}"`);
+  return `ENV ${pairs.join(' \\\n    ')}`;
+}
+
+/** The artifact bucket's folder of build contexts and model data: `images/<name>/<version>/`. */
+export const IMAGES_PREFIX = 'images/';

@@ -1,0 +1,131 @@
+import type { Clock } from '../../shared/clock';
+import { imageTag, type ImageVersionRecord, type ModelPackageRecord } from './model';
+import { createModelPackages, decideApproval, type ModelPackageDependencies } from './model-packages';
+import type { ImageEvents, ImageRepository, ImageStore, ImageVersionRef } from './ports';
+import type { AliasMove, BuildPhaseChange, BuildStateChange, ImageEvent } from './event-schemas';
+import { stateChange } from './state-change';
+
+export interface ImageEventDependencies extends ModelPackageDependencies {
+  readonly store: ImageStore;
+  readonly repository: ImageRepository;
+  readonly events: ImageEvents;
+  readonly clock: Clock;
+  readonly repositoryName: string;
+  readonly repositoryUri: string;
+}
+
+/** What handling an event did, for the logs and tests. */
+export type ImageEventOutcome =
+  | { readonly outcome: 'ignored'; readonly reason: string }
+  | { readonly outcome: 'phase'; readonly image: ImageVersionRef; readonly phase: string }
+  | { readonly outcome: 'ready' | 'failed'; readonly image: ImageVersionRef }
+  | { readonly outcome: 'approvals'; readonly changed: number };
+
+/** CodeBuild's phases in order; a phase-change event names the phase that completed. */
+export const BUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING', 'COMPLETED'];
+
+/**
+ * Follows image builds and the registry into image records and SageMaker: CodeBuild phase changes
+ * become the build's progress; a finished build makes the version `READY` (pinned to the pushed
+ * digest, with its scan findings, mirrored to the SageMaker Model Registry) or `FAILED` (with the
+ * failing phase and the log link); a move of the approval alias re-decides the approval of the
+ * packages of the versions it left and reached. Events arrive at least once and maybe late: a
+ * version that is no longer `BUILDING` is not changed again, and a `READY` one without packages
+ * gets them, so a redelivered event completes what failed before.
+ */
+export function handleImageEvent(deps: ImageEventDependencies) {
+  return async (event: ImageEvent): Promise<ImageEventOutcome> => {
+    if (event['detail-type'] === 'ModelAliasChanged') return followAlias(deps, event.detail);
+    const ref = imageOfBuild(event.detail);
+    if (!ref) return { outcome: 'ignored', reason: 'the build names no image (IMAGE_NAME, IMAGE_VERSION)' };
+    if (event['detail-type'] === 'CodeBuild Build Phase Change') return recordPhase(deps, ref, event.detail);
+    return finishBuild(deps, ref, event.detail);
+  };
+}
+
+function imageOfBuild(detail: BuildPhaseChange | BuildStateChange): ImageVersionRef | undefined {
+  const variables = detail['additional-information']?.environment?.['environment-variables'] ?? [];
+  const value = (name: string) => variables.find((variable) => variable.name === name)?.value;
+  const name = value('IMAGE_NAME');
+  const version = Number(value('IMAGE_VERSION'));
+  return name && Number.isInteger(version) && version > 0 ? { name, version } : undefined;
+}
+
+async function recordPhase(deps: ImageEventDependencies, ref: ImageVersionRef, detail: BuildPhaseChange): Promise<ImageEventOutcome> {
+  const completed = BUILD_PHASES.indexOf(detail['completed-phase']);
+  const phase = BUILD_PHASES[completed + 1] ?? detail['completed-phase'];
+  const record = await deps.store.getVersion(ref.name, ref.version);
+  if (record?.status !== 'BUILDING') return { outcome: 'ignored', reason: `image ${ref.name} version ${ref.version} is not building` };
+  // Phase events may arrive out of order: never move the progress backwards.
+  if (BUILD_PHASES.indexOf(record.build?.phase ?? '') >= BUILD_PHASES.indexOf(phase)) return { outcome: 'ignored', reason: `a later phase is recorded` };
+  await deps.store.updateBuilding(ref, { build: { ...record.build, id: record.build?.id ?? detail['build-id'], phase } }, deps.clock.now().toISOString());
+  return { outcome: 'phase', image: ref, phase };
+}
+
+async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, detail: BuildStateChange): Promise<ImageEventOutcome> {
+  const status = detail['build-status'];
+  if (status === 'IN_PROGRESS') return { outcome: 'ignored', reason: 'the build is in progress' };
+  const record = await deps.store.getVersion(ref.name, ref.version);
+  if (!record) return { outcome: 'ignored', reason: `image ${ref.name} has no version ${ref.version}` };
+  if (record.status === 'READY') return record.modelPackages === undefined ? publishReady(deps, record) : { outcome: 'ignored', reason: 'already READY' };
+  if (record.status === 'FAILED') return { outcome: 'ignored', reason: 'already FAILED' };
+
+  const now = deps.clock.now().toISOString();
+  const info = detail['additional-information'];
+  const build = { ...record.build, id: detail['build-id'], logsUrl: info?.logs?.['deep-link'], endedAt: now, phase: 'COMPLETED' };
+  if (status === 'SUCCEEDED') {
+    const tag = imageTag(ref.name, ref.version);
+    const pushed = await deps.repository.describe({ repository: deps.repositoryName, tag });
+    if (pushed) {
+      const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan };
+      if (!(await deps.store.updateBuilding(ref, change, now))) return { outcome: 'ignored', reason: 'no longer BUILDING' };
+      return publishReady(deps, { ...record, ...change, updatedAt: now });
+    }
+    return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
+  }
+  const failedPhase = info?.phases?.find((phase) => phase['phase-status'] !== undefined && phase['phase-status'] !== 'SUCCEEDED');
+  const context = (failedPhase?.['phase-context'] ?? []).filter((line) => line.trim() !== '' && line.trim() !== ':').join('; ');
+  const failure = failedPhase ? `${failedPhase['phase-type']} ${failedPhase['phase-status']}${context ? `: ${context}` : ''}` : `the build ended ${status}`;
+  return fail(deps, record, { ...build, failure }, now);
+}
+
+async function fail(deps: ImageEventDependencies, record: ImageVersionRecord, build: ImageVersionRecord['build'], now: string): Promise<ImageEventOutcome> {
+  const ref = { name: record.name, version: record.version };
+  if (!(await deps.store.updateBuilding(ref, { status: 'FAILED', build }, now))) return { outcome: 'ignored', reason: 'no longer BUILDING' };
+  await deps.events.publish(stateChange({ ...record, status: 'FAILED', build }));
+  return { outcome: 'failed', image: ref };
+}
+
+async function publishReady(deps: ImageEventDependencies, record: ImageVersionRecord): Promise<ImageEventOutcome> {
+  const modelPackages = await createModelPackages(deps, record);
+  await deps.store.setModelPackages({ name: record.name, version: record.version }, modelPackages, deps.clock.now().toISOString());
+  await deps.events.publish(stateChange(record));
+  return { outcome: 'ready', image: { name: record.name, version: record.version } };
+}
+
+/** Re-decides the packages of the model versions the approval alias left and reached. */
+async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promise<ImageEventOutcome> {
+  if (move.alias !== deps.approvalAlias) return { outcome: 'ignored', reason: `alias "${move.alias}" does not approve` };
+  let changed = 0;
+  const touched = [move.toVersion, ...(move.fromVersion === undefined || move.fromVersion === move.toVersion ? [] : [move.fromVersion])];
+  for (const modelVersion of touched) {
+    for (const ref of await deps.store.versionsServing(move.name, modelVersion)) {
+      const image = await deps.store.getVersion(ref.name, ref.version);
+      if (!image?.modelPackages) continue;
+      const packages: ModelPackageRecord[] = [];
+      for (const modelPackage of image.modelPackages) {
+        const applies = modelPackage.model === move.name && modelPackage.modelVersion === modelVersion;
+        const decision = applies ? decideApproval(image, modelVersion === move.toVersion, deps.approvalAlias) : undefined;
+        if (!decision || decision.status === modelPackage.approvalStatus) {
+          packages.push(modelPackage);
+          continue;
+        }
+        await deps.packages.setApproval(modelPackage.arn, decision.status, decision.description);
+        packages.push({ ...modelPackage, approvalStatus: decision.status, approvalBlockedBy: decision.blockedBy });
+        changed++;
+      }
+      await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
+    }
+  }
+  return { outcome: 'approvals', changed };
+}

@@ -1,0 +1,88 @@
+/** The inference images' records, as the use cases and callers see them (storage keys live in the adapter). */
+
+export type ImageStatus = 'BUILDING' | 'READY' | 'FAILED';
+
+/** A model version an image serves, pinned to its number whether it was asked for by number or alias. */
+export interface ServedModel {
+  readonly name: string;
+  readonly version: number;
+  /** The alias it was asked for by, kept to show how the pin was chosen. */
+  readonly requestedAlias?: string;
+  /** The version's artifact, packed into the image's model data at build time. */
+  readonly artifactUri: string;
+}
+
+export type ImageSourceRecord =
+  | {
+      readonly type: 'build';
+      readonly entry: string;
+      readonly requirements?: string;
+      readonly baseImage: string;
+      /** The build context CodeBuild reads: `s3://bucket/images/<name>/<version>/context/`. */
+      readonly contextUri: string;
+    }
+  | { readonly type: 'external'; readonly imageUri: string };
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL' | 'UNDEFINED';
+
+/** What ECR's scan of the pushed image found. */
+export interface ScanSummary {
+  /** ECR's scan status (`COMPLETE`, `FAILED`, ...), or `NOT_SCANNED` when the image has none. */
+  readonly status: string;
+  readonly findings: Readonly<Partial<Record<Severity, number>>>;
+}
+
+export type ApprovalStatus = 'Approved' | 'PendingManualApproval' | 'Rejected';
+
+/** The image's pairing with one served model version, mirrored to the SageMaker Model Registry. */
+export interface ModelPackageRecord {
+  readonly model: string;
+  readonly modelVersion: number;
+  readonly groupName: string;
+  readonly arn: string;
+  readonly approvalStatus: ApprovalStatus;
+  /** Why the package is not approved although its version holds the approval alias. */
+  readonly approvalBlockedBy?: string;
+}
+
+export interface BuildRecord {
+  readonly id?: string;
+  /** The CodeBuild phase the build is in, from its phase-change events. */
+  readonly phase?: string;
+  readonly logsUrl?: string;
+  readonly failure?: string;
+  readonly endedAt?: string;
+}
+
+export interface ImageVersionRecord {
+  readonly name: string;
+  readonly version: number;
+  readonly status: ImageStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly createdBy?: string;
+  readonly description?: string;
+  readonly models: readonly ServedModel[];
+  readonly source: ImageSourceRecord;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly allowCriticalFindings: boolean;
+  readonly build?: BuildRecord;
+  /** The pinned image: `<repository URI>@sha256:<digest>`, once READY. */
+  readonly imageUri?: string;
+  readonly digest?: string;
+  /** The served models' artifacts as SageMaker extracts them into `/opt/ml/model`. */
+  readonly modelDataUrl?: string;
+  readonly scan?: ScanSummary;
+  readonly modelPackages?: readonly ModelPackageRecord[];
+}
+
+export interface ImageRecord {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly latestVersion: number;
+  readonly latestStatus?: ImageStatus;
+}
+
+/** The ECR tag of an image version the platform builds; tags are immutable, so each version has its own. */
+export const imageTag = (name: string, version: number) => `${name}-${version}`;

@@ -1,0 +1,112 @@
+import type { Page, PageRequest } from '../../shared/page';
+import type { ApprovalStatus, ImageRecord, ImageVersionRecord, ModelPackageRecord, ScanSummary } from './model';
+
+export type CommitImageOutcome = { readonly kind: 'committed' } | { readonly kind: 'token-taken' };
+
+/** The fields a build event may set on a `BUILDING` version. */
+export type BuildingChange = Partial<Pick<ImageVersionRecord, 'status' | 'build' | 'imageUri' | 'digest' | 'scan' | 'modelDataUrl'>>;
+
+export interface ImageVersionRef {
+  readonly name: string;
+  readonly version: number;
+}
+
+export interface ImageStore {
+  getImage(name: string): Promise<ImageRecord | undefined>;
+  getVersion(name: string, version: number): Promise<ImageVersionRecord | undefined>;
+  getToken(name: string, clientToken: string): Promise<{ readonly version: number; readonly fingerprint: string } | undefined>;
+  /** Takes the image's next version number from an atomic counter. */
+  reserveVersion(name: string, at: string): Promise<number>;
+  /** Writes the version, its client token and its served-model index in one transaction. */
+  commitVersion(record: ImageVersionRecord, token?: { clientToken: string; fingerprint: string }): Promise<CommitImageOutcome>;
+  /** Applies `change` if the version is still `BUILDING`; false when it is not (a late or repeated event). */
+  updateBuilding(ref: ImageVersionRef, change: BuildingChange, at: string): Promise<boolean>;
+  setModelPackages(ref: ImageVersionRef, packages: readonly ModelPackageRecord[], at: string): Promise<void>;
+  listImages(page: PageRequest): Promise<Page<ImageRecord>>;
+  listVersions(name: string, page: PageRequest): Promise<Page<ImageVersionRecord>>;
+  /** The image versions that serve this model version. */
+  versionsServing(model: string, modelVersion: number): Promise<readonly ImageVersionRef[]>;
+}
+
+/** The registry's model versions, read to pin what an image serves and to follow its aliases. */
+export interface ModelVersions {
+  /** The version's artifact URI, or undefined when the model has no such version. */
+  artifactUri(model: string, version: number): Promise<string | undefined>;
+  aliasVersion(model: string, alias: string): Promise<number | undefined>;
+}
+
+/** The entry script and requirements uploaded by the client, and the build contexts written beside them. */
+export interface BuildInputs {
+  exists(uri: string): Promise<boolean>;
+  /** The object's text, or undefined when it does not exist. */
+  readText(uri: string): Promise<string | undefined>;
+  /** Writes `files` under the context URI and copies each of `copies` there under its name. */
+  writeContext(contextUri: string, files: Readonly<Record<string, string>>, copies: Readonly<Record<string, string>>): Promise<void>;
+}
+
+export interface StartBuildInput {
+  /** The context folder as CodeBuild's S3 source takes it: `bucket/prefix/`. */
+  readonly sourceLocation: string;
+  readonly variables: Readonly<Record<string, string>>;
+  /** One build per image version, however often the start is retried. */
+  readonly idempotencyToken: string;
+}
+
+export interface ImageBuilder {
+  /** Starts a build; returns its id. */
+  start(input: StartBuildInput): Promise<string>;
+}
+
+export interface EcrImageRef {
+  readonly registryId?: string;
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+export interface EcrImageFacts {
+  readonly digest: string;
+  readonly scan: ScanSummary;
+}
+
+export interface ImageRepository {
+  /** The image's digest and scan findings, or undefined when the repository has no such image. */
+  describe(ref: EcrImageRef): Promise<EcrImageFacts | undefined>;
+}
+
+export interface CreateModelPackageInput {
+  readonly groupName: string;
+  readonly groupDescription: string;
+  readonly description: string;
+  readonly imageUri: string;
+  readonly modelDataUrl?: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly approvalStatus: ApprovalStatus;
+  readonly approvalDescription?: string;
+  /** Makes a retried creation return the package it created. */
+  readonly clientToken: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** The SageMaker Model Registry. */
+export interface ModelPackages {
+  /** Creates the package (and its group, the first time); returns its ARN. */
+  create(input: CreateModelPackageInput): Promise<string>;
+  setApproval(arn: string, status: ApprovalStatus, description?: string): Promise<void>;
+}
+
+export interface ImageBuildStateChanged {
+  readonly name: string;
+  readonly version: number;
+  readonly status: ImageVersionRecord['status'];
+  readonly imageUri?: string;
+  readonly digest?: string;
+  readonly models: readonly { readonly name: string; readonly version: number }[];
+  readonly scan?: ScanSummary;
+  readonly logsUrl?: string;
+  readonly failure?: string;
+}
+
+export interface ImageEvents {
+  publish(detail: ImageBuildStateChanged): Promise<void>;
+}

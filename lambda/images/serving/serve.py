@@ -1,0 +1,505 @@
+"""The serving shim of the platform's inference images.
+
+It implements the SageMaker inference container contract around an Azure-ML-style entry script,
+a Python file that defines ``init()`` (optional, called once at start) and ``run(data)`` (called
+per request). Standard library only; Python 3.9 and later.
+
+Run as ``python3 serve.py`` (arguments, such as the ``serve`` SageMaker passes, are ignored).
+
+Settings, from environment variables:
+
+* ``SAGEMAKER_BIND_TO_PORT``, else ``PORT``, else 8080: the port, on all interfaces; ``0`` binds a
+  free one. Once the script is initialized the shim prints one line to stdout,
+  ``listening on port <N>``.
+* ``MLOPS_ENTRY_SCRIPT`` (default ``/opt/program/score.py``): the entry script. Its folder is put
+  first on ``sys.path`` so it can import its siblings.
+* ``MLOPS_MODEL_DIR`` (default ``/opt/ml/model``, where SageMaker extracts the model data): set in
+  ``os.environ`` before the script is imported, so the script reads its models from
+  ``$MLOPS_MODEL_DIR/<model name>/<version>/...``.
+* ``MLOPS_CAPTURE_DIR``: when set, every successful invocation is appended, in SageMaker's data
+  capture format, to ``<dir>/<yyyy>/<mm>/<dd>/<hh>/<host>-<pid>.jsonl`` (UTC hour of the
+  inference), which the platform's drift monitoring reads.
+
+HTTP:
+
+* ``GET /ping``: 200 ``{"status": "healthy"}``. If importing the script or ``init()`` failed, the
+  shim keeps running (so the reason can be seen) and answers 500
+  ``{"status": "unhealthy", "error": "<reason>"}``, and ``/invocations`` answers 503 with the reason.
+* ``POST /invocations`` with ``Content-Type: application/json`` (``run`` gets the parsed value;
+  NaN and Infinity are refused, as they are not JSON) or ``text/csv`` (``run`` gets a list of rows,
+  no header row, blank lines skipped; every cell Python's ``float()`` reads, such as ``3``,
+  ``-1.5e3`` or ``nan``, becomes a float, int-looking ones included, as a feature matrix wants;
+  other cells, empty ones included, stay strings). A ``charset`` parameter is honoured, UTF-8 is
+  the default and a UTF-8 byte order mark is dropped. The answer is ``application/json``: what
+  ``run`` returned, JSON-encoded (tuples as lists, objects with ``tolist()`` such as NumPy arrays
+  through it).
+* Errors are JSON ``{"error": "..."}``: 400 for a body that cannot be decoded or parsed, 411 for a
+  chunked body, 413 for a body over SageMaker's 6 MB limit, 415 for another content type, 500 when
+  ``run`` raises (``run() failed: <Type>: <message>``; the traceback goes to stderr) or returns
+  something JSON cannot hold, 404 for an unknown path, 405 for a known path with another method.
+
+Calls to ``run`` are serialized by a lock. Azure ML's server calls ``run`` one request at a time,
+so scripts written for it need not be thread-safe; with the lock they still need not be. Reading,
+parsing, encoding and capture happen outside the lock, and ``/ping`` never waits for it, so health
+checks are answered while a long inference runs.
+
+SIGTERM (or SIGINT) stops accepting connections, lets requests in flight finish, and exits 0.
+Stderr gets one line per request (method, path, status, milliseconds) and every traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from datetime import datetime, timezone
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+# SageMaker's limit on a real-time invocation payload (InvokeEndpoint's Body), 6 MiB.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+DEFAULT_PORT = 8080
+DEFAULT_ENTRY_SCRIPT = '/opt/program/score.py'
+DEFAULT_MODEL_DIR = '/opt/ml/model'
+# SageMaker gives an invocation 60 s; a client that stalls longer is dropped.
+SOCKET_TIMEOUT_SECONDS = 60
+SUPPORTED_TYPES = 'application/json or text/csv'
+
+
+class Settings(NamedTuple):
+    port: int
+    entry_script: str
+    model_dir: str
+    capture_dir: Optional[str]
+
+
+def settings_from_env(env: Dict[str, str]) -> Settings:
+    port = env.get('SAGEMAKER_BIND_TO_PORT') or env.get('PORT') or str(DEFAULT_PORT)
+    if not port.isdigit() or int(port) > 65535:
+        raise ValueError(f'the port must be a number from 0 to 65535, got {port!r}')
+    return Settings(
+        port=int(port),
+        entry_script=env.get('MLOPS_ENTRY_SCRIPT') or DEFAULT_ENTRY_SCRIPT,
+        model_dir=env.get('MLOPS_MODEL_DIR') or DEFAULT_MODEL_DIR,
+        capture_dir=env.get('MLOPS_CAPTURE_DIR') or None,
+    )
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + '\n')
+    sys.stderr.flush()
+
+
+def describe(error: BaseException) -> str:
+    """`Type: message` on one line, for answers and health reasons."""
+    message = ' '.join(str(error).split())
+    return f'{type(error).__name__}: {message}' if message else type(error).__name__
+
+
+# ---- The entry script ------------------------------------------------------------------------
+
+
+class EntryScript:
+    """The user's script, imported and initialized; `failure` says why it cannot serve."""
+
+    def __init__(self, run: Optional[Callable[[Any], Any]], failure: Optional[str]) -> None:
+        self._run = run
+        self.failure = failure
+        self._lock = threading.Lock()
+
+    def run(self, data: Any) -> Any:
+        assert self._run is not None, 'run() of a script that failed to load'
+        with self._lock:
+            return self._run(data)
+
+
+def load_entry_script(path: str, model_dir: str) -> EntryScript:
+    # Set before the import, as scripts may read it at import time as well as in init().
+    os.environ['MLOPS_MODEL_DIR'] = model_dir
+    try:
+        module = import_script(path)
+    except Exception as error:
+        return failed_script(f'import of {path} failed: {describe(error)}')
+    run = getattr(module, 'run', None)
+    if not callable(run):
+        return failed_script(f'{path} defines no run(data) function')
+    init = getattr(module, 'init', None)
+    if callable(init):
+        try:
+            init()
+        except Exception as error:
+            return failed_script(f'init() failed: {describe(error)}')
+    return EntryScript(run, None)
+
+
+def import_script(path: str) -> ModuleType:
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f'{path} is not a Python file')
+    module = importlib.util.module_from_spec(spec)
+    # Registered under its name, so pickles and dataclasses that refer to the module find it.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def failed_script(reason: str) -> EntryScript:
+    log(f'the entry script cannot serve: {reason}')
+    if sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    return EntryScript(None, reason)
+
+
+# ---- Requests --------------------------------------------------------------------------------
+
+
+class RequestError(Exception):
+    """A request answered with an error status instead of a call to run()."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class PayloadTooLarge(RequestError):
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f'payload of {length} bytes is over the 6 MB limit ({MAX_PAYLOAD_BYTES} bytes)',
+        )
+        self.length = length
+
+
+def read_body(headers: Any, rfile: io.BufferedIOBase) -> bytes:
+    if 'chunked' in (headers.get('Transfer-Encoding') or '').lower():
+        raise RequestError(HTTPStatus.LENGTH_REQUIRED, 'chunked bodies are not supported: send Content-Length')
+    declared = headers.get('Content-Length')
+    if declared is None:
+        return b''
+    if not declared.strip().isdigit():
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'invalid Content-Length {declared!r}')
+    length = int(declared)
+    if length > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLarge(length)
+    body = rfile.read(length)
+    if len(body) < length:
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'the body ended after {len(body)} of {length} bytes')
+    return body
+
+
+def parse_content_type(header: Optional[str]) -> Tuple[str, str]:
+    """`('text/csv', 'latin-1')` from `text/csv; charset=latin-1`; the charset defaults to UTF-8."""
+    media_type, _, parameters = (header or '').partition(';')
+    charset = 'utf-8'
+    for parameter in parameters.split(';'):
+        name, _, value = parameter.partition('=')
+        if name.strip().lower() == 'charset' and value.strip():
+            charset = value.strip().strip('"')
+    return media_type.strip().lower(), charset
+
+
+def decode(body: bytes, charset: str) -> str:
+    # utf-8-sig drops the byte order mark spreadsheets put before CSV exports.
+    codec = 'utf-8-sig' if charset.lower().replace('_', '-') in ('utf-8', 'utf8') else charset
+    try:
+        return body.decode(codec)
+    except LookupError:
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'unknown charset {charset}') from None
+    except UnicodeDecodeError as error:
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'the body is not valid {charset}: {error.reason} at byte {error.start}') from None
+
+
+def parse_json(text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f'{constant} is not a JSON number')
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'the body is not valid JSON: {error}') from None
+
+
+def parse_csv(text: str) -> List[List[Union[float, str]]]:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline='')))
+    except csv.Error as error:
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'the body is not valid CSV: {error}') from None
+    return [[csv_cell(cell) for cell in row] for row in rows if not is_blank(row)]
+
+
+def is_blank(row: List[str]) -> bool:
+    return len(row) == 0 or (len(row) == 1 and row[0].strip() == '')
+
+
+def csv_cell(cell: str) -> Union[float, str]:
+    # Python literals' digit-group underscores are not numbers in a CSV file.
+    if '_' in cell:
+        return cell
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
+PARSERS: Dict[str, Callable[[str], Any]] = {'application/json': parse_json, 'text/csv': parse_csv}
+CAPTURE_ENCODINGS = {'application/json': 'JSON', 'text/csv': 'CSV'}
+
+
+def encode_result(result: Any) -> str:
+    def plain(value: Any) -> Any:
+        # NumPy arrays and scalars, and anything else that offers it.
+        if callable(getattr(value, 'tolist', None)):
+            return value.tolist()
+        raise TypeError(f'Object of type {type(value).__name__} is not JSON serializable')
+
+    try:
+        return json.dumps(result, allow_nan=False, default=plain, separators=(',', ':'))
+    except (TypeError, ValueError, RecursionError) as error:
+        raise RequestError(
+            HTTPStatus.INTERNAL_SERVER_ERROR, f'run() returned a value that is not JSON-serializable: {describe(error)}'
+        ) from None
+
+
+# ---- Capture ---------------------------------------------------------------------------------
+
+
+def capture_line(media_type: str, input_text: str, output_text: str, at: datetime) -> Dict[str, Any]:
+    """One line of SageMaker data capture. The input is stored as decoded text, so its content type
+    is the bare media type: a charset parameter of the original bytes would mislead."""
+    return {
+        'captureData': {
+            'endpointInput': {
+                'observedContentType': media_type,
+                'mode': 'INPUT',
+                'data': input_text,
+                'encoding': CAPTURE_ENCODINGS[media_type],
+            },
+            'endpointOutput': {
+                'observedContentType': 'application/json',
+                'mode': 'OUTPUT',
+                'data': output_text,
+                'encoding': 'JSON',
+            },
+        },
+        'eventMetadata': {'eventId': str(uuid.uuid4()), 'inferenceTime': iso_time(at)},
+        'eventVersion': '0',
+    }
+
+
+def iso_time(at: datetime) -> str:
+    return at.strftime('%Y-%m-%dT%H:%M:%S.') + f'{at.microsecond // 1000:03d}Z'
+
+
+class CaptureWriter:
+    """Appends capture lines to this process's file in the hour folder of each inference."""
+
+    def __init__(self, directory: str) -> None:
+        self._directory = directory
+        self._file_name = f'{socket.gethostname()}-{os.getpid()}.jsonl'
+        self._lock = threading.Lock()
+
+    def write(self, line: Dict[str, Any], at: datetime) -> None:
+        folder = os.path.join(self._directory, at.strftime('%Y'), at.strftime('%m'), at.strftime('%d'), at.strftime('%H'))
+        text = json.dumps(line, separators=(',', ':')) + '\n'
+        # One writer at a time, so lines never interleave; closing the file flushes the line.
+        with self._lock:
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, self._file_name), 'a', encoding='utf-8') as file:
+                file.write(text)
+
+
+# ---- Routes ----------------------------------------------------------------------------------
+
+Reply = Tuple[int, str]
+
+
+def json_reply(status: int, value: Any) -> Reply:
+    return status, json.dumps(value)
+
+
+class Shim:
+    def __init__(self, script: EntryScript, capture: Optional[CaptureWriter]) -> None:
+        self.script = script
+        self.capture = capture
+
+    def ping(self, headers: Any, body: bytes) -> Reply:
+        if self.script.failure is not None:
+            return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, {'status': 'unhealthy', 'error': self.script.failure})
+        return json_reply(HTTPStatus.OK, {'status': 'healthy'})
+
+    def invocations(self, headers: Any, body: bytes) -> Reply:
+        if self.script.failure is not None:
+            return json_reply(HTTPStatus.SERVICE_UNAVAILABLE, {'error': self.script.failure})
+        header = headers.get('Content-Type')
+        media_type, charset = parse_content_type(header)
+        if media_type not in PARSERS:
+            raise RequestError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f'unsupported content type {header or "(none)"}: send {SUPPORTED_TYPES}')
+        text = decode(body, charset)
+        if text.strip() == '':
+            raise RequestError(HTTPStatus.BAD_REQUEST, 'the body is empty')
+        data = PARSERS[media_type](text)
+        at = datetime.now(timezone.utc)
+        try:
+            result = self.script.run(data)
+        except Exception as error:
+            log('run() failed:')
+            traceback.print_exc()
+            raise RequestError(HTTPStatus.INTERNAL_SERVER_ERROR, f'run() failed: {describe(error)}') from None
+        output = encode_result(result)
+        # Written before the answer, so a caller that has its answer finds the line on disk.
+        if self.capture is not None:
+            self.write_capture(capture_line(media_type, text, output, at), at)
+        return HTTPStatus.OK, output
+
+    def write_capture(self, line: Dict[str, Any], at: datetime) -> None:
+        assert self.capture is not None
+        try:
+            self.capture.write(line, at)
+        except OSError as error:
+            # Losing a capture line must not fail the inference it records.
+            log(f'capture failed: {describe(error)}')
+
+
+Route = Callable[[Shim, Any, bytes], Reply]
+ROUTES: Dict[str, Tuple[str, Route]] = {'/ping': ('GET', Shim.ping), '/invocations': ('POST', Shim.invocations)}
+
+
+def answer(shim: Shim, method: str, path: str, headers: Any, body: bytes) -> Reply:
+    route = ROUTES.get(path)
+    if route is None:
+        raise RequestError(HTTPStatus.NOT_FOUND, f'no such path {path}: use GET /ping or POST /invocations')
+    allowed, handle = route
+    if method != allowed:
+        raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, f'{path} takes {allowed}, not {method}')
+    return handle(shim, headers, body)
+
+
+# ---- HTTP ------------------------------------------------------------------------------------
+
+
+class ShimServer(ThreadingHTTPServer):
+    # Request threads are joined on close, so requests in flight finish on SIGTERM.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, port: int, shim: Shim) -> None:
+        super().__init__(('0.0.0.0', port), ShimHandler)
+        self.shim = shim
+
+
+class ShimHandler(BaseHTTPRequestHandler):
+    # HTTP/1.0: one request per connection, so no idle keep-alive connection holds up a shutdown.
+    protocol_version = 'HTTP/1.0'
+    server_version = 'mlops-serving'
+    timeout = SOCKET_TIMEOUT_SECONDS
+    server: ShimServer
+
+    def do_GET(self) -> None:
+        self.dispatch('GET')
+
+    def do_POST(self) -> None:
+        self.dispatch('POST')
+
+    def dispatch(self, method: str) -> None:
+        started = time.monotonic()
+        path = urlsplit(self.path).path
+        too_large = False
+        try:
+            body = read_body(self.headers, self.rfile)
+            status, text = answer(self.server.shim, method, path, self.headers, body)
+        except RequestError as error:
+            status, text = json_reply(error.status, {'error': error.message})
+            too_large = isinstance(error, PayloadTooLarge)
+        except OSError as error:
+            log(f'{method} {path}: the connection failed: {describe(error)}')
+            return
+        except Exception as error:
+            # A bug in the shim: answer it rather than drop the connection.
+            traceback.print_exc()
+            status, text = json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, {'error': f'the serving shim failed: {describe(error)}'})
+        self.send_json(status, text)
+        if too_large:
+            self.discard_unread_body()
+        log(f'{method} {path} {int(status)} {(time.monotonic() - started) * 1000:.1f}ms')
+
+    def send_json(self, status: int, text: str) -> None:
+        payload = text.encode('utf-8')
+        try:
+            self.send_response(status)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError as error:
+            log(f'the answer could not be sent: {describe(error)}')
+
+    def discard_unread_body(self) -> None:
+        """Reads what the client still sends after a 413: closing a socket with unread data resets
+        the connection, and the client could lose the answer."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(1)
+            while self.rfile.read1(64 * 1024):
+                pass
+        except OSError:
+            pass
+
+    def log_request(self, code: Any = '-', size: Any = '-') -> None:
+        pass  # dispatch() logs each request once, with its duration.
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log(f'{self.address_string()}: {format % args}')
+
+
+# ---- Main ------------------------------------------------------------------------------------
+
+
+def serve(server: ShimServer) -> None:
+    def stop(signum: int, frame: Any) -> None:
+        # shutdown() waits for serve_forever() to return, so it cannot run on the thread serving.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def main() -> int:
+    # A SIGTERM during a long init() exits cleanly too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        settings = settings_from_env(dict(os.environ))
+    except ValueError as error:
+        log(str(error))
+        return 2
+    script = load_entry_script(settings.entry_script, settings.model_dir)
+    capture = CaptureWriter(settings.capture_dir) if settings.capture_dir else None
+    server = ShimServer(settings.port, Shim(script, capture))
+    print(f'listening on port {server.server_address[1]}', flush=True)
+    serve(server)
+    log('stopped')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

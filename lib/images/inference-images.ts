@@ -1,0 +1,249 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { IMAGES_PREFIX } from '../../lambda/images/core/build-context';
+import { imageBuildSpec } from '../../lambda/images/core/buildspec';
+import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
+import { nagResourceName } from '../shared/nag';
+import { PlatformCapability } from '../shared/platform-capability';
+import { PlatformFunction } from '../shared/platform-function';
+import { createPlatformTable } from '../shared/platform-table';
+
+const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'images', 'handlers');
+
+/** The inference image functions, by the operation they serve. */
+export type ImagesOperation = 'registerImage' | 'imageEvents' | 'queryImages';
+
+export interface InferenceImagesProps {
+  /** The platform's event bus: images announce `ImageBuildStateChanged` on it and follow the registry's alias moves. */
+  readonly eventBus: events.IEventBus;
+  /** The model registry's table: images pin the versions they serve in it. */
+  readonly registryTable: dynamodb.ITable;
+  /** The registry's artifact bucket: clients upload entry scripts there; build contexts and model data go under `images/`. */
+  readonly artifactBucket: s3.IBucket;
+  /**
+   * A customer-managed key for the images table, the repository and the build project.
+   * @default - an AWS-owned key for the table, AES-256 for the repository, the AWS managed key of S3 for the project
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * What happens to the table, repository and build logs when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The registry alias whose model versions' packages are approved in the SageMaker Model Registry.
+   * @default 'production'
+   */
+  readonly approvalAlias?: string;
+  /**
+   * How long untagged images (layers of replaced pushes) are kept in the repository.
+   * @default Duration.days(14)
+   */
+  readonly untaggedImageRetention?: Duration;
+  /**
+   * The CodeBuild compute that builds images.
+   * @default codebuild.ComputeType.SMALL
+   */
+  readonly buildComputeType?: codebuild.ComputeType;
+  /**
+   * How long a build may take before CodeBuild stops it (the image is then FAILED).
+   * @default Duration.minutes(60)
+   */
+  readonly buildTimeout?: Duration;
+}
+
+/**
+ * Inference images: a model version paired with the code that serves it, as a scanned,
+ * digest-pinned container in ECR that SageMaker can deploy. `RegisterImage` checks the request,
+ * writes a build context and starts a CodeBuild build (or pins an image built elsewhere);
+ * `ImageEvents` follows the build to `READY` or `FAILED`, mirrors ready images to the SageMaker
+ * Model Registry, and keeps their approval in step with the registry's approval alias.
+ */
+export class InferenceImages extends PlatformCapability<ImagesOperation> {
+  readonly table: dynamodb.Table;
+  readonly repository: ecr.Repository;
+  readonly buildProject: codebuild.Project;
+  readonly buildLogs: logs.LogGroup;
+  readonly approvalAlias: string;
+  readonly functions: Readonly<Record<ImagesOperation, PlatformFunction>>;
+
+  constructor(scope: Construct, id: string, props: InferenceImagesProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.approvalAlias = props.approvalAlias ?? 'production';
+    if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
+
+    this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: { gsi1: dynamodb.ProjectionType.ALL } });
+    this.repository = new ecr.Repository(this, 'Repository', {
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      encryption: props.encryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256,
+      encryptionKey: props.encryptionKey,
+      lifecycleRules: [{ description: 'Expire untagged images', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: props.untaggedImageRetention ?? Duration.days(14) }],
+      removalPolicy,
+    });
+    this.buildLogs = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy });
+    this.buildProject = this.createBuildProject(props);
+
+    const registerImage = this.createFunction('RegisterImage', 'register-image.ts', 'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.');
+    registerImage.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
+    registerImage.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    // Scripts and requirements are uploaded under any key; contexts and model data are written under images/.
+    registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [''], write: [IMAGES_PREFIX] });
+    registerImage.addEnvironment('BUILD_PROJECT_NAME', this.buildProject.projectName);
+    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
+    // External images may be in any repository of the account.
+    const accountRepositories = Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' });
+    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: [accountRepositories] }));
+    Validations.of(registerImage.role!).acknowledge({
+      id: `AwsSolutions-IAM5[${nagResourceName(registerImage, accountRepositories)}]`,
+      reason: 'An image built elsewhere may be in any ECR repository of the account; DescribeImages only reads its digest and scan summary.',
+    });
+
+    const imageEvents = this.createFunction('ImageEvents', 'image-events.ts', 'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.');
+    imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], ['gsi1']);
+    imageEvents.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    imageEvents.addEnvironment('REPOSITORY_NAME', this.repository.repositoryName);
+    imageEvents.addEnvironment('REPOSITORY_URI', this.repository.repositoryUri);
+    imageEvents.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: [this.repository.repositoryArn] }));
+
+    for (const fn of [registerImage, imageEvents]) {
+      fn.addEnvironment('APPROVAL_ALIAS', this.approvalAlias);
+      fn.addEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
+      props.eventBus.grantPutEventsTo(fn);
+      this.grantModelPackages(fn, fn === imageEvents ? ['CreateModelPackageGroup', 'CreateModelPackage', 'UpdateModelPackage'] : ['CreateModelPackageGroup', 'CreateModelPackage']);
+    }
+
+    const queryImages = this.createFunction('QueryImages', 'query-images.ts', 'Answers image queries: an image version, the images, an image\'s versions.');
+    queryImages.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'Query'], ['gsi1']);
+
+    this.functions = { registerImage, imageEvents, queryImages };
+
+    // CodeBuild tells the default bus of every build's phases and end.
+    const buildEvents = new targets.LambdaFunction(imageEvents);
+    this.buildProject.onStateChange('BuildStateChange', { target: buildEvents, description: 'Image builds that end: the image becomes READY or FAILED.' });
+    this.buildProject.onPhaseChange('BuildPhaseChange', { target: buildEvents, description: 'Image build phases: the progress `mlops image wait` shows.' });
+    new events.Rule(this, 'ApprovalAliasMoves', {
+      eventBus: props.eventBus,
+      description: `Moves of the registry alias "${this.approvalAlias}": the approval of image packages follows them.`,
+      eventPattern: { source: [REGISTRY_EVENT_SOURCE], detailType: ['ModelAliasChanged'], detail: { alias: [this.approvalAlias] } },
+      targets: [new targets.LambdaFunction(imageEvents)],
+    });
+  }
+
+  /** Lets `grantee` register images (invoke `RegisterImage`); it uploads scripts with its own S3 access. */
+  grantRegister(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.registerImage.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` read images and their versions (invoke `QueryImages`). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.queryImages.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` pull the platform's images (a SageMaker execution role, say). */
+  grantPull(grantee: iam.IGrantable): iam.Grant {
+    return this.repository.grantPull(grantee);
+  }
+
+  /** Image builds that failed (CodeBuild's `FailedBuilds` of the project, sum over 5 minutes). */
+  metricFailedBuilds(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.buildProject.metricFailedBuilds(props);
+  }
+
+  private createBuildProject(props: InferenceImagesProps): codebuild.Project {
+    const project = new codebuild.Project(this, 'Build', {
+      description: 'Builds inference images from their build contexts and pushes them to the platform repository.',
+      buildSpec: codebuild.BuildSpec.fromObject(imageBuildSpec()),
+      environment: {
+        buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: props.buildComputeType ?? codebuild.ComputeType.SMALL,
+        // Docker builds need the privileged daemon.
+        privileged: true,
+        environmentVariables: {
+          REPOSITORY_URI: { value: this.repository.repositoryUri },
+          REPOSITORY_NAME: { value: this.repository.repositoryName },
+        },
+      },
+      timeout: props.buildTimeout ?? Duration.minutes(60),
+      logging: { cloudWatch: { logGroup: this.buildLogs } },
+    });
+    // Each build reads its own context folder (`StartBuild` overrides the location); the project's is the parent.
+    const cfnProject = project.node.defaultChild as codebuild.CfnProject;
+    cfnProject.addPropertyOverride('Source.Type', 'S3');
+    cfnProject.addPropertyOverride('Source.Location', `${props.artifactBucket.bucketName}/${IMAGES_PREFIX}`);
+    if (props.encryptionKey) {
+      // Set here rather than through the `encryptionKey` prop, whose grant holds wildcard KMS actions.
+      cfnProject.encryptionKey = props.encryptionKey.keyArn;
+      props.encryptionKey.grant(project, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    }
+
+    const bucket = props.artifactBucket;
+    const contexts = bucket.arnForObjects(`${IMAGES_PREFIX}*`);
+    const anyObject = bucket.arnForObjects('*');
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], resources: [contexts] }));
+    // Model artifacts may be under any key of the bucket.
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [anyObject] }));
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${IMAGES_PREFIX}*`] } } }),
+    );
+    if (bucket.encryptionKey) bucket.encryptionKey.grant(project, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.repository.grantPullPush(project);
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'], resources: [this.repository.repositoryArn] }));
+
+    for (const resource of [contexts, anyObject]) {
+      Validations.of(project.role!).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`,
+        reason: 'Builds read their context under images/ and the served models\' artifacts under any key, and write model data under images/.',
+      });
+    }
+    const { partition, region, account } = Stack.of(this);
+    const projectDefaults: [string, string][] = [
+      [`arn:${partition}:logs:${region}:${account}:log-group:/aws/codebuild/${project.projectName}:*`, 'CodeBuild\'s default log group, granted by every project; this project logs to its own group instead.'],
+      [`arn:${partition}:codebuild:${region}:${account}:report-group/${project.projectName}-*`, 'The test report groups of the project, granted by every project; image builds write no reports.'],
+    ];
+    for (const [resource, reason] of projectDefaults) {
+      Validations.of(project.role!).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`, reason });
+    }
+    Validations.of(project.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken (docker login) supports no resource-level permissions.',
+    });
+    Validations.of(project).acknowledge({ id: 'AwsSolutions-CB3', reason: 'Building Docker images needs the privileged Docker daemon.' });
+    if (!props.encryptionKey) {
+      Validations.of(project).acknowledge({
+        id: 'AwsSolutions-CB4',
+        reason: 'The project keeps no build output: images go to ECR and model data to the artifact bucket, each encrypted by its own settings. A customer-managed key is used when the platform has one.',
+      });
+    }
+    return project;
+  }
+
+  private grantModelPackages(fn: PlatformFunction, actions: readonly string[]): void {
+    const stack = Stack.of(this);
+    const resources = ['model-package-group', 'model-package'].map((resource) => stack.formatArn({ service: 'sagemaker', resource, resourceName: '*' }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `sagemaker:${action}`), resources }));
+    for (const resource of resources) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
+        reason: 'Each registry model has its own model package group, created on its first image; its name is known only then.',
+      });
+    }
+  }
+
+  private createFunction(id: string, handlerFile: string, description: string): PlatformFunction {
+    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description });
+  }
+}

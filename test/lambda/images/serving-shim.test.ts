@@ -1,0 +1,253 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { addCaptureFile, type CaptureLine, emptyTally } from '../../../lambda/monitoring/core/capture/capture-file';
+import { hourFolder } from '../../../lambda/monitoring/core/capture/hour-folders';
+import { buildBaseline } from '../../../lambda/monitoring/core/profile/baseline-profile';
+import { emptyWindow } from '../../../lambda/monitoring/core/profile/window-sketch';
+
+/** The real shim, run by the machine's Python (`MLOPS_PYTHON` picks another, e.g. a 3.9). */
+const PYTHON = process.env.MLOPS_PYTHON ?? 'python3';
+const SHIM = join(__dirname, '..', '..', '..', 'lambda', 'images', 'serving', 'serve.py');
+const FIXTURES = join(__dirname, 'fixtures');
+const SCORE = join(FIXTURES, 'score.py');
+const SPAWN_TIMEOUT_MS = 20_000;
+
+/**
+ * The fixture model, `fraud-linear` version 3: 1 + 0.5·amount − 2·age + 10·score (binary-exact).
+ * [10, 3, 0.25] → 2.5, [2, 1, 0.5] → 5, [4, 0, 0] → 3.
+ */
+const JSON_REQUEST = {
+  instances: [
+    { amount: 10, age: 3, score: 0.25 },
+    { amount: 2, age: 1, score: 0.5 },
+  ],
+};
+const CSV_REQUEST = '10,3,0.25\r\n2,1,0.5\r\n\r\n4,0,0\r\n';
+
+interface Shim {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly port: number;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the shim on a free port and resolves once it prints the port. */
+function startShim(env: Record<string, string>): Promise<Shim> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PYTHONDONTWRITEBYTECODE: '1', ...env };
+  delete childEnv.SAGEMAKER_BIND_TO_PORT;
+  const child = spawn(PYTHON, [SHIM], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the shim printed no port in ${SPAWN_TIMEOUT_MS} ms:\n${stderr}`)), SPAWN_TIMEOUT_MS);
+    child.once('error', reject);
+    void exited.then((code) => reject(new Error(`the shim exited with ${code} before listening:\n${stderr}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^listening on port (\d+)$/m.exec(stdout);
+      if (!match) return;
+      clearTimeout(timer);
+      const port = Number(match[1]);
+      resolve({ child, port, url: `http://127.0.0.1:${port}`, exited });
+    });
+  });
+}
+
+async function stopShim(shim: Shim | undefined): Promise<void> {
+  if (shim && shim.child.exitCode === null && shim.child.signalCode === null) {
+    shim.child.kill('SIGKILL');
+    await shim.exited;
+  }
+}
+
+const invoke = (shim: Shim, contentType: string, body: string) => fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+
+async function answerOf(response: Response): Promise<{ status: number; contentType: string | null; body: unknown }> {
+  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
+}
+
+/** The status line of a request written by hand (fetch always sends the body its headers announce). */
+function rawStatusLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+      if (!received.includes('\r\n')) return;
+      socket.destroy();
+      resolve(received.slice(0, received.indexOf('\r\n')));
+    });
+    socket.on('error', reject);
+  });
+}
+
+const filesUnder = (directory: string): string[] =>
+  readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(directory, entry.name)) : [join(directory, entry.name)],
+  );
+
+describe('the serving shim', () => {
+  let shim: Shim;
+  let workDir: string;
+  let captureDir: string;
+  let startedAt: number;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'mlops-serving-'));
+    const modelDir = join(workDir, 'model');
+    captureDir = join(workDir, 'capture');
+    cpSync(join(FIXTURES, 'model'), modelDir, { recursive: true });
+    startedAt = Date.now();
+    shim = await startShim({ MLOPS_ENTRY_SCRIPT: SCORE, MLOPS_MODEL_DIR: modelDir, MLOPS_CAPTURE_DIR: captureDir });
+  }, SPAWN_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    await stopShim(shim);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('answers /ping 200 healthy', async () => {
+    expect(await answerOf(await fetch(`${shim.url}/ping`))).toEqual({ status: 200, contentType: 'application/json', body: { status: 'healthy' } });
+  });
+
+  it('answers JSON with the predictions of the model init() loaded', async () => {
+    const answer = await answerOf(await invoke(shim, 'application/json; charset=utf-8', JSON.stringify(JSON_REQUEST)));
+    expect(answer).toEqual({ status: 200, contentType: 'application/json', body: { predictions: [2.5, 5] } });
+  });
+
+  it('answers CSV rows (no header, blank lines skipped, cells as numbers) with their predictions', async () => {
+    const answer = await answerOf(await invoke(shim, 'text/csv', CSV_REQUEST));
+    expect(answer).toEqual({ status: 200, contentType: 'application/json', body: { predictions: [2.5, 5, 3] } });
+  });
+
+  it('answers 500 naming the error when run() raises, and keeps serving', async () => {
+    const failed = await answerOf(await invoke(shim, 'application/json', '[[1, 2]]'));
+    expect(failed).toEqual({ status: 500, contentType: 'application/json', body: { error: 'run() failed: ValueError: expected 3 features, got 2' } });
+
+    expect((await fetch(`${shim.url}/ping`)).status).toBe(200);
+    expect(await answerOf(await invoke(shim, 'application/json', '[[4, 0, 0]]'))).toEqual({
+      status: 200,
+      contentType: 'application/json',
+      body: { predictions: [3] },
+    });
+  });
+
+  it('refuses bad JSON (400), other content types (415), unknown paths (404) and bodies over 6 MB (413)', async () => {
+    const badJson = await answerOf(await invoke(shim, 'application/json', '{"instances": [1, 2'));
+    expect(badJson.status).toBe(400);
+    expect(badJson.body).toEqual({ error: expect.stringMatching(/^the body is not valid JSON: /) });
+
+    expect(await answerOf(await invoke(shim, 'text/plain', '1,2,3'))).toEqual({
+      status: 415,
+      contentType: 'application/json',
+      body: { error: 'unsupported content type text/plain: send application/json or text/csv' },
+    });
+
+    const unknown = await fetch(`${shim.url}/predict`);
+    expect(unknown.status).toBe(404);
+    await unknown.body?.cancel();
+
+    const oversized = 6 * 1024 * 1024 + 1;
+    const tooLarge = `POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\nContent-Length: ${oversized}\r\n\r\n`;
+    expect(await rawStatusLine(shim.port, tooLarge)).toBe('HTTP/1.0 413 Request Entity Too Large');
+  });
+
+  it('captures the successful invocations in files that monitoring reads', () => {
+    const files = filesUnder(captureDir);
+    const lines = files.flatMap((file) => {
+      const fileLines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      // Each file lies in the hour folder of its lines' inference time, named by host and process.
+      for (const line of fileLines) {
+        const time = Date.parse((JSON.parse(line) as CaptureLine).eventMetadata!.inferenceTime!);
+        expect(relative(captureDir, file)).toBe(`${hourFolder(time)}${hostname()}-${shim.child.pid}.jsonl`);
+      }
+      return fileLines;
+    });
+
+    // The JSON, CSV and second JSON requests; the failed and refused ones are not captured.
+    const captured = lines.map((line) => JSON.parse(line) as CaptureLine);
+    expect(captured.map((line) => line.captureData)).toEqual([
+      {
+        endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify(JSON_REQUEST), encoding: 'JSON' },
+        endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: '{"predictions":[2.5,5.0]}', encoding: 'JSON' },
+      },
+      {
+        endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', data: CSV_REQUEST, encoding: 'CSV' },
+        endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: '{"predictions":[2.5,5.0,3.0]}', encoding: 'JSON' },
+      },
+      {
+        endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: '[[4, 0, 0]]', encoding: 'JSON' },
+        endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: '{"predictions":[3.0]}', encoding: 'JSON' },
+      },
+    ]);
+    for (const line of captured) {
+      expect(line.eventVersion).toBe('0');
+      expect(line.eventMetadata?.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(line.eventMetadata?.inferenceTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    }
+
+    // Monitoring's own reader, sketching the records in a baseline of the model's three features.
+    const baseline = buildBaseline(
+      [
+        { name: 'amount', kind: 'numeric', values: [1, 5, 10] },
+        { name: 'age', kind: 'numeric', values: [0, 2, 4] },
+        { name: 'score', kind: 'numeric', values: [0, 0.5, 1] },
+      ],
+      { createdAt: '2026-11-25T00:00:00.000Z', sketchBins: 10 },
+    );
+    const window = emptyWindow(baseline);
+    const tally = emptyTally();
+    for (const file of files) addCaptureFile(window, readFileSync(file, 'utf8'), { start: startedAt - 1000, end: Date.now() + 1000 }, tally);
+
+    expect(tally).toEqual({ records: 6, outsideWindow: 0, unreadable: 0 });
+    expect(window.rows).toBe(6);
+    const amount = window.features[0];
+    expect(amount.kind === 'numeric' && { count: amount.sketch.count, missing: amount.sketch.missing, min: amount.sketch.min, max: amount.sketch.max }).toEqual({
+      count: 6,
+      missing: 0,
+      min: 2,
+      max: 10,
+    });
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    shim.child.kill('SIGTERM');
+    expect(await shim.exited).toBe(0);
+  });
+});
+
+describe('the serving shim, when init() raises', () => {
+  let shim: Shim;
+  let workDir: string;
+
+  beforeAll(async () => {
+    // The script's model is missing, so its init() raises FileNotFoundError.
+    workDir = mkdtempSync(join(tmpdir(), 'mlops-serving-'));
+    mkdirSync(join(workDir, 'model'));
+    shim = await startShim({ MLOPS_ENTRY_SCRIPT: SCORE, MLOPS_MODEL_DIR: join(workDir, 'model') });
+  }, SPAWN_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    await stopShim(shim);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const reason = () => `init() failed: FileNotFoundError: [Errno 2] No such file or directory: '${join(workDir, 'model', 'fraud-linear', '3', 'model.json')}'`;
+
+  it('answers /ping 500 unhealthy with the reason', async () => {
+    expect(await answerOf(await fetch(`${shim.url}/ping`))).toEqual({
+      status: 500,
+      contentType: 'application/json',
+      body: { status: 'unhealthy', error: reason() },
+    });
+  });
+
+  it('answers /invocations 503 with the reason', async () => {
+    expect(await answerOf(await invoke(shim, 'text/csv', '10,3,0.25\n'))).toEqual({ status: 503, contentType: 'application/json', body: { error: reason() } });
+  });
+});
