@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
@@ -124,6 +125,7 @@ export function emulatorClients(environment: EmulatorEnvironment) {
     dynamodb: new DynamoDBClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_DYNAMODB }),
     s3: new S3Client({ ...config, endpoint: environment.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
     eventBridge: new EventBridgeClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_EVENTBRIDGE }),
+    ecr: new ECRClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_ECR }),
   };
 }
 

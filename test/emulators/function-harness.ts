@@ -77,13 +77,20 @@ export function functionLogicalId(template: CloudFormationTemplate, service: str
 export function resourcesOf(template: CloudFormationTemplate, services: readonly string[]): CloudFormationTemplate {
   const referenced = new Set(
     services.flatMap((service) =>
-      Object.values((template.Resources[functionLogicalId(template, service)] as FunctionResource).Properties?.Environment?.Variables ?? {}).flatMap((value) => {
-        const ref = (value as { Ref?: unknown } | undefined)?.Ref;
-        return typeof ref === 'string' ? [ref] : [];
-      }),
+      Object.values((template.Resources[functionLogicalId(template, service)] as FunctionResource).Properties?.Environment?.Variables ?? {}).flatMap(referencesIn),
     ),
   );
   return { Resources: Object.fromEntries(Object.entries(template.Resources).filter(([logicalId]) => referenced.has(logicalId))) };
+}
+
+/** The logical ids a value refers to, through `Ref` and `Fn::GetAtt` at any depth. */
+function referencesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencesIn);
+  if (value === null || typeof value !== 'object') return [];
+  const intrinsic = value as Record<string, unknown>;
+  if (typeof intrinsic.Ref === 'string') return [intrinsic.Ref];
+  if (Array.isArray(intrinsic['Fn::GetAtt'])) return [intrinsic['Fn::GetAtt'][0] as string];
+  return Object.values(intrinsic).flatMap(referencesIn);
 }
 
 /**

@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { type CodeBuildStandIn, startCodeBuildStandIn } from '../../local/codebuild-stand-in';
 import { functionEnvironment, provisionFromTemplate } from '../../local/provision-from-template';
 import { readSynthesizedTemplate } from '../emulators/synthesized-template';
 
 describe('provisionFromTemplate', () => {
   const template = readSynthesizedTemplate();
-  const clients = { dynamodb: new DynamoDBClient({}), s3: new S3Client({ forcePathStyle: true }), eventBridge: new EventBridgeClient({}) };
+  const clients = { dynamodb: new DynamoDBClient({}), s3: new S3Client({ forcePathStyle: true }), eventBridge: new EventBridgeClient({}), ecr: new ECRClient({}) };
   const resourcesOf = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
   let names: Map<string, string>;
+  let codeBuild: CodeBuildStandIn;
 
   beforeAll(async () => {
-    names = await provisionFromTemplate(template, clients, `provision-${randomUUID().slice(0, 8)}`);
+    codeBuild = await startCodeBuildStandIn();
+    names = await provisionFromTemplate(template, { ...clients, codeBuild: new CodeBuildClient({ endpoint: codeBuild.endpoint }) }, `provision-${randomUUID().slice(0, 8)}`);
   });
+
+  afterAll(() => codeBuild.close());
 
   test('creates each table with the keys, attribute types, indexes and TTL the template declares', async () => {
     for (const [logicalId, { Properties }] of resourcesOf('AWS::DynamoDB::Table')) {
@@ -47,6 +54,20 @@ describe('provisionFromTemplate', () => {
     for (const [logicalId] of resourcesOf('AWS::Events::EventBus')) {
       await expect(clients.eventBridge.send(new DescribeEventBusCommand({ Name: names.get(logicalId) }))).resolves.toMatchObject({ Name: names.get(logicalId) });
     }
+  });
+
+  test('creates the image repository with its tag mutability and scan on push, and the build project', async () => {
+    const [[repositoryId, repository]] = resourcesOf('AWS::ECR::Repository');
+    const { repositories = [] } = await clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [names.get(repositoryId)!] }));
+    expect(repositories[0]).toMatchObject({ imageTagMutability: repository.Properties!.ImageTagMutability, imageScanningConfiguration: { scanOnPush: true } });
+    const [[projectId]] = resourcesOf('AWS::CodeBuild::Project');
+    const [registerImageId] = resourcesOf('AWS::Lambda::Function').find(([, resource]) => resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'RegisterImage')!;
+    const environment = functionEnvironment(template, registerImageId, names);
+    // The project builds from the artifact bucket's images/ folder; each build overrides it with its own context.
+    expect(environment.BUILD_PROJECT_NAME).toBe(names.get(projectId));
+    const build = await new CodeBuildClient({ endpoint: codeBuild.endpoint }).send(new StartBuildCommand({ projectName: environment.BUILD_PROJECT_NAME }));
+    expect(build.build?.source?.location).toBe(`${environment.ARTIFACT_BUCKET_NAME}/images/`);
+    expect(codeBuild.builds()[0].variables).toEqual({ REPOSITORY_URI: environment.REPOSITORY_URI ?? expect.stringMatching(/\.dkr\.ecr\./), REPOSITORY_NAME: names.get(repositoryId) });
   });
 
   test("resolves every function's environment to the provisioned names", () => {

@@ -78,14 +78,16 @@ async function retriedVersion(deps: RegisterImageDependencies, name: string, cli
 async function complete(deps: RegisterImageDependencies, record: ImageVersionRecord): Promise<ImageVersionRecord> {
   const ref = { name: record.name, version: record.version };
   if (record.status === 'BUILDING' && record.build?.id === undefined) {
-    const buildId = await startBuild(deps, record);
-    await deps.store.updateBuilding(ref, { build: { id: buildId, phase: 'SUBMITTED' } }, deps.clock.now().toISOString());
-    return { ...record, build: { id: buildId, phase: 'SUBMITTED' } };
+    const build = { id: await startBuild(deps, record), phase: 'SUBMITTED' };
+    const updatedAt = deps.clock.now().toISOString();
+    await deps.store.updateBuilding(ref, { build }, updatedAt);
+    return { ...record, build, updatedAt };
   }
   if (record.status === 'READY' && record.modelPackages === undefined) {
     const modelPackages = await createModelPackages(deps, record);
-    await deps.store.setModelPackages(ref, modelPackages, deps.clock.now().toISOString());
-    return { ...record, modelPackages };
+    const updatedAt = deps.clock.now().toISOString();
+    await deps.store.setModelPackages(ref, modelPackages, updatedAt);
+    return { ...record, modelPackages, updatedAt };
   }
   return record;
 }
