@@ -27,6 +27,7 @@ async function main() {
       registry: localRegistryClient(platform.descriptor),
       tracking: localTourTracking(platform.descriptor, descriptorFile, print),
       monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
+      images: true,
       workDir,
       print,
     });

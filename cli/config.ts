@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { discoverFunctions, discoverMonitoring, readStackOutputs } from '../client/discovery';
+import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/discovery';
 import { RegistryConfigurationError } from '../client/errors';
+import { ImagesClient } from '../client/images-client';
 import { MonitoringClient } from '../client/monitoring-client';
 import { RegistryClient } from '../client/registry-client';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/stack-outputs';
@@ -10,6 +11,7 @@ import {
   DEFAULT_DATA_DIRECTORY,
   DESCRIPTOR_FILE,
   localAwsClients,
+  localImagesClient,
   type LocalPlatformDescriptor,
   localRegistryClient,
   localTrackingClient,
@@ -32,6 +34,8 @@ export interface GlobalOptions {
   readonly collectDataFunction?: string;
   readonly registerBaselineFunction?: string;
   readonly queryMonitoringFunction?: string;
+  readonly registerImageFunction?: string;
+  readonly queryImagesFunction?: string;
   readonly region?: string;
   readonly local?: boolean;
   readonly json?: boolean;
@@ -69,6 +73,13 @@ export const MONITORING_SETTINGS = {
   artifactBucket: SETTINGS.artifactBucket,
 } as const satisfies Record<string, Setting>;
 
+/** Each inference image setting; entry scripts and requirements upload to the registry's artifact bucket. */
+export const IMAGES_SETTINGS = {
+  registerImage: { flag: '--register-image-function', env: 'MLOPS_REGISTER_IMAGE_FUNCTION', option: 'registerImageFunction' },
+  queryImages: { flag: '--query-images-function', env: 'MLOPS_QUERY_IMAGES_FUNCTION', option: 'queryImagesFunction' },
+  artifactBucket: SETTINGS.artifactBucket,
+} as const satisfies Record<string, Setting>;
+
 export const STACK_ENV = 'MLOPS_STACK';
 /** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
 export const LOCAL_ENV = 'MLOPS_LOCAL';
@@ -77,6 +88,7 @@ export const ACTOR_ENV = 'MLOPS_ACTOR';
 export type Need = keyof typeof SETTINGS;
 export type TrackingNeed = keyof typeof TRACKING_SETTINGS;
 export type MonitoringNeed = keyof typeof MONITORING_SETTINGS;
+export type ImagesNeed = keyof typeof IMAGES_SETTINGS;
 
 /** The local platform's descriptor when `--local` or `MLOPS_LOCAL` asks for it. */
 function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlatformDescriptor | undefined {
@@ -173,6 +185,28 @@ export async function connectMonitoring(context: CliContext, options: GlobalOpti
   });
   return new MonitoringClient({
     functions: { collectData: value('collectData'), registerBaseline: value('registerBaseline'), queryMonitoring: value('queryMonitoring') },
+    artifactBucket: value('artifactBucket'),
+    lambda: clients.lambda,
+    s3: clients.s3,
+  });
+}
+
+/** Builds an inference images client the way `connect` builds a registry client. */
+export async function connectImages(context: CliContext, options: GlobalOptions, needs: readonly ImagesNeed[]): Promise<ImagesClient> {
+  const descriptor = localDescriptor(context, options);
+  if (descriptor) {
+    // A descriptor written before the local platform ran the image functions names none of them.
+    const local: Partial<Record<ImagesNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
+    const missing = needs.filter((need) => !local[need]);
+    if (missing.length > 0) throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    return localImagesClient(descriptor);
+  }
+  const { value, clients } = await resolveSettings(context, options, IMAGES_SETTINGS, needs, async (stackName, cloudFormation) => {
+    const stack = await discoverImages({ stackName, cloudFormation });
+    return { ...stack.functions, artifactBucket: stack.artifactBucket };
+  });
+  return new ImagesClient({
+    functions: { registerImage: value('registerImage'), queryImages: value('queryImages') },
     artifactBucket: value('artifactBucket'),
     lambda: clients.lambda,
     s3: clients.s3,

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_STACK_NAME } from '../client/stack-outputs';
+import { addImageCommands } from './commands/image-commands';
 import { addAliasCommands } from './commands/model-alias';
 import { addFindCommand } from './commands/model-find';
 import { addListCommand } from './commands/model-list';
@@ -9,7 +10,7 @@ import { addVersionsCommand } from './commands/model-versions';
 import { addMonitorCommands } from './commands/monitor-commands';
 import { addRunCommands } from './commands/run-commands';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
-import { LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
+import { IMAGES_SETTINGS, LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
 import type { CliContext } from './context';
 
 /**
@@ -18,7 +19,7 @@ import type { CliContext } from './context';
  */
 export function createProgram(context: CliContext): Command {
   const program = new Command('mlops')
-    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift. Times are UTC.')
+    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift, build inference images. Times are UTC.')
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
@@ -35,6 +36,8 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--collect-data-function <name>', `CollectData function name or ARN (env ${MONITORING_SETTINGS.collectData.env})`))
     .addOption(new Option('--register-baseline-function <name>', `RegisterBaseline function name or ARN (env ${MONITORING_SETTINGS.registerBaseline.env})`))
     .addOption(new Option('--query-monitoring-function <name>', `QueryMonitoring function name or ARN (env ${MONITORING_SETTINGS.queryMonitoring.env})`))
+    .addOption(new Option('--register-image-function <name>', `RegisterImage function name or ARN (env ${IMAGES_SETTINGS.registerImage.env})`))
+    .addOption(new Option('--query-images-function <name>', `QueryImages function name or ARN (env ${IMAGES_SETTINGS.queryImages.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
       new Option('--local', `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`),
@@ -51,5 +54,6 @@ export function createProgram(context: CliContext): Command {
 
   addRunCommands(program, context);
   addMonitorCommands(program, context);
+  addImageCommands(program, context);
   return program;
 }

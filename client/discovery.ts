@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { RegistryConfigurationError } from './errors';
+import type { ImagesFunctionNames } from './images-client';
 import type { MonitoringFunctionNames } from './monitoring-client';
 import type { RegistryFunctionNames } from './registry-client';
 import { STACK_OUTPUTS } from './stack-outputs';
@@ -21,6 +22,14 @@ export interface DiscoveredMonitoring {
   readonly monitoringBucket: string;
   /** Where training data for baselines profiled by the function goes. */
   readonly artifactBucket: string;
+}
+
+export interface DiscoveredImages {
+  readonly functions: Required<ImagesFunctionNames>;
+  /** Where entry scripts and requirements are uploaded for builds. */
+  readonly artifactBucket: string;
+  /** The ECR repository the platform pushes the images it builds to. */
+  readonly imageRepositoryUri: string;
 }
 
 /** The outputs discovery needs; the stack publishes more (ARNs, the event bus) for other readers. */
@@ -90,5 +99,25 @@ export async function discoverMonitoring({ stackName, cloudFormation = new Cloud
     },
     monitoringBucket: output(STACK_OUTPUTS.monitoringBucketName),
     artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
+  };
+}
+
+const IMAGES_OUTPUTS = [
+  STACK_OUTPUTS.registerImageFunctionName,
+  STACK_OUTPUTS.queryImagesFunctionName,
+  STACK_OUTPUTS.artifactBucketName,
+  STACK_OUTPUTS.imageRepositoryUri,
+] as const;
+
+/** Reads the deployed stack's outputs to find the inference image functions, the artifact bucket and the image repository. */
+export async function discoverImages({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredImages> {
+  const output = await readStackOutputs(stackName, cloudFormation, IMAGES_OUTPUTS, 'inference images');
+  return {
+    functions: {
+      registerImage: output(STACK_OUTPUTS.registerImageFunctionName),
+      queryImages: output(STACK_OUTPUTS.queryImagesFunctionName),
+    },
+    artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
+    imageRepositoryUri: output(STACK_OUTPUTS.imageRepositoryUri),
   };
 }

@@ -2,6 +2,7 @@ export { ActiveRun, type ActiveRunOptions } from './active-run';
 export * from './artifact-upload';
 export * from './discovery';
 export * from './errors';
+export * from './images-client';
 export * from './monitoring-client';
 export * from './registry-client';
 export * from './retry';
@@ -23,3 +24,6 @@ export type { DriftCheckReport } from '../lambda/monitoring/core/report/drift-ch
 export type { DatasetDrift } from '../lambda/monitoring/core/drift/dataset-drift';
 export type { FeatureDrift, MethodScore } from '../lambda/monitoring/core/drift/feature-drift';
 export type { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../lambda/monitoring/core/schemas';
+export type { BuildRecord, ImageRecord, ImageStatus, ImageVersionRecord, ModelPackageRecord, ScanSummary, ServedModel } from '../lambda/images/core/model';
+export type { ImageSummary } from '../lambda/images/core/query-images';
+export type { QueryImagesRequest, RegisterImageRequest } from '../lambda/images/core/schemas';

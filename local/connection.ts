@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ImagesClient } from '../client/images-client';
 import { MonitoringClient } from '../client/monitoring-client';
 import { RegistryClient } from '../client/registry-client';
 import { TrackingClient } from '../client/tracking-client';
@@ -25,6 +26,9 @@ export interface LocalPlatformDescriptor {
     readonly collectData: string;
     readonly registerBaseline: string;
     readonly queryMonitoring: string;
+    /** Absent from descriptors written before the local platform ran the image functions. */
+    readonly registerImage?: string;
+    readonly queryImages?: string;
   };
   readonly artifactBucket: string;
   readonly monitoringBucket: string;
@@ -68,4 +72,9 @@ export function localTrackingClient(descriptor: LocalPlatformDescriptor): Tracki
 /** A monitoring client for the local platform, as `MonitoringClient` is for a deployed one. */
 export function localMonitoringClient(descriptor: LocalPlatformDescriptor): MonitoringClient {
   return new MonitoringClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
+
+/** An images client for the local platform, as `ImagesClient` is for a deployed one. */
+export function localImagesClient(descriptor: LocalPlatformDescriptor): ImagesClient {
+  return new ImagesClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }

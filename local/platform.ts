@@ -1,9 +1,14 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { startCodeBuildStandIn, type StartedBuild } from './codebuild-stand-in';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from './connection';
 import { driftCheckRunner } from './drift-check-runner';
+import { imageBuildSimulator } from './image-build-simulator';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { startLambdaServer } from './lambda-server';
 import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
@@ -45,15 +50,23 @@ export interface LocalPlatform {
   readonly descriptorFile?: string;
   /** Checks the window of a monitor that ends at `windowEnd` now, as its schedule would. */
   checkDrift(monitor: string, windowEnd: Date): Promise<CheckSummary>;
+  /** Settles when every image build started so far has ended (READY or FAILED). */
+  imageBuildsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const NAME_PREFIX = 'mlops-local';
 
+const localCredentials = (environment: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string }) => ({
+  accessKeyId: environment.AWS_ACCESS_KEY_ID,
+  secretAccessKey: environment.AWS_SECRET_ACCESS_KEY,
+});
+
 /**
  * Runs the platform on this machine: synthesizes the app (so the bundles and resources are the
- * ones that deploy), starts DynamoDB Local and moto, creates the template's tables, buckets and
- * bus on them, and serves every function behind a local Lambda Invoke endpoint.
+ * ones that deploy), starts DynamoDB Local and moto, creates the template's tables, buckets, bus
+ * and image repository on them, and serves every function behind a local Lambda Invoke endpoint.
+ * Image builds go to a CodeBuild stand-in whose builds are simulated (no Docker engine here).
  */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => undefined);
@@ -67,13 +80,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}`);
   const stateOf = (emulator: string) => (persistent ? { dataDirectory: path.join(dataDirectory!, emulator) } : {});
   const [dynamodb, moto] = await Promise.all([startDynamoDbLocal(stateOf('dynamodb')), startMoto(stateOf('moto'))]);
-  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => moto.stop()];
+  const builds: Promise<void>[] = [];
+  let simulateBuild: (build: StartedBuild) => Promise<void> = async () => undefined;
+  const codeBuild = await startCodeBuildStandIn({ onBuild: (build) => void builds.push(simulateBuild(build)) });
+  const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => moto.stop(), () => codeBuild.close()];
   const stop = async () => {
     await Promise.all(stops.map((stopOne) => stopOne()));
   };
   try {
     const environment = emulatorEnvironment(dynamodb.endpoint, moto.endpoint);
-    const names = await provisionFromTemplate(template, emulatorClients(environment), NAME_PREFIX);
+    const names = await provisionFromTemplate(
+      template,
+      { ...emulatorClients(environment), codeBuild: new CodeBuildClient({ region: LOCAL_REGION, credentials: localCredentials(environment), endpoint: codeBuild.endpoint }) },
+      NAME_PREFIX,
+    );
     const environments = functionEnvironments(template, names);
     log(`created ${names.size} resources from the template`);
 
@@ -84,7 +104,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // The deployed limits: Timeout in seconds, MemorySize in MB.
       timeoutMs: Number(template.Resources[fn.logicalId].Properties?.Timeout ?? 3) * 1000,
       memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
-      environment: { ...environment, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
+      environment: { ...environment, AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
     }));
     const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
@@ -112,6 +132,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         collectData: localName({ name: 'CollectData' }),
         registerBaseline: localName({ name: 'RegisterBaseline' }),
         queryMonitoring: localName({ name: 'QueryMonitoring' }),
+        registerImage: localName({ name: 'RegisterImage' }),
+        queryImages: localName({ name: 'QueryImages' }),
       },
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
       monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
@@ -119,6 +141,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     };
 
     const { lambda, s3 } = localAwsClients(descriptor);
+    simulateBuild = imageBuildSimulator({
+      lambda,
+      s3,
+      ecr: new ECRClient({ region: LOCAL_REGION, credentials: localCredentials(environment), endpoint: moto.endpoint }),
+      imageEventsFunction: localName({ name: 'ImageEvents' }),
+      logDirectory: path.join(dataDirectory ?? mkdtempSync(path.join(tmpdir(), 'mlops-local-')), 'builds'),
+      log,
+    });
     const runDriftCheck = driftCheckRunner({
       lambda,
       s3,
@@ -139,7 +169,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
     if (descriptorFile) writeDescriptor(descriptorFile, descriptor);
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
-    return { descriptor, descriptorFile, checkDrift, stop };
+    const imageBuildsSettled = async () => {
+      await Promise.all(builds);
+    };
+    return { descriptor, descriptorFile, checkDrift, imageBuildsSettled, stop };
   } catch (error) {
     await stop();
     throw error;

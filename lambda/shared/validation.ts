@@ -19,6 +19,10 @@ function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'is not a known field' }));
   }
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    // A bad record key: its own schema's messages, at the key's path, rather than "Invalid key in record".
+    return issue.issues.map((inner) => ({ path: formatPath(issue.path), message: inner.message }));
+  }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // Report the branch that got furthest rather than "invalid input" for the whole union.
     const deepest = issue.errors.reduce((best, errors) => (errors.length < best.length ? errors : best));

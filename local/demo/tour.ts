@@ -52,6 +52,11 @@ export interface TourOptions {
    * @default - no monitoring
    */
   readonly monitoring?: TourMonitoring;
+  /**
+   * Package the production version as an inference image with `mlops image register --wait` (needs `tracking`, which runs the CLI).
+   * @default false
+   */
+  readonly images?: boolean;
 }
 
 export interface TourResult {
@@ -72,6 +77,8 @@ export class DemoTrainingError extends Error {
 
 /** The training script, next to this file (not relative to the working directory). */
 export const TRAIN_SCRIPT = join(__dirname, 'train-model.mjs');
+/** The entry script the demo's inference image serves the model with. */
+export const SCORE_SCRIPT = join(__dirname, 'score.py');
 
 const ALIAS = 'production';
 const ACTOR = 'mlops-demo';
@@ -159,8 +166,9 @@ function printBlock(print: (line: string) => void, block: string): void {
 
 export async function runTour(options: TourOptions): Promise<TourResult> {
   const { registry, workDir, print, tracking, monitoring } = options;
+  const images = options.images === true && tracking !== undefined;
   const name = options.modelName ?? 'churn-demo';
-  const steps = (tracking ? 6 : 5) + (monitoring ? (tracking ? 2 : 1) : 0);
+  const steps = (tracking ? 6 : 5) + (images ? 1 : 0) + (monitoring ? (tracking ? 2 : 1) : 0);
   let step = 0;
   const heading = (text: string) => {
     if (step > 0) print('');
@@ -296,10 +304,23 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const served = await registry.getVersion(name, ALIAS);
   print(`  a service asking for ${name}@${ALIAS} gets version ${served.version}: ${served.artifact.uri}`);
 
+  if (images) {
+    // 6. Package: the production version with the code that serves it, built into a scanned image (simulated locally).
+    const image = `${name}-scorer`;
+    heading(`Package ${name}@${ALIAS} as inference image "${image}": mlops image register with its entry script, then the build followed to READY`);
+    for (const argv of [
+      ['image', 'register', image, '--model', `${name}@${ALIAS}`, '--entry', SCORE_SCRIPT, '--description', 'The demo churn model behind the SageMaker contract', '--wait'],
+      ['image', 'show', image],
+    ]) {
+      const exitCode = await tracking!.mlops(argv);
+      if (exitCode !== 0) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
+    }
+  }
+
   const result = { modelName: name, versions: [first, second], production: after.aliases[ALIAS] ?? move.version, history };
   if (!monitoring) return result;
 
-  // 6. Monitor: what production sees, compared with what the model was trained on.
+  // 7. Monitor: what production sees, compared with what the model was trained on.
   heading(`Monitor ${name}@${ALIAS} for drift: its training data as the baseline, then two hours of predictions sent to monitor "${monitoring.monitor}", each hour checked`);
   const servedModel = trained[registered.indexOf(served.version)];
   const driftChecks = await monitorProduction(monitoring, {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/run';
-import { localAwsClients, localMonitoringClient, localRegistryClient, localTrackingClient, writeDescriptor } from '../../local/connection';
+import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, localTrackingClient, writeDescriptor } from '../../local/connection';
 import { runTour } from '../../local/demo/tour';
 import { demoMonitor, SHIFTED_FEATURES } from '../../local/demo/tour-monitoring';
 import { localTourTracking } from '../../local/demo/tour-tracking';
@@ -30,6 +30,7 @@ describe('the local platform', () => {
         registry: localRegistryClient(platform.descriptor),
         tracking: localTourTracking(platform.descriptor, descriptorFile, print),
         monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
+        images: true,
         workDir,
         print,
       });
@@ -38,13 +39,20 @@ describe('the local platform', () => {
       expect(result.production).toBe(2);
       const output = lines.join('\n');
       expect(output).toMatch(/best by auc \(higher is better\): thorough/);
-      expect(output).toMatch(/\[6\/8\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      expect(output).toMatch(/\[6\/9\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      // The production version packaged with the demo's entry script, its (simulated) build followed to READY.
+      expect(output).toMatch(/\[7\/9\] Package churn-demo@production as inference image "churn-demo-scorer"/);
+      expect(output).toMatch(/churn-demo-scorer version 1 is READY after/);
+      const image = await localImagesClient(platform.descriptor).getImage('churn-demo-scorer', 1);
+      expect(image).toMatchObject({ status: 'READY', models: [{ name: 'churn-demo', version: 2, requestedAlias: 'production' }] });
+      expect(image.modelPackages).toEqual([expect.objectContaining({ model: 'churn-demo', modelVersion: 2, approvalStatus: 'Approved' })]);
+      expect(image.imageUri).toMatch(/\.dkr\.ecr\..*@sha256:[0-9a-f]{64}$/);
       // An hour like the training data, then one with two of the four inputs shifted: half drifted is drift.
       expect(result.driftChecks?.map(({ status, records, driftedFeatures }) => ({ status, records, driftedFeatures }))).toEqual([
         { status: 'no_drift', records: 400, driftedFeatures: 0 },
         { status: 'drift', records: 400, driftedFeatures: SHIFTED_FEATURES.length },
       ]);
-      expect(output).toMatch(/\[8\/8\] The checks as the CLI shows them/);
+      expect(output).toMatch(/\[9\/9\] The checks as the CLI shows them/);
       expect(output).toMatch(/churn-demo-production/);
       // The versions took their params and final metrics from their runs, and the runs link back.
       const [quick, thorough] = result.versions;

@@ -33,7 +33,8 @@ export function imageBuildSpec(): Record<string, unknown> {
           'set -o pipefail',
           'echo "Building image $IMAGE_NAME version $IMAGE_VERSION as $REPOSITORY_URI:$IMAGE_TAG"',
           `mkdir -p ${MODEL_STAGING_DIR}`,
-          `while read -r uri dir; do mkdir -p "${MODEL_STAGING_DIR}/$dir" && aws s3 cp --only-show-errors "$uri" "${MODEL_STAGING_DIR}/$dir/" || exit 1; done < ${MODEL_MANIFEST_FILE}`,
+          // Each line is `<uri> <model>/<version>`; keys may hold spaces, model names never do.
+          `while IFS= read -r line; do uri="\${line% *}"; dir="\${line##* }"; mkdir -p "${MODEL_STAGING_DIR}/$dir" && aws s3 cp --only-show-errors "$uri" "${MODEL_STAGING_DIR}/$dir/" || exit 1; done < ${MODEL_MANIFEST_FILE}`,
           `tar -czf /tmp/model.tar.gz -C ${MODEL_STAGING_DIR} .`,
           'aws s3 cp --only-show-errors /tmp/model.tar.gz "$MODEL_DATA_URI"',
           'aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "${REPOSITORY_URI%%/*}"',

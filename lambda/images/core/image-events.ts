@@ -30,8 +30,9 @@ export const BUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SO
  * digest, with its scan findings, mirrored to the SageMaker Model Registry) or `FAILED` (with the
  * failing phase and the log link); a move of the approval alias re-decides the approval of the
  * packages of the versions it left and reached. Events arrive at least once and maybe late: a
- * version that is no longer `BUILDING` is not changed again, and a `READY` one without packages
- * gets them, so a redelivered event completes what failed before.
+ * version that is no longer `BUILDING` is not changed again. A version becomes `READY` with its
+ * packages in one write, after they are created (idempotently), so a failure in between leaves it
+ * `BUILDING` for the redelivered event to finish.
  */
 export function handleImageEvent(deps: ImageEventDependencies) {
   return async (event: ImageEvent): Promise<ImageEventOutcome> => {
@@ -67,8 +68,7 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
   if (status === 'IN_PROGRESS') return { outcome: 'ignored', reason: 'the build is in progress' };
   const record = await deps.store.getVersion(ref.name, ref.version);
   if (!record) return { outcome: 'ignored', reason: `image ${ref.name} has no version ${ref.version}` };
-  if (record.status === 'READY') return record.modelPackages === undefined ? publishReady(deps, record) : { outcome: 'ignored', reason: 'already READY' };
-  if (record.status === 'FAILED') return { outcome: 'ignored', reason: 'already FAILED' };
+  if (record.status !== 'BUILDING') return { outcome: 'ignored', reason: `already ${record.status}` };
 
   const now = deps.clock.now().toISOString();
   const info = detail['additional-information'];
@@ -76,12 +76,14 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
   if (status === 'SUCCEEDED') {
     const tag = imageTag(ref.name, ref.version);
     const pushed = await deps.repository.describe({ repository: deps.repositoryName, tag });
-    if (pushed) {
-      const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan };
-      if (!(await deps.store.updateBuilding(ref, change, now))) return { outcome: 'ignored', reason: 'no longer BUILDING' };
-      return publishReady(deps, { ...record, ...change, updatedAt: now });
-    }
-    return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
+    if (!pushed) return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
+    const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan };
+    const ready: ImageVersionRecord = { ...record, ...change, updatedAt: now };
+    // Packages first, so a READY version always has them; a redelivered event creates none twice (client tokens).
+    const modelPackages = await createModelPackages(deps, ready);
+    if (!(await deps.store.updateBuilding(ref, { ...change, modelPackages }, now))) return { outcome: 'ignored', reason: 'no longer BUILDING' };
+    await deps.events.publish(stateChange(ready));
+    return { outcome: 'ready', image: ref };
   }
   const failedPhase = info?.phases?.find((phase) => phase['phase-status'] !== undefined && phase['phase-status'] !== 'SUCCEEDED');
   const context = (failedPhase?.['phase-context'] ?? []).filter((line) => line.trim() !== '' && line.trim() !== ':').join('; ');
@@ -94,13 +96,6 @@ async function fail(deps: ImageEventDependencies, record: ImageVersionRecord, bu
   if (!(await deps.store.updateBuilding(ref, { status: 'FAILED', build }, now))) return { outcome: 'ignored', reason: 'no longer BUILDING' };
   await deps.events.publish(stateChange({ ...record, status: 'FAILED', build }));
   return { outcome: 'failed', image: ref };
-}
-
-async function publishReady(deps: ImageEventDependencies, record: ImageVersionRecord): Promise<ImageEventOutcome> {
-  const modelPackages = await createModelPackages(deps, record);
-  await deps.store.setModelPackages({ name: record.name, version: record.version }, modelPackages, deps.clock.now().toISOString());
-  await deps.events.publish(stateChange(record));
-  return { outcome: 'ready', image: { name: record.name, version: record.version } };
 }
 
 /** Re-decides the packages of the model versions the approval alias left and reached. */

@@ -4,7 +4,7 @@ import type { ApprovalStatus, ImageRecord, ImageVersionRecord, ModelPackageRecor
 export type CommitImageOutcome = { readonly kind: 'committed' } | { readonly kind: 'token-taken' };
 
 /** The fields a build event may set on a `BUILDING` version. */
-export type BuildingChange = Partial<Pick<ImageVersionRecord, 'status' | 'build' | 'imageUri' | 'digest' | 'scan' | 'modelDataUrl'>>;
+export type BuildingChange = Partial<Pick<ImageVersionRecord, 'status' | 'build' | 'imageUri' | 'digest' | 'scan' | 'modelPackages'>>;
 
 export interface ImageVersionRef {
   readonly name: string;

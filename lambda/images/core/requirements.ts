@@ -14,7 +14,7 @@ const SPECIFIERS = String.raw`(?:\s*\(?\s*${SPECIFIER}(?:\s*,\s*${SPECIFIER})*\s
 const MARKER = String.raw`(?:\s*;\s*[^;]+)?`;
 const HASHES = String.raw`(?:\s+--hash[=\s]\s*[a-z0-9]+:[0-9a-fA-F]+)*`;
 const VERSIONED = new RegExp(`^${NAME}${EXTRAS}${SPECIFIERS}${MARKER}${HASHES}$`);
-const URL_REFERENCE = new RegExp(`^${NAME}${EXTRAS}\\s*@\\s*(https?|git\\+https)://\\S+${MARKER}$`);
+const URL_REFERENCE = new RegExp(`^${NAME}${EXTRAS}\\s*@\\s*(https?|git\\+https)://\\S+${MARKER}${HASHES}$`);
 const INDEX_OPTION = /^(--index-url|--extra-index-url|-i|--trusted-host)(=|\s+)\S+$/;
 
 export interface RequirementProblem {
@@ -55,12 +55,15 @@ function refusal(statement: string): string | undefined {
 /** `#` starts a comment at the start of a line or after whitespace (pip's rule). */
 const stripComment = (line: string) => line.replace(/(^|\s)#.*$/, '');
 
-/** Lines with `\` continuations joined, each with the number of the line it started on. */
+/**
+ * Lines with `\` continuations joined, each with the number of the line it started on. A comment
+ * line is never continued, even when it ends with `\` (pip's rule): it would swallow the next line.
+ */
 function logicalLines(text: string): { line: number; text: string }[] {
   const lines: { line: number; text: string }[] = [];
   let pending: { line: number; text: string } | undefined;
   text.split(/\r?\n/).forEach((raw, index) => {
-    const continued = raw.endsWith('\\');
+    const continued = raw.endsWith('\\') && !/^\s*#/.test(raw);
     const body = continued ? raw.slice(0, -1) : raw;
     pending = pending ? { line: pending.line, text: `${pending.text} ${body}` } : { line: index + 1, text: body };
     if (!continued) {

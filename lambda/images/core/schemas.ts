@@ -26,7 +26,11 @@ export const ModelReference = z
 /** Environment variable names as POSIX shells take them; values reach the container as they are. */
 const EnvironmentName = z
   .string()
-  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'), z.maxLength(128), z.refine((name: string) => !name.startsWith('MLOPS_'), 'is reserved (MLOPS_ variables configure the serving shim)'));
+  .check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
+    z.maxLength(128),
+    z.refine((name: string) => !name.startsWith('MLOPS_'), 'is reserved (MLOPS_ variables configure the serving shim)'),
+  );
 
 /** Base images must name a registry path and a tag or digest, so builds are repeatable. */
 export const BaseImage = z

@@ -20,6 +20,7 @@ describe('parseRequest', () => {
     name: z.string().min(1),
     items: z.array(z.strictObject({ uri: z.string() })).default([]),
     kind: z.union([z.strictObject({ preset: z.string(), size: z.number() }), z.strictObject({ custom: z.number() })]).optional(),
+    labels: z.record(z.string().regex(/^[a-z]+$/, 'must hold only lowercase letters'), z.string()).optional(),
   });
 
   function issuesOf(input: unknown) {
@@ -51,6 +52,10 @@ describe('parseRequest', () => {
 
   it('reports the union branch with the fewest issues, with its inner path', () => {
     expect(issuesOf({ name: 'x', kind: { custom: 'nine' } }).map((issue) => issue.path)).toEqual(['kind.custom']);
+  });
+
+  it("names a bad record key by its path with the key schema's own message", () => {
+    expect(issuesOf({ name: 'x', labels: { ok: 'a', Bad1: 'b' } })).toEqual([{ path: 'labels.Bad1', message: 'must hold only lowercase letters' }]);
   });
 
   it('puts every issue in the message, path first', () => {

@@ -149,7 +149,7 @@ describe('CollectData handler', () => {
       ['a non-finite value', { ...valid, records: [STABLE[0], { ...STABLE[1], income: Number.POSITIVE_INFINITY }] }, /^records\[1\]\.income: Invalid input: expected number, received Infinity$/],
       ['NaN', { ...valid, records: [{ age: Number.NaN }] }, /^records\[0\]\.age: Invalid input: expected number, received NaN$/],
       ['a nested object as a value', { ...valid, records: [{ age: { years: 40 } }] }, /^records\[0\]\.age: /],
-      ['an empty feature name', { ...valid, records: [{ '': 1 }] }, /^records\[0\]\.: Invalid key in record$/],
+      ['an empty feature name', { ...valid, records: [{ '': 1 }] }, /^records\[0\]\.: Too small: expected string to have >=1 characters$/],
       ['an inference time that is not ISO 8601', { ...valid, inferenceTime: '01/06/2026 11:30' }, /^inferenceTime: /],
       ['a batch id with a slash', { ...valid, batchId: '../other-monitor/batch' }, /^batchId: must hold only letters, digits/],
       ['an unknown field', { ...valid, endpoint: 'churn' }, /^endpoint: is not a known field$/],

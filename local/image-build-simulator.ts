@@ -1,0 +1,178 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MODEL_MANIFEST_FILE, SHIM_FILE } from '../lambda/images/core/build-context';
+import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
+import type { StartedBuild } from './codebuild-stand-in';
+
+export interface ImageBuildSimulatorOptions {
+  readonly lambda: LambdaClient;
+  readonly s3: S3Client;
+  readonly ecr: ECRClient;
+  /** The local name of the `ImageEvents` function, to which CodeBuild's events go. */
+  readonly imageEventsFunction: string;
+  /** Where each build's log is written. */
+  readonly logDirectory: string;
+  /** @default 200 - so `mlops image wait` shows the phases pass */
+  readonly phaseDelayMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The phases CodeBuild announces before the build's own commands run. */
+const SETUP_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL'];
+
+class PhaseFailure extends Error {
+  constructor(
+    readonly phase: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Plays CodeBuild's part for image builds on this machine, where there is no Docker engine. It
+ * does what the buildspec does except `docker build`: reads the build context, packs the served
+ * models into `model.tar.gz` at the build's model data URI, and in place of the image build starts
+ * the serving shim on the entry script with the machine's python3 and asks `/ping`, so a script
+ * whose `init()` fails fails its build here as it would on SageMaker. It then pushes a manifest
+ * named by the context's content to ECR (moto) under the build's tag, and announces each phase
+ * and the end to `ImageEvents` as EventBridge would.
+ */
+export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build: StartedBuild) => Promise<void> {
+  const delay = options.phaseDelayMs ?? 200;
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, delay));
+  const deliver = async (event: object) => {
+    const { FunctionError, Payload } = await options.lambda.send(new InvokeCommand({ FunctionName: options.imageEventsFunction, Payload: JSON.stringify(event) }));
+    if (FunctionError) throw new Error(`ImageEvents failed: ${Buffer.from(Payload ?? []).toString('utf8')}`);
+  };
+
+  return async (build) => {
+    const logFile = path.join(options.logDirectory, `${build.id.replace(/[^A-Za-z0-9-]/g, '_')}.log`);
+    mkdirSync(options.logDirectory, { recursive: true });
+    const buildLog = (line: string) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+    const workspace = mkdtempSync(path.join(tmpdir(), 'mlops-image-build-'));
+    const phases: BuildPhase[] = [];
+    const run = async (phase: string, step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (error) {
+        throw error instanceof PhaseFailure ? error : new PhaseFailure(phase, (error as Error).message);
+      }
+      phases.push({ 'phase-type': phase, 'phase-status': 'SUCCEEDED' });
+      await deliver(buildPhaseChange(build, phase));
+      await sleep();
+    };
+    try {
+      buildLog(`building ${build.variables.IMAGE_NAME} version ${build.variables.IMAGE_VERSION} from s3://${build.sourceLocation}`);
+      for (const phase of SETUP_PHASES) {
+        await run(phase, async () => (phase === 'DOWNLOAD_SOURCE' ? downloadContext(options.s3, build.sourceLocation, path.join(workspace, 'context')) : undefined));
+      }
+      await run('PRE_BUILD', () => packModels(options.s3, workspace, build.variables.MODEL_DATA_URI, buildLog));
+      await run('BUILD', async () => {
+        await smokeTest(workspace, buildLog);
+        const digest = await pushManifest(options.ecr, build, path.join(workspace, 'context'));
+        buildLog(`pushed ${build.variables.REPOSITORY_URI}:${build.variables.IMAGE_TAG} as ${digest}`);
+      });
+      await run('POST_BUILD', async () => undefined);
+      await deliver(buildStateChange(build, 'SUCCEEDED', phases, `file://${logFile}`));
+      options.log?.(`image build ${build.id} succeeded`);
+    } catch (error) {
+      const failure = error instanceof PhaseFailure ? error : new PhaseFailure('BUILD', (error as Error).message);
+      buildLog(`${failure.phase} FAILED: ${failure.message}`);
+      phases.push({ 'phase-type': failure.phase, 'phase-status': 'FAILED', 'phase-context': [failure.message] });
+      await deliver(buildStateChange(build, 'FAILED', phases, `file://${logFile}`)).catch((deliveryError: Error) => options.log?.(deliveryError.message));
+      options.log?.(`image build ${build.id} failed in ${failure.phase}: ${failure.message}`);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  };
+}
+
+const splitS3 = (location: string) => ({ bucket: location.slice(0, location.indexOf('/')), key: location.slice(location.indexOf('/') + 1) });
+
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Body!.transformToByteArray();
+}
+
+async function downloadContext(s3: S3Client, location: string, directory: string): Promise<void> {
+  const { bucket, key: prefix } = splitS3(location);
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  if (Contents.length === 0) throw new Error(`CLIENT_ERROR: no build context at s3://${location}`);
+  mkdirSync(directory, { recursive: true });
+  for (const { Key } of Contents) writeFileSync(path.join(directory, Key!.slice(prefix.length)), await readObject(s3, bucket, Key!));
+}
+
+/** The buildspec's model download loop and `tar`, then the upload to the model data URI. */
+async function packModels(s3: S3Client, workspace: string, modelDataUri: string, buildLog: (line: string) => void): Promise<void> {
+  const modelDirectory = path.join(workspace, 'model');
+  for (const line of readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8').split('\n').filter(Boolean)) {
+    const uri = line.slice(0, line.lastIndexOf(' '));
+    const directory = path.join(modelDirectory, line.slice(line.lastIndexOf(' ') + 1));
+    const { bucket, key } = splitS3(uri.slice('s3://'.length));
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(path.join(directory, path.basename(key)), await readObject(s3, bucket, key));
+    buildLog(`downloaded ${uri}`);
+  }
+  const archive = path.join(workspace, 'model.tar.gz');
+  const tar = spawnSync('tar', ['-czf', archive, '-C', modelDirectory, '.'], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+  const { bucket, key } = splitS3(modelDataUri.slice('s3://'.length));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(archive) }));
+  buildLog(`uploaded the models to ${modelDataUri}`);
+}
+
+/** Starts the shim on the entry script as the image would, and asks `/ping`. */
+async function smokeTest(workspace: string, buildLog: (line: string) => void): Promise<void> {
+  const context = path.join(workspace, 'context');
+  const entry = /MLOPS_ENTRY_SCRIPT="[^"]*\/([^"/]+)"/.exec(readFileSync(path.join(context, 'Dockerfile'), 'utf8'))?.[1];
+  if (!entry) throw new Error('the Dockerfile names no entry script');
+  const shim = spawn(process.env.MLOPS_PYTHON ?? 'python3', [path.join(context, SHIM_FILE)], {
+    env: { ...process.env, PORT: '0', MLOPS_ENTRY_SCRIPT: path.join(context, entry), MLOPS_MODEL_DIR: path.join(workspace, 'model'), PYTHONDONTWRITEBYTECODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  shim.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the serving shim did not start within 30 s: ${stderr.trim().split('\n').at(-1) ?? ''}`)), 30_000);
+      let stdout = '';
+      shim.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        const match = /listening on port (\d+)/.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      shim.on('exit', (code) => reject(new Error(`the serving shim exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`)));
+    });
+    const ping = await fetch(`http://127.0.0.1:${port}/ping`);
+    const answer = await ping.text();
+    if (ping.status !== 200) throw new Error(`/ping answered ${ping.status}: ${answer}`);
+    buildLog(`the serving shim answered /ping on ${entry}: ${answer}`);
+  } finally {
+    shim.kill('SIGTERM');
+  }
+}
+
+/** What `docker push` leaves in ECR: a manifest under the tag, named by its SHA-256; its config is named by the context's content. */
+async function pushManifest(ecr: ECRClient, build: StartedBuild, context: string): Promise<string> {
+  const contextDigest = createHash('sha256');
+  for (const file of ['Dockerfile', SHIM_FILE, MODEL_MANIFEST_FILE, 'requirements.txt']) contextDigest.update(readFileSync(path.join(context, file)));
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 0, digest: `sha256:${contextDigest.digest('hex')}` },
+    layers: [],
+  });
+  const imageDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  await ecr.send(new PutImageCommand({ repositoryName: build.variables.REPOSITORY_NAME, imageTag: build.variables.IMAGE_TAG, imageManifest: manifest, imageDigest }));
+  return imageDigest;
+}
