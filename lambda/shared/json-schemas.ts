@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { experimentRequestSchemas } from '../experiments/core/schemas';
+import { imagesRequestSchemas } from '../images/core/schemas';
+import { monitoringRequestSchemas } from '../monitoring/core/schemas';
 import { registryRequestSchemas } from '../registry/core/schemas';
 
-/** Every function's request schema, by the function that takes it. */
-const requestSchemas: Record<string, z.ZodMiniType> = { ...registryRequestSchemas, ...experimentRequestSchemas };
+/** The request schema of every function callers invoke, by the function that takes it. */
+const requestSchemas: Record<string, z.ZodMiniType> = { ...registryRequestSchemas, ...experimentRequestSchemas, ...monitoringRequestSchemas, ...imagesRequestSchemas };
 
 /**
  * The request contracts as JSON Schema (draft 2020-12), for callers in other languages (boto3,

@@ -34,4 +34,18 @@ describe('published JSON Schemas', () => {
     );
     expect(kinds.sort()).toEqual(['getRun', 'getRuns', 'listExperiments', 'listRuns', 'metricHistory']);
   });
+
+  test('RegisterImage takes a build from uploaded files or an ECR image, one shape each', () => {
+    const sources = published('RegisterImage').properties.source;
+    const types = (sources.oneOf ?? sources.anyOf).map((shape: { properties: { type: { const: string } } }) => shape.properties.type.const);
+    expect(types.sort()).toEqual(['build', 'external']);
+    expect(published('RegisterImage')).toMatchObject({ required: expect.arrayContaining(['name', 'models', 'source']), additionalProperties: false });
+  });
+
+  test('the monitoring and image queries offer one shape per query kind', () => {
+    const kinds = (operation: string) =>
+      (published(operation).oneOf ?? published(operation).anyOf).map((shape: { properties: { query: { const: string } } }) => shape.properties.query.const).sort();
+    expect(kinds('QueryImages')).toEqual(['getImage', 'listImageVersions', 'listImages']);
+    expect(kinds('QueryMonitoring').length).toBeGreaterThan(0);
+  });
 });

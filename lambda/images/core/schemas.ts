@@ -95,3 +95,9 @@ export const QueryImagesRequest = z.discriminatedUnion('query', [
 ]);
 export type QueryImagesRequest = z.input<typeof QueryImagesRequest>;
 export type QueryImagesCommand = z.output<typeof QueryImagesRequest>;
+
+/** Every request schema by the function that takes it, for the published JSON Schemas. */
+export const imagesRequestSchemas = {
+  RegisterImage: RegisterImageRequest,
+  QueryImages: QueryImagesRequest,
+} as const;

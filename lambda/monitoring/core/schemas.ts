@@ -148,3 +148,10 @@ export const RetrainGateRequest = z.strictObject({
   alarmTime: z.iso.datetime({ offset: true }),
 });
 export type RetrainGateRequest = z.input<typeof RetrainGateRequest>;
+
+/** Every request schema by the function that takes it, for the published JSON Schemas. */
+export const monitoringRequestSchemas = {
+  CollectData: CollectDataRequest,
+  RegisterBaseline: RegisterBaselineRequest,
+  QueryMonitoring: QueryMonitoringRequest,
+} as const;
