@@ -14,6 +14,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { startCodeBuildStandIn } from '../local/codebuild-stand-in';
 import { emulatorClients, startEmulators } from '../local/emulators';
 import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
 import { measureDriftThroughput } from './drift-throughput';
@@ -56,9 +57,12 @@ async function main() {
   const emulators = await startEmulators();
   try {
     const env = emulators.environment;
-    const clients = emulatorClients(env);
     Object.assign(process.env, env);
+    // Image builds are not measured: the stand-in only takes the build project's creation.
+    const codeBuild = await startCodeBuildStandIn();
+    const clients = emulatorClients(env, codeBuild.endpoint);
     const names = await provisionFromTemplate(template, clients, 'bench');
+    await codeBuild.close();
     const byLogicalId = functionEnvironments(template, names);
     const environments: Record<string, Record<string, string>> = Object.fromEntries(
       functions.map((fn) => [fn.name, { ...env, ...byLogicalId.get(fn.logicalId) }]),

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -114,9 +115,10 @@ export async function startEmulators(options: Omit<StartEmulatorOptions, 'port'>
 
 /**
  * SDK clients for provisioning on the emulators, with the same region and credentials the
- * functions get (DynamoDB Local keeps tables apart per access key and region).
+ * functions get (DynamoDB Local keeps tables apart per access key and region), and for the
+ * CodeBuild stand-in at `codeBuildEndpoint` when one runs.
  */
-export function emulatorClients(environment: EmulatorEnvironment) {
+export function emulatorClients(environment: EmulatorEnvironment, codeBuildEndpoint?: string) {
   const config = {
     region: environment.AWS_REGION,
     credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY },
@@ -126,6 +128,7 @@ export function emulatorClients(environment: EmulatorEnvironment) {
     s3: new S3Client({ ...config, endpoint: environment.AWS_ENDPOINT_URL_S3, forcePathStyle: true }),
     eventBridge: new EventBridgeClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_EVENTBRIDGE }),
     ecr: new ECRClient({ ...config, endpoint: environment.AWS_ENDPOINT_URL_ECR }),
+    codeBuild: codeBuildEndpoint === undefined ? undefined : new CodeBuildClient({ ...config, endpoint: codeBuildEndpoint }),
   };
 }
 

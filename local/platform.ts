@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { ECRClient } from '@aws-sdk/client-ecr';
 import { startCodeBuildStandIn, type StartedBuild } from './codebuild-stand-in';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from './connection';
 import { driftCheckRunner } from './drift-check-runner';
@@ -57,10 +55,6 @@ export interface LocalPlatform {
 
 const NAME_PREFIX = 'mlops-local';
 
-const localCredentials = (environment: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string }) => ({
-  accessKeyId: environment.AWS_ACCESS_KEY_ID,
-  secretAccessKey: environment.AWS_SECRET_ACCESS_KEY,
-});
 
 /**
  * Runs the platform on this machine: synthesizes the app (so the bundles and resources are the
@@ -89,11 +83,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   try {
     const environment = emulatorEnvironment(dynamodb.endpoint, moto.endpoint);
-    const names = await provisionFromTemplate(
-      template,
-      { ...emulatorClients(environment), codeBuild: new CodeBuildClient({ region: LOCAL_REGION, credentials: localCredentials(environment), endpoint: codeBuild.endpoint }) },
-      NAME_PREFIX,
-    );
+    const clients = emulatorClients(environment, codeBuild.endpoint);
+    const names = await provisionFromTemplate(template, clients, NAME_PREFIX);
     const environments = functionEnvironments(template, names);
     log(`created ${names.size} resources from the template`);
 
@@ -144,7 +135,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     simulateBuild = imageBuildSimulator({
       lambda,
       s3,
-      ecr: new ECRClient({ region: LOCAL_REGION, credentials: localCredentials(environment), endpoint: moto.endpoint }),
+      ecr: clients.ecr,
       imageEventsFunction: localName({ name: 'ImageEvents' }),
       logDirectory: path.join(dataDirectory ?? mkdtempSync(path.join(tmpdir(), 'mlops-local-')), 'builds'),
       log,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { IMAGES_PREFIX } from '../../lambda/images/core/build-context';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
+import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
 import { nagResourceName } from '../shared/nag';
 import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
@@ -82,7 +83,10 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.approvalAlias = props.approvalAlias ?? 'production';
-    if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
+    if (!Token.isUnresolved(this.approvalAlias)) {
+      if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
+      if (RESERVED_ALIAS.test(this.approvalAlias)) throw new Error(`approvalAlias "${this.approvalAlias}" is reserved by the registry ("latest" and "v<digits>" name versions): no alias can have it`);
+    }
 
     this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: { gsi1: dynamodb.ProjectionType.ALL } });
     this.repository = new ecr.Repository(this, 'Repository', {
@@ -122,7 +126,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
       fn.addEnvironment('APPROVAL_ALIAS', this.approvalAlias);
       fn.addEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
       props.eventBus.grantPutEventsTo(fn);
-      this.grantModelPackages(fn, fn === imageEvents ? ['CreateModelPackageGroup', 'CreateModelPackage', 'UpdateModelPackage'] : ['CreateModelPackageGroup', 'CreateModelPackage']);
+      this.grantModelPackages(fn, { approve: fn === imageEvents });
     }
 
     const queryImages = this.createFunction('QueryImages', 'query-images.ts', 'Answers image queries: an image version, the images, an image\'s versions.');
@@ -231,11 +235,19 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     return project;
   }
 
-  private grantModelPackages(fn: PlatformFunction, actions: readonly string[]): void {
+  /**
+   * Lets `fn` create model packages, each model's group with its first package, and with `approve`
+   * change their approval. Each action on the resources it is authorised on: a group's creation on
+   * groups, a versioned package's creation on its group and on the package, an approval change on
+   * the package.
+   */
+  private grantModelPackages(fn: PlatformFunction, { approve }: { readonly approve: boolean }): void {
     const stack = Stack.of(this);
-    const resources = ['model-package-group', 'model-package'].map((resource) => stack.formatArn({ service: 'sagemaker', resource, resourceName: '*' }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `sagemaker:${action}`), resources }));
-    for (const resource of resources) {
+    const groups = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: '*' });
+    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: '*' });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:CreateModelPackage'], resources: [groups] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackage', ...(approve ? ['sagemaker:UpdateModelPackage'] : [])], resources: [packages] }));
+    for (const resource of [groups, packages]) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
         reason: 'Each registry model has its own model package group, created on its first image; its name is known only then.',

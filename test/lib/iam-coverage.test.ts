@@ -1,8 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { experimentScenarios } from '../lambda/experiments/handlers/handler-scenarios';
-import { BUCKET_KINDS, describeNeed, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
+import { BUCKET_KINDS, describeNeed, NAMED_RESOURCE_KINDS, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
 import { type HandlerScenarios, recordIamNeeds } from '../lambda/handler-support/scenarios';
-import { FUNCTION_ENVIRONMENT, type PlatformFunctionName } from '../lambda/handler-support/sdk-mocks';
+import { FUNCTION_ENVIRONMENT, type PlatformFunctionName, TEST_ACCOUNT, TEST_REGION } from '../lambda/handler-support/sdk-mocks';
+import { imagesScenarios } from '../lambda/images/handlers/handler-scenarios';
 import { monitoringScenarios } from '../lambda/monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../lambda/registry/handlers/handler-scenarios';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
@@ -16,7 +17,10 @@ import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 const RUNTIME_GRANTS = ['logs:CreateLogStream on log-group', 'logs:PutLogEvents on log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
 /** Every platform function's scenarios: a function added without them fails to compile here. */
-const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios };
+const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios, ...imagesScenarios };
+
+/** The resource types a function is told the name of by an environment variable, and told apart by it. */
+const NAMED_TYPES = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project'];
 
 type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -26,9 +30,13 @@ function platformFunctions(template: Template): Map<string, Resource> {
   return new Map(functions.flatMap((fn) => (fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ? [[fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, fn]] : [])));
 }
 
-/** Each table's and bucket's logical id to its kind, by the environment variable any function receives its name in. */
+/** Each table's, bucket's, repository's and project's logical id to its kind, by the environment variable any function receives its name in. */
 function resourceKinds(template: Template): Map<string, string> {
-  const variableKinds: Record<string, string> = { ...TABLE_KINDS, ...Object.fromEntries(Object.entries(BUCKET_KINDS).map(([variable, { kind }]) => [variable, kind])) };
+  const variableKinds: Record<string, string> = {
+    ...TABLE_KINDS,
+    ...Object.fromEntries(Object.entries(BUCKET_KINDS).map(([variable, { kind }]) => [variable, kind])),
+    ...NAMED_RESOURCE_KINDS,
+  };
   const kinds = new Map<string, string>();
   for (const fn of platformFunctions(template).values()) {
     for (const [variable, kind] of Object.entries(variableKinds)) {
@@ -39,15 +47,26 @@ function resourceKinds(template: Template): Map<string, string> {
   return kinds;
 }
 
-/** Names a policy resource by what it is: a table or its index, a bucket or objects under a key prefix of it, the bus, a log group. */
+/** `arn:aws:<service>:<region>:<account>:<resource>` of the test stack's own account and region, as `<service>:<resource>`. */
+const ACCOUNT_ARN = new RegExp(`^arn:aws:([a-z0-9-]+):${TEST_REGION}:${TEST_ACCOUNT}:(.+)$`);
+
+/**
+ * Names a policy resource by what it is: a table or its index, a bucket or objects under a key
+ * prefix of it, another resource named to a function (a repository, a build project), the bus, a
+ * log group, or resources of the stack's account and region by pattern (`ecr:repository/*`).
+ */
 function resourceKind(template: Template, resource: unknown): string {
   if (resource === '*') return '*';
+  if (typeof resource === 'string') {
+    const arn = ACCOUNT_ARN.exec(resource);
+    if (arn) return `${arn[1]}:${arn[2]}`;
+  }
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const kindOf = (logicalId: string) => {
     const type = resources[logicalId].Type;
-    if (type === 'AWS::DynamoDB::Table' || type === 'AWS::S3::Bucket') {
+    if (NAMED_TYPES.includes(type)) {
       const kind = resourceKinds(template).get(logicalId);
-      if (!kind) throw new Error(`${type} ${logicalId} is named to no function by a variable of TABLE_KINDS or BUCKET_KINDS`);
+      if (!kind) throw new Error(`${type} ${logicalId} is named to no function by a variable of TABLE_KINDS, BUCKET_KINDS or NAMED_RESOURCE_KINDS`);
       return kind;
     }
     const kinds: Record<string, string> = { 'AWS::Events::EventBus': 'event-bus', 'AWS::Logs::LogGroup': 'log-group' };

@@ -17,7 +17,7 @@ describe('MlopsPlatformStack', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery', () => {
+  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, the image build\'s ECR login', () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
     const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
     const namespace = (name: string) => ({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': name } } });
@@ -30,6 +30,8 @@ describe('MlopsPlatformStack', () => {
         JSON.stringify(namespace('MlopsPlatform/Experiments')),
         JSON.stringify(namespace('MlopsPlatform/Monitoring')),
         JSON.stringify({ actions: [...logDelivery.map((action) => `logs:${action}`), ...tracing.map((action) => `xray:${action}`)] }),
+        // The image build's `docker login` to ECR.
+        JSON.stringify({ actions: ['ecr:GetAuthorizationToken'] }),
       ]),
     );
   });
@@ -53,7 +55,7 @@ describe('MlopsPlatformStack', () => {
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 14);
+    template.resourceCountIs('AWS::Lambda::Function', 17);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

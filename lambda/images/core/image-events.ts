@@ -111,13 +111,17 @@ async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promi
       for (const modelPackage of image.modelPackages) {
         const applies = modelPackage.model === move.name && modelPackage.modelVersion === modelVersion;
         const decision = applies ? decideApproval(image, modelVersion === move.toVersion, deps.approvalAlias) : undefined;
-        if (!decision || decision.status === modelPackage.approvalStatus) {
+        if (!decision) {
           packages.push(modelPackage);
           continue;
         }
-        await deps.packages.setApproval(modelPackage.arn, decision.status, decision.description);
-        packages.push({ ...modelPackage, approvalStatus: decision.status, approvalBlockedBy: decision.blockedBy });
-        changed++;
+        if (decision.status !== modelPackage.approvalStatus) {
+          await deps.packages.setApproval(modelPackage.arn, decision.status, decision.description);
+          changed++;
+        }
+        // The reason a package stays pending changes with the alias even when its status does not.
+        const { approvalBlockedBy: _previous, ...rest } = modelPackage;
+        packages.push({ ...rest, approvalStatus: decision.status, ...(decision.blockedBy ? { approvalBlockedBy: decision.blockedBy } : {}) });
       }
       await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
     }

@@ -108,8 +108,10 @@ async function startBuild(deps: RegisterImageDependencies, record: ImageVersionR
     });
   } catch (error) {
     // The version is committed: record why it will never build, then fail the call.
-    const failure = `the build could not be started: ${(error as Error).message}`;
-    await deps.store.updateBuilding({ name: record.name, version: record.version }, { status: 'FAILED', build: { failure } }, deps.clock.now().toISOString());
+    const build = { failure: `the build could not be started: ${(error as Error).message}` };
+    if (await deps.store.updateBuilding({ name: record.name, version: record.version }, { status: 'FAILED', build }, deps.clock.now().toISOString())) {
+      await deps.events.publish(stateChange({ ...record, status: 'FAILED', build }));
+    }
     throw error;
   }
 }

@@ -1,10 +1,26 @@
 /**
- * Buckets as maps of objects behind the S3 client mock, serving GetObject, PutObject (with
- * `IfNoneMatch: '*'`) and ListObjectsV2 (prefix, delimiter, paging) as S3 does, so handler tests see what a call leaves
- * behind and what it would have read.
+ * Buckets as maps of objects behind the S3 client mock, serving GetObject, HeadObject, PutObject
+ * (with `IfNoneMatch: '*'`), CopyObject and ListObjectsV2 (prefix, delimiter, paging) as S3 does,
+ * so handler tests see what a call leaves behind and what it would have read. A missing key
+ * answers 404 (`NoSuchKey`, `NotFound`), as to a caller that may list the bucket, or 403 after
+ * `withoutListing()`, as to one that may not.
  */
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandInput, ListObjectsV2Command, type ListObjectsV2CommandInput, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  type CopyObjectCommandInput,
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  HeadObjectCommand,
+  type HeadObjectCommandInput,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import type { AwsStub } from 'aws-sdk-client-mock';
 
@@ -14,11 +30,14 @@ const DEFAULT_PAGE_KEYS = 1000;
 export class FakeS3 {
   private readonly objects = new Map<string, Map<string, string>>();
   private pageKeys = DEFAULT_PAGE_KEYS;
+  private listable = true;
 
   /** Serves the commands from the buckets. Call after resetting the mock. */
   serve(mock: AwsStub<any, any, any>): this {
     mock.on(GetObjectCommand).callsFake(this.getObject);
+    mock.on(HeadObjectCommand).callsFake(this.headObject);
     mock.on(PutObjectCommand).callsFake(this.putObject);
+    mock.on(CopyObjectCommand).callsFake(this.copyObject);
     mock.on(ListObjectsV2Command).callsFake(this.listObjects);
     return this;
   }
@@ -42,10 +61,46 @@ export class FakeS3 {
     this.pageKeys = keys;
   }
 
+  /**
+   * Answers a missing key as S3 answers a caller without `s3:ListBucket`: 403, `Forbidden` to
+   * HeadObject (which has no body to name the error) and `AccessDenied` to GetObject and CopyObject.
+   */
+  withoutListing(): this {
+    this.listable = false;
+    return this;
+  }
+
+  private missing(command: 'get' | 'head'): Error {
+    if (!this.listable) {
+      const name = command === 'head' ? 'Forbidden' : 'AccessDenied';
+      return new S3ServiceException({ name, message: command === 'head' ? 'Forbidden' : 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    }
+    return command === 'head'
+      ? new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } })
+      : new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+  }
+
   private readonly getObject = async (input: GetObjectCommandInput) => {
     const body = this.get(input.Bucket!, input.Key!);
-    if (body === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
+    if (body === undefined) throw this.missing('get');
     return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentLength: Buffer.byteLength(body) };
+  };
+
+  private readonly headObject = async (input: HeadObjectCommandInput) => {
+    const body = this.get(input.Bucket!, input.Key!);
+    if (body === undefined) throw this.missing('head');
+    return { ContentLength: Buffer.byteLength(body), ETag: '"fake"' };
+  };
+
+  /** Copies within or across buckets; `CopySource` is `bucket/key`, the key URL-encoded, as the SDK sends it. */
+  private readonly copyObject = async (input: CopyObjectCommandInput) => {
+    const source = input.CopySource!;
+    if (source.includes('?')) throw new Error(`FakeS3 copies current versions only, got CopySource ${source}`);
+    const slash = source.indexOf('/');
+    const body = this.get(source.slice(0, slash), decodeURIComponent(source.slice(slash + 1)));
+    if (body === undefined) throw this.missing('get');
+    this.put(input.Bucket!, input.Key!, body);
+    return { CopyObjectResult: { ETag: '"fake"' } };
   };
 
   private readonly putObject = async (input: PutObjectCommandInput) => {

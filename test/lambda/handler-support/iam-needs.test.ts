@@ -1,10 +1,13 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describeNeed, iamNeedsOf } from './iam-needs';
-import { FUNCTION_ENVIRONMENT } from './sdk-mocks';
+import { FUNCTION_ENVIRONMENT, TEST_ACCOUNT } from './sdk-mocks';
 
-const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE, ARTIFACT_BUCKET_NAME, MONITORING_BUCKET_NAME } = FUNCTION_ENVIRONMENT;
+const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE, ARTIFACT_BUCKET_NAME, MONITORING_BUCKET_NAME, BUILD_PROJECT_NAME, REPOSITORY_NAME } = FUNCTION_ENVIRONMENT;
 
 describe('iamNeedsOf', () => {
   const sent = (command: { input: object }) => ({ sent: command, input: command.input as Record<string, unknown> });
@@ -23,6 +26,66 @@ describe('iamNeedsOf', () => {
     expect(needs).toEqual([
       { action: 's3:GetObject', resource: 'artifact-bucket/*' },
       { action: 's3:ListBucket', resource: 'artifact-bucket' },
+    ]);
+  });
+
+  it('needs s3:GetObject alone for the HeadObject of a function that takes 403 for a missing key (RegisterImage reads uploads it may not list)', () => {
+    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'uploads/score.py' }))], 'RegisterImage');
+
+    expect(needs).toEqual([{ action: 's3:GetObject', resource: 'artifact-bucket/*' }]);
+  });
+
+  it('names the objects under a folder of a bucket granted apart (images/ of the artifact bucket) by that folder, any other key by the bucket', () => {
+    const needs = iamNeedsOf([
+      sent(new PutObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'images/fraud-scoring/1/context/Dockerfile' })),
+      sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'uploads/requirements.txt' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
+  });
+
+  it('needs a read of the source (its version when given) and a write of the target for CopyObject', () => {
+    const copy = (CopySource: string) => new CopyObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'images/fraud-scoring/1/context/score.py', CopySource });
+
+    expect(iamNeedsOf([sent(copy(`${ARTIFACT_BUCKET_NAME}/uploads/my%20score.py`))]).map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
+    expect(iamNeedsOf([sent(copy(`${MONITORING_BUCKET_NAME}/collected/x.py?versionId=v1`))]).map(describeNeed)).toEqual([
+      's3:GetObject on monitoring-bucket/collected/*',
+      's3:GetObjectVersion on monitoring-bucket/collected/*',
+      's3:PutObject on artifact-bucket/images/*',
+    ]);
+  });
+
+  it('needs StartBuild on the build project named to the function', () => {
+    const needs = iamNeedsOf([sent(new StartBuildCommand({ projectName: BUILD_PROJECT_NAME }))]);
+
+    expect(needs).toEqual([{ action: 'codebuild:StartBuild', resource: 'image-build-project' }]);
+  });
+
+  it("needs DescribeImages on the platform's repository when named to the function, on any repository of the account when the request names it", () => {
+    const needs = iamNeedsOf([
+      sent(new DescribeImagesCommand({ repositoryName: REPOSITORY_NAME, imageIds: [{ imageTag: 'fraud-scoring-1' }] })),
+      sent(new DescribeImagesCommand({ registryId: TEST_ACCOUNT, repositoryName: 'team/fraud-serving', imageIds: [{ imageTag: '1.4.0' }] })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual(['ecr:DescribeImages on ecr:repository/*', 'ecr:DescribeImages on image-repository']);
+  });
+
+  it('fails loudly on DescribeImages of another account: the grants cover the own account only', () => {
+    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: '210987654321', repositoryName: 'team/fraud-serving' }))])).toThrow(/own account \(123456789012\) only/);
+  });
+
+  it('needs the SageMaker actions on model package groups and packages: a versioned package on both', () => {
+    const needs = iamNeedsOf([
+      sent(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'fraud-linear' })),
+      sent(new CreateModelPackageCommand({ ModelPackageGroupName: 'fraud-linear' })),
+      sent(new UpdateModelPackageCommand({ ModelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-linear/1' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
+      'sagemaker:UpdateModelPackage on sagemaker:model-package/*',
     ]);
   });
 

@@ -3,37 +3,66 @@
  * that compares what handler tests sent with the synthesized policies.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type SentCommand } from './sdk-mocks';
+import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type PlatformFunctionName, type SentCommand, TEST_ACCOUNT } from './sdk-mocks';
 
 /** Each table by the environment variable that names it to a function. */
 export const TABLE_KINDS = {
   REGISTRY_TABLE_NAME: 'registry-table',
   EXPERIMENTS_TABLE_NAME: 'experiments-table',
   MONITORING_TABLE_NAME: 'monitoring-table',
+  IMAGES_TABLE_NAME: 'images-table',
 } as const satisfies Partial<Record<EnvironmentVariable, string>>;
 
 export type TableKind = (typeof TABLE_KINDS)[keyof typeof TABLE_KINDS];
 
-/**
- * Each bucket by the environment variable that names it to a function, and how far its grants
- * reach: any key of the bucket, or the keys under one top-level folder (`collected/`).
- */
+interface BucketGrants {
+  readonly kind: string;
+  /** How far its grants reach: any key of the bucket, or the keys under one top-level folder (`collected/`). */
+  readonly grantsBy: 'bucket' | 'folder';
+  /** Top-level folders of a bucket granted by bucket that one capability writes alone, and is granted alone (`images/`). */
+  readonly foldersGrantedApart?: readonly string[];
+}
+
+/** Each bucket by the environment variable that names it to a function, and how far its grants reach. */
 export const BUCKET_KINDS = {
-  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket' },
+  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket', foldersGrantedApart: ['images/'] },
   MONITORING_BUCKET_NAME: { kind: 'monitoring-bucket', grantsBy: 'folder' },
-} as const satisfies Partial<Record<EnvironmentVariable, { kind: string; grantsBy: 'bucket' | 'folder' }>>;
+} as const satisfies Partial<Record<EnvironmentVariable, BucketGrants>>;
 
 export type BucketKind = (typeof BUCKET_KINDS)[keyof typeof BUCKET_KINDS]['kind'];
 
+/** The other resources a function is given the name of, by the environment variable that names them. */
+export const NAMED_RESOURCE_KINDS = {
+  REPOSITORY_NAME: 'image-repository',
+  BUILD_PROJECT_NAME: 'image-build-project',
+} as const satisfies Partial<Record<EnvironmentVariable, string>>;
+
+export type NamedResourceKind = (typeof NAMED_RESOURCE_KINDS)[keyof typeof NAMED_RESOURCE_KINDS];
+
+/** Resources of the function's own account and region that a request names, granted by pattern: `<service>:<resource type>/*`. */
+export type AccountResource = 'ecr:repository/*' | 'sagemaker:model-package-group/*' | 'sagemaker:model-package/*';
+
 /**
  * Where an action applies: a table or one of its indexes (`experiments-table/index/gsi2`), a bucket
- * or its objects (`artifact-bucket/*`, `monitoring-bucket/collected/*`), the event bus, or `*` for
- * actions without resource-level permissions.
+ * or its objects (`artifact-bucket/*`, `monitoring-bucket/collected/*`), the event bus, another
+ * resource named to the function (`image-repository`), resources of a type the request names
+ * (`ecr:repository/*`), or `*` for actions without resource-level permissions.
  */
-export type IamResource = TableKind | `${TableKind}/index/${string}` | BucketKind | `${BucketKind}/${string}` | 'event-bus' | '*';
+export type IamResource =
+  | TableKind
+  | `${TableKind}/index/${string}`
+  | BucketKind
+  | `${BucketKind}/${string}`
+  | NamedResourceKind
+  | AccountResource
+  | 'event-bus'
+  | '*';
 
 export interface IamNeed {
   readonly action: string;
@@ -60,11 +89,19 @@ export function tableKind(tableName: unknown): TableKind {
   return kind;
 }
 
-function bucketOf(bucketName: unknown) {
+function bucketOf(bucketName: unknown): BucketGrants & { readonly kind: BucketKind } {
   const variable = variableHolding(bucketName);
-  const bucket = (BUCKET_KINDS as Partial<Record<EnvironmentVariable, (typeof BUCKET_KINDS)[keyof typeof BUCKET_KINDS]>>)[variable];
+  const bucket = (BUCKET_KINDS as Partial<Record<EnvironmentVariable, BucketGrants & { readonly kind: BucketKind }>>)[variable];
   if (!bucket) throw new Error(`${variable} does not name a bucket: add it to BUCKET_KINDS`);
   return bucket;
+}
+
+/** The kind of a resource (not a table or bucket) a command named, by the environment variable that holds its name. */
+function namedResourceKind(name: unknown): NamedResourceKind {
+  const variable = variableHolding(name);
+  const kind = (NAMED_RESOURCE_KINDS as Partial<Record<EnvironmentVariable, NamedResourceKind>>)[variable];
+  if (!kind) throw new Error(`${variable} does not name a resource: add it to NAMED_RESOURCE_KINDS`);
+  return kind;
 }
 
 /** The folder a key or prefix is under, as the grants of buckets granted by folder name it: `collected/*`. */
@@ -76,8 +113,9 @@ function folderOf(keyOrPrefix: string): string {
 
 /** The objects an object command touches, as its grant names them. */
 function objectsOf(input: { Bucket?: string; Key?: string }): IamResource {
-  const { kind, grantsBy } = bucketOf(input.Bucket);
-  return `${kind}/${grantsBy === 'bucket' ? '*' : folderOf(input.Key!)}`;
+  const { kind, grantsBy, foldersGrantedApart = [] } = bucketOf(input.Bucket);
+  const apart = foldersGrantedApart.some((folder) => input.Key!.startsWith(folder));
+  return `${kind}/${grantsBy === 'folder' || apart ? folderOf(input.Key!) : '*'}`;
 }
 
 /** Listing a bucket granted by folder is held to the folder the prefix is under. */
@@ -93,6 +131,33 @@ const objectRead = (input: { Bucket?: string; Key?: string; VersionId?: string }
   ...(input.VersionId === undefined ? [] : [{ action: 's3:GetObjectVersion', resource: objectsOf(input) }]),
 ];
 
+/** The object a CopyObject reads: `CopySource` is `bucket/key`, the key URL-encoded, with `?versionId=` for a version. */
+function copySourceOf(copySource: string): { Bucket: string; Key: string; VersionId?: string } {
+  const [path, query] = copySource.split('?');
+  const slash = path.indexOf('/');
+  const versionId = new URLSearchParams(query ?? '').get('versionId') ?? undefined;
+  return { Bucket: path.slice(0, slash), Key: decodeURIComponent(path.slice(slash + 1)), VersionId: versionId };
+}
+
+/**
+ * Functions that read a bucket they may not list and take S3's 403 for a missing key as "missing"
+ * (`S3BuildInputs`): their HeadObject needs `s3:GetObject` alone. Any other function's HeadObject
+ * also needs `s3:ListBucket`, to be told a missing key (404) from a forbidden one (403).
+ */
+const READERS_WITHOUT_LISTING: ReadonlySet<PlatformFunctionName> = new Set(['RegisterImage']);
+
+/**
+ * The repository a DescribeImages names: the platform's, when the function was given its name, or
+ * any repository of the function's own account, when the request names it (an image built elsewhere).
+ */
+function repositoryOf(input: { registryId?: string; repositoryName?: string }): IamResource {
+  if (input.registryId !== undefined && input.registryId !== TEST_ACCOUNT) {
+    throw new Error(`DescribeImages of registry ${input.registryId}: the grants cover repositories of the function's own account (${TEST_ACCOUNT}) only`);
+  }
+  const named = (Object.keys(FUNCTION_ENVIRONMENT) as EnvironmentVariable[]).some((variable) => FUNCTION_ENVIRONMENT[variable] === input.repositoryName);
+  return named ? namedResourceKind(input.repositoryName) : 'ecr:repository/*';
+}
+
 /** TransactWriteItems has no IAM action of its own: each item is authorised as its single-item action, on its own table. */
 const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
   Put: 'dynamodb:PutItem',
@@ -103,8 +168,8 @@ const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
 
 const onTable = (action: string) => (input: { TableName?: string }): IamNeed[] => [{ action, resource: tableKind(input.TableName) }];
 
-/** The one place that says which IAM actions an SDK command needs. A command missing here fails `iamNeedsOf`. */
-const IAM_NEEDS = new Map<Function, (input: any) => IamNeed[]>([
+/** The one place that says which IAM actions an SDK command needs (sent by `functionName`, where that matters). A command missing here fails `iamNeedsOf`. */
+const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunctionName) => IamNeed[]>([
   [GetCommand, onTable('dynamodb:GetItem')],
   [PutCommand, onTable('dynamodb:PutItem')],
   [UpdateCommand, onTable('dynamodb:UpdateItem')],
@@ -124,11 +189,25 @@ const IAM_NEEDS = new Map<Function, (input: any) => IamNeed[]>([
   ],
   // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403 instead of 404, and the
   // registry could not tell the caller "upload the artifact first".
-  [HeadObjectCommand, (input) => [...objectRead(input), listing(input)]],
+  [HeadObjectCommand, (input, functionName) => [...objectRead(input), ...(functionName && READERS_WITHOUT_LISTING.has(functionName) ? [] : [listing(input)])]],
   [GetObjectCommand, objectRead],
   [PutObjectCommand, (input) => [{ action: 's3:PutObject', resource: objectsOf(input) }]],
+  // A copy reads its source and writes its target: no action of its own.
+  [CopyObjectCommand, (input) => [...objectRead(copySourceOf(input.CopySource)), { action: 's3:PutObject', resource: objectsOf(input) }]],
   [ListObjectsV2Command, (input) => [listing(input)]],
   [PutEventsCommand, () => [{ action: 'events:PutEvents', resource: 'event-bus' }]],
+  [StartBuildCommand, (input) => [{ action: 'codebuild:StartBuild', resource: namedResourceKind(input.projectName) }]],
+  [DescribeImagesCommand, (input) => [{ action: 'ecr:DescribeImages', resource: repositoryOf(input) }]],
+  [CreateModelPackageGroupCommand, () => [{ action: 'sagemaker:CreateModelPackageGroup', resource: 'sagemaker:model-package-group/*' }]],
+  // A versioned package is authorised on the package it creates and on the group it is created in.
+  [
+    CreateModelPackageCommand,
+    (input) => [
+      { action: 'sagemaker:CreateModelPackage', resource: 'sagemaker:model-package/*' },
+      ...(input.ModelPackageGroupName === undefined ? [] : [{ action: 'sagemaker:CreateModelPackage', resource: 'sagemaker:model-package-group/*' as const }]),
+    ],
+  ],
+  [UpdateModelPackageCommand, () => [{ action: 'sagemaker:UpdateModelPackage', resource: 'sagemaker:model-package/*' }]],
   // PutMetricData has no resource-level permissions: the grant is scoped by a namespace condition instead.
   [
     PutMetricDataCommand,
@@ -136,13 +215,13 @@ const IAM_NEEDS = new Map<Function, (input: any) => IamNeed[]>([
   ],
 ]);
 
-/** The IAM actions `commands` need, deduplicated and sorted; throws on a command with no mapping. */
-export function iamNeedsOf(commands: readonly Pick<SentCommand, 'sent' | 'input'>[]): IamNeed[] {
+/** The IAM actions `commands` (sent by `functionName`) need, deduplicated and sorted; throws on a command with no mapping. */
+export function iamNeedsOf(commands: readonly Pick<SentCommand, 'sent' | 'input'>[], functionName?: PlatformFunctionName): IamNeed[] {
   const needs = new Map<string, IamNeed>();
   for (const { sent, input } of commands) {
     const mapper = IAM_NEEDS.get(sent.constructor);
     if (!mapper) throw new Error(`no IAM action mapped for ${sent.constructor.name}: add it to IAM_NEEDS in test/lambda/handler-support/iam-needs.ts`);
-    for (const need of mapper(input)) needs.set(describeNeed(need), need);
+    for (const need of mapper(input, functionName)) needs.set(describeNeed(need), need);
   }
   return [...needs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, need]) => need);
 }

@@ -66,7 +66,7 @@ export async function recordIamNeeds(functionName: PlatformFunctionName, scenari
     }
   }
   resetSdkMocks();
-  return iamNeedsOf(sent);
+  return iamNeedsOf(sent, functionName);
 }
 
 /** The IAM actions alone, for readable assertions. */

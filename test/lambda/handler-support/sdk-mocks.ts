@@ -4,16 +4,29 @@
  * handlers' clients are the mocked ones.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { FakeCodeBuild } from './fake-codebuild';
 import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb';
+import { FakeEcr } from './fake-ecr';
 import { FakeS3 } from './fake-s3';
+import { FakeSageMaker } from './fake-sagemaker';
 
+export { FakeCodeBuild } from './fake-codebuild';
 export { FakeDynamoDB, FakeTable, transactionCanceled, validationException } from './fake-dynamodb';
+export { digestOf, FakeEcr } from './fake-ecr';
 export { FakeS3 } from './fake-s3';
+export { FakeSageMaker } from './fake-sagemaker';
+
+/** The account and region the handlers run in, as the test stack and the Lambda context name them. */
+export const TEST_ACCOUNT = '123456789012';
+export const TEST_REGION = 'eu-west-1';
 
 /**
  * What the constructs put in the functions' environments, with test values. Names of resources are
@@ -32,6 +45,11 @@ export const FUNCTION_ENVIRONMENT = {
   MONITORING_METRICS_NAMESPACE: 'Test/Monitoring',
   // 64 KiB: a window of a few hundred records is checked at once, one of a thousand fans out.
   INLINE_WINDOW_BYTES: '65536',
+  IMAGES_TABLE_NAME: 'images-table',
+  BUILD_PROJECT_NAME: 'image-build',
+  REPOSITORY_NAME: 'platform-images',
+  REPOSITORY_URI: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-images',
+  APPROVAL_ALIAS: 'production',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
@@ -39,13 +57,13 @@ export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
 export const REQUEST_ID = '8f0d2c1e-5b7a-4c3d-9e21-0123456789ab';
 
 Object.assign(process.env, FUNCTION_ENVIRONMENT);
-process.env.AWS_REGION ??= 'eu-west-1';
+process.env.AWS_REGION ??= TEST_REGION;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'handler-tests';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'MlopsPlatform';
 
-/** The tables as `lib/registry/model-registry.ts`, `lib/experiments/experiment-tracking.ts` and `lib/monitoring/model-monitoring.ts` declare them. */
+/** The tables as `lib/registry/model-registry.ts`, `lib/experiments/experiment-tracking.ts`, `lib/monitoring/model-monitoring.ts` and `lib/images/inference-images.ts` declare them. */
 const TABLE_SCHEMAS: readonly TableSchema[] = [
   { name: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
   {
@@ -56,6 +74,7 @@ const TABLE_SCHEMAS: readonly TableSchema[] = [
     },
   },
   { name: FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME, indexes: {} },
+  { name: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
 ];
 
 /** One mock per client class: every instance the handlers create at module load sends through these. */
@@ -63,15 +82,19 @@ export const dynamoMock = mockClient(DynamoDBDocumentClient);
 export const s3Mock = mockClient(S3Client);
 export const eventsMock = mockClient(EventBridgeClient);
 export const cloudWatchMock = mockClient(CloudWatchClient);
+export const ecrMock = mockClient(ECRClient);
+export const codeBuildMock = mockClient(CodeBuildClient);
+export const sageMakerMock = mockClient(SageMakerClient);
 
 /** The mocks with their client-specific types erased, for what is done to all of them. */
-const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock] as unknown as AwsStub<object, any, unknown>[];
+const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock, ecrMock, codeBuildMock, sageMakerMock] as unknown as AwsStub<object, any, unknown>[];
 
 export type RegistryFunction = 'RegisterModel' | 'SetModelAlias' | 'QueryRegistry';
 export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRuns' | 'SweepRuns';
 export type MonitoringFunction = 'CollectData' | 'RegisterBaseline' | 'CheckDrift' | 'SketchCaptureChunk' | 'RetrainGate' | 'QueryMonitoring';
+export type ImagesFunction = 'RegisterImage' | 'ImageEvents' | 'QueryImages';
 /** The platform's functions, by the construct id that is also their Powertools service name. */
-export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction;
+export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction | ImagesFunction;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -90,6 +113,9 @@ const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> =
   SketchCaptureChunk: () => require('../../../lambda/monitoring/handlers/sketch-capture-chunk'),
   RetrainGate: () => require('../../../lambda/monitoring/handlers/retrain-gate'),
   QueryMonitoring: () => require('../../../lambda/monitoring/handlers/query-monitoring'),
+  RegisterImage: () => require('../../../lambda/images/handlers/register-image'),
+  ImageEvents: () => require('../../../lambda/images/handlers/image-events'),
+  QueryImages: () => require('../../../lambda/images/handlers/query-images'),
 };
 
 export function lambdaContext(functionName: string): Context {
@@ -97,7 +123,7 @@ export function lambdaContext(functionName: string): Context {
     awsRequestId: REQUEST_ID,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${functionName}`,
     memoryLimitInMB: '512',
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2025/06/01/[$LATEST]abcdef',
@@ -147,18 +173,24 @@ export function inputsOf(command: string): Record<string, any>[] {
     .map((sent) => sent.input);
 }
 
-/** The platform's tables and buckets, empty, as `resetSdkMocks` serves them. */
+/** The platform's tables, buckets, repositories, build project and model registry, empty, as `resetSdkMocks` serves them. */
 export interface PlatformFakes {
   readonly registry: FakeTable;
   readonly experiments: FakeTable;
   readonly monitoring: FakeTable;
+  readonly images: FakeTable;
   readonly s3: FakeS3;
+  /** The account's ECR registry, holding the platform's (empty) image repository. */
+  readonly ecr: FakeEcr;
+  /** The image build project. */
+  readonly codeBuild: FakeCodeBuild;
+  readonly sageMaker: FakeSageMaker;
 }
 
 /**
  * Resets the mocks (behaviour and history) to a state where any command nobody programmed fails
- * loudly, PutEvents and PutMetricData succeed, and the DynamoDB and S3 reads and writes go to new
- * empty tables and buckets.
+ * loudly, PutEvents and PutMetricData succeed, and the DynamoDB, S3, ECR, CodeBuild and SageMaker
+ * calls go to new empty tables, buckets, repositories, build project and model registry.
  */
 export function resetSdkMocks(): PlatformFakes {
   for (const mock of allMocks) {
@@ -174,7 +206,11 @@ export function resetSdkMocks(): PlatformFakes {
     registry: db.table(FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME),
     experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME),
     monitoring: db.table(FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME),
+    images: db.table(FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME),
     s3: new FakeS3().serve(s3Mock),
+    ecr: new FakeEcr(TEST_ACCOUNT, [FUNCTION_ENVIRONMENT.REPOSITORY_NAME]).serve(ecrMock),
+    codeBuild: new FakeCodeBuild(FUNCTION_ENVIRONMENT.BUILD_PROJECT_NAME, TEST_ACCOUNT, TEST_REGION).serve(codeBuildMock),
+    sageMaker: new FakeSageMaker(TEST_ACCOUNT, TEST_REGION).serve(sageMakerMock),
   };
 }
 

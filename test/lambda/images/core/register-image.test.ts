@@ -1,0 +1,442 @@
+import { renderBuildContext } from '../../../../lambda/images/core/build-context';
+import { MAX_REQUIREMENTS_BYTES, registerImage } from '../../../../lambda/images/core/register-image';
+import { DEFAULT_BASE_IMAGE, RegisterImageRequest } from '../../../../lambda/images/core/schemas';
+import { ConflictError, ValidationError } from '../../../../lambda/shared/errors';
+import { parseRequest } from '../../../../lambda/shared/validation';
+import { FakeClock } from '../../shared/fake-clock';
+import {
+  ACCOUNT,
+  digestOf,
+  InMemoryBuildInputs,
+  InMemoryImageRepository,
+  InMemoryImageStore,
+  InMemoryModelPackages,
+  InMemoryModelVersions,
+  RecordingImageBuilder,
+  RecordingImageEvents,
+} from './fakes';
+
+const BUCKET = 'artifacts';
+const ENTRY = `s3://${BUCKET}/uploads/churn/score.py`;
+const REQUIREMENTS = `s3://${BUCKET}/uploads/churn/requirements.txt`;
+const SHIM = '# the serving shim\n';
+const CHURN_3 = `s3://${BUCKET}/models/churn/3/model.tar.gz`;
+const CHURN_4 = `s3://${BUCKET}/models/churn/4/model.tar.gz`;
+const FRAUD_1 = `s3://${BUCKET}/models/fraud/1/model.joblib`;
+const EXTERNAL = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`;
+const SCAN = { status: 'COMPLETE', findings: { HIGH: 1 } };
+
+function setUp() {
+  const store = new InMemoryImageStore();
+  const versions = new InMemoryModelVersions().add('churn', 3, CHURN_3).add('churn', 4, CHURN_4).add('fraud', 1, FRAUD_1).setAlias('churn', 'production', 3);
+  const inputs = new InMemoryBuildInputs().put(ENTRY, 'def run(data):\n    return data\n').put(REQUIREMENTS, '# pinned\nnumpy==1.26.4\nscikit-learn==1.4.2  # model\n');
+  const builder = new RecordingImageBuilder();
+  const repository = new InMemoryImageRepository().push('team/scorer', 'v1.2', { digest: digestOf('e'), scan: SCAN });
+  const packages = new InMemoryModelPackages();
+  const events = new RecordingImageEvents();
+  const clock = new FakeClock('2025-06-01T12:00:00.000Z');
+  const register = registerImage({ store, versions, inputs, builder, repository, packages, events, clock, artifactBucket: BUCKET, shim: SHIM, approvalAlias: 'production' });
+  const command = (overrides: Record<string, unknown> = {}) =>
+    parseRequest(RegisterImageRequest, {
+      name: 'churn-scorer',
+      models: [{ name: 'churn', alias: 'production' }],
+      source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS },
+      ...overrides,
+    });
+  const external = (overrides: Record<string, unknown> = {}) => command({ source: { type: 'external', imageUri: EXTERNAL }, ...overrides });
+  /** Nothing was written, started, published or created. */
+  const nothingDone = () => {
+    expect(store.reservations).toEqual([]);
+    expect(store.commits).toEqual([]);
+    expect(inputs.contexts).toEqual([]);
+    expect(builder.starts).toEqual([]);
+    expect(events.published).toEqual([]);
+    expect(packages.created).toEqual([]);
+  };
+  const issuesOf = async (promise: Promise<unknown>) => {
+    const error = await promise.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues;
+  };
+  return { store, versions, inputs, builder, repository, packages, events, clock, register, command, external, nothingDone, issuesOf };
+}
+
+describe('registerImage', () => {
+  describe('an image to build', () => {
+    it('commits version 1 BUILDING with its models pinned, its source and its model data location', async () => {
+      const { register, command, store, clock } = setUp();
+
+      await register(command({ description: 'Churn scorer', registeredBy: 'alice', environment: { THREADS: '2' } }));
+
+      expect(store.commits).toEqual([
+        {
+          name: 'churn-scorer',
+          version: 1,
+          status: 'BUILDING',
+          createdAt: clock.now().toISOString(),
+          updatedAt: clock.now().toISOString(),
+          createdBy: 'alice',
+          description: 'Churn scorer',
+          models: [{ name: 'churn', version: 3, requestedAlias: 'production', artifactUri: CHURN_3 }],
+          source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: DEFAULT_BASE_IMAGE, contextUri: `s3://${BUCKET}/images/churn-scorer/1/context/` },
+          environment: { THREADS: '2' },
+          allowCriticalFindings: false,
+          modelDataUrl: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
+        },
+      ]);
+    });
+
+    it('writes the build context with the checked requirements and copies the entry script beside it', async () => {
+      const { register, command, inputs } = setUp();
+
+      const record = await register(command({ environment: { THREADS: '2' }, source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' } }));
+
+      expect(inputs.contexts).toEqual([
+        {
+          contextUri: `s3://${BUCKET}/images/churn-scorer/1/context/`,
+          files: renderBuildContext(
+            {
+              imageName: 'churn-scorer',
+              imageVersion: 1,
+              baseImage: 'public.ecr.aws/docker/library/python:3.11-slim',
+              entryFile: 'score.py',
+              models: record.models,
+              environment: { THREADS: '2' },
+              requirements: ['numpy==1.26.4', 'scikit-learn==1.4.2'],
+            },
+            SHIM,
+          ),
+          copies: { 'score.py': ENTRY },
+        },
+      ]);
+    });
+
+    it('builds without requirements when none are given', async () => {
+      const { register, command, inputs } = setUp();
+
+      await register(command({ source: { type: 'build', entry: ENTRY } }));
+
+      expect(inputs.contexts[0].files['requirements.txt']).toBe('');
+      expect(inputs.contexts[0].files.Dockerfile).not.toContain('pip install');
+    });
+
+    it('starts one build of the context with the image variables, and records it as SUBMITTED', async () => {
+      const { register, command, builder, store, clock } = setUp();
+
+      const record = await register(command());
+
+      expect(builder.starts).toEqual([
+        {
+          sourceLocation: `${BUCKET}/images/churn-scorer/1/context/`,
+          variables: { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '1', IMAGE_TAG: 'churn-scorer-1', MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz` },
+          idempotencyToken: `churn-scorer-1-${clock.now().getTime()}`,
+        },
+      ]);
+      expect(record.build).toEqual({ id: builder.buildIds[0], phase: 'SUBMITTED' });
+      expect((await store.getVersion('churn-scorer', 1))?.build).toEqual({ id: builder.buildIds[0], phase: 'SUBMITTED' });
+    });
+
+    it('announces the version BUILDING, as committed', async () => {
+      const { register, command, events } = setUp();
+
+      await register(command());
+
+      expect(events.published).toEqual([{ name: 'churn-scorer', version: 1, status: 'BUILDING', models: [{ name: 'churn', version: 3 }] }]);
+    });
+
+    it('numbers the versions of an image 1, 2, 3 and of each image from 1', async () => {
+      const { register, command } = setUp();
+
+      const numbers = [];
+      for (let i = 0; i < 3; i++) numbers.push((await register(command())).version);
+      const other = await register(command({ name: 'fraud-scorer' }));
+
+      expect(numbers).toEqual([1, 2, 3]);
+      expect(other.version).toBe(1);
+    });
+
+    it('pins a model asked for by version without an alias, and serves several models', async () => {
+      const { register, command } = setUp();
+
+      const record = await register(command({ models: [{ name: 'churn', version: 4 }, { name: 'fraud', version: 1 }] }));
+
+      expect(record.models).toEqual([
+        { name: 'churn', version: 4, artifactUri: CHURN_4 },
+        { name: 'fraud', version: 1, artifactUri: FRAUD_1 },
+      ]);
+    });
+
+    it('creates no SageMaker package while the image builds', async () => {
+      const { register, command, packages } = setUp();
+
+      const record = await register(command());
+
+      expect(packages.created).toEqual([]);
+      expect(record.modelPackages).toBeUndefined();
+    });
+
+    it('fails, recording the version FAILED with the reason, when the build cannot be started', async () => {
+      const { register, command, builder, store, events } = setUp();
+      builder.failNextStart(new Error('Rate exceeded'));
+
+      await expect(register(command())).rejects.toThrow('Rate exceeded');
+
+      expect(await store.getVersion('churn-scorer', 1)).toMatchObject({ status: 'FAILED', build: { failure: 'the build could not be started: Rate exceeded' } });
+      expect(events.published.map((event) => event.status)).toEqual(['BUILDING', 'FAILED']);
+    });
+  });
+
+  describe('an image built elsewhere', () => {
+    it('commits it READY, pinned to its digest, with its scan findings', async () => {
+      const { register, external, store, repository } = setUp();
+
+      const record = await register(external());
+
+      expect(repository.described).toEqual([{ registryId: ACCOUNT, repository: 'team/scorer', tag: 'v1.2' }]);
+      expect(store.commits).toEqual([
+        expect.objectContaining({
+          status: 'READY',
+          source: { type: 'external', imageUri: EXTERNAL },
+          imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('e')}`,
+          digest: digestOf('e'),
+          scan: SCAN,
+          modelDataUrl: CHURN_3,
+        }),
+      ]);
+      expect(record.status).toBe('READY');
+    });
+
+    it('mirrors it to the SageMaker Model Registry and stores the packages', async () => {
+      const { register, external, store, packages } = setUp();
+
+      const record = await register(external({ models: [{ name: 'churn', alias: 'production' }, { name: 'fraud', version: 1 }] }));
+
+      expect(record.modelPackages).toEqual([
+        expect.objectContaining({ model: 'churn', modelVersion: 3, approvalStatus: 'Approved' }),
+        expect.objectContaining({ model: 'fraud', modelVersion: 1, approvalStatus: 'PendingManualApproval' }),
+      ]);
+      expect(packages.created).toHaveLength(2);
+      expect((await store.getVersion('churn-scorer', 1))?.modelPackages).toEqual(record.modelPackages);
+    });
+
+    it('announces it READY, and writes no context and starts no build', async () => {
+      const { register, external, events, inputs, builder } = setUp();
+
+      await register(external());
+
+      expect(events.published).toEqual([expect.objectContaining({ status: 'READY', digest: digestOf('e'), scan: SCAN })]);
+      expect(inputs.contexts).toEqual([]);
+      expect(builder.starts).toEqual([]);
+    });
+
+    it('finds an image given by digest', async () => {
+      const { register, external, repository } = setUp();
+
+      const record = await register(external({ source: { type: 'external', imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('e')}` } }));
+
+      expect(repository.described[0]).toEqual({ registryId: ACCOUNT, repository: 'team/scorer', digest: digestOf('e') });
+      expect(record.digest).toBe(digestOf('e'));
+    });
+
+    it.each([
+      ['several models', [{ name: 'churn', version: 3 }, { name: 'fraud', version: 1 }]],
+      ['a model whose artifact is no tar.gz', [{ name: 'fraud', version: 1 }]],
+    ])('gives no model data for %s (the image carries its models)', async (_, models) => {
+      const { register, external } = setUp();
+
+      const record = await register(external({ models }));
+
+      expect(record.modelDataUrl).toBeUndefined();
+    });
+  });
+
+  describe('bad input', () => {
+    it('fails on every bad model reference at once, naming each, with nothing written', async () => {
+      const { register, command, issuesOf, nothingDone } = setUp();
+
+      const issues = await issuesOf(
+        register(
+          command({
+            models: [
+              { name: 'churn', alias: 'staging' },
+              { name: 'churn', version: 9 },
+              { name: 'unknown', version: 1 },
+              { name: 'churn', version: 3 },
+              { name: 'churn', alias: 'production' },
+            ],
+          }),
+        ),
+      );
+
+      expect(issues).toEqual([
+        { path: 'models[0].alias', message: 'model churn has no alias "staging"' },
+        { path: 'models[1].version', message: 'model churn has no version 9' },
+        { path: 'models[2].version', message: 'model unknown has no version 1' },
+        { path: 'models[4]', message: 'churn version 3 is listed twice' },
+      ]);
+      nothingDone();
+    });
+
+    it('fails on an alias that points at a version with no artifact, naming the alias', async () => {
+      const { register, command, versions, issuesOf } = setUp();
+      versions.setAlias('churn', 'production', 7);
+
+      expect(await issuesOf(register(command()))).toEqual([{ path: 'models[0].alias', message: 'model churn has no version 7' }]);
+    });
+
+    it('fails on bad models and a bad source together', async () => {
+      const { register, command, issuesOf, nothingDone } = setUp();
+
+      const issues = await issuesOf(register(command({ models: [{ name: 'churn', version: 9 }], source: { type: 'build', entry: `s3://${BUCKET}/uploads/missing.py`, requirements: `s3://${BUCKET}/missing.txt` } })));
+
+      expect(issues.map((issue) => issue.path)).toEqual(['models[0].version', 'source.entry', 'source.requirements']);
+      nothingDone();
+    });
+
+    it.each([
+      ['outside the artifact bucket', 's3://elsewhere/score.py', "must be in the platform's artifact bucket (s3://artifacts/...)"],
+      ['named like the shim', `s3://${BUCKET}/uploads/serve.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"'],
+      ['named like the requirements', `s3://${BUCKET}/uploads/requirements.txt`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "requirements.txt"'],
+      ['not a module name', `s3://${BUCKET}/uploads/my-score.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "my-score.py"'],
+      ['not uploaded', `s3://${BUCKET}/uploads/missing.py`, `no script at s3://${BUCKET}/uploads/missing.py: upload it first`],
+    ])('fails on an entry script %s', async (_, entry, message) => {
+      const { register, command, issuesOf, nothingDone } = setUp();
+
+      expect(await issuesOf(register(command({ source: { type: 'build', entry } })))).toEqual([{ path: 'source.entry', message }]);
+      nothingDone();
+    });
+
+    it.each([
+      ['outside the artifact bucket', 's3://elsewhere/requirements.txt', "must be in the platform's artifact bucket (s3://artifacts/...)"],
+      ['not uploaded', `s3://${BUCKET}/missing.txt`, `no file at s3://${BUCKET}/missing.txt: upload it first`],
+    ])('fails on a requirements file %s', async (_, requirements, message) => {
+      const { register, command, issuesOf, nothingDone } = setUp();
+
+      expect(await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, requirements } })))).toEqual([{ path: 'source.requirements', message }]);
+      nothingDone();
+    });
+
+    it('fails on a requirements file larger than 64 KiB without parsing it', async () => {
+      const { register, command, inputs, issuesOf } = setUp();
+      const uri = `s3://${BUCKET}/big.txt`;
+      inputs.put(uri, `numpy=1\n${'#'.repeat(MAX_REQUIREMENTS_BYTES)}`);
+
+      expect(await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, requirements: uri } })))).toEqual([
+        { path: 'source.requirements', message: `is ${MAX_REQUIREMENTS_BYTES + 8} bytes; at most ${MAX_REQUIREMENTS_BYTES} are accepted` },
+      ]);
+    });
+
+    it('fails on each refused requirement line, with its number', async () => {
+      const { register, command, inputs, issuesOf, nothingDone } = setUp();
+      inputs.put(REQUIREMENTS, 'numpy==1.26.4\nnumpy=1.2\n\n-r other.txt\n');
+
+      const issues = await issuesOf(register(command()));
+
+      expect(issues).toEqual([
+        { path: 'source.requirements', message: expect.stringMatching(/^line 2 "numpy=1\.2" is not a requirement/) },
+        { path: 'source.requirements', message: 'line 4 "-r other.txt" refers to another file; the build context holds only this one' },
+      ]);
+      nothingDone();
+    });
+
+    it.each([
+      ['tag', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v9`, `no image with tag v9 in ECR repository team/scorer of account ${ACCOUNT}`],
+      ['digest', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('f')}`, `no image with digest ${digestOf('f')} in ECR repository team/scorer of account ${ACCOUNT}`],
+      ['account', `210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`, 'no image with tag v1.2 in ECR repository team/scorer of account 210987654321'],
+    ])('fails on an external image whose %s ECR does not have', async (_, imageUri, message) => {
+      const { register, external, issuesOf, nothingDone } = setUp();
+
+      expect(await issuesOf(register(external({ source: { type: 'external', imageUri } })))).toEqual([{ path: 'source.imageUri', message }]);
+      nothingDone();
+    });
+  });
+
+  describe('retries', () => {
+    it('returns the version of a retried client token, starting nothing new', async () => {
+      const { register, command, store, builder, events, inputs } = setUp();
+      const first = await register(command({ clientToken: 'ci-run-7' }));
+
+      const retried = await register(command({ clientToken: 'ci-run-7' }));
+
+      expect(retried).toEqual(first);
+      expect(store.reservations).toHaveLength(1);
+      expect(store.commits).toHaveLength(1);
+      expect(inputs.contexts).toHaveLength(1);
+      expect(builder.starts).toHaveLength(1);
+      expect(events.published).toHaveLength(1);
+    });
+
+    it('takes a retry from another actor as the same registration', async () => {
+      const { register, command, store } = setUp();
+      const first = await register(command({ clientToken: 'ci-run-7', registeredBy: 'alice' }));
+
+      const retried = await register(command({ clientToken: 'ci-run-7', registeredBy: 'pipeline' }));
+
+      expect(retried.version).toBe(first.version);
+      expect(store.commits).toHaveLength(1);
+    });
+
+    it('fails on a client token reused for a different registration, writing nothing', async () => {
+      const { register, command, store, builder } = setUp();
+      await register(command({ clientToken: 'ci-run-7' }));
+
+      await expect(register(command({ clientToken: 'ci-run-7', environment: { THREADS: '8' } }))).rejects.toThrow(
+        new ConflictError('client token ci-run-7 was used for a different registration of image churn-scorer (version 1)'),
+      );
+      expect(store.reservations).toHaveLength(1);
+      expect(builder.starts).toHaveLength(1);
+    });
+
+    it('starts the build a first call committed but never started', async () => {
+      const { register, command, events, builder, store } = setUp();
+      events.failNextPublish();
+      await expect(register(command({ clientToken: 'ci-run-7' }))).rejects.toThrow('EventBridge unavailable');
+      expect(builder.starts).toEqual([]);
+
+      const retried = await register(command({ clientToken: 'ci-run-7' }));
+
+      expect(retried).toMatchObject({ version: 1, status: 'BUILDING', build: { id: builder.buildIds[0], phase: 'SUBMITTED' } });
+      expect(builder.starts).toHaveLength(1);
+      expect(store.commits).toHaveLength(1);
+    });
+
+    it('returns a version whose build could not be started as FAILED, without starting it again', async () => {
+      const { register, command, builder } = setUp();
+      builder.failNextStart();
+      await expect(register(command({ clientToken: 'ci-run-7' }))).rejects.toThrow();
+
+      const retried = await register(command({ clientToken: 'ci-run-7' }));
+
+      expect(retried.status).toBe('FAILED');
+      expect(builder.starts).toHaveLength(1);
+    });
+
+    it('creates the SageMaker packages of an external image that a first call left without them', async () => {
+      const { register, external, packages, store } = setUp();
+      packages.failNextCreate();
+      await expect(register(external({ clientToken: 'ci-run-7' }))).rejects.toThrow('ThrottlingException');
+      expect((await store.getVersion('churn-scorer', 1))?.modelPackages).toBeUndefined();
+
+      const retried = await register(external({ clientToken: 'ci-run-7' }));
+
+      expect(retried.modelPackages).toEqual([expect.objectContaining({ model: 'churn', modelVersion: 3, approvalStatus: 'Approved' })]);
+      expect((await store.getVersion('churn-scorer', 1))?.modelPackages).toEqual(retried.modelPackages);
+      expect(store.commits).toHaveLength(1);
+    });
+
+    it('returns the concurrent registration\'s version when its token wins the commit', async () => {
+      const { register, command, store, builder } = setUp();
+      store.interleaveBeforeNextCommit(() => register(command({ clientToken: 'ci-run-7' })));
+
+      const result = await register(command({ clientToken: 'ci-run-7' }));
+
+      expect(store.reservations.map((ref) => ref.version)).toEqual([1, 2]);
+      expect(store.commits.map((record) => record.version)).toEqual([2]);
+      expect(result.version).toBe(2);
+      expect(builder.buildIds).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { describeNeed } from '../../handler-support/iam-needs';
+import { recordIamNeeds } from '../../handler-support/scenarios';
+import { imagesScenarios } from './handler-scenarios';
+
+describe('recordIamNeeds', () => {
+  it('lists what RegisterImage needs: the images and registry tables, reads of any key and writes under images/ without listing, the build, any repository of the account, package creation', async () => {
+    const needs = await recordIamNeeds('RegisterImage', imagesScenarios.RegisterImage);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'codebuild:StartBuild on image-build-project',
+      'dynamodb:GetItem on images-table',
+      'dynamodb:GetItem on registry-table',
+      'dynamodb:PutItem on images-table',
+      'dynamodb:UpdateItem on images-table',
+      'ecr:DescribeImages on ecr:repository/*',
+      'events:PutEvents on event-bus',
+      's3:GetObject on artifact-bucket/*',
+      's3:PutObject on artifact-bucket/images/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
+    ]);
+  });
+
+  it("lists what ImageEvents needs: the images table and its served-model index, the registry's aliases, the platform repository, package creation and approval", async () => {
+    const needs = await recordIamNeeds('ImageEvents', imagesScenarios.ImageEvents);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'dynamodb:GetItem on images-table',
+      'dynamodb:GetItem on registry-table',
+      'dynamodb:Query on images-table/index/gsi1',
+      'dynamodb:UpdateItem on images-table',
+      'ecr:DescribeImages on image-repository',
+      'events:PutEvents on event-bus',
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
+      'sagemaker:UpdateModelPackage on sagemaker:model-package/*',
+    ]);
+  });
+
+  it('lists what QueryImages needs: reads of the images table and its image index', async () => {
+    const needs = await recordIamNeeds('QueryImages', imagesScenarios.QueryImages);
+
+    expect(needs.map(describeNeed)).toEqual(['dynamodb:GetItem on images-table', 'dynamodb:Query on images-table', 'dynamodb:Query on images-table/index/gsi1']);
+  });
+});
