@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ImageVersionRecord, ModelPackageRecord } from '../../lambda/images/core/model';
 import type { ImageSummary } from '../../lambda/images/core/query-images';
 import { EXPLICIT_ENV } from './harness';
@@ -91,4 +95,23 @@ export function failedImage(overrides: Partial<ImageVersionRecord> = {}): ImageV
 
 export function imageSummary(latest: ImageVersionRecord): ImageSummary {
   return { name: latest.name, createdAt: '2026-11-02T08:00:00.000Z', updatedAt: latest.updatedAt, latestVersion: latest.version, latestStatus: latest.status, latest };
+}
+
+export const SCRIPT = 'def init():\n    pass\n\ndef run(data):\n    return data\n';
+export const REQUIREMENTS = 'scikit-learn==1.5.2\n';
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** `score.py` and `requirements.txt` (SCRIPT, REQUIREMENTS) in a directory of their own for the test file, removed after it. */
+export function localImageInputs(): { readonly entry: string; readonly requirements: string } {
+  const files = { entry: '', requirements: '' };
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'mlops-image-inputs-'));
+    files.entry = join(directory, 'score.py');
+    files.requirements = join(directory, 'requirements.txt');
+    writeFileSync(files.entry, SCRIPT);
+    writeFileSync(files.requirements, REQUIREMENTS);
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  return files;
 }

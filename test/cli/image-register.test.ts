@@ -1,38 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { CliClock } from '../../cli/context';
 import type { ImageVersionRecord } from '../../lambda/images/core/model';
 import { cliHarness } from './harness';
-import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, readyImage, REPOSITORY_URI } from './image-fixtures';
+import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, localImageInputs, readyImage, REPOSITORY_URI, REQUIREMENTS, SCRIPT, sha256 } from './image-fixtures';
 
 const cli = cliHarness();
-const SCRIPT = 'def init():\n    pass\n\ndef run(data):\n    return data\n';
-const REQUIREMENTS = 'scikit-learn==1.5.2\n';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const entryUri = `s3://artifacts-bucket/image-inputs/churn-scorer/${sha256(SCRIPT)}/score.py`;
 const requirementsUri = `s3://artifacts-bucket/image-inputs/churn-scorer/${sha256(REQUIREMENTS)}/requirements.txt`;
 const submitted = buildingImage({ build: { id: BUILD_ID, phase: 'SUBMITTED' } });
 const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
 const clock: CliClock = { now: () => Date.parse('2026-11-25T10:00:01.000Z'), sleep: async () => undefined };
 
-let directory: string;
-let entry: string;
-let requirements: string;
-
-beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), 'mlops-image-'));
-  entry = join(directory, 'score.py');
-  requirements = join(directory, 'requirements.txt');
-  writeFileSync(entry, SCRIPT);
-  writeFileSync(requirements, REQUIREMENTS);
-});
-
-afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
-});
+const inputs = localImageInputs();
 
 beforeEach(() => {
   cli.reset();
@@ -53,7 +34,7 @@ describe('mlops image register', () => {
   it('uploads the script and requirements, registers the build, and prints the version, pinned models and build', async () => {
     // Arrange
     const args = [
-      '--model', 'churn@production', '--model', 'fraud-detector:12', '--entry', entry, '--requirements', requirements,
+      '--model', 'churn@production', '--model', 'fraud-detector:12', '--entry', inputs.entry, '--requirements', inputs.requirements,
       '--env', 'LOG_LEVEL=debug', '--env', 'THRESHOLD=0.7', '--description', 'weekly scorer', '--allow-critical-findings',
     ];
 
@@ -95,7 +76,7 @@ describe('mlops image register', () => {
     const checksum = createHash('sha256').update(SCRIPT).digest('base64');
     cli.mocks.s3.on(HeadObjectCommand).resolves({ ChecksumSHA256: checksum, ContentLength: 53 });
 
-    const { code, stderr } = await register(['--model', 'churn:3', '--entry', entry, '--base-image', 'public.ecr.aws/docker/library/python:3.11-slim']);
+    const { code, stderr } = await register(['--model', 'churn:3', '--entry', inputs.entry, '--base-image', 'public.ecr.aws/docker/library/python:3.11-slim']);
 
     expect(code).toBe(0);
     expect(stderr).toBe(`score.py (53 B) is already at ${entryUri}\n`);
@@ -135,7 +116,7 @@ describe('mlops image register', () => {
   it('follows the build with --wait, exiting 0 once READY', async () => {
     answerPolls(buildingImage(), readyImage());
 
-    const { code, stdout } = await register(['--model', 'churn:3', '--entry', entry, '--wait']);
+    const { code, stdout } = await register(['--model', 'churn:3', '--entry', inputs.entry, '--wait']);
 
     expect(code).toBe(0);
     expect(stdout).toContain('registered churn-scorer version 4: BUILDING (SUBMITTED 1/11)\n');
@@ -150,7 +131,7 @@ describe('mlops image register', () => {
   it('exits 1 with --wait when the build FAILED, and prints only the final record with --json', async () => {
     answerPolls(failedImage());
 
-    const { code, stdout, stderr } = await cli.run(['--json', 'image', 'register', 'churn-scorer', '--model', 'churn:3', '--entry', entry, '--wait'], {
+    const { code, stdout, stderr } = await cli.run(['--json', 'image', 'register', 'churn-scorer', '--model', 'churn:3', '--entry', inputs.entry, '--wait'], {
       env: IMAGES_ENV,
       context: { clock },
     });
@@ -161,16 +142,16 @@ describe('mlops image register', () => {
   });
 
   it('prints the registered record as JSON with --json', async () => {
-    const { stdout } = await cli.run(['--json', 'image', 'register', 'churn-scorer', '--model', 'churn:3', '--entry', entry], { env: IMAGES_ENV });
+    const { stdout } = await cli.run(['--json', 'image', 'register', 'churn-scorer', '--model', 'churn:3', '--entry', inputs.entry], { env: IMAGES_ENV });
 
     expect(JSON.parse(stdout)).toEqual(submitted);
   });
 
   it('fails with exit code 2 on a script that is not there, before connecting', async () => {
-    const { code, stderr } = await register(['--model', 'churn:3', '--entry', join(directory, 'nope.py')]);
+    const { code, stderr } = await register(['--model', 'churn:3', '--entry', join(inputs.entry, '..', 'nope.py')]);
 
     expect(code).toBe(2);
-    expect(stderr).toBe(`error: cannot read ${join(directory, 'nope.py')}: no such file or directory\n`);
+    expect(stderr).toBe(`error: cannot read ${join(inputs.entry, '..', 'nope.py')}: no such file or directory\n`);
     expect(cli.invocations()).toEqual([]);
   });
 
@@ -188,7 +169,7 @@ describe('mlops image register', () => {
   });
 
   it('fails with exit code 1 on a bad model reference, uploading nothing', async () => {
-    const { code, stderr } = await register(['--model', 'churn', '--entry', entry]);
+    const { code, stderr } = await register(['--model', 'churn', '--entry', inputs.entry]);
 
     expect(code).toBe(1);
     expect(stderr).toBe('error (ValidationError): models[0]: expected NAME:VERSION (a version number) or NAME@ALIAS, got "churn"\n');
@@ -198,7 +179,7 @@ describe('mlops image register', () => {
   it("fails with exit code 1 passing on the function's refusal", async () => {
     cli.answer('register-image-fn', () => ({ errorType: 'ValidationError', errorMessage: 'models[0].alias: model churn has no alias "production"' }));
 
-    const { code, stderr } = await register(['--model', 'churn@production', '--entry', entry]);
+    const { code, stderr } = await register(['--model', 'churn@production', '--entry', inputs.entry]);
 
     expect(code).toBe(1);
     expect(stderr.split('\n').slice(-2)).toEqual(['error (ValidationError): models[0].alias: model churn has no alias "production"', '']);

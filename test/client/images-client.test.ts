@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,7 +6,7 @@ import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationEr
 import { buildProgress, ImagesClient, ImageWaitTimeoutError, parseModelReferences } from '../../client/images-client';
 import type { ImageVersionRecord } from '../../lambda/images/core/model';
 import type { Clock } from '../../lambda/shared/clock';
-import { buildingImage, failedImage, imageSummary, readyImage } from '../cli/image-fixtures';
+import { buildingImage, failedImage, imageSummary, localImageInputs, readyImage, REQUIREMENTS, SCRIPT, sha256 } from '../cli/image-fixtures';
 import { functionError, functionResult, sentPayload } from './lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -25,28 +22,11 @@ const puts = () => s3.commandCalls(PutObjectCommand).map((call) => call.args[0].
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });
 const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
 
-const SCRIPT = 'def init():\n    pass\n\ndef run(data):\n    return data\n';
-const REQUIREMENTS = 'scikit-learn==1.5.2\n';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const base64Sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 const entryKey = `image-inputs/churn-scorer/${sha256(SCRIPT)}/score.py`;
 const requirementsKey = `image-inputs/churn-scorer/${sha256(REQUIREMENTS)}/requirements.txt`;
 
-let directory: string;
-let entry: string;
-let requirements: string;
-
-beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), 'images-client-'));
-  entry = join(directory, 'score.py');
-  requirements = join(directory, 'requirements.txt');
-  writeFileSync(entry, SCRIPT);
-  writeFileSync(requirements, REQUIREMENTS);
-});
-
-afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
-});
+const inputs = localImageInputs();
 
 beforeEach(() => {
   lambda.reset();
@@ -66,8 +46,8 @@ describe('ImagesClient.register', () => {
       {
         name: 'churn-scorer',
         models: ['churn@production', 'fraud-detector:12', { name: 'ltv', version: 2 }],
-        entry,
-        requirements,
+        entry: inputs.entry,
+        requirements: inputs.requirements,
         environment: { LOG_LEVEL: 'debug' },
         registeredBy: 'ana@laptop',
       },
@@ -81,8 +61,8 @@ describe('ImagesClient.register', () => {
       ['artifacts-bucket', requirementsKey],
     ]);
     expect(staged).toEqual([
-      expect.objectContaining({ file: entry, uri: `s3://artifacts-bucket/${entryKey}`, sha256: sha256(SCRIPT), sizeBytes: SCRIPT.length, reused: false }),
-      expect.objectContaining({ file: requirements, uri: `s3://artifacts-bucket/${requirementsKey}`, reused: false }),
+      expect.objectContaining({ file: inputs.entry, uri: `s3://artifacts-bucket/${entryKey}`, sha256: sha256(SCRIPT), sizeBytes: SCRIPT.length, reused: false }),
+      expect.objectContaining({ file: inputs.requirements, uri: `s3://artifacts-bucket/${requirementsKey}`, reused: false }),
     ]);
     expect(invokes()[0].FunctionName).toBe('register-image-fn');
     expect(payloads()).toEqual([
@@ -116,7 +96,7 @@ describe('ImagesClient.register', () => {
     const reused: boolean[] = [];
 
     // Act
-    await client.register({ name: 'churn-scorer', models: ['churn:3'], entry, requirements }, { onStaged: (file) => reused.push(file.reused) });
+    await client.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, requirements: inputs.requirements }, { onStaged: (file) => reused.push(file.reused) });
 
     // Assert
     expect(reused).toEqual([true, false]);
@@ -129,7 +109,7 @@ describe('ImagesClient.register', () => {
     s3.on(PutObjectCommand).resolves({});
     lambda.on(InvokeCommand).rejectsOnce(throttled()).resolves(functionResult(buildingImage()));
 
-    await client.register({ name: 'churn-scorer', models: ['churn:3'], entry, clientToken: 'ci-build-881' });
+    await client.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, clientToken: 'ci-build-881' });
 
     expect(payloads().map((payload) => payload.clientToken)).toEqual(['ci-build-881', 'ci-build-881']);
   });
@@ -145,7 +125,7 @@ describe('ImagesClient.register', () => {
   });
 
   it('fails client-side on bad model references, naming each, and uploads and invokes nothing', async () => {
-    const failure = client.register({ name: 'churn-scorer', models: ['churn', 'fraud:latest', 'ok:1', 'x@'], entry });
+    const failure = client.register({ name: 'churn-scorer', models: ['churn', 'fraud:latest', 'ok:1', 'x@'], entry: inputs.entry });
 
     await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
     await expect(failure).rejects.toThrow(
@@ -158,14 +138,14 @@ describe('ImagesClient.register', () => {
   });
 
   it('fails client-side with the schema\'s message on a bad request, before uploading', async () => {
-    const failure = client.register({ name: 'Churn_Scorer', models: ['churn@Production'], entry, environment: { MLOPS_PORT: '1' } });
+    const failure = client.register({ name: 'Churn_Scorer', models: ['churn@Production'], entry: inputs.entry, environment: { MLOPS_PORT: '1' } });
 
     await expect(failure).rejects.toThrow(/^name: must hold only lowercase letters.*; models\[0\]\.alias: must hold only lowercase letters.*; environment\.MLOPS_PORT: /);
     expect(s3.calls()).toHaveLength(0);
   });
 
   it('fails unless exactly one of entry and imageUri is given, or with build fields beside an imageUri', async () => {
-    const both = client.register({ name: 'churn-scorer', models: ['churn:3'], entry, imageUri: 'x' } as never);
+    const both = client.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, imageUri: 'x' } as never);
     const neither = client.register({ name: 'churn-scorer', models: ['churn:3'] } as never);
     const mixed = client.register({ name: 'churn-scorer', models: ['churn:3'], imageUri: 'x', requirements: 'r.txt' } as never);
 
@@ -179,8 +159,8 @@ describe('ImagesClient.register', () => {
     const noBucket = new ImagesClient({ functions, lambda: lambdaClient, s3: s3Client });
     const noRegister = new ImagesClient({ functions: { queryImages: 'q' }, artifactBucket: 'artifacts-bucket', lambda: lambdaClient, s3: s3Client });
 
-    await expect(noBucket.register({ name: 'churn-scorer', models: ['churn:3'], entry })).rejects.toBeInstanceOf(RegistryConfigurationError);
-    await expect(noRegister.register({ name: 'churn-scorer', models: ['churn:3'], entry })).rejects.toThrow('no registerImage function configured');
+    await expect(noBucket.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(noRegister.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toThrow('no registerImage function configured');
     expect(s3.calls()).toHaveLength(0);
   });
 });
