@@ -77,11 +77,13 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
   readonly buildProject: codebuild.Project;
   readonly buildLogs: logs.LogGroup;
   readonly approvalAlias: string;
+  readonly artifactBucket: s3.IBucket;
   readonly functions: Readonly<Record<ImagesOperation, PlatformFunction>>;
 
   constructor(scope: Construct, id: string, props: InferenceImagesProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.artifactBucket = props.artifactBucket;
     this.approvalAlias = props.approvalAlias ?? 'production';
     if (!Token.isUnresolved(this.approvalAlias)) {
       if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
@@ -156,9 +158,14 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     return this.functions.queryImages.grantInvoke(grantee);
   }
 
-  /** Lets `grantee` pull the platform's images (a SageMaker execution role, say). */
-  grantPull(grantee: iam.IGrantable): iam.Grant {
-    return this.repository.grantPull(grantee);
+  /**
+   * Lets `grantee` (a SageMaker execution role, say) deploy the images: pull them from the
+   * repository and read their model data (`images/*` of the artifact bucket).
+   */
+  grantDeploy(grantee: iam.IGrantable): iam.Grant {
+    const modelData = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*`)] });
+    this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    return this.repository.grantPull(grantee).combine(modelData);
   }
 
   /** Image builds that failed (CodeBuild's `FailedBuilds` of the project, sum over 5 minutes). */

@@ -56,7 +56,7 @@ function fixture() {
   const grantees = Object.fromEntries(['Registrar', 'Reader', 'SageMakerExecution'].map((name) => [name, new iam.Role(stack, name, { assumedBy: new iam.AccountRootPrincipal() })]));
   images.grantRegister(grantees.Registrar);
   images.grantRead(grantees.Reader);
-  images.grantPull(grantees.SageMakerExecution);
+  images.grantDeploy(grantees.SageMakerExecution);
   for (const [role, fn] of [
     [grantees.Registrar, images.functions.registerImage],
     [grantees.Reader, images.functions.queryImages],
@@ -64,6 +64,7 @@ function fixture() {
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`, reason: "grantInvoke covers the function's versions and aliases." });
   }
   Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
+  Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*]', reason: 'Model data of every image version.' });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
   const platformKey = new kms.Key(keyStack, 'PlatformKey', { enableKeyRotation: true });
@@ -434,7 +435,7 @@ describe('InferenceImages', () => {
       expect(grantsOfRole(template, idOf(f.grantees[grantee]))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
     });
 
-    test('lets a puller log in and pull the images, nothing more', () => {
+    test('lets a deployer pull the images and read their model data, nothing more', () => {
       const repository = `<${idOf(images.repository)}.Arn>`;
 
       expect(grantsOfRole(template, idOf(f.grantees.SageMakerExecution))).toEqual([
@@ -442,6 +443,7 @@ describe('InferenceImages', () => {
         `ecr:BatchGetImage ${repository}`,
         'ecr:GetAuthorizationToken *',
         `ecr:GetDownloadUrlForLayer ${repository}`,
+        's3:GetObject arn:aws:s3:::artifacts/images/*',
       ]);
     });
 
@@ -454,7 +456,7 @@ describe('InferenceImages', () => {
       });
       const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
 
-      for (const grant of [fresh.grantRegister(role), fresh.grantRead(role), fresh.grantPull(role)]) expect(grant.success).toBe(true);
+      for (const grant of [fresh.grantRegister(role), fresh.grantRead(role), fresh.grantDeploy(role)]) expect(grant.success).toBe(true);
     });
   });
 
