@@ -72,7 +72,7 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
 
   const now = deps.clock.now().toISOString();
   const info = detail['additional-information'];
-  const build = { ...record.build, id: detail['build-id'], logsUrl: info?.logs?.['deep-link'], endedAt: now, phase: 'COMPLETED' };
+  const build = { ...record.build, id: record.build?.id ?? detail['build-id'], logsUrl: info?.logs?.['deep-link'], endedAt: now, phase: 'COMPLETED' };
   if (status === 'SUCCEEDED') {
     const tag = imageTag(ref.name, ref.version);
     const pushed = await deps.repository.describe({ repository: deps.repositoryName, tag });

@@ -142,7 +142,7 @@ describe('handleImageEvent', () => {
         digest: digestOf('d'),
         imageUri: `${REPOSITORY_URI}@${digestOf('d')}`,
         scan: SCAN,
-        build: { id: `arn:aws:codebuild:eu-west-1:123456789012:build/${BUILD_ID}`, phase: 'COMPLETED', logsUrl: LOGS, endedAt: clock.now().toISOString() },
+        build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS, endedAt: clock.now().toISOString() },
       });
     });
 

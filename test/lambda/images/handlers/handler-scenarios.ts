@@ -136,7 +136,7 @@ export function readyVersion(version: number, models: ImageVersionRecord['models
   return buildingVersion(version, {
     status: 'READY',
     models,
-    build: { id: BUILD_ARN, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED },
+    build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED },
     digest,
     imageUri: `${REPOSITORY_URI}@${digest}`,
     scan: { status: 'COMPLETE', findings: { MEDIUM: 2 } },

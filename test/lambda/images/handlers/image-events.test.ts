@@ -120,7 +120,7 @@ describe('ImageEvents handler', () => {
         ...buildingVersion(1),
         status: 'READY',
         updatedAt: BUILD_ENDED,
-        build: { id: BUILD_ARN, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED },
+        build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED },
         digest,
         imageUri: `${REPOSITORY_URI}@${digest}`,
         scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 4 } },
@@ -187,7 +187,7 @@ describe('ImageEvents handler', () => {
 
       const failure = `the build succeeded but ECR repository ${REPOSITORY_NAME} has no image tagged fraud-scoring-1`;
       expect(result).toEqual({ outcome: 'failed', image: REF });
-      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ARN, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
+      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
       expect(publishedDetails().map((event) => event.Detail)).toEqual([
         { name: IMAGE, version: 1, status: 'FAILED', models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }], logsUrl: LOGS_URL, failure },
       ]);
@@ -217,7 +217,7 @@ describe('ImageEvents handler', () => {
 
       const failure = `BUILD FAILED: ${BUILD_FAILED_CONTEXT}`;
       expect(result).toEqual({ outcome: 'failed', image: REF });
-      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ARN, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
+      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
       expect(publishedDetails().map((event) => event.Detail)).toEqual([
         { name: IMAGE, version: 1, status: 'FAILED', models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }], logsUrl: LOGS_URL, failure },
       ]);
@@ -372,6 +372,6 @@ describe('ImageEvents handler', () => {
     await invoke('ImageEvents', buildStateChange('SUCCEEDED'));
 
     expect(fakes.images.all().map((item) => item.sk)).toEqual(['#IMAGE', 'V#0000000001', ...items.serves(buildingVersion()).map((item) => item.sk)]);
-    expect(storedVersion(fakes)).toMatchObject({ status: 'READY', build: { id: BUILD_ARN, phase: 'COMPLETED' } });
+    expect(storedVersion(fakes)).toMatchObject({ status: 'READY', build: { id: BUILD_ID, phase: 'COMPLETED' } });
   });
 });
