@@ -224,9 +224,14 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     return this.functions.collectData.grantInvoke(grantee);
   }
 
-  /** Lets `grantee` read monitors, checks, reports and baselines (invoke `QueryMonitoring`). */
+  /**
+   * Lets `grantee` read monitors, checks, reports and baselines (invoke `QueryMonitoring`), and the
+   * HTML reports themselves (`reports/` of the monitoring bucket), which `monitor report --html` reads.
+   */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.queryMonitoring.grantInvoke(grantee);
+    const reports = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.reports}*`)] });
+    this.monitoringBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    return this.functions.queryMonitoring.grantInvoke(grantee).combine(reports);
   }
 
   /** Lets `grantee` register baselines (invoke `RegisterBaseline`). */

@@ -97,6 +97,10 @@ function fixture() {
   ] as const) {
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`, reason: "grantInvoke covers the function's versions and aliases." });
   }
+  Validations.of(grantees.Reader).acknowledge({
+    id: `AwsSolutions-IAM5[${nagResourceName(grantees.Reader, monitoring.monitoringBucket.arnForObjects('reports/*'))}]`,
+    reason: 'Every drift report.',
+  });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
   const platformKey = new kms.Key(keyStack, 'PlatformKey', { enableKeyRotation: true });
@@ -593,12 +597,20 @@ describe('ModelMonitoring', () => {
 
     test.each([
       ['Collector', 'collectData'],
-      ['Reader', 'queryMonitoring'],
       ['BaselineManager', 'registerBaseline'],
     ] as const)('lets the %s invoke %s, nothing more', (grantee, fn) => {
       const role = stack.node.findChild(grantee);
       const target = idOf(monitoring.functions[fn]);
       expect(grantsOfRole(template, idOf(role))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+    });
+
+    test('lets the Reader invoke queryMonitoring and read the HTML reports, nothing more', () => {
+      const target = idOf(monitoring.functions.queryMonitoring);
+      expect(grantsOfRole(template, idOf(stack.node.findChild('Reader')))).toEqual([
+        `lambda:InvokeFunction <${target}.Arn>`,
+        `lambda:InvokeFunction <${target}.Arn>:*`,
+        `s3:GetObject <${idOf(monitoring.monitoringBucket)}.Arn>/reports/*`,
+      ]);
     });
   });
 
