@@ -3,11 +3,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { localMonitoringClient, localRegistryClient, writeDescriptor } from '../local/connection';
+import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, writeDescriptor } from '../local/connection';
 import { runTour } from '../local/demo/tour';
 import { demoMonitor } from '../local/demo/tour-monitoring';
 import { localTourTracking } from '../local/demo/tour-tracking';
 import { startLocalPlatform } from '../local/platform';
+import { serveImageLocally } from '../local/serve-image';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -28,6 +29,7 @@ async function main() {
       tracking: localTourTracking(platform.descriptor, descriptorFile, print),
       monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
       images: true,
+      serveImage: async (image) => serveImageLocally(localAwsClients(platform.descriptor).s3, await localImagesClient(platform.descriptor).getImage(image)),
       workDir,
       print,
     });

@@ -1,14 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MODEL_MANIFEST_FILE, SHIM_FILE } from '../lambda/images/core/build-context';
 import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
 import type { StartedBuild } from './codebuild-stand-in';
+import { downloadContext, entryFileOf, readObject, runTar, splitS3 } from './image-files';
+import { startShim } from './serving-shim-process';
 
 export interface ImageBuildSimulatorOptions {
   readonly lambda: LambdaClient;
@@ -71,7 +72,7 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
     try {
       buildLog(`building ${build.variables.IMAGE_NAME} version ${build.variables.IMAGE_VERSION} from s3://${build.sourceLocation}`);
       for (const phase of SETUP_PHASES) {
-        await run(phase, async () => (phase === 'DOWNLOAD_SOURCE' ? downloadContext(options.s3, build.sourceLocation, path.join(workspace, 'context')) : undefined));
+        await run(phase, async () => (phase === 'DOWNLOAD_SOURCE' ? downloadContext(options.s3, `s3://${build.sourceLocation}`, path.join(workspace, 'context')) : undefined));
       }
       await run('PRE_BUILD', () => packModels(options.s3, workspace, build.variables.MODEL_DATA_URI, buildLog));
       await run('BUILD', async () => {
@@ -81,7 +82,6 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
       });
       await run('POST_BUILD', async () => undefined);
       await deliver(buildStateChange(build, 'SUCCEEDED', phases, `file://${logFile}`));
-      options.log?.(`image build ${build.id} succeeded`);
     } catch (error) {
       const failure = error instanceof PhaseFailure ? error : new PhaseFailure('BUILD', (error as Error).message);
       buildLog(`${failure.phase} FAILED: ${failure.message}`);
@@ -94,20 +94,6 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
   };
 }
 
-const splitS3 = (location: string) => ({ bucket: location.slice(0, location.indexOf('/')), key: location.slice(location.indexOf('/') + 1) });
-
-async function readObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return Body!.transformToByteArray();
-}
-
-async function downloadContext(s3: S3Client, location: string, directory: string): Promise<void> {
-  const { bucket, key: prefix } = splitS3(location);
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  if (Contents.length === 0) throw new Error(`CLIENT_ERROR: no build context at s3://${location}`);
-  mkdirSync(directory, { recursive: true });
-  for (const { Key } of Contents) writeFileSync(path.join(directory, Key!.slice(prefix.length)), await readObject(s3, bucket, Key!));
-}
 
 /** The buildspec's model download loop and `tar`, then the upload to the model data URI. */
 async function packModels(s3: S3Client, workspace: string, modelDataUri: string, buildLog: (line: string) => void): Promise<void> {
@@ -121,8 +107,7 @@ async function packModels(s3: S3Client, workspace: string, modelDataUri: string,
     buildLog(`downloaded ${uri}`);
   }
   const archive = path.join(workspace, 'model.tar.gz');
-  const tar = spawnSync('tar', ['-czf', archive, '-C', modelDirectory, '.'], { encoding: 'utf8' });
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+  runTar(['-czf', archive, '-C', modelDirectory, '.']);
   const { bucket, key } = splitS3(modelDataUri.slice('s3://'.length));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(archive) }));
   buildLog(`uploaded the models to ${modelDataUri}`);
@@ -131,34 +116,15 @@ async function packModels(s3: S3Client, workspace: string, modelDataUri: string,
 /** Starts the shim on the entry script as the image would, and asks `/ping`. */
 async function smokeTest(workspace: string, buildLog: (line: string) => void): Promise<void> {
   const context = path.join(workspace, 'context');
-  const entry = /MLOPS_ENTRY_SCRIPT="[^"]*\/([^"/]+)"/.exec(readFileSync(path.join(context, 'Dockerfile'), 'utf8'))?.[1];
-  if (!entry) throw new Error('the Dockerfile names no entry script');
-  const shim = spawn(process.env.MLOPS_PYTHON ?? 'python3', [path.join(context, SHIM_FILE)], {
-    env: { ...process.env, PORT: '0', MLOPS_ENTRY_SCRIPT: path.join(context, entry), MLOPS_MODEL_DIR: path.join(workspace, 'model'), PYTHONDONTWRITEBYTECODE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  shim.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const entry = entryFileOf(context);
+  const shim = await startShim({ shimFile: path.join(context, SHIM_FILE), entryScript: path.join(context, entry), modelDirectory: path.join(workspace, 'model') });
   try {
-    const port = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the serving shim did not start within 30 s: ${stderr.trim().split('\n').at(-1) ?? ''}`)), 30_000);
-      let stdout = '';
-      shim.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        const match = /listening on port (\d+)/.exec(stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      shim.on('exit', (code) => reject(new Error(`the serving shim exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`)));
-    });
-    const ping = await fetch(`http://127.0.0.1:${port}/ping`);
+    const ping = await fetch(`${shim.endpoint}/ping`);
     const answer = await ping.text();
     if (ping.status !== 200) throw new Error(`/ping answered ${ping.status}: ${answer}`);
     buildLog(`the serving shim answered /ping on ${entry}: ${answer}`);
   } finally {
-    shim.kill('SIGTERM');
+    await shim.stop();
   }
 }
 

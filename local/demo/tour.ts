@@ -57,6 +57,17 @@ export interface TourOptions {
    * @default false
    */
   readonly images?: boolean;
+  /**
+   * Serves a READY image (its newest version) on this machine, to send it predictions after packaging it.
+   * @default - the image is not served
+   */
+  readonly serveImage?: (image: string) => Promise<ServedImage>;
+}
+
+/** An image served by its shim: where to send requests, and how to stop it. */
+export interface ServedImage {
+  readonly endpoint: string;
+  stop(): Promise<void>;
 }
 
 export interface TourResult {
@@ -159,6 +170,32 @@ async function train(run: TrainingRun, outDir: string, experiment: string, track
   return { run, outDir, modelFile: join(outDir, 'model.json'), metrics, data: model.data };
 }
 
+/** Three validation rows as CSV and as JSON, a request `run()` refuses, then `/ping`: what a served image answers. */
+async function sendPredictions(served: ServedImage, validationFile: string, print: (line: string) => void): Promise<void> {
+  try {
+    const [header, ...lines] = (await readFile(validationFile, 'utf8')).trim().split('\n');
+    const columns = header.split(',');
+    const label = columns.length - 1;
+    // Two customers who churned and one who stayed, so the probabilities can be told apart.
+    const byLabel = (value: string) => lines.map((line) => line.split(',')).filter((row) => row[label] === value);
+    const rows = [...byLabel('1').slice(0, 2), ...byLabel('0').slice(0, 1)];
+    const post = async (contentType: string, body: string) => {
+      const response = await fetch(`${served.endpoint}/invocations`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      return `${response.status} ${(await response.text()).trim()}`;
+    };
+    const csv = rows.map((row) => row.slice(0, label).join(',')).join('\n');
+    print(`  POST text/csv, 3 validation rows (${columns.slice(0, label).join(', ')}) -> ${await post('text/csv', csv)}`);
+    print(`    their labels (${columns[label]}): ${rows.map((row) => row[label]).join(', ')}`);
+    const instances = rows.slice(0, 1).map((row) => Object.fromEntries(columns.slice(0, label).map((column, index) => [column, Number(row[index])])));
+    print(`  POST application/json ${JSON.stringify({ instances })} -> ${await post('application/json', JSON.stringify({ instances }))}`);
+    print(`  POST application/json [[1, 2]] (two features of four) -> ${await post('application/json', '[[1, 2]]')}`);
+    const ping = await fetch(`${served.endpoint}/ping`);
+    print(`  GET /ping after the failed request -> ${ping.status} ${(await ping.text()).trim()}`);
+  } finally {
+    await served.stop();
+  }
+}
+
 /** Prints a rendered table (or any block) line by line, indented under its step. */
 function printBlock(print: (line: string) => void, block: string): void {
   for (const line of block.replace(/\n$/, '').split('\n')) print(`  ${line}`);
@@ -167,8 +204,9 @@ function printBlock(print: (line: string) => void, block: string): void {
 export async function runTour(options: TourOptions): Promise<TourResult> {
   const { registry, workDir, print, tracking, monitoring } = options;
   const images = options.images === true && tracking !== undefined;
+  const serveImage = images ? options.serveImage : undefined;
   const name = options.modelName ?? 'churn-demo';
-  const steps = (tracking ? 6 : 5) + (images ? 1 : 0) + (monitoring ? (tracking ? 2 : 1) : 0);
+  const steps = (tracking ? 6 : 5) + (images ? 1 : 0) + (serveImage ? 1 : 0) + (monitoring ? (tracking ? 2 : 1) : 0);
   let step = 0;
   const heading = (text: string) => {
     if (step > 0) print('');
@@ -304,6 +342,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const served = await registry.getVersion(name, ALIAS);
   print(`  a service asking for ${name}@${ALIAS} gets version ${served.version}: ${served.artifact.uri}`);
 
+  const servedModel = trained[registered.indexOf(served.version)];
   if (images) {
     // 6. Package: the production version with the code that serves it, built into a scanned image (simulated locally).
     const image = `${name}-scorer`;
@@ -315,6 +354,10 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       const exitCode = await tracking!.mlops(argv);
       if (exitCode !== 0) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
     }
+    if (serveImage) {
+      heading(`Serve "${image}" as its container would: the shim and score.py from its build context, the model data the build packed, python3; POST /invocations`);
+      await sendPredictions(await serveImage(image), join(servedModel.outDir, servedModel.data.validation.file), print);
+    }
   }
 
   const result = { modelName: name, versions: [first, second], production: after.aliases[ALIAS] ?? move.version, history };
@@ -322,7 +365,6 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
 
   // 7. Monitor: what production sees, compared with what the model was trained on.
   heading(`Monitor ${name}@${ALIAS} for drift: its training data as the baseline, then two hours of predictions sent to monitor "${monitoring.monitor}", each hour checked`);
-  const servedModel = trained[registered.indexOf(served.version)];
   const driftChecks = await monitorProduction(monitoring, {
     model: name,
     version: served.version,

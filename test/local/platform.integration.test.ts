@@ -8,6 +8,7 @@ import { runTour } from '../../local/demo/tour';
 import { demoMonitor, SHIFTED_FEATURES } from '../../local/demo/tour-monitoring';
 import { localTourTracking } from '../../local/demo/tour-tracking';
 import { startLocalPlatform } from '../../local/platform';
+import { serveImageLocally } from '../../local/serve-image';
 import { BufferTerminal } from '../cli/harness';
 
 // Each test starts a platform of its own: synthesis with bundling, DynamoDB Local and moto.
@@ -31,6 +32,7 @@ describe('the local platform', () => {
         tracking: localTourTracking(platform.descriptor, descriptorFile, print),
         monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
         images: true,
+        serveImage: async (image) => serveImageLocally(localAwsClients(platform.descriptor).s3, await localImagesClient(platform.descriptor).getImage(image)),
         workDir,
         print,
       });
@@ -39,20 +41,25 @@ describe('the local platform', () => {
       expect(result.production).toBe(2);
       const output = lines.join('\n');
       expect(output).toMatch(/best by auc \(higher is better\): thorough/);
-      expect(output).toMatch(/\[6\/9\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      expect(output).toMatch(/\[6\/10\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
       // The production version packaged with the demo's entry script, its (simulated) build followed to READY.
-      expect(output).toMatch(/\[7\/9\] Package churn-demo@production as inference image "churn-demo-scorer"/);
+      expect(output).toMatch(/\[7\/10\] Package churn-demo@production as inference image "churn-demo-scorer"/);
       expect(output).toMatch(/churn-demo-scorer version 1 is READY after/);
       const image = await localImagesClient(platform.descriptor).getImage('churn-demo-scorer', 1);
       expect(image).toMatchObject({ status: 'READY', models: [{ name: 'churn-demo', version: 2, requestedAlias: 'production' }] });
       expect(image.modelPackages).toEqual([expect.objectContaining({ model: 'churn-demo', modelVersion: 2, approvalStatus: 'Approved' })]);
       expect(image.imageUri).toMatch(/\.dkr\.ecr\..*@sha256:[0-9a-f]{64}$/);
+      // Served from its build context and model data: predictions for CSV and JSON, a clear 500 for a bad request, still healthy after.
+      expect(output).toMatch(/\[8\/10\] Serve "churn-demo-scorer"/);
+      expect(output).toMatch(/POST text\/csv, 3 validation rows .* -> 200 \{"churn_probability":\[0\.\d+,0\.\d+,0\.\d+\]\}/);
+      expect(output).toMatch(/-> 500 \{"error": "run\(\) failed: ValueError: expected 4 features/);
+      expect(output).toMatch(/GET \/ping after the failed request -> 200/);
       // An hour like the training data, then one with two of the four inputs shifted: half drifted is drift.
       expect(result.driftChecks?.map(({ status, records, driftedFeatures }) => ({ status, records, driftedFeatures }))).toEqual([
         { status: 'no_drift', records: 400, driftedFeatures: 0 },
         { status: 'drift', records: 400, driftedFeatures: SHIFTED_FEATURES.length },
       ]);
-      expect(output).toMatch(/\[9\/9\] The checks as the CLI shows them/);
+      expect(output).toMatch(/\[10\/10\] The checks as the CLI shows them/);
       expect(output).toMatch(/churn-demo-production/);
       // The versions took their params and final metrics from their runs, and the runs link back.
       const [quick, thorough] = result.versions;

@@ -3,7 +3,6 @@ import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { clearSentCommands, digestOf, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION } from '../../handler-support/sdk-mocks';
 import {
   aliasChanged,
-  BUILD_ARN,
   BUILD_ENDED,
   BUILD_FAILED_CONTEXT,
   BUILD_ID,
