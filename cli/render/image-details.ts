@@ -141,7 +141,8 @@ export function renderImages(images: readonly ImageSummary[]): string {
   );
 }
 
-const findings = (image: ImageVersionRecord, severity: Severity) => (image.scan ? (image.scan.findings[severity] ?? 0) : '-');
+/** A count of findings only for a completed scan: an image not scanned has no count, not zero. */
+const findings = (image: ImageVersionRecord, severity: Severity) => (image.scan?.status === 'COMPLETE' ? (image.scan.findings[severity] ?? 0) : '-');
 
 /** `image list <name>`: the image's versions as given (newest first). */
 export function renderImageVersions(versions: readonly ImageVersionRecord[]): string {

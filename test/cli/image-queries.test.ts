@@ -164,14 +164,17 @@ describe('mlops image list', () => {
   });
 
   it("lists an image's versions newest first: status, models, short digest, CRITICAL and HIGH findings", async () => {
-    cli.answer('query-images-fn', () => ({ items: [readyImage(), failedImage({ version: 3 }), buildingImage({ version: 2, build: undefined })] }));
+    const notScanned = readyImage({ version: 5, scan: { status: 'NOT_SCANNED', findings: {} } });
+    cli.answer('query-images-fn', () => ({ items: [notScanned, readyImage(), failedImage({ version: 3 }), buildingImage({ version: 2, build: undefined })] }));
 
     const { code, stdout } = await run(['image', 'list', 'churn-scorer']);
 
     expect(code).toBe(0);
+    // An image with no completed scan has no counts (not zero findings).
     expect(stdout).toBe(
       [
         'VERSION  STATUS    MODELS                                   DIGEST        CRITICAL  HIGH  CREATED',
+        '      5  READY     churn@production → 3, fraud-detector:12  9f86d081884c         -     -  2026-11-25 10:00',
         '      4  READY     churn@production → 3, fraud-detector:12  9f86d081884c         0     2  2026-11-25 10:00',
         '      3  FAILED    churn@production → 3, fraud-detector:12  -                    -     -  2026-11-25 10:00',
         '      2  BUILDING  churn@production → 3, fraud-detector:12  -                    -     -  2026-11-25 10:00',
