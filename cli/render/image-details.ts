@@ -133,7 +133,7 @@ export function renderImages(images: readonly ImageSummary[]): string {
     [
       { header: 'name', value: (row) => row.name },
       { header: 'latest', value: (row) => row.latestVersion, align: 'right' },
-      { header: 'status', value: (row) => row.latest?.status ?? row.latestStatus ?? '-' },
+      { header: 'status', value: (row) => row.latest?.status ?? '-' },
       { header: 'updated', value: (row) => formatDate(row.latest?.updatedAt ?? row.updatedAt) },
       { header: 'models', value: (row) => (row.latest ? servedList(row.latest.models, SHOWN_MODELS) : '-') },
     ],

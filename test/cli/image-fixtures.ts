@@ -94,7 +94,7 @@ export function failedImage(overrides: Partial<ImageVersionRecord> = {}): ImageV
 }
 
 export function imageSummary(latest: ImageVersionRecord): ImageSummary {
-  return { name: latest.name, createdAt: '2026-11-02T08:00:00.000Z', updatedAt: latest.updatedAt, latestVersion: latest.version, latestStatus: latest.status, latest };
+  return { name: latest.name, createdAt: '2026-11-02T08:00:00.000Z', updatedAt: latest.updatedAt, latestVersion: latest.version, latest };
 }
 
 export const SCRIPT = 'def init():\n    pass\n\ndef run(data):\n    return data\n';

@@ -107,11 +107,12 @@ async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promi
     for (const ref of await deps.store.versionsServing(move.name, modelVersion)) {
       const image = await deps.store.getVersion(ref.name, ref.version);
       if (!image?.modelPackages) continue;
+      let recordChanged = false;
       const packages: ModelPackageRecord[] = [];
       for (const modelPackage of image.modelPackages) {
         const applies = modelPackage.model === move.name && modelPackage.modelVersion === modelVersion;
         const decision = applies ? decideApproval(image, modelVersion === move.toVersion, deps.approvalAlias) : undefined;
-        if (!decision) {
+        if (!decision || (decision.status === modelPackage.approvalStatus && decision.blockedBy === modelPackage.approvalBlockedBy)) {
           packages.push(modelPackage);
           continue;
         }
@@ -122,8 +123,9 @@ async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promi
         // The reason a package stays pending changes with the alias even when its status does not.
         const { approvalBlockedBy: _previous, ...rest } = modelPackage;
         packages.push({ ...rest, approvalStatus: decision.status, ...(decision.blockedBy ? { approvalBlockedBy: decision.blockedBy } : {}) });
+        recordChanged = true;
       }
-      await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
+      if (recordChanged) await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
     }
   }
   return { outcome: 'approvals', changed };

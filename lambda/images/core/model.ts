@@ -80,8 +80,8 @@ export interface ImageRecord {
   readonly name: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The highest version number taken (a number whose registration failed is skipped). */
   readonly latestVersion: number;
-  readonly latestStatus?: ImageStatus;
 }
 
 /** The ECR tag of an image version the platform builds; tags are immutable, so each version has its own. */
