@@ -121,7 +121,8 @@ describe('imageBuildSpec', () => {
       const calls = path.join(work, 'calls');
       writeFileSync(calls, '');
       const fake = (name: string, body: string) => {
-        writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\x1f' "${name}" "$@" >> "$CALLS"; printf '\\n' >> "$CALLS"\n${body}\n`);
+        // One append per call: the two ends of a pipe (aws ... | docker login) record at the same time.
+        writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\ncall="$(printf '%s\\x1f' "${name}" "$@")"; printf '%s\\n' "$call" >> "$CALLS"\n${body}\n`);
         chmodSync(path.join(bin, name), 0o755);
       };
       fake(
