@@ -52,7 +52,7 @@ describe('the local platform', () => {
       // Served from its build context and model data: predictions for CSV and JSON, a clear 500 for a bad request, still healthy after.
       expect(output).toMatch(/\[8\/10\] Serve "churn-demo-scorer"/);
       expect(output).toMatch(/POST text\/csv, 3 validation rows .* -> 200 \{"churn_probability":\[0\.\d+,0\.\d+,0\.\d+\]\}/);
-      expect(output).toMatch(/-> 500 \{"error": "run\(\) failed: ValueError: expected 4 features/);
+      expect(output).toMatch(/-> 500 \{"error":"run\(\) failed: ValueError: expected 4 features/);
       expect(output).toMatch(/GET \/ping after the failed request -> 200/);
       // An hour like the training data, then one with two of the four inputs shifted: half drifted is drift.
       expect(result.driftChecks?.map(({ status, records, driftedFeatures }) => ({ status, records, driftedFeatures }))).toEqual([

@@ -331,7 +331,7 @@ Reply = Tuple[int, str]
 
 
 def json_reply(status: int, value: Any) -> Reply:
-    return status, json.dumps(value)
+    return status, json.dumps(value, separators=(',', ':'))
 
 
 class Shim:

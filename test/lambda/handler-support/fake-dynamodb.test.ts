@@ -164,12 +164,17 @@ describe('FakeTable, with the expressions of experiment tracking', () => {
 
     const first = await experiments.query({ ...query, Limit: 1 });
     const second = await experiments.query({ ...query, Limit: 1, ExclusiveStartKey: first.LastEvaluatedKey });
+    const third = await experiments.query({ ...query, Limit: 1, ExclusiveStartKey: second.LastEvaluatedKey });
+    const whole = await experiments.query({ ...query, Limit: 5 });
     const count = await experiments.query({ ...query, Select: 'COUNT' });
 
     expect(first.Items).toEqual([{ ...runKeys.run('b'), gsi2pk: 'RUNNING', gsi2sk: 't1' }]);
     expect(first.LastEvaluatedKey).toEqual({ ...runKeys.run('b'), gsi2pk: 'RUNNING', gsi2sk: 't1' });
     expect(second.Items).toEqual([{ ...runKeys.run('a'), gsi2pk: 'RUNNING', gsi2sk: 't2' }]);
-    expect(second.LastEvaluatedKey).toBeUndefined();
+    // As DynamoDB: a page that reaches its Limit has a key, even on the last item; the next page is empty.
+    expect(second.LastEvaluatedKey).toEqual({ ...runKeys.run('a'), gsi2pk: 'RUNNING', gsi2sk: 't2' });
+    expect(third).toEqual({ Items: [], Count: 0, ScannedCount: 0, LastEvaluatedKey: undefined });
+    expect(whole.LastEvaluatedKey).toBeUndefined();
     expect(count).toEqual({ Count: 2, ScannedCount: 2, LastEvaluatedKey: undefined });
   });
 

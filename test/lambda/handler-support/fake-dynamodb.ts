@@ -512,9 +512,11 @@ export class FakeTable {
     const evaluated = rest.slice(0, Math.min(input.Limit ?? Infinity, this.maxItemsPerPage));
     const filtered = input.FilterExpression === undefined ? evaluated : evaluated.filter((item) => conditionHolds(item, input.FilterExpression!, input as ExpressionInput));
     const projected = index?.projection === 'KEYS_ONLY' ? filtered.map((item) => Object.fromEntries(keyAttributes.map((name) => [name, item[name]]))) : filtered;
-    // Only when items remain: DynamoDB may also return a key for an empty last page, which the adapters handle the same way.
+    // When items remain, and whenever the Limit was reached: DynamoDB stops there without looking
+    // further, so a page that ends exactly on the last item still has a key (and the next is empty).
     const last = evaluated.at(-1);
-    const LastEvaluatedKey = evaluated.length < rest.length && last ? Object.fromEntries(keyAttributes.map((name) => [name, last[name]])) : undefined;
+    const stopped = evaluated.length < rest.length || (input.Limit !== undefined && evaluated.length === input.Limit);
+    const LastEvaluatedKey = stopped && last ? Object.fromEntries(keyAttributes.map((name) => [name, last[name]])) : undefined;
     const page = { Count: filtered.length, ScannedCount: evaluated.length, LastEvaluatedKey };
     if (input.Select === 'COUNT') return page;
     return { Items: structuredClone(projected), ...page };

@@ -104,12 +104,16 @@ describe('QueryImages handler', () => {
 
       const first = await answered(fakes, { query: 'listImages', limit: 1 });
       const second = await answered(fakes, { query: 'listImages', limit: 1, nextToken: first.nextToken });
+      // DynamoDB stops at the limit without looking further: a page ending on the last image still has a token.
+      const third = await answered(fakes, { query: 'listImages', limit: 1, nextToken: second.nextToken });
 
       expect(first).toEqual({ items: [{ ...imageRecord(IMAGE, 2), latest: BUILDING_V2 }], nextToken: expect.any(String) });
-      expect(second).toEqual({ items: [{ ...imageRecord('fraud-serving', 1), latest: externalVersion() }] });
+      expect(second).toEqual({ items: [{ ...imageRecord('fraud-serving', 1), latest: externalVersion() }], nextToken: expect.any(String) });
+      expect(third).toEqual({ items: [] });
       expect(inputsOf('QueryCommand').filter((input) => input.IndexName === 'gsi1').map((input) => input.ExclusiveStartKey)).toEqual([
         undefined,
         { ...imageKeys.image(IMAGE), ...imageKeys.imageIndex(IMAGE) },
+        { ...imageKeys.image('fraud-serving'), ...imageKeys.imageIndex('fraud-serving') },
       ]);
     });
 
