@@ -7,6 +7,7 @@ import type { BaselineRecord, CheckRecord } from '../lambda/monitoring/core/mode
 import type { DriftCheckReport } from '../lambda/monitoring/core/report/drift-check-report';
 import { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../lambda/monitoring/core/schemas';
 import type { Page } from '../lambda/shared/page';
+import { parseS3Uri } from '../lambda/shared/s3-uri';
 import { utf8Length } from '../lambda/shared/schema-fields';
 import { type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
 import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from './errors';
@@ -176,11 +177,11 @@ export class MonitoringClient {
    * the caller needs `s3:GetObject` on the bucket's `reports/` prefix.
    */
   async getHtmlReport(check: Pick<CheckRecord, 'htmlReportUri'>): Promise<string> {
-    const location = /^s3:\/\/([^/]+)\/(.+)$/.exec(check.htmlReportUri);
+    const location = parseS3Uri(check.htmlReportUri);
     if (!location) throw new RegistryValidationError(`the check's HTML report is not at an S3 URI: ${check.htmlReportUri}`);
     this.s3Client ??= new S3Client({});
     try {
-      const { Body } = await this.s3Client.send(new GetObjectCommand({ Bucket: location[1], Key: location[2] }));
+      const { Body } = await this.s3Client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
       return await Body!.transformToString('utf8');
     } catch (error) {
       if (error instanceof NoSuchKey) throw new RegistryNotFoundError(`no HTML report at ${check.htmlReportUri}`);

@@ -3,12 +3,13 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { invokeFunction } from '../client/function-invoker';
 import { MODEL_MANIFEST_FILE, SHIM_FILE } from '../lambda/images/core/build-context';
 import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
 import type { StartedBuild } from './codebuild-stand-in';
-import { downloadContext, entryFileOf, readObject, runTar, splitS3 } from './image-files';
+import { downloadContext, entryFileOf, readObject, runTar, s3Location } from './image-files';
 import { startShim } from './serving-shim-process';
 
 export interface ImageBuildSimulatorOptions {
@@ -48,10 +49,8 @@ class PhaseFailure extends Error {
 export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build: StartedBuild) => Promise<void> {
   const delay = options.phaseDelayMs ?? 200;
   const sleep = () => new Promise((resolve) => setTimeout(resolve, delay));
-  const deliver = async (event: object) => {
-    const { FunctionError, Payload } = await options.lambda.send(new InvokeCommand({ FunctionName: options.imageEventsFunction, Payload: JSON.stringify(event) }));
-    if (FunctionError) throw new Error(`ImageEvents failed: ${Buffer.from(Payload ?? []).toString('utf8')}`);
-  };
+  // EventBridge delivers each event to the function's rule target.
+  const deliver = (event: object) => invokeFunction(options.lambda, options.imageEventsFunction, event);
 
   return async (build) => {
     const logFile = path.join(options.logDirectory, `${build.id.replace(/[^A-Za-z0-9-]/g, '_')}.log`);
@@ -94,21 +93,19 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
   };
 }
 
-
 /** The buildspec's model download loop and `tar`, then the upload to the model data URI. */
 async function packModels(s3: S3Client, workspace: string, modelDataUri: string, buildLog: (line: string) => void): Promise<void> {
   const modelDirectory = path.join(workspace, 'model');
   for (const line of readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8').split('\n').filter(Boolean)) {
     const uri = line.slice(0, line.lastIndexOf(' '));
     const directory = path.join(modelDirectory, line.slice(line.lastIndexOf(' ') + 1));
-    const { bucket, key } = splitS3(uri.slice('s3://'.length));
     mkdirSync(directory, { recursive: true });
-    writeFileSync(path.join(directory, path.basename(key)), await readObject(s3, bucket, key));
+    writeFileSync(path.join(directory, path.basename(s3Location(uri).key)), await readObject(s3, uri));
     buildLog(`downloaded ${uri}`);
   }
   const archive = path.join(workspace, 'model.tar.gz');
   runTar(['-czf', archive, '-C', modelDirectory, '.']);
-  const { bucket, key } = splitS3(modelDataUri.slice('s3://'.length));
+  const { bucket, key } = s3Location(modelDataUri);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(archive) }));
   buildLog(`uploaded the models to ${modelDataUri}`);
 }

@@ -48,8 +48,6 @@ export interface LocalPlatform {
   readonly descriptorFile?: string;
   /** Checks the window of a monitor that ends at `windowEnd` now, as its schedule would. */
   checkDrift(monitor: string, windowEnd: Date): Promise<CheckSummary>;
-  /** Settles when every image build started so far has ended (READY or FAILED). */
-  imageBuildsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +77,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const codeBuild = await startCodeBuildStandIn({ onBuild: (build) => void builds.push(simulateBuild(build)) });
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => moto.stop(), () => codeBuild.close()];
   const stop = async () => {
+    // A build in flight still talks to the emulators and the functions: let it end first.
+    await Promise.allSettled(builds);
     await Promise.all(stops.map((stopOne) => stopOne()));
   };
   try {
@@ -160,10 +160,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
     if (descriptorFile) writeDescriptor(descriptorFile, descriptor);
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
-    const imageBuildsSettled = async () => {
-      await Promise.all(builds);
-    };
-    return { descriptor, descriptorFile, checkDrift, imageBuildsSettled, stop };
+    return { descriptor, descriptorFile, checkDrift, stop };
   } catch (error) {
     await stop();
     throw error;

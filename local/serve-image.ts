@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SHIM_FILE } from '../lambda/images/core/build-context';
 import type { ImageVersionRecord } from '../lambda/images/core/model';
-import { downloadContext, entryFileOf, readObject, runTar, splitS3 } from './image-files';
+import { downloadContext, entryFileOf, readObject, runTar } from './image-files';
 import { type ShimProcess, startShim } from './serving-shim-process';
 
 /**
@@ -20,9 +20,8 @@ export async function serveImageLocally(s3: S3Client, image: ImageVersionRecord)
   try {
     const context = path.join(workspace, 'context');
     await downloadContext(s3, image.source.contextUri, context);
-    const { bucket, key } = splitS3(image.modelDataUrl.slice('s3://'.length));
     const archive = path.join(workspace, 'model.tar.gz');
-    writeFileSync(archive, await readObject(s3, bucket, key));
+    writeFileSync(archive, await readObject(s3, image.modelDataUrl));
     const modelDirectory = path.join(workspace, 'model');
     mkdirSync(modelDirectory);
     runTar(['-xzf', archive, '-C', modelDirectory]);

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../lambda/experiments/core/model';
 import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
 import type { CheckSummary } from '../../lambda/monitoring/core/check-drift';
 import { EXIT_DRIFT_DETECTED } from '../../cli/exit-status';
+import type { ShimProcess } from '../serving-shim-process';
 import { monitorProduction, type TourMonitoring } from './tour-monitoring';
 
 /**
@@ -61,13 +62,7 @@ export interface TourOptions {
    * Serves a READY image (its newest version) on this machine, to send it predictions after packaging it.
    * @default - the image is not served
    */
-  readonly serveImage?: (image: string) => Promise<ServedImage>;
-}
-
-/** An image served by its shim: where to send requests, and how to stop it. */
-export interface ServedImage {
-  readonly endpoint: string;
-  stop(): Promise<void>;
+  readonly serveImage?: (image: string) => Promise<ShimProcess>;
 }
 
 export interface TourResult {
@@ -171,7 +166,7 @@ async function train(run: TrainingRun, outDir: string, experiment: string, track
 }
 
 /** Three validation rows as CSV and as JSON, a request `run()` refuses, then `/ping`: what a served image answers. */
-async function sendPredictions(served: ServedImage, validationFile: string, print: (line: string) => void): Promise<void> {
+async function sendPredictions(served: ShimProcess, validationFile: string, print: (line: string) => void): Promise<void> {
   try {
     const [header, ...lines] = (await readFile(validationFile, 'utf8')).trim().split('\n');
     const columns = header.split(',');

@@ -1,10 +1,9 @@
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parseS3Uri } from '../../shared/s3-uri';
 import type { BuildInputs } from '../core/ports';
 
-const parseS3Uri = (uri: string) => {
-  const path = uri.slice('s3://'.length);
-  return { bucket: path.slice(0, path.indexOf('/')), key: path.slice(path.indexOf('/') + 1) };
-};
+/** The URIs reaching the adapter were checked by the request schema (`S3Uri`) or built by the core. */
+const locationOf = (uri: string) => parseS3Uri(uri)!;
 
 /**
  * The function may read any key of the artifact bucket but list none, so S3 answers a missing key
@@ -18,7 +17,8 @@ export class S3BuildInputs implements BuildInputs {
 
   async exists(uri: string): Promise<boolean> {
     try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: parseS3Uri(uri).bucket, Key: parseS3Uri(uri).key }));
+      const { bucket, key } = locationOf(uri);
+      await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -27,7 +27,7 @@ export class S3BuildInputs implements BuildInputs {
   }
 
   async readText(uri: string): Promise<string | undefined> {
-    const { bucket, key } = parseS3Uri(uri);
+    const { bucket, key } = locationOf(uri);
     try {
       const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return await Body!.transformToString('utf-8');
@@ -38,11 +38,11 @@ export class S3BuildInputs implements BuildInputs {
   }
 
   async writeContext(contextUri: string, files: Readonly<Record<string, string>>, copies: Readonly<Record<string, string>>): Promise<void> {
-    const { bucket, key: prefix } = parseS3Uri(contextUri);
+    const { bucket, key: prefix } = locationOf(contextUri);
     await Promise.all([
       ...Object.entries(files).map(([name, body]) => this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: body }))),
       ...Object.entries(copies).map(([name, from]) => {
-        const source = parseS3Uri(from);
+        const source = locationOf(from);
         return this.s3.send(new CopyObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, CopySource: `${source.bucket}/${encodeURIComponent(source.key).replace(/%2F/g, '/')}` }));
       }),
     ]);

@@ -1,5 +1,6 @@
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { ValidationError } from '../../shared/errors';
+import { parseS3Uri } from '../../shared/s3-uri';
 import { buildBaseline, type BaselineProfile } from '../core/profile/baseline-profile';
 import { columnsFromCsv, columnsFromJsonLines, DatasetError } from '../core/profile/dataset-columns';
 
@@ -16,7 +17,8 @@ export interface TrainingDataSource {
  */
 export function s3TrainingDataProfiler(s3: S3Client, artifactBucketName: string) {
   return async (source: TrainingDataSource, createdAt: string): Promise<BaselineProfile> => {
-    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.uri)!;
+    // The request schema checked the URI.
+    const { bucket, key } = parseS3Uri(source.uri)!;
     if (bucket !== artifactBucketName) throw ValidationError.of('source.uri', `must be in the artifact bucket ${artifactBucketName}`);
     const text = await readObject(s3, bucket, key).catch((error: Error) => {
       // The function may read the bucket's objects but not list them: S3 answers a missing key with 403.

@@ -1,15 +1,10 @@
 import { ValidationError } from '../../shared/errors';
+import { parseS3Uri } from '../../shared/s3-uri';
 import type { ArtifactRecord } from './model';
 import type { ArtifactStore, ObjectFacts, ObjectLocation } from './ports';
 
 /** Above this size the registry will not read an artifact back to digest it: the caller must supply a checksum. */
 export const MAX_DIGESTED_ARTIFACT_BYTES = 1024 ** 3;
-
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw ValidationError.of('artifact.uri', 'must be an S3 URI: s3://bucket/key');
-  return { bucket: match[1], key: match[2] };
-}
 
 function base64ToHex(base64: string): string {
   return Buffer.from(base64, 'base64').toString('hex');
@@ -36,7 +31,9 @@ export async function resolveArtifact(
   artifactBucket: string,
   request: { uri: string; versionId?: string; sha256?: string },
 ): Promise<ArtifactRecord> {
-  const { bucket, key } = parseS3Uri(request.uri);
+  const parsed = parseS3Uri(request.uri);
+  if (!parsed) throw ValidationError.of('artifact.uri', 'must be an S3 URI: s3://bucket/key');
+  const { bucket, key } = parsed;
   if (bucket !== artifactBucket) {
     throw ValidationError.of('artifact.uri', `must be in the platform's artifact bucket "${artifactBucket}", not "${bucket}"`);
   }

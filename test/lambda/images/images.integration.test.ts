@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { DescribeModelPackageCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
+import { buildPhaseChange, buildStateChange } from '../../../local/codebuild-events';
 import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
 import type { ImageEventOutcome } from '../../../lambda/images/core/image-events';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
@@ -27,39 +28,15 @@ let fixture: ImagesFixture;
 let entryUri: string;
 let requirementsUri: string;
 
-/** An event as EventBridge delivers CodeBuild's to a rule's target. */
-function codeBuildEvent(detailType: 'CodeBuild Build State Change' | 'CodeBuild Build Phase Change', record: ImageVersionRecord, detail: Record<string, unknown>) {
-  return {
-    version: '0',
-    id: `event-${Math.random().toString(16).slice(2)}`,
-    'detail-type': detailType,
-    source: 'aws.codebuild',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: process.env.AWS_REGION,
-    resources: [`arn:aws:codebuild:${process.env.AWS_REGION}:123456789012:build/${record.build!.id}`],
-    detail: {
-      'build-id': `arn:aws:codebuild:${process.env.AWS_REGION}:123456789012:build/${record.build!.id}`,
-      'project-name': fixture.buildProjectName,
-      ...detail,
-      'additional-information': {
-        environment: {
-          image: 'aws/codebuild/standard:7.0',
-          'privileged-mode': true,
-          'environment-variables': [
-            { name: 'REPOSITORY_URI', type: 'PLAINTEXT', value: fixture.repositoryUri },
-            { name: 'IMAGE_NAME', type: 'PLAINTEXT', value: record.name },
-            { name: 'IMAGE_VERSION', type: 'PLAINTEXT', value: String(record.version) },
-          ],
-        },
-        logs: { 'deep-link': `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/builds;stream=${record.version}` },
-        ...(detail['additional-information'] as object | undefined),
-      },
-    },
-  };
-}
+/** The build as CodeBuild's events describe it: its id, project and the variables it was started with. */
+const buildOf = (record: ImageVersionRecord) => ({
+  id: record.build!.id!,
+  projectName: fixture.buildProjectName,
+  variables: { REPOSITORY_URI: fixture.repositoryUri, IMAGE_NAME: record.name, IMAGE_VERSION: String(record.version) },
+});
+const logsUrl = (record: ImageVersionRecord) => `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/builds;stream=${record.version}`;
 
-const succeeded = (record: ImageVersionRecord) => codeBuildEvent('CodeBuild Build State Change', record, { 'build-status': 'SUCCEEDED', 'current-phase': 'COMPLETED' });
+const succeeded = (record: ImageVersionRecord) => buildStateChange(buildOf(record), 'SUCCEEDED', [], logsUrl(record));
 
 async function registerBuild(image: string, models: unknown[]): Promise<ImageVersionRecord> {
   return fixture.call<ImageVersionRecord>('registerImage', { name: image, models, source: { type: 'build', entry: entryUri, requirements: requirementsUri } });
@@ -155,7 +132,7 @@ describe('an image the platform builds', () => {
   test("follows the build's phases, then becomes READY with the pushed digest, mirrored to SageMaker and approved (its model version is production)", async () => {
     const phase = await fixture.call<ImageEventOutcome>(
       'imageEvents',
-      codeBuildEvent('CodeBuild Build Phase Change', registered, { 'completed-phase': 'PRE_BUILD', 'completed-phase-status': 'SUCCEEDED' }),
+      buildPhaseChange(buildOf(registered), 'PRE_BUILD'),
     );
     expect(phase).toEqual({ outcome: 'phase', image: { name: 'churn-scorer', version: 1 }, phase: 'BUILD' });
     expect((await getImage('churn-scorer', 1)).build?.phase).toBe('BUILD');
@@ -219,18 +196,18 @@ describe('a build that fails', () => {
     const registered = await registerBuild('broken-scorer', [{ name: 'churn', version: 2 }]);
     const outcome = await fixture.call<ImageEventOutcome>(
       'imageEvents',
-      codeBuildEvent('CodeBuild Build State Change', registered, {
-        'build-status': 'FAILED',
-        'additional-information': {
-          phases: [
-            { 'phase-type': 'SUBMITTED', 'phase-status': 'SUCCEEDED' },
-            { 'phase-type': 'PRE_BUILD', 'phase-status': 'SUCCEEDED', 'phase-context': [': '] },
-            { 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1'] },
-            { 'phase-type': 'FINALIZING', 'phase-status': 'SUCCEEDED' },
-            { 'phase-type': 'COMPLETED' },
-          ],
-        },
-      }),
+      buildStateChange(
+        buildOf(registered),
+        'FAILED',
+        [
+          { 'phase-type': 'SUBMITTED', 'phase-status': 'SUCCEEDED' },
+          { 'phase-type': 'PRE_BUILD', 'phase-status': 'SUCCEEDED', 'phase-context': [': '] },
+          { 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1'] },
+          { 'phase-type': 'FINALIZING', 'phase-status': 'SUCCEEDED' },
+          { 'phase-type': 'COMPLETED' },
+        ],
+        logsUrl(registered),
+      ),
     );
 
     expect(outcome).toEqual({ outcome: 'failed', image: { name: 'broken-scorer', version: 1 } });
