@@ -18,12 +18,13 @@ export interface ShimOptions {
 const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
 
 /**
- * Starts the shim with the machine's python3 (`MLOPS_PYTHON`) on a free port, and resolves once it
+ * Starts the shim with the machine's python3 (`MLOPS_PYTHON`) on a free loopback port, and resolves once it
  * listens (after the script's `init()`), or fails with the last line it wrote to stderr.
  */
 export function startShim(options: ShimOptions): Promise<ShimProcess> {
   const shim = spawn(process.env.MLOPS_PYTHON ?? 'python3', [options.shimFile], {
-    env: { ...process.env, PORT: '0', MLOPS_ENTRY_SCRIPT: options.entryScript, MLOPS_MODEL_DIR: options.modelDirectory, PYTHONDONTWRITEBYTECODE: '1' },
+    // Loopback only: the image's script is the user's code, and no other machine should reach it.
+    env: { ...process.env, PORT: '0', MLOPS_BIND_ADDRESS: '127.0.0.1', MLOPS_ENTRY_SCRIPT: options.entryScript, MLOPS_MODEL_DIR: options.modelDirectory, PYTHONDONTWRITEBYTECODE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -8,9 +8,10 @@ Run as ``python3 serve.py`` (arguments, such as the ``serve`` SageMaker passes, 
 
 Settings, from environment variables:
 
-* ``SAGEMAKER_BIND_TO_PORT``, else ``PORT``, else 8080: the port, on all interfaces; ``0`` binds a
-  free one. Once the script is initialized the shim prints one line to stdout,
-  ``listening on port <N>``.
+* ``SAGEMAKER_BIND_TO_PORT``, else ``PORT``, else 8080: the port; ``0`` binds a free one. Once the
+  script is initialized the shim prints one line to stdout, ``listening on port <N>``.
+* ``MLOPS_BIND_ADDRESS`` (default ``0.0.0.0``, all interfaces, as SageMaker needs): the IP address to
+  listen on; the local platform runs the shim on ``127.0.0.1`` so no other machine reaches it.
 * ``MLOPS_ENTRY_SCRIPT`` (default ``/opt/program/score.py``): the entry script. Its folder is put
   first on ``sys.path`` so it can import its siblings.
 * ``MLOPS_MODEL_DIR`` (default ``/opt/ml/model``, where SageMaker extracts the model data): set in
@@ -29,12 +30,16 @@ HTTP:
   NaN and Infinity are refused, as they are not JSON) or ``text/csv`` (``run`` gets a list of rows,
   no header row, blank lines skipped; every cell Python's ``float()`` reads, such as ``3``,
   ``-1.5e3`` or ``nan``, becomes a float, int-looking ones included, as a feature matrix wants;
-  other cells, empty ones included, stay strings). A ``charset`` parameter is honoured, UTF-8 is
-  the default and a UTF-8 byte order mark is dropped. The answer is ``application/json``: what
+  other cells, empty ones included, stay strings; only ASCII cells are numbers). A ``charset``
+  parameter of the UTF-8, ASCII or Latin-1 families is honoured (others answer 415: some codecs,
+  such as punycode, decode in quadratic time), UTF-8 is the default and a UTF-8 byte order mark is
+  dropped. The answer is ``application/json``: what
   ``run`` returned, JSON-encoded (tuples as lists, objects with ``tolist()`` such as NumPy arrays
   through it).
-* Errors are JSON ``{"error": "..."}``: 400 for a body that cannot be decoded or parsed, 411 for a
-  chunked body, 413 for a body over SageMaker's 6 MB limit, 415 for another content type, 500 when
+* Errors are JSON ``{"error": "..."}``: 400 for a body that cannot be decoded or parsed (JSON
+  nested too deeply included) or a ``Content-Length`` that is not one plain decimal number, 411 for a
+  chunked body, 413 for a body over SageMaker's 6 MB limit, 415 for another content type or
+  charset, 500 when
   ``run`` raises (``run() failed: <Type>: <message>``; the traceback goes to stderr) or returns
   something JSON cannot hold, 404 for an unknown path, 405 for a known path with another method.
 
@@ -49,11 +54,14 @@ Stderr gets one line per request (method, path, status, milliseconds) and every 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib.util
 import io
+import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -76,21 +84,43 @@ DEFAULT_MODEL_DIR = '/opt/ml/model'
 # SageMaker gives an invocation 60 s; a client that stalls longer is dropped.
 SOCKET_TIMEOUT_SECONDS = 60
 SUPPORTED_TYPES = 'application/json or text/csv'
+# Canonical codec names (codecs.lookup(...).name) of the charsets accepted: each decodes in linear time.
+SUPPORTED_CHARSETS = frozenset({'utf-8', 'utf-8-sig', 'ascii', 'iso8859-1'})
+# Longer names are no codec's; refused before the lookup.
+MAX_CHARSET_LENGTH = 40
+# Enough for any Content-Length up to the limit with leading zeros; longer ones are refused unparsed.
+MAX_LENGTH_DIGITS = 20
 
 
 class Settings(NamedTuple):
+    bind_address: str
     port: int
     entry_script: str
     model_dir: str
     capture_dir: Optional[str]
 
 
+def ascii_number(text: str, max_digits: int) -> Optional[int]:
+    """The value of `text` if it is 1 to `max_digits` ASCII digits, else None. (`str.isdigit()` and
+    `int()` also take other scripts' digits and superscripts such as `²`.)"""
+    if len(text) > max_digits or not re.fullmatch(r'[0-9]+', text, flags=re.ASCII):
+        return None
+    return int(text)
+
+
 def settings_from_env(env: Dict[str, str]) -> Settings:
-    port = env.get('SAGEMAKER_BIND_TO_PORT') or env.get('PORT') or str(DEFAULT_PORT)
-    if not port.isdigit() or int(port) > 65535:
-        raise ValueError(f'the port must be a number from 0 to 65535, got {port!r}')
+    port_text = env.get('SAGEMAKER_BIND_TO_PORT') or env.get('PORT') or str(DEFAULT_PORT)
+    port = ascii_number(port_text, 5)
+    if port is None or port > 65535:
+        raise ValueError(f'the port must be a number from 0 to 65535, got {port_text!r}')
+    bind_address = env.get('MLOPS_BIND_ADDRESS') or '0.0.0.0'
+    try:
+        ipaddress.ip_address(bind_address)
+    except ValueError:
+        raise ValueError(f'MLOPS_BIND_ADDRESS must be an IP address, got {bind_address!r}') from None
     return Settings(
-        port=int(port),
+        bind_address=bind_address,
+        port=port,
         entry_script=env.get('MLOPS_ENTRY_SCRIPT') or DEFAULT_ENTRY_SCRIPT,
         model_dir=env.get('MLOPS_MODEL_DIR') or DEFAULT_MODEL_DIR,
         capture_dir=env.get('MLOPS_CAPTURE_DIR') or None,
@@ -188,14 +218,20 @@ class PayloadTooLarge(RequestError):
 
 
 def read_body(headers: Any, rfile: io.BufferedIOBase) -> bytes:
-    if 'chunked' in (headers.get('Transfer-Encoding') or '').lower():
-        raise RequestError(HTTPStatus.LENGTH_REQUIRED, 'chunked bodies are not supported: send Content-Length')
-    declared = headers.get('Content-Length')
-    if declared is None:
+    transfer_encoding = headers.get('Transfer-Encoding')
+    if transfer_encoding is not None:
+        if 'chunked' in transfer_encoding.lower():
+            raise RequestError(HTTPStatus.LENGTH_REQUIRED, 'chunked bodies are not supported: send Content-Length')
+        # RFC 9112 6.3: without chunked last, the length of the body cannot be known.
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'unsupported Transfer-Encoding {transfer_encoding!r}: send Content-Length')
+    declared = headers.get_all('Content-Length') or []
+    if not declared:
         return b''
-    if not declared.strip().isdigit():
-        raise RequestError(HTTPStatus.BAD_REQUEST, f'invalid Content-Length {declared!r}')
-    length = int(declared)
+    # Several headers (or a list in one) that disagree make the length ambiguous: RFC 9112 6.3 says 400.
+    values = {value.strip(' \t') for header in declared for value in header.split(',')}
+    length = ascii_number(values.pop(), MAX_LENGTH_DIGITS) if len(values) == 1 else None
+    if length is None:
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'invalid Content-Length {", ".join(declared)!r}: send one decimal number')
     if length > MAX_PAYLOAD_BYTES:
         raise PayloadTooLarge(length)
     body = rfile.read(length)
@@ -215,13 +251,22 @@ def parse_content_type(header: Optional[str]) -> Tuple[str, str]:
     return media_type.strip().lower(), charset
 
 
-def decode(body: bytes, charset: str) -> str:
+def codec_of(charset: str) -> str:
+    """The canonical codec name of an accepted charset; 415 for any other."""
+    try:
+        name = codecs.lookup(charset).name if len(charset) <= MAX_CHARSET_LENGTH else None
+    except LookupError:
+        name = None
+    if name not in SUPPORTED_CHARSETS:
+        raise RequestError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f'unsupported charset {charset[:MAX_CHARSET_LENGTH]!r}: send UTF-8, ASCII or Latin-1')
     # utf-8-sig drops the byte order mark spreadsheets put before CSV exports.
-    codec = 'utf-8-sig' if charset.lower().replace('_', '-') in ('utf-8', 'utf8') else charset
+    return 'utf-8-sig' if name == 'utf-8' else name
+
+
+def decode(body: bytes, charset: str) -> str:
+    codec = codec_of(charset)
     try:
         return body.decode(codec)
-    except LookupError:
-        raise RequestError(HTTPStatus.BAD_REQUEST, f'unknown charset {charset}') from None
     except UnicodeDecodeError as error:
         raise RequestError(HTTPStatus.BAD_REQUEST, f'the body is not valid {charset}: {error.reason} at byte {error.start}') from None
 
@@ -234,6 +279,8 @@ def parse_json(text: str) -> Any:
         return json.loads(text, parse_constant=refuse)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise RequestError(HTTPStatus.BAD_REQUEST, f'the body is not valid JSON: {error}') from None
+    except RecursionError:
+        raise RequestError(HTTPStatus.BAD_REQUEST, 'the body is not valid JSON: it is nested too deeply') from None
 
 
 def parse_csv(text: str) -> List[List[Union[float, str]]]:
@@ -249,8 +296,9 @@ def is_blank(row: List[str]) -> bool:
 
 
 def csv_cell(cell: str) -> Union[float, str]:
-    # Python literals' digit-group underscores are not numbers in a CSV file.
-    if '_' in cell:
+    # Python literals' digit-group underscores, and other scripts' digits (`float('١٢')` is 12.0),
+    # are not numbers in a CSV file: monitoring would not read them as numbers either.
+    if '_' in cell or not cell.isascii():
         return cell
     try:
         return float(cell)
@@ -399,8 +447,10 @@ class ShimServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(self, port: int, shim: Shim) -> None:
-        super().__init__(('0.0.0.0', port), ShimHandler)
+    def __init__(self, bind_address: str, port: int, shim: Shim) -> None:
+        if ipaddress.ip_address(bind_address).version == 6:
+            self.address_family = socket.AF_INET6
+        super().__init__((bind_address, port), ShimHandler)
         self.shim = shim
 
 
@@ -494,7 +544,7 @@ def main() -> int:
         return 2
     script = load_entry_script(settings.entry_script, settings.model_dir)
     capture = CaptureWriter(settings.capture_dir) if settings.capture_dir else None
-    server = ShimServer(settings.port, Shim(script, capture))
+    server = ShimServer(settings.bind_address, settings.port, Shim(script, capture))
     print(f'listening on port {server.server_address[1]}', flush=True)
     serve(server)
     log('stopped')

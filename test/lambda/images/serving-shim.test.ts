@@ -7,6 +7,7 @@ import { addCaptureFile, type CaptureLine, emptyTally } from '../../../lambda/mo
 import { hourFolder } from '../../../lambda/monitoring/core/capture/hour-folders';
 import { buildBaseline } from '../../../lambda/monitoring/core/profile/baseline-profile';
 import { emptyWindow } from '../../../lambda/monitoring/core/profile/window-sketch';
+import { answersHttp, nonLoopbackAddress } from '../../support/network';
 
 /** The real shim, run by the machine's Python (`MLOPS_PYTHON` picks another, e.g. a 3.9). */
 const PYTHON = process.env.MLOPS_PYTHON ?? 'python3';
@@ -46,7 +47,10 @@ function startShim(env: Record<string, string>): Promise<Shim> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the shim printed no port in ${SPAWN_TIMEOUT_MS} ms:\n${stderr}`)), SPAWN_TIMEOUT_MS);
     child.once('error', reject);
-    void exited.then((code) => reject(new Error(`the shim exited with ${code} before listening:\n${stderr}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the shim exited with ${code} before listening:\n${stderr}`));
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /^listening on port (\d+)$/m.exec(stdout);
@@ -74,7 +78,8 @@ async function answerOf(response: Response): Promise<{ status: number; contentTy
 /** The status line of a request written by hand (fetch always sends the body its headers announce). */
 function rawStatusLine(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    // Latin-1, so each character is one byte, as HTTP header fields are read.
+    const socket = connect(port, '127.0.0.1', () => socket.write(request, 'latin1'));
     let received = '';
     socket.on('data', (chunk) => {
       received += chunk.toString();
@@ -218,6 +223,96 @@ describe('the serving shim', () => {
   it('stops on SIGTERM with exit code 0', async () => {
     shim.child.kill('SIGTERM');
     expect(await shim.exited).toBe(0);
+  });
+});
+
+describe('the serving shim, given hostile headers and bodies', () => {
+  let shim: Shim;
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'mlops-serving-'));
+    cpSync(join(FIXTURES, 'model'), join(workDir, 'model'), { recursive: true });
+    shim = await startShim({ MLOPS_ENTRY_SCRIPT: SCORE, MLOPS_MODEL_DIR: join(workDir, 'model') });
+  }, SPAWN_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    await stopShim(shim);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const rawRequest = (headers: string, body = '') =>
+    rawStatusLine(shim.port, `POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n${headers}\r\n${body}`);
+
+  it('refuses charsets outside the UTF-8, ASCII and Latin-1 families with 415 (punycode decodes in quadratic time)', async () => {
+    for (const charset of ['punycode', 'rot13', 'utf-16', 'idna', 'x'.repeat(1000)]) {
+      expect(await answerOf(await invoke(shim, `text/csv; charset=${charset}`, '10,3,0.25\n'))).toEqual({
+        status: 415,
+        contentType: 'application/json',
+        body: { error: expect.stringMatching(/^unsupported charset '.{1,40}': send UTF-8, ASCII or Latin-1$/) },
+      });
+    }
+  });
+
+  it('honours the accepted charsets under any of their names', async () => {
+    for (const charset of ['UTF8', 'utf_8', 'us-ascii', 'ISO-8859-1', 'latin1', '"utf-8"']) {
+      expect(await answerOf(await invoke(shim, `text/csv; charset=${charset}`, '10,3,0.25\n'))).toEqual({
+        status: 200,
+        contentType: 'application/json',
+        body: { predictions: [2.5] },
+      });
+    }
+  });
+
+  it('refuses a Content-Length that is not one plain ASCII number with 400, not 500', async () => {
+    expect(await rawRequest('Content-Length: \u00b2\r\n', '10')).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest('Content-Length: 1\u0661\r\n', '10,3,0.25\n')).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest(`Content-Length: ${'9'.repeat(5000)}\r\n`)).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest('Content-Length: 10\r\nContent-Length: 11\r\n', '10,3,0.25\n')).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest('Content-Length: -1\r\n')).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest('Content-Length: 10, 10\r\n', '10,3,0.25\n')).toBe('HTTP/1.0 200 OK');
+  });
+
+  it('refuses a transfer coding other than chunked with 400, and chunked with 411', async () => {
+    expect(await rawRequest('Transfer-Encoding: gzip\r\n')).toBe('HTTP/1.0 400 Bad Request');
+    expect(await rawRequest('Transfer-Encoding: chunked\r\n')).toBe('HTTP/1.0 411 Length Required');
+  });
+
+  it('refuses JSON nested too deeply to parse with 400', async () => {
+    expect(await answerOf(await invoke(shim, 'application/json', '['.repeat(100_000)))).toEqual({
+      status: 400,
+      contentType: 'application/json',
+      body: { error: 'the body is not valid JSON: it is nested too deeply' },
+    });
+  });
+
+  it('reads CSV cells of non-ASCII digits as text, not numbers', async () => {
+    const answer = await answerOf(await invoke(shim, 'text/csv', '\u0661\u0660,3,0.25\n'));
+    expect(answer).toEqual({ status: 500, contentType: 'application/json', body: { error: expect.stringMatching(/^run\(\) failed: TypeError: /) } });
+  });
+});
+
+describe('the serving shim settings', () => {
+  it('refuses a port of non-ASCII digits with a message and exit code 2', async () => {
+    const failed = startShim({ MLOPS_ENTRY_SCRIPT: SCORE, PORT: '\u00b2' });
+    await expect(failed).rejects.toThrow(/exited with 2 before listening:\nthe port must be a number from 0 to 65535, got '\u00b2'/);
+  });
+
+  it('listens on MLOPS_BIND_ADDRESS only', async () => {
+    const address = nonLoopbackAddress();
+    if (!address) {
+      console.warn('skipped: this machine has no non-loopback IPv4 address to try');
+      return;
+    }
+    const workDir = mkdtempSync(join(tmpdir(), 'mlops-serving-'));
+    const shim = await startShim({ MLOPS_ENTRY_SCRIPT: SCORE, MLOPS_MODEL_DIR: workDir, MLOPS_BIND_ADDRESS: '127.0.0.1' });
+    try {
+      expect(await answersHttp('127.0.0.1', shim.port)).toBe(true);
+      expect(await answersHttp(address, shim.port)).toBe(false);
+    } finally {
+      await stopShim(shim);
+      rmSync(workDir, { recursive: true, force: true });
+    }
   });
 });
 
