@@ -29,7 +29,7 @@ export const BUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SO
  * become the build's progress; a finished build makes the version `READY` (pinned to the pushed
  * digest, with its scan findings, mirrored to the SageMaker Model Registry) or `FAILED` (with the
  * failing phase and the log link); a move of the approval alias re-decides the approval of the
- * packages of the versions it left and reached. Events arrive at least once and maybe late: a
+ * packages of the versions it names and of the version the registry says holds the alias. Events arrive at least once and maybe late: a
  * version that is no longer `BUILDING` is not changed again. A version becomes `READY` with its
  * packages in one write, after they are created (idempotently), so a failure in between leaves it
  * `BUILDING` for the redelivered event to finish.
@@ -98,35 +98,56 @@ async function fail(deps: ImageEventDependencies, record: ImageVersionRecord, bu
   return { outcome: 'failed', image: ref };
 }
 
-/** Re-decides the packages of the model versions the approval alias left and reached. */
+/** How often an alias that keeps moving while its packages are re-decided is read again. */
+const MAX_ALIAS_READS = 3;
+
+/**
+ * Re-decides the packages of the model's versions an alias move names and of the version the
+ * approval alias holds now, from the registry: the event says only which model to look at, so a
+ * forged or stale one changes no approval the registry does not back. The alias is read again after
+ * the writes, and a move made meanwhile is followed, so a late writer never leaves an old version
+ * approved.
+ */
 async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promise<ImageEventOutcome> {
   if (move.alias !== deps.approvalAlias) return { outcome: 'ignored', reason: `alias "${move.alias}" does not approve` };
+  const touched = new Set([move.toVersion, ...(move.fromVersion === undefined ? [] : [move.fromVersion])]);
   let changed = 0;
-  const touched = [move.toVersion, ...(move.fromVersion === undefined || move.fromVersion === move.toVersion ? [] : [move.fromVersion])];
-  for (const modelVersion of touched) {
-    for (const ref of await deps.store.versionsServing(move.name, modelVersion)) {
-      const image = await deps.store.getVersion(ref.name, ref.version);
-      if (!image?.modelPackages) continue;
-      let recordChanged = false;
-      const packages: ModelPackageRecord[] = [];
-      for (const modelPackage of image.modelPackages) {
-        const applies = modelPackage.model === move.name && modelPackage.modelVersion === modelVersion;
-        const decision = applies ? decideApproval(image, modelVersion === move.toVersion, deps.approvalAlias) : undefined;
-        if (!decision || (decision.status === modelPackage.approvalStatus && decision.blockedBy === modelPackage.approvalBlockedBy)) {
-          packages.push(modelPackage);
-          continue;
-        }
-        if (decision.status !== modelPackage.approvalStatus) {
-          await deps.packages.setApproval(modelPackage.arn, decision.status, decision.description);
-          changed++;
-        }
-        // The reason a package stays pending changes with the alias even when its status does not.
-        const { approvalBlockedBy: _previous, ...rest } = modelPackage;
-        packages.push({ ...rest, approvalStatus: decision.status, ...(decision.blockedBy ? { approvalBlockedBy: decision.blockedBy } : {}) });
-        recordChanged = true;
-      }
-      if (recordChanged) await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
-    }
+  let holder = await deps.versions.aliasVersion(move.name, deps.approvalAlias);
+  for (let read = 1; ; read++) {
+    if (holder !== undefined) touched.add(holder);
+    for (const modelVersion of touched) changed += await redecideServing(deps, move.name, modelVersion, holder);
+    const now = await deps.versions.aliasVersion(move.name, deps.approvalAlias);
+    if (now === holder || read === MAX_ALIAS_READS) break;
+    holder = now;
   }
   return { outcome: 'approvals', changed };
+}
+
+/** Re-decides the packages of one model version in every image serving it; returns how many changed status. */
+async function redecideServing(deps: ImageEventDependencies, model: string, modelVersion: number, holder: number | undefined): Promise<number> {
+  let changed = 0;
+  for (const ref of await deps.store.versionsServing(model, modelVersion)) {
+    const image = await deps.store.getVersion(ref.name, ref.version);
+    if (!image?.modelPackages) continue;
+    let recordChanged = false;
+    const packages: ModelPackageRecord[] = [];
+    for (const modelPackage of image.modelPackages) {
+      const applies = modelPackage.model === model && modelPackage.modelVersion === modelVersion;
+      const decision = applies ? decideApproval(image, modelVersion === holder, deps.approvalAlias) : undefined;
+      if (!decision || (decision.status === modelPackage.approvalStatus && decision.blockedBy === modelPackage.approvalBlockedBy)) {
+        packages.push(modelPackage);
+        continue;
+      }
+      if (decision.status !== modelPackage.approvalStatus) {
+        await deps.packages.setApproval(modelPackage.arn, decision.status, decision.description);
+        changed++;
+      }
+      // The reason a package stays pending changes with the alias even when its status does not.
+      const { approvalBlockedBy: _previous, ...rest } = modelPackage;
+      packages.push({ ...rest, approvalStatus: decision.status, ...(decision.blockedBy ? { approvalBlockedBy: decision.blockedBy } : {}) });
+      recordChanged = true;
+    }
+    if (recordChanged) await deps.store.setModelPackages(ref, packages, deps.clock.now().toISOString());
+  }
+  return changed;
 }

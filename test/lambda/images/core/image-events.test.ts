@@ -3,6 +3,8 @@ import { BUILD_PHASES, handleImageEvent } from '../../../../lambda/images/core/i
 import type { ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import { createModelPackages } from '../../../../lambda/images/core/model-packages';
 import * as z from 'zod/mini';
+import { ValidationError } from '../../../../lambda/shared/errors';
+import { parseRequest } from '../../../../lambda/shared/validation';
 import { FakeClock } from '../../shared/fake-clock';
 import { digestOf, InMemoryImageRepository, InMemoryImageStore, InMemoryModelPackages, InMemoryModelVersions, RecordingImageEvents, REPOSITORY_URI, versionRecord } from './fakes';
 
@@ -57,14 +59,54 @@ describe('handleImageEvent', () => {
     it.each([
       ['no IMAGE_NAME', { IMAGE_VERSION: '2' }],
       ['no IMAGE_VERSION', { IMAGE_NAME: 'churn-scorer' }],
-      ['a version that is no number', { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: 'two' }],
-      ['version 0', { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '0' }],
     ])('ignores a build with %s', async (_, variables) => {
       const { handle, store } = setUp();
 
       expect(await handle(stateChange('SUCCEEDED', {}, variables))).toEqual({ outcome: 'ignored', reason: 'the build names no image (IMAGE_NAME, IMAGE_VERSION)' });
       expect(await handle(phaseChange('BUILD', variables))).toMatchObject({ outcome: 'ignored' });
       expect(store.updates).toEqual([]);
+    });
+
+    const VARIABLES_PATH = 'detail.additional-information.environment.environment-variables';
+    it.each([
+      ['an IMAGE_NAME over 2 KB', { IMAGE_NAME: 'a'.repeat(2100), IMAGE_VERSION: '2' }, `${VARIABLES_PATH}[0].value`],
+      ['an IMAGE_NAME RegisterImage refuses', { IMAGE_NAME: 'Churn_Scorer', IMAGE_VERSION: '2' }, `${VARIABLES_PATH}[0].value`],
+      ['an IMAGE_VERSION that is no number', { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: 'two' }, `${VARIABLES_PATH}[1].value`],
+      ['IMAGE_VERSION 0', { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '0' }, `${VARIABLES_PATH}[1].value`],
+      ['an IMAGE_VERSION beyond the version numbers', { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '99999999999' }, `${VARIABLES_PATH}[1].value`],
+    ])('fails with a ValidationError naming the field for a build with %s', (_, variables, path) => {
+      for (const detail of [{ 'build-status': 'SUCCEEDED' }, { 'completed-phase': 'BUILD' }]) {
+        const detailType = 'build-status' in detail ? 'CodeBuild Build State Change' : 'CodeBuild Build Phase Change';
+        const input = { 'detail-type': detailType, detail: { ...detail, 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(variables) } };
+
+        expect(() => parseRequest(ImageEvent, input)).toThrow(ValidationError);
+        expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
+      }
+    });
+
+    it.each([
+      ['a build id over 1 KB', { 'build-id': 'b'.repeat(1100) }, 'detail.build-id'],
+      ['a log link over 2 KB', { 'additional-information': information(IMAGE_VARIABLES, { logs: { 'deep-link': `https://${'l'.repeat(2100)}` } }) }, 'detail.additional-information.logs.deep-link'],
+      [
+        'a phase context line over 1 KB',
+        { 'additional-information': information(IMAGE_VARIABLES, { phases: [{ 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['c'.repeat(1100)] }] }) },
+        'detail.additional-information.phases[0].phase-context[0]',
+      ],
+    ])('fails with a ValidationError naming the field for a build event with %s', (_, fields, path) => {
+      const input = { 'detail-type': 'CodeBuild Build State Change', detail: { 'build-status': 'FAILED', 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(IMAGE_VARIABLES), ...fields } };
+
+      expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
+    });
+
+    it.each([
+      ['a model name RegisterModel refuses', { name: 'n'.repeat(300) }, 'detail.name'],
+      ['a version that is no integer', { toVersion: 1.5 }, 'detail.toVersion'],
+      ['a version DynamoDB cannot store', { toVersion: 1e300 }, 'detail.toVersion'],
+      ['a version left that is not a version', { fromVersion: 0 }, 'detail.fromVersion'],
+    ])('fails with a ValidationError naming the field for an alias move with %s', (_, fields, path) => {
+      const input = { 'detail-type': 'ModelAliasChanged', detail: { name: 'churn', alias: 'production', toVersion: 4, ...fields } };
+
+      expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
     });
 
     it('ignores a build state change while the build is in progress', async () => {
@@ -353,14 +395,18 @@ describe('handleImageEvent', () => {
     }
     const packagesOf = async (store: InMemoryImageStore, name: string, version: number) =>
       ((await store.getVersion(name, version))?.modelPackages ?? []).map((pkg: ModelPackageRecord) => `${pkg.model}/${pkg.modelVersion} ${pkg.approvalStatus}${pkg.approvalBlockedBy ? ' (blocked)' : ''}`);
+    /** Moves churn's production alias in the registry, as SetModelAlias does, and delivers the event it announces. */
+    const moveProduction = (setup: ReturnType<typeof setUp>, toVersion: number, fromVersion?: number) => {
+      setup.versions.setAlias('churn', 'production', toVersion);
+      return setup.handle(aliasMove('production', toVersion, fromVersion));
+    };
 
     it('approves the packages of the version the alias reached and withdraws those of the one it left', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
-      const { handle, store, packages, versions } = setup;
-      versions.setAlias('churn', 'production', 4);
+      const { store, packages } = setup;
 
-      const outcome = await handle(aliasMove('production', 4, 3));
+      const outcome = await moveProduction(setup, 4, 3);
 
       expect(outcome).toEqual({ outcome: 'approvals', changed: 3 });
       expect(await packagesOf(store, 'churn-scorer', 2)).toEqual(['churn/3 PendingManualApproval']);
@@ -377,9 +423,9 @@ describe('handleImageEvent', () => {
     it('leaves the packages of other models of the same image alone', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
-      const { handle, packages } = setup;
+      const { packages } = setup;
 
-      await handle(aliasMove('production', 4, 3));
+      await moveProduction(setup, 4, 3);
 
       const fraud = [...packages.packages.values()].find((pkg) => pkg.input.metadata.model === 'fraud')!;
       expect(packages.approvals.map((approval) => approval.arn)).not.toContain(fraud.arn);
@@ -388,10 +434,10 @@ describe('handleImageEvent', () => {
     it('keeps a package with critical findings pending', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup, { criticalOnVersion3: 2 });
-      const { handle, store, packages } = setup;
+      const { store, packages } = setup;
       const churn4 = (await store.getVersion('churn-scorer', 3))!.modelPackages![0];
 
-      const outcome = await handle(aliasMove('production', 4, 3));
+      const outcome = await moveProduction(setup, 4, 3);
 
       expect(outcome).toEqual({ outcome: 'approvals', changed: 2 });
       expect((await packagesOf(store, 'churn-scorer', 3)).map((pkg) => pkg.replace(' (blocked)', ''))).toEqual(['churn/4 PendingManualApproval', 'fraud/1 PendingManualApproval']);
@@ -401,12 +447,12 @@ describe('handleImageEvent', () => {
     it('says why a package that reached the alias stays pending, and forgets it once the alias leaves', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup, { criticalOnVersion3: 2 });
-      const { handle, store } = setup;
+      const { store } = setup;
 
-      await handle(aliasMove('production', 4, 3));
+      await moveProduction(setup, 4, 3);
       expect(await packagesOf(store, 'churn-scorer', 3)).toEqual(['churn/4 PendingManualApproval (blocked)', 'fraud/1 PendingManualApproval (blocked)']);
 
-      await handle(aliasMove('production', 3, 4));
+      await moveProduction(setup, 3, 4);
       expect(await packagesOf(store, 'churn-scorer', 3)).toEqual(['churn/4 PendingManualApproval', 'fraud/1 PendingManualApproval (blocked)']);
     });
 
@@ -414,7 +460,7 @@ describe('handleImageEvent', () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup, { criticalOnVersion3: 2, allowCritical: true });
 
-      await setup.handle(aliasMove('production', 4, 3));
+      await moveProduction(setup, 4, 3);
 
       expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 Approved', 'fraud/1 Approved']);
     });
@@ -423,7 +469,7 @@ describe('handleImageEvent', () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
 
-      expect(await setup.handle(aliasMove('production', 4))).toEqual({ outcome: 'approvals', changed: 2 });
+      expect(await moveProduction(setup, 4)).toEqual({ outcome: 'approvals', changed: 2 });
       expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 Approved', 'fraud/1 Approved']);
       expect(await packagesOf(setup.store, 'batch', 1)).toEqual(['churn/4 Approved']);
     });
@@ -432,25 +478,25 @@ describe('handleImageEvent', () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
 
-      expect(await setup.handle(aliasMove('production', 3, 3))).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(await moveProduction(setup, 3, 3)).toEqual({ outcome: 'approvals', changed: 0 });
       expect(setup.packages.approvals).toEqual([]);
     });
 
     it('changes nothing more when the same move is delivered again', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
-      await setup.handle(aliasMove('production', 4, 3));
+      await moveProduction(setup, 4, 3);
       const approvals = setup.packages.approvals.length;
 
-      expect(await setup.handle(aliasMove('production', 4, 3))).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(await moveProduction(setup, 4, 3)).toEqual({ outcome: 'approvals', changed: 0 });
       expect(setup.packages.approvals).toHaveLength(approvals);
     });
 
     it('skips image versions that have no packages yet', async () => {
       const setup = setUp({ status: 'BUILDING' });
-      const { handle, store, packages } = setup;
+      const { store, packages } = setup;
 
-      expect(await handle(aliasMove('production', 3, 2))).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(await moveProduction(setup, 3, 2)).toEqual({ outcome: 'approvals', changed: 0 });
       expect(store.packageWrites).toEqual([]);
       expect(packages.approvals).toEqual([]);
     });
@@ -462,6 +508,69 @@ describe('handleImageEvent', () => {
       expect(await setup.handle(aliasMove('staging', 4, 3))).toEqual({ outcome: 'ignored', reason: 'alias "staging" does not approve' });
       expect(await setup.handle(aliasMove('production', 1, undefined, 'ranker'))).toEqual({ outcome: 'approvals', changed: 0 });
       expect(setup.packages.approvals).toEqual([]);
+    });
+
+    it('approves nothing a forged move claims: the packages follow the version the registry says holds the alias', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+
+      // production stays on churn 3; the event claims it moved to 4.
+      const outcome = await setup.handle(aliasMove('production', 4, 3));
+
+      expect(outcome).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(await packagesOf(setup.store, 'churn-scorer', 2)).toEqual(['churn/3 Approved']);
+      expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 PendingManualApproval', 'fraud/1 Approved']);
+      expect(await packagesOf(setup.store, 'batch', 1)).toEqual(['churn/4 PendingManualApproval']);
+      expect(setup.packages.approvals).toEqual([]);
+    });
+
+    it('withdraws the approval of an old version when a forged or stale move names it as reached', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+      await moveProduction(setup, 4, 3);
+
+      // production is on churn 4; a replayed event claims it went back to 3.
+      const outcome = await setup.handle(aliasMove('production', 3, 4));
+
+      expect(outcome).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(await packagesOf(setup.store, 'churn-scorer', 2)).toEqual(['churn/3 PendingManualApproval']);
+      expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 Approved', 'fraud/1 Approved']);
+    });
+
+    it('approves the version the registry says holds the alias even when the event names others', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+      setup.versions.setAlias('churn', 'production', 4);
+
+      // An event of an earlier move (from 2 to 3) arrives after the alias moved on to 4.
+      const outcome = await setup.handle(aliasMove('production', 3, 2));
+
+      expect(outcome).toEqual({ outcome: 'approvals', changed: 3 });
+      expect(await packagesOf(setup.store, 'churn-scorer', 2)).toEqual(['churn/3 PendingManualApproval']);
+      expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 Approved', 'fraud/1 Approved']);
+      expect(await packagesOf(setup.store, 'batch', 1)).toEqual(['churn/4 Approved']);
+    });
+
+    it('withdraws every approval of the model when the registry has no such alias', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+      setup.versions.setAlias('churn', 'production', undefined);
+
+      expect(await setup.handle(aliasMove('production', 3))).toEqual({ outcome: 'approvals', changed: 1 });
+      expect(await packagesOf(setup.store, 'churn-scorer', 2)).toEqual(['churn/3 PendingManualApproval']);
+    });
+
+    it('follows a move of the alias made while the packages were re-decided', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+      // The first read sees churn 4; the alias is back on 3 by the time the writes are done.
+      jest.spyOn(setup.versions, 'aliasVersion').mockResolvedValueOnce(4);
+
+      await setup.handle(aliasMove('production', 4, 3));
+
+      expect(await packagesOf(setup.store, 'churn-scorer', 2)).toEqual(['churn/3 Approved']);
+      expect(await packagesOf(setup.store, 'churn-scorer', 3)).toEqual(['churn/4 PendingManualApproval', 'fraud/1 Approved']);
+      expect(await packagesOf(setup.store, 'batch', 1)).toEqual(['churn/4 PendingManualApproval']);
     });
   });
 });

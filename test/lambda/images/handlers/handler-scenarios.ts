@@ -376,7 +376,9 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
 ];
 
 /** Two READY versions of `IMAGE`: 1 serving fraud-linear 2 (its package approved), 2 serving fraud-linear 3 (pending). */
-export function imagesFollowingProduction(fakes: PlatformFakes): { approvedArn: string; pendingArn: string } {
+export function imagesFollowingProduction(fakes: PlatformFakes, production = 3): { approvedArn: string; pendingArn: string } {
+  // The registry as the move the scenarios announce left it: production on `production`.
+  fakes.registry.put(registryItems.version(MODEL, 2), registryItems.version(MODEL, 3), registryItems.alias(MODEL, 'production', production, 2));
   const group = modelPackageGroupName(MODEL);
   const approvedArn = fakes.sageMaker.addPackage(group, 'Approved');
   const pendingArn = fakes.sageMaker.addPackage(group, 'PendingManualApproval');
@@ -475,8 +477,9 @@ export const imageEventsScenarios: readonly HandlerScenario[] = [
       imagesFollowingProduction(fakes);
     },
     event: aliasChanged('production', 3, 2),
-    // For the version reached, then the version left: the images serving it, each read, its package's approval changed and recorded.
-    sends: ['QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand', 'QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand'],
+    // The alias read from the registry; for the version reached, then the version left: the images serving it, each read,
+    // its package's approval changed and recorded; the alias read again to see it did not move meanwhile.
+    sends: ['GetCommand', 'QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand', 'QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand', 'GetCommand'],
   },
   {
     name: 'a move of another alias',

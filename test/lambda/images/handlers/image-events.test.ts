@@ -1,4 +1,5 @@
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
+import { keys as registryKeys } from '../../../../lambda/registry/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { clearSentCommands, digestOf, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION } from '../../handler-support/sdk-mocks';
 import {
@@ -344,6 +345,20 @@ describe('ImageEvents handler', () => {
       expect(moved).toEqual({ outcome: 'approvals', changed: 1 });
       expect(inputsOf('UpdateModelPackageCommand')).toEqual([{ ModelPackageArn: pendingArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'the model version is "production"' }]);
       expect(inputsOf('QueryCommand')).toHaveLength(1);
+    });
+
+    it('approves nothing a forged move claims: production on 2 in the registry keeps version 3 pending and 2 approved', async () => {
+      const { approvedArn, pendingArn } = imagesFollowingProduction(fakes, 2);
+      const before = storedState(fakes);
+
+      const moved = await invoke('ImageEvents', aliasChanged('production', 3, 2));
+
+      expect(moved).toEqual({ outcome: 'approvals', changed: 0 });
+      expect(inputsOf('GetCommand')[0]).toEqual({ TableName: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, Key: registryKeys.alias(MODEL, 'production'), ConsistentRead: true });
+      expect(inputsOf('UpdateModelPackageCommand')).toEqual([]);
+      expect(fakes.sageMaker.package(approvedArn)?.approvalStatus).toBe('Approved');
+      expect(fakes.sageMaker.package(pendingArn)?.approvalStatus).toBe('PendingManualApproval');
+      expect(storedState(fakes)).toEqual(before);
     });
 
     it('ignores moves of other aliases, sending nothing', async () => {
