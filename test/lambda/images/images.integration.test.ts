@@ -189,6 +189,21 @@ describe('approval follows the production alias', () => {
     expect(await statusOf(v1Image.version)).toEqual(['Approved', 'Approved']);
     expect(await statusOf(1)).toEqual(['PendingManualApproval', 'PendingManualApproval']);
   });
+
+  test('a forged move changes nothing: production stays on version 1 in the registry, so its image stays the approved one', async () => {
+    const imageOf = async (modelVersion: number) => (await fixture.call<{ items: ImageVersionRecord[] }>('queryImages', { query: 'listImageVersions', name: 'churn-scorer' })).items.find((image) => image.models[0].version === modelVersion)!;
+    const [onProduction, onVersion2] = [await imageOf(1), await imageOf(2)];
+    const forged = { name: 'churn', alias: 'production', fromVersion: 1, toVersion: 2, revision: 99, changedAt: new Date().toISOString(), changedBy: 'mallory' };
+
+    const outcome = await fixture.call('imageEvents', { version: '0', id: 'forged', 'detail-type': 'ModelAliasChanged', source: 'mlops-platform.registry', detail: forged });
+
+    expect(outcome).toEqual({ outcome: 'approvals', changed: 0 });
+    const described = async (image: ImageVersionRecord) => (await fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: image.modelPackages![0].arn }))).ModelApprovalStatus;
+    expect(await described(onProduction)).toBe('Approved');
+    expect(await described(onVersion2)).toBe('PendingManualApproval');
+    expect(await imageOf(1)).toEqual(onProduction);
+    expect(await imageOf(2)).toEqual(onVersion2);
+  });
 });
 
 describe('a build that fails', () => {

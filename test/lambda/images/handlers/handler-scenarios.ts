@@ -284,7 +284,7 @@ export function buildPhaseChange(completed: string, version = 1, status = 'SUCCE
 }
 
 /** The registry's "ModelAliasChanged" on the platform bus. */
-export function aliasChanged(alias: string, toVersion: number, fromVersion?: number) {
+export function aliasChanged(alias: string, toVersion: number, fromVersion?: number, name = MODEL) {
   return {
     version: '0',
     id: '7f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
@@ -294,7 +294,7 @@ export function aliasChanged(alias: string, toVersion: number, fromVersion?: num
     time: '2026-06-02T09:00:00Z',
     region: TEST_REGION,
     resources: [],
-    detail: { name: MODEL, alias, revision: 2, fromVersion, toVersion, changedAt: '2026-06-02T09:00:00.000Z', changedBy: 'bob' },
+    detail: { name, alias, revision: 2, fromVersion, toVersion, changedAt: '2026-06-02T09:00:00.000Z', changedBy: 'bob' },
   };
 }
 

@@ -1,7 +1,7 @@
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
 import { keys as registryKeys } from '../../../../lambda/registry/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { clearSentCommands, digestOf, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION } from '../../handler-support/sdk-mocks';
+import { clearSentCommands, digestOf, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION, thrownBy } from '../../handler-support/sdk-mocks';
 import {
   aliasChanged,
   BUILD_ENDED,
@@ -299,6 +299,33 @@ describe('ImageEvents handler', () => {
 
       expect(result).toEqual({ outcome: 'ignored', reason: 'the build names no image (IMAGE_NAME, IMAGE_VERSION)' });
       expect(sentCommands()).toEqual([]);
+    });
+  });
+
+  describe('events out of bounds', () => {
+    const withVariable = (event: ReturnType<typeof buildStateChange>, name: string, value: string) => {
+      const information = event.detail['additional-information'] as { environment: { 'environment-variables': { name: string; value: string }[] } };
+      for (const variable of information.environment['environment-variables']) if (variable.name === name) variable.value = value;
+      return event;
+    };
+
+    it.each([
+      ['a build end with an IMAGE_NAME over 2 KB', () => withVariable(buildStateChange('SUCCEEDED'), 'IMAGE_NAME', 'a'.repeat(2100)), /^detail\.additional-information\.environment\.environment-variables\[2\]\.value: IMAGE_NAME /],
+      ['a phase change with an IMAGE_VERSION that is no version', () => withVariable(buildPhaseChange('BUILD'), 'IMAGE_VERSION', '1e3'), /^detail\.additional-information\.environment\.environment-variables\[3\]\.value: IMAGE_VERSION /],
+      ['an alias move of a model name over 255 characters', () => aliasChanged('production', 3, 2, 'm'.repeat(300)), /^detail\.name: /],
+    ])('fails with ValidationError for %s, sending and writing nothing', async (_, event, message) => {
+      committed(fakes, buildingVersion());
+      imagesFollowingProduction(fakes);
+      pushed(fakes);
+      const before = storedState(fakes);
+      clearSentCommands();
+
+      const error = await thrownBy(invoke('ImageEvents', event()));
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toMatch(message);
+      expect(sentCommands()).toEqual([]);
+      expect(storedState(fakes)).toEqual(before);
     });
   });
 
