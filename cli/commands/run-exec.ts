@@ -6,6 +6,7 @@ import type { CliContext } from '../context';
 import { type ChildOutcome, exitCodeOf, reasonOf, runChild } from '../exec/child-runner';
 import { MetricRecorder } from '../exec/metric-recorder';
 import { clockOf, processesOf } from '../exec/node-process';
+import { redactSecrets } from '../exec/redact-command';
 import { ExitStatus } from '../exit-status';
 import { collectPair } from '../parse';
 import { formatDuration } from '../render/format';
@@ -21,6 +22,8 @@ interface ExecOptions {
   readonly name?: string;
   readonly param?: Record<string, string>;
   readonly tag?: Record<string, string>;
+  /** False with `--no-record-command`. */
+  readonly recordCommand: boolean;
 }
 
 /** The command line as a POSIX shell would take it back: words quoted only when they need it. */
@@ -65,13 +68,16 @@ export function addExecCommand(run: Command, context: CliContext): void {
         '"mlops:metric name=value ... [step=N] [timestamp=MS]", "mlops:param k=v ...", "mlops:tag k=v ..." or ' +
         '{"mlops": {"metrics": {...}, "step": N, "params": {...}, "tags": {...}}} are logged to the run. ' +
         'The run ends COMPLETED on exit code 0, FAILED otherwise, KILLED on SIGINT/SIGTERM; mlops exits with the command\'s code. ' +
-        `The command finds its run in ${RUN_ID_ENV} and ${EXPERIMENT_ENV}. With --json the command's stdout goes to stderr and stdout gets the ended run as JSON.`,
+        `The command finds its run in ${RUN_ID_ENV} and ${EXPERIMENT_ENV}. ` +
+        'The run records the command line with the values of secret-looking arguments (--api-key=..., --password ..., -p ..., TOKEN=..., URL passwords) as ***; ' +
+        "--no-record-command records none of it. With --json the command's stdout goes to stderr and stdout gets the ended run as JSON.",
     )
     .usage('--experiment <name> [options] -- <command> [args...]')
     .requiredOption('--experiment <name>', 'the experiment the run belongs to (created with its first run)')
     .option('--name <run-name>', 'a name for the run (default: <experiment>-<run number>)')
     .option('--param <key=value>', 'a parameter of the run (repeatable)', collectPair)
     .option('--tag <key=value>', 'a tag of the run (repeatable)', collectPair)
+    .option('--no-record-command', 'do not record the command line in the run (it may hold secrets the redaction does not recognise)')
     .argument('<command...>', 'the command to run and its arguments, after --')
     .action(async (words: string[], options: ExecOptions, command: Command) => {
       const globals = globalOptions(command);
@@ -88,7 +94,7 @@ export function addExecCommand(run: Command, context: CliContext): void {
           params: options.param,
           tags: options.tag,
           gitCommit,
-          command: commandLine(words).slice(0, 4096),
+          command: options.recordCommand ? commandLine(redactSecrets(words)).slice(0, 4096) : undefined,
           actor: actor(context),
         },
         { onError: (error) => warn(`logging to run failed: ${error.message}`) },

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { CliClock, ForwardedSignal, ProcessControl } from '../../cli/context';
 import { nodeProcesses } from '../../cli/exec/node-process';
 import { commandLine } from '../../cli/commands/run-exec';
+import { redactSecrets } from '../../cli/exec/redact-command';
 import { cliHarness } from './harness';
 import { RUN_A, runRecord, TRACKING_ENV } from './run-fixtures';
 
@@ -181,6 +182,33 @@ describe('mlops run exec', () => {
     expect(cli.invocations('end-run-fn')).toEqual([]);
   });
 
+  it('records the command line with the values of secret arguments as ***, and runs the command with them', async () => {
+    const { context, childSaid } = testProcesses();
+
+    const { code } = await cli.run(['run', 'exec', '--experiment', 'fraud', '--', process.execPath, TRAIN, '0', '--api-key=abc123', '--password', 'hunter2'], {
+      env: TRACKING_ENV,
+      context,
+    });
+
+    expect(code).toBe(0);
+    expect(cli.invocations('start-run-fn')[0].command).toBe(commandLine([process.execPath, TRAIN, '0', '--api-key=***', '--password', '***']));
+    expect(JSON.stringify(cli.invocations())).not.toMatch(/abc123|hunter2/);
+    expect(childSaid('epoch 1 starting')).toBe(true);
+  });
+
+  it('with --no-record-command records no command line', async () => {
+    const { context } = testProcesses();
+
+    const { code } = await cli.run(['run', 'exec', '--experiment', 'fraud', '--no-record-command', '--', process.execPath, TRAIN, '0', 'opaque-secret'], {
+      env: TRACKING_ENV,
+      context,
+    });
+
+    expect(code).toBe(0);
+    expect(cli.invocations('start-run-fn')).toEqual([expect.not.objectContaining({ command: expect.anything() })]);
+    expect(JSON.stringify(cli.invocations())).not.toContain('opaque-secret');
+  });
+
   it('fails with exit code 2 when no command is given', async () => {
     const { code, stderr } = await cli.run(['run', 'exec', '--experiment', 'fraud'], { env: TRACKING_ENV });
 
@@ -193,6 +221,28 @@ describe('mlops run exec', () => {
 describe('commandLine', () => {
   it('quotes only the words a shell would split or expand', () => {
     expect(commandLine(['python', 'train.py', '--lr=0.1', 'two words', "it's", '$HOME'])).toBe(`python train.py --lr=0.1 'two words' 'it'\\''s' '$HOME'`);
+  });
+});
+
+describe('redactSecrets', () => {
+  it.each([
+    [['train.py', '--api-key=abc', '--apiKey=abc', '--token', 'abc', '-password', 'abc'], ['train.py', '--api-key=***', '--apiKey=***', '--token', '***', '-password', '***']],
+    [['env', 'AWS_SECRET_ACCESS_KEY=abc', 'GITHUB_TOKEN=abc', 'db.password=abc', 'python'], ['env', 'AWS_SECRET_ACCESS_KEY=***', 'GITHUB_TOKEN=***', 'db.password=***', 'python']],
+    [['--client-secret', 'abc', '--credentials=abc', '--passwd=abc', '--auth', 'abc', '--authToken=abc'], ['--client-secret', '***', '--credentials=***', '--passwd=***', '--auth', '***', '--authToken=***']],
+    [['mysql', '-u', 'root', '-pabc'], ['mysql', '-u', 'root', '-p***']],
+    [['mysql', '-p', 'abc', '-p=abc'], ['mysql', '-p', '***', '-p=***']],
+    [['sh', '-c', 'API_KEY=abc python train.py --secret abc\t--lr 0.1'], ['sh', '-c', 'API_KEY=*** python train.py --secret ***\t--lr 0.1']],
+    [['curl', '-H', 'Authorization: Bearer abc', 'https://ana:abc@example.com/x'], ['curl', '-H', 'Authorization: *** ***', 'https://ana:***@example.com/x']],
+    [['--password', '--verbose'], ['--password', '--verbose']],
+  ])('redacts %j', (words, recorded) => {
+    expect(redactSecrets(words)).toEqual(recorded);
+  });
+
+  it.each([
+    [['python', 'train.py', '--lr=0.1', '--epochs', '3', 'seed=7', '--author', 'ana', '--keyboard', 'us', '--output', 'out/model.pt']],
+    [['docker', 'run', '-v', 'a:b', 'https://example.com:8443/x', 'Content-Type: text/csv']],
+  ])('keeps %j as it is', (words) => {
+    expect(redactSecrets(words)).toEqual(words);
   });
 });
 
