@@ -9,15 +9,25 @@ export interface ModelPackageDependencies {
   readonly approvalAlias: string;
 }
 
+/** Every model package group the platform creates starts with this; its grants are scoped to it. */
+export const MODEL_PACKAGE_GROUP_PREFIX = 'mlops-';
+/** Hex digits of the name's SHA-256 kept: 128 bits, so finding two names that share a group takes about 2^64 hashes. */
+const DIGEST_LENGTH = 32;
+/** SageMaker takes 63 characters: the prefix, the readable part, a hyphen and the digest. */
+const READABLE_LENGTH = 63 - MODEL_PACKAGE_GROUP_PREFIX.length - 1 - DIGEST_LENGTH;
+
 /**
- * SageMaker model package group names allow letters, digits and single hyphens (63 at most); a
- * model name that needs changing to fit gets a digest of the original, so no two models share a group.
+ * The model package group of a registry model: `mlops-<readable>-<digest>`. Registry names are
+ * case-sensitive and may hold `.` and `_`; SageMaker group names hold letters, digits and hyphens
+ * and, like other SageMaker names, are taken case-insensitively (its ARNs are lowercase). So the
+ * readable part is only a hint (lowercased, separators as `-`, cut short) and the digest of the
+ * exact name is always added, in lowercase hex: two distinct model names never share a group.
+ * Packages record their group name, so a version mirrored before keeps its group.
  */
 export function modelPackageGroupName(model: string): string {
-  const fitted = model.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  if (fitted === model && model.length <= 63) return model;
-  const digest = createHash('sha256').update(model).digest('hex').slice(0, 8);
-  return `${fitted.slice(0, 54).replace(/-+$/, '')}-${digest}`;
+  const readable = model.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, READABLE_LENGTH).replace(/^-+|-+$/g, '');
+  const digest = createHash('sha256').update(model).digest('hex').slice(0, DIGEST_LENGTH);
+  return `${MODEL_PACKAGE_GROUP_PREFIX}${readable ? `${readable}-` : ''}${digest}`;
 }
 
 export interface ApprovalDecision {

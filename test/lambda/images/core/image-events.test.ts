@@ -1,7 +1,7 @@
 import { ImageEvent } from '../../../../lambda/images/core/event-schemas';
 import { BUILD_PHASES, handleImageEvent } from '../../../../lambda/images/core/image-events';
 import type { ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
-import { createModelPackages } from '../../../../lambda/images/core/model-packages';
+import { createModelPackages, modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import * as z from 'zod/mini';
 import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
@@ -195,8 +195,8 @@ describe('handleImageEvent', () => {
       await handle(stateChange('SUCCEEDED'));
 
       expect(packages.created).toHaveLength(1);
-      expect(packages.created[0].input).toMatchObject({ groupName: 'churn', imageUri: `${REPOSITORY_URI}@${digestOf('d')}`, modelDataUrl: 's3://artifacts/images/churn-scorer/2/model.tar.gz', approvalStatus: 'Approved' });
-      expect((await stored()).modelPackages).toEqual([{ model: 'churn', modelVersion: 3, groupName: 'churn', arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined }]);
+      expect(packages.created[0].input).toMatchObject({ groupName: modelPackageGroupName('churn'), imageUri: `${REPOSITORY_URI}@${digestOf('d')}`, modelDataUrl: 's3://artifacts/images/churn-scorer/2/model.tar.gz', approvalStatus: 'Approved' });
+      expect((await stored()).modelPackages).toEqual([{ model: 'churn', modelVersion: 3, groupName: modelPackageGroupName('churn'), arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined }]);
     });
 
     it('announces the version READY with its digest, findings and log', async () => {

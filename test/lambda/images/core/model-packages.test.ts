@@ -1,48 +1,63 @@
-import { createModelPackages, decideApproval, modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
+import * as fc from 'fast-check';
+import * as z from 'zod/mini';
+import { createModelPackages, decideApproval, MODEL_PACKAGE_GROUP_PREFIX, modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
+import { ModelName } from '../../../../lambda/registry/core/schemas';
 import { InMemoryModelPackages, InMemoryModelVersions, versionRecord } from './fakes';
 
 /** SageMaker's pattern for model package group names. */
 const SAGEMAKER_GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 describe('modelPackageGroupName', () => {
-  it.each(['churn', 'Churn-Model-2', 'a', 'm'.repeat(63)])('keeps %s, a valid group name', (model) => {
-    expect(modelPackageGroupName(model)).toBe(model);
-  });
+  /** Model names as the registry's schema takes them (case-sensitive, with "." "_" "-"), up to its 255 characters. */
+  const modelNames = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/).filter((name) => isValid(ModelName, name));
+  const isValid = (schema: z.ZodMiniType, value: unknown) => z.safeParse(schema, value).success;
 
   it.each([
-    ['dots and underscores', 'churn_model.v2', /^churn-model-v2-[0-9a-f]{8}$/],
-    ['a trailing separator', 'churn.', /^churn-[0-9a-f]{8}$/],
-    ['doubled hyphens', 'churn--model', /^churn-model-[0-9a-f]{8}$/],
-    ['runs of separators', 'churn._-model', /^churn-model-[0-9a-f]{8}$/],
-  ])('fits a name with %s and adds a digest of the original', (_, model, expected) => {
-    const group = modelPackageGroupName(model);
-
-    expect(group).toMatch(expected);
-    expect(group).toMatch(SAGEMAKER_GROUP_NAME);
-  });
-
-  it('cuts a name longer than 63 characters to 63 with its digest', () => {
-    const group = modelPackageGroupName('m'.repeat(64));
-
-    expect(group).toHaveLength(63);
-    expect(group).toMatch(/^m{54}-[0-9a-f]{8}$/);
-    expect(group).toMatch(SAGEMAKER_GROUP_NAME);
-  });
-
-  it('leaves no hyphen before the digest where the cut falls on a separator', () => {
-    const group = modelPackageGroupName(`${'m'.repeat(53)}_${'x'.repeat(20)}`);
-
-    expect(group).toMatch(/^m{53}-[0-9a-f]{8}$/);
-  });
-
-  it('gives names that fit to the same text different groups, the same each time', () => {
-    const names = ['churn_model', 'churn.model', 'churn-model', `${'m'.repeat(70)}a`, `${'m'.repeat(70)}b`];
-
-    const groups = names.map(modelPackageGroupName);
+    ['fraud.detector and fraud-detector', ['fraud.detector', 'fraud-detector']],
+    ['fraud.detector and fraud-detector-9fcb7f76 (its group under the earlier mapping)', ['fraud.detector', 'fraud-detector-9fcb7f76']],
+    ['Churn and churn', ['Churn', 'churn']],
+    ['names that differ after the readable part is cut', [`${'m'.repeat(40)}a`, `${'m'.repeat(40)}b`]],
+    ['a name and the group name of another', ['fraud.detector', modelPackageGroupName('fraud.detector')]],
+  ])('gives %s different groups, case-insensitively', (_, names) => {
+    const groups = names.map((name) => modelPackageGroupName(name).toLowerCase());
 
     expect(new Set(groups).size).toBe(names.length);
-    expect(names.map(modelPackageGroupName)).toEqual(groups);
-    for (const group of groups) expect(group).toMatch(SAGEMAKER_GROUP_NAME);
+  });
+
+  it('names each group mlops-<readable name>-<digest of the exact name>, the same each time', () => {
+    expect(modelPackageGroupName('Fraud.Detector_v2')).toMatch(/^mlops-fraud-detector-v2-[0-9a-f]{32}$/);
+    expect(modelPackageGroupName('Fraud.Detector_v2')).toBe(modelPackageGroupName('Fraud.Detector_v2'));
+    expect(modelPackageGroupName('churn')).toMatch(new RegExp(`^${MODEL_PACKAGE_GROUP_PREFIX}churn-[0-9a-f]{32}$`));
+  });
+
+  it('cuts a long name to 63 characters, with no hyphen before the digest where the cut falls on a separator', () => {
+    const group = modelPackageGroupName(`${'m'.repeat(23)}_${'x'.repeat(200)}`);
+
+    expect(group).toMatch(/^mlops-m{23}-[0-9a-f]{32}$/);
+    expect(modelPackageGroupName('m'.repeat(255))).toHaveLength(63);
+  });
+
+  it('maps distinct valid model names to distinct valid group names, case-insensitively (property)', () => {
+    fc.assert(
+      fc.property(modelNames, modelNames, (a, b) => {
+        const [groupA, groupB] = [modelPackageGroupName(a), modelPackageGroupName(b)];
+        expect(groupA).toMatch(SAGEMAKER_GROUP_NAME);
+        expect(groupA.startsWith(MODEL_PACKAGE_GROUP_PREFIX)).toBe(true);
+        expect(groupA.toLowerCase() === groupB.toLowerCase()).toBe(a === b);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps names that differ only in case or separators apart (property)', () => {
+    const variants = modelNames.chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(name.toUpperCase(), name.toLowerCase(), name.replace(/[._-]/g, '-'), name.replace(/[._-]/g, '.'))));
+    fc.assert(
+      fc.property(variants, ([name, variant]) => {
+        fc.pre(variant !== name && isValid(ModelName, variant));
+        expect(modelPackageGroupName(name).toLowerCase()).not.toBe(modelPackageGroupName(variant).toLowerCase());
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
@@ -112,7 +127,7 @@ describe('createModelPackages', () => {
     const created = await createModelPackages(deps, image);
 
     expect(created).toEqual([
-      { model: 'churn', modelVersion: 3, groupName: 'churn', arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined },
+      { model: 'churn', modelVersion: 3, groupName: modelPackageGroupName('churn'), arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined },
       { model: 'fraud.v2', modelVersion: 1, groupName: modelPackageGroupName('fraud.v2'), arn: packages.created[1].arn, approvalStatus: 'PendingManualApproval', approvalBlockedBy: undefined },
     ]);
   });
@@ -123,7 +138,7 @@ describe('createModelPackages', () => {
     await createModelPackages(deps, image);
 
     expect(packages.created[0].input).toMatchObject({
-      groupName: 'churn',
+      groupName: modelPackageGroupName('churn'),
       groupDescription: expect.stringContaining('churn'),
       description: 'churn version 3 served by image churn-scorer version 2',
       imageUri: image.imageUri,

@@ -1,3 +1,4 @@
+import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
 import { keys as registryKeys } from '../../../../lambda/registry/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
@@ -32,7 +33,7 @@ import {
 
 const scenario = (name: string) => scenarioNamed(imageEventsScenarios, name);
 
-const packageArn = (model: string) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${model}/1`;
+const packageArn = (model: string) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(model)}/1`;
 const REF = { name: IMAGE, version: 1 };
 
 /** The version as the table holds it, without its keys. */
@@ -125,8 +126,8 @@ describe('ImageEvents handler', () => {
         imageUri: `${REPOSITORY_URI}@${digest}`,
         scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 4 } },
         modelPackages: [
-          { model: MODEL, modelVersion: 3, groupName: MODEL, arn: packageArn(MODEL), approvalStatus: 'Approved' },
-          { model: OTHER_MODEL, modelVersion: 2, groupName: OTHER_MODEL, arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
+          { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: packageArn(MODEL), approvalStatus: 'Approved' },
+          { model: OTHER_MODEL, modelVersion: 2, groupName: modelPackageGroupName(OTHER_MODEL), arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
         ],
       });
     });
@@ -135,10 +136,10 @@ describe('ImageEvents handler', () => {
       const { fakes } = await runScenario('ImageEvents', scenario('a build that succeeded'));
 
       const { imageUri, modelDataUrl } = storedVersion(fakes);
-      expect(inputsOf('CreateModelPackageGroupCommand').map((input) => input.ModelPackageGroupName)).toEqual([MODEL, OTHER_MODEL]);
+      expect(inputsOf('CreateModelPackageGroupCommand').map((input) => input.ModelPackageGroupName)).toEqual([modelPackageGroupName(MODEL), modelPackageGroupName(OTHER_MODEL)]);
       expect(inputsOf('CreateModelPackageCommand').map((input) => [input.ModelPackageGroupName, input.ModelApprovalStatus, input.InferenceSpecification.Containers])).toEqual([
-        [MODEL, 'Approved', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
-        [OTHER_MODEL, 'PendingManualApproval', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
+        [modelPackageGroupName(MODEL), 'Approved', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
+        [modelPackageGroupName(OTHER_MODEL), 'PendingManualApproval', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
       ]);
       expect(fakes.sageMaker.packages.map(({ arn, approvalStatus }) => [arn, approvalStatus])).toEqual([
         [packageArn(MODEL), 'Approved'],
@@ -202,8 +203,8 @@ describe('ImageEvents handler', () => {
       expect(storedVersion(fakes)).toMatchObject({
         status: 'READY',
         modelPackages: [
-          { model: MODEL, modelVersion: 3, groupName: MODEL, arn: packageArn(MODEL), approvalStatus: 'Approved' },
-          { model: OTHER_MODEL, modelVersion: 2, groupName: OTHER_MODEL, arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
+          { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: packageArn(MODEL), approvalStatus: 'Approved' },
+          { model: OTHER_MODEL, modelVersion: 2, groupName: modelPackageGroupName(OTHER_MODEL), arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
         ],
       });
       expect(fakes.sageMaker.packages.map((modelPackage) => modelPackage.arn)).toEqual([packageArn(MODEL), packageArn(OTHER_MODEL)]);
@@ -334,7 +335,7 @@ describe('ImageEvents handler', () => {
       const { result: moved, fakes } = await runScenario('ImageEvents', scenario('a move of the approval alias'));
 
       // The packages the two images were mirrored to, in the order they were made.
-      const [approvedArn, pendingArn] = [1, 2].map((version) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${MODEL}/${version}`);
+      const [approvedArn, pendingArn] = [1, 2].map((version) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(MODEL)}/${version}`);
       expect(moved).toEqual({ outcome: 'approvals', changed: 2 });
       expect(inputsOf('QueryCommand')).toEqual([
         { TableName: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :serves', ExpressionAttributeValues: { ':serves': `SERVES#${MODEL}#0000000003` }, ExclusiveStartKey: undefined },
@@ -348,8 +349,8 @@ describe('ImageEvents handler', () => {
         [approvedArn, 'PendingManualApproval'],
         [pendingArn, 'Approved'],
       ]);
-      expect(storedVersion(fakes, 2).modelPackages).toEqual([{ model: MODEL, modelVersion: 3, groupName: MODEL, arn: pendingArn, approvalStatus: 'Approved' }]);
-      expect(storedVersion(fakes, 1).modelPackages).toEqual([{ model: MODEL, modelVersion: 2, groupName: MODEL, arn: approvedArn, approvalStatus: 'PendingManualApproval' }]);
+      expect(storedVersion(fakes, 2).modelPackages).toEqual([{ model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: pendingArn, approvalStatus: 'Approved' }]);
+      expect(storedVersion(fakes, 1).modelPackages).toEqual([{ model: MODEL, modelVersion: 2, groupName: modelPackageGroupName(MODEL), arn: approvedArn, approvalStatus: 'PendingManualApproval' }]);
     });
 
     it('keeps the package of an image with CRITICAL findings pending when its version reaches production', async () => {

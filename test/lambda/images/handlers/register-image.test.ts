@@ -1,3 +1,4 @@
+import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
@@ -39,7 +40,7 @@ const SHIM = readFileSync(join(__dirname, '..', '..', '..', '..', 'lambda', 'ima
 const CONTEXT = contextPrefix(IMAGE, 1);
 const CONTEXT_URI = `s3://${ARTIFACT_BUCKET}/${CONTEXT}`;
 const PINNED_EXTERNAL_URI = `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com/${EXTERNAL_REPOSITORY}@${EXTERNAL_DIGEST}`;
-const PACKAGE_ARN = `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${MODEL}/1`;
+const PACKAGE_ARN = `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(MODEL)}/1`;
 
 const DOCKERFILE = `# Built by mlops-platform: image fraud-scoring version 1, serving fraud-linear:3,churn:2.
 FROM public.ecr.aws/docker/library/python:3.12-slim
@@ -279,7 +280,7 @@ describe('RegisterImage handler', () => {
     it('records it READY, pinned to its digest, with its scan summary and the model version as model data', async () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario('an external image in ECR, its model version in production'));
 
-      const modelPackages = [{ model: MODEL, modelVersion: 3, groupName: MODEL, arn: PACKAGE_ARN, approvalStatus: 'Approved' }];
+      const modelPackages = [{ model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN, approvalStatus: 'Approved' }];
       const record = {
         name: 'fraud-serving',
         version: 1,
@@ -309,10 +310,10 @@ describe('RegisterImage handler', () => {
     it('creates the model package group and an Approved package when the model version is in production', async () => {
       const { fakes } = await runScenario('RegisterImage', scenario('an external image in ECR, its model version in production'));
 
-      expect(inputsOf('CreateModelPackageGroupCommand')).toEqual([{ ModelPackageGroupName: MODEL, ModelPackageGroupDescription: `Model ${MODEL} of the MLOps platform's registry` }]);
+      expect(inputsOf('CreateModelPackageGroupCommand')).toEqual([{ ModelPackageGroupName: modelPackageGroupName(MODEL), ModelPackageGroupDescription: `Model ${MODEL} of the MLOps platform's registry` }]);
       expect(inputsOf('CreateModelPackageCommand')).toEqual([
         {
-          ModelPackageGroupName: MODEL,
+          ModelPackageGroupName: modelPackageGroupName(MODEL),
           ModelPackageDescription: `${MODEL} version 3 served by image fraud-serving version 1`,
           ModelApprovalStatus: 'Approved',
           ClientToken: expect.stringMatching(/^[0-9a-f]{36}$/),
@@ -364,7 +365,7 @@ describe('RegisterImage handler', () => {
     it("pins an image given by digest, and creates its package in the model's existing group", async () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario("an external image by digest, its model's package group made by an earlier image"));
 
-      expect(result).toMatchObject({ status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, modelPackages: [{ groupName: MODEL, arn: PACKAGE_ARN }] });
+      expect(result).toMatchObject({ status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, modelPackages: [{ groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN }] });
       expect(inputsOf('DescribeImagesCommand')[0].imageIds).toEqual([{ imageDigest: EXTERNAL_DIGEST }]);
       expect(Object.keys(fakes.sageMaker.groups)).toEqual([MODEL]);
     });
@@ -377,8 +378,8 @@ describe('RegisterImage handler', () => {
 
       expect(result).toMatchObject({
         modelPackages: [
-          { model: MODEL, modelVersion: 3, groupName: MODEL, approvalStatus: 'Approved' },
-          { model: OTHER_MODEL, modelVersion: 2, groupName: OTHER_MODEL, approvalStatus: 'PendingManualApproval' },
+          { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), approvalStatus: 'Approved' },
+          { model: OTHER_MODEL, modelVersion: 2, groupName: modelPackageGroupName(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
         ],
       });
       expect((result as { modelDataUrl?: string }).modelDataUrl).toBeUndefined();
