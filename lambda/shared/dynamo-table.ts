@@ -9,6 +9,15 @@ export type Item = Record<string, unknown>;
 /** `{ gsi1pk: 'x' }` -> `{ ':gsi1pk': 'x' }`, for expression attribute values. */
 export const prefixed = (values: Item) => Object.fromEntries(Object.entries(values).map(([name, value]) => [`:${name}`, value]));
 
+/**
+ * A record keyed by callers (params, tags, metrics, environment variables) as the document client
+ * must be given it. The client picks an attribute's type by `value.constructor.name`, so a plain
+ * object holding a key named `constructor` is refused as an unsupported type; a `Map` is marshalled
+ * by its entries, whatever their names. (`__proto__` is refused by every request schema: a map
+ * marshalled into a plain object would drop it.)
+ */
+export const userKeyed = <V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V> => new Map(Object.entries(record));
+
 /** Which transaction items failed their condition, or undefined when `error` is not a cancelled transaction. */
 export function cancellation(error: unknown): { failed: (index: number) => boolean } | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;

@@ -31,9 +31,40 @@ function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
   return [{ path: formatPath(issue.path), message: issue.message }];
 }
 
+/**
+ * The paths of `__proto__` keys anywhere in `input`. JSON parsing keeps one as an own key, but zod
+ * drops it from records unseen and a plain object turns it into its prototype, so a request holding
+ * one would lose data silently. Walked without recursion: a payload may nest deeper than the stack.
+ */
+function prototypeKeyIssues(input: unknown): FieldIssue[] {
+  // Each node links to its parent: a path is built only for a key found, not copied at every level.
+  interface Node {
+    readonly value: unknown;
+    readonly segment?: PropertyKey;
+    readonly parent?: Node;
+  }
+  const pathOf = (node: Node, key: string): PropertyKey[] => {
+    const path: PropertyKey[] = [key];
+    for (let at: Node | undefined = node; at?.segment !== undefined; at = at.parent) path.push(at.segment);
+    return path.reverse();
+  };
+  const issues: FieldIssue[] = [];
+  const pending: Node[] = [{ value: input }];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    const { value } = node;
+    if (value === null || typeof value !== 'object') continue;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '__proto__') issues.push({ path: formatPath(pathOf(node, key)), message: 'is a reserved name' });
+      else pending.push({ value: inner, segment: Array.isArray(value) ? Number(key) : key, parent: node });
+    }
+  }
+  return issues;
+}
+
 /** Parses `input` with `schema`, or throws a `ValidationError` naming every bad field by path. */
 export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown): z.output<S> {
+  const reserved = prototypeKeyIssues(input);
   const result = z.safeParse(schema, input);
-  if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.flatMap(toFieldIssues));
+  if (result.success && reserved.length === 0) return result.data;
+  throw new ValidationError([...reserved, ...(result.success ? [] : result.error.issues.flatMap(toFieldIssues))]);
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../shared/errors';
-import { cancellation, DynamoTable, type Item, prefixed } from '../../shared/dynamo-table';
+import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import type { Page, PageRequest } from '../../shared/page';
 import { decodePageToken, encodePageToken } from '../../shared/page-token';
 import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
@@ -57,6 +57,9 @@ export class DynamoExperimentStore implements ExperimentStore {
             gsi2pk: RUNNING,
             gsi2sk: run.heartbeatAt,
             ...run,
+            params: userKeyed(run.params),
+            tags: userKeyed(run.tags),
+            metrics: userKeyed(run.metrics),
             fingerprint,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -132,9 +135,9 @@ export class DynamoExperimentStore implements ExperimentStore {
                 ExpressionAttributeValues: {
                   ':status': batch.status,
                   ':heartbeatAt': batch.heartbeatAt,
-                  ':params': batch.params,
-                  ':tags': batch.tags,
-                  ':metrics': batch.metrics,
+                  ':params': userKeyed(batch.params),
+                  ':tags': userKeyed(batch.tags),
+                  ':metrics': userKeyed(batch.metrics),
                   ':revision': revision,
                   ':expected': expectedRevision,
                   ':running': RUNNING,

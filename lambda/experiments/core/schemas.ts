@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Actor, boundedRecord, Identifier, KeyName, noControlCharacters, Page, TagKey, TagValue } from '../../shared/schema-fields';
+import { Actor, boundedRecord, Identifier, KeyName, LongText, MetricValue, Page, TagKey, TagValue, Text } from '../../shared/schema-fields';
 
 /**
  * The request contracts of the experiment-tracking functions: each validates a handler's payload,
@@ -36,26 +36,26 @@ const EpochMillis = z.int().check(z.gte(946_684_800_000), z.lte(7_258_118_400_00
 
 export const MetricPoint = z.strictObject({
   name: KeyName,
-  value: z.number().check(z.refine((value: number) => Number.isFinite(value), 'must be a finite number')),
+  value: MetricValue,
   /** The training step; points of a metric are charted by it. */
   step: z._default(z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)), 0),
   /** When the value was measured (epoch milliseconds); the time of the call when absent. */
   timestamp: z.optional(EpochMillis),
 });
 
-const ParamValue = z.string().check(z.maxLength(1000));
+const ParamValue = Text(1000);
 
 export const StartRunRequest = z.strictObject({
   experiment: ExperimentName,
   /** A readable name; `<experiment>-<run number>` when absent. */
-  runName: z.optional(z.string().check(z.minLength(1), z.maxLength(250), noControlCharacters)),
-  description: z.optional(z.string().check(z.maxLength(5000))),
+  runName: z.optional(Text(250).check(z.minLength(1))),
+  description: z.optional(LongText(5000)),
   params: boundedRecord(KeyName, ParamValue, MAX_PARAMS_PER_RUN),
   tags: boundedRecord(TagKey, TagValue, MAX_TAGS_PER_RUN),
   /** The commit the code ran from; `mlops run exec` records it. */
   gitCommit: z.optional(z.string().check(z.regex(/^[0-9a-f]{7,64}$/, 'must be a git commit id (7 to 64 hex digits)'))),
   /** The command line that runs the training. */
-  command: z.optional(z.string().check(z.maxLength(4096))),
+  command: z.optional(LongText(4096)),
   /** The same token retried returns the same run and starts no other. */
   clientToken: z.optional(Identifier),
   actor: z.optional(Actor),
@@ -93,7 +93,7 @@ export const EndRunRequest = z.strictObject({
   runId: RunId,
   status: EndStatus,
   /** Why it failed or was killed: an exit code, an exception message. */
-  reason: z.optional(z.string().check(z.maxLength(4096))),
+  reason: z.optional(LongText(4096)),
 });
 export type EndRunRequest = z.input<typeof EndRunRequest>;
 export type EndRunCommand = z.output<typeof EndRunRequest>;

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { cancellation, DynamoTable, type Item, prefixed } from '../../shared/dynamo-table';
+import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import type { Page, PageRequest } from '../../shared/page';
 import type { ImageRecord, ImageVersionRecord, ModelPackageRecord } from '../core/model';
 import type { BuildingChange, CommitImageOutcome, ImageStore, ImageVersionRef } from '../core/ports';
@@ -54,7 +54,7 @@ export class DynamoImageStore extends DynamoTable implements ImageStore {
       : [];
     const servesItems = record.models.map((model) => put({ ...imageKeys.serves(name, version, model.name, model.version), name, version }, false));
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [put({ ...imageKeys.version(name, version), ...record }), ...tokenItems, ...servesItems] }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [put({ ...imageKeys.version(name, version), ...record, environment: userKeyed(record.environment) }), ...tokenItems, ...servesItems] }));
     } catch (error) {
       if (token && cancellation(error)?.failed(1)) return { kind: 'token-taken' };
       throw error;

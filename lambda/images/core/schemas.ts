@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
-import { Actor, boundedRecord, Identifier, noControlCharacters, Page } from '../../shared/schema-fields';
+import { Actor, boundedRecord, Identifier, LongText, Page, Text } from '../../shared/schema-fields';
 
 /**
  * The request contracts of the inference image functions: handler validation, the TypeScript
@@ -74,8 +74,8 @@ export const RegisterImageRequest = z.strictObject({
   name: ImageName,
   models: z.array(ModelReference).check(z.minLength(1), z.maxLength(10)),
   source: z.discriminatedUnion('type', [BuildSource, ExternalSource]),
-  environment: boundedRecord(EnvironmentName, z.string().check(z.maxLength(4096), noControlCharacters), 50),
-  description: z.optional(z.string().check(z.maxLength(1000), noControlCharacters)),
+  environment: boundedRecord(EnvironmentName, Text(4096), 50),
+  description: z.optional(LongText(1000)),
   /**
    * Lets the image be approved in SageMaker despite CRITICAL scan findings (a reviewed exception).
    * @default false

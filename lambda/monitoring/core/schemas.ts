@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Identifier, Page, utf8Length } from '../../shared/schema-fields';
+import { Identifier, LongText, Page, Text, utf8Length } from '../../shared/schema-fields';
 import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
 import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
 
@@ -18,13 +18,17 @@ export const MAX_COLLECTED_RECORDS = 10_000;
 /** Lambda takes 6 MB synchronous payloads; this leaves room for the envelope. */
 export const MAX_COLLECTED_BYTES = 5 * 1024 * 1024;
 
-const FeatureValue = z.union([z.number().check(z.refine(Number.isFinite, 'must be a finite number')), z.string().check(z.maxLength(1000)), z.boolean(), z.null()]);
+/** Text values are data (a review, an address): they may break lines; numbers go to S3 as JSON, any finite one. */
+const FeatureValue = z.union([z.number().check(z.refine(Number.isFinite, 'must be a finite number')), LongText(1000), z.boolean(), z.null()]);
+
+/** Feature (column) names, printed in reports and the CLI's tables. */
+const FeatureName = Text(250).check(z.minLength(1));
 
 export const CollectDataRequest = z
   .strictObject({
     monitor: MonitorName,
     /** Input records keyed by feature name; a feature left out counts as missing. */
-    records: z.array(z.record(z.string().check(z.minLength(1), z.maxLength(250)), FeatureValue)).check(z.minLength(1), z.maxLength(MAX_COLLECTED_RECORDS)),
+    records: z.array(z.record(FeatureName, FeatureValue)).check(z.minLength(1), z.maxLength(MAX_COLLECTED_RECORDS)),
     /** When the predictions were made (ISO 8601); the time of the call when absent. */
     inferenceTime: z.optional(z.iso.datetime({ offset: true })),
     /** A batch retried with the same id and inference time is stored and counted once (the first write stands). */
@@ -39,9 +43,9 @@ const BaselineSource = z.strictObject({
   uri: S3Uri,
   format: z._default(z.enum(['csv', 'jsonl']), 'csv'),
   /** Columns that are not model inputs (the label, ids): left out of the profile. */
-  exclude: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(250))).check(z.maxLength(1000)), []),
+  exclude: z._default(z.array(FeatureName).check(z.maxLength(1000)), []),
   /** Columns to treat as categorical even though every value is a number. */
-  categorical: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(250))).check(z.maxLength(1000)), []),
+  categorical: z._default(z.array(FeatureName).check(z.maxLength(1000)), []),
 });
 
 export const RegisterBaselineRequest = z
@@ -134,7 +138,7 @@ export const SketchChunkRequest = z.strictObject({
     version: VersionNumber,
     windowStart: z.iso.datetime({ offset: true }),
     windowEnd: z.iso.datetime({ offset: true }),
-    keys: z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.minLength(1), z.maxLength(1000)),
+    keys: z.array(Text(1024).check(z.minLength(1))).check(z.minLength(1), z.maxLength(1000)),
   }),
 });
 export type SketchChunkRequest = z.input<typeof SketchChunkRequest>;

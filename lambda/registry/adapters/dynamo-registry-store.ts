@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { cancellation, DynamoTable, type Item, prefixed } from '../../shared/dynamo-table';
+import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import type { Page, PageRequest } from '../../shared/page';
 import type { PageScope } from '../../shared/page-token';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../core/model';
@@ -93,7 +93,14 @@ export class DynamoRegistryStore implements RegistryStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.version(name, version), ...record },
+                Item: {
+                  ...keys.version(name, version),
+                  ...record,
+                  metrics: userKeyed(record.metrics),
+                  parameters: userKeyed(record.parameters),
+                  tags: userKeyed(record.tags),
+                  properties: userKeyed(record.properties),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },

@@ -5,7 +5,8 @@ import type { ArtifactRecord, ModelVersionRecord } from './model';
 import type { Clock } from '../../shared/clock';
 import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
 import { RUN_ID_PATTERN } from '../../experiments/core/schemas';
-import type { RegisterModelCommand } from './schemas';
+import { CopiedRunContent, type RegisterModelCommand } from './schemas';
+import { parseRequest } from '../../shared/validation';
 import { utf8Length } from '../../shared/schema-fields';
 
 export interface RegisterModelResult {
@@ -39,6 +40,20 @@ function withSourceRun<T extends { parameters: Readonly<Record<string, string>>;
     metrics: { ...run.finalMetrics, ...content.metrics },
     sourceRun: { experiment: run.experiment, runName: run.runName },
   };
+}
+
+/** A source run's params and metrics must be storable in the version as the request's own are, and fit it. */
+function checkCopiedContent(run: SourceRun, record: { parameters: object; metrics: object }): void {
+  try {
+    parseRequest(CopiedRunContent, { parameters: record.parameters, metrics: record.metrics });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const issues = error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    throw ValidationError.of('sourceRunId', `run ${run.runName} brings params or metrics a version cannot hold (${issues})`);
+  }
+  if (utf8Length(record) > MAX_VERSION_RECORD_BYTES) {
+    throw ValidationError.of('sourceRunId', `run ${run.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`);
+  }
 }
 
 const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): RegisterModelResult => ({
@@ -108,9 +123,7 @@ export function registerModel(deps: RegisterModelDependencies) {
     const createdAt = clock.now().toISOString();
     const fields = { ...content, createdAt, createdBy: actor, artifact };
     const recordFields = source.value ? withSourceRun(fields, source.value) : fields;
-    if (source.value && utf8Length(recordFields) > MAX_VERSION_RECORD_BYTES) {
-      throw ValidationError.of('sourceRunId', `run ${source.value.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`);
-    }
+    if (source.value) checkCopiedContent(source.value, recordFields);
     const version = await store.reserveVersion(command.name, createdAt);
     const record: ModelVersionRecord = { ...recordFields, version };
 

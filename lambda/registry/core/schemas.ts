@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Actor, boundedRecord, Identifier, KeyName, noControlCharacters, Page, TagKey, TagValue, utf8Length } from '../../shared/schema-fields';
+import { Actor, boundedRecord, Identifier, KeyName, LongText, MetricValue, noControlCharacters, Page, TagKey, TagValue, Text, utf8Length } from '../../shared/schema-fields';
 
 /**
  * The request contracts of the registry functions. Each schema validates a handler's payload,
@@ -36,13 +36,21 @@ export const Sha256Hex = z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be 
 
 export const S3Uri = z
   .string()
-  .check(z.maxLength(1100), z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key'));
+  .check(z.maxLength(1100), z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key'), noControlCharacters);
 
 /**
  * The largest registration, serialized: the version item (<= 400 KB in DynamoDB) and the
  * `ModelVersionRegistered` event (<= 256 KB in EventBridge) carry it whole, with room to spare.
  */
 export const MAX_REGISTRATION_BYTES = 128 * 1024;
+
+const ParameterValue = Text(1000);
+
+/** What a version copies from its source run: checked again, since the run's records were stored under other rules. */
+export const CopiedRunContent = z.strictObject({
+  parameters: z.record(KeyName, ParameterValue),
+  metrics: z.record(KeyName, MetricValue),
+});
 
 /** A registration's fields; `RegisterModelRequest` bounds their total size. */
 export const RegisterModelFields = z.strictObject({
@@ -51,23 +59,23 @@ export const RegisterModelFields = z.strictObject({
     /** Where the artifact is, in the platform's artifact bucket. */
     uri: S3Uri,
     /** Pins an S3 object version; the current version is recorded when absent. */
-    versionId: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    versionId: z.optional(Text(1024).check(z.minLength(1))),
     /** The digest the caller computed; it must match what S3 holds. */
     sha256: z.optional(Sha256Hex),
   }),
-  description: z.optional(z.string().check(z.maxLength(5000))),
-  framework: z.optional(z.string().check(z.minLength(1), z.maxLength(100), noControlCharacters)),
-  metrics: boundedRecord(KeyName, z.number(), 100),
-  parameters: boundedRecord(KeyName, z.string().check(z.maxLength(1000)), 100),
+  description: z.optional(LongText(5000)),
+  framework: z.optional(Text(100).check(z.minLength(1))),
+  metrics: boundedRecord(KeyName, MetricValue, 100),
+  parameters: boundedRecord(KeyName, ParameterValue, 100),
   tags: boundedRecord(TagKey, TagValue, 50),
-  properties: boundedRecord(TagKey, z.string().check(z.maxLength(1000)), 50),
+  properties: boundedRecord(TagKey, Text(1000), 50),
   datasets: z._default(
     z
       .array(
         z.strictObject({
-          uri: z.string().check(z.minLength(1), z.maxLength(1100), noControlCharacters),
+          uri: Text(1100).check(z.minLength(1)),
           sha256: z.optional(Sha256Hex),
-          name: z.optional(z.string().check(z.minLength(1), z.maxLength(250))),
+          name: z.optional(Text(250).check(z.minLength(1))),
           role: z._default(z.enum(['training', 'validation', 'test', 'other']), 'training'),
         }),
       )
@@ -98,7 +106,7 @@ export const SetModelAliasRequest = z.strictObject({
    * `null` means the alias must not exist yet.
    */
   expectedVersion: z.optional(z.nullable(VersionNumber)),
-  reason: z.optional(z.string().check(z.maxLength(1000))),
+  reason: z.optional(LongText(1000)),
   actor: z.optional(Actor),
 });
 export type SetModelAliasRequest = z.input<typeof SetModelAliasRequest>;

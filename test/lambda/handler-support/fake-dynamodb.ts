@@ -18,6 +18,8 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { DYNAMODB_RESERVED_WORDS } from './dynamodb-reserved-words';
 
@@ -235,6 +237,31 @@ function withoutUndefined<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined).map(([name, inner]) => [name, withoutUndefined(inner)])) as T;
   }
   return value;
+}
+
+/** DynamoDB's numbers: at most 38 significant digits, magnitudes from 1e-130 to below 1e126. */
+function assertStorableNumbers(value: AttributeValue): void {
+  if (value.N !== undefined) {
+    const digits = value.N.replace(/^-/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+    if (digits.length > 38) throw validationException('DynamoDB only supports precision up to 38 digits');
+    const magnitude = Math.abs(Number(value.N));
+    if (magnitude >= 1e126) throw validationException('Number overflow. Attempting to store a number with magnitude larger than supported range');
+    if (magnitude !== 0 && magnitude < 1e-130) throw validationException('Number underflow. Attempting to store a number with magnitude smaller than supported range');
+  }
+  for (const inner of [...(value.L ?? []), ...Object.values(value.M ?? {})]) assertStorableNumbers(inner);
+  for (const number of value.NS ?? []) assertStorableNumbers({ N: number });
+}
+
+/**
+ * An item as the handlers' document client marshals it (`removeUndefinedValues`) and DynamoDB keeps
+ * it: what the client refuses (a plain object with a key named `constructor`, a number beyond 2^53)
+ * throws as there, a number DynamoDB cannot hold is its ValidationException, and maps (`Map`s
+ * included) come back as plain objects.
+ */
+function asStored(item: Item): Item {
+  const marshalled = marshall(item, { removeUndefinedValues: true });
+  for (const value of Object.values(marshalled)) assertStorableNumbers(value);
+  return unmarshall(marshalled);
 }
 
 function itemBytes(value: unknown): number {
@@ -537,8 +564,9 @@ export class FakeTable {
   /** Stores an item as a write leaves it, refusing what DynamoDB refuses. */
   write(item: Item): void {
     if (typeof item.pk !== 'string' || typeof item.sk !== 'string') throw new Error(`ValidationException: the item has no string pk and sk: ${JSON.stringify(item)}`);
-    if (itemBytes(item) > ITEM_LIMIT_BYTES) throw validationException('Item size has exceeded the maximum allowed size');
-    this.put(item);
+    const stored = asStored(item);
+    if (itemBytes(stored) > ITEM_LIMIT_BYTES) throw validationException('Item size has exceeded the maximum allowed size');
+    this.put(stored);
   }
 
   delete(key: Item): void {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Text } from '../../../shared/schema-fields';
 import type { BaselineProfile } from './baseline-profile';
 
 /**
@@ -7,7 +8,7 @@ import type { BaselineProfile } from './baseline-profile';
  * statistics rely on: ascending edges, one count per bin, counts that add up.
  */
 const Count = z.int().check(z.gte(0));
-const FeatureName = z.string().check(z.minLength(1), z.maxLength(250));
+const FeatureName = Text(250).check(z.minLength(1));
 const MAX_EDGES = 10_001;
 const MAX_CATEGORIES = 10_000;
 const nullableNumber = z.nullable(z.number());
@@ -62,10 +63,10 @@ const CategoricalFeature = z
 export const BaselineProfileSchema = z
   .strictObject({
     formatVersion: z.literal(1),
-    createdAt: z.string().check(z.maxLength(64)),
+    createdAt: Text(64),
     rows: Count,
     features: z.array(z.discriminatedUnion('kind', [NumericFeature, CategoricalFeature])).check(z.minLength(1), z.maxLength(1000)),
-    source: z.optional(z.string().check(z.maxLength(2048))),
+    source: z.optional(Text(2048)),
   })
   .check(
     z.refine((profile) => new Set(profile.features.map((feature) => feature.name)).size === profile.features.length, {

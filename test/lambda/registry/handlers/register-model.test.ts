@@ -63,7 +63,8 @@ describe('RegisterModel handler', () => {
     expect(others).toEqual([]);
     expect(version.Put).toMatchObject({
       TableName: TABLE_NAME,
-      Item: { pk: 'M#churn', sk: 'V#0000000001', name: MODEL, version: 1, metrics: { auc: 0.91 } },
+      // User-keyed records go to the document client as Maps (a key named `constructor` marshals too).
+      Item: { pk: 'M#churn', sk: 'V#0000000001', name: MODEL, version: 1, metrics: new Map([['auc', 0.91]]) },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     const createdAt = version.Put.Item.createdAt;
