@@ -13,6 +13,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { IMAGES_PREFIX } from '../../lambda/images/core/build-context';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
+import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packages';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
 import { nagResourceName } from '../shared/nag';
@@ -246,18 +247,19 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
    * Lets `fn` create model packages, each model's group with its first package, and with `approve`
    * change their approval. Each action on the resources it is authorised on: a group's creation on
    * groups, a versioned package's creation on its group and on the package, an approval change on
-   * the package.
+   * the package; all held to the platform's groups (`mlops-*`, see `modelPackageGroupName`).
+   * Packages mirrored before groups had the prefix are outside it: their approval no longer follows the alias.
    */
   private grantModelPackages(fn: PlatformFunction, { approve }: { readonly approve: boolean }): void {
     const stack = Stack.of(this);
-    const groups = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: '*' });
-    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: '*' });
+    const groups = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: `${MODEL_PACKAGE_GROUP_PREFIX}*` });
+    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${MODEL_PACKAGE_GROUP_PREFIX}*/*` });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:CreateModelPackage'], resources: [groups] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackage', ...(approve ? ['sagemaker:UpdateModelPackage'] : [])], resources: [packages] }));
     for (const resource of [groups, packages]) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
-        reason: 'Each registry model has its own model package group, created on its first image; its name is known only then.',
+        reason: 'Each registry model has its own model package group (mlops-<name>-<digest>), created on its first image; its name is known only then.',
       });
     }
   }

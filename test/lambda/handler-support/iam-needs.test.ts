@@ -4,6 +4,7 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
 import { describeNeed, iamNeedsOf } from './iam-needs';
 import { FUNCTION_ENVIRONMENT, TEST_ACCOUNT } from './sdk-mocks';
 
@@ -74,19 +75,28 @@ describe('iamNeedsOf', () => {
     expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: '210987654321', repositoryName: 'team/fraud-serving' }))])).toThrow(/own account \(123456789012\) only/);
   });
 
-  it('needs the SageMaker actions on model package groups and packages: a versioned package on both', () => {
+  it("needs the SageMaker actions on the platform's model package groups and their packages: a versioned package on both", () => {
+    const group = modelPackageGroupName('fraud-linear');
     const needs = iamNeedsOf([
-      sent(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'fraud-linear' })),
-      sent(new CreateModelPackageCommand({ ModelPackageGroupName: 'fraud-linear' })),
-      sent(new UpdateModelPackageCommand({ ModelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-linear/1' })),
+      sent(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group })),
+      sent(new CreateModelPackageCommand({ ModelPackageGroupName: group })),
+      sent(new UpdateModelPackageCommand({ ModelPackageArn: `arn:aws:sagemaker:eu-west-1:123456789012:model-package/${group}/1` })),
     ]);
 
     expect(needs.map(describeNeed)).toEqual([
-      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
-      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
-      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
-      'sagemaker:UpdateModelPackage on sagemaker:model-package/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/mlops-*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/mlops-*/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/mlops-*',
+      'sagemaker:UpdateModelPackage on sagemaker:model-package/mlops-*/*',
     ]);
+  });
+
+  it.each([
+    ['a group', new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'fraud-linear' })],
+    ['a package in a group', new CreateModelPackageCommand({ ModelPackageGroupName: 'fraud-linear' })],
+    ['the approval of a package', new UpdateModelPackageCommand({ ModelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-linear/1' })],
+  ])('fails loudly on %s outside the platform\'s groups: the grants cover mlops-* only', (_, command) => {
+    expect(() => iamNeedsOf([sent(command)])).toThrow(/the grants cover .*platform's groups only/);
   });
 
   it('names the objects of a bucket granted by folder by the top-level folder of the key, and holds its listing to that folder', () => {

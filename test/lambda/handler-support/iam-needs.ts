@@ -9,6 +9,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { MODEL_PACKAGE_GROUP_PREFIX } from '../../../lambda/images/core/model-packages';
 import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type PlatformFunctionName, type SentCommand, TEST_ACCOUNT } from './sdk-mocks';
 
 /** Each table by the environment variable that names it to a function. */
@@ -45,8 +46,8 @@ export const NAMED_RESOURCE_KINDS = {
 
 export type NamedResourceKind = (typeof NAMED_RESOURCE_KINDS)[keyof typeof NAMED_RESOURCE_KINDS];
 
-/** Resources of the function's own account and region that a request names, granted by pattern: `<service>:<resource type>/*`. */
-export type AccountResource = 'ecr:repository/*' | 'sagemaker:model-package-group/*' | 'sagemaker:model-package/*';
+/** Resources of the function's own account and region that a request names, granted by pattern: `<service>:<resource type>/<name pattern>`. */
+export type AccountResource = `ecr:repository/${string}` | `sagemaker:model-package-group/${string}` | `sagemaker:model-package/${string}`;
 
 /**
  * Where an action applies: a table or one of its indexes (`experiments-table/index/gsi2`), a bucket
@@ -158,6 +159,21 @@ function repositoryOf(input: { registryId?: string; repositoryName?: string }): 
   return named ? namedResourceKind(input.repositoryName) : 'ecr:repository/*';
 }
 
+/** The platform's model package groups, and the packages in them, as their grants name them: by the groups' name prefix. */
+const PACKAGE_GROUPS = `sagemaker:model-package-group/${MODEL_PACKAGE_GROUP_PREFIX}*` as const;
+const PACKAGES = `sagemaker:model-package/${MODEL_PACKAGE_GROUP_PREFIX}*/*` as const;
+
+/** A group the function names must be one of the platform's: its grants cover no other. */
+function platformGroup(groupName: string): void {
+  if (!groupName.startsWith(MODEL_PACKAGE_GROUP_PREFIX)) throw new Error(`model package group ${groupName} is not the platform's (${MODEL_PACKAGE_GROUP_PREFIX}*): the grants cover the platform's groups only`);
+}
+
+/** A package ARN, `arn:...:model-package/<group>/<version>`, of one of the platform's groups. */
+function platformPackage(arn: string): typeof PACKAGES {
+  platformGroup(/:model-package\/([^/]+)\//.exec(arn)?.[1] ?? '');
+  return PACKAGES;
+}
+
 /** TransactWriteItems has no IAM action of its own: each item is authorised as its single-item action, on its own table. */
 const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
   Put: 'dynamodb:PutItem',
@@ -198,16 +214,26 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
   [PutEventsCommand, () => [{ action: 'events:PutEvents', resource: 'event-bus' }]],
   [StartBuildCommand, (input) => [{ action: 'codebuild:StartBuild', resource: namedResourceKind(input.projectName) }]],
   [DescribeImagesCommand, (input) => [{ action: 'ecr:DescribeImages', resource: repositoryOf(input) }]],
-  [CreateModelPackageGroupCommand, () => [{ action: 'sagemaker:CreateModelPackageGroup', resource: 'sagemaker:model-package-group/*' }]],
+  [
+    CreateModelPackageGroupCommand,
+    (input) => {
+      platformGroup(input.ModelPackageGroupName);
+      return [{ action: 'sagemaker:CreateModelPackageGroup', resource: PACKAGE_GROUPS }];
+    },
+  ],
   // A versioned package is authorised on the package it creates and on the group it is created in.
   [
     CreateModelPackageCommand,
-    (input) => [
-      { action: 'sagemaker:CreateModelPackage', resource: 'sagemaker:model-package/*' },
-      ...(input.ModelPackageGroupName === undefined ? [] : [{ action: 'sagemaker:CreateModelPackage', resource: 'sagemaker:model-package-group/*' as const }]),
-    ],
+    (input) => {
+      if (input.ModelPackageGroupName === undefined) throw new Error('CreateModelPackage without a group: the grants cover versioned packages of the platform\'s groups only');
+      platformGroup(input.ModelPackageGroupName);
+      return [
+        { action: 'sagemaker:CreateModelPackage', resource: PACKAGES },
+        { action: 'sagemaker:CreateModelPackage', resource: PACKAGE_GROUPS },
+      ];
+    },
   ],
-  [UpdateModelPackageCommand, () => [{ action: 'sagemaker:UpdateModelPackage', resource: 'sagemaker:model-package/*' }]],
+  [UpdateModelPackageCommand, (input) => [{ action: 'sagemaker:UpdateModelPackage', resource: platformPackage(input.ModelPackageArn) }]],
   // PutMetricData has no resource-level permissions: the grant is scoped by a namespace condition instead.
   [
     PutMetricDataCommand,

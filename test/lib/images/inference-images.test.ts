@@ -305,9 +305,9 @@ describe('InferenceImages', () => {
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
         's3:GetObject arn:aws:s3:::artifacts/*',
         's3:PutObject arn:aws:s3:::artifacts/images/*',
-        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/*',
-        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/*',
-        'sagemaker:CreateModelPackageGroup arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/*',
+        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',
+        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-*/*',
+        'sagemaker:CreateModelPackageGroup arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',
       ]);
     });
 
@@ -321,10 +321,10 @@ describe('InferenceImages', () => {
         `dynamodb:UpdateItem ${table}`,
         `ecr:DescribeImages <${idOf(images.repository)}.Arn>`,
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
-        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/*',
-        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/*',
-        'sagemaker:CreateModelPackageGroup arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/*',
-        'sagemaker:UpdateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/*',
+        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',
+        'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-*/*',
+        'sagemaker:CreateModelPackageGroup arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',
+        'sagemaker:UpdateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-*/*',
       ]);
     });
 

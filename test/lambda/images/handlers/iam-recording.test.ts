@@ -16,9 +16,9 @@ describe('recordIamNeeds', () => {
       'events:PutEvents on event-bus',
       's3:GetObject on artifact-bucket/*',
       's3:PutObject on artifact-bucket/images/*',
-      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
-      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
-      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/mlops-*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/mlops-*/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/mlops-*',
     ]);
   });
 
@@ -32,10 +32,10 @@ describe('recordIamNeeds', () => {
       'dynamodb:UpdateItem on images-table',
       'ecr:DescribeImages on image-repository',
       'events:PutEvents on event-bus',
-      'sagemaker:CreateModelPackage on sagemaker:model-package-group/*',
-      'sagemaker:CreateModelPackage on sagemaker:model-package/*',
-      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/*',
-      'sagemaker:UpdateModelPackage on sagemaker:model-package/*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package-group/mlops-*',
+      'sagemaker:CreateModelPackage on sagemaker:model-package/mlops-*/*',
+      'sagemaker:CreateModelPackageGroup on sagemaker:model-package-group/mlops-*',
+      'sagemaker:UpdateModelPackage on sagemaker:model-package/mlops-*/*',
     ]);
   });
 
