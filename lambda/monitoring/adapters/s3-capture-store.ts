@@ -13,8 +13,12 @@ export class S3CaptureStore implements CaptureStore {
     private readonly bucketName: string,
   ) {}
 
-  async list(location: { bucket: string; prefix: string }, start: number, end: number): Promise<CaptureObject[]> {
-    const folders = await this.subfolders(location.bucket, location.prefix);
+  async list(location: { bucket: string; prefix: string }, start: number, end: number): Promise<CaptureObject[] | undefined> {
+    const folders = await this.subfolders(location.bucket, location.prefix).catch((error: unknown) => {
+      if ((error as Error).name === 'NoSuchBucket') return undefined;
+      throw error;
+    });
+    if (!folders) return undefined;
     const roots = folders.length === 0 || folders.some(isYearFolder) ? [location.prefix] : folders.map((folder) => location.prefix + folder);
     const objects: CaptureObject[] = [];
     for (const root of roots) {
@@ -23,9 +27,14 @@ export class S3CaptureStore implements CaptureStore {
     return objects;
   }
 
-  async read(object: { bucket: string; key: string }): Promise<string> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
-    return Body!.transformToString('utf8');
+  async read(object: { bucket: string; key: string }): Promise<string | undefined> {
+    try {
+      const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+      return await Body!.transformToString('utf8');
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey' || (error as Error).name === 'NoSuchBucket') return undefined;
+      throw error;
+    }
   }
 
   async create(key: string, body: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock';
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError, ValidationError } from '../../shared/errors';
 import { addCaptureFile, type CaptureTally, emptyTally } from './capture/capture-file';
 import { windowDrift } from './drift/dataset-drift';
 import type { DriftPolicy } from './drift/drift-policy';
@@ -67,12 +67,18 @@ export function checkDrift(deps: CheckDriftDeps) {
     const version = await versionOf(deps.versions, config);
     const baseline = await baselineOf(config, version);
     const objects = await deps.capture.list(config.capture, start, end);
+    if (!objects) throw ValidationError.of('config.capture.bucket', `names bucket ${config.capture.bucket}, which does not exist`);
     const bytes = objects.reduce((total, object) => total + object.size, 0);
     const window = { version, windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString() };
     if (bytes <= deps.inlineWindowBytes) {
       const sketch = emptyWindow(baseline);
       const tally = emptyTally();
-      for (const object of objects) addCaptureFile(sketch, await deps.capture.read(object), { start, end }, tally);
+      for (const object of objects) {
+        const text = await deps.capture.read(object);
+        // Listed a moment ago: gone since (expired, deleted). Checking the window without it would be checking another window.
+        if (text === undefined) throw new NotFoundError(`capture file s3://${object.bucket}/${object.key} disappeared during the check; run it again`);
+        addCaptureFile(sketch, text, { start, end }, tally);
+      }
       const check = await finishCheck(config, checkId, window, baseline, sketch, tally, objects.length);
       return { status: 'done', checkId, config, check: summaryOf(check) };
     }
@@ -159,7 +165,11 @@ export function sketchCaptureChunk(deps: Pick<CheckDriftDeps, 'capture' | 'objec
     const sketch = emptyWindow(baseline);
     const tally = emptyTally();
     const window = { start: Date.parse(chunk.windowStart), end: Date.parse(chunk.windowEnd) };
-    for (const key of chunk.keys) addCaptureFile(sketch, await deps.capture.read({ bucket: config.capture.bucket, key }), window, tally);
+    for (const [index, key] of chunk.keys.entries()) {
+      const text = await deps.capture.read({ bucket: config.capture.bucket, key });
+      if (text === undefined) throw ValidationError.of(`chunk.keys[${index}]`, `is not an object of bucket ${config.capture.bucket}`);
+      addCaptureFile(sketch, text, window, tally);
+    }
     const result: ChunkResult = { sketch: windowToWire(sketch), tally };
     await deps.objects.putChunkResult(config.monitor, checkId, chunk.index, result);
     return { records: tally.records };

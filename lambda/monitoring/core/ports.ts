@@ -13,9 +13,10 @@ export interface CaptureObject {
 
 /** Reads capture files wherever the monitor's capture destination is. */
 export interface CaptureStore {
-  /** Capture files under `prefix` in the hour folders that overlap `[start, end)`. */
-  list(location: { readonly bucket: string; readonly prefix: string }, start: number, end: number): Promise<CaptureObject[]>;
-  read(object: { readonly bucket: string; readonly key: string }): Promise<string>;
+  /** Capture files under `prefix` in the hour folders that overlap `[start, end)`; undefined when there is no such bucket. */
+  list(location: { readonly bucket: string; readonly prefix: string }, start: number, end: number): Promise<CaptureObject[] | undefined>;
+  /** A capture file's text; undefined when there is no such object (or bucket). */
+  read(object: { readonly bucket: string; readonly key: string }): Promise<string | undefined>;
   /** Writes a capture file (`CollectData`) unless one is there already: false when it was. */
   create(key: string, body: string): Promise<boolean>;
 }

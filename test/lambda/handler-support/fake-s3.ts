@@ -3,7 +3,8 @@
  * (with `IfNoneMatch: '*'`), CopyObject and ListObjectsV2 (prefix, delimiter, paging) as S3 does,
  * so handler tests see what a call leaves behind and what it would have read. A missing key
  * answers 404 (`NoSuchKey`, `NotFound`), as to a caller that may list the bucket, or 403 after
- * `withoutListing()`, as to one that may not.
+ * `withoutListing()`, as to one that may not. A bucket exists when it was named to the constructor
+ * or holds an object; any command on another answers 404 (`NoSuchBucket`, `NotFound` to HeadObject).
  */
 import { Readable } from 'node:stream';
 import {
@@ -15,6 +16,7 @@ import {
   type HeadObjectCommandInput,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
+  NoSuchBucket,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -31,6 +33,11 @@ export class FakeS3 {
   private readonly objects = new Map<string, Map<string, string>>();
   private pageKeys = DEFAULT_PAGE_KEYS;
   private listable = true;
+  private readonly buckets: Set<string>;
+
+  constructor(buckets: readonly string[] = []) {
+    this.buckets = new Set(buckets);
+  }
 
   /** Serves the commands from the buckets. Call after resetting the mock. */
   serve(mock: AwsStub<any, any, any>): this {
@@ -43,6 +50,7 @@ export class FakeS3 {
   }
 
   put(bucket: string, key: string, body: string): void {
+    this.buckets.add(bucket);
     if (!this.objects.has(bucket)) this.objects.set(bucket, new Map());
     this.objects.get(bucket)!.set(key, body);
   }
@@ -70,6 +78,13 @@ export class FakeS3 {
     return this;
   }
 
+  /** S3's answer to a command on a bucket that does not exist, or undefined when it does. */
+  private noSuchBucket(bucket: string | undefined, command: 'get' | 'head' = 'get'): Error | undefined {
+    if (this.buckets.has(bucket!)) return undefined;
+    if (command === 'head') return new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } });
+    return new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } });
+  }
+
   private missing(command: 'get' | 'head'): Error {
     if (!this.listable) {
       const name = command === 'head' ? 'Forbidden' : 'AccessDenied';
@@ -81,12 +96,16 @@ export class FakeS3 {
   }
 
   private readonly getObject = async (input: GetObjectCommandInput) => {
+    const noBucket = this.noSuchBucket(input.Bucket);
+    if (noBucket) throw noBucket;
     const body = this.get(input.Bucket!, input.Key!);
     if (body === undefined) throw this.missing('get');
     return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentLength: Buffer.byteLength(body) };
   };
 
   private readonly headObject = async (input: HeadObjectCommandInput) => {
+    const noBucket = this.noSuchBucket(input.Bucket, 'head');
+    if (noBucket) throw noBucket;
     const body = this.get(input.Bucket!, input.Key!);
     if (body === undefined) throw this.missing('head');
     return { ContentLength: Buffer.byteLength(body), ETag: '"fake"' };
@@ -104,6 +123,8 @@ export class FakeS3 {
   };
 
   private readonly putObject = async (input: PutObjectCommandInput) => {
+    const noBucket = this.noSuchBucket(input.Bucket);
+    if (noBucket) throw noBucket;
     if (typeof input.Body !== 'string') throw new Error('FakeS3 stores string bodies only: the handlers send JSON and text');
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch !== '*') throw new Error(`FakeS3 understands IfNoneMatch "*" only, got ${input.IfNoneMatch}`);
     if (input.IfNoneMatch === '*' && this.get(input.Bucket!, input.Key!) !== undefined) {
@@ -114,6 +135,8 @@ export class FakeS3 {
   };
 
   private readonly listObjects = async (input: ListObjectsV2CommandInput) => {
+    const noBucket = this.noSuchBucket(input.Bucket);
+    if (noBucket) throw noBucket;
     const prefix = input.Prefix ?? '';
     // Keys, or with a delimiter, the common prefixes that roll up the keys beneath them, in key order.
     const entries = new Map<string, { key?: string; commonPrefix?: string }>();

@@ -207,7 +207,7 @@ export function resetSdkMocks(): PlatformFakes {
     experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME),
     monitoring: db.table(FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME),
     images: db.table(FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME),
-    s3: new FakeS3().serve(s3Mock),
+    s3: new FakeS3([FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME, FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME]).serve(s3Mock),
     ecr: new FakeEcr(TEST_ACCOUNT, [FUNCTION_ENVIRONMENT.REPOSITORY_NAME]).serve(ecrMock),
     codeBuild: new FakeCodeBuild(FUNCTION_ENVIRONMENT.BUILD_PROJECT_NAME, TEST_ACCOUNT, TEST_REGION).serve(codeBuildMock),
     sageMaker: new FakeSageMaker(TEST_ACCOUNT, TEST_REGION).serve(sageMakerMock),

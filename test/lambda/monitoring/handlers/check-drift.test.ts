@@ -596,6 +596,18 @@ describe('CheckDrift handler', () => {
       expect(checkItem(fakes)).toMatchObject({ driftedFeatures: ['income', 'plan'] });
     });
 
+    it('fails with ValidationError naming config.capture.bucket when the capture bucket does not exist, writing nothing', async () => {
+      registeredWithBaseline(fakes);
+      const before = storedState(fakes);
+
+      const error = await thrownBy(invoke('CheckDrift', plan({ capture: { bucket: 'no-such-capture-bucket', prefix: CAPTURE_PREFIX } })));
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toBe('config.capture.bucket: names bucket no-such-capture-bucket, which does not exist');
+      expect(storedState(fakes)).toEqual(before);
+      expect(sentCommands().map((command) => command.command)).not.toContain('PutObjectCommand');
+    });
+
     it.each([
       ['a config with both a version and an alias', plan({ alias: 'production' }), /^config: must give exactly one of version and alias$/],
       ['a config with neither a version nor an alias', plan({ version: undefined }), /^config: must give exactly one of version and alias$/],

@@ -4,7 +4,7 @@ import { emptyWindow } from '../../../../lambda/monitoring/core/profile/window-s
 import { windowToWire } from '../../../../lambda/monitoring/core/profile/window-wire';
 import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { inputsOf, invoke, type PlatformFakes, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import { inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
 import {
   baselineOf,
   CHECK_ID,
@@ -127,15 +127,26 @@ describe('SketchCaptureChunk handler', () => {
     expect(storedState(fakes)).toEqual(before);
   });
 
-  it('fails with InternalError when a capture file of the chunk is gone, writing no partial sketch', async () => {
+  it('fails with ValidationError naming the key when a capture file of the chunk does not exist, writing no partial sketch', async () => {
     registeredWithBaseline(fakes);
     fakes.s3.put(MONITORING_BUCKET, FIRST_FILE, collectedFile(STABLE.slice(0, 20)));
     const before = storedState(fakes);
 
     const error = await thrownBy(invoke('SketchCaptureChunk', chunkRequest([FIRST_FILE, SECOND_FILE])));
 
-    expect(error.name).toBe('InternalError');
-    expect(error.message).toContain(REQUEST_ID);
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toBe(`chunk.keys[1]: is not an object of bucket ${MONITORING_BUCKET}`);
+    expect(storedState(fakes)).toEqual(before);
+  });
+
+  it('fails with ValidationError naming the first key when the capture bucket does not exist, writing nothing', async () => {
+    registeredWithBaseline(fakes);
+    const before = storedState(fakes);
+
+    const error = await thrownBy(invoke('SketchCaptureChunk', chunkRequest([FIRST_FILE], 2, monitorConfig({ capture: { bucket: 'no-such-capture-bucket', prefix: 'x/' } }))));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toBe('chunk.keys[0]: is not an object of bucket no-such-capture-bucket');
     expect(storedState(fakes)).toEqual(before);
   });
 
