@@ -3,6 +3,7 @@ import { RegistryError } from '../client/errors';
 import type { CliContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { createProgram } from './program';
+import { printable } from './render/printable';
 
 /** Commander's codes for output that is not an error. */
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
@@ -28,7 +29,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   } catch (error) {
     if (error instanceof CommanderError) return INFORMATIONAL.has(error.code) ? EXIT_OK : EXIT_USAGE;
     if (error instanceof ExitStatus) return error.code;
-    context.stderr.write(`${describe(error)}\n`);
+    // A refusal may quote stored text (a param's value): its controls print as escapes.
+    context.stderr.write(`${printable(describe(error))}\n`);
     return EXIT_FAILED;
   }
 }

@@ -1,5 +1,6 @@
 import type { MetricSummary, RunRecord, StoredPoint } from '../../lambda/experiments/core/model';
 import { alignDecimals, formatDate, formatDuration, formatNumber } from './format';
+import { printable } from './printable';
 import { sparkline } from './sparkline';
 import { type Column, renderFields, renderTable } from './table';
 
@@ -104,7 +105,8 @@ export function renderRunWatch(run: RunRecord, histories: MetricHistories, optio
     ...(steps.length > 0 ? [`step ${Math.max(...steps)}`] : []),
   ].join('  ');
   const table = renderMetricsTable(run, histories, options.columns) ?? 'no metrics logged yet\n';
-  return `${status}\nrun ${run.runId} of experiment ${run.experiment}\n\n${table}`;
+  // Written straight to the terminal (redrawn in place), not through writeBlocks: the run's name and reason print as escapes here.
+  return `${printable(status)}\nrun ${run.runId} of experiment ${run.experiment}\n\n${table}`;
 }
 
 /** A metric's last value for a table cell; `-` when the run has none. */

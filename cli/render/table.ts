@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { printable } from './printable';
 
 export interface Column<T> {
   readonly header: string;
@@ -25,10 +26,10 @@ const BORDERLESS = {
   middle: '  ',
 };
 
-/** Lines up rows in columns without borders or colours (easy to read, to grep and to paste). */
+/** Lines up rows in columns without borders or colours (easy to read, to grep and to paste); a cell's controls and line breaks print as escapes. */
 function layout(rows: readonly (readonly (string | number)[])[], aligns: ('left' | 'right')[]): string {
   const table = new Table({ chars: BORDERLESS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 }, colAligns: aligns });
-  table.push(...rows.map((row) => row.map(String)));
+  table.push(...rows.map((row) => row.map((cell) => printable(String(cell)))));
   return `${table
     .toString()
     .split('\n')
