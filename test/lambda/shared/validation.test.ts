@@ -58,6 +58,29 @@ describe('parseRequest', () => {
     expect(issuesOf({ name: 'x', labels: { ok: 'a', Bad1: 'b' } })).toEqual([{ path: 'labels.Bad1', message: 'must hold only lowercase letters' }]);
   });
 
+  it('refuses a __proto__ key anywhere, which JSON keeps as an own key and zod would drop unseen', () => {
+    const input = JSON.parse('{"name": "x", "labels": {"__proto__": {"polluted": "yes"}, "ok": "a"}, "items": [{"uri": "u", "__proto__": "v"}]}');
+
+    expect(issuesOf(input)).toEqual(
+      expect.arrayContaining([
+        { path: 'labels.__proto__', message: 'is a reserved name' },
+        { path: 'items[0].__proto__', message: 'is a reserved name' },
+      ]),
+    );
+  });
+
+  it('refuses a __proto__ key at the root, as well as the schema issues', () => {
+    const input = JSON.parse('{"__proto__": {}, "name": ""}');
+
+    expect(issuesOf(input)).toEqual(expect.arrayContaining([{ path: '__proto__', message: 'is a reserved name' }, expect.objectContaining({ path: 'name' })]));
+  });
+
+  it('walks a payload nested deeper than the call stack without overflowing it', () => {
+    const input = JSON.parse(`{"name": "x", "items": ${'['.repeat(50_000)}{"__proto__": 1}${']'.repeat(50_000)}}`);
+
+    expect(() => parseRequest(Schema, input)).toThrow(/is a reserved name/);
+  });
+
   it('puts every issue in the message, path first', () => {
     expect(() => parseRequest(Schema, { name: '' })).toThrow(/^name: /);
   });
