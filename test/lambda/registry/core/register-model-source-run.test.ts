@@ -88,6 +88,22 @@ describe('registerModel with a tracked source run', () => {
     expect(sourceRuns.links).toEqual([`${RUN_ID} churn:1`]);
   });
 
+  it.each([
+    ['a metric DynamoDB cannot store', { finalMetrics: { auc: 0.93, rows: 2 ** 63 } }, /metrics\.rows: /],
+    ['a metric below 1e-130', { finalMetrics: { tiny: 1e-200 } }, /metrics\.tiny: must be 0 or at least 1e-130/],
+    ['a __proto__ param', { params: JSON.parse('{"__proto__": "x"}') as Record<string, string> }, /parameters\.__proto__: is a reserved name/],
+    ['a param with an OSC escape', { params: { lr: '0.1\u001b]0;pwned\u0007' } }, /parameters\.lr: must not hold control characters/],
+  ])('refuses a run that brings %s (stored under older rules) at sourceRunId, taking no version number', async (_, brings, issue) => {
+    const { store, register, command } = setUp({ [RUN_ID]: { ...run, ...brings } });
+
+    const registering = register(command({ sourceRunId: RUN_ID }));
+
+    await expect(registering).rejects.toThrow(ValidationError);
+    await expect(registering).rejects.toThrow(/^sourceRunId: run churn-training-7 brings params or metrics a version cannot hold/);
+    await expect(registering).rejects.toThrow(issue);
+    expect(await store.getModel('churn')).toBeUndefined();
+  });
+
   it('refuses a run whose params and metrics would make the version too large', async () => {
     const huge: SourceRun = {
       ...run,
