@@ -41,6 +41,8 @@ export const MetricValue = z
     z.gte(-STORED_NUMBER_RANGE.max),
     z.lte(STORED_NUMBER_RANGE.max),
     z.refine((value: number) => value === 0 || Math.abs(value) >= STORED_NUMBER_RANGE.minMagnitude, 'must be 0 or at least 1e-130 in magnitude (DynamoDB stores no smaller number)'),
+    // What JSON Schema cannot say as a keyword, for callers in other languages.
+    z.describe('A finite number, 0 or between 1e-130 and 9007199254740991 in magnitude; stored and returned unchanged.'),
   );
 
 /** Names of metrics and parameters, as MLflow allows them. */
