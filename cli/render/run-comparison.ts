@@ -49,16 +49,19 @@ export interface RunComparison {
   readonly metrics: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
+/** A record's own value for a caller's key: a param or metric named `constructor` is not the prototype's. */
+const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
 export function compareRuns(runs: readonly RunRecord[], options: { metric?: string; mode?: CompareMode } = {}): RunComparison {
   const paramNames = union(runs.map((run) => run.params));
-  const differing = paramNames.filter((name) => new Set(runs.map((run) => run.params[name] ?? null)).size > 1);
+  const differing = paramNames.filter((name) => new Set(runs.map((run) => own(run.params, name) ?? null)).size > 1);
   const metricNames = union(runs.map((run) => run.metrics));
   const metric = options.metric ?? shared(runs.map((run) => run.metrics))[0];
   const mode = options.mode ?? (metric ? defaultMode(metric) : 'max');
   let best: BestRun[] = [];
   if (metric) {
     for (const run of runs) {
-      const value = run.metrics[metric]?.last;
+      const value = own(run.metrics, metric)?.last;
       if (value === undefined) continue;
       const candidate = { runId: run.runId, runName: run.runName, value };
       if (best.length === 0 || better(mode, value, best[0].value)) best = [candidate];
@@ -70,9 +73,9 @@ export function compareRuns(runs: readonly RunRecord[], options: { metric?: stri
     ...(metric ? { metric } : {}),
     mode,
     best,
-    differingParams: Object.fromEntries(differing.map((name) => [name, runs.map((run) => run.params[name] ?? null)])),
+    differingParams: Object.fromEntries(differing.map((name) => [name, runs.map((run) => own(run.params, name) ?? null)])),
     equalParams: paramNames.length - differing.length,
-    metrics: Object.fromEntries(metricNames.map((name) => [name, runs.map((run) => run.metrics[name]?.last ?? null)])),
+    metrics: Object.fromEntries(metricNames.map((name) => [name, runs.map((run) => own(run.metrics, name)?.last ?? null)])),
   };
 }
 
@@ -181,10 +184,10 @@ export function compareModelVersions(input: ModelComparisonInput): ModelComparis
   if (!alias) verdictValue = { result: 'no-alias' };
   else if (alias.version.version === candidate.version) verdictValue = { result: 'same-version' };
   else {
-    const candidateValue = metric === undefined ? undefined : candidate.metrics[metric];
-    const aliasValue = metric === undefined ? undefined : alias.version.metrics[metric];
+    const candidateValue = metric === undefined ? undefined : own(candidate.metrics, metric);
+    const aliasValue = metric === undefined ? undefined : own(alias.version.metrics, metric);
     if (candidateValue === undefined || aliasValue === undefined) {
-      const missingFrom = [candidate, alias.version].filter((record) => metric === undefined || record.metrics[metric] === undefined).map((record) => record.version);
+      const missingFrom = [candidate, alias.version].filter((record) => metric === undefined || own(record.metrics, metric) === undefined).map((record) => record.version);
       verdictValue = { result: 'unknown', missingFrom };
     } else {
       const result = candidateValue === aliasValue ? 'equal' : better(mode, candidateValue, aliasValue) ? 'better' : 'worse';
