@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { foreignRequestReason } from './loopback-guard';
 
 /**
  * A stand-in for the CodeBuild API on loopback: the calls the platform sends (`CreateProject` when
  * provisioning, `StartBuild`), answered in CodeBuild's JSON protocol, with each started build
  * handed to `onBuild`. Moto's CodeBuild cannot serve here: it answers timestamps as text, which
  * the SDK refuses. Nothing is built; what happens to a build (a simulated run, a test's events) is
- * the caller's.
+ * the caller's. A build runs the image's entry script on this machine, so requests from web pages
+ * (a foreign Host or Origin) are refused.
  */
 
 export interface StartedBuild {
@@ -97,6 +99,12 @@ export async function startCodeBuildStandIn(options: CodeBuildStandInOptions = {
 
   const server = createServer((request, response) => void answer(request, response));
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const foreign = foreignRequestReason(request.headers, request.socket.localPort ?? 0);
+    if (foreign) {
+      request.resume();
+      response.writeHead(403, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'AccessDeniedException', message: foreign }));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';

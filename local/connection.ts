@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ImagesClient } from '../client/images-client';
@@ -7,8 +7,9 @@ import { RegistryClient } from '../client/registry-client';
 import { TrackingClient } from '../client/tracking-client';
 
 /**
- * What a running local platform tells its clients, written to `<data directory>/platform.json`:
- * where its endpoints are and what its functions and buckets are called.
+ * What a running local platform tells its clients, written to `<data directory>/platform.json`
+ * (mode 0600): where its endpoints are, what its functions and buckets are called, and the
+ * credentials generated at its start, which its Lambda endpoint requires requests to be signed with.
  */
 export interface LocalPlatformDescriptor {
   readonly region: string;
@@ -39,7 +40,10 @@ export const DEFAULT_DATA_DIRECTORY = '.local';
 export const DESCRIPTOR_FILE = 'platform.json';
 
 export function writeDescriptor(file: string, descriptor: LocalPlatformDescriptor): void {
-  writeFileSync(file, `${JSON.stringify(descriptor, null, 2)}\n`);
+  // A new file, created 0600, then renamed over any earlier one (which could have a wider mode).
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(temporary, file);
 }
 
 export function readDescriptor(file: string): LocalPlatformDescriptor {

@@ -7,7 +7,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 /**
  * Local stand-ins for the AWS APIs the platform calls: Amazon DynamoDB Local (from the
@@ -154,34 +154,43 @@ export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: stri
 }
 
 /**
- * Starts Amazon DynamoDB Local, in memory or on disk. It listens on all interfaces (it has no bind
- * option); clients use 127.0.0.1.
+ * Starts Amazon DynamoDB Local, in memory or on disk, through `DynamoDbLocalOnLoopback.java`: it
+ * has no bind option and would listen on all interfaces; the launcher binds it to 127.0.0.1 and
+ * refuses a foreign Host or Origin, as the other local listeners do.
  */
 export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const java = requireJava();
   const directory = dynamoDbLocalDirectory();
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
   const storage = options.dataDirectory ? ['-dbPath', resolve(options.dataDirectory)] : ['-inMemory'];
+  const classPath = [join(directory, 'DynamoDBLocal.jar'), join(directory, 'DynamoDBLocal_lib', '*')].join(delimiter);
   return startWithFreePort('DynamoDB Local', options, (port) => ({
     command: java,
-    args: [`-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`, '-jar', join(directory, 'DynamoDBLocal.jar'), ...storage, '-port', String(port)],
+    args: [
+      `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      classPath,
+      join(__dirname, 'DynamoDbLocalOnLoopback.java'),
+      ...storage,
+      '-port',
+      String(port),
+    ],
     cwd: directory,
   }));
 }
 
 /**
- * Starts the moto server (every service moto emulates, on one port). Moto keeps state only in
- * memory; with a data directory it runs under `moto_with_state.py`, which saves its backends on
- * SIGTERM and restores them at the next start (S3 object version ids included).
+ * Starts the moto server (every service moto emulates, on one port) on loopback, behind the guard
+ * of `moto_server.py`: it refuses a foreign Host or Origin and unsigned requests (web pages), and
+ * drops moto's `Access-Control-Allow-Origin: *`. Moto keeps state only in memory; with a data
+ * directory its backends are saved on SIGTERM and restored at the next start (S3 object version
+ * ids included).
  */
 export async function startMoto(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const python = requireMoto();
-  const server = ['-H', HOST];
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
-  const launcher = options.dataDirectory
-    ? [join(__dirname, 'moto_with_state.py'), join(resolve(options.dataDirectory), 'moto-state.pickle')]
-    : ['-m', 'moto.server'];
-  return startWithFreePort('moto server', options, (port) => ({ command: python, args: [...launcher, ...server, '-p', String(port)] }));
+  const state = options.dataDirectory ? ['--state-file', join(resolve(options.dataDirectory), 'moto-state.pickle')] : [];
+  return startWithFreePort('moto server', options, (port) => ({ command: python, args: [join(__dirname, 'moto_server.py'), ...state, '-H', HOST, '-p', String(port)] }));
 }
 
 interface Launch {
@@ -326,7 +335,7 @@ function requireJava(): string {
   if (probe.error || probe.status !== 0) {
     throw new EmulatorUnavailableError(
       `DynamoDB Local needs Java ${MIN_JAVA_VERSION} or newer on PATH, and "java -version" failed (${probe.error?.message ?? probe.stderr.trim()}). ` +
-        'Install it, e.g. on Debian/Ubuntu: apt-get install openjdk-17-jre-headless',
+        'Install it, e.g. on Debian/Ubuntu: apt-get install openjdk-17-jdk-headless',
     );
   }
   // `java -version` prints to stderr: openjdk version "17.0.15" / java version "1.8.0_392"
@@ -334,7 +343,15 @@ function requireJava(): string {
   if (match && Number(match[1]) < MIN_JAVA_VERSION) {
     throw new EmulatorUnavailableError(
       `DynamoDB Local needs Java ${MIN_JAVA_VERSION} or newer; "java" on PATH is version ${match[1]}. ` +
-        'Install a newer one, e.g. apt-get install openjdk-17-jre-headless, and put it first on PATH',
+        'Install a newer one, e.g. apt-get install openjdk-17-jdk-headless, and put it first on PATH',
+    );
+  }
+  // The loopback launcher runs from source, which needs the compiler module a JRE lacks.
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  if (!/^jdk\.compiler@/m.test(modules.stdout ?? '')) {
+    throw new EmulatorUnavailableError(
+      'DynamoDB Local runs here through a launcher that binds it to 127.0.0.1, which needs a JDK (the jdk.compiler module), not only a JRE. ' +
+        'Install one, e.g. apt-get install openjdk-17-jdk-headless',
     );
   }
   return 'java';

@@ -10,6 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { transformSync } from 'esbuild';
 import { LOCAL_REGION } from './emulators';
 import { type InvokeMessage, type RuntimeError, type SandboxMessage, type SandboxStart, toRuntimeError } from './function-worker';
+import { foreignRequestReason } from './loopback-guard';
+import { type LocalCredentials, signatureRefusal } from './sigv4-verifier';
 
 /**
  * A local stand-in for the Lambda Invoke API: `POST /2015-03-31/functions/{FunctionName}/invocations`
@@ -18,6 +20,10 @@ import { type InvokeMessage, type RuntimeError, type SandboxMessage, type Sandbo
  * its own worker thread with its own environment, like a Lambda sandbox: the bundle is imported
  * once (the cold start) and serves invocations, concurrently (handlers are async), until it times
  * out, crashes or fails to initialise; the next invocation then starts a fresh one.
+ *
+ * It runs code on this machine, so it answers only the SDK: it listens on loopback, refuses a `Host`
+ * that is not loopback and any foreign `Origin` (web pages, DNS rebinding) with 403, and runs
+ * nothing unless the request carries a valid SigV4 signature made with `credentials`.
  *
  * Not emulated: versions and aliases (a qualifier is accepted and ignored), retries and
  * destinations of asynchronous invocations, `LogType: Tail`, throttling and IAM.
@@ -48,10 +54,10 @@ export interface LocalFunction {
 
 export interface LambdaServerOptions {
   readonly functions: readonly LocalFunction[];
-  /** @default - a free port */
+  /** The only credentials whose signed requests are served (the local platform's, from its descriptor). */
+  readonly credentials: LocalCredentials;
+  /** @default - a free port on 127.0.0.1 */
   readonly port?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
   /**
    * Receives one line per request: function, request id, duration and outcome (`ok` or the error type).
    * @default - nothing is logged
@@ -65,7 +71,7 @@ export interface LambdaServerOptions {
 }
 
 export interface LambdaServer {
-  /** Where a `LambdaClient` sends requests: `http://<host>:<port>`. */
+  /** Where a `LambdaClient` sends requests: `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly port: number;
   /** Closes the server and terminates every sandbox; invocations in flight fail. Idempotent. */
@@ -93,15 +99,14 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<L
   const functions = new Map(options.functions.map((definition) => [definition.name, new FunctionRuntime(definition, workerCode, options.functionOutput)]));
 
   const server = createServer((request, response) => {
-    handleRequest(request, response, functions, options.log).catch((error: unknown) => {
+    handleRequest(request, response, functions, options).catch((error: unknown) => {
       // A fault here, not in a function: answer as the service does, so the SDK surfaces it.
       sendError(response, 500, 'ServiceException', { Type: 'Service', Message: `local Lambda endpoint failed: ${(error as Error).message}` });
     });
   });
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.removeListener('error', reject);
       resolve();
     });
@@ -110,7 +115,7 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<L
 
   let stopping: Promise<void> | undefined;
   return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     port,
     stop: () => {
       stopping ??= (async () => {
@@ -152,15 +157,33 @@ async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
   functions: ReadonlyMap<string, FunctionRuntime>,
-  log: ((line: string) => void) | undefined,
+  { log, credentials }: LambdaServerOptions,
 ): Promise<void> {
   const started = performance.now();
   const requestId = randomUUID();
   response.setHeader('x-amzn-RequestId', requestId);
+  const foreign = foreignRequestReason(request.headers, request.socket.localPort ?? 0);
+  if (foreign) {
+    request.resume();
+    sendError(response, 403, 'AccessDeniedException', { Type: 'User', message: foreign });
+    log?.(`refused ${requestId}: ${foreign}`);
+    return;
+  }
+  // The whole body, as the signature covers it; the invocation's limit bounds what is read.
+  const body = await readBody(request, MAX_REQUEST_BYTES);
+  if (body === undefined) {
+    sendError(response, 413, 'RequestTooLargeException', { Type: 'User', message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation` });
+    return;
+  }
+  const refusal = await signatureRefusal({ method: request.method ?? '', url: request.url ?? '/', headers: request.headers, body }, credentials, 'lambda');
+  if (refusal) {
+    sendError(response, 403, refusal.type, { Type: 'User', message: refusal.message });
+    log?.(`refused ${requestId}: ${refusal.type}`);
+    return;
+  }
   const { pathname, searchParams } = new URL(request.url ?? '/', 'http://localhost');
   const match = INVOKE_PATH.exec(pathname);
   if (request.method !== 'POST' || !match) {
-    request.resume();
     sendError(response, 404, 'UnknownOperationException', {
       Type: 'User',
       message: `the local Lambda endpoint serves Invoke only (POST /2015-03-31/functions/{FunctionName}/invocations), not ${request.method} ${pathname}`,
@@ -171,7 +194,6 @@ async function handleRequest(
   const runtime = target && functions.get(target.name);
   const logLine = (outcome: string) => log?.(`${target?.name ?? match[1]} ${requestId} ${Math.round(performance.now() - started)} ms ${outcome}`);
   if (!target || !runtime) {
-    request.resume();
     const arn = target ? functionArn(target) : safeDecode(match[1]);
     sendError(response, 404, 'ResourceNotFoundException', { Type: 'User', Message: `Function not found: ${arn}` });
     logLine('ResourceNotFoundException');
@@ -180,7 +202,6 @@ async function handleRequest(
 
   const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
   if (!INVOCATION_TYPES.includes(invocationType as InvocationType)) {
-    request.resume();
     sendError(response, 400, 'InvalidParameterValueException', {
       Type: 'User',
       message: `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [${INVOCATION_TYPES.join(', ')}]`,
@@ -189,18 +210,11 @@ async function handleRequest(
     return;
   }
   if (invocationType === 'DryRun') {
-    request.resume();
     response.writeHead(204).end();
     logLine('DryRun');
     return;
   }
 
-  const body = await readBody(request, MAX_REQUEST_BYTES);
-  if (body === undefined) {
-    sendError(response, 413, 'RequestTooLargeException', { Type: 'User', message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation` });
-    logLine('RequestTooLargeException');
-    return;
-  }
   // The runtime hands an empty payload to the handler as an empty object.
   const payload = body.length === 0 ? '{}' : body.toString('utf8');
   try {

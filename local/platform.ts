@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
@@ -9,6 +10,7 @@ import { driftCheckRunner } from './drift-check-runner';
 import { imageBuildSimulator } from './image-build-simulator';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { startLambdaServer } from './lambda-server';
+import type { LocalCredentials } from './sigv4-verifier';
 import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { synthesizeFunctions } from './synthesize';
@@ -53,6 +55,10 @@ export interface LocalPlatform {
 
 const NAME_PREFIX = 'mlops-local';
 
+/** A new access key for the Lambda endpoint, written only in the descriptor (0600). */
+function newCredentials(): LocalCredentials {
+  return { accessKeyId: `LOCAL${randomBytes(10).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
+}
 
 /**
  * Runs the platform on this machine: synthesizes the app (so the bundles and resources are the
@@ -64,7 +70,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const log = options.log ?? (() => undefined);
   const persistent = options.dataDirectory !== undefined && !options.inMemory;
   const dataDirectory = options.dataDirectory && path.resolve(options.dataDirectory);
-  if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
+  if (dataDirectory) {
+    // The descriptor holds the credentials, and the state is the platform's: this user's only.
+    mkdirSync(dataDirectory, { recursive: true, mode: 0o700 });
+    chmodSync(dataDirectory, 0o700);
+  }
 
   log('synthesizing the platform (bundling the functions with esbuild)');
   const { template, functions } = synthesizeFunctions(dataDirectory ? path.join(dataDirectory, 'cdk.out') : undefined, { monitors: options.monitors });
@@ -97,7 +107,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
       environment: { ...environment, AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
     }));
-    const server = await startLambdaServer({ functions: localFunctions, port: options.lambdaPort, log: options.logInvocation });
+    const credentials = newCredentials();
+    const server = await startLambdaServer({ functions: localFunctions, credentials, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
 
     // The template's schedules (the heartbeat sweep, ...) fire as deployed; `mlops run sweep` fires one now.
@@ -109,7 +120,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const registerEnvironment = environmentOf('RegisterModel');
     const descriptor: LocalPlatformDescriptor = {
       region: LOCAL_REGION,
-      credentials: { accessKeyId: environment.AWS_ACCESS_KEY_ID, secretAccessKey: environment.AWS_SECRET_ACCESS_KEY },
+      credentials,
       endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
       functions: {
         registerModel: localName({ name: 'RegisterModel' }),

@@ -1,9 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { invokeFunction } from '../../client/function-invoker';
 import { RegistryValidationError } from '../../client/errors';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { type LambdaServer, type LocalFunction, startLambdaServer } from '../../local/lambda-server';
 
 /** Tiny ES module bundles standing in for the platform's handlers, each as `<name>/index.mjs`. */
@@ -61,6 +64,41 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const payloadOf = (value: unknown) => encoder.encode(JSON.stringify(value));
 const parsePayload = (payload: Uint8Array | undefined) => JSON.parse(decoder.decode(payload));
+const CREDENTIALS = { accessKeyId: 'LOCALTESTKEY', secretAccessKey: 'local-test-secret' };
+
+interface RawAnswer {
+  readonly status: number;
+  readonly errorType: string | undefined;
+  readonly body: string;
+}
+
+/** Sends a request exactly as given (headers and all), as a web page or a forger could. */
+function sendRaw(port: number, path: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, errorType: response.headers['x-amzn-errortype'] as string | undefined, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** The headers of an Invoke request signed as the SDK signs it, with `host` as the Host header. */
+async function signedHeaders(options: { host: string; path: string; body: string; secretAccessKey?: string; signingDate?: Date }): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    credentials: { ...CREDENTIALS, secretAccessKey: options.secretAccessKey ?? CREDENTIALS.secretAccessKey },
+    region: 'us-east-1',
+    service: 'lambda',
+    sha256: Sha256,
+  });
+  const signed = await signer.sign(
+    { method: 'POST', protocol: 'http:', hostname: options.host, path: options.path, query: {}, headers: { host: options.host, 'content-type': 'application/json' }, body: options.body },
+    { signingDate: options.signingDate },
+  );
+  return signed.headers;
+}
 
 describe('startLambdaServer', () => {
   const directory = mkdtempSync(path.join(tmpdir(), 'mlops-lambda-server-'));
@@ -84,8 +122,8 @@ describe('startLambdaServer', () => {
       { name: 'Barrier', bundlePath: bundlePath('barrier'), environment: {}, timeoutMs: 10_000 },
       { name: 'WriteFile', bundlePath: bundlePath('writeFile'), environment: {} },
     ];
-    server = await startLambdaServer({ functions, log: (line) => logLines.push(line) });
-    lambda = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    server = await startLambdaServer({ functions, credentials: CREDENTIALS, log: (line) => logLines.push(line) });
+    lambda = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   });
 
   afterAll(async () => {
@@ -262,8 +300,104 @@ describe('startLambdaServer', () => {
     expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Refuse ${refused.$metadata.requestId} \\d+ ms ValidationError$`)));
   });
 
+  describe('refuses what a web page or a forger sends, and runs nothing', () => {
+    const writeFilePath = '/2015-03-31/functions/WriteFile/invocations';
+    const attempt = (name: string) => {
+      const file = path.join(directory, `${name}.txt`);
+      return { file, body: JSON.stringify({ file, text: 'ran' }) };
+    };
+    const port = () => server.port;
+    const ownHost = () => `127.0.0.1:${server.port}`;
+
+    test('a cross-origin text/plain POST (no preflight needed) is refused with 403', async () => {
+      const { file, body } = attempt('cross-origin');
+
+      const answer = await sendRaw(port(), writeFilePath, { 'Content-Type': 'text/plain', Origin: 'http://attacker.example' }, body);
+
+      expect(answer).toMatchObject({ status: 403, errorType: 'AccessDeniedException' });
+      expect(answer.body).toContain('requests from web pages (Origin \\"http://attacker.example\\") are refused');
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a foreign Origin is refused even on a signed request', async () => {
+      const { file, body } = attempt('signed-cross-origin');
+      const headers = await signedHeaders({ host: ownHost(), path: writeFilePath, body });
+
+      const answer = await sendRaw(port(), writeFilePath, { ...headers, Origin: 'http://attacker.example' }, body);
+
+      expect(answer).toMatchObject({ status: 403, errorType: 'AccessDeniedException' });
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a Host that is not loopback (DNS rebinding) is refused with 403, even signed', async () => {
+      const { file, body } = attempt('rebound-host');
+      const host = `rebound.attacker.example:${server.port}`;
+
+      const answer = await sendRaw(port(), writeFilePath, await signedHeaders({ host, path: writeFilePath, body }), body);
+
+      expect(answer).toMatchObject({ status: 403, errorType: 'AccessDeniedException' });
+      expect(answer.body).toContain('is not this machine\'s loopback address');
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('an unsigned request is refused with 403 MissingAuthenticationTokenException', async () => {
+      const { file, body } = attempt('unsigned');
+
+      const answer = await sendRaw(port(), writeFilePath, { 'Content-Type': 'application/json' }, body);
+
+      expect(answer).toMatchObject({ status: 403, errorType: 'MissingAuthenticationTokenException' });
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a request signed with another secret is refused with 403 InvalidSignatureException', async () => {
+      const { file, body } = attempt('wrong-secret');
+      const wrong = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { ...CREDENTIALS, secretAccessKey: 'guessed' } });
+
+      const invocation = wrong.send(new InvokeCommand({ FunctionName: 'WriteFile', Payload: encoder.encode(body) }));
+
+      await expect(invocation).rejects.toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
+      wrong.destroy();
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a request signed with another access key is refused with 403 UnrecognizedClientException', async () => {
+      const { file, body } = attempt('wrong-key');
+      const wrong = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+      const invocation = wrong.send(new InvokeCommand({ FunctionName: 'WriteFile', Payload: encoder.encode(body) }));
+
+      await expect(invocation).rejects.toMatchObject({ name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 403 } });
+      wrong.destroy();
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a signed request whose body was changed, or signed too long ago, is refused with 403', async () => {
+      const { file, body } = attempt('tampered');
+      const signed = await signedHeaders({ host: ownHost(), path: writeFilePath, body: '{}' });
+      const stale = await signedHeaders({ host: ownHost(), path: writeFilePath, body, signingDate: new Date(Date.now() - 10 * 60_000) });
+
+      const answers = [await sendRaw(port(), writeFilePath, signed, body), await sendRaw(port(), writeFilePath, stale, body)];
+
+      expect(answers.map(({ status, errorType }) => ({ status, errorType }))).toEqual([
+        { status: 403, errorType: 'InvalidSignatureException' },
+        { status: 403, errorType: 'InvalidSignatureException' },
+      ]);
+      expect(answers[1].body).toContain('Signature expired');
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('the same request, signed with the credentials and sent to its own host, runs', async () => {
+      const { file, body } = attempt('signed');
+
+      const answer = await sendRaw(port(), writeFilePath, await signedHeaders({ host: ownHost(), path: writeFilePath, body }), body);
+
+      expect(answer.status).toBe(200);
+      expect(readFileSync(file, 'utf8')).toBe('ran');
+    });
+  });
+
   test('fails to start when a bundle does not exist', async () => {
-    const starting = startLambdaServer({ functions: [{ name: 'Ghost', bundlePath: path.join(directory, 'ghost', 'index.mjs'), environment: {} }] });
+    const starting = startLambdaServer({ credentials: CREDENTIALS, functions: [{ name: 'Ghost', bundlePath: path.join(directory, 'ghost', 'index.mjs'), environment: {} }] });
 
     await expect(starting).rejects.toThrow(/function Ghost has no bundle at .*ghost\/index\.mjs/);
   });
@@ -271,7 +405,7 @@ describe('startLambdaServer', () => {
   test('fails to start with two functions of the same name', async () => {
     const echo = { name: 'Echo', bundlePath: bundlePath('echo'), environment: {} };
 
-    await expect(startLambdaServer({ functions: [echo, echo] })).rejects.toThrow('function names must be unique: Echo appear more than once');
+    await expect(startLambdaServer({ credentials: CREDENTIALS, functions: [echo, echo] })).rejects.toThrow('function names must be unique: Echo appear more than once');
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -11,8 +11,9 @@ import { startLocalPlatform } from '../../local/platform';
 import { serveImageLocally } from '../../local/serve-image';
 import { BufferTerminal } from '../cli/harness';
 
-// Each test starts a platform of its own: synthesis with bundling, DynamoDB Local and moto.
-jest.setTimeout(120_000);
+// Each test starts a platform of its own: synthesis with bundling, DynamoDB Local and moto (one
+// start takes about a minute on a busy 2-core machine; the restart test starts three).
+jest.setTimeout(300_000);
 
 const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
 
@@ -108,7 +109,9 @@ describe('the local platform', () => {
   });
 
   test('serves the mlops CLI through --local, with the descriptor named by MLOPS_LOCAL', async () => {
-    const dataDirectory = temporaryDirectory('cli');
+    const workDir = temporaryDirectory('cli');
+    // A directory the platform creates, as `npm run local` creates .local.
+    const dataDirectory = path.join(workDir, '.local');
     const platform = await startLocalPlatform({ dataDirectory });
     try {
       const artifact = path.join(dataDirectory, 'model.bin');
@@ -123,9 +126,13 @@ describe('the local platform', () => {
       expect([registered, listed]).toEqual([0, 0]);
       expect(stderr.text).not.toMatch(/error/);
       expect(stdout.text).toMatch(/cli-model\s+1/);
+      // The descriptor holds the credentials the Lambda endpoint requires: this user's only.
+      expect(statSync(dataDirectory).mode & 0o777).toBe(0o700);
+      expect(statSync(platform.descriptorFile!).mode & 0o777).toBe(0o600);
+      expect(platform.descriptor.credentials.accessKeyId).toMatch(/^LOCAL[0-9A-F]{20}$/);
     } finally {
       await platform.stop();
-      rmSync(dataDirectory, { recursive: true, force: true });
+      rmSync(workDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
@@ -24,5 +25,17 @@ export function answersHttp(host: string, port: number): Promise<boolean> {
     socket.once('error', () => settle(false));
     socket.once('close', () => settle(false));
     socket.once('timeout', () => settle(false));
+  });
+}
+
+/** The status of a request sent with exactly these headers (`fetch` will not send a Host of your choosing). */
+export function statusOf(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode!));
+    });
+    request.on('error', reject);
+    request.end(options.body);
   });
 }
