@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATA_DIRECTORY } from '../local/connection';
 import { startLocalPlatform } from '../local/platform';
+import { stopWithParent } from '../local/stop-with-parent';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -17,18 +18,27 @@ async function main() {
     log: (line) => console.log(`local: ${line}`),
     logInvocation: (line) => console.log(`invoke: ${line}`),
   });
+  const descriptor = platform.descriptorFile;
+  const fromDescriptor = (field: string) => `$(node -p "require('${descriptor}').credentials.${field}")`;
   console.log(`
 The platform is running. In another terminal:
-  npx mlops --local model list          (the CLI; --local reads ${platform.descriptorFile})
-  aws lambda invoke --endpoint-url ${platform.descriptor.endpoints.lambda} --function-name ${platform.descriptor.functions.queryRegistry} \\
-    --cli-binary-format raw-in-base64-out --payload '{"query":"listModels"}' /dev/stdout
-Ctrl-C stops it${values['in-memory'] ? '' : `; its state stays in ${values['data-dir']}`}.`);
-  const shutdown = () => {
-    console.log('local: stopping');
+  npx mlops --local model list          (the CLI; --local reads ${descriptor})
+  AWS_ACCESS_KEY_ID=${fromDescriptor('accessKeyId')} AWS_SECRET_ACCESS_KEY=${fromDescriptor('secretAccessKey')} AWS_DEFAULT_REGION=${platform.descriptor.region} \\
+    aws lambda invoke --endpoint-url ${platform.descriptor.endpoints.lambda} --function-name ${platform.descriptor.functions.queryRegistry} \\
+    --payload '{"query":"listModels"}' /dev/stdout
+The Lambda endpoint serves only requests signed with the credentials in ${descriptor} (new at each start).
+Ctrl-C (or SIGTERM) stops it${values['in-memory'] ? '' : `; its state stays in ${values['data-dir']}`}.`);
+  let stopping = false;
+  const shutdown = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`local: stopping (${why})`);
     void platform.stop().then(() => process.exit(0));
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGHUP', () => shutdown('SIGHUP'));
+  stopWithParent(shutdown);
 }
 
 main().catch((error) => {

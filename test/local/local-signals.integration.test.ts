@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { LocalPlatformDescriptor } from '../../local/connection';
+import { answersHttp } from '../support/network';
+
+// One `npm run local`: synthesis with bundling, DynamoDB Local and moto, on a busy 2-core machine.
+jest.setTimeout(300_000);
+
+const ROOT = path.join(__dirname, '..', '..');
+const STARTED = 'The platform is running';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Whether any process of the group is left (npm, its shell, tsx, the platform). */
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('npm run local', () => {
+  let npm: ChildProcess | undefined;
+  let dataDirectory: string;
+
+  afterAll(() => {
+    // Whatever the outcome, nothing of this test may outlive it.
+    if (npm?.pid && groupAlive(npm.pid)) process.kill(-npm.pid, 'SIGKILL');
+    rmSync(dataDirectory, { recursive: true, force: true });
+  });
+
+  test('stops the platform, its emulators and its Lambda endpoint when the npm process gets SIGTERM', async () => {
+    dataDirectory = mkdtempSync(path.join(tmpdir(), 'mlops-local-signals-'));
+    const port = await freePort();
+    // Its own process group, so the test can tell when every process of it is gone; the signal goes to npm alone.
+    npm = spawn('npm', ['run', 'local', '--', '--in-memory', '--data-dir', dataDirectory, '--port', String(port)], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const npmExited = new Promise<void>((resolve) => npm!.once('exit', () => resolve()));
+    await waitUntil(() => output.includes(STARTED) || npm!.exitCode !== null, 240_000, `the platform did not start:\n${output}`);
+    expect(output).toContain(STARTED);
+    const { endpoints } = JSON.parse(readFileSync(path.join(dataDirectory, 'platform.json'), 'utf8')) as LocalPlatformDescriptor;
+    const listeners = [endpoints.lambda, endpoints.dynamodb, endpoints.s3].map((endpoint) => Number(new URL(endpoint).port));
+    expect(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).toEqual([true, true, true]);
+
+    process.kill(npm.pid!, 'SIGTERM');
+
+    await npmExited;
+    await waitUntil(() => !groupAlive(npm!.pid!), 30_000, `processes of npm run local were still running`);
+    await waitUntil(async () => !(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).some(Boolean), 15_000, 'a listener still answered');
+    expect(output).toContain('local: stopping (SIGTERM)');
+  });
+});
