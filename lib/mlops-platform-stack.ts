@@ -28,6 +28,21 @@ export interface MlopsPlatformStackProps extends StackProps {
    * @default - none
    */
   readonly monitors?: readonly MonitorOptions[];
+  /**
+   * Registries image builds may take their base image from (see `InferenceImagesProps`).
+   * @default - Amazon ECR Public and the account's own ECR registry
+   */
+  readonly allowedBaseImageRegistries?: readonly string[];
+  /**
+   * Package indexes image requirements may name (see `InferenceImagesProps`).
+   * @default ['https://pypi.org/simple']
+   */
+  readonly allowedPackageIndexes?: readonly string[];
+  /**
+   * Repositories of the account images built elsewhere may be registered from (see `InferenceImagesProps`).
+   * @default - none: no image built elsewhere can be registered
+   */
+  readonly externalImageRepositories?: readonly string[];
 }
 
 /** The whole platform in one stack; every capability is a construct from `lib/`. */
@@ -61,6 +76,9 @@ export class MlopsPlatformStack extends Stack {
       registryTable: this.registry.table,
       artifactBucket: this.registry.artifactBucket,
       encryptionKey,
+      allowedBaseImageRegistries: props.allowedBaseImageRegistries,
+      allowedPackageIndexes: props.allowedPackageIndexes,
+      externalImageRepositories: props.externalImageRepositories,
     });
 
     const directory = new PlatformDirectory(this, 'Directory', {

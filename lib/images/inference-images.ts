@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { IMAGES_PREFIX } from '../../lambda/images/core/build-context';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packages';
+import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../../lambda/images/core/supply-chain';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
 import { nagResourceName } from '../shared/nag';
@@ -63,6 +64,27 @@ export interface InferenceImagesProps {
    * @default Duration.minutes(60)
    */
   readonly buildTimeout?: Duration;
+  /**
+   * Registries image builds may take their base image from (`source.baseImage`), by host; any
+   * other is refused at registration, Docker Hub included (`library/python:3.12` is on docker.io).
+   * @default - Amazon ECR Public (`public.ecr.aws`) and the account's own ECR registry in the stack's region
+   */
+  readonly allowedBaseImageRegistries?: readonly string[];
+  /**
+   * Package indexes a requirements file may name with `--index-url` or `--extra-index-url`; any
+   * other, and any `--trusted-host`, is refused at registration. Requirements that name no index
+   * are installed from pip's default index.
+   * @default ['https://pypi.org/simple']
+   */
+  readonly allowedPackageIndexes?: readonly string[];
+  /**
+   * Repositories of the account's ECR registry, in the stack's region, that images built
+   * elsewhere may be registered from, by name or by name prefix ending in `*` (`team-models/*`).
+   * `RegisterImage` may read the digests and scan summaries of their images (`ecr:DescribeImages`)
+   * and refuses an image of any other repository.
+   * @default - none: no image built elsewhere can be registered
+   */
+  readonly externalImageRepositories?: readonly string[];
 }
 
 /**
@@ -110,13 +132,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [''], write: [IMAGES_PREFIX] });
     registerImage.addEnvironment('BUILD_PROJECT_NAME', this.buildProject.projectName);
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
-    // External images may be in any repository of the account.
-    const accountRepositories = Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' });
-    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: [accountRepositories] }));
-    Validations.of(registerImage.role!).acknowledge({
-      id: `AwsSolutions-IAM5[${nagResourceName(registerImage, accountRepositories)}]`,
-      reason: 'An image built elsewhere may be in any ECR repository of the account; DescribeImages only reads its digest and scan summary.',
-    });
+    this.bindImageSources(registerImage, props);
 
     const imageEvents = this.createFunction('ImageEvents', 'image-events.ts', 'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.');
     imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], ['gsi1']);
@@ -264,7 +280,43 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     }
   }
 
+  /**
+   * Tells `fn` (RegisterImage) where builds may take code from and images built elsewhere may come
+   * from, and lets it read the digests of images in those repositories only (none by default: the
+   * platform's own images are registered by their builds).
+   */
+  private bindImageSources(fn: PlatformFunction, props: InferenceImagesProps): void {
+    const stack = Stack.of(this);
+    const accountRegistry = `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}`;
+    const sources = {
+      BASE_IMAGE_REGISTRIES: checkedSources('allowedBaseImageRegistries', 'registry', props.allowedBaseImageRegistries ?? [PUBLIC_ECR_REGISTRY, accountRegistry]),
+      PACKAGE_INDEXES: checkedSources('allowedPackageIndexes', 'packageIndex', props.allowedPackageIndexes ?? [DEFAULT_PACKAGE_INDEX]),
+      EXTERNAL_IMAGE_REPOSITORIES: checkedSources('externalImageRepositories', 'repository', props.externalImageRepositories ?? [], { mayBeEmpty: true }),
+    };
+    for (const [variable, values] of Object.entries(sources)) fn.addEnvironment(variable, values.join(','));
+    fn.addEnvironment('IMAGE_REGISTRY', accountRegistry);
+
+    const external = sources.EXTERNAL_IMAGE_REPOSITORIES.map((name) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: name }));
+    if (external.length > 0) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: external }));
+    for (const resource of external.filter((arn) => arn.endsWith('*'))) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
+        reason: 'The deployer named these repositories by prefix (externalImageRepositories); DescribeImages only reads an image\'s digest and scan summary.',
+      });
+    }
+  }
+
   private createFunction(id: string, handlerFile: string, description: string): PlatformFunction {
     return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description });
   }
+}
+
+/** `values` of the prop `prop`, each checked against its format (tokens are taken as they are); a list must not be empty unless `mayBeEmpty`. */
+function checkedSources(prop: string, format: keyof typeof SOURCE_FORMATS, values: readonly string[], { mayBeEmpty = false } = {}): readonly string[] {
+  if (values.length === 0 && !mayBeEmpty) throw new Error(`${prop} must name at least one source: builds need somewhere to take code from`);
+  const { pattern, description } = SOURCE_FORMATS[format];
+  for (const value of values) {
+    if (!Token.isUnresolved(value) && !pattern.test(value)) throw new Error(`${prop} must hold only ${description}, got "${value}"`);
+  }
+  return values;
 }

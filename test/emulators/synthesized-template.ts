@@ -9,7 +9,8 @@ const TEMPLATE_PATH_VARIABLE = 'MLOPS_TEST_TEMPLATE';
 /** Synthesizes the platform stack (as `cdk synth` would, without bundling) into `file` and tells the workers where. */
 export function writeSynthesizedTemplate(file: string): void {
   const app = testApp();
-  const stack = new MlopsPlatformStack(app, 'MlopsPlatform');
+  // The images tests register images built elsewhere from team-models/* repositories.
+  const stack = new MlopsPlatformStack(app, 'MlopsPlatform', { externalImageRepositories: ['team-models/*'] });
   writeFileSync(file, JSON.stringify(app.synth().getStackByName(stack.stackName).template));
   process.env[TEMPLATE_PATH_VARIABLE] = file;
 }

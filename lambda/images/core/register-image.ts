@@ -9,6 +9,7 @@ import { createModelPackages, type ModelPackageDependencies } from './model-pack
 import type { BuildInputs, EcrImageFacts, ImageBuilder, ImageEvents, ImageRepository, ImageStore, ModelVersions } from './ports';
 import { parseRequirements } from './requirements';
 import type { RegisterImageCommand } from './schemas';
+import { baseImageRefusal, type BuildSources, externalImageRefusal, type ExternalImageSources } from './supply-chain';
 import { stateChange } from './state-change';
 
 export interface RegisterImageDependencies extends ModelPackageDependencies {
@@ -23,6 +24,10 @@ export interface RegisterImageDependencies extends ModelPackageDependencies {
   readonly artifactBucket: string;
   /** The serving shim's source, written into every build context. */
   readonly shim: string;
+  /** The registries base images and the indexes requirements may come from. */
+  readonly buildSources: BuildSources;
+  /** The repositories images built elsewhere may be registered from. */
+  readonly externalImages: ExternalImageSources;
 }
 
 /** Requirements files larger than this are refused: they are read whole to be checked. */
@@ -123,8 +128,15 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   const source = command.source;
   let requirements: readonly string[] = [];
   let external: EcrImageFacts | undefined;
-  if (source.type === 'build') requirements = await checkBuildInputs(deps, source, issues);
-  else external = await checkExternalImage(deps.repository, source.imageUri, issues);
+  if (source.type === 'build') {
+    const refusal = baseImageRefusal(source.baseImage, deps.buildSources);
+    if (refusal) issues.push({ path: 'source.baseImage', message: refusal });
+    requirements = await checkBuildInputs(deps, source, issues);
+  } else {
+    const refusal = externalImageRefusal(source.imageUri, deps.externalImages);
+    if (refusal) issues.push({ path: 'source.imageUri', message: refusal });
+    else external = await checkExternalImage(deps.repository, source.imageUri, issues);
+  }
   if (issues.length > 0) throw new ValidationError(issues);
   return { models, requirements, external };
 }
@@ -174,7 +186,7 @@ async function checkBuildInputs(deps: RegisterImageDependencies, source: Extract
     issues.push({ path: 'source.requirements', message: `is ${Buffer.byteLength(text)} bytes; at most ${MAX_REQUIREMENTS_BYTES} are accepted` });
     return [];
   }
-  const parsed = parseRequirements(text);
+  const parsed = parseRequirements(text, deps.buildSources.packageIndexes);
   for (const problem of parsed.problems) {
     issues.push({ path: 'source.requirements', message: `line ${problem.line} "${problem.text}" ${problem.reason}` });
   }

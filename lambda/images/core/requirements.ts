@@ -1,10 +1,13 @@
+import { normalizeIndexUrl } from './supply-chain';
+
 /**
  * Checks a pip requirements file before a build is started, so a typo is a `ValidationError` now
  * rather than a failed build minutes later. It accepts what a reproducible image needs: PEP 508
- * requirements (`name[extras] specifiers ; markers`, or `name @ url`), index options, and
- * `--hash` options with `\` continuations as `pip-compile --generate-hashes` writes them. Other
- * files (`-r`, `-c`), editable installs and local paths are refused: the build context holds
- * only this file.
+ * requirements (`name[extras] specifiers ; markers`, or `name @ url`), index options naming an
+ * allowed index, and `--hash` options with `\` continuations as `pip-compile --generate-hashes`
+ * writes them. Other files (`-r`, `-c`), editable installs and local paths are refused: the build
+ * context holds only this file. So are other indexes and `--trusted-host` (it turns off pip's TLS
+ * checks for a host): packages come only from the indexes the deployer allows.
  */
 
 const NAME = String.raw`[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`;
@@ -15,7 +18,7 @@ const MARKER = String.raw`(?:\s*;\s*[^;]+)?`;
 const HASHES = String.raw`(?:\s+--hash[=\s]\s*[a-z0-9]+:[0-9a-fA-F]+)*`;
 const VERSIONED = new RegExp(`^${NAME}${EXTRAS}${SPECIFIERS}${MARKER}${HASHES}$`);
 const URL_REFERENCE = new RegExp(`^${NAME}${EXTRAS}\\s*@\\s*(https?|git\\+https)://\\S+${MARKER}${HASHES}$`);
-const INDEX_OPTION = /^(--index-url|--extra-index-url|-i|--trusted-host)(=|\s+)\S+$/;
+const INDEX_OPTION = /^(--index-url|--extra-index-url|-i|--trusted-host)(?:=|\s+)(\S+)$/;
 
 export interface RequirementProblem {
   /** 1-based number of the line the requirement starts on. */
@@ -30,26 +33,36 @@ export interface ParsedRequirements {
   readonly problems: readonly RequirementProblem[];
 }
 
-export function parseRequirements(text: string): ParsedRequirements {
+/** `packageIndexes`: the index URLs `--index-url` and `--extra-index-url` may name. */
+export function parseRequirements(text: string, packageIndexes: readonly string[]): ParsedRequirements {
+  const allowedIndexes = new Set(packageIndexes.map(normalizeIndexUrl));
   const requirements: string[] = [];
   const problems: RequirementProblem[] = [];
   for (const { line, text: entry } of logicalLines(text)) {
     const statement = stripComment(entry).trim();
     if (statement === '') continue;
-    const reason = refusal(statement);
+    const reason = refusal(statement, allowedIndexes);
     if (reason) problems.push({ line, text: statement, reason });
     else requirements.push(statement);
   }
   return { requirements, problems };
 }
 
-function refusal(statement: string): string | undefined {
+function refusal(statement: string, allowedIndexes: ReadonlySet<string>): string | undefined {
   if (/^(-r|--requirement|-c|--constraint)\b/.test(statement)) return 'refers to another file; the build context holds only this one';
   if (/^(-e|--editable)\b/.test(statement)) return 'editable installs cannot be built into an image';
-  if (statement.startsWith('-')) return INDEX_OPTION.test(statement) ? undefined : 'is not an option pip may take here (--index-url, --extra-index-url, --trusted-host)';
+  if (statement.startsWith('-')) return optionRefusal(statement, allowedIndexes);
   if (/^[./~]/.test(statement) || statement.startsWith('file:')) return 'local paths are not in the build context';
   if (VERSIONED.test(statement) || URL_REFERENCE.test(statement)) return undefined;
   return 'is not a requirement: a name with optional [extras], specifiers like ==1.2 or >=1,<2, markers after ";", or "name @ https://..."';
+}
+
+function optionRefusal(statement: string, allowedIndexes: ReadonlySet<string>): string | undefined {
+  const option = INDEX_OPTION.exec(statement);
+  if (!option) return 'is not an option pip may take here (--index-url, --extra-index-url)';
+  if (option[1] === '--trusted-host') return 'is not accepted: it turns off pip\'s TLS checks for a host';
+  if (!allowedIndexes.has(normalizeIndexUrl(option[2]))) return `names a package index this platform does not allow (allowed: ${[...allowedIndexes].join(', ')})`;
+  return undefined;
 }
 
 /** `#` starts a comment at the start of a line or after whitespace (pip's rule). */

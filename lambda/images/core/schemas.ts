@@ -30,6 +30,8 @@ const EnvironmentName = z
     z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
     z.maxLength(128),
     z.refine((name: string) => !name.startsWith('MLOPS_'), 'is reserved (MLOPS_ variables configure the serving shim)'),
+    // Set before the requirements are installed, PIP_INDEX_URL or PIP_TRUSTED_HOST would choose where packages come from.
+    z.refine((name: string) => !name.toUpperCase().startsWith('PIP_'), 'is reserved (PIP_ variables would change where the build installs packages from)'),
   );
 
 /** Base images must name a registry path and a tag or digest, so builds are repeatable. */

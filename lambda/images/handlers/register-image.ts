@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { codeBuildClient, documentClient, ecrClient, eventBridgeClient, s3Client, sageMakerClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
-import { readEnvironment, required } from '../../shared/environment';
+import { commaSeparated, readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
 import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { CodeBuildImageBuilder } from '../adapters/codebuild-image-builder';
@@ -12,7 +12,12 @@ import { S3BuildInputs } from '../adapters/s3-build-inputs';
 import { SageMakerModelPackages } from '../adapters/sagemaker-model-packages';
 import { registerImage } from '../core/register-image';
 import { RegisterImageRequest } from '../core/schemas';
+import { SOURCE_FORMATS } from '../core/supply-chain';
 import shim from '../serving/serve.py';
+
+/** A list of sources as `InferenceImages` writes it: comma-separated, each in its format. */
+const sources = (kind: keyof typeof SOURCE_FORMATS) => commaSeparated(z.string().check(z.regex(SOURCE_FORMATS[kind].pattern, `must be ${SOURCE_FORMATS[kind].description}`)));
+const someSources = (kind: keyof typeof SOURCE_FORMATS) => sources(kind).check(z.minLength(1, 'must name at least one source'));
 
 const env = readEnvironment(
   z.object({
@@ -22,6 +27,11 @@ const env = readEnvironment(
     BUILD_PROJECT_NAME: required(),
     EVENT_BUS_NAME: required(),
     APPROVAL_ALIAS: required(),
+    // Where builds may take code from, and images built elsewhere may come from (InferenceImagesProps).
+    BASE_IMAGE_REGISTRIES: someSources('registry'),
+    PACKAGE_INDEXES: someSources('packageIndex'),
+    IMAGE_REGISTRY: required(),
+    EXTERNAL_IMAGE_REPOSITORIES: sources('repository'),
   }),
 );
 const db = documentClient();
@@ -40,5 +50,7 @@ export const handler = createHandler(
     artifactBucket: env.ARTIFACT_BUCKET_NAME,
     approvalAlias: env.APPROVAL_ALIAS,
     shim,
+    buildSources: { baseImageRegistries: env.BASE_IMAGE_REGISTRIES, packageIndexes: env.PACKAGE_INDEXES },
+    externalImages: { registry: env.IMAGE_REGISTRY, repositories: env.EXTERNAL_IMAGE_REPOSITORIES },
   }),
 );

@@ -62,13 +62,17 @@ describe('iamNeedsOf', () => {
     expect(needs).toEqual([{ action: 'codebuild:StartBuild', resource: 'image-build-project' }]);
   });
 
-  it("needs DescribeImages on the platform's repository when named to the function, on any repository of the account when the request names it", () => {
+  it("needs DescribeImages on the platform's repository when named to the function, on the external repositories it was given when the request names one", () => {
     const needs = iamNeedsOf([
       sent(new DescribeImagesCommand({ repositoryName: REPOSITORY_NAME, imageIds: [{ imageTag: 'fraud-scoring-1' }] })),
       sent(new DescribeImagesCommand({ registryId: TEST_ACCOUNT, repositoryName: 'team/fraud-serving', imageIds: [{ imageTag: '1.4.0' }] })),
     ]);
 
-    expect(needs.map(describeNeed)).toEqual(['ecr:DescribeImages on ecr:repository/*', 'ecr:DescribeImages on image-repository']);
+    expect(needs.map(describeNeed)).toEqual(['ecr:DescribeImages on ecr:repository/team/*', 'ecr:DescribeImages on image-repository']);
+  });
+
+  it('fails loudly on DescribeImages of a repository it was not given: the grants cover no other', () => {
+    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: TEST_ACCOUNT, repositoryName: 'other/fraud-serving' }))])).toThrow(/EXTERNAL_IMAGE_REPOSITORIES only/);
   });
 
   it('fails loudly on DescribeImages of another account: the grants cover the own account only', () => {

@@ -149,14 +149,19 @@ const READERS_WITHOUT_LISTING: ReadonlySet<PlatformFunctionName> = new Set(['Reg
 
 /**
  * The repository a DescribeImages names: the platform's, when the function was given its name, or
- * any repository of the function's own account, when the request names it (an image built elsewhere).
+ * one of the repositories of the function's own account that images built elsewhere may come from
+ * (`EXTERNAL_IMAGE_REPOSITORIES`: names, or prefixes ending in `*`), as its grant names it.
  */
 function repositoryOf(input: { registryId?: string; repositoryName?: string }): IamResource {
   if (input.registryId !== undefined && input.registryId !== TEST_ACCOUNT) {
     throw new Error(`DescribeImages of registry ${input.registryId}: the grants cover repositories of the function's own account (${TEST_ACCOUNT}) only`);
   }
   const named = (Object.keys(FUNCTION_ENVIRONMENT) as EnvironmentVariable[]).some((variable) => FUNCTION_ENVIRONMENT[variable] === input.repositoryName);
-  return named ? namedResourceKind(input.repositoryName) : 'ecr:repository/*';
+  if (named) return namedResourceKind(input.repositoryName);
+  const name = input.repositoryName ?? '';
+  const pattern = FUNCTION_ENVIRONMENT.EXTERNAL_IMAGE_REPOSITORIES.split(',').find((allowed) => (allowed.endsWith('*') ? name.startsWith(allowed.slice(0, -1)) : name === allowed));
+  if (!pattern) throw new Error(`DescribeImages of repository ${name}: the grants cover EXTERNAL_IMAGE_REPOSITORIES only`);
+  return `ecr:repository/${pattern}`;
 }
 
 /** The platform's model package groups, and the packages in them, as their grants name them: by the groups' name prefix. */

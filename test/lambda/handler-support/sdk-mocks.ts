@@ -50,6 +50,11 @@ export const FUNCTION_ENVIRONMENT = {
   REPOSITORY_NAME: 'platform-images',
   REPOSITORY_URI: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-images',
   APPROVAL_ALIAS: 'production',
+  BASE_IMAGE_REGISTRIES: 'public.ecr.aws,123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  PACKAGE_INDEXES: 'https://pypi.org/simple',
+  IMAGE_REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  // The repositories the deployer named for images built elsewhere (InferenceImagesProps.externalImageRepositories).
+  EXTERNAL_IMAGE_REPOSITORIES: 'team/*',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;

@@ -253,14 +253,14 @@ describe('an image built elsewhere', () => {
     });
 
     expect(registered).toMatchObject({ status: 'READY', digest, imageUri: `${registryHost()}/team-models/churn@${digest}` });
-    expect(registered.modelPackages).toEqual([expect.objectContaining({ model: 'churn', modelVersion: 2, groupName: 'churn' })]);
+    expect(registered.modelPackages).toEqual([expect.objectContaining({ model: 'churn', modelVersion: 2, groupName: modelPackageGroupName('churn') })]);
     const described = await fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: registered.modelPackages![0].arn }));
     expect(described.InferenceSpecification?.Containers?.[0].Image).toBe(`${registryHost()}/team-models/churn@${digest}`);
   });
 
   test.each([
     ['a tag the repository does not have', 'team-models/churn:v8', 'no image with tag v8 in ECR repository team-models/churn of account 123456789012'],
-    ['a repository that does not exist', 'no-such-repo:v1', 'no image with tag v1 in ECR repository no-such-repo of account 123456789012'],
+    ['a repository that does not exist', 'team-models/no-such-repo:v1', 'no image with tag v1 in ECR repository team-models/no-such-repo of account 123456789012'],
     ['a digest no image has', `team-models/churn@sha256:${'0'.repeat(64)}`, `no image with digest sha256:${'0'.repeat(64)} in ECR repository team-models/churn of account 123456789012`],
   ])('with %s is a ValidationError naming source.imageUri, and nothing is written', async (_case, reference, message) => {
     const before = await platformState();
@@ -271,6 +271,17 @@ describe('an image built elsewhere', () => {
     expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: `source.imageUri: ${message}` });
     expect(await platformState()).toEqual(before);
     expect(await modelPackages('churn')).toHaveLength(packagesBefore.length);
+  });
+
+  test('in a repository the platform was not given is a ValidationError naming source.imageUri, and nothing is read or written', async () => {
+    await fixture.clients.ecr.send(new CreateRepositoryCommand({ repositoryName: 'other-team/churn' }));
+    await fixture.pushImage('other-team/churn', 'v1');
+    const before = await platformState();
+
+    const invocation = await fixture.invoke('registerImage', { name: 'churn-team', models: [{ name: 'churn', version: 2 }], source: { type: 'external', imageUri: `${registryHost()}/other-team/churn:v1` } });
+
+    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: `source.imageUri: must be in a repository of ${registryHost()} this platform may read (team-models/*)` });
+    expect(await platformState()).toEqual(before);
   });
 
   test('given a URI that is not an ECR image is a ValidationError before anything is read', async () => {

@@ -80,6 +80,9 @@ function fixture() {
     untaggedImageRetention: Duration.days(3),
     buildComputeType: codebuild.ComputeType.MEDIUM,
     buildTimeout: Duration.minutes(90),
+    allowedBaseImageRegistries: ['public.ecr.aws', 'registry.example.com:5000'],
+    allowedPackageIndexes: ['https://pypi.example.com/simple'],
+    externalImageRepositories: ['team-models/*', 'shared/base'],
   });
 
   const assembly = app.synth();
@@ -268,7 +271,27 @@ describe('InferenceImages', () => {
         BUILD_PROJECT_NAME: `<${idOf(images.buildProject)}>`,
         APPROVAL_ALIAS: 'production',
         EVENT_BUS_NAME: `<${idOf(f.eventBus)}>`,
+        // By default: ECR Public and the account's own registry, pip's default index, and no repository of images built elsewhere.
+        BASE_IMAGE_REGISTRIES: 'public.ecr.aws,123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>',
+        PACKAGE_INDEXES: 'https://pypi.org/simple',
+        IMAGE_REGISTRY: '123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>',
+        EXTERNAL_IMAGE_REPOSITORIES: '',
       });
+    });
+
+    test('tells RegisterImage the registries, indexes and repositories it is given', () => {
+      expect(variables(keyTemplate, 'RegisterImage')).toMatchObject({
+        BASE_IMAGE_REGISTRIES: 'public.ecr.aws,registry.example.com:5000',
+        PACKAGE_INDEXES: 'https://pypi.example.com/simple',
+        EXTERNAL_IMAGE_REPOSITORIES: 'team-models/*,shared/base',
+      });
+    });
+
+    test('lets RegisterImage read the images of the repositories it is given, and no other', () => {
+      expect(grantsOf(keyTemplate, 'registerImage', keyed).filter((grant) => grant.startsWith('ecr:'))).toEqual([
+        'ecr:DescribeImages arn:aws:ecr:eu-west-1:123456789012:repository/shared/base',
+        'ecr:DescribeImages arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*',
+      ]);
     });
 
     test('ImageEvents is told the tables, the repository, the approval alias and the bus', () => {
@@ -292,7 +315,7 @@ describe('InferenceImages', () => {
       expect(variables(keyTemplate, 'ImageEvents').APPROVAL_ALIAS).toBe('live');
     });
 
-    test('RegisterImage reads uploads, writes contexts under images/, starts builds, reads any repository of the account and creates packages', () => {
+    test('RegisterImage reads uploads, writes contexts under images/, starts builds and creates packages, reading no ECR repository by default', () => {
       const table = `<${idOf(images.table)}.Arn>`;
 
       expect(grantsOf(template, 'registerImage')).toEqual([
@@ -301,7 +324,6 @@ describe('InferenceImages', () => {
         'dynamodb:GetItem arn:aws:dynamodb:eu-west-1:123456789012:table/registry',
         `dynamodb:PutItem ${table}`,
         `dynamodb:UpdateItem ${table}`,
-        'ecr:DescribeImages arn:aws:ecr:eu-west-1:123456789012:repository/*',
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
         's3:GetObject arn:aws:s3:::artifacts/*',
         's3:PutObject arn:aws:s3:::artifacts/images/*',
@@ -461,6 +483,18 @@ describe('InferenceImages', () => {
   });
 
   describe('props validation', () => {
+    test.each([
+      ['allowedBaseImageRegistries', { allowedBaseImageRegistries: ['https://public.ecr.aws'] }, 'allowedBaseImageRegistries must hold only a registry host like public.ecr.aws, got "https://public.ecr.aws"'],
+      ['allowedBaseImageRegistries', { allowedBaseImageRegistries: [] }, 'allowedBaseImageRegistries must name at least one source'],
+      ['allowedPackageIndexes', { allowedPackageIndexes: ['http://pypi.org/simple'] }, 'allowedPackageIndexes must hold only an https URL like https://pypi.org/simple, got "http://pypi.org/simple"'],
+      ['allowedPackageIndexes', { allowedPackageIndexes: ['https://a.example/simple,https://b.example/simple'] }, 'allowedPackageIndexes must hold only an https URL'],
+      ['allowedPackageIndexes', { allowedPackageIndexes: [] }, 'allowedPackageIndexes must name at least one source'],
+      ['externalImageRepositories', { externalImageRepositories: ['*'] }, 'externalImageRepositories must hold only an ECR repository name, or a name prefix ending in *'],
+      ['externalImageRepositories', { externalImageRepositories: ['Team/Models'] }, 'externalImageRepositories must hold only an ECR repository name'],
+    ])('fails on a bad %s, naming the fix', (_, props, message) => {
+      expect(() => freshImages(props)).toThrow(message);
+    });
+
     test.each(['Production', 'prod alias', '', 'a'.repeat(65), 'prod_uction'])('fails on the approval alias "%s", naming the fix', (approvalAlias) => {
       expect(() => freshImages({ approvalAlias })).toThrow(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${approvalAlias}"`);
     });

@@ -25,6 +25,7 @@ const CHURN_4 = `s3://${BUCKET}/models/churn/4/model.tar.gz`;
 const FRAUD_1 = `s3://${BUCKET}/models/fraud/1/model.joblib`;
 const EXTERNAL = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`;
 const SCAN = { status: 'COMPLETE', findings: { HIGH: 1 } };
+const ACCOUNT_REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
 
 function setUp() {
   const store = new InMemoryImageStore();
@@ -35,7 +36,11 @@ function setUp() {
   const packages = new InMemoryModelPackages();
   const events = new RecordingImageEvents();
   const clock = new FakeClock('2025-06-01T12:00:00.000Z');
-  const register = registerImage({ store, versions, inputs, builder, repository, packages, events, clock, artifactBucket: BUCKET, shim: SHIM, approvalAlias: 'production' });
+  const register = registerImage({
+    ...{ store, versions, inputs, builder, repository, packages, events, clock, artifactBucket: BUCKET, shim: SHIM, approvalAlias: 'production' },
+    buildSources: { baseImageRegistries: ['public.ecr.aws', ACCOUNT_REGISTRY], packageIndexes: ['https://pypi.org/simple'] },
+    externalImages: { registry: ACCOUNT_REGISTRY, repositories: ['team/*'] },
+  });
   const command = (overrides: Record<string, unknown> = {}) =>
     parseRequest(RegisterImageRequest, {
       name: 'churn-scorer',
@@ -345,11 +350,58 @@ describe('registerImage', () => {
     it.each([
       ['tag', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v9`, `no image with tag v9 in ECR repository team/scorer of account ${ACCOUNT}`],
       ['digest', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('f')}`, `no image with digest ${digestOf('f')} in ECR repository team/scorer of account ${ACCOUNT}`],
-      ['account', `210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`, 'no image with tag v1.2 in ECR repository team/scorer of account 210987654321'],
     ])('fails on an external image whose %s ECR does not have', async (_, imageUri, message) => {
       const { register, external, issuesOf, nothingDone } = setUp();
 
       expect(await issuesOf(register(external({ source: { type: 'external', imageUri } })))).toEqual([{ path: 'source.imageUri', message }]);
+      nothingDone();
+    });
+
+    it.each([
+      ['of another account', '210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2'],
+      ['in a repository the platform was not given', `${ACCOUNT_REGISTRY}/other-team/scorer:v1.2`],
+    ])('fails on an external image %s without reading it', async (_, imageUri) => {
+      const { register, external, issuesOf, nothingDone, repository } = setUp();
+      repository.push('other-team/scorer', 'v1.2', { digest: digestOf('f'), scan: SCAN });
+
+      expect(await issuesOf(register(external({ source: { type: 'external', imageUri } })))).toEqual([
+        { path: 'source.imageUri', message: `must be in a repository of ${ACCOUNT_REGISTRY} this platform may read (team/*)` },
+      ]);
+      expect(repository.described).toEqual([]);
+      nothingDone();
+    });
+
+    it.each([
+      ['Docker Hub by its short name', 'library/python:3.12', 'docker.io'],
+      ['Docker Hub', 'docker.io/library/python:3.12-slim', 'docker.io'],
+      ['another registry', 'ghcr.io/someone/python:3.12', 'ghcr.io'],
+    ])('fails on a base image from %s, naming the registries allowed', async (_, baseImage, registry) => {
+      const { register, command, issuesOf, nothingDone } = setUp();
+
+      const issues = await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, baseImage } })));
+
+      expect(issues).toEqual([{ path: 'source.baseImage', message: `must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}` }]);
+      nothingDone();
+    });
+
+    it('takes a base image from the account\'s own ECR registry', async () => {
+      const { register, command } = setUp();
+
+      const record = await register(command({ source: { type: 'build', entry: ENTRY, baseImage: `${ACCOUNT_REGISTRY}/base/python:3.12` } }));
+
+      expect(record.source).toMatchObject({ baseImage: `${ACCOUNT_REGISTRY}/base/python:3.12` });
+    });
+
+    it('fails on requirements that name another index or a trusted host, with nothing written', async () => {
+      const { register, command, inputs, issuesOf, nothingDone } = setUp();
+      inputs.put(REQUIREMENTS, '--index-url https://pypi.org/simple\n--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==1.26.4\n');
+
+      const issues = await issuesOf(register(command()));
+
+      expect(issues).toEqual([
+        { path: 'source.requirements', message: 'line 2 "--extra-index-url https://pypi.attacker.example/simple" names a package index this platform does not allow (allowed: https://pypi.org/simple)' },
+        { path: 'source.requirements', message: 'line 3 "--trusted-host pypi.attacker.example" is not accepted: it turns off pip\'s TLS checks for a host' },
+      ]);
       nothingDone();
     });
   });

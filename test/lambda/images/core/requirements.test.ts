@@ -1,13 +1,16 @@
 import { parseRequirements } from '../../../../lambda/images/core/requirements';
 
+/** The indexes allowed in these tests: the default one, a private mirror (written with a "/" at the end) and PyTorch's. */
+const INDEXES = ['https://pypi.org/simple', 'https://pypi.example.com/simple/', 'https://download.pytorch.org/whl/cpu'];
+
 const accepted = (text: string) => {
-  const parsed = parseRequirements(text);
+  const parsed = parseRequirements(text, INDEXES);
   expect(parsed.problems).toEqual([]);
   return parsed.requirements;
 };
 
 const reasonOf = (line: string) => {
-  const { requirements, problems } = parseRequirements(line);
+  const { requirements, problems } = parseRequirements(line, INDEXES);
   expect(requirements).toEqual([]);
   expect(problems).toHaveLength(1);
   return problems[0].reason;
@@ -36,11 +39,11 @@ describe('parseRequirements', () => {
       ['a direct git+https reference with a ref', 'pkg @ git+https://github.com/org/pkg@v1.2'],
       ['a direct reference with extras and a marker', 'pkg[extra] @ https://example.com/pkg.whl ; sys_platform == "linux"'],
       ['a direct reference with a fragment', 'pkg @ https://example.com/pkg.zip#sha256=abc'],
-      ['an index URL', '--index-url https://pypi.example.com/simple'],
-      ['an index URL with "="', '--index-url=https://pypi.example.com/simple'],
-      ['an extra index URL', '--extra-index-url https://download.pytorch.org/whl/cpu'],
+      ['an allowed index URL', '--index-url https://pypi.example.com/simple'],
+      ['an allowed index URL with "="', '--index-url=https://pypi.example.com/simple'],
+      ['an allowed index URL with a "/" at the end and a capital host', '--index-url https://PyPI.org/simple/'],
+      ['an allowed extra index URL', '--extra-index-url https://download.pytorch.org/whl/cpu'],
       ['the short index option', '-i https://pypi.example.com/simple'],
-      ['a trusted host', '--trusted-host pypi.example.com'],
       ['hash options on one line', 'numpy==1.26.4 --hash=sha256:ab12 --hash sha256:CD34'],
     ])('%s: %s', (_, line) => {
       expect(accepted(line)).toEqual([line]);
@@ -105,8 +108,8 @@ describe('parseRequirements', () => {
     });
 
     it('accepts an empty file', () => {
-      expect(parseRequirements('')).toEqual({ requirements: [], problems: [] });
-      expect(parseRequirements('\n# nothing yet\n')).toEqual({ requirements: [], problems: [] });
+      expect(parseRequirements('', INDEXES)).toEqual({ requirements: [], problems: [] });
+      expect(parseRequirements('\n# nothing yet\n', INDEXES)).toEqual({ requirements: [], problems: [] });
     });
   });
 
@@ -115,7 +118,9 @@ describe('parseRequirements', () => {
     const OTHER_FILE = 'refers to another file; the build context holds only this one';
     const EDITABLE = 'editable installs cannot be built into an image';
     const LOCAL_PATH = 'local paths are not in the build context';
-    const OPTION = 'is not an option pip may take here (--index-url, --extra-index-url, --trusted-host)';
+    const OPTION = 'is not an option pip may take here (--index-url, --extra-index-url)';
+    const OTHER_INDEX = `names a package index this platform does not allow (allowed: https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)`;
+    const TRUSTED_HOST = "is not accepted: it turns off pip's TLS checks for a host";
 
     it.each([
       ['a single "="', 'numpy=1.2', NOT_A_REQUIREMENT],
@@ -145,6 +150,12 @@ describe('parseRequirements', () => {
       ['--no-binary', '--no-binary :all:', OPTION],
       ['an index option without a value', '--index-url', OPTION],
       ['an index option with two values', '--index-url https://a https://b', OPTION],
+      ['an index the platform does not allow', '--index-url https://pypi.attacker.example/simple', OTHER_INDEX],
+      ['an extra index the platform does not allow', '--extra-index-url=http://pypi.org/simple', OTHER_INDEX],
+      ['the short option to another index', '-i https://pypi.org.attacker.example/simple', OTHER_INDEX],
+      ['an allowed index under another path', '--index-url https://pypi.org/simple/evil', OTHER_INDEX],
+      ['a trusted host', '--trusted-host pypi.example.com', TRUSTED_HOST],
+      ['a trusted host with "="', '--trusted-host=pypi.org', TRUSTED_HOST],
     ])('fails on %s: %s', (_, line, reason) => {
       if (typeof reason === 'string') expect(reasonOf(line)).toBe(reason);
       else expect(reasonOf(line)).toMatch(reason);
@@ -153,7 +164,7 @@ describe('parseRequirements', () => {
     it('reports every refused line with its number and text, keeping the good ones', () => {
       const text = ['numpy==1.26.4', '', 'numpy=1.2', '# comment', '-r other.txt', 'pandas==2.2.2', '  -e .  # editable'].join('\n');
 
-      const { requirements, problems } = parseRequirements(text);
+      const { requirements, problems } = parseRequirements(text, INDEXES);
 
       expect(requirements).toEqual(['numpy==1.26.4', 'pandas==2.2.2']);
       expect(problems.map(({ line, text: statement }) => [line, statement])).toEqual([
@@ -166,7 +177,7 @@ describe('parseRequirements', () => {
     it('reports a refused continuation at the line it starts on, and counts the lines after it', () => {
       const text = ['numpy==1.26.4 \\', '    --hash=sha256:ab12', 'garbage here \\', '    --hash=sha256:cd34 \\', '    --hash=sha256:ef56', 'numpy=1'].join('\r\n');
 
-      const { problems } = parseRequirements(text);
+      const { problems } = parseRequirements(text, INDEXES);
 
       expect(problems.map((problem) => problem.line)).toEqual([3, 6]);
       expect(problems[0].text).toMatch(/^garbage here\s+--hash=sha256:cd34\s+--hash=sha256:ef56$/);

@@ -12,7 +12,7 @@ describe('recordIamNeeds', () => {
       'dynamodb:GetItem on registry-table',
       'dynamodb:PutItem on images-table',
       'dynamodb:UpdateItem on images-table',
-      'ecr:DescribeImages on ecr:repository/*',
+      'ecr:DescribeImages on ecr:repository/team/*',
       'events:PutEvents on event-bus',
       's3:GetObject on artifact-bucket/*',
       's3:PutObject on artifact-bucket/images/*',

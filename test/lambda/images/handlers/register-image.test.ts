@@ -367,7 +367,7 @@ describe('RegisterImage handler', () => {
 
       expect(result).toMatchObject({ status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, modelPackages: [{ groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN }] });
       expect(inputsOf('DescribeImagesCommand')[0].imageIds).toEqual([{ imageDigest: EXTERNAL_DIGEST }]);
-      expect(Object.keys(fakes.sageMaker.groups)).toEqual([MODEL]);
+      expect(Object.keys(fakes.sageMaker.groups)).toEqual([modelPackageGroupName(MODEL)]);
     });
 
     it('serves several models without model data, one package per model in its own group', async () => {
@@ -520,6 +520,56 @@ describe('RegisterImage handler', () => {
       const badName = await thrownBy(invoke('RegisterImage', buildRequest({ environment: { 'LOG-LEVEL': 'debug' } })));
 
       expect(badName.message).toBe('environment.LOG-LEVEL: must be a shell variable name');
+    });
+
+    it.each(['PIP_INDEX_URL', 'PIP_TRUSTED_HOST', 'pip_extra_index_url'])('fails with ValidationError at environment.%s: set before pip runs, it would choose where packages come from', async (name) => {
+      const error = await thrownBy(invoke('RegisterImage', buildRequest({ environment: { [name]: 'https://pypi.attacker.example/simple' } })));
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toBe(`environment.${name}: is reserved (PIP_ variables would change where the build installs packages from)`);
+      expect(sentCommands()).toEqual([]);
+    });
+  });
+
+  describe('where builds and images may come from', () => {
+    beforeEach(() => {
+      modelsInRegistry(fakes);
+      uploaded(fakes);
+    });
+
+    const ACCOUNT_REGISTRY = `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com`;
+    const issues = (error: Error) => error.message.split('; ');
+
+    it.each([
+      ['Docker Hub by its short name', 'library/python:3.12', 'docker.io'],
+      ['another registry', 'ghcr.io/someone/python:3.12-slim', 'ghcr.io'],
+    ])('fails with ValidationError at source.baseImage for a base image from %s, writing nothing', async (_, baseImage, registry) => {
+      const error = await refused(fakes, buildRequest({ source: { type: 'build', entry: ENTRY_URI, requirements: REQUIREMENTS_URI, baseImage } }));
+
+      expect(error.name).toBe('ValidationError');
+      expect(issues(error)).toContain(`source.baseImage: must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}`);
+    });
+
+    it('fails with ValidationError at source.requirements for another index or a trusted host, writing nothing', async () => {
+      fakes.s3.put(ARTIFACT_BUCKET, REQUIREMENTS_KEY, '--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==2.1.3\n');
+
+      const error = await refused(fakes, buildRequest());
+
+      expect(error.name).toBe('ValidationError');
+      expect(issues(error)).toEqual(
+        expect.arrayContaining([
+          'source.requirements: line 1 "--extra-index-url https://pypi.attacker.example/simple" names a package index this platform does not allow (allowed: https://pypi.org/simple)',
+          'source.requirements: line 2 "--trusted-host pypi.attacker.example" is not accepted: it turns off pip\'s TLS checks for a host',
+        ]),
+      );
+    });
+
+    it('fails with ValidationError at source.imageUri for an image of a repository the platform was not given, without reading it', async () => {
+      const error = await refused(fakes, externalRequest({ source: { type: 'external', imageUri: `${ACCOUNT_REGISTRY}/other-team/fraud-serving:1.4.0` } }));
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toBe(`source.imageUri: must be in a repository of ${ACCOUNT_REGISTRY} this platform may read (team/*)`);
+      expect(inputsOf('DescribeImagesCommand')).toEqual([]);
     });
   });
 
