@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { RegistryError } from './errors';
+import { isKeyUnder, outsidePrefixMessage, UPLOADS_PREFIX } from '../lambda/shared/artifact-prefixes';
+import { RegistryError, RegistryValidationError } from './errors';
 
 export interface UploadProgress {
   readonly loadedBytes: number;
@@ -13,7 +14,7 @@ export interface UploadProgress {
 }
 
 export interface UploadArtifactOptions {
-  /** The object key in the artifact bucket. @default - `uploads/<uuid>/<file name>` */
+  /** The object key in the artifact bucket, under the prefix the upload's function reads. @default - `uploads/<uuid>/<file name>` */
   readonly key?: string;
   /** Called as parts reach S3. */
   readonly onProgress?: (progress: UploadProgress) => void;
@@ -38,6 +39,14 @@ export interface UploadedArtifact {
 export const DEFAULT_PART_SIZE_BYTES = 16 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 
+/** Refuses, before anything is uploaded, a key the function it is meant for would not read. */
+export function requireKeyUnder(key: string, prefixes: string | readonly string[]): void {
+  if (!isKeyUnder(key, prefixes)) {
+    const message = outsidePrefixMessage(prefixes);
+    throw new RegistryValidationError(`key: ${message}`, [{ path: 'key', message }]);
+  }
+}
+
 /** S3's checksum of a single PUT is a full-object SHA-256; a multipart one is `<digest>-<parts>`. */
 function fullObjectChecksumHex(checksum: string | undefined): string | undefined {
   return checksum && !/-\d+$/.test(checksum) ? Buffer.from(checksum, 'base64').toString('hex') : undefined;
@@ -58,7 +67,7 @@ export async function uploadArtifact(
   options: UploadArtifactOptions & UploadSettings = {},
 ): Promise<UploadedArtifact> {
   const { size } = await stat(file);
-  const key = options.key ?? `uploads/${randomUUID()}/${basename(file)}`;
+  const key = options.key ?? `${UPLOADS_PREFIX}${randomUUID()}/${basename(file)}`;
   const partSize = Math.max(options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES, Math.ceil(size / MAX_PARTS));
 
   const hash = createHash('sha256');

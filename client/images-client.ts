@@ -10,6 +10,7 @@ import type { ImageSummary } from '../lambda/images/core/query-images';
 import { type BuildSource, type ExternalSource, type ModelReference, QueryImagesRequest, RegisterImageRequest } from '../lambda/images/core/schemas';
 import { type Clock, systemClock } from '../lambda/shared/clock';
 import type { FieldIssue } from '../lambda/shared/errors';
+import { IMAGE_INPUTS_PREFIX } from '../lambda/shared/artifact-prefixes';
 import type { Page } from '../lambda/shared/page';
 import { type UploadedArtifact, type UploadProgress, type UploadSettings, uploadArtifact } from './artifact-upload';
 import { RegistryConfigurationError, RegistryError, RegistryValidationError } from './errors';
@@ -92,7 +93,7 @@ export interface BuildProgress {
 }
 
 /** The key prefix of uploaded entry scripts and requirements: `image-inputs/<image>/<sha256>/<file name>`. */
-export const IMAGE_INPUTS_PREFIX = 'image-inputs/';
+export { IMAGE_INPUTS_PREFIX };
 
 const ITERATION_PAGE = 100;
 const DEFAULT_POLL_INTERVAL_MS = 5000;

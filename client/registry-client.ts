@@ -8,7 +8,8 @@ import type { ModelDetails } from '../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../lambda/registry/core/register-model';
 import { QueryRegistryRequest, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';
-import { type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
+import { MODEL_UPLOAD_PREFIXES, MODELS_PREFIX } from '../lambda/shared/artifact-prefixes';
+import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
 import { RegistryConfigurationError } from './errors';
 import { validate } from './validation';
 import { invokeFunction } from './function-invoker';
@@ -86,7 +87,8 @@ export class RegistryClient {
     options: RegisterFromFileOptions = {},
   ): Promise<RegisterModelResult> {
     validate(RegisterModelDraft, request);
-    const key = options.key ?? `models/${request.name}/${randomUUID()}/${basename(file)}`;
+    const key = options.key ?? `${MODELS_PREFIX}${request.name}/${randomUUID()}/${basename(file)}`;
+    requireKeyUnder(key, MODEL_UPLOAD_PREFIXES);
     const uploaded = await this.uploadArtifact(file, { key, onProgress: options.onProgress });
     options.onUploaded?.(uploaded);
     return this.registerModel({

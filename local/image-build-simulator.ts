@@ -6,10 +6,10 @@ import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { invokeFunction } from '../client/function-invoker';
-import { MODEL_MANIFEST_FILE, SHIM_FILE } from '../lambda/images/core/build-context';
+import { MODEL_MANIFEST_FILE, parseContextFiles, parseModelManifest, SHIM_FILE } from '../lambda/images/core/build-context';
 import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
 import type { StartedBuild } from './codebuild-stand-in';
-import { downloadContext, entryFileOf, readObject, runTar, s3Location } from './image-files';
+import { downloadContext, entryFileOf, readPinnedObject, runTar, s3Location } from './image-files';
 import { startShim } from './serving-shim-process';
 
 export interface ImageBuildSimulatorOptions {
@@ -39,8 +39,10 @@ class PhaseFailure extends Error {
 
 /**
  * Plays CodeBuild's part for image builds on this machine, where there is no Docker engine. It
- * does what the buildspec does except `docker build`: reads the build context, packs the served
- * models into `model.tar.gz` at the build's model data URI, and in place of the image build starts
+ * does what the buildspec does except `docker build`: reads the build context's pinned files and the
+ * served models' pinned artifact versions, each checked against its recorded SHA-256 (a swapped
+ * object fails the build, as it does in CodeBuild), packs the models into `model.tar.gz` at the
+ * build's model data URI, and in place of the image build starts
  * the serving shim on the entry script with the machine's python3 and asks `/ping`, so a script
  * whose `init()` fails fails its build here as it would on SageMaker. It then pushes a manifest
  * named by the context's content to ECR (moto) under the build's tag, and announces each phase
@@ -70,10 +72,12 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
     };
     try {
       buildLog(`building ${build.variables.IMAGE_NAME} version ${build.variables.IMAGE_VERSION} from s3://${build.sourceLocation}`);
-      for (const phase of SETUP_PHASES) {
-        await run(phase, async () => (phase === 'DOWNLOAD_SOURCE' ? downloadContext(options.s3, `s3://${build.sourceLocation}`, path.join(workspace, 'context')) : undefined));
-      }
-      await run('PRE_BUILD', () => packModels(options.s3, workspace, build.variables.MODEL_DATA_URI, buildLog));
+      for (const phase of SETUP_PHASES) await run(phase, async () => undefined);
+      await run('PRE_BUILD', async () => {
+        const contextUri = `s3://${build.variables.CONTEXT_BUCKET}/${build.variables.CONTEXT_PREFIX}`;
+        await downloadContext(options.s3, contextUri, parseContextFiles(build.variables.CONTEXT_FILES ?? ''), path.join(workspace, 'context'));
+        await packModels(options.s3, workspace, build.variables.MODEL_DATA_URI, buildLog);
+      });
       await run('BUILD', async () => {
         await smokeTest(workspace, buildLog);
         const digest = await pushManifest(options.ecr, build, path.join(workspace, 'context'));
@@ -93,15 +97,14 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
   };
 }
 
-/** The buildspec's model download loop and `tar`, then the upload to the model data URI. */
+/** The buildspec's model download loop (each artifact by its pinned version, checked) and `tar`, then the upload to the model data URI. */
 async function packModels(s3: S3Client, workspace: string, modelDataUri: string, buildLog: (line: string) => void): Promise<void> {
   const modelDirectory = path.join(workspace, 'model');
-  for (const line of readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8').split('\n').filter(Boolean)) {
-    const uri = line.slice(0, line.lastIndexOf(' '));
-    const directory = path.join(modelDirectory, line.slice(line.lastIndexOf(' ') + 1));
+  for (const { sha256, versionId, directory: modelDir, uri } of parseModelManifest(readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8'))) {
+    const directory = path.join(modelDirectory, modelDir);
     mkdirSync(directory, { recursive: true });
-    writeFileSync(path.join(directory, path.basename(s3Location(uri).key)), await readObject(s3, uri));
-    buildLog(`downloaded ${uri}`);
+    writeFileSync(path.join(directory, path.basename(s3Location(uri).key)), await readPinnedObject(s3, uri, versionId, sha256));
+    buildLog(`downloaded ${uri} version ${versionId}`);
   }
   const archive = path.join(workspace, 'model.tar.gz');
   runTar(['-czf', archive, '-C', modelDirectory, '.']);

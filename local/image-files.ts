@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ContextFile } from '../lambda/images/core/model';
 import { parseS3Uri, type S3Location } from '../lambda/shared/s3-uri';
 
 /** The files of an image on this machine: its build context and model data, read from S3. */
@@ -19,13 +21,28 @@ export function s3Location(uri: string): S3Location {
   return location;
 }
 
-/** Copies the build context at `contextUri` (`s3://bucket/prefix/`) into `directory`. */
-export async function downloadContext(s3: S3Client, contextUri: string, directory: string): Promise<void> {
-  const { bucket, key: prefix } = s3Location(contextUri);
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  if (Contents.length === 0) throw new Error(`CLIENT_ERROR: no build context at ${contextUri}`);
+/**
+ * The bytes of one version of an object, refused unless their SHA-256 is `sha256`: what the
+ * buildspec's `fetch` does (`s3api get-object --version-id`, then `sha256sum`).
+ */
+export async function readPinnedObject(s3: S3Client, uri: string, versionId: string, sha256: string): Promise<Uint8Array> {
+  const { bucket, key } = s3Location(uri);
+  const refused = `${uri} version ${versionId} is not what was registered`;
+  // "null" is the version of an object written while the bucket was unversioned: its current one.
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId === 'null' ? undefined : versionId })).catch((error: Error) => {
+    throw new Error(`${refused}: it cannot be read (${error.name})`);
+  });
+  const bytes = await Body!.transformToByteArray();
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== sha256) throw new Error(`${refused}: its SHA-256 is ${actual}, not ${sha256}`);
+  return bytes;
+}
+
+/** Copies the pinned files of the build context at `contextUri` (`s3://bucket/prefix/`) into `directory`, each checked. */
+export async function downloadContext(s3: S3Client, contextUri: string, files: readonly ContextFile[], directory: string): Promise<void> {
+  if (files.length === 0) throw new Error(`CLIENT_ERROR: no pinned files of the build context at ${contextUri}`);
   mkdirSync(directory, { recursive: true });
-  for (const { Key } of Contents) writeFileSync(path.join(directory, Key!.slice(prefix.length)), await readObject(s3, `s3://${bucket}/${Key}`));
+  for (const file of files) writeFileSync(path.join(directory, file.name), await readPinnedObject(s3, `${contextUri}${file.name}`, file.versionId, file.sha256));
 }
 
 /** The entry script's file name, as the context's Dockerfile sets it. */

@@ -19,7 +19,7 @@ export async function serveImageLocally(s3: S3Client, image: ImageVersionRecord)
   const workspace = mkdtempSync(path.join(tmpdir(), `mlops-serve-${image.name}-`));
   try {
     const context = path.join(workspace, 'context');
-    await downloadContext(s3, image.source.contextUri, context);
+    await downloadContext(s3, image.source.contextUri, image.source.contextFiles ?? [], context);
     const archive = path.join(workspace, 'model.tar.gz');
     writeFileSync(archive, await readObject(s3, image.modelDataUrl));
     const modelDirectory = path.join(workspace, 'model');

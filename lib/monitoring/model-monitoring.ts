@@ -11,6 +11,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
+import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
+import { grantUploadUnder } from '../shared/bucket-uploads';
 import { PlatformCapability } from '../shared/platform-capability';
 import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction, type PlatformFunctionProps } from '../shared/platform-function';
@@ -89,6 +91,8 @@ export interface ModelMonitoringProps {
 export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
   readonly table: dynamodb.Table;
   readonly monitoringBucket: s3.Bucket;
+  /** The registry's artifact bucket, whose `training-data/` baselines are profiled from. */
+  readonly artifactBucket: s3.IBucket;
   /** Where every monitor's alarms and failing drift checks are told. */
   readonly alarmTopic: sns.Topic;
   /** One drift check of one monitor's window. */
@@ -120,6 +124,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.eventBus = props.eventBus;
+    this.artifactBucket = props.artifactBucket;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_MONITORING_NAMESPACE;
 
     this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: {} });
@@ -152,10 +157,11 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       timeout: Duration.minutes(5),
     });
     registerBaseline.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [baselines] });
-    registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
+    // A version's baseline is replaced only when asked: the function reads whether it has one.
+    registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
     registerBaseline.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
-    // Training data may be under any key; a missing file answers 403, told to the caller as such.
-    registerBaseline.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [''] });
+    // Training data only under training-data/, where grantManageBaselines lets callers upload; a missing file answers 403, told to the caller as such.
+    registerBaseline.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [TRAINING_DATA_PREFIX] });
 
     const checkDrift = this.createFunction('CheckDrift', 'check-drift.ts', 'Plans and finishes a drift check: lists the window\'s capture, sketches or fans out, compares with the baseline.', {
       memorySize: 1769,
@@ -234,9 +240,12 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     return this.functions.queryMonitoring.grantInvoke(grantee).combine(reports);
   }
 
-  /** Lets `grantee` register baselines (invoke `RegisterBaseline`). */
+  /**
+   * Lets `grantee` register baselines: invoke `RegisterBaseline` and upload training data under
+   * `training-data/*` of the artifact bucket, the one place `RegisterBaseline` profiles it from.
+   */
   grantManageBaselines(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.registerBaseline.grantInvoke(grantee);
+    return grantUploadUnder(this.artifactBucket, grantee, [TRAINING_DATA_PREFIX]).combine(this.functions.registerBaseline.grantInvoke(grantee));
   }
 
   /** Lets the drift check read a SageMaker capture destination: its objects under `prefix`, and listing them. */

@@ -8,6 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import { grantUploadUnder } from '../shared/bucket-uploads';
 import { PlatformCapability } from '../shared/platform-capability';
 import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction } from '../shared/platform-function';
@@ -106,7 +108,8 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
       timeout: Duration.minutes(2),
     });
     registerModel.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
-    registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion']);
+    // It pins artifacts from the model upload prefixes only (lambda/registry/core/artifact.ts).
+    registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], MODEL_UPLOAD_PREFIXES);
     this.bindEvents(registerModel);
     if (props.runsTable) registerModel.bindTable(props.runsTable, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
 
@@ -126,23 +129,25 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
     this.functions = { registerModel, setModelAlias, queryRegistry };
   }
 
-  /** Lets `grantee` register models: invoke `RegisterModel` and upload artifacts. */
+  /**
+   * Lets `grantee` register models: invoke `RegisterModel` and upload artifacts under the model
+   * upload prefixes (`models/*`, `uploads/*`) only, the one place `RegisterModel` takes them from.
+   * The rest of the bucket (image inputs, training data, and `images/`, which only the platform
+   * writes) is out of its reach.
+   */
   grantRegister(grantee: iam.IGrantable): iam.Grant {
-    const upload = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: [this.artifactBucket.arnForObjects('*')],
-    });
-    this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
-    return upload.combine(this.functions.registerModel.grantInvoke(grantee));
+    return grantUploadUnder(this.artifactBucket, grantee, MODEL_UPLOAD_PREFIXES).combine(this.functions.registerModel.grantInvoke(grantee));
   }
 
-  /** Lets `grantee` query the registry and download artifacts. */
+  /**
+   * Lets `grantee` query the registry and download the versions' artifacts, any S3 version of them
+   * (`models/*`, `uploads/*`): where every registered artifact is.
+   */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     const download = iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resourceArns: [this.artifactBucket.arnForObjects('*')],
+      resourceArns: MODEL_UPLOAD_PREFIXES.map((prefix) => this.artifactBucket.arnForObjects(`${prefix}*`)),
     });
     this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     return download.combine(this.functions.queryRegistry.grantInvoke(grantee));

@@ -129,20 +129,23 @@ export class PlatformFunction extends nodejs.NodejsFunction {
   }
 
   /**
-   * Gives the function the bucket's name in `variable` and exactly `actions` on its objects. A
-   * reader also gets `s3:ListBucket`: without it S3 answers a missing key with 403, not 404.
+   * Gives the function the bucket's name in `variable` and exactly `actions` on its objects under
+   * `prefixes` (`''` for every key). A reader also gets `s3:ListBucket`: without it S3 answers a
+   * missing key with 403, not 404.
    */
-  bindBucketObjects(bucket: s3.IBucket, variable: string, actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[]): void {
+  bindBucketObjects(bucket: s3.IBucket, variable: string, actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[], prefixes: readonly string[]): void {
     this.addEnvironment(variable, bucket.bucketName);
     if (actions.includes('GetObject')) {
       this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     }
-    const objects = bucket.arnForObjects('*');
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `s3:${action}`), resources: [objects] }));
-    Validations.of(this.role!).acknowledge({
-      id: `AwsSolutions-IAM5[${nagResourceName(this, objects)}]`,
-      reason: 'Artifacts are objects under any key of this bucket; the actions are the exact ones the function sends.',
-    });
+    const objects = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.map((action) => `s3:${action}`), resources: objects }));
+    for (const resource of objects) {
+      Validations.of(this.role!).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceName(this, resource)}]`,
+        reason: 'Artifacts are objects under any key of this bucket (or of these prefixes); the actions are the exact ones the function sends.',
+      });
+    }
     this.grantKey(bucket.encryptionKey, actions.includes('PutObject') ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
   }
 

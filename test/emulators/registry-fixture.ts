@@ -153,7 +153,7 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
     },
 
     async registerVersion(name, request = {}) {
-      const artifact = await fixture.putArtifact(`${name}/${randomUUID()}.bin`, `weights of ${name} ${randomUUID()}`);
+      const artifact = await fixture.putArtifact(`models/${name}/${randomUUID()}.bin`, `weights of ${name} ${randomUUID()}`);
       return fixture.call('registerModel', { name, artifact: { uri: artifact.uri }, ...request });
     },
 

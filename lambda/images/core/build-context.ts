@@ -1,4 +1,4 @@
-import type { ServedModel } from './model';
+import type { ContextFile, ServedModel } from './model';
 
 /**
  * The build context of an image the platform builds: what `RegisterImage` writes to the artifact
@@ -11,7 +11,10 @@ import type { ServedModel } from './model';
 export const PROGRAM_DIR = '/opt/program';
 export const MODEL_DIR = '/opt/ml/model';
 export const SHIM_FILE = 'serve.py';
-/** Lists the artifacts to pack: one `<s3 uri> <model>/<version>` per line. */
+/**
+ * Lists the artifacts to pack, each pinned as the registry recorded it: one
+ * `<sha256> <s3 version id> <model>/<version> <s3 uri>` per line (the URI last: keys may hold spaces).
+ */
 export const MODEL_MANIFEST_FILE = 'models.txt';
 export const REQUIREMENTS_FILE = 'requirements.txt';
 
@@ -21,11 +24,14 @@ export interface BuildContextSpec {
   readonly baseImage: string;
   /** The entry script's file name in the image. */
   readonly entryFile: string;
-  readonly models: readonly ServedModel[];
+  readonly models: readonly PinnedModel[];
   readonly environment: Readonly<Record<string, string>>;
   /** The requirements, one per entry, as `parseRequirements` returns them. */
   readonly requirements: readonly string[];
 }
+
+/** A served model whose artifact the registry pinned (every model a new image serves). */
+export type PinnedModel = ServedModel & { readonly artifactVersionId: string; readonly artifactSha256: string };
 
 /** The context's generated files by name; the entry script is copied beside them as `entryFile`. */
 export function renderBuildContext(spec: BuildContextSpec, shim: string): Record<string, string> {
@@ -33,7 +39,7 @@ export function renderBuildContext(spec: BuildContextSpec, shim: string): Record
     Dockerfile: renderDockerfile(spec),
     [SHIM_FILE]: shim,
     [REQUIREMENTS_FILE]: spec.requirements.map((line) => `${line}\n`).join(''),
-    [MODEL_MANIFEST_FILE]: spec.models.map((model) => `${model.artifactUri} ${modelDirectory(model)}\n`).join(''),
+    [MODEL_MANIFEST_FILE]: spec.models.map((model) => `${model.artifactSha256} ${model.artifactVersionId} ${modelDirectory(model)} ${model.artifactUri}\n`).join(''),
     '.dockerignore': `${MODEL_MANIFEST_FILE}\n`,
   };
 }
@@ -74,5 +80,40 @@ function envInstruction(variables: Readonly<Record<string, string>>): string {
   return `ENV ${pairs.join(' \\\n    ')}`;
 }
 
-/** The artifact bucket's folder of build contexts and model data: `images/<name>/<version>/`. */
-export const IMAGES_PREFIX = 'images/';
+/**
+ * The context's files as the build takes them (`CONTEXT_FILES`): `<name>:<s3 version id>:<sha256>`
+ * separated by spaces. Names are the platform's own and the entry script's (`[A-Za-z0-9_.]`), so
+ * neither separator occurs in them.
+ */
+export function formatContextFiles(files: readonly ContextFile[]): string {
+  return files.map(({ name, versionId, sha256 }) => `${name}:${versionId}:${sha256}`).join(' ');
+}
+
+/** The entries of `CONTEXT_FILES`, as the build and the local build simulator read them. */
+export function parseContextFiles(value: string): ContextFile[] {
+  return value
+    .split(' ')
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, versionId, sha256] = entry.split(':');
+      return { name, versionId, sha256 };
+    });
+}
+
+/** One line of `models.txt`. */
+export interface ModelManifestLine {
+  readonly sha256: string;
+  readonly versionId: string;
+  readonly directory: string;
+  readonly uri: string;
+}
+
+export function parseModelManifest(text: string): ModelManifestLine[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [sha256, versionId, directory, ...uri] = line.split(' ');
+      return { sha256, versionId, directory, uri: uri.join(' ') };
+    });
+}

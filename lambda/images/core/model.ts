@@ -10,6 +10,20 @@ export interface ServedModel {
   readonly requestedAlias?: string;
   /** The version's artifact, packed into the image's model data at build time. */
   readonly artifactUri: string;
+  /** The artifact's S3 version and SHA-256 as the registry pinned them: the build copies that version and checks that digest. */
+  readonly artifactVersionId?: string;
+  readonly artifactSha256?: string;
+}
+
+/** One object a build reads, pinned: its S3 version id and the SHA-256 of its bytes. */
+export interface PinnedObject {
+  readonly versionId: string;
+  readonly sha256: string;
+}
+
+/** A file of a build context, as the build downloads and checks it. */
+export interface ContextFile extends PinnedObject {
+  readonly name: string;
 }
 
 export type ImageSourceRecord =
@@ -17,9 +31,16 @@ export type ImageSourceRecord =
       readonly type: 'build';
       readonly entry: string;
       readonly requirements?: string;
+      /** The base image: as registered while the version builds, pinned to the digest the build pulled once READY. */
       readonly baseImage: string;
+      /** The base image as registered (by tag), kept once `baseImage` is pinned. */
+      readonly requestedBaseImage?: string;
       /** The build context CodeBuild reads: `s3://bucket/images/<name>/<version>/context/`. */
       readonly contextUri: string;
+      /** The versions of the entry script and requirements that were checked and copied into the context. */
+      readonly inputs?: { readonly entry: PinnedObject; readonly requirements?: PinnedObject };
+      /** Every file of the context as written: the build downloads these versions and checks these digests. */
+      readonly contextFiles?: readonly ContextFile[];
     }
   | { readonly type: 'external'; readonly imageUri: string };
 

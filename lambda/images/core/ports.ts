@@ -4,7 +4,7 @@ import type { ApprovalStatus, ImageRecord, ImageVersionRecord, ModelPackageRecor
 export type CommitImageOutcome = { readonly kind: 'committed' } | { readonly kind: 'token-taken' };
 
 /** The fields a build event may set on a `BUILDING` version. */
-export type BuildingChange = Partial<Pick<ImageVersionRecord, 'status' | 'build' | 'imageUri' | 'digest' | 'scan' | 'modelPackages'>>;
+export type BuildingChange = Partial<Pick<ImageVersionRecord, 'status' | 'build' | 'source' | 'imageUri' | 'digest' | 'scan' | 'modelPackages'>>;
 
 export interface ImageVersionRef {
   readonly name: string;
@@ -28,20 +28,34 @@ export interface ImageStore {
   versionsServing(model: string, modelVersion: number): Promise<readonly ImageVersionRef[]>;
 }
 
+/** A model version's artifact as the registry pinned it: the S3 object version and the SHA-256 of its bytes. */
+export interface PinnedArtifact {
+  readonly uri: string;
+  readonly versionId?: string;
+  readonly sha256: string;
+}
+
 /** The registry's model versions, read to pin what an image serves and to follow its aliases. */
 export interface ModelVersions {
-  /** The version's artifact URI, or undefined when the model has no such version. */
-  artifactUri(model: string, version: number): Promise<string | undefined>;
+  /** The version's pinned artifact, or undefined when the model has no such version. */
+  artifact(model: string, version: number): Promise<PinnedArtifact | undefined>;
   aliasVersion(model: string, alias: string): Promise<number | undefined>;
 }
 
-/** The entry script and requirements uploaded by the client, and the build contexts written beside them. */
+/** An input read whole: its bytes and the S3 object version they are (`null` in an unversioned bucket). */
+export type InputRead =
+  | { readonly kind: 'read'; readonly bytes: Uint8Array; readonly versionId: string }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'too-large'; readonly sizeBytes: number };
+
+/** The entry script and requirements uploaded by the client, and what the platform writes for builds and SageMaker. */
 export interface BuildInputs {
-  exists(uri: string): Promise<boolean>;
-  /** The object's text, or undefined when it does not exist. */
-  readText(uri: string): Promise<string | undefined>;
-  /** Writes `files` under the context URI and copies each of `copies` there under its name. */
-  writeContext(contextUri: string, files: Readonly<Record<string, string>>, copies: Readonly<Record<string, string>>): Promise<void>;
+  /** Reads the current version of the object at `uri`, unless it is larger than `maxBytes`. */
+  read(uri: string, maxBytes: number): Promise<InputRead>;
+  /** Writes each file under the context URI; returns the S3 version id each was written as, by name. */
+  writeContext(contextUri: string, files: Readonly<Record<string, Uint8Array>>): Promise<Record<string, string>>;
+  /** Copies one version of an artifact to `to` (server-side). */
+  copyVersion(from: { readonly uri: string; readonly versionId?: string }, to: string): Promise<void>;
 }
 
 export interface StartBuildInput {

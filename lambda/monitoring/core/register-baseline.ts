@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../../shared/clock';
-import { NotFoundError, ValidationError } from '../../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import type { BaselineRecord } from './model';
 import type { ModelVersions, MonitoringObjects, MonitoringStore } from './ports';
 import { baselineFromJson, BaselineProfileSchema } from './profile/baseline-schema';
@@ -21,12 +21,22 @@ export interface RegisterBaselineDeps {
 
 /**
  * Stores a model version's baseline, the reference its monitors measure drift against: a profile
- * given whole (validated), or one computed from training data. Registering again replaces it.
+ * given whole (validated), or one computed from training data. A version's baseline is replaced
+ * only when the request says so (`replace: true`): changing what drift is measured against must
+ * be deliberate, never a side effect of a second registration.
  */
 export function registerBaseline(deps: RegisterBaselineDeps) {
   return async (command: Command): Promise<BaselineRecord> => {
     if (!(await deps.versions.exists(command.model, command.version))) {
       throw new NotFoundError(`model ${command.model} has no version ${command.version}`);
+    }
+    if (!command.replace) {
+      const existing = await deps.store.getBaseline(command.model, command.version);
+      if (existing) {
+        throw new ConflictError(
+          `model ${command.model} version ${command.version} already has a baseline (registered ${existing.createdAt}): pass replace: true to replace it`,
+        );
+      }
     }
     const createdAt = deps.clock.now().toISOString();
     const profile = command.source ? await deps.profileSource(command.source, createdAt) : parseProfile(command.profile);

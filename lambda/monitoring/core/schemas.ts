@@ -56,6 +56,8 @@ export const RegisterBaselineRequest = z
     profile: z.optional(z.unknown()),
     /** Training data to profile in the function. */
     source: z.optional(BaselineSource),
+    /** Replace the version's baseline if it has one; without it, an existing baseline is a ConflictError. */
+    replace: z._default(z.boolean(), false),
   })
   .check(z.refine((request: { profile?: unknown; source?: unknown }) => (request.profile === undefined) !== (request.source === undefined), 'must give exactly one of profile and source'));
 export type RegisterBaselineRequest = z.input<typeof RegisterBaselineRequest>;

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTable } from '../../shared/dynamo-table';
+import type { ArtifactRecord } from '../core/model';
 import { keys } from './table-keys';
 
 /** Model versions and aliases, read from the registry's table by the capabilities that refer to them. */
@@ -14,10 +15,11 @@ export class RegistryModelVersions {
     return (await this.table.get(keys.version(model, version))) !== undefined;
   }
 
-  /** The URI of the version's artifact, or undefined when the model has no such version. */
-  async artifactUri(model: string, version: number): Promise<string | undefined> {
+  /** The version's artifact as the registry pinned it (URI, S3 version, SHA-256), or undefined when the model has no such version. */
+  async artifact(model: string, version: number): Promise<{ uri: string; versionId?: string; sha256: string } | undefined> {
     const item = await this.table.get(keys.version(model, version));
-    return (item?.artifact as { uri?: string } | undefined)?.uri;
+    const artifact = item?.artifact as Pick<ArtifactRecord, 'uri' | 's3VersionId' | 'sha256'> | undefined;
+    return artifact && { uri: artifact.uri, versionId: artifact.s3VersionId, sha256: artifact.sha256 };
   }
 
   async aliasVersion(model: string, alias: string): Promise<number | undefined> {

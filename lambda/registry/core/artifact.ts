@@ -1,3 +1,4 @@
+import { isKeyUnder, MODEL_UPLOAD_PREFIXES, outsidePrefixMessage } from '../../shared/artifact-prefixes';
 import { ValidationError } from '../../shared/errors';
 import { parseS3Uri } from '../../shared/s3-uri';
 import type { ArtifactRecord } from './model';
@@ -21,7 +22,7 @@ function isFullObjectChecksum(facts: ObjectFacts & { checksumSha256: string }): 
 }
 
 /**
- * Checks that the artifact exists in the artifact bucket and pins what it is: its S3 version, size,
+ * Checks that the artifact exists under the model upload prefixes of the artifact bucket and pins what it is: its S3 version, size,
  * ETag and SHA-256. The digest comes from S3's own full-object checksum where there is one, else
  * from the uploading client for a multipart upload whose parts S3 checked, else by reading the
  * object back. A digest the caller claims is checked against S3's or the computed one.
@@ -37,6 +38,8 @@ export async function resolveArtifact(
   if (bucket !== artifactBucket) {
     throw ValidationError.of('artifact.uri', `must be in the platform's artifact bucket "${artifactBucket}", not "${bucket}"`);
   }
+  // Elsewhere in the bucket are objects the platform wrote (images/) or other grants' inputs.
+  if (!isKeyUnder(key, MODEL_UPLOAD_PREFIXES)) throw ValidationError.of('artifact.uri', outsidePrefixMessage(MODEL_UPLOAD_PREFIXES));
   const location: ObjectLocation = { bucket, key, versionId: request.versionId };
   const facts = await artifacts.describe(location);
   if (!facts) {

@@ -1,6 +1,7 @@
 /**
  * Buckets as maps of objects behind the S3 client mock, serving GetObject, HeadObject, PutObject
  * (with `IfNoneMatch: '*'`), CopyObject and ListObjectsV2 (prefix, delimiter, paging) as S3 does,
+ * versioned: each put is a new version (`1`, `2`, ... unless named) that GetObject and CopyObject can name,
  * so handler tests see what a call leaves behind and what it would have read. A missing key
  * answers 404 (`NoSuchKey`, `NotFound`), as to a caller that may list the bucket, or 403 after
  * `withoutListing()`, as to one that may not. A bucket exists when it was named to the constructor
@@ -31,6 +32,8 @@ const DEFAULT_PAGE_KEYS = 1000;
 
 export class FakeS3 {
   private readonly objects = new Map<string, Map<string, string>>();
+  /** Every version of each object, oldest first, by `bucket/key`. */
+  private readonly history = new Map<string, { readonly versionId: string; readonly body: string }[]>();
   private pageKeys = DEFAULT_PAGE_KEYS;
   private listable = true;
   private readonly buckets: Set<string>;
@@ -49,14 +52,27 @@ export class FakeS3 {
     return this;
   }
 
-  put(bucket: string, key: string, body: string): void {
+  /** Puts a new version of the object, with `versionId` if given (as a registry record names it). */
+  put(bucket: string, key: string, body: string, versionId?: string): void {
     this.buckets.add(bucket);
     if (!this.objects.has(bucket)) this.objects.set(bucket, new Map());
     this.objects.get(bucket)!.set(key, body);
+    const versions = this.history.get(`${bucket}/${key}`) ?? [];
+    this.history.set(`${bucket}/${key}`, [...versions, { versionId: versionId ?? String(versions.length + 1), body }]);
   }
 
   get(bucket: string, key: string): string | undefined {
     return this.objects.get(bucket)?.get(key);
+  }
+
+  /** The current version's id. */
+  versionId(bucket: string, key: string): string | undefined {
+    return this.history.get(`${bucket}/${key}`)?.at(-1)?.versionId;
+  }
+
+  /** One version's body, or the current one without `versionId`. */
+  private version(bucket: string, key: string, versionId: string | undefined): string | undefined {
+    return versionId === undefined ? this.get(bucket, key) : this.history.get(`${bucket}/${key}`)?.find((version) => version.versionId === versionId)?.body;
   }
 
   /** The keys of a bucket under `prefix`, sorted as S3 lists them. */
@@ -98,9 +114,10 @@ export class FakeS3 {
   private readonly getObject = async (input: GetObjectCommandInput) => {
     const noBucket = this.noSuchBucket(input.Bucket);
     if (noBucket) throw noBucket;
-    const body = this.get(input.Bucket!, input.Key!);
+    const body = this.version(input.Bucket!, input.Key!, input.VersionId);
     if (body === undefined) throw this.missing('get');
-    return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentLength: Buffer.byteLength(body) };
+    const versionId = input.VersionId ?? this.versionId(input.Bucket!, input.Key!);
+    return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentLength: Buffer.byteLength(body), VersionId: versionId };
   };
 
   private readonly headObject = async (input: HeadObjectCommandInput) => {
@@ -111,27 +128,28 @@ export class FakeS3 {
     return { ContentLength: Buffer.byteLength(body), ETag: '"fake"' };
   };
 
-  /** Copies within or across buckets; `CopySource` is `bucket/key`, the key URL-encoded, as the SDK sends it. */
+  /** Copies within or across buckets; `CopySource` is `bucket/key[?versionId=<id>]`, the key URL-encoded, as the SDK sends it. */
   private readonly copyObject = async (input: CopyObjectCommandInput) => {
-    const source = input.CopySource!;
-    if (source.includes('?')) throw new Error(`FakeS3 copies current versions only, got CopySource ${source}`);
+    const [source, query = ''] = input.CopySource!.split('?');
+    const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
     const slash = source.indexOf('/');
-    const body = this.get(source.slice(0, slash), decodeURIComponent(source.slice(slash + 1)));
+    const body = this.version(source.slice(0, slash), decodeURIComponent(source.slice(slash + 1)), versionId);
     if (body === undefined) throw this.missing('get');
     this.put(input.Bucket!, input.Key!, body);
-    return { CopyObjectResult: { ETag: '"fake"' } };
+    return { CopyObjectResult: { ETag: '"fake"' }, VersionId: this.versionId(input.Bucket!, input.Key!) };
   };
 
   private readonly putObject = async (input: PutObjectCommandInput) => {
     const noBucket = this.noSuchBucket(input.Bucket);
     if (noBucket) throw noBucket;
-    if (typeof input.Body !== 'string') throw new Error('FakeS3 stores string bodies only: the handlers send JSON and text');
+    if (typeof input.Body !== 'string' && !(input.Body instanceof Uint8Array)) throw new Error('FakeS3 stores string and byte bodies only: the handlers send JSON and text');
+    const body = typeof input.Body === 'string' ? input.Body : Buffer.from(input.Body).toString('utf8');
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch !== '*') throw new Error(`FakeS3 understands IfNoneMatch "*" only, got ${input.IfNoneMatch}`);
     if (input.IfNoneMatch === '*' && this.get(input.Bucket!, input.Key!) !== undefined) {
       throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
     }
-    this.put(input.Bucket!, input.Key!, input.Body);
-    return { ETag: '"fake"' };
+    this.put(input.Bucket!, input.Key!, body);
+    return { ETag: '"fake"', VersionId: this.versionId(input.Bucket!, input.Key!) };
   };
 
   private readonly listObjects = async (input: ListObjectsV2CommandInput) => {

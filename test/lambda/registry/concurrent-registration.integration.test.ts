@@ -23,7 +23,7 @@ describe('concurrent registerModel', () => {
   test(`gives ${CALLERS} concurrent registrations of one model the versions 1..${CALLERS}, each once`, async () => {
     // Arrange: one artifact each, uploaded up front.
     const artifacts = await Promise.all(
-      Array.from({ length: CALLERS }, (_, caller) => registry.putArtifact(`contended/caller-${caller}.bin`, `weights of caller ${caller}`)),
+      Array.from({ length: CALLERS }, (_, caller) => registry.putArtifact(`models/contended/caller-${caller}.bin`, `weights of caller ${caller}`)),
     );
 
     // Act

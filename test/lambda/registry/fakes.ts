@@ -292,7 +292,7 @@ export function fakeRegistry() {
   const artifacts = new InMemoryArtifactStore();
   const events = new RecordingEventPublisher();
   const clock = new FakeClock();
-  const uri = `s3://${FAKE_ARTIFACT_BUCKET}/model.tar.gz`;
+  const uri = `s3://${FAKE_ARTIFACT_BUCKET}/models/model.tar.gz`;
   artifacts.put(uri, 'weights');
   const register = registerModel({ store, artifacts, events, clock, artifactBucket: FAKE_ARTIFACT_BUCKET });
   const registerVersion = (name: string, tags: Record<string, string> = {}) =>

@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('registerModel', () => {
   test('registers version 1 of a new model, pinning the artifact with the SHA-256 S3 holds for it', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('fraud-detector/model.tar.gz', 'gradient boosted trees, version 1');
+    const artifact = await registry.putArtifact('models/fraud-detector/model.tar.gz', 'gradient boosted trees, version 1');
 
     // Act
     const invocation = await registry.invoke('registerModel', {
@@ -60,7 +60,7 @@ describe('registerModel', () => {
 
   test('keeps the whole request in the version record', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('recorded/model.bin', 'weights');
+    const artifact = await registry.putArtifact('models/recorded/model.bin', 'weights');
 
     // Act
     const registered = await registry.call('registerModel', {
@@ -111,7 +111,7 @@ describe('registerModel', () => {
 
   test('computes the SHA-256 by reading the artifact back when S3 holds no checksum for it', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('unchecked/model.bin', 'uploaded by an old client', { checksum: 'none' });
+    const artifact = await registry.putArtifact('models/unchecked/model.bin', 'uploaded by an old client', { checksum: 'none' });
 
     // Act
     const registered = await registry.call('registerModel', { name: 'unchecked', artifact: { uri: artifact.uri } });
@@ -122,7 +122,7 @@ describe('registerModel', () => {
 
   test('accepts a claimed SHA-256 that matches the S3 checksum, whatever its letter case', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('claimed/model.bin', 'claimed weights');
+    const artifact = await registry.putArtifact('models/claimed/model.bin', 'claimed weights');
 
     // Act
     const invocation = await registry.invoke('registerModel', {
@@ -136,8 +136,8 @@ describe('registerModel', () => {
 
   test('pins the S3 object version named in the request, not the current one', async () => {
     // Arrange
-    const first = await registry.putArtifact('pinned/model.bin', 'first upload');
-    await registry.putArtifact('pinned/model.bin', 'second upload');
+    const first = await registry.putArtifact('models/pinned/model.bin', 'first upload');
+    await registry.putArtifact('models/pinned/model.bin', 'second upload');
 
     // Act
     const registered = await registry.call('registerModel', { name: 'pinned', artifact: { uri: first.uri, versionId: first.versionId } });
@@ -148,8 +148,8 @@ describe('registerModel', () => {
 
   test('records the current S3 object version when the request names none', async () => {
     // Arrange
-    await registry.putArtifact('current/model.bin', 'first upload');
-    const second = await registry.putArtifact('current/model.bin', 'second upload');
+    await registry.putArtifact('models/current/model.bin', 'first upload');
+    const second = await registry.putArtifact('models/current/model.bin', 'second upload');
 
     // Act
     const registered = await registry.call('registerModel', { name: 'current', artifact: { uri: second.uri } });
@@ -162,7 +162,7 @@ describe('registerModel', () => {
     // Arrange: two parts (S3's minimum part size is 5 MiB), each checksummed by S3.
     const parts = [Buffer.alloc(5 * 1024 * 1024, 'a'), Buffer.from('tail of the model')];
     const whole = Buffer.concat(parts);
-    const key = 'multipart/model.bin';
+    const key = 'models/multipart/model.bin';
     const s3 = registry.clients.s3;
     const { UploadId } = await s3.send(
       new CreateMultipartUploadCommand({
@@ -191,7 +191,7 @@ describe('registerModel', () => {
 
   test('fails with ValidationError naming artifact.sha256 when the claimed digest differs from the S3 checksum, and writes nothing', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('mismatch/model.bin', 'the real weights');
+    const artifact = await registry.putArtifact('models/mismatch/model.bin', 'the real weights');
     const before = await registry.tableItems();
 
     // Act
@@ -207,7 +207,7 @@ describe('registerModel', () => {
 
   test('fails with ValidationError naming artifact.sha256 when the claimed digest differs from an artifact uploaded without a checksum', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('mismatch-unchecked/model.bin', 'the real weights', { checksum: 'none' });
+    const artifact = await registry.putArtifact('models/mismatch-unchecked/model.bin', 'the real weights', { checksum: 'none' });
 
     // Act
     const invocation = await registry.invoke('registerModel', {
@@ -226,7 +226,7 @@ describe('registerModel', () => {
     // Act
     const invocation = await registry.invoke('registerModel', {
       name: 'never-uploaded',
-      artifact: { uri: `s3://${registry.artifactBucketName}/never-uploaded/model.bin` },
+      artifact: { uri: `s3://${registry.artifactBucketName}/models/never-uploaded/model.bin` },
     });
 
     // Assert
@@ -239,7 +239,7 @@ describe('registerModel', () => {
 
   test('fails with ValidationError naming artifact.uri when the named S3 version does not exist, and writes nothing', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('missing-version/model.bin', 'weights');
+    const artifact = await registry.putArtifact('models/missing-version/model.bin', 'weights');
     const before = await registry.tableItems();
 
     // Act
@@ -258,7 +258,7 @@ describe('registerModel', () => {
     const otherBucket = `${registry.artifactBucketName}-other`;
     await registry.clients.s3.send(new CreateBucketCommand({ Bucket: otherBucket }));
     try {
-      const artifact = await registry.putArtifact('elsewhere/model.bin', 'weights', { bucket: otherBucket });
+      const artifact = await registry.putArtifact('models/elsewhere/model.bin', 'weights', { bucket: otherBucket });
       const before = await registry.tableItems();
 
       // Act
@@ -292,7 +292,7 @@ describe('registerModel', () => {
   describe('with a clientToken', () => {
     test('returns the same version for a retried request and writes nothing new', async () => {
       // Arrange
-      const artifact = await registry.putArtifact('retried/model.bin', 'weights');
+      const artifact = await registry.putArtifact('models/retried/model.bin', 'weights');
       const request = { name: 'retried', artifact: { uri: artifact.uri }, tags: { stage: 'dev' }, clientToken: 'pipeline-run-7' };
       const first = await registry.call('registerModel', request);
       const before = await registry.tableItems();
@@ -307,7 +307,7 @@ describe('registerModel', () => {
 
     test('recognises a retry whose fields come in another order', async () => {
       // Arrange
-      const artifact = await registry.putArtifact('reordered/model.bin', 'weights');
+      const artifact = await registry.putArtifact('models/reordered/model.bin', 'weights');
       const first = await registry.call('registerModel', {
         name: 'reordered',
         artifact: { uri: artifact.uri },
@@ -329,7 +329,7 @@ describe('registerModel', () => {
 
     test('fails with ConflictError when the token is reused for a different request, and writes nothing', async () => {
       // Arrange
-      const artifact = await registry.putArtifact('reused-token/model.bin', 'weights');
+      const artifact = await registry.putArtifact('models/reused-token/model.bin', 'weights');
       await registry.call('registerModel', { name: 'reused-token', artifact: { uri: artifact.uri }, clientToken: 'token-a' });
       const before = await registry.tableItems();
 
@@ -348,7 +348,7 @@ describe('registerModel', () => {
 
     test('gives concurrent retries of one request the same single version', async () => {
       // Arrange
-      const artifact = await registry.putArtifact('racing-retries/model.bin', 'weights');
+      const artifact = await registry.putArtifact('models/racing-retries/model.bin', 'weights');
       const request = { name: 'racing-retries', artifact: { uri: artifact.uri }, clientToken: 'token-race' };
 
       // Act

@@ -62,7 +62,7 @@ describe('registry events on the bus', () => {
 
   test('puts the ModelVersionRegistered event again when a clientToken retry replays the registration', async () => {
     // Arrange
-    const artifact = await registry.putArtifact('replayed/model.bin', 'weights');
+    const artifact = await registry.putArtifact('models/replayed/model.bin', 'weights');
     const request = { name: 'replayed', artifact: { uri: artifact.uri }, clientToken: 'run-1' };
     await registry.call('registerModel', request);
 
@@ -101,7 +101,7 @@ describe('registry events on the bus', () => {
     const before = await eventsAbout('quiet');
 
     // Act
-    await registry.invoke('registerModel', { name: 'quiet', artifact: { uri: `s3://${registry.artifactBucketName}/quiet/missing.bin` } });
+    await registry.invoke('registerModel', { name: 'quiet', artifact: { uri: `s3://${registry.artifactBucketName}/models/quiet/missing.bin` } });
     await registry.invoke('setModelAlias', { name: 'quiet', alias: 'production', version: 9 });
     await registry.invoke('setModelAlias', { name: 'quiet', alias: 'production', version: 1, expectedVersion: null });
 

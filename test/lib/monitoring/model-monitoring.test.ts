@@ -101,6 +101,10 @@ function fixture() {
     id: `AwsSolutions-IAM5[${nagResourceName(grantees.Reader, monitoring.monitoringBucket.arnForObjects('reports/*'))}]`,
     reason: 'Every drift report.',
   });
+  Validations.of(grantees.BaselineManager).acknowledge({
+    id: `AwsSolutions-IAM5[${nagResourceName(grantees.BaselineManager, monitoring.artifactBucket.arnForObjects('training-data/*'))}]`,
+    reason: 'Training data files, under the one prefix RegisterBaseline profiles.',
+  });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
   const platformKey = new kms.Key(keyStack, 'PlatformKey', { enableKeyRotation: true });
@@ -520,11 +524,12 @@ describe('ModelMonitoring', () => {
       expect(grantsOf(template, 'collectData')).toEqual([`cloudwatch:PutMetricData * ${namespaceCondition}`, `s3:PutObject ${bucket()}/collected/*`]);
     });
 
-    test('RegisterBaseline reads training data (without listing) and the registry, writes baselines and their records', () => {
+    test('RegisterBaseline reads training data under training-data/ only (without listing), the registry and whether a baseline exists, writes baselines and their records', () => {
       expect(grantsOf(template, 'registerBaseline')).toEqual([
+        `dynamodb:GetItem ${table()}`,
         `dynamodb:GetItem ${registry}`,
         `dynamodb:PutItem ${table()}`,
-        's3:GetObject arn:aws:s3:::artifacts/*',
+        's3:GetObject arn:aws:s3:::artifacts/training-data/*',
         `s3:PutObject ${bucket()}/baselines/*`,
       ]);
     });
@@ -595,13 +600,19 @@ describe('ModelMonitoring', () => {
       template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'SketchCaptureChunk' }) }, MemorySize: 1769, Timeout: 900 });
     });
 
-    test.each([
-      ['Collector', 'collectData'],
-      ['BaselineManager', 'registerBaseline'],
-    ] as const)('lets the %s invoke %s, nothing more', (grantee, fn) => {
-      const role = stack.node.findChild(grantee);
-      const target = idOf(monitoring.functions[fn]);
-      expect(grantsOfRole(template, idOf(role))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+    test('lets the Collector invoke collectData, nothing more', () => {
+      const target = idOf(monitoring.functions.collectData);
+      expect(grantsOfRole(template, idOf(stack.node.findChild('Collector')))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+    });
+
+    test('lets the BaselineManager invoke registerBaseline and upload training data under training-data/ of the artifact bucket, nothing more', () => {
+      const target = idOf(monitoring.functions.registerBaseline);
+      expect(grantsOfRole(template, idOf(stack.node.findChild('BaselineManager')))).toEqual([
+        `lambda:InvokeFunction <${target}.Arn>`,
+        `lambda:InvokeFunction <${target}.Arn>:*`,
+        's3:AbortMultipartUpload arn:aws:s3:::artifacts/training-data/*',
+        's3:PutObject arn:aws:s3:::artifacts/training-data/*',
+      ]);
     });
 
     test('lets the Reader invoke queryMonitoring and read the HTML reports, nothing more', () => {

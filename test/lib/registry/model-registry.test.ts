@@ -100,24 +100,40 @@ describe('ModelRegistry', () => {
     expect(actions('QueryRegistry')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
   });
 
-  test('grantRegister lets a pipeline invoke RegisterModel and upload artifacts, nothing more', () => {
-    const pipelinePolicy = Object.values(
-      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('Pipeline') }] } }),
-    )[0];
-    const statements = pipelinePolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[];
+  /** The artifact bucket's objects under `prefix`, as a policy names them. */
+  const objects = (prefix: string) => stack.resolve(registry.artifactBucket.arnForObjects(`${prefix}*`));
+  const statementsOf = (role: iam.Role) => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] } }));
+    return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  };
+
+  test('grantRegister lets a pipeline invoke RegisterModel and upload artifacts under models/ and uploads/ only, nothing more', () => {
+    const statements = statementsOf(pipelineRole);
+
     expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(['lambda:InvokeFunction', 's3:AbortMultipartUpload', 's3:PutObject']);
+    expect(statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('s3:')))).toEqual([
+      expect.objectContaining({ Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: [objects('models/'), objects('uploads/')] }),
+    ]);
+    // Never the whole bucket: build contexts, model data, image inputs and training data live there too.
+    expect(JSON.stringify(statements)).not.toContain(JSON.stringify(objects('')));
   });
 
-  test('grantRead and grantSetAlias let a role query, download and move aliases', () => {
-    const readerPolicy = Object.values(
-      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('Reader') }] } }),
-    )[0];
-    const statements = readerPolicy.Properties.PolicyDocument.Statement as { Action: string | string[] }[];
-    expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual([
-      'lambda:InvokeFunction',
-      's3:GetObject',
-      's3:GetObjectVersion',
+  test('grantRead and grantSetAlias let a role query, download artifacts (any version) under the model prefixes and move aliases', () => {
+    const statements = statementsOf(readerRole);
+
+    expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual(['lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion']);
+    expect(statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('s3:')))).toEqual([
+      expect.objectContaining({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] }),
     ]);
+  });
+
+  test('RegisterModel reads and pins artifacts under the model upload prefixes only', () => {
+    const role = registry.functions.registerModel.role as iam.Role;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] })]) },
+    });
+    expect(JSON.stringify(statementsOf(role))).not.toContain(JSON.stringify(objects('')));
   });
 
   test('exposes the functions\' Lambda metrics by operation', () => {

@@ -1,4 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import { excerpt } from '../../../shared/excerpt';
 import type { Column } from './baseline-profile';
 import { numberOf } from './window-sketch';
 
@@ -21,7 +22,9 @@ export function columnsFromCsv(text: string, options: ColumnOptions = {}): Colum
   try {
     rows = parseCsv(text, { skip_empty_lines: true, trim: true });
   } catch (error) {
-    throw new DatasetError(`the CSV cannot be read: ${(error as Error).message}`);
+    // The parser's message may quote the file (a field, the header): a short excerpt of it at most.
+    const { lines } = error as { lines?: number };
+    throw new DatasetError(`the CSV cannot be read${lines ? ` at line ${lines}` : ''}: ${excerpt((error as Error).message)}`);
   }
   if (rows.length === 0) throw new DatasetError('the CSV is empty: it needs a header row');
   const [header, ...body] = rows;

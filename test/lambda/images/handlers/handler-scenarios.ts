@@ -3,6 +3,7 @@
  * call (run by the handler tests and by the IAM coverage test), the registry items, uploads, images
  * and events they start from, and the image items as `DynamoImageStore` writes them.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageKeys, TOKEN_TTL_DAYS } from '../../../../lambda/images/adapters/table-keys';
@@ -30,9 +31,9 @@ export const MODEL = 'fraud-linear';
 /** Served by version number. */
 export const OTHER_MODEL = 'churn';
 
-export const ENTRY_KEY = 'uploads/fraud-scoring/score.py';
+export const ENTRY_KEY = 'image-inputs/fraud-scoring/e7/score.py';
 export const ENTRY_URI = `s3://${ARTIFACT_BUCKET}/${ENTRY_KEY}`;
-export const REQUIREMENTS_KEY = 'uploads/fraud-scoring/requirements.txt';
+export const REQUIREMENTS_KEY = 'image-inputs/fraud-scoring/r7/requirements.txt';
 export const REQUIREMENTS_URI = `s3://${ARTIFACT_BUCKET}/${REQUIREMENTS_KEY}`;
 /** The sample entry script the serving shim's tests run. */
 export const ENTRY_SCRIPT = readFileSync(join(__dirname, '..', 'fixtures', 'score.py'), 'utf8');
@@ -44,7 +45,7 @@ export const EXTERNAL_IMAGE_URI = `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazon
 /** The digest the fake ECR gives the external image when it is pushed. */
 export const EXTERNAL_DIGEST = digestOf(EXTERNAL_REPOSITORY, '1.4.0');
 
-export const artifactUriOf = (model: string, version: number) => `s3://${ARTIFACT_BUCKET}/${model}/v${version}/model.tar.gz`;
+export const artifactUriOf = (model: string, version: number) => `s3://${ARTIFACT_BUCKET}/models/${model}/v${version}/model.tar.gz`;
 export const contextPrefix = (name: string, version: number) => `images/${name}/${version}/context/`;
 export const modelDataUrl = (name: string, version: number) => `s3://${ARTIFACT_BUCKET}/images/${name}/${version}/model.tar.gz`;
 /** The id CodeBuild gives the first build the fake starts, and the ARN its events name it by. */
@@ -52,9 +53,12 @@ export const BUILD_ID = `${BUILD_PROJECT}:0b6c3a0e-5d1f-4e6a-9c7b-000000000001`;
 export const BUILD_ARN = `arn:aws:codebuild:${TEST_REGION}:${TEST_ACCOUNT}:build/${BUILD_ID}`;
 export const LOGS_URL = `https://console.aws.amazon.com/cloudwatch/home?region=${TEST_REGION}#logEvent:group=/aws/codebuild/image-build;stream=0b6c3a0e-5d1f-4e6a-9c7b-000000000001`;
 
-/** `fraud-linear` versions 2 and 3, `production` on 3, and `churn` version 2, as RegisterModel and SetModelAlias leave them. */
-export function modelsInRegistry({ registry }: PlatformFakes): void {
+/** `fraud-linear` versions 2 and 3, `production` on 3, and `churn` version 2, as RegisterModel and SetModelAlias leave them, their artifacts uploaded. */
+export function modelsInRegistry({ registry, s3 }: PlatformFakes): void {
   registry.put(registryItems.version(MODEL, 2), registryItems.version(MODEL, 3), registryItems.alias(MODEL, 'production', 3, 1), registryItems.version(OTHER_MODEL, 2));
+  for (const [model, version] of [[MODEL, 2], [MODEL, 3], [OTHER_MODEL, 2]] as const) {
+    s3.put(ARTIFACT_BUCKET, `models/${model}/v${version}/model.tar.gz`, `weights of ${model} ${version}`, `s3-version-${version}`);
+  }
 }
 
 /**
@@ -87,11 +91,18 @@ export const externalRequest = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** A model version an image serves, its artifact pinned as the registry recorded it (`registryItems.version`). */
+export const servedModel = (name: string, version: number, requestedAlias?: string) => ({
+  name,
+  version,
+  ...(requestedAlias ? { requestedAlias } : {}),
+  artifactUri: artifactUriOf(name, version),
+  artifactVersionId: `s3-version-${version}`,
+  artifactSha256: 'a'.repeat(64),
+});
+
 /** The models of `buildRequest`, pinned. */
-export const SERVED_MODELS = [
-  { name: MODEL, version: 3, requestedAlias: 'production', artifactUri: artifactUriOf(MODEL, 3) },
-  { name: OTHER_MODEL, version: 2, artifactUri: artifactUriOf(OTHER_MODEL, 2) },
-];
+export const SERVED_MODELS = [servedModel(MODEL, 3, 'production'), servedModel(OTHER_MODEL, 2)];
 
 /** A version of `IMAGE` as RegisterImage commits it and its build start leaves it: BUILDING, in the SUBMITTED phase. */
 export function buildingVersion(version = 1, overrides: Partial<ImageVersionRecord> = {}): ImageVersionRecord {
@@ -116,6 +127,26 @@ export function buildingVersion(version = 1, overrides: Partial<ImageVersionReco
     modelDataUrl: modelDataUrl(IMAGE, version),
     build: { id: BUILD_ID, phase: 'SUBMITTED' },
     ...overrides,
+  };
+}
+
+/** The context's files in the order RegisterImage writes them: the entry script as it read it, then the files it renders. */
+const CONTEXT_FILES = ['score.py', 'Dockerfile', 'serve.py', 'requirements.txt', 'models.txt', '.dockerignore'];
+
+/**
+ * `buildingVersion` as RegisterImage commits it: the entry script and requirements it read, and
+ * every file of the context it wrote, pinned to the S3 version and SHA-256 the fake S3 holds.
+ */
+export function registeredVersion(fakes: PlatformFakes, version = 1): ImageVersionRecord {
+  const record = buildingVersion(version);
+  const pin = (key: string) => ({ versionId: fakes.s3.versionId(ARTIFACT_BUCKET, key)!, sha256: createHash('sha256').update(fakes.s3.get(ARTIFACT_BUCKET, key)!).digest('hex') });
+  return {
+    ...record,
+    source: {
+      ...(record.source as Extract<ImageVersionRecord['source'], { type: 'build' }>),
+      inputs: { entry: pin(ENTRY_KEY), requirements: pin(REQUIREMENTS_KEY) },
+      contextFiles: CONTEXT_FILES.map((name) => ({ name, ...pin(`${contextPrefix(IMAGE, version)}${name}`) })),
+    },
   };
 }
 
@@ -305,8 +336,8 @@ export function pushed(fakes: PlatformFakes, version = 1, findings: Record<strin
 
 // Models pinned: `production` of fraud-linear read, then the version it names, then churn version 2.
 const PIN_MODELS = ['GetCommand', 'GetCommand', 'GetCommand'];
-// The script checked and the requirements read; a number taken; the context written (five files and the script).
-const CHECK_AND_WRITE = ['HeadObjectCommand', 'GetObjectCommand', 'UpdateCommand', ...Array(5).fill('PutObjectCommand'), 'CopyObjectCommand'];
+// The script and the requirements read; a number taken; the context written (the script as read, and five files).
+const CHECK_AND_WRITE = ['GetObjectCommand', 'GetObjectCommand', 'UpdateCommand', ...Array(6).fill('PutObjectCommand')];
 // Committed and announced BUILDING, the build started and its id recorded.
 const COMMIT_AND_BUILD = ['TransactWriteCommand', 'PutEventsCommand', 'StartBuildCommand', 'UpdateCommand'];
 /** Per served model: is it in production? Its group (made if need be) and its package. */
@@ -360,8 +391,19 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
       fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0', { scan: { status: 'COMPLETE', findings: { LOW: 3 } } });
     },
     event: externalRequest(),
-    // Pinned, checked in ECR, numbered, committed READY and announced, then mirrored to SageMaker.
-    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+    // Pinned, checked in ECR, numbered, its model data copied from the pinned artifact version, committed READY and announced, then mirrored to SageMaker.
+    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+  },
+  {
+    name: 'an external image of a model whose artifact was uploaded without a model name',
+    arrange: (fakes) => {
+      const key = 'uploads/5f1e7c1a/model.tar.gz';
+      fakes.registry.put(registryItems.version(OTHER_MODEL, 5, { artifact: { ...registryItems.version(OTHER_MODEL, 5).artifact, uri: `s3://${ARTIFACT_BUCKET}/${key}`, key } }));
+      fakes.s3.put(ARTIFACT_BUCKET, key, `weights of ${OTHER_MODEL} 5`, 's3-version-5');
+      fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0');
+    },
+    event: externalRequest({ models: [{ name: OTHER_MODEL, version: 5 }] }),
+    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
   },
   {
     name: "an external image by digest, its model's package group made by an earlier image",
@@ -371,7 +413,7 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
       fakes.sageMaker.addGroup(modelPackageGroupName(MODEL), `Model ${MODEL} of the MLOps platform's registry`);
     },
     event: externalRequest({ source: { type: 'external', imageUri: `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com/${EXTERNAL_REPOSITORY}@${EXTERNAL_DIGEST}` } }),
-    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
   },
 ];
 

@@ -3,7 +3,7 @@ import { recordIamNeeds } from '../../handler-support/scenarios';
 import { imagesScenarios } from './handler-scenarios';
 
 describe('recordIamNeeds', () => {
-  it('lists what RegisterImage needs: the images and registry tables, reads of any key and writes under images/ without listing, the build, any repository of the account, package creation', async () => {
+  it('lists what RegisterImage needs: the images and registry tables, reads of image-inputs/ and of artifact versions, writes under images/, without listing, the build, the allowed repositories, package creation', async () => {
     const needs = await recordIamNeeds('RegisterImage', imagesScenarios.RegisterImage);
 
     expect(needs.map(describeNeed)).toEqual([
@@ -14,7 +14,12 @@ describe('recordIamNeeds', () => {
       'dynamodb:UpdateItem on images-table',
       'ecr:DescribeImages on ecr:repository/team/*',
       'events:PutEvents on event-bus',
-      's3:GetObject on artifact-bucket/*',
+      's3:GetObject on artifact-bucket/image-inputs/*',
+      // An external image's model data is copied from the registered artifact version.
+      's3:GetObject on artifact-bucket/models/*',
+      's3:GetObject on artifact-bucket/uploads/*',
+      's3:GetObjectVersion on artifact-bucket/models/*',
+      's3:GetObjectVersion on artifact-bucket/uploads/*',
       's3:PutObject on artifact-bucket/images/*',
       'sagemaker:CreateModelPackage on sagemaker:model-package-group/mlops-*',
       'sagemaker:CreateModelPackage on sagemaker:model-package/mlops-*/*',

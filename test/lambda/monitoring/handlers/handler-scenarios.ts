@@ -125,17 +125,27 @@ export const registerBaselineScenarios: readonly HandlerScenario[] = [
     name: 'a profile computed elsewhere',
     arrange: ({ registry }) => registry.put(registryItems.version(MODEL, VERSION)),
     event: { model: MODEL, version: VERSION, profile: baselineOf(TRAINING) },
-    // Does the version exist? Then the profile, then its record.
-    sends: ['GetCommand', 'PutObjectCommand', 'PutCommand'],
+    // Does the version exist, and has it a baseline already? Then the profile, then its record.
+    sends: ['GetCommand', 'GetCommand', 'PutObjectCommand', 'PutCommand'],
   },
   {
     name: 'training data in the artifact bucket',
     arrange: ({ registry, s3 }) => {
       registry.put(registryItems.version(MODEL, VERSION));
-      s3.put(ARTIFACT_BUCKET, 'datasets/churn/train.csv', toCsv(TRAINING));
+      s3.put(ARTIFACT_BUCKET, 'training-data/churn/3/train.csv', toCsv(TRAINING));
     },
-    event: { model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/datasets/churn/train.csv`, categorical: ['plan'] } },
-    sends: ['GetCommand', 'GetObjectCommand', 'PutObjectCommand', 'PutCommand'],
+    event: { model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/training-data/churn/3/train.csv`, categorical: ['plan'] } },
+    sends: ['GetCommand', 'GetCommand', 'GetObjectCommand', 'PutObjectCommand', 'PutCommand'],
+  },
+  {
+    name: 'a baseline replaced on purpose',
+    arrange: ({ registry, monitoring }) => {
+      registry.put(registryItems.version(MODEL, VERSION));
+      monitoring.put({ ...monitoringKeys.baseline(MODEL, VERSION), model: MODEL, version: VERSION, uri: `s3://${MONITORING_BUCKET}/baselines/${MODEL}/${VERSION}/profile.json`, createdAt: '2026-05-01T08:00:00.000Z', rows: 10, features: [] });
+    },
+    event: { model: MODEL, version: VERSION, profile: baselineOf(TRAINING), replace: true },
+    // Replacing is asked for: whether there is a baseline is not read.
+    sends: ['GetCommand', 'PutObjectCommand', 'PutCommand'],
   },
 ];
 

@@ -14,7 +14,7 @@ const scenario = (name: string) => scenarioNamed(registerBaselineScenarios, name
 const NOW = '2026-05-21T10:00:00.000Z';
 const PROFILE_KEY = monitoringObjectKeys.baseline(MODEL, VERSION);
 const PROFILE_URI = `s3://${MONITORING_BUCKET}/baselines/${MODEL}/${VERSION}/profile.json`;
-const TRAINING_KEY = 'datasets/churn/train.csv';
+const TRAINING_KEY = 'training-data/churn/3/train.csv';
 const TRAINING_URI = `s3://${ARTIFACT_BUCKET}/${TRAINING_KEY}`;
 const FEATURES = [
   { name: 'age', kind: 'numeric' },
@@ -50,7 +50,11 @@ describe('RegisterBaseline handler', () => {
     expect(JSON.parse(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)!)).toEqual(asJson(baselineOf(TRAINING)));
     expect(fakes.s3.keys(MONITORING_BUCKET)).toEqual([PROFILE_KEY]);
     expect(fakes.monitoring.all()).toEqual([{ pk: `B#${MODEL}`, sk: 'V#0000000003', ...record }]);
-    expect(inputsOf('GetCommand')).toEqual([{ TableName: fakes.registry.name, Key: { pk: `M#${MODEL}`, sk: 'V#0000000003' }, ConsistentRead: true }]);
+    expect(inputsOf('GetCommand')).toEqual([
+      { TableName: fakes.registry.name, Key: { pk: `M#${MODEL}`, sk: 'V#0000000003' }, ConsistentRead: true },
+      // Whether the version has a baseline already: replacing one must be asked for.
+      { TableName: fakes.monitoring.name, Key: monitoringKeys.baseline(MODEL, VERSION), ConsistentRead: true },
+    ]);
     expect(inputsOf('PutObjectCommand')).toEqual([{ Bucket: MONITORING_BUCKET, Key: PROFILE_KEY, Body: expect.any(String), ContentType: 'application/json' }]);
   });
 
@@ -78,8 +82,8 @@ describe('RegisterBaseline handler', () => {
 
   it('profiles JSON Lines training data, its features in the order the records name them', async () => {
     fakes.registry.put(registryItems.version(MODEL, VERSION));
-    fakes.s3.put(ARTIFACT_BUCKET, 'datasets/churn/train.jsonl', toJsonLines(labelled));
-    const uri = `s3://${ARTIFACT_BUCKET}/datasets/churn/train.jsonl`;
+    fakes.s3.put(ARTIFACT_BUCKET, 'training-data/churn/3/train.jsonl', toJsonLines(labelled));
+    const uri = `s3://${ARTIFACT_BUCKET}/training-data/churn/3/train.jsonl`;
 
     const result = await invoke('RegisterBaseline', { model: MODEL, version: VERSION, source: { uri, format: 'jsonl', exclude: ['customer_id', 'churned'] } });
 
@@ -89,12 +93,12 @@ describe('RegisterBaseline handler', () => {
     expect(JSON.parse(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)!)).toEqual(asJson(expected));
   });
 
-  it("replaces a version's baseline when registered again", async () => {
+  it("replaces a version's baseline when registered again with replace: true", async () => {
     fakes.registry.put(registryItems.version(MODEL, VERSION));
     await invoke('RegisterBaseline', { model: MODEL, version: VERSION, profile: baselineOf(TRAINING) });
     fakes.s3.put(ARTIFACT_BUCKET, TRAINING_KEY, toCsv(TRAINING.slice(0, 400)));
 
-    const result = await invoke('RegisterBaseline', { model: MODEL, version: VERSION, source: { uri: TRAINING_URI } });
+    const result = await invoke('RegisterBaseline', { model: MODEL, version: VERSION, source: { uri: TRAINING_URI }, replace: true });
 
     expect(result).toMatchObject({ rows: 400, source: TRAINING_URI });
     expect(JSON.parse(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)!)).toMatchObject({ rows: 400, source: TRAINING_URI });
@@ -132,7 +136,7 @@ describe('RegisterBaseline handler', () => {
     });
 
     it('fails with ValidationError at source.uri when the training object is missing (NoSuchKey)', async () => {
-      const uri = `s3://${ARTIFACT_BUCKET}/datasets/churn/missing.csv`;
+      const uri = `s3://${ARTIFACT_BUCKET}/training-data/churn/3/missing.csv`;
 
       const error = await refused({ model: MODEL, version: VERSION, source: { uri } });
 
@@ -158,6 +162,49 @@ describe('RegisterBaseline handler', () => {
       expect(error.message).not.toContain('SlowDown');
     });
 
+    it("fails with ConflictError naming replace when the version has a baseline already, profiling nothing and keeping the baseline", async () => {
+      const registered = '2026-05-01T08:00:00.000Z';
+      fakes.monitoring.put({ ...monitoringKeys.baseline(MODEL, VERSION), model: MODEL, version: VERSION, uri: PROFILE_URI, createdAt: registered, rows: 1000, features: FEATURES });
+
+      for (const request of [
+        { model: MODEL, version: VERSION, source: { uri: TRAINING_URI } },
+        { model: MODEL, version: VERSION, profile: baselineOf(TRAINING.slice(0, 400)), replace: false },
+      ]) {
+        const error = await refused(request);
+
+        expect(error.name).toBe('ConflictError');
+        expect(error.message).toBe(`model ${MODEL} version ${VERSION} already has a baseline (registered ${registered}): pass replace: true to replace it`);
+      }
+      expect(inputsOf('GetObjectCommand')).toEqual([]);
+    });
+
+    it.each([
+      ['a build context the platform wrote', 'images/victim/1/context/score.py'],
+      ["another grant's image input", 'image-inputs/victim/abc/requirements.txt'],
+      ['a model artifact', 'models/churn/1f0c/train.csv'],
+      ['a key at the top of the bucket', 'train.csv'],
+    ])('fails with ValidationError at source.uri for training data outside training-data/ (%s), reading nothing', async (_, key) => {
+      fakes.s3.put(ARTIFACT_BUCKET, key, toCsv(TRAINING));
+
+      const error = await refused({ model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/${key}` } });
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toMatch(/^source\.uri: must be under "training-data\/" of the artifact bucket/);
+      expect(inputsOf('GetObjectCommand')).toEqual([]);
+    });
+
+    it('quotes at most a short excerpt of a training file it cannot read', async () => {
+      const secret = `customer ${'4111-1111-1111-1111 '.repeat(20)}`;
+      const columns = Array.from({ length: 500 }, (_, index) => `secret_column_${index}_${'x'.repeat(40)}`);
+      fakes.s3.put(ARTIFACT_BUCKET, 'training-data/churn/3/bad.csv', `${columns.join(',')}\n"${secret}" trailing,1\n`);
+
+      const error = await refused({ model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/training-data/churn/3/bad.csv` } });
+
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toMatch(/^source\.uri: the CSV cannot be read at line 2: .{59}…$/u);
+      expect(error.message).not.toContain('secret_column_1');
+    });
+
     it('fails with ValidationError at source.uri for training data in another bucket, reading nothing from it', async () => {
       fakes.s3.put('other-bucket', TRAINING_KEY, toCsv(TRAINING));
 
@@ -173,9 +220,9 @@ describe('RegisterBaseline handler', () => {
       ['not JSON Lines of objects', 'age,income\n40,50000\n', 'source.uri: line 1 is not a JSON object'],
     ])('fails with ValidationError at source.uri for training data that is %s', async (_, body, message) => {
       const format = message.includes('JSON') ? 'jsonl' : 'csv';
-      fakes.s3.put(ARTIFACT_BUCKET, 'datasets/churn/bad', body);
+      fakes.s3.put(ARTIFACT_BUCKET, 'training-data/churn/3/bad', body);
 
-      const error = await refused({ model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/datasets/churn/bad`, format } });
+      const error = await refused({ model: MODEL, version: VERSION, source: { uri: `s3://${ARTIFACT_BUCKET}/training-data/churn/3/bad`, format } });
 
       expect(error.name).toBe('ValidationError');
       expect(error.message).toBe(message);

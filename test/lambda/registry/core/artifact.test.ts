@@ -3,7 +3,7 @@ import { ValidationError } from '../../../../lambda/shared/errors';
 import { InMemoryArtifactStore, sha256Base64, sha256Hex } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
-const URI = `s3://${BUCKET}/churn/model.tar.gz`;
+const URI = `s3://${BUCKET}/models/churn/model.tar.gz`;
 const BODY = 'model weights';
 
 /** Runs `act`, expecting a ValidationError, and returns the paths it names. */
@@ -31,7 +31,7 @@ describe('resolveArtifact', () => {
     expect(record).toEqual({
       uri: URI,
       bucket: BUCKET,
-      key: 'churn/model.tar.gz',
+      key: 'models/churn/model.tar.gz',
       s3VersionId: facts.versionId,
       sizeBytes: BODY.length,
       etag: facts.etag,
@@ -85,7 +85,7 @@ describe('resolveArtifact', () => {
     const record = await resolveArtifact(artifacts, BUCKET, { uri: URI, versionId: first.versionId });
 
     expect(record).toMatchObject({ sha256: sha256Hex(BODY), sha256Source: 'computed', s3VersionId: first.versionId });
-    expect(artifacts.digested).toEqual([{ bucket: BUCKET, key: 'churn/model.tar.gz', versionId: first.versionId }]);
+    expect(artifacts.digested).toEqual([{ bucket: BUCKET, key: 'models/churn/model.tar.gz', versionId: first.versionId }]);
   });
 
   it('computes the digest when the metadata holds no valid digest', async () => {
@@ -190,6 +190,31 @@ describe('resolveArtifact', () => {
     expect(paths).toEqual(['artifact.uri']);
     expect(message).toContain(BUCKET);
     expect(message).toContain('someone-elses-bucket');
+  });
+
+  it.each([
+    ['a build context the platform wrote', 'images/victim/1/context/score.py'],
+    ['the model data of an image', 'images/victim/1/model.tar.gz'],
+    ['an image input', 'image-inputs/victim/abc/requirements.txt'],
+    ['training data', 'training-data/churn/1/train.csv'],
+    ['a key at the top of the bucket', 'model.tar.gz'],
+    ['the upload prefix itself', 'models/'],
+  ])('fails on an artifact outside the model upload prefixes (%s), before reading it', async (_what, key) => {
+    const uri = `s3://${BUCKET}/${key}`;
+    artifacts.put(uri, BODY, { checksumSha256: sha256Base64(BODY), checksumType: 'FULL_OBJECT' });
+
+    const { paths, message } = await refusal(() => resolveArtifact(artifacts, BUCKET, { uri }));
+
+    expect(paths).toEqual(['artifact.uri']);
+    expect(message).toContain('"models/" or "uploads/"');
+    expect(artifacts.digested).toEqual([]);
+  });
+
+  it('accepts artifacts under either model upload prefix', async () => {
+    for (const key of ['models/churn/1f0c/model.tar.gz', 'uploads/1f0c/model.tar.gz']) {
+      artifacts.put(`s3://${BUCKET}/${key}`, BODY, { checksumSha256: sha256Base64(BODY), checksumType: 'FULL_OBJECT' });
+      await expect(resolveArtifact(artifacts, BUCKET, { uri: `s3://${BUCKET}/${key}` })).resolves.toMatchObject({ key });
+    }
   });
 
   it('fails on a missing object at artifact.uri', async () => {

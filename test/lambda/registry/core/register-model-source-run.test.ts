@@ -7,7 +7,7 @@ import { FakeClock } from '../../shared/fake-clock';
 import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64 } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
-const URI = `s3://${BUCKET}/churn/model.tar.gz`;
+const URI = `s3://${BUCKET}/models/churn/model.tar.gz`;
 const RUN_ID = 'a'.repeat(32);
 
 /** Runs by id, and the links the registry asked for. */

@@ -6,7 +6,7 @@ import { FakeClock } from '../../shared/fake-clock';
 import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
-const URI = `s3://${BUCKET}/churn/model.tar.gz`;
+const URI = `s3://${BUCKET}/models/churn/model.tar.gz`;
 const BODY = 'model weights';
 
 function setUp() {
@@ -98,7 +98,7 @@ describe('registerModel', () => {
   it('fails with ValidationError on a new client token when the artifact is missing, reserving nothing', async () => {
     const { store, register, command } = setUp();
 
-    await expect(register(command({ clientToken: 'run-42', artifact: { uri: `s3://${BUCKET}/churn/missing.tar.gz` } }))).rejects.toThrow(ValidationError);
+    await expect(register(command({ clientToken: 'run-42', artifact: { uri: `s3://${BUCKET}/models/churn/missing.tar.gz` } }))).rejects.toThrow(ValidationError);
     expect(store.reservations).toEqual([]);
   });
 
@@ -220,7 +220,7 @@ describe('registerModel', () => {
   it('fails with ValidationError on a missing artifact, reserving, committing and publishing nothing', async () => {
     const { store, events, register, command } = setUp();
 
-    const attempt = register(command({ artifact: { uri: `s3://${BUCKET}/churn/missing.tar.gz` } }));
+    const attempt = register(command({ artifact: { uri: `s3://${BUCKET}/models/churn/missing.tar.gz` } }));
 
     await expect(attempt).rejects.toThrow(ValidationError);
     expect(store.reservations).toEqual([]);

@@ -17,7 +17,7 @@ export const ARTIFACT_BUCKET = FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME;
 export const EVENT_BUS_NAME = FUNCTION_ENVIRONMENT.EVENT_BUS_NAME;
 
 export const MODEL = 'churn';
-export const ARTIFACT_KEY = 'churn/model.tar.gz';
+export const ARTIFACT_KEY = 'models/churn/model.tar.gz';
 export const ARTIFACT_URI = `s3://${ARTIFACT_BUCKET}/${ARTIFACT_KEY}`;
 export const ARTIFACT_BODY = 'model weights';
 export const ARTIFACT_SHA256 = createHash('sha256').update(ARTIFACT_BODY).digest('hex');
@@ -40,9 +40,9 @@ export const items = {
       version,
       createdAt: '2025-05-20T09:00:00.000Z',
       artifact: {
-        uri: `s3://${ARTIFACT_BUCKET}/${name}/v${version}/model.tar.gz`,
+        uri: `s3://${ARTIFACT_BUCKET}/models/${name}/v${version}/model.tar.gz`,
         bucket: ARTIFACT_BUCKET,
-        key: `${name}/v${version}/model.tar.gz`,
+        key: `models/${name}/v${version}/model.tar.gz`,
         s3VersionId: `s3-version-${version}`,
         sizeBytes: 1024,
         etag: 'etag',
@@ -79,9 +79,12 @@ export const items = {
   }),
 };
 
+/** An artifact uploaded without a model name (`RegistryClient.uploadArtifact`), under the other model upload prefix. */
+export const UNNAMED_ARTIFACT_KEY = 'uploads/5f1e7c1a/model.tar.gz';
+
 /** HeadObject finds the artifact, with S3's full-object SHA-256 checksum unless `overrides` says otherwise. */
-export function artifactInS3(overrides: Record<string, unknown> = {}): void {
-  s3Mock.on(HeadObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: ARTIFACT_KEY }).resolves({
+export function artifactInS3(overrides: Record<string, unknown> = {}, key = ARTIFACT_KEY): void {
+  s3Mock.on(HeadObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: key }).resolves({
     ContentLength: ARTIFACT_BODY.length,
     ETag: '"0f343b0931126a20f133d67c2b018a3b"',
     VersionId: 's3-version-7',
@@ -127,6 +130,15 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
     arrange: () => artifactInS3(),
     event: registration(),
     sends: REGISTRATION,
+  },
+  {
+    name: 'an artifact uploaded without a model name, its digest computed',
+    arrange: () => {
+      artifactInS3({ ChecksumSHA256: undefined, ChecksumType: undefined }, UNNAMED_ARTIFACT_KEY);
+      s3Mock.on(GetObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: UNNAMED_ARTIFACT_KEY, VersionId: 's3-version-7' }).callsFake(() => ({ Body: Readable.from([Buffer.from(ARTIFACT_BODY)]) }));
+    },
+    event: registration({ artifact: { uri: `s3://${ARTIFACT_BUCKET}/${UNNAMED_ARTIFACT_KEY}` } }),
+    sends: ['HeadObjectCommand', 'GetObjectCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT],
   },
   {
     name: 'an existing model',

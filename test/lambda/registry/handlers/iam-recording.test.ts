@@ -13,8 +13,11 @@ describe('recordIamActions', () => {
       'dynamodb:UpdateItem on experiments-table',
       'dynamodb:UpdateItem on registry-table',
       'events:PutEvents on event-bus',
-      's3:GetObject on artifact-bucket/*',
-      's3:GetObjectVersion on artifact-bucket/*',
+      // Artifacts are pinned from the model upload prefixes only.
+      's3:GetObject on artifact-bucket/models/*',
+      's3:GetObject on artifact-bucket/uploads/*',
+      's3:GetObjectVersion on artifact-bucket/models/*',
+      's3:GetObjectVersion on artifact-bucket/uploads/*',
       's3:ListBucket on artifact-bucket',
     ]);
   });

@@ -47,7 +47,7 @@ describe('RegisterModel handler', () => {
     const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a new model'));
 
     expect(result).toMatchObject({ name: MODEL, version: 1, artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' } });
-    expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
+    expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'models/churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
     expect(inputsOf('GetCommand')).toEqual([]);
     const [reserve, raise, ...moreUpdates] = inputsOf('UpdateCommand');
     expect(moreUpdates).toEqual([]);
@@ -166,7 +166,7 @@ describe('RegisterModel handler', () => {
   it('computes the digest from the S3 object version it pinned when S3 has no checksum', async () => {
     const { result } = await runScenario('RegisterModel', scenario('a digest computed by reading the artifact (no S3 checksum)'));
 
-    expect(inputsOf('GetObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'churn/model.tar.gz', VersionId: 's3-version-7' }]);
+    expect(inputsOf('GetObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'models/churn/model.tar.gz', VersionId: 's3-version-7' }]);
     expect(result).toMatchObject({ artifact: { sha256: ARTIFACT_SHA256, sha256Source: 'computed' } });
   });
 

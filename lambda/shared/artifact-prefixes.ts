@@ -1,0 +1,33 @@
+/**
+ * The artifact bucket's layout: who may write under each key prefix. The grants (lib/), the
+ * functions that read inputs (lambda/) and the clients that upload them (client/) all take the
+ * prefixes from here, so a function reads an input only where the matching grant lets its caller
+ * write, and nothing a caller uploads lands where the platform keeps what it built.
+ */
+
+/** Model artifacts registrants upload (`ModelRegistry.grantRegister`): `models/<model>/<uuid>/<file>`. */
+export const MODELS_PREFIX = 'models/';
+/** Model artifacts uploaded without a model name (`RegistryClient.uploadArtifact`): `uploads/<uuid>/<file>`. */
+export const UPLOADS_PREFIX = 'uploads/';
+/** Where `RegisterModel` takes artifacts from: what `ModelRegistry.grantRegister` lets a registrant write. */
+export const MODEL_UPLOAD_PREFIXES: readonly string[] = [MODELS_PREFIX, UPLOADS_PREFIX];
+
+/** Entry scripts and requirements of images (`InferenceImages.grantRegister`): `image-inputs/<image>/<sha256>/<file>`. */
+export const IMAGE_INPUTS_PREFIX = 'image-inputs/';
+
+/** Training data of baselines (`ModelMonitoring.grantManageBaselines`): `training-data/<model>/<version>/<uuid>/<file>`. */
+export const TRAINING_DATA_PREFIX = 'training-data/';
+
+/** Written by the platform only (`RegisterImage`, the image build): build contexts and model data, `images/<image>/<version>/`. */
+export const IMAGES_PREFIX = 'images/';
+
+/** Whether `key` is under one of `prefixes` (and names an object in it, not the prefix itself). */
+export function isKeyUnder(key: string, prefixes: string | readonly string[]): boolean {
+  return (typeof prefixes === 'string' ? [prefixes] : prefixes).some((prefix) => key.startsWith(prefix) && key.length > prefix.length);
+}
+
+/** The message of an input outside its prefixes, naming where it may be. */
+export function outsidePrefixMessage(prefixes: string | readonly string[]): string {
+  const list = (typeof prefixes === 'string' ? [prefixes] : prefixes).map((prefix) => `"${prefix}"`).join(' or ');
+  return `must be under ${list} of the artifact bucket, where the matching grant lets its caller upload`;
+}
