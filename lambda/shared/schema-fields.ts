@@ -32,6 +32,17 @@ export const isStorableNumber = (value: number): boolean =>
   Number.isFinite(value) && Math.abs(value) <= STORED_NUMBER_RANGE.max && (value === 0 || Math.abs(value) >= STORED_NUMBER_RANGE.minMagnitude);
 
 /**
+ * A number the platform computed (a drift score) as DynamoDB can hold it: below 1e-130 in magnitude
+ * it is 0 (a p-value of 1e-200 is 0 for any decision), beyond 2^53 - 1 it is held at that bound,
+ * and what is not finite is null. Records keep these for lists; reports keep the exact values.
+ */
+export function toStorableNumber(value: number): number | null {
+  if (!Number.isFinite(value)) return null;
+  if (Math.abs(value) < STORED_NUMBER_RANGE.minMagnitude) return 0;
+  return Math.min(Math.max(value, -STORED_NUMBER_RANGE.max), STORED_NUMBER_RANGE.max);
+}
+
+/**
  * A number a caller stores (metric values): finite, at most 2^53 - 1 in magnitude, and 0 or at
  * least 1e-130 in magnitude (see `STORED_NUMBER_RANGE`), refused rather than changed.
  */

@@ -1,3 +1,4 @@
+import { acceptedByCloudWatch } from '../../shared/cloudwatch-values';
 import type { MetricSeries } from './model';
 
 /**
@@ -24,12 +25,6 @@ export const PUT_METRIC_DATA_LIMITS = {
 const MAX_AGE_MS = 14 * 24 * 3600_000 - 60_000;
 const MAX_AHEAD_MS = 2 * 3600_000 - 60_000;
 const MINUTE_MS = 60_000;
-
-/**
- * CloudWatch refuses a whole request holding a value beyond 2^360 in magnitude, or a non-zero one
- * below 2^-360 (MetricDatum.Value): such points stay in the history only.
- */
-const acceptedByCloudWatch = (value: number) => value === 0 || (Math.abs(value) <= 2 ** 360 && Math.abs(value) >= 2 ** -360);
 
 export interface Dimension {
   readonly Name: string;
@@ -86,6 +81,7 @@ export function planPutMetricData(
     // minute -> value -> count, in first-seen order
     const minutes = new Map<number, Map<number, number>>();
     for (const { value, timestamp } of points) {
+      // Points too old, too far ahead or of a value CloudWatch refuses would fail the whole request: they stay in the history only.
       if (timestamp < now - MAX_AGE_MS || timestamp > now + MAX_AHEAD_MS || !acceptedByCloudWatch(value)) {
         skipped++;
         continue;

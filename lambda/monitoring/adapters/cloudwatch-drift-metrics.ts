@@ -1,4 +1,5 @@
 import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { acceptedByCloudWatch } from '../../shared/cloudwatch-values';
 import type { CheckRecord } from '../core/model';
 import { MONITORING_METRICS } from '../core/monitoring-names';
 import type { DriftMetrics } from '../core/ports';
@@ -27,7 +28,8 @@ export class CloudWatchDriftMetrics implements DriftMetrics {
         { MetricName: MONITORING_METRICS.driftShare, Dimensions: [monitor], Timestamp: timestamp, Value: record.driftShare, Unit: 'None' },
         { MetricName: MONITORING_METRICS.driftedFeatures, Dimensions: [monitor], Timestamp: timestamp, Value: record.driftedFeatures.length, Unit: 'Count' },
         ...record.features
-          .filter((feature) => feature.score !== null && Number.isFinite(feature.score))
+          // A value CloudWatch refuses (a p-value of 1e-120) would fail the whole request: left out.
+          .filter((feature) => feature.score !== null && acceptedByCloudWatch(feature.score))
           .map((feature): MetricDatum => ({
             MetricName: MONITORING_METRICS.featureDriftScore,
             Dimensions: [monitor, { Name: 'Feature', Value: feature.feature.slice(0, 1024) }, { Name: 'Method', Value: feature.method }],

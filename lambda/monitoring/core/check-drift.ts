@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock';
 import { NotFoundError, ValidationError } from '../../shared/errors';
+import { toStorableNumber } from '../../shared/schema-fields';
 import { addCaptureFile, type CaptureTally, emptyTally } from './capture/capture-file';
 import { windowDrift } from './drift/dataset-drift';
 import type { DriftPolicy } from './drift/drift-policy';
@@ -139,7 +140,7 @@ export function checkDrift(deps: CheckDriftDeps) {
       features: drift.features.map((feature) => ({
         feature: feature.feature,
         method: feature.decidedBy,
-        score: feature.scores.find((score) => score.method === feature.decidedBy)?.score ?? null,
+        score: toStorableNumber(feature.scores.find((score) => score.method === feature.decidedBy)?.score ?? Number.NaN),
         status: feature.status,
       })),
       reportUri: uris.json,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { isStorableNumber, LongText, MetricValue, STORED_NUMBER_RANGE, Text } from '../../../lambda/shared/schema-fields';
+import { isStorableNumber, LongText, MetricValue, STORED_NUMBER_RANGE, Text, toStorableNumber } from '../../../lambda/shared/schema-fields';
 
 describe('MetricValue: the numbers DynamoDB stores and gives back unchanged', () => {
   it.each([
@@ -50,6 +50,21 @@ describe('MetricValue: the numbers DynamoDB stores and gives back unchanged', ()
 
   it('bounds magnitudes by the safe integers and DynamoDB’s smallest', () => {
     expect(STORED_NUMBER_RANGE).toEqual({ max: 9007199254740991, minMagnitude: 1e-130 });
+  });
+});
+
+describe('toStorableNumber: a computed score as DynamoDB holds it', () => {
+  it.each([
+    [0.042, 0.042],
+    [1e-130, 1e-130],
+    [1e-200, 0],
+    [-5e-324, 0],
+    [1e20, Number.MAX_SAFE_INTEGER],
+    [-1e308, -Number.MAX_SAFE_INTEGER],
+    [Number.NaN, null],
+    [Number.POSITIVE_INFINITY, null],
+  ])('%p is stored as %p', (value, stored) => {
+    expect(toStorableNumber(value)).toBe(stored);
   });
 });
 

@@ -583,6 +583,36 @@ describe('CheckDrift handler', () => {
     });
   });
 
+  describe('scores DynamoDB cannot hold', () => {
+    it('records a p-value below 1e-130 as 0 in the check, keeping it exact in the report', async () => {
+      registeredWithBaseline(fakes);
+      // Incomes far beyond the training data but for a few: the KS p-value is near 1e-195.
+      captured(fakes.s3, STABLE.map((row, index) => (index < 6 ? row : { ...row, income: 10_000_000 + index })));
+
+      await invoke('CheckDrift', plan());
+
+      const reported = reportOf(fakes).drift.features.find((feature) => feature.feature === 'income')!;
+      const reportedScore = reported.scores.find((score) => score.method === 'ks')!.score;
+      expect(reportedScore).toBeGreaterThan(0);
+      expect(reportedScore).toBeLessThan(1e-130);
+      expect(checkItem(fakes)!.features.find((feature) => feature.feature === 'income')).toEqual({ feature: 'income', method: 'ks', score: 0, status: 'drifted' });
+    });
+
+    it('records a p-value CloudWatch refuses (below 2^-360) but publishes only what CloudWatch takes', async () => {
+      registeredWithBaseline(fakes);
+      // Fewer incomes beyond the training data: a p-value near 1e-128, which DynamoDB holds and CloudWatch refuses.
+      captured(fakes.s3, STABLE.map((row, index) => (index < 30 ? row : { ...row, income: 10_000_000 + index })));
+
+      await invoke('CheckDrift', plan());
+
+      const score = checkItem(fakes)!.features.find((feature) => feature.feature === 'income')!.score!;
+      expect(score).toBeGreaterThanOrEqual(1e-130);
+      expect(score).toBeLessThan(2 ** -360);
+      const published = metricData().map((datum) => datum.Value as number);
+      expect(published.every((value) => value === 0 || (Math.abs(value) >= 2 ** -360 && Math.abs(value) <= 2 ** 360))).toBe(true);
+    });
+  });
+
   describe('failures', () => {
     it('fails with InternalError when EventBridge refuses DriftDetected, the check recorded so that a rerun converges', async () => {
       registeredWithBaseline(fakes);
