@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Identifier, LongText, Page, Text, utf8Length } from '../../shared/schema-fields';
+import { Identifier, LongText, noControlCharacters, Page, Text, utf8Length } from '../../shared/schema-fields';
 import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
 import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
 
@@ -86,7 +86,7 @@ export const DriftThresholdsSchema = z.strictObject({
 });
 
 const BucketName = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
-const KeyPrefix = z.string().check(z.maxLength(512), z.regex(/^([^/].*\/)?$/, 'must be empty or end with "/" and not start with one'));
+const KeyPrefix = z.string().check(z.maxLength(512), z.regex(/^([^/].*\/)?$/, 'must be empty or end with "/" and not start with one'), noControlCharacters);
 
 /**
  * One monitor, as `ModelMonitoring.addMonitor` writes it into its schedule: the model whose
