@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { AliasName, ModelName, VersionNumber } from '../../registry/core/schemas';
+import { BASE_IMAGE_DIGEST_VARIABLE } from './buildspec';
 import { ImageName } from './schemas';
 
 /**
@@ -19,16 +20,13 @@ const VersionText = z.pipe(
   z.pipe(z.transform((text: string) => Number(text)), VersionNumber),
 );
 
-/** The build variables that name the image, checked as `RegisterImage` checks the name and version. */
-const IMAGE_VARIABLES: Readonly<Record<string, z.ZodMiniType>> = { IMAGE_NAME: ImageName, IMAGE_VERSION: VersionText };
-
-const EnvironmentVariables = z
-  .array(z.looseObject({ name: Text(256), value: z.optional(z.string()) }))
-  .check(
+/** CodeBuild's list of `{ name, value }` variables, the ones named in `checked` held to their schemas. */
+const Variables = (checked: Readonly<Record<string, z.ZodMiniType>>) =>
+  z.array(z.looseObject({ name: Text(256), value: z.optional(z.string()) })).check(
     z.maxLength(200),
     z.superRefine((variables, context) => {
       variables.forEach((variable, index) => {
-        const schema = IMAGE_VARIABLES[variable.name];
+        const schema = checked[variable.name];
         if (!schema) return;
         const parsed = z.safeParse(schema, variable.value);
         for (const issue of parsed.error?.issues ?? []) {
@@ -38,9 +36,15 @@ const EnvironmentVariables = z
     }),
   );
 
+/** The build variables that name the image, checked as `RegisterImage` checks the name and version. */
+const EnvironmentVariables = Variables({ IMAGE_NAME: ImageName, IMAGE_VERSION: VersionText });
+/** What the buildspec exports: the digest of the base image it pulled. */
+const ExportedVariables = Variables({ [BASE_IMAGE_DIGEST_VARIABLE]: z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/, 'must be a sha256 digest')) });
+
 const BuildInformation = z.optional(
   z.looseObject({
     environment: z.optional(z.looseObject({ 'environment-variables': z.optional(EnvironmentVariables) })),
+    'exported-environment-variables': z.optional(ExportedVariables),
     logs: z.optional(z.looseObject({ 'deep-link': z.optional(Text(2048)) })),
     phases: z.optional(
       z

@@ -2,8 +2,10 @@ import type { Clock } from '../../shared/clock';
 import { imageTag, type ImageVersionRecord, type ModelPackageRecord } from './model';
 import { createModelPackages, decideApproval, type ModelPackageDependencies } from './model-packages';
 import type { ImageEvents, ImageRepository, ImageStore, ImageVersionRef } from './ports';
+import { BASE_IMAGE_DIGEST_VARIABLE } from './buildspec';
 import type { AliasMove, BuildPhaseChange, BuildStateChange, ImageEvent } from './event-schemas';
 import { stateChange } from './state-change';
+import { pinnedReference } from './supply-chain';
 
 export interface ImageEventDependencies extends ModelPackageDependencies {
   readonly store: ImageStore;
@@ -77,7 +79,8 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
     const tag = imageTag(ref.name, ref.version);
     const pushed = await deps.repository.describe({ repository: deps.repositoryName, tag });
     if (!pushed) return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
-    const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan };
+    const source = pinBaseImage(record.source, info?.['exported-environment-variables']?.find((variable) => variable.name === BASE_IMAGE_DIGEST_VARIABLE)?.value);
+    const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan, ...(source === record.source ? {} : { source }) };
     const ready: ImageVersionRecord = { ...record, ...change, updatedAt: now };
     // Packages first, so a READY version always has them; a redelivered event creates none twice (client tokens).
     const modelPackages = await createModelPackages(deps, ready);
@@ -89,6 +92,13 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
   const context = (failedPhase?.['phase-context'] ?? []).filter((line) => line.trim() !== '' && line.trim() !== ':').join('; ');
   const failure = failedPhase ? `${failedPhase['phase-type']} ${failedPhase['phase-status']}${context ? `: ${context}` : ''}` : `the build ended ${status}`;
   return fail(deps, record, { ...build, failure }, now);
+}
+
+/** The build source with its base image pinned to the digest the build reports it pulled; as it was when the build reports none. */
+function pinBaseImage(source: ImageVersionRecord['source'], digest: string | undefined): ImageVersionRecord['source'] {
+  if (source.type !== 'build' || digest === undefined) return source;
+  const requestedBaseImage = source.requestedBaseImage ?? source.baseImage;
+  return { ...source, baseImage: pinnedReference(requestedBaseImage, digest), requestedBaseImage };
 }
 
 async function fail(deps: ImageEventDependencies, record: ImageVersionRecord, build: ImageVersionRecord['build'], now: string): Promise<ImageEventOutcome> {

@@ -36,6 +36,13 @@ export function normalizeIndexUrl(url: string): string {
   return match ? `${match[1].toLowerCase()}${match[2].replace(/\/+$/, '')}` : url;
 }
 
+/** `reference` (by tag or digest) pinned to `digest`: `<registry>/<repository>@sha256:...`. */
+export function pinnedReference(reference: string, digest: string): string {
+  const at = reference.indexOf('@');
+  const repository = at >= 0 ? reference.slice(0, at) : reference.replace(/:[^:/]+$/, '');
+  return `${repository}@${digest}`;
+}
+
 /** Why `reference` may not be a base image, or undefined when its registry is allowed. */
 export function baseImageRefusal(reference: string, sources: BuildSources): string | undefined {
   const registry = registryOf(reference);

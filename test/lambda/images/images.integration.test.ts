@@ -146,7 +146,7 @@ describe('an image the platform builds', () => {
     const packages = await modelPackages('churn');
     expect(packages).toHaveLength(1);
     expect(packages[0]).toMatchObject({
-      ModelPackageGroupName: 'churn',
+      ModelPackageGroupName: modelPackageGroupName('churn'),
       ModelApprovalStatus: 'Approved',
       InferenceSpecification: {
         Containers: [{ Image: `${fixture.repositoryUri}@${digest}`, ModelDataUrl: `s3://${fixture.artifactBucketName}/images/churn-scorer/1/model.tar.gz` }],

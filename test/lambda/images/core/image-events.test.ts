@@ -171,6 +171,47 @@ describe('handleImageEvent', () => {
   });
 
   describe('a build that succeeds', () => {
+    const exported = (value: string) => ({ 'exported-environment-variables': [{ name: 'BASE_IMAGE_DIGEST', value }] });
+
+    it('pins the base image to the digest the build reports it pulled, keeping the tag it was registered with', async () => {
+      const { handle, stored, pushed } = setUp();
+      pushed();
+
+      await handle(stateChange('SUCCEEDED', exported(digestOf('b'))));
+
+      expect((await stored()).source).toMatchObject({
+        type: 'build',
+        baseImage: `public.ecr.aws/docker/library/python@${digestOf('b')}`,
+        requestedBaseImage: 'public.ecr.aws/docker/library/python:3.12-slim',
+      });
+    });
+
+    it('pins a base image of a registry with a port', async () => {
+      const { handle, stored, pushed } = setUp({ source: { ...versionRecord().source, baseImage: 'registry.example.com:5000/ml/python:3.12' } as ImageVersionRecord['source'] });
+      pushed();
+
+      await handle(stateChange('SUCCEEDED', exported(digestOf('c'))));
+
+      expect((await stored()).source).toMatchObject({ baseImage: `registry.example.com:5000/ml/python@${digestOf('c')}`, requestedBaseImage: 'registry.example.com:5000/ml/python:3.12' });
+    });
+
+    it('keeps the base image as registered when the build reports no digest', async () => {
+      const { handle, stored, pushed } = setUp();
+      pushed();
+
+      await handle(stateChange('SUCCEEDED'));
+
+      expect((await stored()).source).toEqual(versionRecord().source);
+    });
+
+    it('fails with a ValidationError naming the field for a base image digest that is not one, writing nothing', () => {
+      const input = { 'detail-type': 'CodeBuild Build State Change', detail: { 'build-status': 'SUCCEEDED', 'build-id': BUILD_ID, 'project-name': 'p', 'additional-information': information(IMAGE_VARIABLES, exported('latest; rm -rf /')) } };
+
+      expect(() => parseRequest(ImageEvent, input)).toThrow(
+        expect.objectContaining({ name: 'ValidationError', issues: [{ path: 'detail.additional-information.exported-environment-variables[0].value', message: 'BASE_IMAGE_DIGEST must be a sha256 digest' }] }),
+      );
+    });
+
     it('makes the version READY, pinned to the pushed digest, with the scan findings and the build log', async () => {
       const { handle, stored, pushed, clock, repository } = setUp();
       pushed();
