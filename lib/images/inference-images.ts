@@ -11,12 +11,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { IMAGES_PREFIX } from '../../lambda/images/core/build-context';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packages';
 import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../../lambda/images/core/supply-chain';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
+import { grantUploadUnder } from '../shared/bucket-uploads';
 import { nagResourceName } from '../shared/nag';
 import { PlatformCapability } from '../shared/platform-capability';
 import { PlatformFunction } from '../shared/platform-function';
@@ -32,7 +33,7 @@ export interface InferenceImagesProps {
   readonly eventBus: events.IEventBus;
   /** The model registry's table: images pin the versions they serve in it. */
   readonly registryTable: dynamodb.ITable;
-  /** The registry's artifact bucket: clients upload entry scripts there; build contexts and model data go under `images/`. */
+  /** The registry's artifact bucket: clients upload entry scripts under `image-inputs/`; build contexts and model data go under `images/`. */
   readonly artifactBucket: s3.IBucket;
   /**
    * A customer-managed key for the images table, the repository and the build project.
@@ -128,8 +129,10 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const registerImage = this.createFunction('RegisterImage', 'register-image.ts', 'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.');
     registerImage.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     registerImage.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
-    // Scripts and requirements are uploaded under any key; contexts and model data are written under images/.
-    registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [''], write: [IMAGES_PREFIX] });
+    // It reads scripts and requirements under image-inputs/ only, writes contexts and model data under images/, and
+    // copies an external image's model data from the pinned version of a registered artifact (models/, uploads/).
+    registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [IMAGE_INPUTS_PREFIX, ...MODEL_UPLOAD_PREFIXES], write: [IMAGES_PREFIX] });
+    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: this.modelArtifacts(props.artifactBucket) }));
     registerImage.addEnvironment('BUILD_PROJECT_NAME', this.buildProject.projectName);
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
     this.bindImageSources(registerImage, props);
@@ -165,9 +168,13 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     });
   }
 
-  /** Lets `grantee` register images (invoke `RegisterImage`); it uploads scripts with its own S3 access. */
+  /**
+   * Lets `grantee` register images: invoke `RegisterImage` and upload entry scripts and requirements
+   * under `image-inputs/*` of the artifact bucket, the one place `RegisterImage` reads them from.
+   * Build contexts and model data (`images/`) are written by the platform only.
+   */
   grantRegister(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.registerImage.grantInvoke(grantee);
+    return grantUploadUnder(this.artifactBucket, grantee, [IMAGE_INPUTS_PREFIX]).combine(this.functions.registerImage.grantInvoke(grantee));
   }
 
   /** Lets `grantee` read images and their versions (invoke `QueryImages`). */
@@ -218,11 +225,12 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     }
 
     const bucket = props.artifactBucket;
-    const contexts = bucket.arnForObjects(`${IMAGES_PREFIX}*`);
-    const anyObject = bucket.arnForObjects('*');
-    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], resources: [contexts] }));
-    // Model artifacts may be under any key of the bucket.
-    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [anyObject] }));
+    // Builds read their pinned context files and the served models' pinned artifact versions, and write only model data.
+    const contexts = bucket.arnForObjects(`${IMAGES_PREFIX}*/context/*`);
+    const modelData = bucket.arnForObjects(`${IMAGES_PREFIX}*/model.tar.gz`);
+    const artifacts = this.modelArtifacts(bucket);
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [contexts, ...artifacts] }));
+    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [modelData] }));
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
     project.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${IMAGES_PREFIX}*`] } } }),
@@ -231,10 +239,10 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     this.repository.grantPullPush(project);
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'], resources: [this.repository.repositoryArn] }));
 
-    for (const resource of [contexts, anyObject]) {
+    for (const resource of [contexts, modelData, ...artifacts]) {
       Validations.of(project.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`,
-        reason: 'Builds read their context under images/ and the served models\' artifacts under any key, and write model data under images/.',
+        reason: 'Each build reads its own context (images/<name>/<version>/context/) and the registered artifacts it serves (models/, uploads/), and writes its model data (images/<name>/<version>/model.tar.gz); the names are known only per build.',
       });
     }
     const { partition, region, account } = Stack.of(this);
@@ -278,6 +286,11 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
         reason: 'Each registry model has its own model package group (mlops-<name>-<digest>), created on its first image; its name is known only then.',
       });
     }
+  }
+
+  /** Where registered model artifacts are: the registry's upload prefixes. */
+  private modelArtifacts(bucket: s3.IBucket): string[] {
+    return MODEL_UPLOAD_PREFIXES.map((prefix) => bucket.arnForObjects(`${prefix}*`));
   }
 
   /**

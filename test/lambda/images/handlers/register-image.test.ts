@@ -1,7 +1,10 @@
-import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
+import { formatContextFiles } from '../../../../lambda/images/core/build-context';
+import type { ContextFile } from '../../../../lambda/images/core/model';
+import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { clearSentCommands, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, REQUEST_ID, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION, thrownBy } from '../../handler-support/sdk-mocks';
 import {
@@ -12,6 +15,7 @@ import {
   buildingVersion,
   buildRequest,
   contextPrefix,
+  ENTRY_KEY,
   ENTRY_SCRIPT,
   ENTRY_URI,
   EXTERNAL_DIGEST,
@@ -26,9 +30,12 @@ import {
   modelsInRegistry,
   NOW,
   OTHER_MODEL,
+  registeredVersion,
   registerImageScenarios,
+  REQUIREMENTS,
   REQUIREMENTS_KEY,
   REQUIREMENTS_URI,
+  servedModel,
   storedState,
   uploaded,
 } from './handler-scenarios';
@@ -40,6 +47,7 @@ const SHIM = readFileSync(join(__dirname, '..', '..', '..', '..', 'lambda', 'ima
 const CONTEXT = contextPrefix(IMAGE, 1);
 const CONTEXT_URI = `s3://${ARTIFACT_BUCKET}/${CONTEXT}`;
 const PINNED_EXTERNAL_URI = `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com/${EXTERNAL_REPOSITORY}@${EXTERNAL_DIGEST}`;
+const OUTSIDE_INPUTS = `must be under "image-inputs/" of the artifact bucket, where the matching grant lets its caller upload (s3://${ARTIFACT_BUCKET}/image-inputs/...)`;
 const PACKAGE_ARN = `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(MODEL)}/1`;
 
 const DOCKERFILE = `# Built by mlops-platform: image fraud-scoring version 1, serving fraud-linear:3,churn:2.
@@ -91,10 +99,8 @@ describe('RegisterImage handler', () => {
     it('pins the model asked for by alias to the version the alias is on, and the one asked for by version to that version', async () => {
       const { result } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
-      expect((result as { models: unknown }).models).toEqual([
-        { name: MODEL, version: 3, requestedAlias: 'production', artifactUri: artifactUriOf(MODEL, 3) },
-        { name: OTHER_MODEL, version: 2, artifactUri: artifactUriOf(OTHER_MODEL, 2) },
-      ]);
+      // Each with its artifact's S3 version and SHA-256 as the registry pinned them.
+      expect((result as { models: unknown }).models).toEqual([servedModel(MODEL, 3, 'production'), servedModel(OTHER_MODEL, 2)]);
       expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([
         { pk: `M#${MODEL}`, sk: 'A#production' },
         { pk: `M#${MODEL}`, sk: 'V#0000000003' },
@@ -102,7 +108,7 @@ describe('RegisterImage handler', () => {
       ]);
     });
 
-    it('writes the build context under images/<name>/<version>/context/: Dockerfile, the shim, requirements, the models to pack, .dockerignore and the copied entry script', async () => {
+    it('writes the build context under images/<name>/<version>/context/: Dockerfile, the shim, requirements, the pinned models to pack, .dockerignore and the entry script as read', async () => {
       const { fakes } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
       expect(fakes.s3.keys(ARTIFACT_BUCKET, 'images/')).toEqual(['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py'].map((file) => `${CONTEXT}${file}`));
@@ -110,21 +116,27 @@ describe('RegisterImage handler', () => {
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}serve.py`)).toBe(SHIM);
       // Comments and blank lines dropped, one requirement a line.
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}requirements.txt`)).toBe('numpy==2.1.3\nscikit-learn>=1.5,<1.6\n');
-      expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}models.txt`)).toBe(`${artifactUriOf(MODEL, 3)} fraud-linear/3\n${artifactUriOf(OTHER_MODEL, 2)} churn/2\n`);
+      const a64 = 'a'.repeat(64);
+      expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}models.txt`)).toBe(`${a64} s3-version-3 fraud-linear/3 ${artifactUriOf(MODEL, 3)}\n${a64} s3-version-2 churn/2 ${artifactUriOf(OTHER_MODEL, 2)}\n`);
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}.dockerignore`)).toBe('models.txt\n');
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}score.py`)).toBe(ENTRY_SCRIPT);
-      expect(inputsOf('CopyObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: `${CONTEXT}score.py`, CopySource: `${ARTIFACT_BUCKET}/uploads/fraud-scoring/score.py` }]);
-      expect(inputsOf('PutObjectCommand').map((input) => input.Bucket)).toEqual(Array(5).fill(ARTIFACT_BUCKET));
+      // The script is written as the bytes that were read, never copied by key (its upload could change in between).
+      expect(inputsOf('CopyObjectCommand')).toEqual([]);
+      expect(inputsOf('PutObjectCommand').map((input) => input.Bucket)).toEqual(Array(6).fill(ARTIFACT_BUCKET));
     });
 
-    it('checks the entry script with HeadObject and reads the requirements before taking a number', async () => {
-      await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
+    it('reads the entry script and the requirements from image-inputs/ before taking a number, and pins the versions it read', async () => {
+      const { result } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
-      expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'uploads/fraud-scoring/score.py' }]);
-      expect(inputsOf('GetObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: REQUIREMENTS_KEY }]);
+      expect(inputsOf('GetObjectCommand')).toEqual([
+        { Bucket: ARTIFACT_BUCKET, Key: ENTRY_KEY },
+        { Bucket: ARTIFACT_BUCKET, Key: REQUIREMENTS_KEY },
+      ]);
+      const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+      expect((result as { source: unknown }).source).toMatchObject({ inputs: { entry: { versionId: '1', sha256: sha256(ENTRY_SCRIPT) }, requirements: { versionId: '1', sha256: sha256(REQUIREMENTS) } } });
     });
 
-    it('starts the build from the context folder with the image name, version, tag and model data URI', async () => {
+    it('starts the build from the context folder with the image name, version, tag, model data URI and its pinned context files', async () => {
       const { fakes } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
       expect(inputsOf('StartBuildCommand')).toEqual([
@@ -137,6 +149,9 @@ describe('RegisterImage handler', () => {
             { name: 'IMAGE_VERSION', value: '1', type: 'PLAINTEXT' },
             { name: 'IMAGE_TAG', value: 'fraud-scoring-1', type: 'PLAINTEXT' },
             { name: 'MODEL_DATA_URI', value: modelDataUrl(IMAGE, 1), type: 'PLAINTEXT' },
+            { name: 'CONTEXT_BUCKET', value: ARTIFACT_BUCKET, type: 'PLAINTEXT' },
+            { name: 'CONTEXT_PREFIX', value: CONTEXT, type: 'PLAINTEXT' },
+            { name: 'CONTEXT_FILES', value: formatContextFiles((registeredVersion(fakes).source as { contextFiles?: readonly ContextFile[] }).contextFiles!), type: 'PLAINTEXT' },
           ],
           idempotencyToken: `fraud-scoring-1-${Date.parse(NOW)}`,
         },
@@ -147,7 +162,7 @@ describe('RegisterImage handler', () => {
     it('records version 1 BUILDING with its build id, its served-model entries and the counter, and answers the record', async () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
-      const record = buildingVersion(1);
+      const record = registeredVersion(fakes);
       expect(result).toEqual(record);
       expect(record).toMatchObject({ status: 'BUILDING', build: { id: BUILD_ID, phase: 'SUBMITTED' }, source: { contextUri: CONTEXT_URI } });
       expect(fakes.images.all()).toEqual([
@@ -186,7 +201,7 @@ describe('RegisterImage handler', () => {
       const second = await invoke('RegisterImage', buildRequest({ models: [{ name: MODEL, version: 2 }] }));
 
       expect(second).toMatchObject({ version: 2, status: 'BUILDING', source: { contextUri: `s3://${ARTIFACT_BUCKET}/${contextPrefix(IMAGE, 2)}` }, modelDataUrl: modelDataUrl(IMAGE, 2) });
-      expect(fakes.s3.get(ARTIFACT_BUCKET, `${contextPrefix(IMAGE, 2)}models.txt`)).toBe(`${artifactUriOf(MODEL, 2)} fraud-linear/2\n`);
+      expect(fakes.s3.get(ARTIFACT_BUCKET, `${contextPrefix(IMAGE, 2)}models.txt`)).toBe(`${'a'.repeat(64)} s3-version-2 fraud-linear/2 ${artifactUriOf(MODEL, 2)}\n`);
       expect(fakes.codeBuild.builds.map((build) => build.variables.IMAGE_TAG)).toEqual(['fraud-scoring-1', 'fraud-scoring-2']);
       expect(fakes.images.get(imageKeys.image(IMAGE))).toMatchObject({ nextVersion: 2 });
     });
@@ -199,7 +214,7 @@ describe('RegisterImage handler', () => {
 
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}requirements.txt`)).toBe('');
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}Dockerfile`)).not.toMatch(/pip install|# Set at registration/);
-      expect(inputsOf('GetObjectCommand')).toEqual([]);
+      expect(inputsOf('GetObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: ENTRY_KEY }]);
     });
   });
 
@@ -207,7 +222,7 @@ describe('RegisterImage handler', () => {
     it('answers a retried token with the version it registered, starting no second build and writing nothing', async () => {
       const { result, fakes, sent } = await runScenario('RegisterImage', scenario('a retried client token'));
 
-      expect(result).toEqual(buildingVersion(1));
+      expect(result).toEqual(registeredVersion(fakes));
       expect(sent.map((command) => command.input.Key)).toEqual([imageKeys.token(IMAGE, 'pipeline-run-42'), imageKeys.version(IMAGE, 1)]);
       expect(fakes.codeBuild.builds).toHaveLength(1);
       expect(fakes.images.all().filter((item) => item.sk !== '#IMAGE').map((item) => item.sk)).toEqual(['V#0000000001', 'T#pipeline-run-42', ...items.serves(buildingVersion(1)).map((item) => item.sk)]);
@@ -258,7 +273,7 @@ describe('RegisterImage handler', () => {
       expect(error.name).toBe('InternalError');
       expect(error.message).toBe(`internal error; quote request id ${REQUEST_ID} when reporting it`);
       expect(fakes.images.get(imageKeys.version(IMAGE, 1))).toEqual(
-        items.version(buildingVersion(1, { status: 'FAILED', build: { failure: 'the build could not be started: Cannot have more than 1 builds in queue for the account' } })),
+        items.version({ ...registeredVersion(fakes), status: 'FAILED', build: { failure: 'the build could not be started: Cannot have more than 1 builds in queue for the account' } }),
       );
       expect(fakes.codeBuild.builds).toEqual([]);
     });
@@ -277,7 +292,7 @@ describe('RegisterImage handler', () => {
   });
 
   describe('an image built elsewhere', () => {
-    it('records it READY, pinned to its digest, with its scan summary and the model version as model data', async () => {
+    it('records it READY, pinned to its digest, with its scan summary and a copy of the pinned artifact version as model data, under images/', async () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario('an external image in ECR, its model version in production'));
 
       const modelPackages = [{ model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN, approvalStatus: 'Approved' }];
@@ -287,14 +302,15 @@ describe('RegisterImage handler', () => {
         status: 'READY',
         createdAt: NOW,
         updatedAt: NOW,
-        models: [{ name: MODEL, version: 3, artifactUri: artifactUriOf(MODEL, 3) }],
+        models: [servedModel(MODEL, 3)],
         source: { type: 'external', imageUri: EXTERNAL_IMAGE_URI },
         environment: {},
         allowCriticalFindings: false,
         imageUri: PINNED_EXTERNAL_URI,
         digest: EXTERNAL_DIGEST,
         scan: { status: 'COMPLETE', findings: { LOW: 3 } },
-        modelDataUrl: artifactUriOf(MODEL, 3),
+        // SageMaker takes no S3 version id: a copy at a key only the platform writes.
+        modelDataUrl: modelDataUrl('fraud-serving', 1),
         modelPackages,
       };
       expect(result).toEqual(record);
@@ -303,7 +319,10 @@ describe('RegisterImage handler', () => {
       expect(publishedEvents().map((event) => event.Detail)).toEqual([
         { name: 'fraud-serving', version: 1, status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, models: [{ name: MODEL, version: 3 }], scan: { status: 'COMPLETE', findings: { LOW: 3 } } },
       ]);
-      expect(fakes.s3.keys(ARTIFACT_BUCKET)).toEqual([]);
+      expect(inputsOf('CopyObjectCommand')).toEqual([
+        { Bucket: ARTIFACT_BUCKET, Key: 'images/fraud-serving/1/model.tar.gz', CopySource: `${ARTIFACT_BUCKET}/models/${MODEL}/v3/model.tar.gz?versionId=s3-version-3` },
+      ]);
+      expect(fakes.s3.keys(ARTIFACT_BUCKET, 'images/')).toEqual(['images/fraud-serving/1/model.tar.gz']);
       expect(fakes.codeBuild.builds).toEqual([]);
     });
 
@@ -319,7 +338,7 @@ describe('RegisterImage handler', () => {
           ClientToken: expect.stringMatching(/^[0-9a-f]{36}$/),
           CustomerMetadataProperties: { image: 'fraud-serving', imageVersion: '1', model: MODEL, modelVersion: '3', approval: 'the model version is "production"' },
           InferenceSpecification: {
-            Containers: [{ Image: PINNED_EXTERNAL_URI, ModelDataUrl: artifactUriOf(MODEL, 3), Environment: {} }],
+            Containers: [{ Image: PINNED_EXTERNAL_URI, ModelDataUrl: modelDataUrl('fraud-serving', 1), Environment: {} }],
             SupportedContentTypes: ['application/json', 'text/csv'],
             SupportedResponseMIMETypes: ['application/json'],
           },
@@ -401,33 +420,43 @@ describe('RegisterImage handler', () => {
       ['a model listed twice, once by alias', { models: [{ name: MODEL, version: 3 }, { name: MODEL, alias: 'production' }] }, `models[1]: ${MODEL} version 3 is listed twice`],
       [
         'an entry script not uploaded',
-        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/uploads/fraud-scoring/missing.py` } },
-        `source.entry: no script at s3://${ARTIFACT_BUCKET}/uploads/fraud-scoring/missing.py: upload it first`,
+        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/fraud-scoring/missing.py` } },
+        `source.entry: no script at s3://${ARTIFACT_BUCKET}/image-inputs/fraud-scoring/missing.py: upload it first`,
       ],
       [
         'an entry script outside the artifact bucket',
         { source: { type: 'build', entry: 's3://team-bucket/score.py' } },
-        `source.entry: must be in the platform's artifact bucket (s3://${ARTIFACT_BUCKET}/...)`,
+        `source.entry: ${OUTSIDE_INPUTS}`,
+      ],
+      [
+        "an entry script in another image's build context",
+        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/images/victim/1/context/score.py` } },
+        `source.entry: ${OUTSIDE_INPUTS}`,
       ],
       [
         'an entry script named serve.py, the shim',
-        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/uploads/serve.py` } },
+        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/serve.py` } },
         'source.entry: must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"',
       ],
       [
         'an entry script that is not a Python module',
-        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/uploads/score-v2.py` } },
+        { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/score-v2.py` } },
         'source.entry: must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "score-v2.py"',
       ],
       [
         'a requirements file not uploaded',
-        { source: { type: 'build', entry: ENTRY_URI, requirements: `s3://${ARTIFACT_BUCKET}/uploads/missing.txt` } },
-        `source.requirements: no file at s3://${ARTIFACT_BUCKET}/uploads/missing.txt: upload it first`,
+        { source: { type: 'build', entry: ENTRY_URI, requirements: `s3://${ARTIFACT_BUCKET}/image-inputs/missing.txt` } },
+        `source.requirements: no file at s3://${ARTIFACT_BUCKET}/image-inputs/missing.txt: upload it first`,
       ],
       [
         'a requirements file outside the artifact bucket',
         { source: { type: 'build', entry: ENTRY_URI, requirements: 's3://team-bucket/requirements.txt' } },
-        `source.requirements: must be in the platform's artifact bucket (s3://${ARTIFACT_BUCKET}/...)`,
+        `source.requirements: ${OUTSIDE_INPUTS}`,
+      ],
+      [
+        "a requirements file that is another team's training data in the artifact bucket",
+        { source: { type: 'build', entry: ENTRY_URI, requirements: `s3://${ARTIFACT_BUCKET}/training-data/fraud/2/train.csv` } },
+        `source.requirements: ${OUTSIDE_INPUTS}`,
       ],
       [
         'an external image not in ECR',
@@ -468,19 +497,20 @@ describe('RegisterImage handler', () => {
           'source.requirements: line 2 "-e git+https://github.com/acme/features.git#egg=features" editable installs cannot be built into an image',
           'source.requirements: line 5 "./wheels/private-1.0-py3-none-any.whl" local paths are not in the build context',
           'source.requirements: line 6 "torch=2.3" is not a requirement: a name with optional [extras], specifiers like ==1.2 or >=1,<2, markers after ";", or "name @ https://..."',
-          'source.requirements: line 7 "-r base.txt" refers to another file; the build context holds only this one',
+          // At most three lines of a refused file are quoted.
+          'source.requirements: and 1 more problem in the file',
         ].join('; '),
       );
     });
 
     it('reports every bad reference of a request at once', async () => {
-      const error = await refused(fakes, buildRequest({ models: [{ name: MODEL, alias: 'canary' }, { name: OTHER_MODEL, version: 7 }], source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/uploads/gone.py`, requirements: REQUIREMENTS_URI } }));
+      const error = await refused(fakes, buildRequest({ models: [{ name: MODEL, alias: 'canary' }, { name: OTHER_MODEL, version: 7 }], source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/gone.py`, requirements: REQUIREMENTS_URI } }));
 
       expect(error.message).toBe(
         [
           `models[0].alias: model ${MODEL} has no alias "canary"`,
           `models[1].version: model ${OTHER_MODEL} has no version 7`,
-          `source.entry: no script at s3://${ARTIFACT_BUCKET}/uploads/gone.py: upload it first`,
+          `source.entry: no script at s3://${ARTIFACT_BUCKET}/image-inputs/gone.py: upload it first`,
         ].join('; '),
       );
     });
