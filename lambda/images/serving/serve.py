@@ -231,7 +231,7 @@ def read_body(headers: Any, rfile: io.BufferedIOBase) -> bytes:
     values = {value.strip(' \t') for header in declared for value in header.split(',')}
     length = ascii_number(values.pop(), MAX_LENGTH_DIGITS) if len(values) == 1 else None
     if length is None:
-        raise RequestError(HTTPStatus.BAD_REQUEST, f'invalid Content-Length {", ".join(declared)!r}: send one decimal number')
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'invalid Content-Length {", ".join(declared)[:40]!r}: send one decimal number')
     if length > MAX_PAYLOAD_BYTES:
         raise PayloadTooLarge(length)
     body = rfile.read(length)
