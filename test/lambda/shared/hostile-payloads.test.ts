@@ -11,7 +11,7 @@ import { imagesScenarios } from '../images/handlers/handler-scenarios';
 import { monitoringScenarios } from '../monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../registry/handlers/handler-scenarios';
 import { type HandlerScenario, runScenario, scenarioNamed } from '../handler-support/scenarios';
-import { FUNCTION_ENVIRONMENT, type PlatformFakes, type PlatformFunctionName, resetSdkMocks, type SentCommand } from '../handler-support/sdk-mocks';
+import { clearSentCommands, FUNCTION_ENVIRONMENT, invoke, type PlatformFakes, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from '../handler-support/sdk-mocks';
 import { keys as registryKeys } from '../../../lambda/registry/adapters/table-keys';
 import { keys as trackingKeys } from '../../../lambda/experiments/adapters/table-keys';
 
@@ -121,22 +121,18 @@ function stateOf(fakes: PlatformFakes) {
   };
 }
 
-/** Runs the function on `event` from the scenario's arranged state; the error it threw, and what it changed. */
+/** Runs the function on `event` from the scenario's arranged state: what it threw, the writes it sent, the state before and after. */
 async function attempt(fn: PlatformFunctionName, event: unknown) {
   const scenario = scenarioOf(fn);
-  const before = stateOf(await arranged(scenario));
-  const run = await runScenario(fn, { ...scenario, event }).then(
-    (outcome) => ({ ...outcome, error: undefined }),
-    (error: Error) => ({ error, sent: [] as SentCommand[], fakes: undefined }),
-  );
-  return { ...run, before };
-}
-
-/** The state the scenario arranges, as the call starts from it. */
-async function arranged(scenario: HandlerScenario): Promise<PlatformFakes> {
   const fakes = resetSdkMocks();
   await scenario.arrange?.(fakes);
-  return fakes;
+  const before = stateOf(fakes);
+  clearSentCommands();
+  const error = await invoke(fn, event).then(
+    () => undefined,
+    (thrown: Error) => thrown,
+  );
+  return { error, writes: writesOf(sentCommands()), fakes, before, after: stateOf(fakes) };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -174,14 +170,34 @@ describe('hostile payloads, every function', () => {
     it.each(cases)('%s: refuses %s = %p with its path, writing nothing', async (fn, path, value) => {
       const event = withValue(scenarioOf(fn).event, path, value);
 
-      const { error, sent, fakes, before } = await attempt(fn, event);
+      const { error, writes, before, after } = await attempt(fn, event);
 
       expect(error).toBeDefined();
       expect(['ValidationError', 'NotFoundError']).toContain(error!.name);
       expect(error!.message).toMatch(new RegExp(`(^|; )${escapeRegExp(path)}: `));
-      expect(writesOf(sent)).toEqual([]);
-      if (fakes) expect(stateOf(fakes)).toEqual(before);
+      expect(writes).toEqual([]);
+      expect(after).toEqual(before);
     });
+  });
+});
+
+describe('internal functions classify references to what does not exist', () => {
+  it.each([
+    ['CheckDrift', 'config.capture.bucket', { bucket: 'no-such-capture-bucket', prefix: 'collected/churn-prod/' }],
+    ['SketchCaptureChunk', 'chunk.keys[0]', undefined],
+  ] as const)('%s: refuses a missing %s with its path, writing nothing', async (fn, path, capture) => {
+    const base = scenarioOf(fn).event as Record<string, any>;
+    const event =
+      fn === 'CheckDrift'
+        ? withValue(base, 'config.capture', capture)
+        : withValue(base, 'chunk.keys', ['collected/churn-prod/2026/06/01/11/no-such-file.jsonl', ...base.chunk.keys]);
+
+    const { error, writes, before, after } = await attempt(fn, event);
+
+    expect(error?.name).toBe('ValidationError');
+    expect(error!.message).toMatch(new RegExp(`^${escapeRegExp(path)}: `));
+    expect(writes).toEqual([]);
+    expect(after).toEqual(before);
   });
 });
 
@@ -202,7 +218,7 @@ describe('names a plain object resolves through its prototype are ordinary keys'
 
     expect(error).toBeUndefined();
     const stored =
-      fn === 'RegisterModel' ? fakes!.registry.get(registryKeys.version('churn', 1)) : fn === 'StartRun' ? fakes!.experiments.all().find((item) => item.runId) : fakes!.experiments.get(trackingKeys.run(RUN_ID));
+      fn === 'RegisterModel' ? fakes.registry.get(registryKeys.version('churn', 1)) : fn === 'StartRun' ? fakes.experiments.all().find((item) => item.runId) : fakes.experiments.get(trackingKeys.run(RUN_ID));
     expect(Object.hasOwn(stored![record], name)).toBe(true);
     expect(stored![record][name]).toBe(value);
   });
@@ -211,7 +227,7 @@ describe('names a plain object resolves through its prototype are ordinary keys'
     const { error, fakes } = await attempt('LogMetrics', withValue(scenarioOf('LogMetrics').event, 'metrics[0].name', name));
 
     expect(error).toBeUndefined();
-    const run = fakes!.experiments.get(trackingKeys.run(RUN_ID))!;
+    const run = fakes.experiments.get(trackingKeys.run(RUN_ID))!;
     expect(Object.hasOwn(run.metrics, name)).toBe(true);
     expect(run.metrics[name]).toMatchObject({ last: 0.5, count: 1 });
   });
