@@ -25,30 +25,31 @@ describe('iamNeedsOf', () => {
     const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'models/churn/model.tar.gz' }))]);
 
     expect(needs).toEqual([
-      { action: 's3:GetObject', resource: 'artifact-bucket/*' },
+      { action: 's3:GetObject', resource: 'artifact-bucket/models/*' },
       { action: 's3:ListBucket', resource: 'artifact-bucket' },
     ]);
   });
 
   it('needs s3:GetObject alone for the HeadObject of a function that takes 403 for a missing key (RegisterImage reads uploads it may not list)', () => {
-    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'uploads/score.py' }))], 'RegisterImage');
+    const needs = iamNeedsOf([sent(new HeadObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'image-inputs/score.py' }))], 'RegisterImage');
 
-    expect(needs).toEqual([{ action: 's3:GetObject', resource: 'artifact-bucket/*' }]);
+    expect(needs).toEqual([{ action: 's3:GetObject', resource: 'artifact-bucket/image-inputs/*' }]);
   });
 
-  it('names the objects under a folder of a bucket granted apart (images/ of the artifact bucket) by that folder, any other key by the bucket', () => {
+  it('names the objects under a folder of a bucket granted apart (the prefixes of the artifact bucket) by that folder, any other key by the bucket', () => {
     const needs = iamNeedsOf([
       sent(new PutObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'images/fraud-scoring/1/context/Dockerfile' })),
-      sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'uploads/requirements.txt' })),
+      sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'image-inputs/requirements.txt' })),
+      sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'elsewhere/requirements.txt' })),
     ]);
 
-    expect(needs.map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
+    expect(needs.map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:GetObject on artifact-bucket/image-inputs/*', 's3:PutObject on artifact-bucket/images/*']);
   });
 
   it('needs a read of the source (its version when given) and a write of the target for CopyObject', () => {
     const copy = (CopySource: string) => new CopyObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'images/fraud-scoring/1/context/score.py', CopySource });
 
-    expect(iamNeedsOf([sent(copy(`${ARTIFACT_BUCKET_NAME}/uploads/my%20score.py`))]).map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
+    expect(iamNeedsOf([sent(copy(`${ARTIFACT_BUCKET_NAME}/other/my%20score.py`))]).map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
     expect(iamNeedsOf([sent(copy(`${MONITORING_BUCKET_NAME}/collected/x.py?versionId=v1`))]).map(describeNeed)).toEqual([
       's3:GetObject on monitoring-bucket/collected/*',
       's3:GetObjectVersion on monitoring-bucket/collected/*',
