@@ -38,7 +38,8 @@ const MODEL_STAGING_DIR = '/tmp/model';
 export function imageBuildSpec(): Record<string, unknown> {
   return {
     version: '0.2',
-    env: { shell: 'bash' },
+    // CodeBuild's build events carry the exported variables: ImageEvents records the base image by this digest.
+    env: { shell: 'bash', 'exported-variables': [BASE_IMAGE_DIGEST_VARIABLE] },
     phases: {
       pre_build: {
         'on-failure': 'ABORT',
@@ -59,7 +60,16 @@ export function imageBuildSpec(): Record<string, unknown> {
       },
       build: {
         'on-failure': 'ABORT',
-        commands: [`docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" ${CONTEXT_DIR}`, 'docker push "$REPOSITORY_URI:$IMAGE_TAG"'],
+        commands: [
+          // The base image is pulled once and its digest exported; the build uses that image (no --pull), so the digest recorded is the one built on.
+          `base="$(awk 'toupper($1) == "FROM" { print $2; exit }' ${CONTEXT_DIR}/Dockerfile)"`,
+          'docker pull "$base"',
+          `${BASE_IMAGE_DIGEST_VARIABLE}="$(docker inspect --format '{{index .RepoDigests 0}}' "$base")"`,
+          // ImageEvents refuses a malformed digest, so the build fails here rather than leave the version BUILDING.
+          `${BASE_IMAGE_DIGEST_VARIABLE}="\${${BASE_IMAGE_DIGEST_VARIABLE}##*@}"; [[ "$${BASE_IMAGE_DIGEST_VARIABLE}" =~ ^sha256:[0-9a-f]{64}$ ]]`,
+          `docker build --tag "$REPOSITORY_URI:$IMAGE_TAG" ${CONTEXT_DIR}`,
+          'docker push "$REPOSITORY_URI:$IMAGE_TAG"',
+        ],
       },
       post_build: {
         commands: [

@@ -44,7 +44,7 @@ const commandMatching = (phase: Phase, pattern: RegExp) => {
 describe('imageBuildSpec', () => {
   it('is a version 0.2 buildspec run by bash, with the pre_build, build and post_build phases in order', () => {
     expect(spec.version).toBe('0.2');
-    expect(spec.env).toEqual({ shell: 'bash' });
+    expect(spec.env).toEqual({ shell: 'bash', 'exported-variables': ['BASE_IMAGE_DIGEST'] });
     expect(Object.keys(spec.phases)).toEqual(['pre_build', 'build', 'post_build']);
   });
 
@@ -94,8 +94,8 @@ describe('imageBuildSpec', () => {
     );
   });
 
-  it('builds the checked context (not the source CodeBuild downloaded) with fresh base layers and pushes it under its own tag', () => {
-    expect(build.commands).toEqual(['docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" /tmp/context', 'docker push "$REPOSITORY_URI:$IMAGE_TAG"']);
+  it('builds the checked context (not the source CodeBuild downloaded) on the base image it pulled, and pushes it under its own tag', () => {
+    expect(build.commands.slice(-2)).toEqual(['docker build --tag "$REPOSITORY_URI:$IMAGE_TAG" /tmp/context', 'docker push "$REPOSITORY_URI:$IMAGE_TAG"']);
   });
 
   it('waits for the scan of the pushed tag, tolerating a wait that times out', () => {
@@ -166,7 +166,14 @@ describe('imageBuildSpec', () => {
           'if [ "$1 $2" = "ecr wait" ]; then exit "${SCAN_WAIT_STATUS:-0}"; fi',
         ].join('\n'),
       );
-      fake('docker', 'if [ "$1" = login ]; then cat > "$LOGIN_PASSWORD"; fi');
+      fake(
+        'docker',
+        [
+          'if [ "$1" = login ]; then cat > "$LOGIN_PASSWORD"; fi',
+          // What `docker inspect` of a pulled image answers: its repository digest, or nothing when it has none.
+          'if [ "$1" = inspect ]; then [ -z "$NO_REPO_DIGEST" ] || { echo "template parsing error: index out of range: 0" >&2; exit 1; }; [ -z "$ODD_REPO_DIGEST" ] || { echo "python@md5:0123"; exit 0; }; echo "public.ecr.aws/docker/library/python@sha256:$(printf "b%.0s" {1..64})"; fi',
+        ].join('\n'),
+      );
 
       const script = ['set -e', ...commands.map((command) => command.replaceAll('/tmp/', `${scratch}/`))].join('\n');
       const run = spawnSync('bash', ['-c', script], {
@@ -314,13 +321,35 @@ describe('imageBuildSpec', () => {
       }
     });
 
-    it('builds and pushes $REPOSITORY_URI:$IMAGE_TAG', () => {
-      const phase = runPhase(build.commands);
+    /** The build phase after pre_build assembled a context whose Dockerfile builds on `baseImage`. */
+    const buildOn = (baseImage: string) => ['mkdir -p /tmp/context', `printf '# Built by mlops-platform\\nFROM ${baseImage}\\nWORKDIR /opt/program\\n' > /tmp/context/Dockerfile`, ...build.commands];
+
+    it('pulls the base image of the Dockerfile, exports its digest, then builds on it and pushes $REPOSITORY_URI:$IMAGE_TAG', () => {
+      const phase = runPhase([...buildOn('public.ecr.aws/docker/library/python:3.12-slim'), 'echo "exported $BASE_IMAGE_DIGEST"']);
       try {
         expect(phase.run.status).toBe(0);
         expect(phase.called).toEqual([
-          ['docker', 'build', '--pull', '--tag', `${REPOSITORY_URI}:churn-scorer-2`, expect.stringMatching(/\/tmp\/context$/)],
+          ['docker', 'pull', 'public.ecr.aws/docker/library/python:3.12-slim'],
+          ['docker', 'inspect', '--format', '{{index .RepoDigests 0}}', 'public.ecr.aws/docker/library/python:3.12-slim'],
+          ['docker', 'build', '--tag', `${REPOSITORY_URI}:churn-scorer-2`, expect.stringMatching(/\/tmp\/context$/)],
           ['docker', 'push', `${REPOSITORY_URI}:churn-scorer-2`],
+        ]);
+        expect(phase.run.stdout).toBe(`exported sha256:${'b'.repeat(64)}\n`);
+      } finally {
+        phase.cleanUp();
+      }
+    });
+
+    it.each([
+      ['has no digest', 'NO_REPO_DIGEST'],
+      ['has a digest that is no sha256 one', 'ODD_REPO_DIGEST'],
+    ])('fails the build phase, building nothing, when the pulled base image %s', (_, variable) => {
+      const phase = runPhase(buildOn('public.ecr.aws/docker/library/python:3.12-slim'), { env: { [variable]: '1' } });
+      try {
+        expect(phase.run.status).not.toBe(0);
+        expect(phase.called.map((args) => args.slice(0, 2))).toEqual([
+          ['docker', 'pull'],
+          ['docker', 'inspect'],
         ]);
       } finally {
         phase.cleanUp();
