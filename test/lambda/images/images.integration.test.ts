@@ -153,7 +153,7 @@ describe('an image the platform builds', () => {
         SupportedContentTypes: ['application/json', 'text/csv'],
       },
     });
-    expect(ready.modelPackages).toEqual([{ model: 'churn', modelVersion: 2, groupName: 'churn', arn: packages[0].ModelPackageArn, approvalStatus: 'Approved' }]);
+    expect(ready.modelPackages).toEqual([{ model: 'churn', modelVersion: 2, groupName: modelPackageGroupName('churn'), arn: packages[0].ModelPackageArn, approvalStatus: 'Approved' }]);
     const events = (await fixture.imageEvents()).filter(({ detail }) => detail.version === 1);
     expect(events.map(({ detail }) => detail.status)).toEqual(['BUILDING', 'READY']);
     expect(events[1].detail).toMatchObject({ imageUri: `${fixture.repositoryUri}@${digest}`, digest, models: [{ name: 'churn', version: 2 }] });
