@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
 import { type EndStatus, type RunRecord, TERMINAL_STATUSES } from '../lambda/experiments/core/model';
 import { EndRunRequest, LogMetricsRequest, MAX_METRICS_PER_BATCH, MAX_POINTS_PER_BATCH, MetricPoint } from '../lambda/experiments/core/schemas';
 import { type FieldIssue, ValidationError } from '../lambda/shared/errors';
+import { MetricValue } from '../lambda/shared/schema-fields';
 import { parseRequest } from '../lambda/shared/validation';
 import { RegistryConfigurationError, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';
 import type { TrackingClient } from './tracking-client';
@@ -336,6 +338,10 @@ function pointIssues(point: BufferedPoint): FieldIssue[] {
   const value: unknown = point.value;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     issues.push({ path: `metrics.${point.name}`, message: `must be a finite number, got ${String(value)}` });
+  } else {
+    // The server's contract (a number DynamoDB stores unchanged): a point outside it would fail its whole batch there.
+    const storable = z.safeParse(MetricValue, value).error?.issues[0];
+    if (storable) issues.push({ path: `metrics.${point.name}`, message: `${storable.message}, got ${value}` });
   }
   try {
     parseRequest(MetricPoint, { ...point, value: 0 });

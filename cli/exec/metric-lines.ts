@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { KeyName, TagKey, TagValue } from '../../lambda/shared/schema-fields';
+import { KeyName, MetricValue, TagKey, TagValue } from '../../lambda/shared/schema-fields';
 
 /**
  * The lines a command run by `mlops run exec` prints to log to its run, on stdout or stderr:
@@ -64,9 +64,16 @@ function checkParam(key: string, value: string): void {
   if (value.length > PARAM_VALUE_MAX) throw new LineProblem(`param ${key}: value is longer than ${PARAM_VALUE_MAX} characters`);
 }
 
+/** A value the platform cannot store unchanged (1e308, 5e-324) would fail the whole batch it went in. */
+function checkStorable(label: string, value: number): void {
+  const issue = issueOf(MetricValue, value);
+  if (issue) throw new LineProblem(`${label}: ${issue}`);
+}
+
 function decimal(key: string, text: string): number {
   const value = DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(value)) throw new LineProblem(`${key}=${text}: not a finite decimal number`);
+  checkStorable(`${key}=${text}`, value);
   return value;
 }
 
@@ -198,6 +205,7 @@ function jsonUpdate(body: unknown): TrackingUpdate {
       Object.entries(body.metrics).map(([name, value]) => {
         checkName('metric', name);
         if (typeof value !== 'number' || !Number.isFinite(value)) throw new LineProblem(`metrics.${name}: ${JSON.stringify(value)} is not a finite number`);
+        checkStorable(`metrics.${name}`, value);
         return [name, value];
       }),
     );

@@ -42,6 +42,8 @@ export function toStorableNumber(value: number): number | null {
   return Math.min(Math.max(value, -STORED_NUMBER_RANGE.max), STORED_NUMBER_RANGE.max);
 }
 
+const OUT_OF_SAFE_RANGE = 'must be at most 9007199254740991 (2^53 - 1) in magnitude: larger numbers do not survive JSON and DynamoDB unchanged';
+
 /**
  * A number a caller stores (metric values): finite, at most 2^53 - 1 in magnitude, and 0 or at
  * least 1e-130 in magnitude (see `STORED_NUMBER_RANGE`), refused rather than changed.
@@ -49,8 +51,8 @@ export function toStorableNumber(value: number): number | null {
 export const MetricValue = z
   .number()
   .check(
-    z.gte(-STORED_NUMBER_RANGE.max),
-    z.lte(STORED_NUMBER_RANGE.max),
+    z.gte(-STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
+    z.lte(STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
     z.refine((value: number) => value === 0 || Math.abs(value) >= STORED_NUMBER_RANGE.minMagnitude, 'must be 0 or at least 1e-130 in magnitude (DynamoDB stores no smaller number)'),
     // What JSON Schema cannot say as a keyword, for callers in other languages.
     z.describe('A finite number, 0 or between 1e-130 and 9007199254740991 in magnitude; stored and returned unchanged.'),

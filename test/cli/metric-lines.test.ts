@@ -67,6 +67,15 @@ describe('parseMetricLine: mlops:metric', () => {
   });
 
   it.each([
+    ['1e308, beyond what DynamoDB stores through the document client', 'mlops:metric loss=1e308', /loss=1e308: must be at most 9007199254740991/],
+    ['5e-324, below 1e-130', 'mlops:metric loss=5e-324', /loss=5e-324: must be 0 or at least 1e-130 in magnitude/],
+    ['2^63 in JSON', '{"mlops": {"metrics": {"rows": 9223372036854775808}}}', /metrics\.rows: must be at most 9007199254740991/],
+    ['1e-200 in JSON', '{"mlops": {"metrics": {"p": 1e-200}}}', /metrics\.p: must be 0 or at least 1e-130/],
+  ])('refuses %s, which would fail the whole batch on the platform', (_label, line, problem) => {
+    expect(problemOf(line)).toMatch(problem);
+  });
+
+  it.each([
     ['no metric', 'mlops:metric', /no metric given/],
     ['only a step', 'mlops:metric step=3', /no metric given/],
     ['a word without "="', 'mlops:metric loss 0.3', /"loss" is not key=value/],

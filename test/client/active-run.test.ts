@@ -380,6 +380,20 @@ describe('ActiveRun validation', () => {
     expect(invokes()).toHaveLength(0);
   });
 
+  it.each([
+    [1e308, /metrics\.loss: must be at most 9007199254740991/],
+    [5e-324, /metrics\.loss: must be 0 or at least 1e-130 in magnitude/],
+    [2 ** 63, /metrics\.loss: must be at most 9007199254740991/],
+  ])('fails synchronously on %p, which the platform cannot store, and buffers nothing of the call', async (bad, message) => {
+    const run = attach();
+
+    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(RegistryValidationError);
+    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(message);
+    await run.flush();
+
+    expect(invokes()).toHaveLength(0);
+  });
+
   it('fails synchronously on a bad metric name, step or timestamp, with the issues listed', () => {
     const run = attach();
 
