@@ -43,7 +43,7 @@ export interface LoadOptions {
  */
 export async function measureRegistry(handlers: Record<string, Handler>, s3: S3Client, artifactBucket: string, options: LoadOptions) {
   const body = Buffer.from('benchmark model weights '.repeat(1000));
-  const key = 'bench/model.bin';
+  const key = 'models/bench/model.bin';
   await s3.send(new PutObjectCommand({ Bucket: artifactBucket, Key: key, Body: body, ChecksumAlgorithm: 'SHA256' }));
   const registration = (name: string) => ({
     name,

@@ -94,7 +94,7 @@ async function main() {
     const floor = await registerFloor(clients, {
       table: environments.RegisterModel.REGISTRY_TABLE_NAME,
       bucket: environments.RegisterModel.ARTIFACT_BUCKET_NAME,
-      key: 'bench/model.bin',
+      key: 'models/bench/model.bin',
       bus: environments.RegisterModel.EVENT_BUS_NAME,
     });
 

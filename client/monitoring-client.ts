@@ -9,7 +9,8 @@ import { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } f
 import type { Page } from '../lambda/shared/page';
 import { parseS3Uri } from '../lambda/shared/s3-uri';
 import { utf8Length } from '../lambda/shared/schema-fields';
-import { type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
+import { TRAINING_DATA_PREFIX } from '../lambda/shared/artifact-prefixes';
+import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from './artifact-upload';
 import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from './errors';
 import { invokeFunction } from './function-invoker';
 import { allItems } from './pagination';
@@ -44,10 +45,10 @@ export type ListChecksOptions = Omit<QueryOf<'listChecks'>, 'monitor'>;
 
 type BaselineSource = NonNullable<RegisterBaselineRequest['source']>;
 
-/** A baseline profiled by the function from a local file: the version, and how to read the file. */
-export type RegisterBaselineFromFileRequest = Pick<RegisterBaselineRequest, 'model' | 'version'> & Omit<BaselineSource, 'uri'>;
+/** A baseline profiled by the function from a local file: the version, whether to replace its baseline, and how to read the file. */
+export type RegisterBaselineFromFileRequest = Pick<RegisterBaselineRequest, 'model' | 'version' | 'replace'> & Omit<BaselineSource, 'uri'>;
 
-/** `key` defaults to `training-data/<model>/<version>/<uuid>/<file name>` here. */
+/** `key` defaults to `training-data/<model>/<version>/<uuid>/<file name>` here, and must be under `training-data/`: the function profiles nothing else. */
 export interface RegisterBaselineFromFileOptions extends UploadArtifactOptions {
   /** Called once the file is in S3, before the register call. */
   readonly onUploaded?: (uploaded: UploadedArtifact) => void;
@@ -94,9 +95,10 @@ export class MonitoringClient {
 
   /**
    * Registers a model version's baseline: a `profile` computed elsewhere (`mlops monitor baseline`),
-   * or a training-data `source` in the artifact bucket that the function profiles. Registering again
-   * replaces the baseline, so a profile is retried after transient failures; a source is not (a
-   * profiling run that timed out would time out again). A profile too large for one Lambda request
+   * or a training-data `source` under `training-data/` of the artifact bucket that the function
+   * profiles. A version's baseline is replaced only with `replace: true` (otherwise a ConflictError).
+   * A profile is retried after transient failures; a source is not (a profiling run that timed out
+   * would time out again). A profile too large for one Lambda request
    * (`MAX_BASELINE_PROFILE_BYTES`) fails here: use `source` (`registerBaselineFromFile`) instead.
    */
   async registerBaseline(request: RegisterBaselineRequest): Promise<BaselineRecord> {
@@ -126,9 +128,10 @@ export class MonitoringClient {
     options: RegisterBaselineFromFileOptions = {},
   ): Promise<BaselineRecord> {
     const bucket = this.artifactBucket();
-    const key = options.key ?? `training-data/${request.model}/${request.version}/${randomUUID()}/${basename(file)}`;
-    const { model, version, ...source } = request;
-    const full: RegisterBaselineRequest = { model, version, source: { ...source, uri: `s3://${bucket}/${key}` } };
+    const key = options.key ?? `${TRAINING_DATA_PREFIX}${request.model}/${request.version}/${randomUUID()}/${basename(file)}`;
+    requireKeyUnder(key, TRAINING_DATA_PREFIX);
+    const { model, version, replace, ...source } = request;
+    const full: RegisterBaselineRequest = { model, version, source: { ...source, uri: `s3://${bucket}/${key}` }, ...(replace === undefined ? {} : { replace }) };
     validate(RegisterBaselineRequest, full);
     this.functionName('registerBaseline'); // a client that cannot register uploads nothing
     this.s3Client ??= new S3Client({});

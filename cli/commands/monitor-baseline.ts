@@ -37,6 +37,7 @@ interface BaselineOptions extends DatasetOptions {
   readonly model?: string;
   readonly version?: number;
   readonly remote?: boolean;
+  readonly replace?: boolean;
 }
 
 /** What the command did, and its `--json` output. */
@@ -116,6 +117,7 @@ function optionProblem(options: BaselineOptions, command: Command): string | und
   const registering = options.model !== undefined || options.version !== undefined;
   if (registering && (options.model === undefined || options.version === undefined)) return 'error: --model and --version go together: the model version whose baseline this is';
   if (!registering && options.remote) return 'error: --remote registers the baseline: add --model and --version';
+  if (!registering && options.replace) return 'error: --replace replaces a registered baseline: add --model and --version';
   if (!registering && !options.out) return "error: required option '--out <profile.json>' not specified (or register the profile with --model and --version)";
   if (options.remote && options.out) return 'error: --remote profiles in the function, which writes no local profile: leave out --out';
   if (options.remote && command.getOptionValueSource('bins') !== 'default') return `error: --remote profiles at the function's ${DEFAULT_SKETCH_BINS} bins: leave out --bins`;
@@ -154,7 +156,7 @@ async function profileAndRegister(file: string, options: BaselineOptions, contex
   try {
     if (client) {
       progress.show(`registering the baseline of ${options.model} version ${options.version}`);
-      summary = { ...summary, baseline: await client.registerBaseline({ model: options.model!, version: options.version!, profile }) };
+      summary = { ...summary, baseline: await client.registerBaseline({ model: options.model!, version: options.version!, profile, replace: options.replace === true }) };
     }
   } finally {
     progress.clear();
@@ -189,7 +191,7 @@ async function registerRemotely(file: string, options: BaselineOptions, context:
   try {
     baseline = await client.registerBaselineFromFile(
       file,
-      { model: options.model!, version: options.version!, format, exclude: options.exclude, categorical: options.categorical },
+      { model: options.model!, version: options.version!, format, exclude: options.exclude, categorical: options.categorical, replace: options.replace === true },
       {
         onProgress: progress.update,
         onUploaded: (uploaded) => {
@@ -224,7 +226,8 @@ export function addBaselineCommand(monitor: Command, context: CliContext): void 
       .option('--bins <n>', 'equal-mass bins per numeric feature: more bins, tighter drift bounds and a larger profile (a multiple of 10)', parseBins, DEFAULT_SKETCH_BINS)
       .option('--model <name>', 'register the profile as the baseline of a version of this model (with --version)')
       .option('--version <n>', 'the model version the baseline is for (with --model)', parseVersionNumber)
-      .option('--remote', 'upload the training file and profile it in the function instead (for profiles over 6 MB; files up to about 1 GB)'),
+      .option('--remote', 'upload the training file and profile it in the function instead (for profiles over 6 MB; files up to about 1 GB)')
+      .option('--replace', "replace the version's baseline if it has one (without it, registering over an existing baseline is refused)"),
   ).action(async (file: string, options: BaselineOptions, command: Command) => {
     const problem = optionProblem(options, command);
     if (problem) command.error(problem);

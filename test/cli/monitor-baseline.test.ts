@@ -226,8 +226,9 @@ describe('mlops monitor baseline --model --version', () => {
       ].join('\n'),
     );
     const [payload] = cli.invocations('register-baseline-fn');
-    expect(Object.keys(payload)).toEqual(['model', 'version', 'profile']);
-    expect(payload).toMatchObject({ model: 'fraud-detector', version: 12 });
+    expect(Object.keys(payload)).toEqual(['model', 'version', 'profile', 'replace']);
+    // An existing baseline is replaced only with --replace.
+    expect(payload).toMatchObject({ model: 'fraud-detector', version: 12, replace: false });
     const profile = z.parse(BaselineProfileSchema, payload.profile);
     expect(profile).toMatchObject({ rows: 10, source: small, createdAt: '2026-11-25T09:30:00.000Z' });
     expect(profile.features.map((feature) => feature.name)).toEqual(['age', 'income', 'plan']);
@@ -271,7 +272,7 @@ describe('mlops monitor baseline --model --version', () => {
     expect(put.Key).toMatch(/^training-data\/fraud-detector\/12\/[0-9a-f-]{36}\/small\.csv$/);
     const uri = `s3://artifacts-bucket/${put.Key}`;
     expect(cli.invocations('register-baseline-fn')).toEqual([
-      { model: 'fraud-detector', version: 12, source: { uri, format: 'csv', exclude: ['label'], categorical: ['age'] } },
+      { model: 'fraud-detector', version: 12, source: { uri, format: 'csv', exclude: ['label'], categorical: ['age'] }, replace: false },
     ]);
     expect(stderr).toMatch(/^uploaded small\.csv \(\d+ B\) to s3:\/\/artifacts-bucket\/training-data\/fraud-detector\/12\/.*\/small\.csv\n$/);
     expect(stdout).toBe(
@@ -284,6 +285,18 @@ describe('mlops monitor baseline --model --version', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it.each([
+    ['locally', []],
+    ['with --remote', ['--remote']],
+  ])("asks for the version's baseline to be replaced with --replace, %s", async (_, extra) => {
+    cli.mocks.s3.on(PutObjectCommand).resolves({ VersionId: 'obj-1' });
+
+    const { code } = await register(small, '--model', 'fraud-detector', '--version', '12', '--replace', ...extra);
+
+    expect(code).toBe(0);
+    expect(cli.invocations('register-baseline-fn')).toEqual([expect.objectContaining({ model: 'fraud-detector', version: 12, replace: true })]);
   });
 
   describe('fails', () => {
@@ -315,6 +328,7 @@ describe('mlops monitor baseline --model --version', () => {
       [['--model', 'fraud-detector'], 'error: --model and --version go together: the model version whose baseline this is'],
       [['--version', '12', '--out', 'p.json'], 'error: --model and --version go together: the model version whose baseline this is'],
       [['--remote', '--out', 'p.json'], 'error: --remote registers the baseline: add --model and --version'],
+      [['--replace', '--out', 'p.json'], 'error: --replace replaces a registered baseline: add --model and --version'],
       [['--model', 'm', '--version', '1', '--remote', '--out', 'p.json'], 'error: --remote profiles in the function, which writes no local profile: leave out --out'],
       [['--model', 'm', '--version', '1', '--remote', '--bins', '100'], "error: --remote profiles at the function's 1000 bins: leave out --bins"],
     ])('fails with exit code 2 on %j', async (args, message) => {

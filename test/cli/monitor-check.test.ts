@@ -232,7 +232,7 @@ describe('mlops monitor check', () => {
       // Assert
       expect(code).toBe(2);
       expect(stdout).toBe('');
-      expect(stderr).toMatch(new RegExp(`^error: ${ragged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the CSV cannot be read: .+\n$`));
+      expect(stderr).toMatch(new RegExp(`^error: ${ragged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the CSV cannot be read at line 3: .+\n$`));
     });
 
     it('fails on a JSON Lines line that is not an object', async () => {

@@ -101,16 +101,24 @@ describe('MonitoringClient.registerBaseline', () => {
     // Assert
     expect(baseline).toEqual(baselineRecord());
     expect(invokes()[0].FunctionName).toBe('baseline-fn');
-    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, profile }]);
+    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, profile, replace: false }]);
+  });
+
+  it("asks for a version's baseline to be replaced only with replace: true", async () => {
+    lambda.on(InvokeCommand).resolves(functionResult(baselineRecord()));
+
+    await client.registerBaseline({ model: 'fraud-detector', version: 12, profile, replace: true });
+
+    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, profile, replace: true }]);
   });
 
   it('sends a training-data source with the schema defaults filled, and does not retry it', async () => {
     lambda.on(InvokeCommand).rejects(throttled());
 
-    const failure = client.registerBaseline({ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/train.csv' } });
+    const failure = client.registerBaseline({ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/training-data/train.csv' } });
 
     await expect(failure).rejects.toThrow('Rate exceeded');
-    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/train.csv', format: 'csv', exclude: [], categorical: [] } }]);
+    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/training-data/train.csv', format: 'csv', exclude: [], categorical: [] }, replace: false }]);
   });
 
   it('fails client-side unless exactly one of profile and source is given', async () => {
@@ -139,7 +147,7 @@ describe('MonitoringClient.registerBaseline', () => {
     const uploaded: string[] = [];
 
     // Act
-    const baseline = await client.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12, exclude: ['label'] }, { onUploaded: (file) => uploaded.push(file.uri) });
+    const baseline = await client.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12, exclude: ['label'], replace: true }, { onUploaded: (file) => uploaded.push(file.uri) });
 
     // Assert
     expect(baseline).toEqual(baselineRecord());
@@ -148,8 +156,17 @@ describe('MonitoringClient.registerBaseline', () => {
     expect(put.Key).toMatch(/^training-data\/fraud-detector\/12\/[0-9a-f-]{36}\/train\.csv$/);
     expect(uploaded).toEqual([`s3://artifacts-bucket/${put.Key}`]);
     expect(payloads()).toEqual([
-      { model: 'fraud-detector', version: 12, source: { uri: `s3://artifacts-bucket/${put.Key}`, format: 'csv', exclude: ['label'], categorical: [] } },
+      { model: 'fraud-detector', version: 12, source: { uri: `s3://artifacts-bucket/${put.Key}`, format: 'csv', exclude: ['label'], categorical: [] }, replace: true },
     ]);
+  });
+
+  it('fails before uploading anything on a key outside training-data/, the one prefix the function profiles', async () => {
+    const failure = client.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12 }, { key: 'images/victim/1/context/score.py' });
+
+    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toMatchObject({ issues: [{ path: 'key', message: expect.stringContaining('must be under "training-data/"') }] });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(invokes()).toHaveLength(0);
   });
 
   it('fails before uploading anything when the request is bad or the client cannot register', async () => {

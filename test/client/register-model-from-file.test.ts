@@ -105,4 +105,16 @@ describe('RegistryClient.registerModelFromFile', () => {
     expect(s3.calls()).toHaveLength(0);
     expect(lambda.calls()).toHaveLength(0);
   });
+
+  it.each(['images/victim/1/model.tar.gz', 'training-data/fraud/model.pkl', 'model.pkl'])(
+    'fails before uploading anything on a key (%s) outside models/ and uploads/, where RegisterModel takes artifacts from',
+    async (key) => {
+      const failure = client.registerModelFromFile(file, { name: 'fraud' }, { key });
+
+      await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+      await expect(failure).rejects.toMatchObject({ issues: [{ path: 'key', message: expect.stringContaining('must be under "models/" or "uploads/"') }] });
+      expect(s3.calls()).toHaveLength(0);
+      expect(lambda.calls()).toHaveLength(0);
+    },
+  );
 });

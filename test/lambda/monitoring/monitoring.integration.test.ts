@@ -47,7 +47,7 @@ const LARGE_END = windowEndHoursAgo(2);
 const COLLECTED_END = windowEndHoursAgo(1);
 
 /** The training file: the model's inputs and its label `churned`, which the baseline leaves out. */
-const TRAINING_KEY = `datasets/${MODEL}/train.csv`;
+const TRAINING_KEY = `training-data/${MODEL}/train.csv`;
 const trainingRows = generateRows(TRAINING_ROWS, 1, false);
 const trainingCsv = toCsv(trainingRows.map((row, index) => ({ ...row, churned: index % 7 === 0 ? 1 : 0 })));
 const trainingUri = (fixture: MonitoringFixture) => `s3://${fixture.artifactBucketName}/${TRAINING_KEY}`;
