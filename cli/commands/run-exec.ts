@@ -26,9 +26,24 @@ interface ExecOptions {
   readonly recordCommand: boolean;
 }
 
-/** The command line as a POSIX shell would take it back: words quoted only when they need it. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A word in bash's ANSI-C quotes (`$'a\x1bb'`): a run's command refuses raw control characters. */
+const ansiCQuoted = (word: string) =>
+  `$'${word.replace(/[\\']/g, '\\$&').replace(CONTROLS, (character) => {
+    const code = character.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  })}'`;
+
+/** The command line as a shell would take it back: words quoted only when they need it, in ANSI-C quotes when they hold control characters. */
 export function commandLine(words: readonly string[]): string {
-  return words.map((word) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return words
+    .map((word) => {
+      if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+      if (word.search(CONTROLS) >= 0) return ansiCQuoted(word);
+      return `'${word.replace(/'/g, `'\\''`)}'`;
+    })
+    .join(' ');
 }
 
 function endStatus(outcome: ChildOutcome): EndStatus {

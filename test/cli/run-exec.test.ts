@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { CliClock, ForwardedSignal, ProcessControl } from '../../cli/context';
 import { nodeProcesses } from '../../cli/exec/node-process';
+import * as z from 'zod/mini';
 import { commandLine } from '../../cli/commands/run-exec';
+import { StartRunRequest } from '../../lambda/experiments/core/schemas';
 import { redactSecrets } from '../../cli/exec/redact-command';
 import { cliHarness } from './harness';
 import { RUN_A, runRecord, TRACKING_ENV } from './run-fixtures';
@@ -221,6 +223,13 @@ describe('mlops run exec', () => {
 describe('commandLine', () => {
   it('quotes only the words a shell would split or expand', () => {
     expect(commandLine(['python', 'train.py', '--lr=0.1', 'two words', "it's", '$HOME'])).toBe(`python train.py --lr=0.1 'two words' 'it'\\''s' '$HOME'`);
+  });
+
+  it('quotes words with control characters as bash reads them back ($\'...\'), so the run accepts the command', () => {
+    const line = commandLine(['python', 'train.py', '--sep', '\t', "it's\u001b[31m", 'nel\u0085']);
+
+    expect(line).toBe(`python train.py --sep $'\\x09' $'it\\'s\\x1b[31m' $'nel\\u0085'`);
+    expect(z.safeParse(StartRunRequest, { experiment: 'e', command: line }).success).toBe(true);
   });
 });
 
