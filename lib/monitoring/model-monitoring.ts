@@ -35,7 +35,7 @@ export interface ModelMonitoringProps {
   readonly eventBus: events.IEventBus;
   /** The model registry's table: checks resolve aliases and baselines check versions in it. */
   readonly registryTable: dynamodb.ITable;
-  /** The registry's artifact bucket: `RegisterBaseline` profiles training data from it. */
+  /** The registry's artifact bucket: `RegisterBaseline` profiles training data from its `training-data/` prefix, where `grantManageBaselines` lets callers upload. */
   readonly artifactBucket: s3.IBucket;
   /**
    * A customer-managed key for the monitoring table, bucket and alarm topics. Its key policy must

