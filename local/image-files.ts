@@ -28,11 +28,14 @@ export function s3Location(uri: string): S3Location {
 export async function readPinnedObject(s3: S3Client, uri: string, versionId: string, sha256: string): Promise<Uint8Array> {
   const { bucket, key } = s3Location(uri);
   const refused = `${uri} version ${versionId} is not what was registered`;
-  // "null" is the version of an object written while the bucket was unversioned: its current one.
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId === 'null' ? undefined : versionId })).catch((error: Error) => {
-    throw new Error(`${refused}: it cannot be read (${error.name})`);
-  });
-  const bytes = await Body!.transformToByteArray();
+  let bytes: Uint8Array;
+  try {
+    // "null" is the version of an object written while the bucket was unversioned: its current one.
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId === 'null' ? undefined : versionId }));
+    bytes = await Body!.transformToByteArray();
+  } catch (error) {
+    throw new Error(`${refused}: it cannot be read (${(error as Error).name})`);
+  }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== sha256) throw new Error(`${refused}: its SHA-256 is ${actual}, not ${sha256}`);
   return bytes;
