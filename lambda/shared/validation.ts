@@ -5,14 +5,27 @@ import { type FieldIssue, ValidationError } from './errors';
 // zod/mini ships no messages of its own; callers get English ones.
 z.config(en());
 
+/** A key longer than this is quoted cut in an error: a refusal never echoes a caller's bulk back. */
+export const MAX_QUOTED_KEY = 64;
+/** Issues one error lists; a request wrong in thousands of places is told about the first ones. */
+export const MAX_ISSUES = 20;
+
+const quotedKey = (key: string) => (key.length > MAX_QUOTED_KEY ? `${key.slice(0, MAX_QUOTED_KEY - 1)}…` : key);
+
 /** `['datasets', 0, 'uri']` -> `datasets[0].uri`; the root is called `payload`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let formatted = '';
   for (const segment of path) {
     if (typeof segment === 'number') formatted += `[${segment}]`;
-    else formatted += formatted === '' ? String(segment) : `.${String(segment)}`;
+    else formatted += formatted === '' ? quotedKey(String(segment)) : `.${quotedKey(String(segment))}`;
   }
   return formatted === '' ? 'payload' : formatted;
+}
+
+/** At most `MAX_ISSUES` issues, the last one saying how many more there were. */
+function bounded(issues: readonly FieldIssue[]): FieldIssue[] {
+  if (issues.length <= MAX_ISSUES) return [...issues];
+  return [...issues.slice(0, MAX_ISSUES - 1), { path: 'payload', message: `and ${issues.length - MAX_ISSUES + 1} more problems` }];
 }
 
 function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {
@@ -66,5 +79,5 @@ export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown)
   const reserved = prototypeKeyIssues(input);
   const result = z.safeParse(schema, input);
   if (result.success && reserved.length === 0) return result.data;
-  throw new ValidationError([...reserved, ...(result.success ? [] : result.error.issues.flatMap(toFieldIssues))]);
+  throw new ValidationError(bounded([...reserved, ...(result.success ? [] : result.error.issues.flatMap(toFieldIssues))]));
 }

@@ -86,8 +86,9 @@ describe.each(operations)('%s', (operation) => {
           return;
         }
         expect({ errorType: invocation.errorType, classified: REFUSALS.includes(invocation.errorType) }).toEqual({ errorType: invocation.errorType, classified: true });
-        // The message names fields, never internals.
+        // The message names fields, never internals, and never echoes the bulk of the request.
         expect(invocation.errorMessage).not.toMatch(/ValidationException|Exception:|at \w+ \(|node_modules|\/lambda\//);
+        expect(invocation.errorMessage.length).toBeLessThan(8_192);
         expect(after).toEqual(current);
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false, endOnFailure: true },

@@ -13,6 +13,37 @@ describe('formatPath', () => {
   ])('formats %j as %s', (path, expected) => {
     expect(formatPath(path)).toBe(expected);
   });
+
+  it('quotes a long key cut, so a refusal never echoes the bulk of a request', () => {
+    expect(formatPath(['params', 'k'.repeat(70_000)])).toBe(`params.${'k'.repeat(63)}…`);
+  });
+});
+
+describe('parseRequest of a request wrong in many places', () => {
+  it('fails with the first issues and how many more there were, not with thousands', () => {
+    const Numbers = z.array(z.number());
+    const input = Array.from({ length: 2_000 }, () => 'not a number');
+
+    const error = (() => {
+      try {
+        parseRequest(Numbers, input);
+      } catch (caught) {
+        return caught as ValidationError;
+      }
+      throw new Error('expected a ValidationError');
+    })();
+
+    expect(error.issues).toHaveLength(20);
+    expect(error.issues[18].path).toBe('[18]');
+    expect(error.issues[19]).toEqual({ path: 'payload', message: 'and 1981 more problems' });
+    expect(error.message.length).toBeLessThan(2_000);
+  });
+
+  it('fails naming a long unknown field by a bounded excerpt', () => {
+    const Strict = z.strictObject({ name: z.string() });
+
+    expect(() => parseRequest(Strict, { name: 'x', ['x'.repeat(70_000)]: 1 })).toThrow(`${'x'.repeat(63)}…: is not a known field`);
+  });
 });
 
 describe('parseRequest', () => {
