@@ -45,7 +45,7 @@ describe('registerModel', () => {
         artifact: {
           uri: artifact.uri,
           bucket: registry.artifactBucketName,
-          key: 'fraud-detector/model.tar.gz',
+          key: 'models/fraud-detector/model.tar.gz',
           s3VersionId: artifact.versionId,
           sizeBytes: artifact.sizeBytes,
           etag: expect.stringMatching(/^[0-9a-f]{32}$/),
