@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, outsidePrefixMessage } from '../../shared/artifact-prefixes';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, MODEL_UPLOAD_PREFIXES, outsidePrefixMessage } from '../../shared/artifact-prefixes';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, type FieldIssue, ValidationError } from '../../shared/errors';
 import { boundedIssues, excerpt } from '../../shared/excerpt';
@@ -135,7 +135,7 @@ async function startBuild(deps: RegisterImageDependencies, record: ImageVersionR
 /** Checks every reference of the request, reporting all bad fields at once. */
 async function check(deps: RegisterImageDependencies, command: RegisterImageCommand): Promise<Checked> {
   const issues: FieldIssue[] = [];
-  const models = await resolveModels(deps.versions, command.models, issues);
+  const models = await resolveModels(deps, command.models, issues);
   const source = command.source;
   let build: BuildInputsRead | undefined;
   let external: EcrImageFacts | undefined;
@@ -152,7 +152,7 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   return { models, build, external };
 }
 
-async function resolveModels(versions: ModelVersions, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<PinnedModel[]> {
+async function resolveModels({ versions, artifactBucket }: RegisterImageDependencies, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<PinnedModel[]> {
   const served: PinnedModel[] = [];
   for (const [index, reference] of references.entries()) {
     const path = `models[${index}]`;
@@ -164,6 +164,12 @@ async function resolveModels(versions: ModelVersions, references: RegisterImageC
     const artifact = await versions.artifact(reference.name, version);
     if (artifact === undefined) {
       issues.push({ path: `${path}.${reference.alias ? 'alias' : 'version'}`, message: `model ${reference.name} has no version ${version}` });
+      continue;
+    }
+    // Builds read artifacts only where registrants upload them; a version registered elsewhere before that rule cannot be built.
+    const location = parseS3Uri(artifact.uri);
+    if (location?.bucket !== artifactBucket || !isKeyUnder(location.key, MODEL_UPLOAD_PREFIXES)) {
+      issues.push({ path, message: `the artifact of ${reference.name} version ${version} is not under ${MODEL_UPLOAD_PREFIXES.join(' or ')} of the artifact bucket, where builds read artifacts: register it again from there` });
       continue;
     }
     if (served.some((model) => model.name === reference.name && model.version === version)) {

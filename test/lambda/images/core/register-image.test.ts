@@ -341,6 +341,19 @@ describe('registerImage', () => {
       nothingDone();
     });
 
+    it.each([
+      ['outside the model upload prefixes', `s3://${BUCKET}/images/victim/1/model.tar.gz`],
+      ['in another bucket', 's3://elsewhere/models/legacy/1/model.tar.gz'],
+    ])('fails on a model version whose artifact is %s (registered before the prefixes were enforced), before anything is written', async (_, uri) => {
+      const { register, external, versions, issuesOf, nothingDone } = setUp();
+      versions.add('legacy', 1, uri);
+
+      expect(await issuesOf(register(external({ models: [{ name: 'legacy', version: 1 }] })))).toEqual([
+        { path: 'models[0]', message: 'the artifact of legacy version 1 is not under models/ or uploads/ of the artifact bucket, where builds read artifacts: register it again from there' },
+      ]);
+      nothingDone();
+    });
+
     it('fails on an alias that points at a version with no artifact, naming the alias', async () => {
       const { register, command, versions, issuesOf } = setUp();
       versions.setAlias('churn', 'production', 7);
