@@ -101,6 +101,8 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
   readonly buildProject: codebuild.Project;
   readonly buildLogs: logs.LogGroup;
   readonly approvalAlias: string;
+  /** The repositories images built elsewhere may be registered from (`externalImageRepositories`), as ARNs. */
+  readonly externalImageRepositoryArns: readonly string[];
   readonly artifactBucket: s3.IBucket;
   readonly functions: Readonly<Record<ImagesOperation, PlatformFunction>>;
 
@@ -109,6 +111,8 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.artifactBucket = props.artifactBucket;
     this.approvalAlias = props.approvalAlias ?? 'production';
+    const externalRepositories = checkedSources('externalImageRepositories', 'repository', props.externalImageRepositories ?? [], { mayBeEmpty: true });
+    this.externalImageRepositoryArns = externalRepositories.map((name) => Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: name }));
     if (!Token.isUnresolved(this.approvalAlias)) {
       if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
       if (RESERVED_ALIAS.test(this.approvalAlias)) throw new Error(`approvalAlias "${this.approvalAlias}" is reserved by the registry ("latest" and "v<digits>" name versions): no alias can have it`);
@@ -184,12 +188,16 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
 
   /**
    * Lets `grantee` (a SageMaker execution role, say) deploy the images: pull them from the
-   * repository and read their model data (`images/*` of the artifact bucket).
+   * repository, and from the repositories images built elsewhere may come from, and read their
+   * model data (`images/*` of the artifact bucket).
    */
   grantDeploy(grantee: iam.IGrantable): iam.Grant {
     const modelData = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*`)] });
     this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
-    return this.repository.grantPull(grantee).combine(modelData);
+    const pulls = this.repository.grantPull(grantee).combine(modelData);
+    if (this.externalImageRepositoryArns.length === 0) return pulls;
+    const externalPulls = iam.Grant.addToPrincipal({ grantee, actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resourceArns: [...this.externalImageRepositoryArns] });
+    return pulls.combine(externalPulls);
   }
 
   /** Image builds that failed (CodeBuild's `FailedBuilds` of the project, sum over 5 minutes). */
@@ -304,12 +312,12 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const sources = {
       BASE_IMAGE_REGISTRIES: checkedSources('allowedBaseImageRegistries', 'registry', props.allowedBaseImageRegistries ?? [PUBLIC_ECR_REGISTRY, accountRegistry]),
       PACKAGE_INDEXES: checkedSources('allowedPackageIndexes', 'packageIndex', props.allowedPackageIndexes ?? [DEFAULT_PACKAGE_INDEX]),
-      EXTERNAL_IMAGE_REPOSITORIES: checkedSources('externalImageRepositories', 'repository', props.externalImageRepositories ?? [], { mayBeEmpty: true }),
+      EXTERNAL_IMAGE_REPOSITORIES: props.externalImageRepositories ?? [],
     };
     for (const [variable, values] of Object.entries(sources)) fn.addEnvironment(variable, values.join(','));
     fn.addEnvironment('IMAGE_REGISTRY', accountRegistry);
 
-    const external = sources.EXTERNAL_IMAGE_REPOSITORIES.map((name) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: name }));
+    const external = [...this.externalImageRepositoryArns];
     if (external.length > 0) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: external }));
     for (const resource of external.filter((arn) => arn.endsWith('*'))) {
       Validations.of(fn.role!).acknowledge({

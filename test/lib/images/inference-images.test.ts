@@ -85,10 +85,15 @@ function fixture() {
     allowedPackageIndexes: ['https://pypi.example.com/simple'],
     externalImageRepositories: ['team-models/*', 'shared/base'],
   });
+  const externalDeployer = new iam.Role(keyStack, 'ExternalDeployer', { assumedBy: new iam.AccountRootPrincipal() });
+  keyed.grantDeploy(externalDeployer);
+  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
+  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*]', reason: 'Model data of every image version.' });
+  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*]', reason: 'The repositories the deployer named by prefix.' });
 
   const assembly = app.synth();
   const templateOf = (of: Stack) => Template.fromJSON(assembly.getStackArtifact(of.artifactId).template);
-  return { app, outdir, stack, keyStack, images, keyed, eventBus, keyBus, grantees, platformKey, bucketKey, template: templateOf(stack), keyTemplate: templateOf(keyStack) };
+  return { app, outdir, stack, keyStack, images, keyed, externalDeployer, eventBus, keyBus, grantees, platformKey, bucketKey, template: templateOf(stack), keyTemplate: templateOf(keyStack) };
 }
 
 /** A fresh construct in its own stack, for prop validation. */
@@ -493,6 +498,20 @@ describe('InferenceImages', () => {
         'ecr:GetAuthorizationToken *',
         `ecr:GetDownloadUrlForLayer ${repository}`,
         's3:GetObject arn:aws:s3:::artifacts/images/*',
+      ]);
+    });
+
+    test('lets a deployer pull the images built elsewhere from the repositories the platform was given too', () => {
+      const ecrGrants = grantsOfRole(keyTemplate, idOf(f.externalDeployer)).filter((grant) => grant.startsWith('ecr:') && !grant.includes(idOf(keyed.repository)));
+
+      expect(ecrGrants).toEqual([
+        'ecr:BatchCheckLayerAvailability arn:aws:ecr:eu-west-1:123456789012:repository/shared/base',
+        'ecr:BatchCheckLayerAvailability arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*',
+        'ecr:BatchGetImage arn:aws:ecr:eu-west-1:123456789012:repository/shared/base',
+        'ecr:BatchGetImage arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*',
+        'ecr:GetAuthorizationToken *',
+        'ecr:GetDownloadUrlForLayer arn:aws:ecr:eu-west-1:123456789012:repository/shared/base',
+        'ecr:GetDownloadUrlForLayer arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*',
       ]);
     });
 
