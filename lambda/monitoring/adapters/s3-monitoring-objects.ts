@@ -18,8 +18,17 @@ export class S3MonitoringObjects implements MonitoringObjects {
     return json === undefined ? undefined : baselineFromJson(z.parse(BaselineProfileSchema, json));
   }
 
-  async putBaseline(model: string, version: number, profile: BaselineProfile): Promise<string> {
-    return this.putJson(monitoringObjectKeys.baseline(model, version), profile);
+  async putBaseline(model: string, version: number, profile: BaselineProfile, replace: boolean): Promise<string | undefined> {
+    const key = monitoringObjectKeys.baseline(model, version);
+    if (replace) return this.putJson(key, profile);
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: JSON.stringify(profile), ContentType: 'application/json', IfNoneMatch: '*' }));
+      return this.uri(key);
+    } catch (error) {
+      // 412: the version has a profile. 409: a concurrent registration of it is in flight.
+      if ((error as Error).name === 'PreconditionFailed' || (error as Error).name === 'ConditionalRequestConflict') return undefined;
+      throw error;
+    }
   }
 
   async putCheckPlan(monitor: string, checkId: string, plan: CheckPlan, chunks: readonly unknown[]): Promise<string> {

@@ -39,7 +39,8 @@ export interface ChunkResult {
 /** The monitoring bucket: baselines, reports, and the work of fanned-out checks. */
 export interface MonitoringObjects {
   getBaseline(model: string, version: number): Promise<BaselineProfile | undefined>;
-  putBaseline(model: string, version: number, profile: BaselineProfile): Promise<string>;
+  /** Stores the version's profile and returns its URI; undefined, storing nothing, when it has one and `replace` is false (decided by S3, atomically). */
+  putBaseline(model: string, version: number, profile: BaselineProfile, replace: boolean): Promise<string | undefined>;
   putCheckPlan(monitor: string, checkId: string, plan: CheckPlan, chunks: readonly unknown[]): Promise<string>;
   getCheckPlan(monitor: string, checkId: string): Promise<CheckPlan | undefined>;
   putChunkResult(monitor: string, checkId: string, index: number, result: ChunkResult): Promise<void>;

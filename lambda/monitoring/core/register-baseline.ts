@@ -40,7 +40,9 @@ export function registerBaseline(deps: RegisterBaselineDeps) {
     }
     const createdAt = deps.clock.now().toISOString();
     const profile = command.source ? await deps.profileSource(command.source, createdAt) : parseProfile(command.profile);
-    const uri = await deps.objects.putBaseline(command.model, command.version, profile);
+    // Two first registrations racing past the check above: the profile's conditional write decides.
+    const uri = await deps.objects.putBaseline(command.model, command.version, profile, command.replace);
+    if (uri === undefined) throw new ConflictError(`model ${command.model} version ${command.version} already has a baseline: pass replace: true to replace it`);
     const record: BaselineRecord = {
       model: command.model,
       version: command.version,

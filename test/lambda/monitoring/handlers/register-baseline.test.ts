@@ -55,7 +55,8 @@ describe('RegisterBaseline handler', () => {
       // Whether the version has a baseline already: replacing one must be asked for.
       { TableName: fakes.monitoring.name, Key: monitoringKeys.baseline(MODEL, VERSION), ConsistentRead: true },
     ]);
-    expect(inputsOf('PutObjectCommand')).toEqual([{ Bucket: MONITORING_BUCKET, Key: PROFILE_KEY, Body: expect.any(String), ContentType: 'application/json' }]);
+    // Written only if the version has no profile: two first registrations cannot both win.
+    expect(inputsOf('PutObjectCommand')).toEqual([{ Bucket: MONITORING_BUCKET, Key: PROFILE_KEY, Body: expect.any(String), ContentType: 'application/json', IfNoneMatch: '*' }]);
   });
 
   it('profiles CSV training data in the artifact bucket, numeric columns named categorical kept as categories, and records where it came from', async () => {
@@ -176,6 +177,19 @@ describe('RegisterBaseline handler', () => {
         expect(error.message).toBe(`model ${MODEL} version ${VERSION} already has a baseline (registered ${registered}): pass replace: true to replace it`);
       }
       expect(inputsOf('GetObjectCommand')).toEqual([]);
+    });
+
+    it('fails with ConflictError when a concurrent first registration stored its profile after the check, keeping that profile', async () => {
+      // The other registration's profile, stored between this call's check and its write.
+      fakes.s3.put(MONITORING_BUCKET, PROFILE_KEY, JSON.stringify(baselineOf(TRAINING.slice(0, 400))));
+      const theirs = fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY);
+
+      const error = await thrownBy(invoke('RegisterBaseline', { model: MODEL, version: VERSION, profile: baselineOf(TRAINING) }));
+
+      expect(error.name).toBe('ConflictError');
+      expect(error.message).toBe(`model ${MODEL} version ${VERSION} already has a baseline: pass replace: true to replace it`);
+      expect(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)).toBe(theirs);
+      expect(fakes.monitoring.all()).toEqual([]);
     });
 
     it.each([
