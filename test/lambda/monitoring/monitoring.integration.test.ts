@@ -175,6 +175,33 @@ describe('registerBaseline from a training file in the artifact bucket', () => {
     expect(profile).toMatchObject({ formatVersion: 1, rows: TRAINING_ROWS, source: trainingUri(monitoring), createdAt: baseline.createdAt });
     expect(profile.features).toEqual(FEATURES.map((name) => (FEATURE_KINDS[name] === 'numeric' ? numericProfileOf(name) : categoricalProfileOf(name))));
   });
+
+  test("is never replaced silently: registering the version's baseline again is a ConflictError naming replace, and changes nothing", async () => {
+    // Arrange
+    const before = await monitoring.getText(monitoring.monitoringBucketName, `baselines/${MODEL}/${VERSION}/profile.json`);
+
+    // Act
+    const invocation = await monitoring.invoke('registerBaseline', { model: MODEL, version: VERSION, source: { uri: trainingUri(monitoring), exclude: ['churned', 'age'] } });
+
+    // Assert
+    expect(invocation).toMatchObject({ errorType: 'ConflictError', errorMessage: expect.stringContaining('pass replace: true to replace it') });
+    expect(await monitoring.getText(monitoring.monitoringBucketName, `baselines/${MODEL}/${VERSION}/profile.json`)).toBe(before);
+    expect(await monitoring.call('queryMonitoring', { query: 'getBaseline', model: MODEL, version: VERSION })).toEqual(baseline);
+  });
+
+  test('is not overwritten by a registration racing a first one: S3 refuses the second profile', async () => {
+    // Arrange: the profile of a first registration stored, its record not yet written.
+    await monitoring.registerVersion(MODEL, VERSION + 1);
+    const key = `baselines/${MODEL}/${VERSION + 1}/profile.json`;
+    await monitoring.putObject(monitoring.monitoringBucketName, key, '{"first":true}');
+
+    // Act
+    const invocation = await monitoring.invoke('registerBaseline', { model: MODEL, version: VERSION + 1, source: { uri: trainingUri(monitoring), exclude: ['churned'] } });
+
+    // Assert
+    expect(invocation).toMatchObject({ errorType: 'ConflictError' });
+    expect(await monitoring.getText(monitoring.monitoringBucketName, key)).toBe('{"first":true}');
+  });
 });
 
 describe('an hour of endpoint traffic drawn like the training data', () => {
