@@ -3,10 +3,11 @@ import { normalizeIndexUrl } from './supply-chain';
 /**
  * Checks a pip requirements file before a build is started, so a typo is a `ValidationError` now
  * rather than a failed build minutes later. It accepts what a reproducible image needs: PEP 508
- * requirements (`name[extras] specifiers ; markers`, or `name @ url`), index options naming an
- * allowed index, and `--hash` options with `\` continuations as `pip-compile --generate-hashes`
- * writes them. Other files (`-r`, `-c`), editable installs and local paths are refused: the build
- * context holds only this file. So are other indexes and `--trusted-host` (it turns off pip's TLS
+ * requirements (`name[extras] specifiers ; markers`, or `name @ url` under an allowed index), index
+ * options naming an allowed index, and `--hash` options with `\` continuations as
+ * `pip-compile --generate-hashes` writes them. Other files (`-r`, `-c`), editable installs and local
+ * paths are refused: the build context holds only this file. So are other indexes, direct references
+ * to anywhere else (another index by another name) and `--trusted-host` (it turns off pip's TLS
  * checks for a host): packages come only from the indexes the deployer allows.
  */
 
@@ -17,7 +18,7 @@ const SPECIFIERS = String.raw`(?:\s*\(?\s*${SPECIFIER}(?:\s*,\s*${SPECIFIER})*\s
 const MARKER = String.raw`(?:\s*;\s*[^;]+)?`;
 const HASHES = String.raw`(?:\s+--hash[=\s]\s*[a-z0-9]+:[0-9a-fA-F]+)*`;
 const VERSIONED = new RegExp(`^${NAME}${EXTRAS}${SPECIFIERS}${MARKER}${HASHES}$`);
-const URL_REFERENCE = new RegExp(`^${NAME}${EXTRAS}\\s*@\\s*(https?|git\\+https)://\\S+${MARKER}${HASHES}$`);
+const URL_REFERENCE = new RegExp(`^${NAME}${EXTRAS}\\s*@\\s*((?:https?|git\\+https)://\\S+)${MARKER}${HASHES}$`);
 const INDEX_OPTION = /^(--index-url|--extra-index-url|-i|--trusted-host)(?:=|\s+)(\S+)$/;
 
 export interface RequirementProblem {
@@ -53,7 +54,9 @@ function refusal(statement: string, allowedIndexes: ReadonlySet<string>): string
   if (/^(-e|--editable)\b/.test(statement)) return 'editable installs cannot be built into an image';
   if (statement.startsWith('-')) return optionRefusal(statement, allowedIndexes);
   if (/^[./~]/.test(statement) || statement.startsWith('file:')) return 'local paths are not in the build context';
-  if (VERSIONED.test(statement) || URL_REFERENCE.test(statement)) return undefined;
+  if (VERSIONED.test(statement)) return undefined;
+  const reference = URL_REFERENCE.exec(statement);
+  if (reference) return isUnderIndex(reference[1], allowedIndexes) ? undefined : `refers to ${excerptUrl(reference[1])}, outside the package indexes this platform allows (${[...allowedIndexes].join(', ')})`;
   return 'is not a requirement: a name with optional [extras], specifiers like ==1.2 or >=1,<2, markers after ";", or "name @ https://..."';
 }
 
@@ -64,6 +67,15 @@ function optionRefusal(statement: string, allowedIndexes: ReadonlySet<string>): 
   if (!allowedIndexes.has(normalizeIndexUrl(option[2]))) return `names a package index this platform does not allow (allowed: ${[...allowedIndexes].join(', ')})`;
   return undefined;
 }
+
+/** Whether `url` is one of the allowed indexes or under one (a path below it, not a host that merely starts the same). */
+function isUnderIndex(url: string, allowedIndexes: ReadonlySet<string>): boolean {
+  const normalized = normalizeIndexUrl(url.replace(/[#?].*$/, ''));
+  return [...allowedIndexes].some((index) => normalized === index || normalized.startsWith(`${index}/`));
+}
+
+/** A URL as quoted in a refusal: its scheme and host, which say where it points. */
+const excerptUrl = (url: string) => /^[^:]+:\/\/[^/]+/.exec(url)?.[0] ?? url.slice(0, 40);
 
 /** `#` starts a comment at the start of a line or after whitespace (pip's rule). */
 const stripComment = (line: string) => line.replace(/(^|\s)#.*$/, '');

@@ -35,10 +35,9 @@ describe('parseRequirements', () => {
       ['a marker', 'torch==2.3.0; python_version >= "3.10"'],
       ['a marker after a space', 'uvloop==0.19.0 ; sys_platform != "win32"'],
       ['names with dots, underscores and capitals', 'Zope.Interface_x==6.0'],
-      ['a direct https reference', 'pkg @ https://example.com/pkg-1.0.tar.gz'],
-      ['a direct git+https reference with a ref', 'pkg @ git+https://github.com/org/pkg@v1.2'],
-      ['a direct reference with extras and a marker', 'pkg[extra] @ https://example.com/pkg.whl ; sys_platform == "linux"'],
-      ['a direct reference with a fragment', 'pkg @ https://example.com/pkg.zip#sha256=abc'],
+      ['a direct reference under an allowed index', 'torch @ https://download.pytorch.org/whl/cpu/torch-2.3.0%2Bcpu-cp312-cp312-linux_x86_64.whl'],
+      ['a direct reference with extras and a marker', 'pkg[extra] @ https://pypi.example.com/simple/pkg/pkg-1.0.whl ; sys_platform == "linux"'],
+      ['a direct reference with a fragment', 'pkg @ https://download.pytorch.org/whl/cpu/pkg.zip#sha256=abc'],
       ['an allowed index URL', '--index-url https://pypi.example.com/simple'],
       ['an allowed index URL with "="', '--index-url=https://pypi.example.com/simple'],
       ['an allowed index URL with a "/" at the end and a capital host', '--index-url https://PyPI.org/simple/'],
@@ -71,7 +70,7 @@ describe('parseRequirements', () => {
         'pandas==2.2.2 ; python_version >= "3.9" \\',
         '    --hash=sha256:001910ad31abc7bf06f49dcc903755d2f7f3a9186c0c040b827e522e9cef0863',
         '    # via -r requirements.in',
-        'pkg @ https://example.com/pkg-1.0.tar.gz \\',
+        'pkg @ https://download.pytorch.org/whl/cpu/pkg-1.0.tar.gz \\',
         '    --hash=sha256:6d5a1ca8a4b2f5e0b1fefc4f2b9d1c02e2e4b8e8f1e2c3d4a5b6c7d8e9f0a1b2',
         '',
       ].join('\n');
@@ -86,7 +85,7 @@ describe('parseRequirements', () => {
         '--hash=sha256:08beddf13648eb95f8d867350f6a018a4be2e5ad54c8d8caed89ebca558b2818',
       ]);
       expect(requirements[2]).toMatch(/^pandas==2\.2\.2 ; python_version >= "3\.9"\s+--hash=sha256:0019/);
-      expect(requirements[3]).toMatch(/^pkg @ https:\/\/example\.com\/pkg-1\.0\.tar\.gz\s+--hash=sha256:6d5a/);
+      expect(requirements[3]).toMatch(/^pkg @ https:\/\/download\.pytorch\.org\/whl\/cpu\/pkg-1\.0\.tar\.gz\s+--hash=sha256:6d5a/);
     });
 
     it('takes CRLF line ends, in continuations too', () => {
@@ -119,6 +118,7 @@ describe('parseRequirements', () => {
     const EDITABLE = 'editable installs cannot be built into an image';
     const LOCAL_PATH = 'local paths are not in the build context';
     const OPTION = 'is not an option pip may take here (--index-url, --extra-index-url)';
+    const OUTSIDE_INDEXES = 'outside the package indexes this platform allows (https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)';
     const OTHER_INDEX = `names a package index this platform does not allow (allowed: https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)`;
     const TRUSTED_HOST = "is not accepted: it turns off pip's TLS checks for a host";
 
@@ -154,6 +154,12 @@ describe('parseRequirements', () => {
       ['an extra index the platform does not allow', '--extra-index-url=http://pypi.org/simple', OTHER_INDEX],
       ['the short option to another index', '-i https://pypi.org.attacker.example/simple', OTHER_INDEX],
       ['an allowed index under another path', '--index-url https://pypi.org/simple/evil', OTHER_INDEX],
+      ['a direct reference to another host', 'pkg @ https://example.com/pkg-1.0.tar.gz', `refers to https://example.com, ${OUTSIDE_INDEXES}`],
+      ['a direct reference pinned by hash to another host', 'pkg @ https://example.com/pkg.zip#sha256=abc', `refers to https://example.com, ${OUTSIDE_INDEXES}`],
+      ['a direct git+https reference (a mutable ref)', 'pkg @ git+https://github.com/org/pkg@v1.2', `refers to git+https://github.com, ${OUTSIDE_INDEXES}`],
+      ['a direct reference over plain http to an allowed host', 'pkg @ http://download.pytorch.org/whl/cpu/pkg.whl', `refers to http://download.pytorch.org, ${OUTSIDE_INDEXES}`],
+      ['a direct reference to a path that only starts like an allowed index', 'pkg @ https://pypi.org/simple-evil/pkg.whl', `refers to https://pypi.org, ${OUTSIDE_INDEXES}`],
+      ['a direct reference to a host that only starts like an allowed one', 'pkg @ https://pypi.org.attacker.example/simple/pkg.whl', `refers to https://pypi.org.attacker.example, ${OUTSIDE_INDEXES}`],
       ['a trusted host', '--trusted-host pypi.example.com', TRUSTED_HOST],
       ['a trusted host with "="', '--trusted-host=pypi.org', TRUSTED_HOST],
     ])('fails on %s: %s', (_, line, reason) => {
