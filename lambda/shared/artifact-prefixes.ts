@@ -20,6 +20,8 @@ export const TRAINING_DATA_PREFIX = 'training-data/';
 
 /** Written by the platform only (`RegisterImage`, the image build): build contexts and model data, `images/<image>/<version>/`. */
 export const IMAGES_PREFIX = 'images/';
+/** The SageMaker model data of an image version, `images/<image>/<version>/model.tar.gz`: all a deployment reads of `images/`. */
+export const MODEL_DATA_FILE = 'model.tar.gz';
 
 /** Whether `key` is under one of `prefixes` (and names an object in it, not the prefix itself). */
 export function isKeyUnder(key: string, prefixes: string | readonly string[]): boolean {

@@ -11,7 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packages';
 import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../../lambda/images/core/supply-chain';
@@ -192,7 +192,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
    * model data (`images/*` of the artifact bucket).
    */
   grantDeploy(grantee: iam.IGrantable): iam.Grant {
-    const modelData = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*`)] });
+    const modelData = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`)] });
     this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     const pulls = this.repository.grantPull(grantee).combine(modelData);
     if (this.externalImageRepositoryArns.length === 0) return pulls;
@@ -235,7 +235,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const bucket = props.artifactBucket;
     // Builds read their pinned context files and the served models' pinned artifact versions, and write only model data.
     const contexts = bucket.arnForObjects(`${IMAGES_PREFIX}*/context/*`);
-    const modelData = bucket.arnForObjects(`${IMAGES_PREFIX}*/model.tar.gz`);
+    const modelData = bucket.arnForObjects(`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`);
     const artifacts = this.modelArtifacts(bucket);
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [contexts, ...artifacts] }));
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [modelData] }));

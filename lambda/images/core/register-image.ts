@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, MODEL_UPLOAD_PREFIXES, outsidePrefixMessage } from '../../shared/artifact-prefixes';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES, outsidePrefixMessage } from '../../shared/artifact-prefixes';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, type FieldIssue, ValidationError } from '../../shared/errors';
 import { boundedIssues, excerpt } from '../../shared/excerpt';
@@ -264,7 +264,7 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
       imageUri: pinnedImageUri(source.imageUri, facts.digest),
       digest: facts.digest,
       scan: facts.scan,
-      modelDataUrl: only?.artifactUri.endsWith('.tar.gz') ? `${prefix}/model.tar.gz` : undefined,
+      modelDataUrl: only?.artifactUri.endsWith('.tar.gz') ? `${prefix}/${MODEL_DATA_FILE}` : undefined,
     };
   }
   const { entry, requirements } = checked.build!;
@@ -279,7 +279,7 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
       contextUri: `${prefix}/context/`,
       inputs: { entry: entry.pinned, ...(requirements ? { requirements: requirements.pinned } : {}) },
     },
-    modelDataUrl: `${prefix}/model.tar.gz`,
+    modelDataUrl: `${prefix}/${MODEL_DATA_FILE}`,
   };
 }
 

@@ -64,7 +64,7 @@ function fixture() {
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`, reason: "grantInvoke covers the function's versions and aliases." });
   }
   Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
-  Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*]', reason: 'Model data of every image version.' });
+  Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]', reason: 'Model data of every image version.' });
   Validations.of(grantees.Registrar).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/image-inputs/*]', reason: 'Entry scripts and requirements, under the one prefix RegisterImage reads them from.' });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
@@ -88,7 +88,7 @@ function fixture() {
   const externalDeployer = new iam.Role(keyStack, 'ExternalDeployer', { assumedBy: new iam.AccountRootPrincipal() });
   keyed.grantDeploy(externalDeployer);
   Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
-  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*]', reason: 'Model data of every image version.' });
+  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]', reason: 'Model data of every image version.' });
   Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*]', reason: 'The repositories the deployer named by prefix.' });
 
   const assembly = app.synth();
@@ -497,7 +497,7 @@ describe('InferenceImages', () => {
         `ecr:BatchGetImage ${repository}`,
         'ecr:GetAuthorizationToken *',
         `ecr:GetDownloadUrlForLayer ${repository}`,
-        's3:GetObject arn:aws:s3:::artifacts/images/*',
+        's3:GetObject arn:aws:s3:::artifacts/images/*/model.tar.gz',
       ]);
     });
 
