@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,6 +9,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import type { LocalCredentials } from './sigv4-verifier';
 
 /**
  * Local stand-ins for the AWS APIs the platform calls: Amazon DynamoDB Local (from the
@@ -69,9 +71,23 @@ export interface EmulatorEnvironment {
   readonly AWS_DISABLE_REQUEST_COMPRESSION: string;
 }
 
+/** The moto server, which serves only requests signed with `credentials` (or the ones it was told to accept too). */
+export interface RunningMoto extends RunningEmulator {
+  /** Access key id `local` and a secret generated at this start: what the emulator environment signs with. */
+  readonly credentials: LocalCredentials;
+}
+
+export interface StartMotoOptions extends StartEmulatorOptions {
+  /**
+   * Other credentials whose signed requests moto serves too (the local platform's descriptor credentials).
+   * @default - only the ones generated at start
+   */
+  readonly alsoAccepted?: readonly LocalCredentials[];
+}
+
 export interface RunningEmulators {
   readonly dynamodb: RunningEmulator;
-  readonly moto: RunningEmulator;
+  readonly moto: RunningMoto;
   readonly environment: EmulatorEnvironment;
   /** Stops both emulators. */
   stop(): Promise<void>;
@@ -85,9 +101,15 @@ const STOP_GRACE_MS = 5_000;
 const PORT_ATTEMPTS = 3;
 const MIN_JAVA_VERSION = 17;
 
-/** The region and fake credentials every local client uses; the emulators accept any. */
+/** The region every local client uses. */
 export const LOCAL_REGION = 'us-east-1';
-const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+/**
+ * The access key id of the emulator environment. Fixed: DynamoDB Local keeps tables apart per access
+ * key id, and its state on disk must survive restarts. The secret is new at each moto start.
+ */
+export const LOCAL_ACCESS_KEY_ID = 'local';
+/** How moto_server.py learns the credentials it accepts: in its environment, which other users cannot read (its command line they can). */
+const MOTO_CREDENTIALS_VARIABLE = 'MLOPS_MOTO_CREDENTIALS';
 
 /** Raised when the machine lacks what an emulator needs; the message says what to install. */
 export class EmulatorUnavailableError extends Error {
@@ -106,7 +128,7 @@ export async function startEmulators(options: Omit<StartEmulatorOptions, 'port'>
   return {
     dynamodb: dynamodb.value,
     moto: moto.value,
-    environment: emulatorEnvironment(dynamodb.value.endpoint, moto.value.endpoint),
+    environment: emulatorEnvironment(dynamodb.value.endpoint, moto.value),
     stop: async () => {
       await Promise.all([dynamodb.value.stop(), moto.value.stop()]);
     },
@@ -132,8 +154,12 @@ export function emulatorClients(environment: EmulatorEnvironment, codeBuildEndpo
   };
 }
 
-/** The variables that send SDK v3 clients to the emulators, with fake credentials and path-style S3. */
-export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: string): EmulatorEnvironment {
+/**
+ * The variables that send SDK v3 clients to the emulators, with path-style S3 and moto's credentials
+ * (DynamoDB Local checks no signature; it keeps tables apart by the access key id).
+ */
+export function emulatorEnvironment(dynamodbEndpoint: string, moto: Pick<RunningMoto, 'endpoint' | 'credentials'>): EmulatorEnvironment {
+  const motoEndpoint = moto.endpoint;
   return {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_S3: motoEndpoint,
@@ -145,7 +171,8 @@ export function emulatorEnvironment(dynamodbEndpoint: string, motoEndpoint: stri
     AWS_ENDPOINT_URL_SNS: motoEndpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    ...LOCAL_CREDENTIALS,
+    AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     MLOPS_S3_FORCE_PATH_STYLE: 'true',
     // The SDK gzips PutMetricData bodies from 10 KiB; moto 5.2.1 decompresses them twice and answers 500.
@@ -181,22 +208,32 @@ export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Pr
 
 /**
  * Starts the moto server (every service moto emulates, on one port) on loopback, behind the guard
- * of `moto_server.py`: it refuses a foreign Host or Origin and unsigned requests (web pages), and
- * drops moto's `Access-Control-Allow-Origin: *`. Moto keeps state only in memory; with a data
- * directory its backends are saved on SIGTERM and restored at the next start (S3 object version
- * ids included).
+ * of `moto_server.py`: it refuses a foreign Host or Origin (web pages) and any request not signed
+ * (SigV4, verified) with the credentials generated here (access key id `local`, a random secret,
+ * passed in moto's environment) or `alsoAccepted`, and drops moto's `Access-Control-Allow-Origin: *`.
+ * Moto keeps state only in memory; with a data directory its backends are saved on SIGTERM and
+ * restored at the next start (S3 object version ids included).
  */
-export async function startMoto(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+export async function startMoto(options: StartMotoOptions = {}): Promise<RunningMoto> {
   const python = requireMoto();
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
   const state = options.dataDirectory ? ['--state-file', join(resolve(options.dataDirectory), 'moto-state.pickle')] : [];
-  return startWithFreePort('moto server', options, (port) => ({ command: python, args: [join(__dirname, 'moto_server.py'), ...state, '-H', HOST, '-p', String(port)] }));
+  const credentials: LocalCredentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: randomBytes(30).toString('base64url') };
+  const accepted = Object.fromEntries([credentials, ...(options.alsoAccepted ?? [])].map((each) => [each.accessKeyId, each.secretAccessKey]));
+  const moto = await startWithFreePort('moto server', options, (port) => ({
+    command: python,
+    args: [join(__dirname, 'moto_server.py'), ...state, '-H', HOST, '-p', String(port)],
+    environment: { [MOTO_CREDENTIALS_VARIABLE]: JSON.stringify(accepted) },
+  }));
+  return { ...moto, credentials };
 }
 
 interface Launch {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
+  /** Added to this process's environment for the emulator. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 async function startWithFreePort(name: string, options: StartEmulatorOptions, launch: (port: number) => Launch): Promise<RunningEmulator> {
@@ -224,7 +261,7 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
     : [launch.command, [...launch.args]];
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd: launch.cwd, detached: true, stdio: ['ignore', logFd, logFd] });
+    child = spawn(command, args, { cwd: launch.cwd, env: { ...process.env, ...launch.environment }, detached: true, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }
@@ -284,7 +321,7 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
   return { name, endpoint, port, pid: child.pid!, logFile, stop };
 }
 
-/** Any HTTP response means the server is up: both emulators answer an unsigned GET / with some status. */
+/** Any HTTP response means the server is up: both emulators answer an unsigned GET / with some status (moto's guard: 403). */
 async function answers(endpoint: string): Promise<boolean> {
   try {
     const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) });

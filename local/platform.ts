@@ -55,7 +55,7 @@ export interface LocalPlatform {
 
 const NAME_PREFIX = 'mlops-local';
 
-/** A new access key for the Lambda endpoint, written only in the descriptor (0600). */
+/** A new access key for the Lambda endpoint and moto's S3, written only in the descriptor (0600). */
 function newCredentials(): LocalCredentials {
   return { accessKeyId: `LOCAL${randomBytes(10).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
 }
@@ -81,7 +81,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}`);
   const stateOf = (emulator: string) => (persistent ? { dataDirectory: path.join(dataDirectory!, emulator) } : {});
-  const [dynamodb, moto] = await Promise.all([startDynamoDbLocal(stateOf('dynamodb')), startMoto(stateOf('moto'))]);
+  // The descriptor's credentials sign the clients' S3 requests too: moto accepts them besides its own.
+  const credentials = newCredentials();
+  const [dynamodb, moto] = await Promise.all([startDynamoDbLocal(stateOf('dynamodb')), startMoto({ ...stateOf('moto'), alsoAccepted: [credentials] })]);
   const builds: Promise<void>[] = [];
   let simulateBuild: (build: StartedBuild) => Promise<void> = async () => undefined;
   const codeBuild = await startCodeBuildStandIn({ onBuild: (build) => void builds.push(simulateBuild(build)) });
@@ -92,7 +94,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await Promise.all(stops.map((stopOne) => stopOne()));
   };
   try {
-    const environment = emulatorEnvironment(dynamodb.endpoint, moto.endpoint);
+    const environment = emulatorEnvironment(dynamodb.endpoint, moto);
     const clients = emulatorClients(environment, codeBuild.endpoint);
     const names = await provisionFromTemplate(template, clients, NAME_PREFIX);
     const environments = functionEnvironments(template, names);
@@ -107,7 +109,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
       environment: { ...environment, AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
     }));
-    const credentials = newCredentials();
     const server = await startLambdaServer({ functions: localFunctions, credentials, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
 
