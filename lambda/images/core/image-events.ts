@@ -120,14 +120,16 @@ const MAX_ALIAS_READS = 3;
  */
 async function followAlias(deps: ImageEventDependencies, move: AliasMove): Promise<ImageEventOutcome> {
   if (move.alias !== deps.approvalAlias) return { outcome: 'ignored', reason: `alias "${move.alias}" does not approve` };
-  const touched = new Set([move.toVersion, ...(move.fromVersion === undefined ? [] : [move.fromVersion])]);
+  const defined = (versions: (number | undefined)[]) => versions.filter((version): version is number => version !== undefined);
   let changed = 0;
   let holder = await deps.versions.aliasVersion(move.name, deps.approvalAlias);
+  let pending = new Set(defined([move.toVersion, move.fromVersion, holder]));
   for (let read = 1; ; read++) {
-    if (holder !== undefined) touched.add(holder);
-    for (const modelVersion of touched) changed += await redecideServing(deps, move.name, modelVersion, holder);
+    for (const modelVersion of pending) changed += await redecideServing(deps, move.name, modelVersion, holder);
     const now = await deps.versions.aliasVersion(move.name, deps.approvalAlias);
     if (now === holder || read === MAX_ALIAS_READS) break;
+    // A move made meanwhile changes the decision of the versions it left and reached only.
+    pending = new Set(defined([holder, now]));
     holder = now;
   }
   return { outcome: 'approvals', changed };
