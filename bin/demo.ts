@@ -3,10 +3,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, writeDescriptor } from '../local/connection';
-import { runTour } from '../local/demo/tour';
-import { demoMonitor } from '../local/demo/tour-monitoring';
-import { localTourTracking } from '../local/demo/tour-tracking';
+import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, writeDescriptor } from '../client/shared/local-connection';
+import { runTour } from '../demo/tour';
+import { demoMonitor } from '../demo/tour-monitoring';
+import { localTourTracking } from '../demo/tour-tracking';
 import { startLocalPlatform } from '../local/platform';
 import { serveImageLocally } from '../local/serve-image';
 

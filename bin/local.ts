@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N.
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATA_DIRECTORY } from '../local/connection';
+import { DEFAULT_DATA_DIRECTORY } from '../client/shared/local-connection';
 import { startLocalPlatform } from '../local/platform';
 import { stopWithParent } from '../local/stop-with-parent';
 

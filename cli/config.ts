@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/discovery';
-import { RegistryConfigurationError } from '../client/errors';
-import { ImagesClient } from '../client/images-client';
-import { MonitoringClient } from '../client/monitoring-client';
-import { RegistryClient } from '../client/registry-client';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/stack-outputs';
-import { TrackingClient } from '../client/tracking-client';
+import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/shared/discovery';
+import { RegistryConfigurationError } from '../client/shared/errors';
+import { ImagesClient } from '../client/images/images-client';
+import { MonitoringClient } from '../client/monitoring/monitoring-client';
+import { RegistryClient } from '../client/registry/registry-client';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/shared/stack-outputs';
+import { TrackingClient } from '../client/experiments/experiments-client';
 import {
   DEFAULT_DATA_DIRECTORY,
   DESCRIPTOR_FILE,
@@ -16,7 +16,7 @@ import {
   localRegistryClient,
   localTrackingClient,
   readDescriptor,
-} from '../local/connection';
+} from '../client/shared/local-connection';
 import type { AwsClients, CliContext } from './context';
 
 /** The global options, as commander hands them to every command. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { VersionRef } from '../client/registry-client';
+import type { VersionRef } from '../client/registry/registry-client';
 
 /**
  * Argument parsers for commander. They check shape only (`key=value`, a number); the registry's

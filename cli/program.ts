@@ -1,15 +1,15 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_STACK_NAME } from '../client/stack-outputs';
-import { addImageCommands } from './commands/image-commands';
-import { addAliasCommands } from './commands/model-alias';
-import { addFindCommand } from './commands/model-find';
-import { addListCommand } from './commands/model-list';
-import { addRegisterCommand } from './commands/model-register';
-import { addShowCommand } from './commands/model-show';
-import { addVersionsCommand } from './commands/model-versions';
-import { addMonitorCommands } from './commands/monitor-commands';
-import { addRunCommands } from './commands/run-commands';
-import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../local/connection';
+import { DEFAULT_STACK_NAME } from '../client/shared/stack-outputs';
+import { addImageCommands } from './commands/images/image-commands';
+import { addAliasCommands } from './commands/registry/model-alias';
+import { addFindCommand } from './commands/registry/model-find';
+import { addListCommand } from './commands/registry/model-list';
+import { addRegisterCommand } from './commands/registry/model-register';
+import { addShowCommand } from './commands/registry/model-show';
+import { addVersionsCommand } from './commands/registry/model-versions';
+import { addMonitorCommands } from './commands/monitoring/monitor-commands';
+import { addRunCommands } from './commands/experiments/run-commands';
+import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../client/shared/local-connection';
 import { IMAGES_SETTINGS, LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
 import type { CliContext } from './context';
 

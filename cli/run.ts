@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { RegistryError } from '../client/errors';
+import { RegistryError } from '../client/shared/errors';
 import type { CliContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { createProgram } from './program';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { invokeFunction } from '../client/function-invoker';
+import { invokeFunction } from '../client/shared/function-invoker';
 import { MODEL_MANIFEST_FILE, parseContextFiles, parseModelManifest, SHIM_FILE } from '../lambda/images/core/build-context';
 import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
 import type { StartedBuild } from './codebuild-stand-in';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import { startCodeBuildStandIn, type StartedBuild } from './codebuild-stand-in';
-import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from './connection';
+import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from '../client/shared/local-connection';
 import { driftCheckRunner } from './drift-check-runner';
 import { imageBuildSimulator } from './image-build-simulator';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';

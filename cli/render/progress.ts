@@ -1,4 +1,4 @@
-import type { UploadedArtifact, UploadProgress } from '../../client/artifact-upload';
+import type { UploadedArtifact, UploadProgress } from '../../client/shared/artifact-upload';
 import type { Terminal } from '../context';
 import { formatBytes } from './format';
 

@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliContext, Terminal } from '../../cli/context';
 import { runCli } from '../../cli/run';
-import { functionError, functionResult, sentPayload } from '../client/lambda-responses';
+import { functionError, functionResult, sentPayload } from '../client/shared/lambda-responses';
 
 /** A terminal that keeps what was written. */
 export class BufferTerminal implements Terminal {

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { STACK_OUTPUTS } from '../../client/stack-outputs';
+import { STACK_OUTPUTS } from '../../client/shared/stack-outputs';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 
 describe('MlopsPlatformStack', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { LocalPlatformDescriptor } from '../../local/connection';
+import type { LocalPlatformDescriptor } from '../../client/shared/local-connection';
 import { answersHttp } from '../support/network';
 
 // One `npm run local`: synthesis with bundling, DynamoDB Local and moto, on a busy 2-core machine.

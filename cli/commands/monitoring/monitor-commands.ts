@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../../context';
+import { addBaselineCommand } from './monitor-baseline';
+import { addCheckCommand } from './monitor-check';
+import { addReportCommand } from './monitor-report';
+import { addStatusCommand } from './monitor-status';
+
+/** `mlops monitor ...`: data drift, on local files and in the deployed monitors. */
+export function addMonitorCommands(program: Command, context: CliContext): void {
+  const monitor = program
+    .command('monitor')
+    .description(
+      "data drift: compare a data set with a reference, profile training data and register it as a model version's baseline, " +
+        "and follow the deployed monitors' checks and drift reports",
+    );
+  addCheckCommand(monitor, context);
+  addBaselineCommand(monitor, context);
+  addStatusCommand(monitor, context);
+  addReportCommand(monitor, context);
+}

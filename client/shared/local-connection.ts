@@ -1,0 +1,84 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ImagesClient } from '../images/images-client';
+import { MonitoringClient } from '../monitoring/monitoring-client';
+import { RegistryClient } from '../registry/registry-client';
+import { TrackingClient } from '../experiments/experiments-client';
+
+/**
+ * What a running local platform tells its clients, written to `<data directory>/platform.json`
+ * (mode 0600): where its endpoints are, what its functions and buckets are called, and the
+ * credentials generated at its start, which its Lambda endpoint requires requests to be signed with.
+ */
+export interface LocalPlatformDescriptor {
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string };
+  readonly functions: {
+    readonly registerModel: string;
+    readonly setModelAlias: string;
+    readonly queryRegistry: string;
+    readonly startRun: string;
+    readonly logMetrics: string;
+    readonly endRun: string;
+    readonly queryRuns: string;
+    readonly sweepRuns: string;
+    readonly collectData: string;
+    readonly registerBaseline: string;
+    readonly queryMonitoring: string;
+    /** Absent from descriptors written before the local platform ran the image functions. */
+    readonly registerImage?: string;
+    readonly queryImages?: string;
+  };
+  readonly artifactBucket: string;
+  readonly monitoringBucket: string;
+  readonly eventBus: string;
+}
+
+export const DEFAULT_DATA_DIRECTORY = '.local';
+export const DESCRIPTOR_FILE = 'platform.json';
+
+export function writeDescriptor(file: string, descriptor: LocalPlatformDescriptor): void {
+  // A new file, created 0600, then renamed over any earlier one (which could have a wider mode).
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(temporary, file);
+}
+
+export function readDescriptor(file: string): LocalPlatformDescriptor {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalPlatformDescriptor;
+  } catch (error) {
+    throw new Error(`no local platform described at ${file} (${(error as Error).message}): start one with npm run local`);
+  }
+}
+
+/** SDK clients that talk to the local platform: its Lambda endpoint and its S3 emulator. */
+export function localAwsClients(descriptor: LocalPlatformDescriptor): { lambda: LambdaClient; s3: S3Client } {
+  const { region, credentials, endpoints } = descriptor;
+  return {
+    lambda: new LambdaClient({ region, credentials, endpoint: endpoints.lambda }),
+    s3: new S3Client({ region, credentials, endpoint: endpoints.s3, forcePathStyle: true }),
+  };
+}
+
+/** A registry client for the local platform, as `RegistryClient` is for a deployed one. */
+export function localRegistryClient(descriptor: LocalPlatformDescriptor): RegistryClient {
+  return new RegistryClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
+
+/** A tracking client for the local platform, as `TrackingClient` is for a deployed one. */
+export function localTrackingClient(descriptor: LocalPlatformDescriptor): TrackingClient {
+  return new TrackingClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
+}
+
+/** A monitoring client for the local platform, as `MonitoringClient` is for a deployed one. */
+export function localMonitoringClient(descriptor: LocalPlatformDescriptor): MonitoringClient {
+  return new MonitoringClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
+
+/** An images client for the local platform, as `ImagesClient` is for a deployed one. */
+export function localImagesClient(descriptor: LocalPlatformDescriptor): ImagesClient {
+  return new ImagesClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
