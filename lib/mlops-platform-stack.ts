@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from '../client/stack-outputs';
+import { STACK_OUTPUTS } from '../client/shared/stack-outputs';
 import { ExperimentTracking } from './experiments/experiment-tracking';
 import { InferenceImages } from './images/inference-images';
 import { ModelMonitoring } from './monitoring/model-monitoring';
