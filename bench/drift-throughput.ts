@@ -3,14 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_POLICY } from '../lambda/monitoring/core/drift/drift-policy';
 import { type DatasetDrift, samplesDrift, windowDrift } from '../lambda/monitoring/core/drift/dataset-drift';
+import { DEFAULT_POLICY } from '../lambda/monitoring/core/drift/drift-policy';
 import { compareSamples, compareSketches } from '../lambda/monitoring/core/drift/numeric-comparison';
-import { type BaselineProfile, buildBaseline, type Column, type NumericFeatureProfile, numericProfile } from '../lambda/monitoring/core/profile/baseline-profile';
+import {
+  type BaselineProfile,
+  buildBaseline,
+  type Column,
+  type NumericFeatureProfile,
+  numericProfile,
+} from '../lambda/monitoring/core/profile/baseline-profile';
 import { addNumericColumn } from '../lambda/monitoring/core/profile/numeric-sketch';
 import { emptyWindow, type WindowSketch } from '../lambda/monitoring/core/profile/window-sketch';
-import { quantile, round } from './stats';
 import { seededRandom } from '../test/support/seeded-random';
+import { quantile, round } from './stats';
 
 /**
  * Drift throughput, single-threaded, on seeded normal data: the drift job's path (sketch a window
@@ -111,7 +117,13 @@ export function measureDriftThroughput(options: DriftThroughputOptions) {
       sketchPath: sketchPathFigures(wideSketch, rows, wideFeatures),
       exactPath: pathFigures(wideExact.ms, rows, wideFeatures),
     },
-    scipy: { ...scipy, ksMs: round(scipy.ksMs, 1), wassersteinMs: round(scipy.wassersteinMs, 1), ksPlusWassersteinMs: round(scipy.ksPlusWassersteinMs, 1), psiMs: round(scipy.psiMs, 1) },
+    scipy: {
+      ...scipy,
+      ksMs: round(scipy.ksMs, 1),
+      wassersteinMs: round(scipy.wassersteinMs, 1),
+      ksPlusWassersteinMs: round(scipy.ksPlusWassersteinMs, 1),
+      psiMs: round(scipy.psiMs, 1),
+    },
     agreement,
     vsScipy: {
       oursKsPsiJsWassersteinMs: round(ours, 1),
@@ -223,8 +235,16 @@ function checkAgreement(
     exactKsPValue: { ours: exact.ksPValue.value, scipy: scipy.ksPValue, ok: relative(exact.ksPValue.value, scipy.ksPValue) <= EXACT_TOLERANCE },
     exactWasserstein: { ours: exact.wasserstein.value, scipy: scipy.wasserstein, ok: relative(exact.wasserstein.value, scipy.wasserstein) <= EXACT_TOLERANCE },
     exactPsi: { ours: psiOf(exactPath), numpy: scipy.psi, ok: Math.abs(psiOf(exactPath) - scipy.psi) <= EXACT_TOLERANCE },
-    sketchKsStatistic: { ...sketch.ksStatistic, scipy: scipy.ksStatistic, ok: sketch.ksStatistic.low <= scipy.ksStatistic && scipy.ksStatistic <= sketch.ksStatistic.high },
-    sketchWasserstein: { ...sketch.wasserstein, scipy: scipy.wasserstein, ok: sketch.wasserstein.low <= scipy.wasserstein && scipy.wasserstein <= sketch.wasserstein.high },
+    sketchKsStatistic: {
+      ...sketch.ksStatistic,
+      scipy: scipy.ksStatistic,
+      ok: sketch.ksStatistic.low <= scipy.ksStatistic && scipy.ksStatistic <= sketch.ksStatistic.high,
+    },
+    sketchWasserstein: {
+      ...sketch.wasserstein,
+      scipy: scipy.wasserstein,
+      ok: sketch.wasserstein.low <= scipy.wasserstein && scipy.wasserstein <= sketch.wasserstein.high,
+    },
     sketchPsi: { ours: psiOf(sketchPath.drift), numpy: scipy.psi, ok: Math.abs(psiOf(sketchPath.drift) - scipy.psi) <= EXACT_TOLERANCE },
   };
   const failed = Object.entries(checks).filter(([, check]) => !check.ok);

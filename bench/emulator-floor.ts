@@ -1,7 +1,7 @@
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { round, summarize } from './stats';
 
 const SAMPLES = 60;
@@ -29,13 +29,25 @@ export async function registerFloor(
   const calls = {
     headObjectMs: await p50(() => clients.s3.send(new HeadObjectCommand({ Bucket: names.bucket, Key: names.key, ChecksumMode: 'ENABLED' }))),
     reserveMs: await p50(() =>
-      db.send(new UpdateCommand({ TableName: names.table, Key: { pk: 'M#floor', sk: '#MODEL' }, UpdateExpression: 'ADD nextVersion :one', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' })),
+      db.send(
+        new UpdateCommand({
+          TableName: names.table,
+          Key: { pk: 'M#floor', sk: '#MODEL' },
+          UpdateExpression: 'ADD nextVersion :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
     ),
     transactionMs: await p50((i) =>
       db.send(
         new TransactWriteCommand({
           TransactItems: ['V', 'T', 'G'].map((kind) => ({
-            Put: { TableName: names.table, Item: { pk: 'M#floor', sk: `${kind}#${i}`, body: 'x'.repeat(400) }, ConditionExpression: 'attribute_not_exists(pk)' },
+            Put: {
+              TableName: names.table,
+              Item: { pk: 'M#floor', sk: `${kind}#${i}`, body: 'x'.repeat(400) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           })),
         }),
       ),
@@ -44,5 +56,11 @@ export async function registerFloor(
       clients.eventBridge.send(new PutEventsCommand({ Entries: [{ EventBusName: names.bus, Source: 'bench', DetailType: 'Floor', Detail: '{}' }] })),
     ),
   };
-  return { ...calls, sumMs: round(Object.values(calls).reduce((sum, ms) => sum + ms, 0), 2) };
+  return {
+    ...calls,
+    sumMs: round(
+      Object.values(calls).reduce((sum, ms) => sum + ms, 0),
+      2,
+    ),
+  };
 }

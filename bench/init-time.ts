@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { round, summarize } from './stats';
 
 const IMPORT_AND_TIME = `const started = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - started));`;
@@ -21,5 +21,12 @@ export function measureInit(modulePath: string, environment: Record<string, stri
 export function bundleFigures(bundlePath: string, environment: Record<string, string>, runs: number) {
   const code = readFileSync(bundlePath);
   const init = summarize(measureInit(bundlePath, environment, runs));
-  return { bytes: code.length, kib: round(code.length / 1024), gzipKib: round(gzipSync(code).length / 1024), initMedianMs: init.p50Ms, initP95Ms: init.p95Ms, initRuns: runs };
+  return {
+    bytes: code.length,
+    kib: round(code.length / 1024),
+    gzipKib: round(gzipSync(code).length / 1024),
+    initMedianMs: init.p50Ms,
+    initP95Ms: init.p95Ms,
+    initRuns: runs,
+  };
 }

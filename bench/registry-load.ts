@@ -20,7 +20,10 @@ async function timed<T>(act: () => Promise<T>): Promise<[number, T]> {
  * environment (`environments`, by function name), which it reads at import as at its cold start.
  * The variables stay set; they must point at the emulators.
  */
-export async function loadHandlers(functions: readonly SynthesizedFunction[], environments: Record<string, Record<string, string>>): Promise<Record<string, Handler>> {
+export async function loadHandlers(
+  functions: readonly SynthesizedFunction[],
+  environments: Record<string, Record<string, string>>,
+): Promise<Record<string, Handler>> {
   const handlers: Record<string, Handler> = {};
   for (const fn of functions) {
     Object.assign(process.env, environments[fn.name]);

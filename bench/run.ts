@@ -17,13 +17,13 @@ import * as path from 'node:path';
 import { startCodeBuildStandIn } from '../local/codebuild-stand-in';
 import { emulatorClients, startEmulators } from '../local/emulators';
 import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
+import { synthesizeFunctions } from '../local/synthesize';
 import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { loadHandlers, measureRegistry } from './registry-load';
 import { round, summarize } from './stats';
 import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-load';
-import { synthesizeFunctions } from '../local/synthesize';
 
 /**
  * Targets this machine can meet and a regression would miss. Absolute bundle, init and register
@@ -39,7 +39,7 @@ const ONLY = process.env.BENCH_ONLY;
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const machine = () => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version });
 const DRIFT_NOTE =
-  'drift: one process, single-threaded (scipy with OMP/OpenBLAS/MKL threads at 1); medians; rows are rows per side; the sketch path is the drift job\'s (baseline built beforehand: sketch the current window in its frame, then windowDrift: KS with p-value and bounds, PSI, Jensen-Shannon, Wasserstein); the exact path is samplesDrift on the raw columns (sorts both); vsScipy.ratio = scipy ks_2samp + wasserstein_distance time over the sketch path\'s (>= 1 meets the target)';
+  "drift: one process, single-threaded (scipy with OMP/OpenBLAS/MKL threads at 1); medians; rows are rows per side; the sketch path is the drift job's (baseline built beforehand: sketch the current window in its frame, then windowDrift: KS with p-value and bounds, PSI, Jensen-Shannon, Wasserstein); the exact path is samplesDrift on the raw columns (sorts both); vsScipy.ratio = scipy ks_2samp + wasserstein_distance time over the sketch path's (>= 1 meets the target)";
 
 /** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
 function measureDrift() {
@@ -109,7 +109,9 @@ async function main() {
     const logMetricsCore = await measureLogMetricsCore({ batches: 200, pointsPerBatch: 1000, warmupBatches: 20 });
     const logMetricsEndToEnd = await measureLogMetricsEndToEnd(handlers, { batches: 60, pointsPerBatch: 1000, warmupBatches: 5 });
 
-    const inits = Object.entries(bundles).map(([name, bundle]) => ({ name, ms: bundle.initMedianMs })).sort((a, b) => a.ms - b.ms);
+    const inits = Object.entries(bundles)
+      .map(([name, bundle]) => ({ name, ms: bundle.initMedianMs }))
+      .sort((a, b) => a.ms - b.ms);
     const lightest = inits[0];
     const heaviest = inits[inits.length - 1];
     const initRatio = round(heaviest.ms / lightest.ms, 2);
@@ -120,7 +122,7 @@ async function main() {
         'init = time to import the bundle in a fresh process (includes Node module loading; emptyModuleInitMs is that floor)',
         'registry figures run the deployed bundles in one process against the emulators on loopback; EMF metric output disabled',
         'registerModelEmulatorFloor: p50 of each emulator call on the registration critical path, sent bare; their sum bounds register p50 from below',
-        'tracking.logMetricsCore: the LogMetrics use case with an in-memory store and a no-op publisher (no I/O), sequential 1000-point batches of 4 metrics; parseRequest and planPutMetricData are the handler\'s other CPU per batch',
+        "tracking.logMetricsCore: the LogMetrics use case with an in-memory store and a no-op publisher (no I/O), sequential 1000-point batches of 4 metrics; parseRequest and planPutMetricData are the handler's other CPU per batch",
         'tracking.logMetricsEndToEnd: the LogMetrics bundle, sequential 1000-point batches (4 metrics, batch ids) of one run: one DynamoDB Local transaction and one PutMetricData to moto each; request compression off (moto 5.2.1 cannot read gzip bodies)',
         DRIFT_NOTE,
       ],

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { planPutMetricData } from '../lambda/experiments/core/cloudwatch-batching';
-import { logMetrics, type LogMetricsResult } from '../lambda/experiments/core/log-metrics';
+import { type LogMetricsResult, logMetrics } from '../lambda/experiments/core/log-metrics';
 import type { MetricSeries, RunRecord } from '../lambda/experiments/core/model';
 import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, MetricPublisher, RunBatch } from '../lambda/experiments/core/ports';
-import { LogMetricsRequest, type LogMetricsCommand } from '../lambda/experiments/core/schemas';
+import { type LogMetricsCommand, LogMetricsRequest } from '../lambda/experiments/core/schemas';
 import { toSeries } from '../lambda/experiments/core/summaries';
 import { systemClock } from '../lambda/shared/clock';
 import { parseRequest } from '../lambda/shared/validation';
@@ -120,7 +120,9 @@ export async function measureLogMetricsCore(options: CoreOptions) {
   const log = logMetrics({ store, publisher: noopPublisher, clock: systemClock });
   const total = options.warmupBatches + options.batches;
   // Parsed up front: the use case takes the command the handler's schema produced.
-  const commands: LogMetricsCommand[] = Array.from({ length: total }, (_, batch) => parseRequest(LogMetricsRequest, batchRequest(RUN_ID, batch, options.pointsPerBatch)));
+  const commands: LogMetricsCommand[] = Array.from({ length: total }, (_, batch) =>
+    parseRequest(LogMetricsRequest, batchRequest(RUN_ID, batch, options.pointsPerBatch)),
+  );
 
   for (const command of commands.slice(0, options.warmupBatches)) await log(command);
   const perBatch: number[] = [];

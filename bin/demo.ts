@@ -36,7 +36,9 @@ async function main() {
   } finally {
     await platform.stop();
   }
-  console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Run it yourself: npm run local, then npx mlops --local model show churn-demo@production`);
+  console.log(
+    `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Run it yourself: npm run local, then npx mlops --local model show churn-demo@production`,
+  );
 }
 
 main().catch((error) => {

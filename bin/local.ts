@@ -9,7 +9,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main() {
   const { values } = parseArgs({
-    options: { 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string', default: DEFAULT_DATA_DIRECTORY }, port: { type: 'string', default: '3001' } },
+    options: {
+      'in-memory': { type: 'boolean', default: false },
+      'data-dir': { type: 'string', default: DEFAULT_DATA_DIRECTORY },
+      port: { type: 'string', default: '3001' },
+    },
   });
   const platform = await startLocalPlatform({
     dataDirectory: values['data-dir'],

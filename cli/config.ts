@@ -1,22 +1,22 @@
 import { join } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/shared/discovery';
-import { RegistryConfigurationError } from '../client/shared/errors';
+import { TrackingClient } from '../client/experiments/experiments-client';
 import { ImagesClient } from '../client/images/images-client';
 import { MonitoringClient } from '../client/monitoring/monitoring-client';
 import { RegistryClient } from '../client/registry/registry-client';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/shared/stack-outputs';
-import { TrackingClient } from '../client/experiments/experiments-client';
+import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/shared/discovery';
+import { RegistryConfigurationError } from '../client/shared/errors';
 import {
   DEFAULT_DATA_DIRECTORY,
   DESCRIPTOR_FILE,
+  type LocalPlatformDescriptor,
   localAwsClients,
   localImagesClient,
-  type LocalPlatformDescriptor,
   localRegistryClient,
   localTrackingClient,
   readDescriptor,
 } from '../client/shared/local-connection';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/shared/stack-outputs';
 import type { AwsClients, CliContext } from './context';
 
 /** The global options, as commander hands them to every command. */
@@ -156,7 +156,12 @@ export async function connect(context: CliContext, options: GlobalOptions, needs
 /** The tracking functions the stack names in its outputs; a stack without them is not (fully) the platform. */
 async function discoverTracking(stackName: string, cloudFormation: CloudFormationClient): Promise<Partial<Record<TrackingNeed, string>>> {
   const entries = Object.entries(TRACKING_SETTINGS) as [TrackingNeed, (typeof TRACKING_SETTINGS)[TrackingNeed]][];
-  const output = await readStackOutputs(stackName, cloudFormation, entries.map(([, setting]) => setting.output), 'experiment tracking');
+  const output = await readStackOutputs(
+    stackName,
+    cloudFormation,
+    entries.map(([, setting]) => setting.output),
+    'experiment tracking',
+  );
   return Object.fromEntries(entries.map(([need, setting]) => [need, output(setting.output)]));
 }
 
@@ -176,7 +181,8 @@ export async function connectMonitoring(context: CliContext, options: GlobalOpti
     // A descriptor written before the local platform ran monitoring names none of its functions.
     const local: Partial<Record<MonitoringNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
     const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0) throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    if (missing.length > 0)
+      throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
     return new MonitoringClient({ functions: local, artifactBucket: local.artifactBucket, ...localAwsClients(descriptor) });
   }
   const { value, clients } = await resolveSettings(context, options, MONITORING_SETTINGS, needs, async (stackName, cloudFormation) => {
@@ -198,7 +204,8 @@ export async function connectImages(context: CliContext, options: GlobalOptions,
     // A descriptor written before the local platform ran the image functions names none of them.
     const local: Partial<Record<ImagesNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
     const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0) throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    if (missing.length > 0)
+      throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
     return localImagesClient(descriptor);
   }
   const { value, clients } = await resolveSettings(context, options, IMAGES_SETTINGS, needs, async (stackName, cloudFormation) => {

@@ -1,15 +1,15 @@
 import { Command, Option } from 'commander';
+import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../client/shared/local-connection';
 import { DEFAULT_STACK_NAME } from '../client/shared/stack-outputs';
+import { addRunCommands } from './commands/experiments/run-commands';
 import { addImageCommands } from './commands/images/image-commands';
+import { addMonitorCommands } from './commands/monitoring/monitor-commands';
 import { addAliasCommands } from './commands/registry/model-alias';
 import { addFindCommand } from './commands/registry/model-find';
 import { addListCommand } from './commands/registry/model-list';
 import { addRegisterCommand } from './commands/registry/model-register';
 import { addShowCommand } from './commands/registry/model-show';
 import { addVersionsCommand } from './commands/registry/model-versions';
-import { addMonitorCommands } from './commands/monitoring/monitor-commands';
-import { addRunCommands } from './commands/experiments/run-commands';
-import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../client/shared/local-connection';
 import { IMAGES_SETTINGS, LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
 import type { CliContext } from './context';
 
@@ -19,7 +19,9 @@ import type { CliContext } from './context';
  */
 export function createProgram(context: CliContext): Command {
   const program = new Command('mlops')
-    .description('Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift, build inference images. Times are UTC.')
+    .description(
+      'Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift, build inference images. Times are UTC.',
+    )
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
@@ -40,7 +42,10 @@ export function createProgram(context: CliContext): Command {
     .addOption(new Option('--query-images-function <name>', `QueryImages function name or ARN (env ${IMAGES_SETTINGS.queryImages.env})`))
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
-      new Option('--local', `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`),
+      new Option(
+        '--local',
+        `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`,
+      ),
     )
     .addOption(new Option('--json', 'print machine-readable JSON on stdout, nothing else'));
 

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { Duration } from 'aws-cdk-lib';
 import { parse } from 'csv-parse/sync';
 import type { MonitoringClient } from '../client/monitoring/monitoring-client';
-import type { MonitorOptions } from '../lib/monitoring/monitor';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
+import type { MonitorOptions } from '../lib/monitoring/monitor';
 
 /**
  * The monitoring part of the tour: the production version's training data as its drift baseline,
@@ -21,7 +21,13 @@ export interface TourMonitoring {
 }
 
 /** The demo's monitor: the model's production alias, checked hourly, a verdict from 50 records. */
-export const demoMonitor = (model: string): MonitorOptions => ({ monitorName: `${model}-production`, model, alias: 'production', schedule: Duration.hours(1), minRecords: 50 });
+export const demoMonitor = (model: string): MonitorOptions => ({
+  monitorName: `${model}-production`,
+  model,
+  alias: 'production',
+  schedule: Duration.hours(1),
+  minRecords: 50,
+});
 
 /** How the second hour's customers differ: higher bills, more calls to support. */
 const SHIFTS: Readonly<Record<string, (value: number) => number>> = {

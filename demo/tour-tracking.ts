@@ -1,5 +1,5 @@
-import { runCli } from '../cli/run';
 import type { CliContext, Terminal } from '../cli/context';
+import { runCli } from '../cli/run';
 import { type LocalPlatformDescriptor, localTrackingClient } from '../client/shared/local-connection';
 import type { TourTracking } from './tour';
 

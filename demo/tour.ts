@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { shortDigest } from '../cli/render/format';
 import { renderAliasHistory } from '../cli/commands/registry/alias-history';
+import { EXIT_DRIFT_DETECTED } from '../cli/exit-status';
+import { shortDigest } from '../cli/render/format';
 import { renderTable } from '../cli/render/table';
 import type { RegistryClient } from '../client/registry/registry-client';
 import type { RunRecord } from '../lambda/experiments/core/model';
-import type { AliasChangeRecord, ModelVersionRecord } from '../lambda/registry/core/model';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
-import { EXIT_DRIFT_DETECTED } from '../cli/exit-status';
+import type { AliasChangeRecord, ModelVersionRecord } from '../lambda/registry/core/model';
 import type { ShimProcess } from '../local/serving-shim-process';
 import { monitorProduction, type TourMonitoring } from './tour-monitoring';
 
@@ -343,14 +343,27 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
     const image = `${name}-scorer`;
     heading(`Package ${name}@${ALIAS} as inference image "${image}": mlops image register with its entry script, then the build followed to READY`);
     for (const argv of [
-      ['image', 'register', image, '--model', `${name}@${ALIAS}`, '--entry', SCORE_SCRIPT, '--description', 'The demo churn model behind the SageMaker contract', '--wait'],
+      [
+        'image',
+        'register',
+        image,
+        '--model',
+        `${name}@${ALIAS}`,
+        '--entry',
+        SCORE_SCRIPT,
+        '--description',
+        'The demo churn model behind the SageMaker contract',
+        '--wait',
+      ],
       ['image', 'show', image],
     ]) {
       const exitCode = await tracking!.mlops(argv);
       if (exitCode !== 0) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
     }
     if (serveImage) {
-      heading(`Serve "${image}" as its container would: the shim and score.py from its build context, the model data the build packed, python3; POST /invocations`);
+      heading(
+        `Serve "${image}" as its container would: the shim and score.py from its build context, the model data the build packed, python3; POST /invocations`,
+      );
       await sendPredictions(await serveImage(image), join(servedModel.outDir, servedModel.data.validation.file), print);
     }
   }
@@ -359,7 +372,9 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   if (!monitoring) return result;
 
   // 7. Monitor: what production sees, compared with what the model was trained on.
-  heading(`Monitor ${name}@${ALIAS} for drift: its training data as the baseline, then two hours of predictions sent to monitor "${monitoring.monitor}", each hour checked`);
+  heading(
+    `Monitor ${name}@${ALIAS} for drift: its training data as the baseline, then two hours of predictions sent to monitor "${monitoring.monitor}", each hour checked`,
+  );
   const driftChecks = await monitorProduction(monitoring, {
     model: name,
     version: served.version,
@@ -370,7 +385,10 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   });
   if (tracking) {
     heading('The checks as the CLI shows them: mlops monitor status, then the report of the latest check');
-    for (const argv of [['monitor', 'status'], ['monitor', 'report', monitoring.monitor]]) {
+    for (const argv of [
+      ['monitor', 'status'],
+      ['monitor', 'report', monitoring.monitor],
+    ]) {
       const exitCode = await tracking.mlops(argv);
       // `monitor report` exits 3 on a drifted check, as `monitor check` does.
       if (exitCode !== 0 && exitCode !== EXIT_DRIFT_DETECTED) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);

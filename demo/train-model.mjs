@@ -60,7 +60,8 @@ function parseOptions(argv) {
   const learningRate = Number(values['learning-rate']);
   const seed = Number(values.seed);
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100_000) fail(`--epochs must be a whole number from 1 to 100000, got "${values.epochs}"`);
-  if (!Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10) fail(`--learning-rate must be a number in (0, 10], got "${values['learning-rate']}"`);
+  if (!Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10)
+    fail(`--learning-rate must be a number in (0, 10], got "${values['learning-rate']}"`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail(`--seed must be a whole number from 0 to 4294967295, got "${values.seed}"`);
   if (!values.out) fail('--out is required');
   return { epochs, learningRate, seed, out: values.out };
@@ -201,7 +202,10 @@ function train(rows, { epochs, learningRate }, onEpoch) {
 }
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
-const formatMetrics = (metrics) => Object.entries(metrics).map(([name, value]) => `${name}=${value.toFixed(4)}`).join(' ');
+const formatMetrics = (metrics) =>
+  Object.entries(metrics)
+    .map(([name, value]) => `${name}=${value.toFixed(4)}`)
+    .join(' ');
 
 function main() {
   const options = parseOptions(process.argv.slice(2));
@@ -213,9 +217,7 @@ function main() {
   const validationCsv = toCsv(validationRows);
   writeFileSync(join(options.out, 'train.csv'), trainCsv);
   writeFileSync(join(options.out, 'validation.csv'), validationCsv);
-  process.stdout.write(
-    `data: ${trainRows.length} training and ${validationRows.length} validation rows, ${FEATURES.length} features (seed ${options.seed})\n`,
-  );
+  process.stdout.write(`data: ${trainRows.length} training and ${validationRows.length} validation rows, ${FEATURES.length} features (seed ${options.seed})\n`);
 
   const scale = scaling(trainRows);
   const trainScaled = standardize(trainRows, scale);
@@ -224,7 +226,10 @@ function main() {
   const every = Math.max(1, Math.ceil(options.epochs / PROGRESS_LINES));
   const labels = trainScaled.map((row) => row.y);
   const model = train(trainScaled, options, (epoch, weights, bias) => {
-    const loss = logLoss(labels, trainScaled.map((row) => predict(weights, bias, row.x)));
+    const loss = logLoss(
+      labels,
+      trainScaled.map((row) => predict(weights, bias, row.x)),
+    );
     process.stdout.write(`mlops:metric train_logloss=${loss.toFixed(6)} step=${epoch}\n`);
     if (epoch % every !== 0 && epoch !== options.epochs) return;
     process.stdout.write(`epoch ${String(epoch).padStart(String(options.epochs).length)}/${options.epochs}  train logloss ${loss.toFixed(4)}\n`);

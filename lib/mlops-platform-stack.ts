@@ -56,7 +56,7 @@ export class MlopsPlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
     const encryptionKey = props.customerManagedKey
-      ? new kms.Key(this, 'PlatformKey', { enableKeyRotation: true, description: 'Encrypts the MLOps platform\'s data.' })
+      ? new kms.Key(this, 'PlatformKey', { enableKeyRotation: true, description: "Encrypts the MLOps platform's data." })
       : undefined;
 
     this.eventBus = new events.EventBus(this, 'PlatformEvents', {
@@ -86,27 +86,97 @@ export class MlopsPlatformStack extends Stack {
     });
     // Each function: its output keys, its parameter path, its name. SweepRuns has no ARN output: it is invoked by hand only to sweep now.
     const functions: [lambda.IFunction, { name: string; arn?: string }, string, string][] = [
-      [this.registry.functions.registerModel, { name: STACK_OUTPUTS.registerModelFunctionName, arn: STACK_OUTPUTS.registerModelFunctionArn }, 'registry/register-model-function', 'RegisterModel'],
-      [this.registry.functions.setModelAlias, { name: STACK_OUTPUTS.setModelAliasFunctionName, arn: STACK_OUTPUTS.setModelAliasFunctionArn }, 'registry/set-model-alias-function', 'SetModelAlias'],
-      [this.registry.functions.queryRegistry, { name: STACK_OUTPUTS.queryRegistryFunctionName, arn: STACK_OUTPUTS.queryRegistryFunctionArn }, 'registry/query-registry-function', 'QueryRegistry'],
-      [this.experiments.functions.startRun, { name: STACK_OUTPUTS.startRunFunctionName, arn: STACK_OUTPUTS.startRunFunctionArn }, 'experiments/start-run-function', 'StartRun'],
-      [this.experiments.functions.logMetrics, { name: STACK_OUTPUTS.logMetricsFunctionName, arn: STACK_OUTPUTS.logMetricsFunctionArn }, 'experiments/log-metrics-function', 'LogMetrics'],
-      [this.experiments.functions.endRun, { name: STACK_OUTPUTS.endRunFunctionName, arn: STACK_OUTPUTS.endRunFunctionArn }, 'experiments/end-run-function', 'EndRun'],
-      [this.experiments.functions.queryRuns, { name: STACK_OUTPUTS.queryRunsFunctionName, arn: STACK_OUTPUTS.queryRunsFunctionArn }, 'experiments/query-runs-function', 'QueryRuns'],
+      [
+        this.registry.functions.registerModel,
+        { name: STACK_OUTPUTS.registerModelFunctionName, arn: STACK_OUTPUTS.registerModelFunctionArn },
+        'registry/register-model-function',
+        'RegisterModel',
+      ],
+      [
+        this.registry.functions.setModelAlias,
+        { name: STACK_OUTPUTS.setModelAliasFunctionName, arn: STACK_OUTPUTS.setModelAliasFunctionArn },
+        'registry/set-model-alias-function',
+        'SetModelAlias',
+      ],
+      [
+        this.registry.functions.queryRegistry,
+        { name: STACK_OUTPUTS.queryRegistryFunctionName, arn: STACK_OUTPUTS.queryRegistryFunctionArn },
+        'registry/query-registry-function',
+        'QueryRegistry',
+      ],
+      [
+        this.experiments.functions.startRun,
+        { name: STACK_OUTPUTS.startRunFunctionName, arn: STACK_OUTPUTS.startRunFunctionArn },
+        'experiments/start-run-function',
+        'StartRun',
+      ],
+      [
+        this.experiments.functions.logMetrics,
+        { name: STACK_OUTPUTS.logMetricsFunctionName, arn: STACK_OUTPUTS.logMetricsFunctionArn },
+        'experiments/log-metrics-function',
+        'LogMetrics',
+      ],
+      [
+        this.experiments.functions.endRun,
+        { name: STACK_OUTPUTS.endRunFunctionName, arn: STACK_OUTPUTS.endRunFunctionArn },
+        'experiments/end-run-function',
+        'EndRun',
+      ],
+      [
+        this.experiments.functions.queryRuns,
+        { name: STACK_OUTPUTS.queryRunsFunctionName, arn: STACK_OUTPUTS.queryRunsFunctionArn },
+        'experiments/query-runs-function',
+        'QueryRuns',
+      ],
       [this.experiments.functions.sweepRuns, { name: STACK_OUTPUTS.sweepRunsFunctionName }, 'experiments/sweep-runs-function', 'SweepRuns'],
-      [this.monitoring.functions.collectData, { name: STACK_OUTPUTS.collectDataFunctionName, arn: STACK_OUTPUTS.collectDataFunctionArn }, 'monitoring/collect-data-function', 'CollectData'],
-      [this.monitoring.functions.registerBaseline, { name: STACK_OUTPUTS.registerBaselineFunctionName, arn: STACK_OUTPUTS.registerBaselineFunctionArn }, 'monitoring/register-baseline-function', 'RegisterBaseline'],
-      [this.monitoring.functions.queryMonitoring, { name: STACK_OUTPUTS.queryMonitoringFunctionName, arn: STACK_OUTPUTS.queryMonitoringFunctionArn }, 'monitoring/query-monitoring-function', 'QueryMonitoring'],
-      [this.images.functions.registerImage, { name: STACK_OUTPUTS.registerImageFunctionName, arn: STACK_OUTPUTS.registerImageFunctionArn }, 'images/register-image-function', 'RegisterImage'],
-      [this.images.functions.queryImages, { name: STACK_OUTPUTS.queryImagesFunctionName, arn: STACK_OUTPUTS.queryImagesFunctionArn }, 'images/query-images-function', 'QueryImages'],
+      [
+        this.monitoring.functions.collectData,
+        { name: STACK_OUTPUTS.collectDataFunctionName, arn: STACK_OUTPUTS.collectDataFunctionArn },
+        'monitoring/collect-data-function',
+        'CollectData',
+      ],
+      [
+        this.monitoring.functions.registerBaseline,
+        { name: STACK_OUTPUTS.registerBaselineFunctionName, arn: STACK_OUTPUTS.registerBaselineFunctionArn },
+        'monitoring/register-baseline-function',
+        'RegisterBaseline',
+      ],
+      [
+        this.monitoring.functions.queryMonitoring,
+        { name: STACK_OUTPUTS.queryMonitoringFunctionName, arn: STACK_OUTPUTS.queryMonitoringFunctionArn },
+        'monitoring/query-monitoring-function',
+        'QueryMonitoring',
+      ],
+      [
+        this.images.functions.registerImage,
+        { name: STACK_OUTPUTS.registerImageFunctionName, arn: STACK_OUTPUTS.registerImageFunctionArn },
+        'images/register-image-function',
+        'RegisterImage',
+      ],
+      [
+        this.images.functions.queryImages,
+        { name: STACK_OUTPUTS.queryImagesFunctionName, arn: STACK_OUTPUTS.queryImagesFunctionArn },
+        'images/query-images-function',
+        'QueryImages',
+      ],
     ];
     for (const [fn, outputs, parameterPath, label] of functions) {
       directory.publish(outputs.name, parameterPath, fn.functionName, `${label} function name`);
       if (outputs.arn) directory.publish(outputs.arn, `${parameterPath}-arn`, fn.functionArn, `${label} function ARN`);
     }
     directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
-    directory.publish(STACK_OUTPUTS.monitoringBucketName, 'monitoring/bucket', this.monitoring.monitoringBucket.bucketName, 'Bucket for baselines, collected data and drift reports');
-    directory.publish(STACK_OUTPUTS.imageRepositoryUri, 'images/repository-uri', this.images.repository.repositoryUri, 'ECR repository of the inference images');
+    directory.publish(
+      STACK_OUTPUTS.monitoringBucketName,
+      'monitoring/bucket',
+      this.monitoring.monitoringBucket.bucketName,
+      'Bucket for baselines, collected data and drift reports',
+    );
+    directory.publish(
+      STACK_OUTPUTS.imageRepositoryUri,
+      'images/repository-uri',
+      this.images.repository.repositoryUri,
+      'ECR repository of the inference images',
+    );
     directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
   }
 }

@@ -55,4 +55,9 @@ export const buildPhaseChange = (build: BuildIdentity, completedPhase: string, s
 
 /** `CodeBuild Build State Change`: the build ended with `status`, its phases and its logs as given. */
 export const buildStateChange = (build: BuildIdentity, status: string, phases: readonly BuildPhase[], logsUrl?: string) =>
-  envelope('CodeBuild Build State Change', build, { 'build-status': status, 'current-phase': 'COMPLETED' }, { phases, ...(logsUrl ? { logs: { 'deep-link': logsUrl } } : {}) });
+  envelope(
+    'CodeBuild Build State Change',
+    build,
+    { 'build-status': status, 'current-phase': 'COMPLETED' },
+    { phases, ...(logsUrl ? { logs: { 'deep-link': logsUrl } } : {}) },
+  );

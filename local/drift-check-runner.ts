@@ -46,6 +46,9 @@ export function driftCheckRunner(options: DriftCheckRunnerOptions) {
       }
     };
     await Promise.all(Array.from({ length: options.concurrency ?? 4 }, sketchNext));
-    return (await invoke<CheckStep>(options.functions.checkDrift, { phase: 'finish', config: planned.config, checkId: planned.checkId })) as Extract<CheckStep, { status: 'done' }>;
+    return (await invoke<CheckStep>(options.functions.checkDrift, { phase: 'finish', config: planned.config, checkId: planned.checkId })) as Extract<
+      CheckStep,
+      { status: 'done' }
+    >;
   };
 }

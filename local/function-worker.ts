@@ -1,6 +1,6 @@
+import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 
 /**
  * The body of one local Lambda sandbox: a worker thread that imports a function's bundle once
@@ -73,14 +73,12 @@ export function runSandbox(): void {
   const start = workerData as SandboxStart;
   const post = (message: SandboxMessage) => port.postMessage(message);
 
-  const handlerLoaded = import(pathToFileURL(start.bundlePath).href).then(
-    (bundle: { handler?: unknown }) => {
-      if (typeof bundle.handler !== 'function') {
-        throw { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } satisfies RuntimeError;
-      }
-      return bundle.handler as Handler;
-    },
-  );
+  const handlerLoaded = import(pathToFileURL(start.bundlePath).href).then((bundle: { handler?: unknown }) => {
+    if (typeof bundle.handler !== 'function') {
+      throw { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } satisfies RuntimeError;
+    }
+    return bundle.handler as Handler;
+  });
   handlerLoaded.then(
     () => post({ type: 'ready' }),
     (error: unknown) => post({ type: 'init-error', error: isRuntimeError(error) ? error : toInitError(error) }),

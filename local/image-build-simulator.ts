@@ -100,7 +100,9 @@ export function imageBuildSimulator(options: ImageBuildSimulatorOptions): (build
 /** The buildspec's model download loop (each artifact by its pinned version, checked) and `tar`, then the upload to the model data URI. */
 async function packModels(s3: S3Client, workspace: string, modelDataUri: string, buildLog: (line: string) => void): Promise<void> {
   const modelDirectory = path.join(workspace, 'model');
-  for (const { sha256, versionId, directory: modelDir, uri } of parseModelManifest(readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8'))) {
+  for (const { sha256, versionId, directory: modelDir, uri } of parseModelManifest(
+    readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8'),
+  )) {
     const directory = path.join(modelDirectory, modelDir);
     mkdirSync(directory, { recursive: true });
     writeFileSync(path.join(directory, path.basename(s3Location(uri).key)), await readPinnedObject(s3, uri, versionId, sha256));
@@ -117,7 +119,11 @@ async function packModels(s3: S3Client, workspace: string, modelDataUri: string,
 async function smokeTest(workspace: string, buildLog: (line: string) => void): Promise<void> {
   const context = path.join(workspace, 'context');
   const entry = entryFileOf(context);
-  const shim = await startShim({ shimFile: path.join(context, SHIM_FILE), entryScript: path.join(context, entry), modelDirectory: path.join(workspace, 'model') });
+  const shim = await startShim({
+    shimFile: path.join(context, SHIM_FILE),
+    entryScript: path.join(context, entry),
+    modelDirectory: path.join(workspace, 'model'),
+  });
   try {
     const ping = await fetch(`${shim.endpoint}/ping`);
     const answer = await ping.text();
@@ -139,6 +145,8 @@ async function pushManifest(ecr: ECRClient, build: StartedBuild, context: string
     layers: [],
   });
   const imageDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-  await ecr.send(new PutImageCommand({ repositoryName: build.variables.REPOSITORY_NAME, imageTag: build.variables.IMAGE_TAG, imageManifest: manifest, imageDigest }));
+  await ecr.send(
+    new PutImageCommand({ repositoryName: build.variables.REPOSITORY_NAME, imageTag: build.variables.IMAGE_TAG, imageManifest: manifest, imageDigest }),
+  );
   return imageDigest;
 }

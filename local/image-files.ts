@@ -45,7 +45,8 @@ export async function readPinnedObject(s3: S3Client, uri: string, versionId: str
 export async function downloadContext(s3: S3Client, contextUri: string, files: readonly ContextFile[], directory: string): Promise<void> {
   if (files.length === 0) throw new Error(`CLIENT_ERROR: no pinned files of the build context at ${contextUri}`);
   mkdirSync(directory, { recursive: true });
-  for (const file of files) writeFileSync(path.join(directory, file.name), await readPinnedObject(s3, `${contextUri}${file.name}`, file.versionId, file.sha256));
+  for (const file of files)
+    writeFileSync(path.join(directory, file.name), await readPinnedObject(s3, `${contextUri}${file.name}`, file.versionId, file.sha256));
 }
 
 /** The entry script's file name, as the context's Dockerfile sets it. */

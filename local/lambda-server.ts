@@ -131,8 +131,10 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<L
 
 function validateFunctions(functions: readonly LocalFunction[]): void {
   for (const { name, bundlePath, timeoutMs } of functions) {
-    if (!FUNCTION_NAME.test(name)) throw new Error(`function name "${name}" is not a Lambda function name: use 1 to 64 letters, digits, hyphens or underscores`);
-    if (!existsSync(bundlePath)) throw new Error(`function ${name} has no bundle at ${bundlePath}: synthesize the app (cdk synth) and pass the asset's index.mjs`);
+    if (!FUNCTION_NAME.test(name))
+      throw new Error(`function name "${name}" is not a Lambda function name: use 1 to 64 letters, digits, hyphens or underscores`);
+    if (!existsSync(bundlePath))
+      throw new Error(`function ${name} has no bundle at ${bundlePath}: synthesize the app (cdk synth) and pass the asset's index.mjs`);
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
       throw new Error(`function ${name} has timeoutMs ${timeoutMs}: use a positive number of milliseconds`);
     }
@@ -172,7 +174,10 @@ async function handleRequest(
   // The whole body, as the signature covers it; the invocation's limit bounds what is read.
   const body = await readBody(request, MAX_REQUEST_BYTES);
   if (body === undefined) {
-    sendError(response, 413, 'RequestTooLargeException', { Type: 'User', message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation` });
+    sendError(response, 413, 'RequestTooLargeException', {
+      Type: 'User',
+      message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`,
+    });
     return;
   }
   const refusal = await signatureRefusal({ method: request.method ?? '', url: request.url ?? '/', headers: request.headers, body }, credentials, 'lambda');
@@ -244,7 +249,10 @@ async function handleRequest(
     outcome.ok && Buffer.byteLength(outcome.payload) > MAX_RESPONSE_BYTES
       ? {
           ok: false,
-          error: { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).` },
+          error: {
+            errorType: 'Function.ResponseSizeTooLarge',
+            errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+          },
         }
       : outcome;
   const headers = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST' };
@@ -442,7 +450,10 @@ class Sandbox {
       this.hasExited = true;
       clearTimeout(initTimer);
       const exitError = (requestId?: string): RuntimeError =>
-        crash ?? { errorType: 'Runtime.ExitError', errorMessage: `${requestId ? `RequestId: ${requestId} ` : ''}Error: Runtime exited with error: exit status ${code}` };
+        crash ?? {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `${requestId ? `RequestId: ${requestId} ` : ''}Error: Runtime exited with error: exit status ${code}`,
+        };
       settleReady(exitError());
       for (const [requestId, settle] of this.pending) settle({ ok: false, error: exitError(requestId) });
       this.retire();
@@ -458,7 +469,10 @@ class Sandbox {
       }
       const timer = setTimeout(() => {
         this.pending.delete(message.id);
-        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${message.id} Error: Task timed out after ${seconds(timeoutMs)} seconds` } });
+        resolve({
+          ok: false,
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${message.id} Error: Task timed out after ${seconds(timeoutMs)} seconds` },
+        });
         this.retire();
       }, timeoutMs);
       this.pending.set(message.id, (outcome) => {

@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { MonitorOptions } from '../lib/monitoring/monitor';
-import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
-import { startCodeBuildStandIn, type StartedBuild } from './codebuild-stand-in';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from '../client/shared/local-connection';
+import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
+import type { MonitorOptions } from '../lib/monitoring/monitor';
+import { type StartedBuild, startCodeBuildStandIn } from './codebuild-stand-in';
 import { driftCheckRunner } from './drift-check-runner';
-import { imageBuildSimulator } from './image-build-simulator';
 import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
+import { imageBuildSimulator } from './image-build-simulator';
 import { startLambdaServer } from './lambda-server';
-import type { LocalCredentials } from './sigv4-verifier';
-import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
+import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
+import type { LocalCredentials } from './sigv4-verifier';
 import { synthesizeFunctions } from './synthesize';
 
 export interface LocalPlatformOptions {
@@ -107,7 +107,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // The deployed limits: Timeout in seconds, MemorySize in MB.
       timeoutMs: Number(template.Resources[fn.logicalId].Properties?.Timeout ?? 3) * 1000,
       memorySizeMb: Number(template.Resources[fn.logicalId].Properties?.MemorySize ?? 128),
-      environment: { ...environment, AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...environments.get(fn.logicalId) },
+      environment: {
+        ...environment,
+        AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...environments.get(fn.logicalId),
+      },
     }));
     const server = await startLambdaServer({ functions: localFunctions, credentials, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
@@ -159,14 +164,22 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       monitoringBucket: descriptor.monitoringBucket,
     });
     const driftChecks = scheduledDriftChecks(template, names);
-    const schedules = startSchedules({ targets: scheduled, lambda, driftChecks: driftChecks.map((check) => ({ check, run: runDriftCheck })), log: options.logInvocation });
+    const schedules = startSchedules({
+      targets: scheduled,
+      lambda,
+      driftChecks: driftChecks.map((check) => ({ check, run: runDriftCheck })),
+      log: options.logInvocation,
+    });
     stops.unshift(async () => schedules.stop());
     for (const { target, functionName } of scheduled) log(`schedule ${target.expression} -> ${functionName}`);
     for (const check of driftChecks) log(`schedule ${check.expression} -> drift check of monitor ${check.inputAt(new Date()).config.monitor}`);
 
     const checkDrift = async (monitor: string, windowEnd: Date) => {
       const check = driftChecks.map((each) => each.inputAt(windowEnd)).find((input) => input.config.monitor === monitor);
-      if (!check) throw new Error(`no monitor named ${monitor}: the local platform has ${driftChecks.map((each) => each.inputAt(windowEnd).config.monitor).join(', ') || 'none'}`);
+      if (!check)
+        throw new Error(
+          `no monitor named ${monitor}: the local platform has ${driftChecks.map((each) => each.inputAt(windowEnd).config.monitor).join(', ') || 'none'}`,
+        );
       return (await runDriftCheck(check)).check;
     };
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);

@@ -54,13 +54,13 @@ function needed<T>(client: T | undefined, type: string): T {
   return client;
 }
 
-export async function provisionFromTemplate(
-  template: CloudFormationTemplate,
-  clients: EmulatorClients,
-  namePrefix: string,
-): Promise<Map<string, string>> {
+export async function provisionFromTemplate(template: CloudFormationTemplate, clients: EmulatorClients, namePrefix: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  const nameOf = (logicalId: string) => `${namePrefix}-${logicalId}`.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 63);
+  const nameOf = (logicalId: string) =>
+    `${namePrefix}-${logicalId}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .slice(0, 63);
   for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
     const name = nameOf(logicalId);
     if (Type === 'AWS::DynamoDB::Table') {

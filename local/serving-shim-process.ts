@@ -24,7 +24,14 @@ const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
 export function startShim(options: ShimOptions): Promise<ShimProcess> {
   const shim = spawn(process.env.MLOPS_PYTHON ?? 'python3', [options.shimFile], {
     // Loopback only: the image's script is the user's code, and no other machine should reach it.
-    env: { ...process.env, PORT: '0', MLOPS_BIND_ADDRESS: '127.0.0.1', MLOPS_ENTRY_SCRIPT: options.entryScript, MLOPS_MODEL_DIR: options.modelDirectory, PYTHONDONTWRITEBYTECODE: '1' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      MLOPS_BIND_ADDRESS: '127.0.0.1',
+      MLOPS_ENTRY_SCRIPT: options.entryScript,
+      MLOPS_MODEL_DIR: options.modelDirectory,
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -39,7 +46,10 @@ export function startShim(options: ShimOptions): Promise<ShimProcess> {
       clearTimeout(timer);
       void stop().then(() => reject(new Error(reason)));
     };
-    const timer = setTimeout(() => fail(`the serving shim did not start within ${(options.startTimeoutMs ?? 30_000) / 1000} s: ${lastLine(stderr)}`), options.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(`the serving shim did not start within ${(options.startTimeoutMs ?? 30_000) / 1000} s: ${lastLine(stderr)}`),
+      options.startTimeoutMs ?? 30_000,
+    );
     let stdout = '';
     shim.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');

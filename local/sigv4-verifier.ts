@@ -35,16 +35,27 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
  * the received request again with the SDK's own signer (same headers, same date, same scope) and
  * comparing the signatures in constant time. Returns why it is refused, or `undefined`.
  */
-export async function signatureRefusal(request: ReceivedRequest, credentials: LocalCredentials, service: string, now = new Date()): Promise<SignatureRefusal | undefined> {
+export async function signatureRefusal(
+  request: ReceivedRequest,
+  credentials: LocalCredentials,
+  service: string,
+  now = new Date(),
+): Promise<SignatureRefusal | undefined> {
   const authorization = request.headers.authorization;
   if (authorization === undefined) {
-    return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token: sign requests with the credentials in the local platform descriptor' };
+    return {
+      type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token: sign requests with the credentials in the local platform descriptor',
+    };
   }
   const parsed = AUTHORIZATION.exec(authorization);
   if (!parsed) return invalid('the Authorization header is not an AWS4-HMAC-SHA256 signature');
   const [, accessKeyId, shortDate, region, scopeService, signedHeaderList, signature] = parsed;
   if (!sameText(accessKeyId, credentials.accessKeyId)) {
-    return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid: use the credentials in the local platform descriptor' };
+    return {
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid: use the credentials in the local platform descriptor',
+    };
   }
   if (scopeService !== service) return invalid(`the credential scope names service ${scopeService}, not ${service}`);
   const amzDate = String(request.headers['x-amz-date'] ?? '');
@@ -74,7 +85,9 @@ export async function signatureRefusal(request: ReceivedRequest, credentials: Lo
   );
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1] ?? '';
   if (!sameText(signature, expected)) {
-    return invalid('The request signature we calculated does not match the signature you provided: check the secret access key in the local platform descriptor');
+    return invalid(
+      'The request signature we calculated does not match the signature you provided: check the secret access key in the local platform descriptor',
+    );
   }
   return undefined;
 }

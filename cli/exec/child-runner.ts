@@ -1,6 +1,6 @@
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { constants } from 'node:os';
 import type { ForwardedSignal, ProcessControl, Terminal } from '../context';
 
 /** How the child ended. */

@@ -78,7 +78,8 @@ function decimal(key: string, text: string): number {
 }
 
 function step(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new LineProblem(`step ${JSON.stringify(value)}: not a whole number of 0 or more`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new LineProblem(`step ${JSON.stringify(value)}: not a whole number of 0 or more`);
   return value;
 }
 

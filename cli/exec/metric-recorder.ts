@@ -53,8 +53,8 @@ export class MetricRecorder {
     const parsed = parseMetricLine(line);
     if (parsed.kind === 'output') return;
     const problem = parsed.kind === 'malformed' ? parsed.problem : this.refusal(parsed.update);
-    if (problem !== undefined || parsed.kind === 'malformed') return this.skip(`${stream} line ${number} (${preview(line)}): ${problem}`);
-    this.apply(parsed.update);
+    if (problem !== undefined || parsed.kind === 'malformed') this.skip(`${stream} line ${number} (${preview(line)}): ${problem}`);
+    else this.apply(parsed.update);
   }
 
   /** Says how many warnings were not printed, if any. */

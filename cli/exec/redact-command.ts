@@ -21,9 +21,7 @@ export const REDACTED = '***';
 const SECRET_PART = /(token|secret|passw(or)?d|passphrase|key|credential)s?$|^(auth|authorization|pwd|pass|cookie)$/;
 
 export function isSecretName(name: string): boolean {
-  return name
-    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/)
-    .some((part) => SECRET_PART.test(part.toLowerCase()));
+  return name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).some((part) => SECRET_PART.test(part.toLowerCase()));
 }
 
 const isSecretOption = (name: string) => name === 'p' || isSecretName(name);

@@ -44,7 +44,7 @@ export function formatPairs(record: Readonly<Record<string, string | number>>, l
 /** Formats numbers so that, right-aligned in a column, their decimal points line up. */
 export function alignDecimals(values: readonly number[]): string[] {
   const formatted = values.map(formatNumber);
-  const fractionWidth = (text: string) => (/^[^.e]*\.(\d+)$/.exec(text)?.[1].length ?? 0);
+  const fractionWidth = (text: string) => /^[^.e]*\.(\d+)$/.exec(text)?.[1].length ?? 0;
   const widest = Math.max(0, ...formatted.map(fractionWidth));
   return formatted.map((text) => {
     if (widest === 0 || text.includes('e')) return text;

@@ -40,7 +40,10 @@ function layout(rows: readonly (readonly (string | number)[])[], aligns: ('left'
 /** A table with an upper-case header line; each header aligned like its column. */
 export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
   const header = columns.map((column) => column.header.toUpperCase());
-  return layout([header, ...rows.map((row) => columns.map((column) => column.value(row)))], columns.map((column) => column.align ?? 'left'));
+  return layout(
+    [header, ...rows.map((row) => columns.map((column) => column.value(row)))],
+    columns.map((column) => column.align ?? 'left'),
+  );
 }
 
 /** Rows of cells lined up as given, the first row included: for tables whose header is data (side-by-side comparisons). */

@@ -6,8 +6,8 @@ import { type FieldIssue, ValidationError } from '../../lambda/shared/errors';
 import { MetricValue } from '../../lambda/shared/schema-fields';
 import { parseRequest } from '../../lambda/shared/validation';
 import { RegistryConfigurationError, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../shared/errors';
-import type { TrackingClient } from './experiments-client';
 import { validate } from '../shared/validation';
+import type { TrackingClient } from './experiments-client';
 
 export interface ActiveRunOptions {
   /** Flush when this many points are buffered. @default 1000 */

@@ -3,22 +3,15 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { LogMetricsResult } from '../../lambda/experiments/core/log-metrics';
 import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../../lambda/experiments/core/model';
 import type { MetricHistoryPage } from '../../lambda/experiments/core/query-runs';
-import {
-  EndRunRequest,
-  LogMetricsRequest,
-  MAX_HISTORY_PAGE,
-  QueryRunsRequest,
-  StartRunRequest,
-  SweepRunsRequest,
-} from '../../lambda/experiments/core/schemas';
+import { EndRunRequest, LogMetricsRequest, MAX_HISTORY_PAGE, QueryRunsRequest, StartRunRequest, SweepRunsRequest } from '../../lambda/experiments/core/schemas';
 import type { SweepRunsResult } from '../../lambda/experiments/core/sweep-runs';
 import type { Page } from '../../lambda/shared/page';
-import { ActiveRun, type ActiveRunOptions } from './active-run';
-import { validate } from '../shared/validation';
 import { RegistryConfigurationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
+import { validate } from '../shared/validation';
+import { ActiveRun, type ActiveRunOptions } from './active-run';
 
 /** The experiment-tracking functions by name or ARN; a client needs only those it calls. */
 export interface TrackingFunctionNames {

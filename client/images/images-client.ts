@@ -8,9 +8,9 @@ import { BUILD_PHASES } from '../../lambda/images/core/image-events';
 import type { ImageVersionRecord } from '../../lambda/images/core/model';
 import type { ImageSummary } from '../../lambda/images/core/query-images';
 import { type BuildSource, type ExternalSource, type ModelReference, QueryImagesRequest, RegisterImageRequest } from '../../lambda/images/core/schemas';
+import { IMAGE_INPUTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { type Clock, systemClock } from '../../lambda/shared/clock';
 import type { FieldIssue } from '../../lambda/shared/errors';
-import { IMAGE_INPUTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import type { Page } from '../../lambda/shared/page';
 import { type UploadedArtifact, type UploadProgress, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
 import { RegistryConfigurationError, RegistryError, RegistryValidationError } from '../shared/errors';
@@ -107,7 +107,10 @@ export class ImageWaitTimeoutError extends RegistryError {
     waitedMs: number,
   ) {
     const phase = image.build?.phase ? ` (phase ${image.build.phase})` : '';
-    super('Timeout', `image ${image.name} version ${image.version} is still BUILDING${phase} after ${Math.round(waitedMs / 1000)} s of waiting: wait again, or look at its build`);
+    super(
+      'Timeout',
+      `image ${image.name} version ${image.version} is still BUILDING${phase} after ${Math.round(waitedMs / 1000)} s of waiting: wait again, or look at its build`,
+    );
   }
 }
 
@@ -285,7 +288,8 @@ export class ImagesClient {
       partSizeBytes: this.options.partSizeBytes,
       concurrentParts: this.options.concurrentParts,
     });
-    if (uploaded.sha256 !== sha256) throw new RegistryError('UploadError', `${file} changed while it was uploaded (SHA-256 ${uploaded.sha256}, ${sha256} before)`);
+    if (uploaded.sha256 !== sha256)
+      throw new RegistryError('UploadError', `${file} changed while it was uploaded (SHA-256 ${uploaded.sha256}, ${sha256} before)`);
     return { ...uploaded, file, reused: false };
   }
 

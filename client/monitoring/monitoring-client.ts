@@ -6,10 +6,10 @@ import type { collectData } from '../../lambda/monitoring/core/collect-data';
 import type { BaselineRecord, CheckRecord } from '../../lambda/monitoring/core/model';
 import type { DriftCheckReport } from '../../lambda/monitoring/core/report/drift-check-report';
 import { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../../lambda/monitoring/core/schemas';
+import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import type { Page } from '../../lambda/shared/page';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
 import { utf8Length } from '../../lambda/shared/schema-fields';
-import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
 import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
@@ -131,7 +131,12 @@ export class MonitoringClient {
     const key = options.key ?? `${TRAINING_DATA_PREFIX}${request.model}/${request.version}/${randomUUID()}/${basename(file)}`;
     requireKeyUnder(key, TRAINING_DATA_PREFIX);
     const { model, version, replace, ...source } = request;
-    const full: RegisterBaselineRequest = { model, version, source: { ...source, uri: `s3://${bucket}/${key}` }, ...(replace === undefined ? {} : { replace }) };
+    const full: RegisterBaselineRequest = {
+      model,
+      version,
+      source: { ...source, uri: `s3://${bucket}/${key}` },
+      ...(replace === undefined ? {} : { replace }),
+    };
     validate(RegisterBaselineRequest, full);
     this.functionName('registerBaseline'); // a client that cannot register uploads nothing
     this.s3Client ??= new S3Client({});

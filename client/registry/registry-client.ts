@@ -9,13 +9,13 @@ import type { RegisterModelResult } from '../../lambda/registry/core/register-mo
 import { QueryRegistryRequest, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-alias';
 import { MODEL_UPLOAD_PREFIXES, MODELS_PREFIX } from '../../lambda/shared/artifact-prefixes';
+import type { Page } from '../../lambda/shared/page';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
 import { RegistryConfigurationError } from '../shared/errors';
-import { validate } from '../shared/validation';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
-import type { Page } from '../../lambda/shared/page';
+import { validate } from '../shared/validation';
 
 /** The registry functions by name or ARN; a client needs only those it calls. */
 export interface RegistryFunctionNames {
@@ -102,7 +102,11 @@ export class RegistryClient {
     const bucket = this.options.artifactBucket;
     if (!bucket) throw new RegistryConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
     this.s3Client ??= new S3Client({});
-    return uploadArtifact(this.s3Client, bucket, file, { ...options, partSizeBytes: this.options.partSizeBytes, concurrentParts: this.options.concurrentParts });
+    return uploadArtifact(this.s3Client, bucket, file, {
+      ...options,
+      partSizeBytes: this.options.partSizeBytes,
+      concurrentParts: this.options.concurrentParts,
+    });
   }
 
   async setAlias(request: SetModelAliasRequest): Promise<SetModelAliasResult> {

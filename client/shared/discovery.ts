@@ -1,8 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { RegistryConfigurationError } from './errors';
 import type { ImagesFunctionNames } from '../images/images-client';
 import type { MonitoringFunctionNames } from '../monitoring/monitoring-client';
 import type { RegistryFunctionNames } from '../registry/registry-client';
+import { RegistryConfigurationError } from './errors';
 import { STACK_OUTPUTS } from './stack-outputs';
 
 export interface DiscoverFunctionsOptions {
@@ -89,7 +89,10 @@ const MONITORING_OUTPUTS = [
 ] as const;
 
 /** Reads the deployed stack's outputs to find the monitoring functions and buckets. */
-export async function discoverMonitoring({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredMonitoring> {
+export async function discoverMonitoring({
+  stackName,
+  cloudFormation = new CloudFormationClient({}),
+}: DiscoverFunctionsOptions): Promise<DiscoveredMonitoring> {
   const output = await readStackOutputs(stackName, cloudFormation, MONITORING_OUTPUTS, 'model monitoring');
   return {
     functions: {

@@ -1,10 +1,10 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { TrackingClient } from '../experiments/experiments-client';
 import { ImagesClient } from '../images/images-client';
 import { MonitoringClient } from '../monitoring/monitoring-client';
 import { RegistryClient } from '../registry/registry-client';
-import { TrackingClient } from '../experiments/experiments-client';
 
 /**
  * What a running local platform tells its clients, written to `<data directory>/platform.json`

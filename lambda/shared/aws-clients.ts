@@ -12,8 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * (`AWS_ENDPOINT_URL_DYNAMODB`, ...), which is how local mode points them at emulators;
  * emulators on loopback also need path-style S3 addressing.
  */
-export const documentClient = () =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+export const documentClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 export const s3Client = () => new S3Client({ forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' });
 

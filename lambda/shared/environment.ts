@@ -18,6 +18,9 @@ export const required = () => z.string().check(z.minLength(1));
 /** A comma-separated list, each entry checked by `entry`; an empty variable is an empty list. */
 export const commaSeparated = (entry: z.ZodMiniType<string, string>) =>
   z.pipe(
-    z.pipe(z.string(), z.transform((value: string) => (value === '' ? [] : value.split(',')))),
+    z.pipe(
+      z.string(),
+      z.transform((value: string) => (value === '' ? [] : value.split(','))),
+    ),
     z.array(entry),
   );

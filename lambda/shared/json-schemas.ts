@@ -5,7 +5,12 @@ import { monitoringRequestSchemas } from '../monitoring/core/schemas';
 import { registryRequestSchemas } from '../registry/core/schemas';
 
 /** The request schema of every function callers invoke, by the function that takes it. */
-const requestSchemas: Record<string, z.ZodMiniType> = { ...registryRequestSchemas, ...experimentRequestSchemas, ...monitoringRequestSchemas, ...imagesRequestSchemas };
+const requestSchemas: Record<string, z.ZodMiniType> = {
+  ...registryRequestSchemas,
+  ...experimentRequestSchemas,
+  ...monitoringRequestSchemas,
+  ...imagesRequestSchemas,
+};
 
 /**
  * The request contracts as JSON Schema (draft 2020-12), for callers in other languages (boto3,

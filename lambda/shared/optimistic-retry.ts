@@ -1,5 +1,5 @@
-import { ConflictError } from './errors';
 import type { Clock } from './clock';
+import { ConflictError } from './errors';
 
 export interface RetryPolicy {
   /** Give up after this long, leaving the caller time to answer within the function timeout. */

@@ -2,7 +2,9 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 
 /** Puts one event on the platform bus; a refused entry is an error, not a silent loss. */
 export async function putPlatformEvent(events: EventBridgeClient, eventBusName: string, source: string, type: string, detail: object): Promise<void> {
-  const result = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: eventBusName, Source: source, DetailType: type, Detail: JSON.stringify(detail) }] }));
+  const result = await events.send(
+    new PutEventsCommand({ Entries: [{ EventBusName: eventBusName, Source: source, DetailType: type, Detail: JSON.stringify(detail) }] }),
+  );
   // PutEvents reports per-entry failures in a successful response.
   if (result.FailedEntryCount) {
     const entry = result.Entries?.[0];

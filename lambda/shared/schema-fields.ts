@@ -9,7 +9,10 @@ import * as z from 'zod/mini';
 export const noControlCharacters = z.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not hold control characters');
 
 /** Free text of several lines (descriptions, reasons, command lines) may break lines and indent: `\n` and `\t`, no other control. */
-export const noControlCharactersButLineBreaks = z.regex(/^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$/, 'must not hold control characters other than line breaks and tabs');
+export const noControlCharactersButLineBreaks = z.regex(
+  /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$/,
+  'must not hold control characters other than line breaks and tabs',
+);
 
 /** One-line text (names, values, identities) of at most `max` characters. */
 export const Text = (max: number) => z.string().check(z.maxLength(max), noControlCharacters);
@@ -48,30 +51,27 @@ const OUT_OF_SAFE_RANGE = 'must be at most 9007199254740991 (2^53 - 1) in magnit
  * A number a caller stores (metric values): finite, at most 2^53 - 1 in magnitude, and 0 or at
  * least 1e-130 in magnitude (see `STORED_NUMBER_RANGE`), refused rather than changed.
  */
-export const MetricValue = z
-  .number()
-  .check(
-    z.gte(-STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
-    z.lte(STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
-    z.refine((value: number) => value === 0 || Math.abs(value) >= STORED_NUMBER_RANGE.minMagnitude, 'must be 0 or at least 1e-130 in magnitude (DynamoDB stores no smaller number)'),
-    // What JSON Schema cannot say as a keyword, for callers in other languages.
-    z.describe('A finite number, 0 or between 1e-130 and 9007199254740991 in magnitude; stored and returned unchanged.'),
-  );
+export const MetricValue = z.number().check(
+  z.gte(-STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
+  z.lte(STORED_NUMBER_RANGE.max, OUT_OF_SAFE_RANGE),
+  z.refine(
+    (value: number) => value === 0 || Math.abs(value) >= STORED_NUMBER_RANGE.minMagnitude,
+    'must be 0 or at least 1e-130 in magnitude (DynamoDB stores no smaller number)',
+  ),
+  // What JSON Schema cannot say as a keyword, for callers in other languages.
+  z.describe('A finite number, 0 or between 1e-130 and 9007199254740991 in magnitude; stored and returned unchanged.'),
+);
 
 /** Names of metrics and parameters, as MLflow allows them. */
-export const KeyName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(250),
-    z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'),
-    // A key of a plain object that JSON parsing and spreading treat as the prototype, not as data.
-    z.refine((name: string) => name !== '__proto__', 'is reserved'),
-  );
+export const KeyName = z.string().check(
+  z.minLength(1),
+  z.maxLength(250),
+  z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'),
+  // A key of a plain object that JSON parsing and spreading treat as the prototype, not as data.
+  z.refine((name: string) => name !== '__proto__', 'is reserved'),
+);
 
-export const TagKey = z
-  .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:/=+@-]+$/, 'must hold only letters, digits and "_.:/=+@-"'));
+export const TagKey = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:/=+@-]+$/, 'must hold only letters, digits and "_.:/=+@-"'));
 export const TagValue = Text(256);
 
 /** Client tokens and batch ids. */
@@ -82,10 +82,7 @@ export const Actor = Text(256).check(z.minLength(1));
 
 /** A record of at most `max` entries, `{}` when absent. */
 export const boundedRecord = <V extends z.ZodMiniType>(key: z.ZodMiniType<string>, value: V, max: number) =>
-  z._default(
-    z.record(key, value).check(z.refine((record: object) => Object.keys(record).length <= max, `must hold at most ${max} entries`)),
-    {},
-  );
+  z._default(z.record(key, value).check(z.refine((record: object) => Object.keys(record).length <= max, `must hold at most ${max} entries`)), {});
 
 export const utf8Length = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 

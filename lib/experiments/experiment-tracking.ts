@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -95,7 +95,11 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
     const startRun = this.createFunction('StartRun', 'start-run.ts', 'Starts a run of an experiment: its number, params, tags, source and first heartbeat.');
     startRun.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
 
-    const logMetrics = this.createFunction('LogMetrics', 'log-metrics.ts', "Stores a batch of a run's metric points, params and tags atomically, and sends the points to CloudWatch.");
+    const logMetrics = this.createFunction(
+      'LogMetrics',
+      'log-metrics.ts',
+      "Stores a batch of a run's metric points, params and tags atomically, and sends the points to CloudWatch.",
+    );
     logMetrics.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     logMetrics.bindMetricNamespace(this.runMetricsNamespace, 'RUN_METRICS_NAMESPACE');
 
@@ -116,7 +120,10 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
     });
 
     this.functions = { startRun, logMetrics, endRun, queryRuns, sweepRuns };
-    this.dashboard = new ExperimentsDashboard(this, 'Dashboard', { tracking: this, dashboardMetrics: props.dashboardMetrics ?? ['loss', 'accuracy'] }).dashboard;
+    this.dashboard = new ExperimentsDashboard(this, 'Dashboard', {
+      tracking: this,
+      dashboardMetrics: props.dashboardMetrics ?? ['loss', 'accuracy'],
+    }).dashboard;
   }
 
   /** Lets `grantee` track runs: start them, log to them and end them. */
@@ -132,7 +139,13 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
 
   /** Runs started (`RunsStarted`, sum). */
   metricRunsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace: 'MlopsPlatform', metricName: 'RunsStarted', dimensionsMap: { service: 'StartRun' }, statistic: cloudwatch.Stats.SUM, ...props });
+    return new cloudwatch.Metric({
+      namespace: 'MlopsPlatform',
+      metricName: 'RunsStarted',
+      dimensionsMap: { service: 'StartRun' },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
   }
 
   /** Runs ended with `status` (`RunsEnded`, sum); `CRASHED` runs are counted by the sweep. */
@@ -148,7 +161,13 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
 
   /** Runs running at each sweep (`RunsInProgress`, maximum). */
   metricRunsInProgress(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace: 'MlopsPlatform', metricName: 'RunsInProgress', dimensionsMap: { service: 'SweepRuns' }, statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return new cloudwatch.Metric({
+      namespace: 'MlopsPlatform',
+      metricName: 'RunsInProgress',
+      dimensionsMap: { service: 'SweepRuns' },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...props,
+    });
   }
 
   /** One metric of one run, as LogMetrics sends it (for alarms on a production training run). */

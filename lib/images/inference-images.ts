@@ -11,12 +11,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
 import { imageBuildSpec } from '../../lambda/images/core/buildspec';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packages';
 import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../../lambda/images/core/supply-chain';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
+import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
 import { grantUploadUnder } from '../shared/bucket-uploads';
 import { nagResourceName } from '../shared/nag';
 import { PlatformCapability } from '../shared/platform-capability';
@@ -112,10 +112,14 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     this.artifactBucket = props.artifactBucket;
     this.approvalAlias = props.approvalAlias ?? 'production';
     const externalRepositories = checkedSources('externalImageRepositories', 'repository', props.externalImageRepositories ?? [], { mayBeEmpty: true });
-    this.externalImageRepositoryArns = externalRepositories.map((name) => Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: name }));
+    this.externalImageRepositoryArns = externalRepositories.map((name) =>
+      Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: name }),
+    );
     if (!Token.isUnresolved(this.approvalAlias)) {
-      if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias)) throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
-      if (RESERVED_ALIAS.test(this.approvalAlias)) throw new Error(`approvalAlias "${this.approvalAlias}" is reserved by the registry ("latest" and "v<digits>" name versions): no alias can have it`);
+      if (!/^[a-z0-9-]{1,64}$/.test(this.approvalAlias))
+        throw new Error(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${this.approvalAlias}"`);
+      if (RESERVED_ALIAS.test(this.approvalAlias))
+        throw new Error(`approvalAlias "${this.approvalAlias}" is reserved by the registry ("latest" and "v<digits>" name versions): no alias can have it`);
     }
 
     this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: { gsi1: dynamodb.ProjectionType.ALL } });
@@ -124,24 +128,37 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: props.encryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256,
       encryptionKey: props.encryptionKey,
-      lifecycleRules: [{ description: 'Expire untagged images', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: props.untaggedImageRetention ?? Duration.days(14) }],
+      lifecycleRules: [
+        { description: 'Expire untagged images', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: props.untaggedImageRetention ?? Duration.days(14) },
+      ],
       removalPolicy,
     });
     this.buildLogs = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy });
     this.buildProject = this.createBuildProject(props);
 
-    const registerImage = this.createFunction('RegisterImage', 'register-image.ts', 'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.');
+    const registerImage = this.createFunction(
+      'RegisterImage',
+      'register-image.ts',
+      'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.',
+    );
     registerImage.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     registerImage.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     // It reads scripts and requirements under image-inputs/ only, writes contexts and model data under images/, and
     // copies an external image's model data from the pinned version of a registered artifact (models/, uploads/).
-    registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [IMAGE_INPUTS_PREFIX, ...MODEL_UPLOAD_PREFIXES], write: [IMAGES_PREFIX] });
+    registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', {
+      read: [IMAGE_INPUTS_PREFIX, ...MODEL_UPLOAD_PREFIXES],
+      write: [IMAGES_PREFIX],
+    });
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: this.modelArtifacts(props.artifactBucket) }));
     registerImage.addEnvironment('BUILD_PROJECT_NAME', this.buildProject.projectName);
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
     this.bindImageSources(registerImage, props);
 
-    const imageEvents = this.createFunction('ImageEvents', 'image-events.ts', 'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.');
+    const imageEvents = this.createFunction(
+      'ImageEvents',
+      'image-events.ts',
+      'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.',
+    );
     imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], ['gsi1']);
     imageEvents.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     imageEvents.addEnvironment('REPOSITORY_NAME', this.repository.repositoryName);
@@ -155,7 +172,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
       this.grantModelPackages(fn, { approve: fn === imageEvents });
     }
 
-    const queryImages = this.createFunction('QueryImages', 'query-images.ts', 'Answers image queries: an image version, the images, an image\'s versions.');
+    const queryImages = this.createFunction('QueryImages', 'query-images.ts', "Answers image queries: an image version, the images, an image's versions.");
     queryImages.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'Query'], ['gsi1']);
 
     this.functions = { registerImage, imageEvents, queryImages };
@@ -192,11 +209,19 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
    * model data (`images/*` of the artifact bucket).
    */
   grantDeploy(grantee: iam.IGrantable): iam.Grant {
-    const modelData = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`)] });
+    const modelData = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`)],
+    });
     this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     const pulls = this.repository.grantPull(grantee).combine(modelData);
     if (this.externalImageRepositoryArns.length === 0) return pulls;
-    const externalPulls = iam.Grant.addToPrincipal({ grantee, actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resourceArns: [...this.externalImageRepositoryArns] });
+    const externalPulls = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      resourceArns: [...this.externalImageRepositoryArns],
+    });
     return pulls.combine(externalPulls);
   }
 
@@ -241,22 +266,35 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [modelData] }));
     project.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
     project.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${IMAGES_PREFIX}*`] } } }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${IMAGES_PREFIX}*`] } },
+      }),
     );
     if (bucket.encryptionKey) bucket.encryptionKey.grant(project, 'kms:Decrypt', 'kms:GenerateDataKey');
     this.repository.grantPullPush(project);
-    project.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'], resources: [this.repository.repositoryArn] }));
+    project.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'], resources: [this.repository.repositoryArn] }),
+    );
 
     for (const resource of [contexts, modelData, ...artifacts]) {
       Validations.of(project.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`,
-        reason: 'Each build reads its own context (images/<name>/<version>/context/) and the registered artifacts it serves (models/, uploads/), and writes its model data (images/<name>/<version>/model.tar.gz); the names are known only per build.',
+        reason:
+          'Each build reads its own context (images/<name>/<version>/context/) and the registered artifacts it serves (models/, uploads/), and writes its model data (images/<name>/<version>/model.tar.gz); the names are known only per build.',
       });
     }
     const { partition, region, account } = Stack.of(this);
     const projectDefaults: [string, string][] = [
-      [`arn:${partition}:logs:${region}:${account}:log-group:/aws/codebuild/${project.projectName}:*`, 'CodeBuild\'s default log group, granted by every project; this project logs to its own group instead.'],
-      [`arn:${partition}:codebuild:${region}:${account}:report-group/${project.projectName}-*`, 'The test report groups of the project, granted by every project; image builds write no reports.'],
+      [
+        `arn:${partition}:logs:${region}:${account}:log-group:/aws/codebuild/${project.projectName}:*`,
+        "CodeBuild's default log group, granted by every project; this project logs to its own group instead.",
+      ],
+      [
+        `arn:${partition}:codebuild:${region}:${account}:report-group/${project.projectName}-*`,
+        'The test report groups of the project, granted by every project; image builds write no reports.',
+      ],
     ];
     for (const [resource, reason] of projectDefaults) {
       Validations.of(project.role!).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`, reason });
@@ -269,7 +307,8 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     if (!props.encryptionKey) {
       Validations.of(project).acknowledge({
         id: 'AwsSolutions-CB4',
-        reason: 'The project keeps no build output: images go to ECR and model data to the artifact bucket, each encrypted by its own settings. A customer-managed key is used when the platform has one.',
+        reason:
+          'The project keeps no build output: images go to ECR and model data to the artifact bucket, each encrypted by its own settings. A customer-managed key is used when the platform has one.',
       });
     }
     return project;
@@ -287,7 +326,9 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const groups = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: `${MODEL_PACKAGE_GROUP_PREFIX}*` });
     const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${MODEL_PACKAGE_GROUP_PREFIX}*/*` });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:CreateModelPackage'], resources: [groups] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackage', ...(approve ? ['sagemaker:UpdateModelPackage'] : [])], resources: [packages] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackage', ...(approve ? ['sagemaker:UpdateModelPackage'] : [])], resources: [packages] }),
+    );
     for (const resource of [groups, packages]) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
@@ -310,7 +351,11 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const stack = Stack.of(this);
     const accountRegistry = `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}`;
     const sources = {
-      BASE_IMAGE_REGISTRIES: checkedSources('allowedBaseImageRegistries', 'registry', props.allowedBaseImageRegistries ?? [PUBLIC_ECR_REGISTRY, accountRegistry]),
+      BASE_IMAGE_REGISTRIES: checkedSources(
+        'allowedBaseImageRegistries',
+        'registry',
+        props.allowedBaseImageRegistries ?? [PUBLIC_ECR_REGISTRY, accountRegistry],
+      ),
       PACKAGE_INDEXES: checkedSources('allowedPackageIndexes', 'packageIndex', props.allowedPackageIndexes ?? [DEFAULT_PACKAGE_INDEX]),
       EXTERNAL_IMAGE_REPOSITORIES: props.externalImageRepositories ?? [],
     };
@@ -322,7 +367,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     for (const resource of external.filter((arn) => arn.endsWith('*'))) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(fn, resource)}]`,
-        reason: 'The deployer named these repositories by prefix (externalImageRepositories); DescribeImages only reads an image\'s digest and scan summary.',
+        reason: "The deployer named these repositories by prefix (externalImageRepositories); DescribeImages only reads an image's digest and scan summary.",
       });
     }
   }

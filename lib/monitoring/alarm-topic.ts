@@ -43,7 +43,8 @@ export function createAlarmTopic(scope: Construct, id: string, props: AlarmTopic
   if (!props.encryptionKey) {
     Validations.of(topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'CloudWatch alarms cannot publish to a topic under the AWS managed key alias/aws/sns; give the construct a customer-managed key to encrypt it. Alarm messages hold names, states and metric values only.',
+      reason:
+        'CloudWatch alarms cannot publish to a topic under the AWS managed key alias/aws/sns; give the construct a customer-managed key to encrypt it. Alarm messages hold names, states and metric values only.',
     });
   }
   return topic;

@@ -101,10 +101,19 @@ export class DriftCheckWorkflow extends Construct {
     const role = this.stateMachine.role;
     const acknowledge = (resource: string, reason: string) => Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${resource}]`, reason });
     for (const fn of [props.checkDrift, props.sketchCaptureChunk]) {
-      acknowledge(`${nagResourceName(this, fn.functionArn)}:*`, "LambdaInvoke grants the function's versions and aliases too; the state machine invokes only this function.");
+      acknowledge(
+        `${nagResourceName(this, fn.functionArn)}:*`,
+        "LambdaInvoke grants the function's versions and aliases too; the state machine invokes only this function.",
+      );
     }
-    acknowledge(nagResourceName(this, props.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.checks}*`)), 'The Distributed Map reads the manifest of a fanned-out check, under checks/ only.');
-    acknowledge('Resource::*', 'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery, logs:DescribeLogGroups, ...) support no resource-level permissions.');
+    acknowledge(
+      nagResourceName(this, props.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.checks}*`)),
+      'The Distributed Map reads the manifest of a fanned-out check, under checks/ only.',
+    );
+    acknowledge(
+      'Resource::*',
+      'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery, logs:DescribeLogGroups, ...) support no resource-level permissions.',
+    );
 
     // The Distributed Map runs its iterations as child executions of this state machine.
     const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined;

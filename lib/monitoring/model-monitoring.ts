@@ -12,9 +12,9 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
+import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { grantUploadUnder } from '../shared/bucket-uploads';
 import { PlatformCapability } from '../shared/platform-capability';
-import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction, type PlatformFunctionProps } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 import { allowAlarmsToUseKey, createAlarmTopic } from './alarm-topic';
@@ -116,7 +116,9 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     }
     const inlineWindowBytes = (props.inlineWindowBytes ?? Size.mebibytes(64)).toBytes();
     if (inlineWindowBytes < 1024 * 1024 || inlineWindowBytes > 512 * 1024 * 1024) {
-      throw new Error(`inlineWindowBytes must be between 1 MiB and 512 MiB (CheckDrift holds the window's capture text in 1769 MB), got ${inlineWindowBytes} bytes`);
+      throw new Error(
+        `inlineWindowBytes must be between 1 MiB and 512 MiB (CheckDrift holds the window's capture text in 1769 MB), got ${inlineWindowBytes} bytes`,
+      );
     }
     const fanOutConcurrency = props.fanOutConcurrency ?? 10;
     if (!Number.isInteger(fanOutConcurrency) || fanOutConcurrency < 1 || fanOutConcurrency > 10_000) {
@@ -147,15 +149,24 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     });
     const { baselines, collected, reports, checks } = MONITORING_PREFIXES;
 
-    const collectData = this.createFunction('CollectData', 'collect-data.ts', 'Stores a batch of production records for drift checks, in SageMaker\'s capture format.');
+    const collectData = this.createFunction(
+      'CollectData',
+      'collect-data.ts',
+      "Stores a batch of production records for drift checks, in SageMaker's capture format.",
+    );
     collectData.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [collected] });
     collectData.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
 
-    const registerBaseline = this.createFunction('RegisterBaseline', 'register-baseline.ts', 'Profiles a model version\'s training data (or takes a profile) as its drift baseline.', {
-      // Memory buys CPU: 1769 MB is one full vCPU for profiling large CSVs.
-      memorySize: 1769,
-      timeout: Duration.minutes(5),
-    });
+    const registerBaseline = this.createFunction(
+      'RegisterBaseline',
+      'register-baseline.ts',
+      "Profiles a model version's training data (or takes a profile) as its drift baseline.",
+      {
+        // Memory buys CPU: 1769 MB is one full vCPU for profiling large CSVs.
+        memorySize: 1769,
+        timeout: Duration.minutes(5),
+      },
+    );
     registerBaseline.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [baselines] });
     // A version's baseline is replaced only when asked: the function reads whether it has one.
     registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
@@ -163,39 +174,72 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     // Training data only under training-data/, where grantManageBaselines lets callers upload; a missing file answers 403, told to the caller as such.
     registerBaseline.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [TRAINING_DATA_PREFIX] });
 
-    const checkDrift = this.createFunction('CheckDrift', 'check-drift.ts', 'Plans and finishes a drift check: lists the window\'s capture, sketches or fans out, compares with the baseline.', {
-      memorySize: 1769,
-      timeout: Duration.minutes(15),
+    const checkDrift = this.createFunction(
+      'CheckDrift',
+      'check-drift.ts',
+      "Plans and finishes a drift check: lists the window's capture, sketches or fans out, compares with the baseline.",
+      {
+        memorySize: 1769,
+        timeout: Duration.minutes(15),
+      },
+    );
+    checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', {
+      read: [baselines, collected, checks],
+      write: [reports, checks],
+      list: [collected, checks],
     });
-    checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected, checks], write: [reports, checks], list: [collected, checks] });
     checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
     checkDrift.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     checkDrift.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
     this.bindEvents(checkDrift);
     checkDrift.addEnvironment('INLINE_WINDOW_BYTES', String(inlineWindowBytes));
 
-    const sketchCaptureChunk = this.createFunction('SketchCaptureChunk', 'sketch-capture-chunk.ts', 'Sketches one chunk of a fanned-out drift check\'s capture files.', {
-      memorySize: 1769,
-      timeout: Duration.minutes(15),
-    });
+    const sketchCaptureChunk = this.createFunction(
+      'SketchCaptureChunk',
+      'sketch-capture-chunk.ts',
+      "Sketches one chunk of a fanned-out drift check's capture files.",
+      {
+        memorySize: 1769,
+        timeout: Duration.minutes(15),
+      },
+    );
     sketchCaptureChunk.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected], write: [checks] });
 
-    const retrainGate = this.createFunction('RetrainGate', 'retrain-gate.ts', 'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.');
+    const retrainGate = this.createFunction(
+      'RetrainGate',
+      'retrain-gate.ts',
+      'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.',
+    );
     retrainGate.bindTable(this.table, 'MONITORING_TABLE_NAME', ['UpdateItem']);
     this.bindEvents(retrainGate);
 
-    const queryMonitoring = this.createFunction('QueryMonitoring', 'query-monitoring.ts', 'Answers monitoring queries: monitors, checks, reports and baselines.');
+    const queryMonitoring = this.createFunction(
+      'QueryMonitoring',
+      'query-monitoring.ts',
+      'Answers monitoring queries: monitors, checks, reports and baselines.',
+    );
     queryMonitoring.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'Query']);
     queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports] });
 
     this.functions = { collectData, registerBaseline, checkDrift, sketchCaptureChunk, retrainGate, queryMonitoring };
 
-    this.driftCheck = new DriftCheckWorkflow(this, 'DriftCheck', { checkDrift, sketchCaptureChunk, monitoringBucket: this.monitoringBucket, fanOutConcurrency, removalPolicy }).stateMachine;
+    this.driftCheck = new DriftCheckWorkflow(this, 'DriftCheck', {
+      checkDrift,
+      sketchCaptureChunk,
+      monitoringBucket: this.monitoringBucket,
+      fanOutConcurrency,
+      removalPolicy,
+    }).stateMachine;
 
     if (props.encryptionKey) allowAlarmsToUseKey(props.encryptionKey);
-    this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', { description: 'MLOps platform monitoring alarms', encryptionKey: props.encryptionKey, emails: props.alarmEmails });
+    this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', {
+      description: 'MLOps platform monitoring alarms',
+      encryptionKey: props.encryptionKey,
+      emails: props.alarmEmails,
+    });
     this.driftCheckFailuresAlarm = new cloudwatch.Alarm(this, 'DriftCheckFailures', {
-      alarmDescription: 'Drift checks failed in the last hour: a failed check publishes no drift metric, so its monitor cannot alarm on drift. See the DriftCheck state machine\'s failed executions.',
+      alarmDescription:
+        "Drift checks failed in the last hour: a failed check publishes no drift metric, so its monitor cannot alarm on drift. See the DriftCheck state machine's failed executions.",
       metric: this.driftCheck.metricFailed({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -216,7 +260,9 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
   addMonitor(id: string, options: MonitorOptions): Monitor {
     const taken = this.monitorIds.get(options.monitorName);
     if (taken !== undefined) {
-      throw new Error(`monitorName "${options.monitorName}" is already used by monitor "${taken}"; monitors need names of their own (metrics and keys are named by it)`);
+      throw new Error(
+        `monitorName "${options.monitorName}" is already used by monitor "${taken}"; monitors need names of their own (metrics and keys are named by it)`,
+      );
     }
     const monitor = new Monitor(this, id, { ...options, monitoring: this });
     this.monitorIds.set(options.monitorName, id);
@@ -235,7 +281,11 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
    * HTML reports themselves (`reports/` of the monitoring bucket), which `monitor report --html` reads.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    const reports = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.reports}*`)] });
+    const reports = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.reports}*`)],
+    });
     this.monitoringBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     return this.functions.queryMonitoring.grantInvoke(grantee).combine(reports);
   }

@@ -306,7 +306,10 @@ export class Monitor extends Construct {
     });
     return new cloudwatch.CompositeAlarm(this, 'DriftAlarm', {
       alarmDescription: `Monitor ${props.monitorName}: model ${props.model} drifted while its endpoint was busy (at least ${props.minInvocations} invocations a window).`,
-      alarmRule: cloudwatch.AlarmRule.allOf(cloudwatch.AlarmRule.fromAlarm(driftShare, cloudwatch.AlarmState.ALARM), cloudwatch.AlarmRule.fromAlarm(busy, cloudwatch.AlarmState.ALARM)),
+      alarmRule: cloudwatch.AlarmRule.allOf(
+        cloudwatch.AlarmRule.fromAlarm(driftShare, cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.fromAlarm(busy, cloudwatch.AlarmState.ALARM),
+      ),
     });
   }
 
@@ -364,7 +367,9 @@ function validateOptions(props: MonitorProps): void {
   }
   const schedule = props.schedule ?? Duration.hours(1);
   if (!schedule.isUnresolved() && !wholeMinutesWithin(schedule, MAX_SCHEDULE)) {
-    throw new Error(`schedule of monitor "${name}" must be a whole number of minutes from 1 minute to ${MAX_SCHEDULE.toHumanString()}, got ${schedule.toHumanString()}`);
+    throw new Error(
+      `schedule of monitor "${name}" must be a whole number of minutes from 1 minute to ${MAX_SCHEDULE.toHumanString()}, got ${schedule.toHumanString()}`,
+    );
   }
   if (props.window && !props.window.isUnresolved() && !wholeMinutesWithin(props.window, MAX_WINDOW)) {
     throw new Error(`window of monitor "${name}" must be a whole number of minutes from 1 minute to 7 days, got ${props.window.toHumanString()}`);

@@ -93,7 +93,12 @@ export class MonitoringDashboard extends Construct {
         leftYAxis: { min: 0, max: 1, showUnits: false },
         leftAnnotations: [{ value: monitor.driftShareThreshold, label: 'drift alarm', color: cloudwatch.Color.RED }],
       }),
-      new cloudwatch.GraphWidget({ title: `${name}: features drifted`, width: 6, left: [monitor.metricDriftedFeatures({ label: 'features drifted' })], leftYAxis: { min: 0, showUnits: false } }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: features drifted`,
+        width: 6,
+        left: [monitor.metricDriftedFeatures({ label: 'features drifted' })],
+        leftYAxis: { min: 0, showUnits: false },
+      }),
       new cloudwatch.GraphWidget({
         title: `${name}: records checked`,
         width: 6,

@@ -33,7 +33,10 @@ export class DriftMetricFactory {
 
   /** One feature's score by one method (`FeatureDriftScore`, maximum). */
   metricFeatureDriftScore(feature: string, method: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(MONITORING_METRICS.featureDriftScore, cloudwatch.Stats.MAXIMUM, { ...props, dimensionsMap: { Feature: feature, Method: method, ...props?.dimensionsMap } });
+    return this.metric(MONITORING_METRICS.featureDriftScore, cloudwatch.Stats.MAXIMUM, {
+      ...props,
+      dimensionsMap: { Feature: feature, Method: method, ...props?.dimensionsMap },
+    });
   }
 
   /**

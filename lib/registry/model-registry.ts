@@ -2,16 +2,16 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { grantUploadUnder } from '../shared/bucket-uploads';
 import { PlatformCapability } from '../shared/platform-capability';
-import { createAccessLogsBucket } from '../shared/access-logs-bucket';
 import { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 

@@ -7,8 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { nagResourceName } from './nag';
 import type { Construct } from 'constructs';
+import { nagResourceName } from './nag';
 
 /** The esbuild options every platform function is bundled with; the benchmark measures the same. */
 export const PLATFORM_BUNDLING: nodejs.BundlingOptions = {
@@ -106,7 +106,8 @@ export class PlatformFunction extends nodejs.NodejsFunction {
     logGroup.grantWrite(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords, and CloudWatch PutMetricData (scoped by a namespace condition instead), support no resource-level permissions.',
+      reason:
+        'X-Ray PutTraceSegments and PutTelemetryRecords, and CloudWatch PutMetricData (scoped by a namespace condition instead), support no resource-level permissions.',
     });
   }
 
@@ -133,7 +134,12 @@ export class PlatformFunction extends nodejs.NodejsFunction {
    * `prefixes` (`''` for every key). A reader also gets `s3:ListBucket`: without it S3 answers a
    * missing key with 403, not 404.
    */
-  bindBucketObjects(bucket: s3.IBucket, variable: string, actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[], prefixes: readonly string[]): void {
+  bindBucketObjects(
+    bucket: s3.IBucket,
+    variable: string,
+    actions: readonly ('GetObject' | 'GetObjectVersion' | 'PutObject')[],
+    prefixes: readonly string[],
+  ): void {
     this.addEnvironment(variable, bucket.bucketName);
     if (actions.includes('GetObject')) {
       this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));

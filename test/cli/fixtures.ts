@@ -44,6 +44,15 @@ export function fraudVersion(version: number, overrides: Partial<ModelVersionRec
 }
 
 export const prodMoves: AliasChangeRecord[] = [
-  { name: 'fraud-detector', alias: 'prod', revision: 2, fromVersion: 9, toVersion: 11, changedAt: '2026-11-22T16:40:00.000Z', changedBy: 'ana@laptop', reason: 'better AUC' },
+  {
+    name: 'fraud-detector',
+    alias: 'prod',
+    revision: 2,
+    fromVersion: 9,
+    toVersion: 11,
+    changedAt: '2026-11-22T16:40:00.000Z',
+    changedBy: 'ana@laptop',
+    reason: 'better AUC',
+  },
   { name: 'fraud-detector', alias: 'prod', revision: 1, toVersion: 9, changedAt: '2026-11-19T09:00:00.000Z', changedBy: 'ci@pipeline' },
 ];

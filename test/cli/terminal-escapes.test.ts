@@ -1,8 +1,8 @@
-import { printable, printableJson } from '../../cli/render/printable';
 import { renderRunWatch } from '../../cli/commands/experiments/run-details';
+import { printable, printableJson } from '../../cli/render/printable';
+import { runRecord } from './commands/experiments/run-fixtures';
 import { fraudDetails, fraudVersion, prodMoves } from './fixtures';
 import { cliHarness } from './harness';
-import { runRecord } from './commands/experiments/run-fixtures';
 
 /**
  * Stored records from before requests refused control characters (or from another writer) may hold

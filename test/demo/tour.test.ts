@@ -5,17 +5,17 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { VersionRef } from '../../client/registry/registry-client';
-import { runTour, TRAIN_SCRIPT, type TourRegistry, type TourResult } from '../../demo/tour';
+import { runTour, type TourRegistry, type TourResult, TRAIN_SCRIPT } from '../../demo/tour';
 import type { AliasChangeRecord, ModelVersionRecord } from '../../lambda/registry/core/model';
 import { type ModelDetails, queryRegistry } from '../../lambda/registry/core/query-registry';
 import { registerModel } from '../../lambda/registry/core/register-model';
 import { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
 import { setModelAlias } from '../../lambda/registry/core/set-model-alias';
 import { ConflictError } from '../../lambda/shared/errors';
-import { parseRequest } from '../../lambda/shared/validation';
-import { FakeClock } from '../lambda/shared/fake-clock';
-import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../lambda/registry/fakes';
 import type { Page } from '../../lambda/shared/page';
+import { parseRequest } from '../../lambda/shared/validation';
+import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64, sha256Hex } from '../lambda/registry/fakes';
+import { FakeClock } from '../lambda/shared/fake-clock';
 
 const execFileAsync = promisify(execFile);
 const BUCKET = 'demo-artifacts';
@@ -54,8 +54,7 @@ function inMemoryRegistry(): TourRegistry {
         name,
         ...(typeof ref === 'number' ? { version: ref } : ref === 'latest' ? { version: 'latest' as const } : { alias: ref }),
       }),
-    aliasHistory: (name, alias, page = {}) =>
-      ask<Page<AliasChangeRecord>>({ query: 'aliasHistory', name, ...(alias === undefined ? {} : { alias }), ...page }),
+    aliasHistory: (name, alias, page = {}) => ask<Page<AliasChangeRecord>>({ query: 'aliasHistory', name, ...(alias === undefined ? {} : { alias }), ...page }),
   };
 }
 
@@ -90,7 +89,12 @@ async function trainScript(args: { epochs: number; learningRate: number; seed: n
     out,
   ]);
   const read = (file: string) => readFileSync(join(out, file), 'utf8');
-  const files = { 'model.json': read('model.json'), 'metrics.json': read('metrics.json'), 'train.csv': read('train.csv'), 'validation.csv': read('validation.csv') };
+  const files = {
+    'model.json': read('model.json'),
+    'metrics.json': read('metrics.json'),
+    'train.csv': read('train.csv'),
+    'validation.csv': read('validation.csv'),
+  };
   return { stdout, files, metrics: JSON.parse(files['metrics.json']), model: JSON.parse(files['model.json']) };
 }
 
@@ -107,10 +111,7 @@ describe('train-model.mjs', () => {
   let thorough: ScriptRun;
 
   beforeAll(async () => {
-    [quick, thorough] = await Promise.all([
-      trainScript({ epochs: 5, learningRate: 0.1, seed: 7 }),
-      trainScript({ epochs: 200, learningRate: 0.5, seed: 7 }),
-    ]);
+    [quick, thorough] = await Promise.all([trainScript({ epochs: 5, learningRate: 0.1, seed: 7 }), trainScript({ epochs: 200, learningRate: 0.5, seed: 7 })]);
   });
 
   it('writes the model, validation metrics and the data with their digests', () => {
@@ -135,7 +136,9 @@ describe('train-model.mjs', () => {
 
     expect(lines[0]).toMatch(/^data: 1600 training and 400 validation rows/);
     expect(lines.filter((line) => line.startsWith('epoch '))).toHaveLength(5);
-    expect(lines).toContain(`validation: accuracy=${thorough.metrics.accuracy.toFixed(4)} auc=${thorough.metrics.auc.toFixed(4)} logloss=${thorough.metrics.logloss.toFixed(4)}`);
+    expect(lines).toContain(
+      `validation: accuracy=${thorough.metrics.accuracy.toFixed(4)} auc=${thorough.metrics.auc.toFixed(4)} logloss=${thorough.metrics.logloss.toFixed(4)}`,
+    );
   });
 
   it('gives the same bytes for the same arguments', async () => {
@@ -207,7 +210,14 @@ describe('runTour', () => {
     expect(result.production).toBe(thorough.version);
     expect(await registry.getModel('churn-demo')).toMatchObject({ latestVersion: 2, aliases: { production: 2 } });
     expect(result.history).toEqual([
-      expect.objectContaining({ alias: 'production', revision: 1, fromVersion: undefined, toVersion: 2, changedBy: 'mlops-demo', reason: expect.stringMatching(/^auc \d\.\d{4} beats \d\.\d{4} of version 1/) }),
+      expect.objectContaining({
+        alias: 'production',
+        revision: 1,
+        fromVersion: undefined,
+        toVersion: 2,
+        changedBy: 'mlops-demo',
+        reason: expect.stringMatching(/^auc \d\.\d{4} beats \d\.\d{4} of version 1/),
+      }),
     ]);
   });
 

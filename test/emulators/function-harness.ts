@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { ErrorType } from '../../lambda/shared/errors';
 import { toRuntimeError } from '../../local/function-worker';
 import { type CloudFormationTemplate, functionEnvironment } from '../../local/provision-from-template';
-import type { ErrorType } from '../../lambda/shared/errors';
 
 /**
  * What the capability fixtures (`registry-fixture.ts`, `tracking-fixture.ts`) share: the stack's
@@ -77,7 +77,9 @@ export function functionLogicalId(template: CloudFormationTemplate, service: str
 export function resourcesOf(template: CloudFormationTemplate, services: readonly string[]): CloudFormationTemplate {
   const referenced = new Set(
     services.flatMap((service) =>
-      Object.values((template.Resources[functionLogicalId(template, service)] as FunctionResource).Properties?.Environment?.Variables ?? {}).flatMap(referencesIn),
+      Object.values((template.Resources[functionLogicalId(template, service)] as FunctionResource).Properties?.Environment?.Variables ?? {}).flatMap(
+        referencesIn,
+      ),
     ),
   );
   return { Resources: Object.fromEntries(Object.entries(template.Resources).filter(([logicalId]) => referenced.has(logicalId))) };

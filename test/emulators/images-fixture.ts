@@ -6,10 +6,10 @@ import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CodeBuildStandIn, startCodeBuildStandIn } from '../../local/codebuild-stand-in';
-import { provisionFromTemplate } from '../../local/provision-from-template';
 import { IMAGES_EVENT_SOURCE } from '../../lambda/images/adapters/eventbridge-image-events';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
+import { type CodeBuildStandIn, startCodeBuildStandIn } from '../../local/codebuild-stand-in';
+import { provisionFromTemplate } from '../../local/provision-from-template';
 import { type EventObserver, observeEvents } from './event-observer';
 import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf } from './function-harness';
 import { emptyAndDeleteBucket } from './registry-fixture';
@@ -70,7 +70,10 @@ export async function createImagesFixture(): Promise<ImagesFixture> {
 
   const template = readSynthesizedTemplate();
   const names = await provisionFromTemplate(
-    resourcesOf(template, Object.values(FUNCTIONS).map(({ service }) => service)),
+    resourcesOf(
+      template,
+      Object.values(FUNCTIONS).map(({ service }) => service),
+    ),
     { dynamodb: dynamodbClient, s3, eventBridge, ecr, codeBuild },
     `mlops-img-${suffix}`,
   );
@@ -121,7 +124,11 @@ export async function createImagesFixture(): Promise<ImagesFixture> {
       const manifest = JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-        config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1469, digest: `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}` },
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          size: 1469,
+          digest: `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}`,
+        },
         layers: [],
       });
       // A registry names a manifest by the SHA-256 of its bytes.

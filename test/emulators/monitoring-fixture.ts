@@ -4,11 +4,11 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { provisionFromTemplate } from '../../local/provision-from-template';
-import { keys as registryKeys } from '../../lambda/registry/adapters/table-keys';
 import { MONITORING_EVENT_SOURCE } from '../../lambda/monitoring/core/monitoring-names';
-import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf } from './function-harness';
+import { keys as registryKeys } from '../../lambda/registry/adapters/table-keys';
+import { provisionFromTemplate } from '../../local/provision-from-template';
 import { type EventObserver, observeEvents } from './event-observer';
+import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf } from './function-harness';
 import { emptyAndDeleteBucket } from './registry-fixture';
 import { readSynthesizedTemplate } from './synthesized-template';
 
@@ -66,11 +66,19 @@ export async function createMonitoringFixture(options: MonitoringFixtureOptions 
   const cloudWatch = new CloudWatchClient({});
 
   const template = readSynthesizedTemplate();
-  const names = await provisionFromTemplate(resourcesOf(template, Object.values(FUNCTIONS).map(({ service }) => service)), { dynamodb: dynamodbClient, s3, eventBridge }, `mlops-mon-${suffix}`);
+  const names = await provisionFromTemplate(
+    resourcesOf(
+      template,
+      Object.values(FUNCTIONS).map(({ service }) => service),
+    ),
+    { dynamodb: dynamodbClient, s3, eventBridge },
+    `mlops-mon-${suffix}`,
+  );
   const functions = loadFunctions(template, names, FUNCTIONS, {
     overrides: options.inlineWindowBytes === undefined ? {} : { checkDrift: { INLINE_WINDOW_BYTES: String(options.inlineWindowBytes) } },
   });
-  const { MONITORING_BUCKET_NAME, MONITORING_TABLE_NAME, REGISTRY_TABLE_NAME, EVENT_BUS_NAME, MONITORING_METRICS_NAMESPACE } = functions.environments.checkDrift;
+  const { MONITORING_BUCKET_NAME, MONITORING_TABLE_NAME, REGISTRY_TABLE_NAME, EVENT_BUS_NAME, MONITORING_METRICS_NAMESPACE } =
+    functions.environments.checkDrift;
   const { ARTIFACT_BUCKET_NAME } = functions.environments.registerBaseline;
   const observer = await observeEvents(eventBridge, EVENT_BUS_NAME, MONITORING_EVENT_SOURCE);
 

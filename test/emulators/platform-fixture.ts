@@ -52,7 +52,9 @@ export async function createPlatformFixture(operations: readonly string[]): Prom
   const ecr = new ECRClient({});
   const codeBuild = new CodeBuildClient({ endpoint: codeBuildStandIn.endpoint });
 
-  const sources = Object.fromEntries(operations.map((operation) => [operation, { service: operation, handler: handlerOf(operation) } satisfies FunctionSource]));
+  const sources = Object.fromEntries(
+    operations.map((operation) => [operation, { service: operation, handler: handlerOf(operation) } satisfies FunctionSource]),
+  );
   const template = readSynthesizedTemplate();
   // The whole template: the build project refers to the repository, which no function's environment names.
   const names = await provisionFromTemplate(template, { dynamodb: dynamodbClient, s3, eventBridge, ecr, codeBuild }, `mlops-all-${suffix}`);
@@ -89,7 +91,9 @@ export async function createPlatformFixture(operations: readonly string[]): Prom
       const [tables, buckets, images] = await Promise.all([
         Promise.all(provisioned('AWS::DynamoDB::Table').map(async (table) => [table, await scanTable(dynamodb, table)])),
         Promise.all(provisioned('AWS::S3::Bucket').map(async (bucket) => [bucket, await objectVersions(bucket)])),
-        Promise.all(provisioned('AWS::ECR::Repository').map(async (repositoryName) => (await ecr.send(new DescribeImagesCommand({ repositoryName }))).imageDetails ?? [])),
+        Promise.all(
+          provisioned('AWS::ECR::Repository').map(async (repositoryName) => (await ecr.send(new DescribeImagesCommand({ repositoryName }))).imageDetails ?? []),
+        ),
       ]);
       const builds = codeBuildStandIn.builds().map(({ id }) => id);
       return JSON.stringify({ tables, buckets, images, builds });

@@ -1,4 +1,4 @@
-import { Agent, createServer, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Sha256 } from '@smithy/core/checksum';
@@ -22,7 +22,14 @@ const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/a
 const SIGNATURE_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
 
 /** The forwarded request's headers, signed again for `target` (unsigned requests go on unsigned). */
-async function signedAgain(method: string, url: string, target: URL, headers: Record<string, string>, body: Buffer, authorization: string | undefined): Promise<Record<string, string>> {
+async function signedAgain(
+  method: string,
+  url: string,
+  target: URL,
+  headers: Record<string, string>,
+  body: Buffer,
+  authorization: string | undefined,
+): Promise<Record<string, string>> {
   const scope = authorization === undefined ? null : CREDENTIAL_SCOPE.exec(authorization);
   if (scope === null) return headers;
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
@@ -36,7 +43,16 @@ async function signedAgain(method: string, url: string, target: URL, headers: Re
   }
   const unsigned = Object.fromEntries(Object.entries(headers).filter(([name]) => !SIGNATURE_HEADERS.has(name.toLowerCase())));
   const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region, service, sha256: Sha256, uriEscapePath: service !== 's3' });
-  const signed = await signer.sign({ method, protocol: target.protocol, hostname: target.hostname, port: Number(target.port), path: pathname, query, headers: unsigned, body });
+  const signed = await signer.sign({
+    method,
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: Number(target.port),
+    path: pathname,
+    query,
+    headers: unsigned,
+    body,
+  });
   return signed.headers;
 }
 

@@ -1,26 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteEventBusCommand,
-  EventBridgeClient,
-} from '@aws-sdk/client-eventbridge';
-import {
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectVersionsCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { provisionFromTemplate } from '../../local/provision-from-template';
-import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
-import { type ObservedEvent, observeEvents as observeBusEvents } from './event-observer';
-import { readSynthesizedTemplate } from './synthesized-template';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import type { QueryResult } from '../../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../../lambda/registry/core/register-model';
 import type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-alias';
+import { provisionFromTemplate } from '../../local/provision-from-template';
+import { type ObservedEvent, observeEvents as observeBusEvents } from './event-observer';
+import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
+import { readSynthesizedTemplate } from './synthesized-template';
 
 export type { Invocation, InvocationError } from './function-harness';
 
@@ -112,11 +103,13 @@ const FUNCTIONS: Record<RegistryFunctionName, FunctionSource> = {
   queryRegistry: { service: 'QueryRegistry', handler: 'registry/handlers/query-registry' },
 };
 
-
 export async function createRegistryFixture(options: RegistryFixtureOptions = {}): Promise<RegistryFixture> {
   requireEmulatorEnvironment('registry', ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE']);
   const suffix = randomUUID().slice(0, 8);
-  const slug = (options.label ?? 'registry').toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  const slug = (options.label ?? 'registry')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 30);
 
   const observeEvents = options.observeEvents ?? true;
   const forcePathStyle = true;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MlopsPlatformStack } from '../../lib';
-import { testApp } from '../support/platform-app';
 import type { CloudFormationTemplate } from '../../local/provision-from-template';
+import { testApp } from '../support/platform-app';
 
 /** Where the global setup leaves the synthesized template for the test files. */
 const TEMPLATE_PATH_VARIABLE = 'MLOPS_TEST_TEMPLATE';

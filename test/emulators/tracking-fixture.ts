@@ -4,12 +4,12 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { provisionFromTemplate } from '../../local/provision-from-template';
-import type { EndRunRequest, LogMetricsRequest, QueryRunsRequest, StartRunRequest } from '../../lambda/experiments/core/schemas';
 import type { LogMetricsResult } from '../../lambda/experiments/core/log-metrics';
 import type { RunRecord, StoredPoint } from '../../lambda/experiments/core/model';
 import type { MetricHistoryPage, QueryRunsResult } from '../../lambda/experiments/core/query-runs';
+import type { EndRunRequest, LogMetricsRequest, QueryRunsRequest, StartRunRequest } from '../../lambda/experiments/core/schemas';
 import type { SweepRunsResult } from '../../lambda/experiments/core/sweep-runs';
+import { provisionFromTemplate } from '../../local/provision-from-template';
 import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
 import { startRecordingProxy } from './recording-proxy';
 import { readSynthesizedTemplate } from './synthesized-template';
@@ -107,7 +107,10 @@ const RUNNING = 'RUNNING';
 export async function createTrackingFixture(options: TrackingFixtureOptions = {}): Promise<TrackingFixture> {
   requireEmulatorEnvironment('tracking', ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_CLOUDWATCH']);
   const suffix = randomUUID().slice(0, 8);
-  const slug = (options.label ?? 'tracking').toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  const slug = (options.label ?? 'tracking')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 30);
   const motoEndpoint = process.env.AWS_ENDPOINT_URL_CLOUDWATCH!;
 
   const dynamodbClient = new DynamoDBClient({});

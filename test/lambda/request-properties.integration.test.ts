@@ -44,7 +44,10 @@ async function seed(): Promise<FieldHints> {
   const requirementsUri = await putObject(artifactBucket, `image-inputs/seed/${randomUUID()}/requirements.txt`, 'numpy==2.1.0\n');
   const trainingUri = await putObject(artifactBucket, `training-data/${model}/1/${randomUUID()}/train.csv`, 'age,plan\n31,basic\n45,pro\n27,basic\n');
 
-  const or = (...known: unknown[]) => (derived: fc.Arbitrary<unknown>) => fc.oneof(derived, fc.constantFrom(...known));
+  const or =
+    (...known: unknown[]) =>
+    (derived: fc.Arbitrary<unknown>) =>
+      fc.oneof(derived, fc.constantFrom(...known));
   return {
     name: or(model),
     model: or(model),
@@ -70,28 +73,36 @@ afterAll(async () => {
 }, 60_000);
 
 describe.each(operations)('%s', (operation) => {
-  test('a hostile request is accepted, or refused with a classified error that changes nothing', async () => {
-    const counts = new Map<string, number>();
-    outcomes.set(operation, counts);
-    let current = await platform.state();
-    await fc.assert(
-      fc.asyncProperty(hostileRequests(arbitraryFor(schemas[operation], { hints, leaves: HOSTILE_LEAVES })), async (payload) => {
-        const invocation = await platform.invoke(operation, payload);
-        const after = await platform.state();
-        const outcome = 'result' in invocation ? 'accepted' : invocation.errorType;
-        if (process.env.MLOPS_PROPERTY_DEBUG && !('result' in invocation)) console.log(operation, invocation.errorType, invocation.errorMessage.slice(0, 300));
-        counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
-        if ('result' in invocation) {
-          current = after;
-          return;
-        }
-        expect({ errorType: invocation.errorType, classified: REFUSALS.includes(invocation.errorType) }).toEqual({ errorType: invocation.errorType, classified: true });
-        // The message names fields, never internals, and never echoes the bulk of the request.
-        expect(invocation.errorMessage).not.toMatch(/ValidationException|Exception:|at \w+ \(|node_modules|\/lambda\//);
-        expect(invocation.errorMessage.length).toBeLessThan(8_192);
-        expect(after).toEqual(current);
-      }),
-      { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false, endOnFailure: true },
-    );
-  }, TIME_LIMIT_MS + 60_000);
+  test(
+    'a hostile request is accepted, or refused with a classified error that changes nothing',
+    async () => {
+      const counts = new Map<string, number>();
+      outcomes.set(operation, counts);
+      let current = await platform.state();
+      await fc.assert(
+        fc.asyncProperty(hostileRequests(arbitraryFor(schemas[operation], { hints, leaves: HOSTILE_LEAVES })), async (payload) => {
+          const invocation = await platform.invoke(operation, payload);
+          const after = await platform.state();
+          const outcome = 'result' in invocation ? 'accepted' : invocation.errorType;
+          if (process.env.MLOPS_PROPERTY_DEBUG && !('result' in invocation))
+            console.log(operation, invocation.errorType, invocation.errorMessage.slice(0, 300));
+          counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+          if ('result' in invocation) {
+            current = after;
+            return;
+          }
+          expect({ errorType: invocation.errorType, classified: REFUSALS.includes(invocation.errorType) }).toEqual({
+            errorType: invocation.errorType,
+            classified: true,
+          });
+          // The message names fields, never internals, and never echoes the bulk of the request.
+          expect(invocation.errorMessage).not.toMatch(/ValidationException|Exception:|at \w+ \(|node_modules|\/lambda\//);
+          expect(invocation.errorMessage.length).toBeLessThan(8_192);
+          expect(after).toEqual(current);
+        }),
+        { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false, endOnFailure: true },
+      );
+    },
+    TIME_LIMIT_MS + 60_000,
+  );
 });

@@ -27,7 +27,11 @@ type Resource = { Type: string; Properties: Record<string, any> };
 
 function platformFunctions(template: Template): Map<string, Resource> {
   const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-  return new Map(functions.flatMap((fn) => (fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ? [[fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, fn]] : [])));
+  return new Map(
+    functions.flatMap((fn) =>
+      fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ? [[fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, fn]] : [],
+    ),
+  );
 }
 
 /** Each table's, bucket's, repository's and project's logical id to its kind, by the environment variable any function receives its name in. */
@@ -96,8 +100,13 @@ function conditionsOf(condition: Record<string, Record<string, unknown>> | undef
     const variable = Object.keys(FUNCTION_ENVIRONMENT).find((name) => environment[name] === value);
     return variable ? `$${variable}` : JSON.stringify(value);
   };
-  const tests = Object.entries(condition).flatMap(([operator, keyed]) => Object.entries(keyed).map(([key, values]) => [values].flat().map((value) => `${operator} ${key} = ${named(value)}`)));
-  return tests.reduce<string[]>((combined, alternatives) => combined.flatMap((prefix) => alternatives.map((test) => (prefix ? `${prefix} AND ${test}` : test))), ['']);
+  const tests = Object.entries(condition).flatMap(([operator, keyed]) =>
+    Object.entries(keyed).map(([key, values]) => [values].flat().map((value) => `${operator} ${key} = ${named(value)}`)),
+  );
+  return tests.reduce<string[]>(
+    (combined, alternatives) => combined.flatMap((prefix) => alternatives.map((test) => (prefix ? `${prefix} AND ${test}` : test))),
+    [''],
+  );
 }
 
 function roleStatements(template: Template, functionName: PlatformFunctionName) {
@@ -113,9 +122,13 @@ function grantsOf(template: Template, functionName: PlatformFunctionName): strin
   const { statements, environment } = roleStatements(template, functionName);
   const grants = statements.flatMap((statement) =>
     actionsOf(statement).flatMap((action) =>
-      [statement.Resource].flat().flatMap((resource) =>
-        conditionsOf(statement.Condition, environment).map((condition) => describeNeed({ action, resource: resourceKind(template, resource) as never, condition })),
-      ),
+      [statement.Resource]
+        .flat()
+        .flatMap((resource) =>
+          conditionsOf(statement.Condition, environment).map((condition) =>
+            describeNeed({ action, resource: resourceKind(template, resource) as never, condition }),
+          ),
+        ),
     ),
   );
   return [...new Set(grants)].sort();
@@ -144,7 +157,11 @@ describe('IAM coverage', () => {
     const putMetricData = statements.filter((statement) => actionsOf(statement).includes('cloudwatch:PutMetricData'));
 
     expect(putMetricData).toEqual([
-      expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': stack.experiments.runMetricsNamespace } } }),
+      expect.objectContaining({
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': stack.experiments.runMetricsNamespace } },
+      }),
     ]);
     expect(environment.RUN_METRICS_NAMESPACE).toBe(stack.experiments.runMetricsNamespace);
     expect(sent).toEqual([{ action: 'cloudwatch:PutMetricData', resource: '*', condition: 'StringEquals cloudwatch:namespace = $RUN_METRICS_NAMESPACE' }]);

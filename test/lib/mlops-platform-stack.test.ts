@@ -12,17 +12,28 @@ describe('MlopsPlatformStack', () => {
 
   test('grants no IAM action with a wildcard', () => {
     const wildcards = iamStatements(template).flatMap(({ policy, statement }) =>
-      actionsOf(statement).filter((action) => action.includes('*')).map((action) => `${policy}: ${action}`),
+      actionsOf(statement)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${policy}: ${action}`),
     );
     expect(wildcards).toEqual([]);
   });
 
-  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, the image build\'s ECR login', () => {
+  test("uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, the image build's ECR login", () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
     const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
     const namespace = (name: string) => ({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': name } } });
     // What Step Functions needs to deliver a state machine's logs to CloudWatch Logs, and to trace it.
-    const logDelivery = ['CreateLogDelivery', 'DeleteLogDelivery', 'DescribeLogGroups', 'DescribeResourcePolicies', 'GetLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'UpdateLogDelivery'];
+    const logDelivery = [
+      'CreateLogDelivery',
+      'DeleteLogDelivery',
+      'DescribeLogGroups',
+      'DescribeResourcePolicies',
+      'GetLogDelivery',
+      'ListLogDeliveries',
+      'PutResourcePolicy',
+      'UpdateLogDelivery',
+    ];
     const tracing = ['GetSamplingRules', 'GetSamplingTargets', 'PutTelemetryRecords', 'PutTraceSegments'];
     expect(new Set(allowed.map((grant) => JSON.stringify(grant)))).toEqual(
       new Set([
@@ -83,9 +94,7 @@ describe('MlopsPlatformStack with customerManagedKey', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [
-          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
-        ],
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],
       },
     });
   });
@@ -107,7 +116,12 @@ describe('MlopsPlatformStack props', () => {
 
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
-      Targets: [Match.objectLike({ Arn: stack.resolve(stack.monitoring.driftCheck.stateMachineArn), InputTransformer: Match.objectLike({ InputPathsMap: { time: '$.time' } }) })],
+      Targets: [
+        Match.objectLike({
+          Arn: stack.resolve(stack.monitoring.driftCheck.stateMachineArn),
+          InputTransformer: Match.objectLike({ InputPathsMap: { time: '$.time' } }),
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DriftShare', Dimensions: [{ Name: 'Monitor', Value: 'churn-prod' }] });
   });

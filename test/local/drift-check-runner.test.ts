@@ -1,8 +1,8 @@
+import { Readable } from 'node:stream';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Readable } from 'node:stream';
 import { driftCheckRunner } from '../../local/drift-check-runner';
 
 const lambda = mockClient(LambdaClient);
@@ -12,7 +12,11 @@ const done = { status: 'done', checkId: '20261124T100000Z', config, check: { sta
 const chunk = (index: number) => ({ index, version: 3, windowStart: '2026-11-24T09:00:00.000Z', windowEnd: '2026-11-24T10:00:00.000Z', keys: [`k${index}`] });
 
 const payloadOf = (input: { Payload?: unknown }) => JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array));
-const answer = (value: unknown, functionError?: string) => ({ StatusCode: 200, FunctionError: functionError, Payload: new TextEncoder().encode(JSON.stringify(value)) as never });
+const answer = (value: unknown, functionError?: string) => ({
+  StatusCode: 200,
+  FunctionError: functionError,
+  Payload: new TextEncoder().encode(JSON.stringify(value)) as never,
+});
 
 const run = driftCheckRunner({
   lambda: new LambdaClient({ region: 'us-east-1' }),
@@ -34,22 +38,30 @@ describe('driftCheckRunner', () => {
     const result = await run({ config, windowEnd: '2026-11-24T10:00:00Z' });
 
     expect(result).toEqual(done);
-    expect(lambda.commandCalls(InvokeCommand).map((call) => [call.args[0].input.FunctionName, payloadOf(call.args[0].input)])).toEqual([['check', { phase: 'plan', config, windowEnd: '2026-11-24T10:00:00Z' }]]);
+    expect(lambda.commandCalls(InvokeCommand).map((call) => [call.args[0].input.FunctionName, payloadOf(call.args[0].input)])).toEqual([
+      ['check', { phase: 'plan', config, windowEnd: '2026-11-24T10:00:00Z' }],
+    ]);
   });
 
   it('sketches every chunk of a fanned-out window, as the Distributed Map does, then finishes', async () => {
     const manifest = [chunk(0), chunk(1), chunk(2)];
-    lambda.on(InvokeCommand, { FunctionName: 'check' }).callsFake((input) =>
-      answer(payloadOf(input).phase === 'plan' ? { status: 'fanOut', checkId: done.checkId, config, manifestKey: 'checks/m.json', chunks: 3 } : done),
-    );
+    lambda
+      .on(InvokeCommand, { FunctionName: 'check' })
+      .callsFake((input) =>
+        answer(payloadOf(input).phase === 'plan' ? { status: 'fanOut', checkId: done.checkId, config, manifestKey: 'checks/m.json', chunks: 3 } : done),
+      );
     lambda.on(InvokeCommand, { FunctionName: 'sketch' }).resolves(answer({ records: 300 }));
-    s3.on(GetObjectCommand, { Bucket: 'monitoring', Key: 'checks/m.json' }).callsFake(() => ({ Body: sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(manifest))])) }));
+    s3.on(GetObjectCommand, { Bucket: 'monitoring', Key: 'checks/m.json' }).callsFake(() => ({
+      Body: sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(manifest))])),
+    }));
 
     const result = await run({ config, windowEnd: '2026-11-24T10:00:00Z' });
 
     expect(result).toEqual(done);
     const calls = lambda.commandCalls(InvokeCommand).map((call) => ({ fn: call.args[0].input.FunctionName, payload: payloadOf(call.args[0].input) }));
-    expect(calls.filter(({ fn }) => fn === 'sketch').map(({ payload }) => payload)).toEqual(manifest.map((item) => ({ config, checkId: done.checkId, chunk: item })));
+    expect(calls.filter(({ fn }) => fn === 'sketch').map(({ payload }) => payload)).toEqual(
+      manifest.map((item) => ({ config, checkId: done.checkId, chunk: item })),
+    );
     expect(calls.at(-1)).toEqual({ fn: 'check', payload: { phase: 'finish', config, checkId: done.checkId } });
   });
 

@@ -22,7 +22,14 @@ const sha256Hex = (data: string) => createHash('sha256').update(data).digest('he
  * A path-style S3 request to moto signed as the SDK signs it (x-amz-content-sha256 of `signedBody`),
  * then sent with `body`, which a tampering sender can make differ.
  */
-async function signedS3Request(options: { method: string; key: string; body?: string; signedBody?: string; secretAccessKey?: string; headers?: Record<string, string> }) {
+async function signedS3Request(options: {
+  method: string;
+  key: string;
+  body?: string;
+  signedBody?: string;
+  secretAccessKey?: string;
+  headers?: Record<string, string>;
+}) {
   const { host } = new URL(motoEndpoint());
   const signer = new SignatureV4({
     credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: options.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY! },
@@ -75,8 +82,18 @@ describe('moto, as the local platform runs it', () => {
   });
 
   test('refuses with 403 a request signed with another access key id, and an SDK client with the old fixed credentials', async () => {
-    const otherKey = new S3Client({ endpoint: motoEndpoint(), region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'someone', secretAccessKey: 'local' } });
-    const oldCredentials = new S3Client({ endpoint: motoEndpoint(), region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const otherKey = new S3Client({
+      endpoint: motoEndpoint(),
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'someone', secretAccessKey: 'local' },
+    });
+    const oldCredentials = new S3Client({
+      endpoint: motoEndpoint(),
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       const statuses = await Promise.all(
         [otherKey, oldCredentials].map((client) =>
@@ -123,7 +140,15 @@ describe('moto, as the local platform runs it', () => {
       uriEscapePath: false,
     });
     const signed = await signer.sign(
-      { method: 'PUT', protocol: 'http:', hostname: host, path: `/${BUCKET}/stale.py`, query: {}, headers: { host, 'x-amz-content-sha256': sha256Hex('x') }, body: 'x' },
+      {
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: host,
+        path: `/${BUCKET}/stale.py`,
+        query: {},
+        headers: { host, 'x-amz-content-sha256': sha256Hex('x') },
+        body: 'x',
+      },
       { signingDate: new Date(Date.now() - 16 * 60_000) },
     );
 
@@ -166,10 +191,18 @@ describe('DynamoDB Local, as the local platform runs it', () => {
   });
 
   test('refuses a foreign Origin and a foreign Host with 403', async () => {
-    const headers = { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'DynamoDB_20120810.ListTables', Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request' };
+    const headers = {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+      Authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request',
+    };
 
     const foreignOrigin = await statusOf(dynamodbEndpoint(), { method: 'POST', headers: { ...headers, Origin: 'http://attacker.example' }, body: '{}' });
-    const foreignHost = await statusOf(dynamodbEndpoint(), { method: 'POST', headers: { ...headers, Host: `attacker.example:${portOf(dynamodbEndpoint())}` }, body: '{}' });
+    const foreignHost = await statusOf(dynamodbEndpoint(), {
+      method: 'POST',
+      headers: { ...headers, Host: `attacker.example:${portOf(dynamodbEndpoint())}` },
+      body: '{}',
+    });
     const own = await statusOf(dynamodbEndpoint(), { method: 'POST', headers, body: '{}' });
 
     expect([foreignOrigin, foreignHost]).toEqual([403, 403]);

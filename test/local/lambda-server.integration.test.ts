@@ -3,10 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { invokeFunction } from '../../client/shared/function-invoker';
-import { RegistryValidationError } from '../../client/shared/errors';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { RegistryValidationError } from '../../client/shared/errors';
+import { invokeFunction } from '../../client/shared/function-invoker';
 import { type LambdaServer, type LocalFunction, startLambdaServer } from '../../local/lambda-server';
 
 /** Tiny ES module bundles standing in for the platform's handlers, each as `<name>/index.mjs`. */
@@ -86,7 +86,13 @@ function sendRaw(port: number, path: string, headers: Record<string, string>, bo
 }
 
 /** The headers of an Invoke request signed as the SDK signs it, with `host` as the Host header. */
-async function signedHeaders(options: { host: string; path: string; body: string; secretAccessKey?: string; signingDate?: Date }): Promise<Record<string, string>> {
+async function signedHeaders(options: {
+  host: string;
+  path: string;
+  body: string;
+  secretAccessKey?: string;
+  signingDate?: Date;
+}): Promise<Record<string, string>> {
   const signer = new SignatureV4({
     credentials: { ...CREDENTIALS, secretAccessKey: options.secretAccessKey ?? CREDENTIALS.secretAccessKey },
     region: 'us-east-1',
@@ -94,7 +100,15 @@ async function signedHeaders(options: { host: string; path: string; body: string
     sha256: Sha256,
   });
   const signed = await signer.sign(
-    { method: 'POST', protocol: 'http:', hostname: options.host, path: options.path, query: {}, headers: { host: options.host, 'content-type': 'application/json' }, body: options.body },
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: options.host,
+      path: options.path,
+      query: {},
+      headers: { host: options.host, 'content-type': 'application/json' },
+      body: options.body,
+    },
     { signingDate: options.signingDate },
   );
   return signed.headers;
@@ -336,7 +350,7 @@ describe('startLambdaServer', () => {
       const answer = await sendRaw(port(), writeFilePath, await signedHeaders({ host, path: writeFilePath, body }), body);
 
       expect(answer).toMatchObject({ status: 403, errorType: 'AccessDeniedException' });
-      expect(answer.body).toContain('is not this machine\'s loopback address');
+      expect(answer.body).toContain("is not this machine's loopback address");
       expect(existsSync(file)).toBe(false);
     });
 
@@ -397,7 +411,10 @@ describe('startLambdaServer', () => {
   });
 
   test('fails to start when a bundle does not exist', async () => {
-    const starting = startLambdaServer({ credentials: CREDENTIALS, functions: [{ name: 'Ghost', bundlePath: path.join(directory, 'ghost', 'index.mjs'), environment: {} }] });
+    const starting = startLambdaServer({
+      credentials: CREDENTIALS,
+      functions: [{ name: 'Ghost', bundlePath: path.join(directory, 'ghost', 'index.mjs'), environment: {} }],
+    });
 
     await expect(starting).rejects.toThrow(/function Ghost has no bundle at .*ghost\/index\.mjs/);
   });
@@ -405,7 +422,9 @@ describe('startLambdaServer', () => {
   test('fails to start with two functions of the same name', async () => {
     const echo = { name: 'Echo', bundlePath: bundlePath('echo'), environment: {} };
 
-    await expect(startLambdaServer({ credentials: CREDENTIALS, functions: [echo, echo] })).rejects.toThrow('function names must be unique: Echo appear more than once');
+    await expect(startLambdaServer({ credentials: CREDENTIALS, functions: [echo, echo] })).rejects.toThrow(
+      'function names must be unique: Echo appear more than once',
+    );
   });
 });
 

@@ -71,7 +71,11 @@ describe('npm run local', () => {
 
     await npmExited;
     await waitUntil(() => !groupAlive(npm!.pid!), 30_000, `processes of npm run local were still running`);
-    await waitUntil(async () => !(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).some(Boolean), 15_000, 'a listener still answered');
+    await waitUntil(
+      async () => !(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).some(Boolean),
+      15_000,
+      'a listener still answered',
+    );
     expect(output).toContain('local: stopping (SIGTERM)');
   });
 });

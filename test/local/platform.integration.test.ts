@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/run';
-import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, localTrackingClient, writeDescriptor } from '../../client/shared/local-connection';
+import {
+  localAwsClients,
+  localImagesClient,
+  localMonitoringClient,
+  localRegistryClient,
+  localTrackingClient,
+  writeDescriptor,
+} from '../../client/shared/local-connection';
 import { runTour } from '../../demo/tour';
 import { demoMonitor, SHIFTED_FEATURES } from '../../demo/tour-monitoring';
 import { localTourTracking } from '../../demo/tour-tracking';
@@ -64,7 +71,10 @@ describe('the local platform', () => {
       expect(output).toMatch(/churn-demo-production/);
       // The versions took their params and final metrics from their runs, and the runs link back.
       const [quick, thorough] = result.versions;
-      expect(thorough).toMatchObject({ parameters: { epochs: '200', learning_rate: '0.5', seed: '7' }, sourceRun: { experiment: 'churn-demo', runName: 'thorough' } });
+      expect(thorough).toMatchObject({
+        parameters: { epochs: '200', learning_rate: '0.5', seed: '7' },
+        sourceRun: { experiment: 'churn-demo', runName: 'thorough' },
+      });
       expect(Object.keys(quick.metrics).sort()).toEqual(['accuracy', 'auc', 'logloss', 'train_logloss']);
       const runs = await localTrackingClient(platform.descriptor).getRuns([quick.sourceRunId!, thorough.sourceRunId!]);
       expect(runs.map((run) => [run.status, run.registeredVersions, run.metrics.train_logloss.count])).toEqual([
@@ -89,7 +99,9 @@ describe('the local platform', () => {
       try {
         const version = await localRegistryClient(second.descriptor).getVersion('kept', 'latest');
         const { s3 } = localAwsClients(second.descriptor);
-        const object = await s3.send(new HeadObjectCommand({ Bucket: version.artifact.bucket, Key: version.artifact.key, VersionId: version.artifact.s3VersionId }));
+        const object = await s3.send(
+          new HeadObjectCommand({ Bucket: version.artifact.bucket, Key: version.artifact.key, VersionId: version.artifact.s3VersionId }),
+        );
 
         expect(version).toMatchObject({ version: registered.version, metrics: { auc: 0.9 }, artifact: { sha256: registered.artifact.sha256 } });
         expect(object.ContentLength).toBe(registered.artifact.sizeBytes);
@@ -118,7 +130,15 @@ describe('the local platform', () => {
       require('node:fs').writeFileSync(artifact, 'cli weights');
       const stdout = new BufferTerminal();
       const stderr = new BufferTerminal();
-      const context = { stdout, stderr, env: { MLOPS_LOCAL: platform.descriptorFile! }, awsClients: () => { throw new Error('--local must not use the default AWS clients'); }, defaultActor: () => 'tester@local' };
+      const context = {
+        stdout,
+        stderr,
+        env: { MLOPS_LOCAL: platform.descriptorFile! },
+        awsClients: () => {
+          throw new Error('--local must not use the default AWS clients');
+        },
+        defaultActor: () => 'tester@local',
+      };
 
       const registered = await runCli(['--local', 'model', 'register', artifact, '--name', 'cli-model', '--metric', 'auc=0.8'], context);
       const listed = await runCli(['--local', 'model', 'list'], context);

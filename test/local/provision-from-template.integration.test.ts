@@ -10,14 +10,23 @@ import { readSynthesizedTemplate } from '../emulators/synthesized-template';
 
 describe('provisionFromTemplate', () => {
   const template = readSynthesizedTemplate();
-  const clients = { dynamodb: new DynamoDBClient({}), s3: new S3Client({ forcePathStyle: true }), eventBridge: new EventBridgeClient({}), ecr: new ECRClient({}) };
+  const clients = {
+    dynamodb: new DynamoDBClient({}),
+    s3: new S3Client({ forcePathStyle: true }),
+    eventBridge: new EventBridgeClient({}),
+    ecr: new ECRClient({}),
+  };
   const resourcesOf = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
   let names: Map<string, string>;
   let codeBuild: CodeBuildStandIn;
 
   beforeAll(async () => {
     codeBuild = await startCodeBuildStandIn();
-    names = await provisionFromTemplate(template, { ...clients, codeBuild: new CodeBuildClient({ endpoint: codeBuild.endpoint }) }, `provision-${randomUUID().slice(0, 8)}`);
+    names = await provisionFromTemplate(
+      template,
+      { ...clients, codeBuild: new CodeBuildClient({ endpoint: codeBuild.endpoint }) },
+      `provision-${randomUUID().slice(0, 8)}`,
+    );
   });
 
   afterAll(() => codeBuild.close());
@@ -31,7 +40,11 @@ describe('provisionFromTemplate', () => {
       expect(Table?.AttributeDefinitions).toEqual(expect.arrayContaining(Properties!.AttributeDefinitions));
       expect(Table?.AttributeDefinitions).toHaveLength(Properties!.AttributeDefinitions.length);
       expect(
-        (Table?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection: { ProjectionType: Projection?.ProjectionType } })),
+        (Table?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({
+          IndexName,
+          KeySchema,
+          Projection: { ProjectionType: Projection?.ProjectionType },
+        })),
       ).toEqual(Properties!.GlobalSecondaryIndexes ?? []);
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
       expect(TimeToLiveDescription).toMatchObject({
@@ -52,7 +65,9 @@ describe('provisionFromTemplate', () => {
 
   test('creates the event bus', async () => {
     for (const [logicalId] of resourcesOf('AWS::Events::EventBus')) {
-      await expect(clients.eventBridge.send(new DescribeEventBusCommand({ Name: names.get(logicalId) }))).resolves.toMatchObject({ Name: names.get(logicalId) });
+      await expect(clients.eventBridge.send(new DescribeEventBusCommand({ Name: names.get(logicalId) }))).resolves.toMatchObject({
+        Name: names.get(logicalId),
+      });
     }
   });
 
@@ -61,13 +76,18 @@ describe('provisionFromTemplate', () => {
     const { repositories = [] } = await clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [names.get(repositoryId)!] }));
     expect(repositories[0]).toMatchObject({ imageTagMutability: repository.Properties!.ImageTagMutability, imageScanningConfiguration: { scanOnPush: true } });
     const [[projectId]] = resourcesOf('AWS::CodeBuild::Project');
-    const [registerImageId] = resourcesOf('AWS::Lambda::Function').find(([, resource]) => resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'RegisterImage')!;
+    const [registerImageId] = resourcesOf('AWS::Lambda::Function').find(
+      ([, resource]) => resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'RegisterImage',
+    )!;
     const environment = functionEnvironment(template, registerImageId, names);
     // The project builds from the artifact bucket's images/ folder; each build overrides it with its own context.
     expect(environment.BUILD_PROJECT_NAME).toBe(names.get(projectId));
     const build = await new CodeBuildClient({ endpoint: codeBuild.endpoint }).send(new StartBuildCommand({ projectName: environment.BUILD_PROJECT_NAME }));
     expect(build.build?.source?.location).toBe(`${environment.ARTIFACT_BUCKET_NAME}/images/`);
-    expect(codeBuild.builds()[0].variables).toEqual({ REPOSITORY_URI: environment.REPOSITORY_URI ?? expect.stringMatching(/\.dkr\.ecr\./), REPOSITORY_NAME: names.get(repositoryId) });
+    expect(codeBuild.builds()[0].variables).toEqual({
+      REPOSITORY_URI: environment.REPOSITORY_URI ?? expect.stringMatching(/\.dkr\.ecr\./),
+      REPOSITORY_NAME: names.get(repositoryId),
+    });
   });
 
   test("resolves every function's environment to the provisioned names", () => {

@@ -1,12 +1,15 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Duration } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationTemplate } from '../../local/provision-from-template';
 import { scheduledDriftChecks, scheduledEvent, scheduledTargets, startSchedules } from '../../local/schedules';
-import { Duration } from 'aws-cdk-lib';
 import { platformApp } from '../support/platform-app';
 
 const lambdaFunction = { Type: 'AWS::Lambda::Function', Properties: {} };
-const rule = (properties: Record<string, unknown>) => ({ Type: 'AWS::Events::Rule', Properties: { Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'Target0' }], ...properties } });
+const rule = (properties: Record<string, unknown>) => ({
+  Type: 'AWS::Events::Rule',
+  Properties: { Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 'Target0' }], ...properties },
+});
 
 describe('scheduledTargets', () => {
   it("finds the platform's heartbeat sweep: every 5 minutes, SweepRuns", () => {
@@ -45,7 +48,9 @@ describe('scheduledTargets', () => {
 });
 
 describe('scheduledDriftChecks', () => {
-  const { template } = platformApp({ monitors: [{ monitorName: 'churn-prod', model: 'churn', alias: 'production', schedule: Duration.minutes(15), minRecords: 50 }] });
+  const { template } = platformApp({
+    monitors: [{ monitorName: 'churn-prod', model: 'churn', alias: 'production', schedule: Duration.minutes(15), minRecords: 50 }],
+  });
   const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
   const bucketLogicalId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::S3::Bucket' && id.startsWith('MonitoringBucket'))!;
 
@@ -55,14 +60,23 @@ describe('scheduledDriftChecks', () => {
     expect(others).toEqual([]);
     expect(check).toMatchObject({ expression: 'rate(15 minutes)', intervalMs: 900_000 });
     expect(check.inputAt(new Date('2026-11-24T10:15:00.400Z'))).toEqual({
-      config: expect.objectContaining({ monitor: 'churn-prod', model: 'churn', alias: 'production', capture: { bucket: 'mlops-local-monitoring', prefix: 'collected/churn-prod/' }, windowMinutes: 15, minRecords: 50 }),
+      config: expect.objectContaining({
+        monitor: 'churn-prod',
+        model: 'churn',
+        alias: 'production',
+        capture: { bucket: 'mlops-local-monitoring', prefix: 'collected/churn-prod/' },
+        windowMinutes: 15,
+        minRecords: 50,
+      }),
       windowEnd: '2026-11-24T10:15:00Z',
     });
   });
 
   it('leaves the function schedules to scheduledTargets, and refuses an input naming a resource that was not provisioned', () => {
     expect(scheduledDriftChecks(platformApp().template.toJSON() as CloudFormationTemplate, new Map())).toEqual([]);
-    expect(() => scheduledDriftChecks(template.toJSON() as CloudFormationTemplate, new Map())).toThrow(/the input refers to \{"Ref":"MonitoringBucket\w+"\}, which is not provisioned locally/);
+    expect(() => scheduledDriftChecks(template.toJSON() as CloudFormationTemplate, new Map())).toThrow(
+      /the input refers to \{"Ref":"MonitoringBucket\w+"\}, which is not provisioned locally/,
+    );
   });
 });
 

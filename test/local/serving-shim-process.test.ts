@@ -8,7 +8,7 @@ const FIXTURES = path.join(__dirname, '..', 'lambda', 'images', 'fixtures');
 const SHIM = path.join(__dirname, '..', '..', 'lambda', 'images', 'serving', 'serve.py');
 
 describe('startShim', () => {
-  it('runs the shim (the image\'s entry script, user code) on loopback only', async () => {
+  it("runs the shim (the image's entry script, user code) on loopback only", async () => {
     const address = nonLoopbackAddress();
     const modelDirectory = mkdtempSync(path.join(tmpdir(), 'mlops-shim-process-'));
     cpSync(path.join(FIXTURES, 'model'), modelDirectory, { recursive: true });

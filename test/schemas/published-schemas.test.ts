@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { publishedJsonSchemas } from '../../lambda/shared/json-schemas';
 
-const published = (operation: string) =>
-  JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'schemas', `${operation}.request.json`), 'utf8'));
+const published = (operation: string) => JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'schemas', `${operation}.request.json`), 'utf8'));
 
 describe('published JSON Schemas', () => {
   const generated = publishedJsonSchemas();
@@ -44,7 +43,9 @@ describe('published JSON Schemas', () => {
 
   test('the monitoring and image queries offer one shape per query kind', () => {
     const kinds = (operation: string) =>
-      (published(operation).oneOf ?? published(operation).anyOf).map((shape: { properties: { query: { const: string } } }) => shape.properties.query.const).sort();
+      (published(operation).oneOf ?? published(operation).anyOf)
+        .map((shape: { properties: { query: { const: string } } }) => shape.properties.query.const)
+        .sort();
     expect(kinds('QueryImages')).toEqual(['getImage', 'listImageVersions', 'listImages']);
     expect(kinds('QueryMonitoring').length).toBeGreaterThan(0);
   });

@@ -7,7 +7,18 @@ import * as fc from 'fast-check';
  */
 
 /** Numbers JSON carries but a DynamoDB number (38 digits, 1e-130..1e125) cannot hold, or that do not round-trip. */
-export const UNSTORABLE_NUMBERS = [1e308, -1e308, 5e-324, 2 ** 63, 1e20, 9007199254740993, 1.7976931348623157e308, 1e-131, 1e126, 123456789012345678901234567890123456789];
+export const UNSTORABLE_NUMBERS = [
+  1e308,
+  -1e308,
+  5e-324,
+  2 ** 63,
+  1e20,
+  9007199254740993,
+  1.7976931348623157e308,
+  1e-131,
+  1e126,
+  123456789012345678901234567890123456789,
+];
 
 /** Keys that a plain object treats as its prototype's, not as data. */
 export const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', 'isPrototypeOf'];
@@ -40,7 +51,18 @@ const deepNesting = (depth: number): unknown => (depth === 0 ? 'bottom' : { a: d
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(...UNSTORABLE_NUMBERS),
   fc.constantFrom(...HOSTILE_TEXT),
-  fc.constantFrom<unknown>(null, true, false, 0, -1, [], {}, [[]], deepNesting(60), Array.from({ length: 2_000 }, (_, index) => index)),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    [],
+    {},
+    [[]],
+    deepNesting(60),
+    Array.from({ length: 2_000 }, (_, index) => index),
+  ),
   fc.constantFrom(...PROTOTYPE_KEYS),
 );
 
@@ -110,5 +132,8 @@ export function mutate(payload: unknown, change: Mutation): unknown {
 
 /** Requests drawn from `base` (whose leaves may already be hostile), half of them with one more hostile change to their shape. */
 export function hostileRequests(base: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.oneof(base, fc.tuple(base, mutation).map(([payload, change]) => mutate(payload, change)));
+  return fc.oneof(
+    base,
+    fc.tuple(base, mutation).map(([payload, change]) => mutate(payload, change)),
+  );
 }

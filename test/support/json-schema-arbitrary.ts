@@ -63,7 +63,8 @@ function mixed<T>(derived: fc.Arbitrary<T>, alternative: fc.Arbitrary<T> | undef
 function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
   const minLength = schema.minLength ?? 0;
   const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING));
-  if (schema.format === 'date-time') return fc.date({ min: new Date('2001-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString());
+  if (schema.format === 'date-time')
+    return fc.date({ min: new Date('2001-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString());
   if (schema.pattern) {
     return fc
       .stringMatching(new RegExp(schema.pattern))

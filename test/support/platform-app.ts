@@ -1,7 +1,7 @@
 import { App, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MlopsPlatformStack, type MlopsPlatformStackProps } from '../../lib';
 import cdkJson from '../../cdk.json';
+import { MlopsPlatformStack, type MlopsPlatformStackProps } from '../../lib';
 
 /**
  * An app as `cdk synth` makes it: with cdk.json's feature flags, so tests see the deployed

@@ -21,7 +21,7 @@ export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'COMPLETED', 'FAIL
 export const statusOption = () => new Option('--status <status>', 'only runs in this status').choices(RUN_STATUSES);
 
 export const modeOption = () =>
-  new Option('--mode <mode>', 'whether higher (max) or lower (min) values of the metric are better (default: min when its name holds loss, error, mse or mae, else max)').choices([
-    'max',
-    'min',
-  ]);
+  new Option(
+    '--mode <mode>',
+    'whether higher (max) or lower (min) values of the metric are better (default: min when its name holds loss, error, mse or mae, else max)',
+  ).choices(['max', 'min']);

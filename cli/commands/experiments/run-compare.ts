@@ -5,9 +5,9 @@ import { connect, connectTracking } from '../../config';
 import type { CliContext } from '../../context';
 import { type ModelReference, parseModelReference } from '../../parse';
 import { writeBlocks, writeJson } from '../../render/output';
-import { type CompareMode, compareModelVersions, compareRuns, renderModelComparison, renderRunComparison } from './run-comparison';
-import { modeOption } from './run-arguments';
 import { globalOptions } from '../options';
+import { modeOption } from './run-arguments';
+import { type CompareMode, compareModelVersions, compareRuns, renderModelComparison, renderRunComparison } from './run-comparison';
 
 interface CompareOptions {
   readonly model?: ModelReference;
@@ -40,11 +40,15 @@ async function compareModel(context: CliContext, command: Command, options: Comp
   const aliasTarget = details.aliases[aliasName];
   if (aliasTarget === undefined && options.alias !== undefined) {
     const known = Object.keys(details.aliases).sort();
-    command.error(`error: ${name} has no alias ${aliasName}${known.length > 0 ? ` (it has ${known.join(', ')})` : ' (it has none)'}`, { code: 'mlops.noSuchAlias' });
+    command.error(`error: ${name} has no alias ${aliasName}${known.length > 0 ? ` (it has ${known.join(', ')})` : ' (it has none)'}`, {
+      code: 'mlops.noSuchAlias',
+    });
   }
   const earlier = await earlierVersions(client, name, candidate.version);
   const aliasVersion =
-    aliasTarget === undefined ? undefined : ([candidate, ...earlier].find((record) => record.version === aliasTarget) ?? (await client.getVersion(name, aliasTarget)));
+    aliasTarget === undefined
+      ? undefined
+      : ([candidate, ...earlier].find((record) => record.version === aliasTarget) ?? (await client.getVersion(name, aliasTarget)));
   const comparison = compareModelVersions({
     candidate,
     earlier,
@@ -62,10 +66,12 @@ export function addCompareCommand(run: Command, context: CliContext): void {
     .command('compare')
     .summary('compare runs side by side, or a model version with earlier ones and an alias')
     .description(
-      'compare runs side by side: the params that differ, every metric\'s last value, and the best run by a metric; ' +
+      "compare runs side by side: the params that differ, every metric's last value, and the best run by a metric; " +
         `or, with --model, a registered version against its ${EARLIER_VERSIONS} earlier versions and the version an alias points to, saying whether it is better`,
     )
-    .usage('<run-id> <run-id> [run-id...] [--metric NAME] [--mode max|min]\n       mlops run compare --model NAME[:VERSION] [--alias ALIAS] [--metric NAME] [--mode max|min]')
+    .usage(
+      '<run-id> <run-id> [run-id...] [--metric NAME] [--mode max|min]\n       mlops run compare --model NAME[:VERSION] [--alias ALIAS] [--metric NAME] [--mode max|min]',
+    )
     .argument('[run-ids...]', 'two or more run ids')
     .option('--model <name[:version]>', 'compare a registered version (default the latest) instead of runs', parseModelReference)
     .option('--alias <alias>', `with --model: the alias to judge the version against (default ${DEFAULT_ALIAS}, if the model has it)`)

@@ -92,7 +92,8 @@ function verdict(comparison: RunComparison, runCount: number): string {
   const missing = runCount - comparison.metrics[metric].filter((value) => value !== null).length;
   const without = missing > 0 ? ` (${plural(missing, 'run')} without it left out)` : '';
   const value = formatNumber(best[0].value);
-  if (best.length > 1) return `best by ${metric} (${modeText(mode)}): a tie at ${value} between ${best.map((run) => `${run.runName} (${run.runId})`).join(', ')}${without}`;
+  if (best.length > 1)
+    return `best by ${metric} (${modeText(mode)}): a tie at ${value} between ${best.map((run) => `${run.runName} (${run.runId})`).join(', ')}${without}`;
   return `best by ${metric} (${modeText(mode)}): ${best[0].runName} (${best[0].runId}) with ${value}${without}`;
 }
 
@@ -127,7 +128,10 @@ export function renderRunComparison(runs: readonly RunRecord[], comparison: RunC
       return `${formatNumber(value)}${name === comparison.metric && bestIds.has(runs[index].runId) ? '*' : ' '}`;
     }),
   ]);
-  const metrics = metricRows.length === 0 ? 'no metrics logged' : renderGrid([['LAST METRIC', ...headings.map((heading) => `${heading} `)], ...metricRows], ['left', ...right(runs.length)]);
+  const metrics =
+    metricRows.length === 0
+      ? 'no metrics logged'
+      : renderGrid([['LAST METRIC', ...headings.map((heading) => `${heading} `)], ...metricRows], ['left', ...right(runs.length)]);
   return [identity, params, sameParams, metrics, verdict(comparison, runs.length)].filter((block): block is string => block !== undefined);
 }
 
@@ -152,7 +156,12 @@ export interface ModelComparison {
   readonly metric?: string;
   readonly mode: CompareMode;
   /** The versions compared, newest first: the candidate, earlier ones, and the aliased one. */
-  readonly versions: readonly { readonly version: number; readonly aliases: readonly string[]; readonly createdAt: string; readonly metrics: Readonly<Record<string, number>> }[];
+  readonly versions: readonly {
+    readonly version: number;
+    readonly aliases: readonly string[];
+    readonly createdAt: string;
+    readonly metrics: Readonly<Record<string, number>>;
+  }[];
   readonly verdict: ModelVerdict;
 }
 
@@ -167,7 +176,9 @@ export interface ModelComparisonInput {
 
 export function compareModelVersions(input: ModelComparisonInput): ModelComparison {
   const { candidate, alias } = input;
-  const byVersion = new Map<number, ModelVersionRecord>([candidate, ...input.earlier, ...(alias ? [alias.version] : [])].map((record) => [record.version, record]));
+  const byVersion = new Map<number, ModelVersionRecord>(
+    [candidate, ...input.earlier, ...(alias ? [alias.version] : [])].map((record) => [record.version, record]),
+  );
   const versions = [...byVersion.values()].sort((a, b) => b.version - a.version);
   const metric =
     input.metric ??
@@ -187,7 +198,9 @@ export function compareModelVersions(input: ModelComparisonInput): ModelComparis
     const candidateValue = metric === undefined ? undefined : own(candidate.metrics, metric);
     const aliasValue = metric === undefined ? undefined : own(alias.version.metrics, metric);
     if (candidateValue === undefined || aliasValue === undefined) {
-      const missingFrom = [candidate, alias.version].filter((record) => metric === undefined || own(record.metrics, metric) === undefined).map((record) => record.version);
+      const missingFrom = [candidate, alias.version]
+        .filter((record) => metric === undefined || own(record.metrics, metric) === undefined)
+        .map((record) => record.version);
       verdictValue = { result: 'unknown', missingFrom };
     } else {
       const result = candidateValue === aliasValue ? 'equal' : better(mode, candidateValue, aliasValue) ? 'better' : 'worse';
@@ -242,11 +255,14 @@ export function renderModelComparison(comparison: ModelComparison, requestedAlia
       const present = comparison.versions.filter((row) => row.metrics[name] !== undefined);
       const aligned = alignDecimals(present.map((row) => row.metrics[name]));
       const byVersion = new Map(present.map((row, index) => [row.version, aligned[index]]));
-      return [name, (row: Row) => {
-        const text = byVersion.get(row.version);
-        if (text === undefined) return '- ';
-        return `${text}${name === metric && row.version === comparison.candidate ? '*' : ' '}`;
-      }];
+      return [
+        name,
+        (row: Row) => {
+          const text = byVersion.get(row.version);
+          if (text === undefined) return '- ';
+          return `${text}${name === metric && row.version === comparison.candidate ? '*' : ' '}`;
+        },
+      ];
     }),
   );
   const values = (row: Row, name: string) => cells.get(name)!(row);

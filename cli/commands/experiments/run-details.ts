@@ -57,7 +57,11 @@ export function renderMetricsTable(run: RunRecord, histories: MetricHistories, c
     { header: 'points', value: (row) => row.summary.count, align: 'right' },
   ];
   const chartWidth = Math.min(MAX_CHART, Math.max(MIN_CHART, columns - width(renderTable(numbers, rows)) - 3));
-  const chart = (row: MetricRow) => sparkline((histories.get(row.name) ?? []).map((point) => point.value), chartWidth);
+  const chart = (row: MetricRow) =>
+    sparkline(
+      (histories.get(row.name) ?? []).map((point) => point.value),
+      chartWidth,
+    );
   return renderTable([...numbers, { header: 'history', value: chart }], rows);
 }
 

@@ -82,7 +82,7 @@ export function addExecCommand(run: Command, context: CliContext): void {
       'run a command as a tracked run: its output passes through, and the lines it prints as ' +
         '"mlops:metric name=value ... [step=N] [timestamp=MS]", "mlops:param k=v ...", "mlops:tag k=v ..." or ' +
         '{"mlops": {"metrics": {...}, "step": N, "params": {...}, "tags": {...}}} are logged to the run. ' +
-        'The run ends COMPLETED on exit code 0, FAILED otherwise, KILLED on SIGINT/SIGTERM; mlops exits with the command\'s code. ' +
+        "The run ends COMPLETED on exit code 0, FAILED otherwise, KILLED on SIGINT/SIGTERM; mlops exits with the command's code. " +
         `The command finds its run in ${RUN_ID_ENV} and ${EXPERIMENT_ENV}. ` +
         'The run records the command line with the values of secret-looking arguments (--api-key=..., --password ..., -p ..., TOKEN=..., URL passwords) as ***; ' +
         "--no-record-command records none of it. With --json the command's stdout goes to stderr and stdout gets the ended run as JSON.",

@@ -5,10 +5,10 @@ import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { formatDate, formatDuration } from '../../render/format';
 import { writeJson } from '../../render/output';
-import { lastValue, runDurationMs } from './run-details';
 import { type Column, renderTable } from '../../render/table';
-import { parseCount, statusOption } from './run-arguments';
 import { globalOptions } from '../options';
+import { parseCount, statusOption } from './run-arguments';
+import { lastValue, runDurationMs } from './run-details';
 
 interface ListOptions {
   readonly experiment: string;

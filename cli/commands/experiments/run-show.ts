@@ -3,9 +3,9 @@ import { connectTracking } from '../../config';
 import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { writeBlocks, writeJson } from '../../render/output';
+import { globalOptions } from '../options';
 import { renderRunDetails } from './run-details';
 import { readHistories } from './run-histories';
-import { globalOptions } from '../options';
 
 export function addShowCommand(run: Command, context: CliContext): void {
   run

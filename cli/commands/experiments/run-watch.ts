@@ -5,10 +5,10 @@ import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { ExitStatus } from '../../exit-status';
 import { writeJson } from '../../render/output';
-import { renderRunWatch } from './run-details';
-import { parseSeconds } from './run-arguments';
-import { readHistories } from './run-histories';
 import { globalOptions } from '../options';
+import { parseSeconds } from './run-arguments';
+import { renderRunWatch } from './run-details';
+import { readHistories } from './run-histories';
 
 interface WatchOptions {
   readonly interval: number;

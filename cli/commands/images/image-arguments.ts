@@ -11,7 +11,8 @@ export interface ImageReference {
 /** `NAME` or `NAME:VERSION` (a number, or `v` and a number). */
 export function parseImageReference(text: string): ImageReference {
   const match = /^([^:@\s]+)(?::v?(\d+))?$/.exec(text);
-  if (!match || (match[2] !== undefined && Number(match[2]) < 1)) throw new InvalidArgumentError('expected NAME or NAME:VERSION (a version number, 1 or more).');
+  if (!match || (match[2] !== undefined && Number(match[2]) < 1))
+    throw new InvalidArgumentError('expected NAME or NAME:VERSION (a version number, 1 or more).');
   return match[2] === undefined ? { name: match[1] } : { name: match[1], version: Number(match[2]) };
 }
 

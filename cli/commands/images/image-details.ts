@@ -14,7 +14,8 @@ const SHOWN_MODELS = 3;
 export const imageLabel = (image: Pick<ImageVersionRecord, 'name' | 'version'>): string => `${image.name} version ${image.version}`;
 
 /** `churn@production → 3` when the version was pinned from an alias, else `churn:3`. */
-export const servedText = (model: ServedModel): string => (model.requestedAlias ? `${model.name}@${model.requestedAlias} → ${model.version}` : `${model.name}:${model.version}`);
+export const servedText = (model: ServedModel): string =>
+  model.requestedAlias ? `${model.name}@${model.requestedAlias} → ${model.version}` : `${model.name}:${model.version}`;
 
 /** `churn@production → 3, fraud:12 +1`. */
 export function servedList(models: readonly ServedModel[], limit = Number.POSITIVE_INFINITY): string {

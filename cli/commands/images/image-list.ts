@@ -4,15 +4,15 @@ import type { ImageSummary } from '../../../lambda/images/core/query-images';
 import { connectImages } from '../../config';
 import type { CliContext } from '../../context';
 import { writeJson } from '../../render/output';
-import { renderImages, renderImageVersions } from './image-details';
 import { globalOptions } from '../options';
+import { renderImages, renderImageVersions } from './image-details';
 
 export function addImageListCommand(image: Command, context: CliContext): void {
   image
     .command('list')
     .summary("list the images, or one image's versions")
     .description(
-      "without a name, every image with its newest version: status, when it changed, the models it serves. " +
+      'without a name, every image with its newest version: status, when it changed, the models it serves. ' +
         "With a name, the image's versions, newest first: status, models, image digest, CRITICAL and HIGH scan findings",
     )
     .argument('[name]', 'an image name')

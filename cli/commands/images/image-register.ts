@@ -9,11 +9,11 @@ import { collectPair } from '../../parse';
 import { formatBytes } from '../../render/format';
 import { writeBlocks, writeJson } from '../../render/output';
 import { type ProgressReporter, uploadProgress } from '../../render/progress';
+import { BadInputError, failOnBadInput, fileError } from '../monitoring/monitor-dataset';
+import { globalOptions } from '../options';
 import { collectModel } from './image-arguments';
 import { renderRegistration } from './image-details';
 import { addWaitOptions, followBuild, type WaitOptions } from './image-wait';
-import { BadInputError, failOnBadInput, fileError } from '../monitoring/monitor-dataset';
-import { globalOptions } from '../options';
 
 interface RegisterOptions extends WaitOptions {
   readonly model: string[];
@@ -56,7 +56,13 @@ export function addImageRegisterCommand(image: Command, context: CliContext): vo
       .option('--entry <script.py>', 'the scoring script (init() and run(data)) to build the image around')
       .option('--requirements <file>', 'a pip requirements file to install in the image (with --entry)')
       .option('--base-image <image>', `the image to build on, with a tag or digest (with --entry; default ${DEFAULT_BASE_IMAGE})`)
-      .addOption(new Option('--image-uri <uri>', 'an image already in Amazon ECR, by tag or digest, instead of a build').conflicts(['entry', 'requirements', 'baseImage']))
+      .addOption(
+        new Option('--image-uri <uri>', 'an image already in Amazon ECR, by tag or digest, instead of a build').conflicts([
+          'entry',
+          'requirements',
+          'baseImage',
+        ]),
+      )
       .option('--env <KEY=VALUE>', 'an environment variable of the serving container (repeatable)', collectPair)
       .option('--description <text>', 'what this version is')
       .option('--allow-critical-findings', 'let the SageMaker packages be approved despite CRITICAL scan findings (a reviewed exception)')
@@ -88,7 +94,7 @@ export function addImageRegisterCommand(image: Command, context: CliContext): vo
       if (!reporters.has(file)) reporters.set(file, uploadProgress(context.stderr, basename(file), { quiet: json }));
       return reporters.get(file)!;
     };
-    let registered;
+    let registered: Awaited<ReturnType<typeof client.register>>;
     try {
       registered =
         options.imageUri !== undefined

@@ -3,9 +3,9 @@ import { connectImages } from '../../config';
 import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { writeBlocks, writeJson } from '../../render/output';
+import { globalOptions } from '../options';
 import { type ImageReference, parseImageReference } from './image-arguments';
 import { renderImageDetails } from './image-details';
-import { globalOptions } from '../options';
 
 export function addImageShowCommand(image: Command, context: CliContext): void {
   image

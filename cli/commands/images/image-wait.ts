@@ -1,15 +1,15 @@
 import { type Command, Option } from 'commander';
 import type { ImagesClient } from '../../../client/images/images-client';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
-import type { CliClock, CliContext, Terminal } from '../../context';
 import { connectImages } from '../../config';
+import type { CliClock, CliContext, Terminal } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { EXIT_FAILED, ExitStatus } from '../../exit-status';
 import { writeBlocks, writeJson } from '../../render/output';
-import { type ImageReference, parseDuration, parseImageReference } from './image-arguments';
-import { phaseText, renderBuildProgress, renderOutcome } from './image-details';
 import { statusLine } from '../monitoring/monitor-dataset';
 import { globalOptions } from '../options';
+import { type ImageReference, parseDuration, parseImageReference } from './image-arguments';
+import { phaseText, renderBuildProgress, renderOutcome } from './image-details';
 
 export interface WaitOptions {
   /** Milliseconds. */
@@ -21,7 +21,9 @@ export interface WaitOptions {
 /** `--timeout` and `--interval`, shared by `image wait` and `image register --wait`. */
 export function addWaitOptions(command: Command): Command {
   return command
-    .addOption(new Option('--timeout <duration>', 'give up (exit 1) when the build has not ended after this long').argParser(parseDuration).default(30 * 60_000, '30m'))
+    .addOption(
+      new Option('--timeout <duration>', 'give up (exit 1) when the build has not ended after this long').argParser(parseDuration).default(30 * 60_000, '30m'),
+    )
     .addOption(new Option('--interval <duration>', 'time between polls').argParser(parseDuration).default(5000, '5s'));
 }
 
@@ -82,7 +84,7 @@ export function addImageWaitCommand(image: Command, context: CliContext): void {
       .command('wait')
       .summary("follow an image version's build until it is READY or FAILED")
       .description(
-        "follow the build of an image version (the newest unless NAME:VERSION names one): its CodeBuild phase and the time since registration, " +
+        'follow the build of an image version (the newest unless NAME:VERSION names one): its CodeBuild phase and the time since registration, ' +
           'redrawn in place on a terminal (a line per phase otherwise). When the build ends, prints the image URI pinned by digest, the scan findings ' +
           `and the SageMaker package approvals (exit 0), or the failure and the link to the build's logs (exit ${EXIT_FAILED}); exits ${EXIT_FAILED} on --timeout too`,
       )

@@ -120,7 +120,13 @@ export function renderShareChart(feature: FeatureDrift): string {
   const grid = renderGrid(
     [
       ['', 'reference', '', 'current', ''],
-      ...shown.map((bin) => [bin.label, bar(bin.reference, scale, BAR_WIDTH), percent(bin.reference), bar(bin.current, scale, BAR_WIDTH), percent(bin.current)]),
+      ...shown.map((bin) => [
+        bin.label,
+        bar(bin.reference, scale, BAR_WIDTH),
+        percent(bin.reference),
+        bar(bin.current, scale, BAR_WIDTH),
+        percent(bin.current),
+      ]),
     ],
     ['left', 'left', 'right', 'left', 'right'],
   );
@@ -184,7 +190,15 @@ export function profiledFeatures(profile: BaselineProfile): ProfiledFeature[] {
     const { count, missing } = feature.sketch;
     if (feature.kind === 'categorical') return { name: feature.name, kind: feature.kind, count, missing, categories: feature.sketch.categories };
     const finite = (value: number) => (Number.isFinite(value) ? value : undefined);
-    return { name: feature.name, kind: feature.kind, count, missing, min: finite(feature.sketch.min), p50: finite(feature.quantiles.p50), max: finite(feature.sketch.max) };
+    return {
+      name: feature.name,
+      kind: feature.kind,
+      count,
+      missing,
+      min: finite(feature.sketch.min),
+      p50: finite(feature.quantiles.p50),
+      max: finite(feature.sketch.max),
+    };
   });
 }
 

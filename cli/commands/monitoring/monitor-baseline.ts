@@ -12,10 +12,11 @@ import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { parseVersionNumber } from '../../parse';
 import { formatBytes, formatDate, plural } from '../../render/format';
-import { type ProfiledFeature, profiledFeatures, renderProfiledFeatures } from './drift-table';
 import { writeBlocks, writeJson } from '../../render/output';
 import { uploadProgress } from '../../render/progress';
 import { renderFields } from '../../render/table';
+import { globalOptions } from '../options';
+import { type ProfiledFeature, profiledFeatures, renderProfiledFeatures } from './drift-table';
 import {
   addDatasetOptions,
   BadInputError,
@@ -29,7 +30,6 @@ import {
   type StatusLine,
   statusLine,
 } from './monitor-dataset';
-import { globalOptions } from '../options';
 
 interface BaselineOptions extends DatasetOptions {
   readonly out?: string;
@@ -86,7 +86,12 @@ function profileJson(dataset: Dataset, profile: BaselineProfile): string {
 }
 
 /** Reads and profiles the training file, and writes the profile to `--out` when given. */
-async function profileBaseline(file: string, options: BaselineOptions, context: CliContext, progress: StatusLine): Promise<{ profile: BaselineProfile; summary: BaselineSummary }> {
+async function profileBaseline(
+  file: string,
+  options: BaselineOptions,
+  context: CliContext,
+  progress: StatusLine,
+): Promise<{ profile: BaselineProfile; summary: BaselineSummary }> {
   const dataset = await readDataset(file, options, progress);
   progress.show(`profiling ${dataset.columns.length} features of ${file}`);
   const profile = buildBaseline(dataset.columns, { createdAt: new Date(clockOf(context).now()).toISOString(), source: file, sketchBins: options.bins });
@@ -100,7 +105,10 @@ async function profileBaseline(file: string, options: BaselineOptions, context: 
     }
   }
   const sizeBytes = Buffer.byteLength(text);
-  return { profile, summary: { source: file, ...(options.out ? { out: options.out } : {}), sizeBytes, rows: profile.rows, features: profiledFeatures(profile) } };
+  return {
+    profile,
+    summary: { source: file, ...(options.out ? { out: options.out } : {}), sizeBytes, rows: profile.rows, features: profiledFeatures(profile) },
+  };
 }
 
 /** A profile too large for one Lambda request: say how to register it anyway. */
@@ -115,15 +123,16 @@ function checkProfileSize(file: string, summary: BaselineSummary): void {
 /** The usage errors of option combinations commander cannot express. */
 function optionProblem(options: BaselineOptions, command: Command): string | undefined {
   const registering = options.model !== undefined || options.version !== undefined;
-  if (registering && (options.model === undefined || options.version === undefined)) return 'error: --model and --version go together: the model version whose baseline this is';
+  if (registering && (options.model === undefined || options.version === undefined))
+    return 'error: --model and --version go together: the model version whose baseline this is';
   if (!registering && options.remote) return 'error: --remote registers the baseline: add --model and --version';
   if (!registering && options.replace) return 'error: --replace replaces a registered baseline: add --model and --version';
   if (!registering && !options.out) return "error: required option '--out <profile.json>' not specified (or register the profile with --model and --version)";
   if (options.remote && options.out) return 'error: --remote profiles in the function, which writes no local profile: leave out --out';
-  if (options.remote && command.getOptionValueSource('bins') !== 'default') return `error: --remote profiles at the function's ${DEFAULT_SKETCH_BINS} bins: leave out --bins`;
+  if (options.remote && command.getOptionValueSource('bins') !== 'default')
+    return `error: --remote profiles at the function's ${DEFAULT_SKETCH_BINS} bins: leave out --bins`;
   return undefined;
 }
-
 
 /** `registered the baseline of churn version 3: 2000 rows, 5 features (4 numeric, 1 categorical)`, then where it is. */
 function renderRegistration(baseline: BaselineRecord): string[] {
@@ -156,7 +165,10 @@ async function profileAndRegister(file: string, options: BaselineOptions, contex
   try {
     if (client) {
       progress.show(`registering the baseline of ${options.model} version ${options.version}`);
-      summary = { ...summary, baseline: await client.registerBaseline({ model: options.model!, version: options.version!, profile, replace: options.replace === true }) };
+      summary = {
+        ...summary,
+        baseline: await client.registerBaseline({ model: options.model!, version: options.version!, profile, replace: options.replace === true }),
+      };
     }
   } finally {
     progress.clear();
@@ -191,7 +203,14 @@ async function registerRemotely(file: string, options: BaselineOptions, context:
   try {
     baseline = await client.registerBaselineFromFile(
       file,
-      { model: options.model!, version: options.version!, format, exclude: options.exclude, categorical: options.categorical, replace: options.replace === true },
+      {
+        model: options.model!,
+        version: options.version!,
+        format,
+        exclude: options.exclude,
+        categorical: options.categorical,
+        replace: options.replace === true,
+      },
       {
         onProgress: progress.update,
         onUploaded: (uploaded) => {
@@ -217,13 +236,18 @@ export function addBaselineCommand(monitor: Command, context: CliContext): void 
       .description(
         'profile training data (CSV with a header row, or JSON Lines of objects) as a baseline: per numeric feature, equal-mass bins, deciles and moments; ' +
           'per categorical feature, the most frequent categories. Writes the profile as compact JSON (--out) and lists the features profiled; ' +
-          'with --model and --version, registers it as that model version\'s baseline, which its monitors compare production data with. ' +
+          "with --model and --version, registers it as that model version's baseline, which its monitors compare production data with. " +
           'A profile too large for one Lambda request (about 6 MB: some 150 features at the default bins) is registered with --remote: ' +
           'the training file is uploaded to the artifact bucket and profiled by the function.',
       )
       .argument('<training-file>', 'the training data')
       .option('--out <profile.json>', 'where to write the profile (required unless registering it)')
-      .option('--bins <n>', 'equal-mass bins per numeric feature: more bins, tighter drift bounds and a larger profile (a multiple of 10)', parseBins, DEFAULT_SKETCH_BINS)
+      .option(
+        '--bins <n>',
+        'equal-mass bins per numeric feature: more bins, tighter drift bounds and a larger profile (a multiple of 10)',
+        parseBins,
+        DEFAULT_SKETCH_BINS,
+      )
       .option('--model <name>', 'register the profile as the baseline of a version of this model (with --version)')
       .option('--version <n>', 'the model version the baseline is for (with --model)', parseVersionNumber)
       .option('--remote', 'upload the training file and profile it in the function instead (for profiles over 6 MB; files up to about 1 GB)')

@@ -9,10 +9,10 @@ import {
 } from '../../../lambda/monitoring/core/drift/drift-policy';
 import type { CliContext } from '../../context';
 import { EXIT_DRIFT_DETECTED, ExitStatus } from '../../exit-status';
-import { renderDriftCheck } from './drift-table';
 import { writeBlocks, writeJson } from '../../render/output';
-import { addDatasetOptions, type DatasetOptions, failOnBadInput, readDataset, statusLine } from './monitor-dataset';
 import { globalOptions } from '../options';
+import { renderDriftCheck } from './drift-table';
+import { addDatasetOptions, type Dataset, type DatasetOptions, failOnBadInput, readDataset, statusLine } from './monitor-dataset';
 
 interface CheckOptions extends DatasetOptions {
   readonly numericMethod: NumericMethod | 'auto';
@@ -59,7 +59,7 @@ export function addCheckCommand(monitor: Command, context: CliContext): void {
       .command('check')
       .summary('compare a data set with a reference and say which features drifted')
       .description(
-        'compare a data set with a reference, feature by feature (columns matched by name; the reference\'s are the features): ' +
+        "compare a data set with a reference, feature by feature (columns matched by name; the reference's are the features): " +
           'numeric features by KS, PSI, Jensen-Shannon and Wasserstein (in reference standard deviations) computed exactly, categorical ones by chi-square, PSI and Jensen-Shannon. ' +
           'One method per type decides each verdict; the data set drifts when at least the drift share of its features does. ' +
           `Exits 0 when the data set did not drift, ${EXIT_DRIFT_DETECTED} when it did.`,
@@ -73,20 +73,27 @@ export function addCheckCommand(monitor: Command, context: CliContext): void {
         .default('auto'),
     )
     .addOption(
-      new Option('--categorical-method <method>', 'the method deciding categorical features (auto: chi_square up to 1000 reference values, jensen_shannon beyond)')
+      new Option(
+        '--categorical-method <method>',
+        'the method deciding categorical features (auto: chi_square up to 1000 reference values, jensen_shannon beyond)',
+      )
         .choices(['auto', 'chi_square', 'psi', 'jensen_shannon'])
         .default('auto'),
     )
     .option('--psi <x>', `PSI at or above this is drift (default ${defaults.psi})`, parseDistance)
     .option('--js <x>', `a Jensen-Shannon distance at or above this is drift (default ${defaults.jensenShannon})`, parseDistance)
-    .option('--wasserstein <x>', `a Wasserstein distance, in reference standard deviations, at or above this is drift (default ${defaults.wasserstein})`, parseDistance)
+    .option(
+      '--wasserstein <x>',
+      `a Wasserstein distance, in reference standard deviations, at or above this is drift (default ${defaults.wasserstein})`,
+      parseDistance,
+    )
     .option('--p-value <x>', `a KS or chi-square p-value below this is drift (default ${defaults.ksPValue})`, parseFraction)
     .option('--drift-share <x>', `the data set drifts when at least this share of its features does (default ${defaults.driftShare})`, parseFraction)
     .action(async (referencePath: string, currentPath: string, options: CheckOptions, command: Command) => {
       const globals = globalOptions(command);
       const progress = statusLine(context.stderr);
-      let reference;
-      let current;
+      let reference: Dataset;
+      let current: Dataset;
       try {
         reference = await readDataset(referencePath, options, progress);
         current = await readDataset(currentPath, options, progress);

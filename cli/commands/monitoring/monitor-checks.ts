@@ -1,9 +1,9 @@
 import type { CheckRecord, CheckStatus } from '../../../lambda/monitoring/core/model';
 import type { DriftCheckReport } from '../../../lambda/monitoring/core/report/drift-check-report';
-import { renderDriftFindings, renderDriftVerdict, sharePercent } from './drift-table';
 import { formatDate, plural } from '../../render/format';
 import { sparkline } from '../../render/sparkline';
 import { type Column, renderFields, renderTable } from '../../render/table';
+import { renderDriftFindings, renderDriftVerdict, sharePercent } from './drift-table';
 
 /** The human output of `monitor status` and `monitor report`: deployed monitors' checks and drift reports. */
 
@@ -62,7 +62,6 @@ export function renderDriftShareTrend(checks: readonly CheckRecord[]): string | 
   const leftOut = left > 0 ? `; ${left} without enough records left out` : '';
   return `drift share over ${shares.length} checks, oldest first: ${sparkline(shares, TREND_WIDTH)} (${range}${leftOut})`;
 }
-
 
 /** `1840 from 12 capture files (3 outside the window and 1 unreadable, skipped)`. */
 function captureText(capture: DriftCheckReport['capture']): string {

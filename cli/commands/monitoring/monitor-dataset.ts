@@ -32,7 +32,7 @@ export function collectColumns(text: string, previous: readonly string[] = []): 
 /** `--format`, `--exclude`, `--categorical`: how the data files are read. */
 export function addDatasetOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <format>', 'the data files\' format (default: by extension, .csv or .jsonl/.ndjson)').choices(['csv', 'jsonl']))
+    .addOption(new Option('--format <format>', "the data files' format (default: by extension, .csv or .jsonl/.ndjson)").choices(['csv', 'jsonl']))
     .option('--exclude <columns>', 'columns to leave out, e.g. labels and ids (comma-separated, repeatable)', collectColumns)
     .option('--categorical <columns>', 'columns to treat as categorical even when every value is a number (comma-separated, repeatable)', collectColumns);
 }

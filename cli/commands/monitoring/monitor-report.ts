@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { connectMonitoring } from '../../config';
 import type { CliContext } from '../../context';
 import { formatBytes } from '../../render/format';
-import { renderDriftReport } from './monitor-checks';
 import { writeBlocks, writeJson } from '../../render/output';
-import { failOnBadInput, fileError } from './monitor-dataset';
 import { globalOptions } from '../options';
+import { renderDriftReport } from './monitor-checks';
+import { failOnBadInput, fileError } from './monitor-dataset';
 
 interface ReportOptions {
   readonly check?: string;

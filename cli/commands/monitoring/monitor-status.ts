@@ -4,10 +4,10 @@ import type { CheckRecord } from '../../../lambda/monitoring/core/model';
 import { connectMonitoring } from '../../config';
 import type { CliContext } from '../../context';
 import { EXIT_DRIFT_DETECTED, ExitStatus } from '../../exit-status';
-import { renderChecks, renderDriftShareTrend, renderMonitors } from './monitor-checks';
 import { writeBlocks, writeJson } from '../../render/output';
-import { globalOptions } from '../options';
 import { parseCount } from '../experiments/run-arguments';
+import { globalOptions } from '../options';
+import { renderChecks, renderDriftShareTrend, renderMonitors } from './monitor-checks';
 
 interface StatusOptions {
   readonly limit: number;
@@ -33,12 +33,12 @@ export function addStatusCommand(monitor: Command, context: CliContext): void {
     .command('status')
     .summary("the deployed monitors' latest checks, or one monitor's recent checks")
     .description(
-      "without a monitor, every monitor that has been checked, with its latest check: model version, window, status (drift, no drift, or insufficient data " +
-        'when the window held fewer records than the monitor\'s minimum), records, drift share and drifted features. ' +
+      'without a monitor, every monitor that has been checked, with its latest check: model version, window, status (drift, no drift, or insufficient data ' +
+        "when the window held fewer records than the monitor's minimum), records, drift share and drifted features. " +
         `With a monitor, its recent checks, newest first, and the drift share's trend; exits ${EXIT_DRIFT_DETECTED} when the latest check found drift, as monitor check does.`,
     )
     .argument('[monitor]', 'a monitor name (as monitor status lists them)')
-    .option('--limit <count>', "with a monitor: show at most this many of its checks", parseCount, 20)
+    .option('--limit <count>', 'with a monitor: show at most this many of its checks', parseCount, 20)
     .action(async (name: string | undefined, options: StatusOptions, command: Command) => {
       const globals = globalOptions(command);
       const client = await connectMonitoring(context, globals, ['queryMonitoring']);

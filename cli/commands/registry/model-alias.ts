@@ -5,8 +5,8 @@ import { actor, connect } from '../../config';
 import type { CliContext } from '../../context';
 import { parseExpectedVersion, parseVersionNumber } from '../../parse';
 import { writeJson } from '../../render/output';
-import { renderAliasHistory } from './alias-history';
 import { globalOptions } from '../options';
+import { renderAliasHistory } from './alias-history';
 
 interface SetOptions {
   readonly expect?: number | 'none';

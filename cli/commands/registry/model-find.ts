@@ -25,7 +25,8 @@ export function addFindCommand(model: Command, context: CliContext): void {
       const found: ModelVersionRecord[] = [];
       for await (const version of client.iterateFoundVersions(options.tag, { name: options.name, limit: 100 })) found.push(version);
       if (globals.json) return writeJson(context.stdout, found);
-      if (found.length === 0) return void context.stdout.write(`no versions tagged ${options.tag.key}${options.tag.value === undefined ? '' : `=${options.tag.value}`}\n`);
+      if (found.length === 0)
+        return void context.stdout.write(`no versions tagged ${options.tag.key}${options.tag.value === undefined ? '' : `=${options.tag.value}`}\n`);
       context.stdout.write(
         renderTable<ModelVersionRecord>(
           [

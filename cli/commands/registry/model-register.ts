@@ -39,7 +39,7 @@ export function addRegisterCommand(model: Command, context: CliContext): void {
       const globals = globalOptions(command);
       const client = await connect(context, globals, ['registerModel', 'artifactBucket']);
       const progress = uploadProgress(context.stderr, basename(file), { quiet: globals.json === true });
-      let result;
+      let result: Awaited<ReturnType<typeof client.registerModelFromFile>>;
       try {
         result = await client.registerModelFromFile(
           file,

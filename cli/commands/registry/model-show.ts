@@ -6,8 +6,8 @@ import { type ModelReference, parseModelReference } from '../../parse';
 import { formatDate } from '../../render/format';
 import { writeBlocks, writeJson } from '../../render/output';
 import { renderFields, renderTable } from '../../render/table';
-import { renderVersionDetails } from './version-details';
 import { globalOptions } from '../options';
+import { renderVersionDetails } from './version-details';
 
 /** The aliases pointing at `version`, by name. */
 export const aliasesOf = (model: ModelDetails, version: number): string[] =>

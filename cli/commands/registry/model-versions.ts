@@ -5,8 +5,8 @@ import type { CliContext } from '../../context';
 import { formatBytes, formatDate, formatPairs, shortDigest } from '../../render/format';
 import { writeJson } from '../../render/output';
 import { renderTable } from '../../render/table';
-import { aliasesOf } from './model-show';
 import { globalOptions } from '../options';
+import { aliasesOf } from './model-show';
 
 export function addVersionsCommand(model: Command, context: CliContext): void {
   model

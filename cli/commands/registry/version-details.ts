@@ -4,8 +4,7 @@ import { renderFields, renderTable } from '../../render/table';
 
 type Entry<V> = readonly [string, V];
 
-const entries = <V>(record: Readonly<Record<string, V>>): Entry<V>[] =>
-  Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+const entries = <V>(record: Readonly<Record<string, V>>): Entry<V>[] => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 
 function keyValueTable<V>(keyHeader: string, record: Readonly<Record<string, V>>, align: 'left' | 'right' = 'left'): string | undefined {
   const rows = entries(record);

@@ -20,7 +20,9 @@ export class CloudWatchMetricPublisher implements MetricPublisher {
     const { requests } = planPutMetricData(series, dimensions, this.clock.now().getTime());
     await Promise.all(
       requests.map((datums) =>
-        this.cloudWatch.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: datums.map((datum) => ({ ...datum, Dimensions: [...datum.Dimensions] })) })),
+        this.cloudWatch.send(
+          new PutMetricDataCommand({ Namespace: this.namespace, MetricData: datums.map((datum) => ({ ...datum, Dimensions: [...datum.Dimensions] })) }),
+        ),
       ),
     );
   }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../../shared/errors';
 import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
+import { ValidationError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/page';
 import { decodePageToken, encodePageToken } from '../../shared/page-token';
 import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
@@ -99,7 +99,11 @@ export class DynamoExperimentStore implements ExperimentStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.receipt(runId, receipt.batchId), ...receipt, expiresAt: Math.floor(Date.parse(batch.heartbeatAt) / 1000) + RECEIPT_TTL_DAYS * 86_400 },
+              Item: {
+                ...keys.receipt(runId, receipt.batchId),
+                ...receipt,
+                expiresAt: Math.floor(Date.parse(batch.heartbeatAt) / 1000) + RECEIPT_TTL_DAYS * 86_400,
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

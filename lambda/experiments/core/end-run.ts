@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError } from '../../shared/errors';
-import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from '../../shared/optimistic-retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryOptimistically } from '../../shared/optimistic-retry';
 import { type RunRecord, TERMINAL_STATUSES } from './model';
 import type { ExperimentStore } from './ports';
 import type { EndRunCommand } from './schemas';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
 import { fingerprint } from '../../shared/fingerprint';
-import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from '../../shared/optimistic-retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryOptimistically } from '../../shared/optimistic-retry';
 import { type MetricSummary, type RunRecord, TERMINAL_STATUSES } from './model';
 import type { BatchReceipt, ExperimentStore, MetricPublisher, RunBatch } from './ports';
 import { type LogMetricsCommand, MAX_METRICS_PER_RUN, MAX_PARAMS_PER_RUN, MAX_TAGS_PER_RUN } from './schemas';
@@ -34,10 +34,12 @@ export interface LogMetricsDependencies {
 
 /** The params that contradict what the run already has: params are write-once. */
 function conflictingParams(run: RunRecord, params: Readonly<Record<string, string>>): string[] {
-  return Object.entries(params)
-    // Own keys only: a param named `constructor` or `toString` is not one the run has.
-    .filter(([key, value]) => Object.hasOwn(run.params, key) && run.params[key] !== value)
-    .map(([key, value]) => `params.${key}: is "${run.params[key]}" already, not "${value}" (params are write-once)`);
+  return (
+    Object.entries(params)
+      // Own keys only: a param named `constructor` or `toString` is not one the run has.
+      .filter(([key, value]) => Object.hasOwn(run.params, key) && run.params[key] !== value)
+      .map(([key, value]) => `params.${key}: is "${run.params[key]}" already, not "${value}" (params are write-once)`)
+  );
 }
 
 function checkRunCapacity(run: RunRecord, command: LogMetricsCommand, metricNames: readonly string[]): void {
@@ -101,7 +103,11 @@ export function logMetrics(deps: LogMetricsDependencies) {
         }
         const conflicts = conflictingParams(run, command.params);
         if (conflicts.length > 0) throw new ConflictError(conflicts.join('; '));
-        checkRunCapacity(run, command, series.map(({ name }) => name));
+        checkRunCapacity(
+          run,
+          command,
+          series.map(({ name }) => name),
+        );
 
         const metrics: Record<string, MetricSummary> = { ...run.metrics };
         for (const { name, points } of series) metrics[name] = summarize(Object.hasOwn(run.metrics, name) ? run.metrics[name] : undefined, points);

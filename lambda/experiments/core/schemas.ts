@@ -68,15 +68,13 @@ export const LogMetricsRequest = z.strictObject({
   /** Makes the call safe to retry: a batch id already applied to the run is not applied again. */
   batchId: z.optional(Identifier),
   metrics: z._default(
-    z
-      .array(MetricPoint)
-      .check(
-        z.maxLength(MAX_POINTS_PER_BATCH, `must hold at most ${MAX_POINTS_PER_BATCH} points; split the batch`),
-        z.refine(
-          (points: readonly { name: string }[]) => new Set(points.map((point) => point.name)).size <= MAX_METRICS_PER_BATCH,
-          `must name at most ${MAX_METRICS_PER_BATCH} distinct metrics; split the batch`,
-        ),
+    z.array(MetricPoint).check(
+      z.maxLength(MAX_POINTS_PER_BATCH, `must hold at most ${MAX_POINTS_PER_BATCH} points; split the batch`),
+      z.refine(
+        (points: readonly { name: string }[]) => new Set(points.map((point) => point.name)).size <= MAX_METRICS_PER_BATCH,
+        `must name at most ${MAX_METRICS_PER_BATCH} distinct metrics; split the batch`,
       ),
+    ),
     [],
   ),
   /** Params are write-once: a different value for a param the run has is a conflict. */

@@ -32,7 +32,7 @@ export function sweepRuns({ store, clock, crashAfterMs }: SweepRunsDependencies)
       const moves = await Promise.all(
         page.items.map(async ({ runId }) => {
           const run = await store.getRun(runId);
-          if (!run || run.status !== 'RUNNING' || run.heartbeatAt >= cutoff) return undefined;
+          if (run?.status !== 'RUNNING' || run.heartbeatAt >= cutoff) return undefined;
           const reason = `no heartbeat since ${run.heartbeatAt} (the sweep waits ${Math.round(crashAfterMs / 1000)} s)`;
           const ended = await store.endRun({ runId, expectedRevision: run.revision, status: 'CRASHED', endTime: run.heartbeatAt, reason });
           return ended ? runId : undefined;

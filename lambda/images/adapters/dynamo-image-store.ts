@@ -35,7 +35,8 @@ export class DynamoImageStore extends DynamoTable implements ImageStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: imageKeys.image(name),
-        UpdateExpression: 'SET #name = :name, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
+        UpdateExpression:
+          'SET #name = :name, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
         ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: { ':name': name, ':at': at, ':one': 1, ...prefixed(imageKeys.imageIndex(name)) },
         ReturnValues: 'UPDATED_NEW',
@@ -50,11 +51,22 @@ export class DynamoImageStore extends DynamoTable implements ImageStore {
       Put: { TableName: this.tableName, Item: item, ...(condition ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}) },
     });
     const tokenItems = token
-      ? [put({ ...imageKeys.token(name, token.clientToken), version, fingerprint: token.fingerprint, expiresAt: Math.floor(Date.parse(createdAt) / 1000) + TOKEN_TTL_DAYS * 86_400 })]
+      ? [
+          put({
+            ...imageKeys.token(name, token.clientToken),
+            version,
+            fingerprint: token.fingerprint,
+            expiresAt: Math.floor(Date.parse(createdAt) / 1000) + TOKEN_TTL_DAYS * 86_400,
+          }),
+        ]
       : [];
     const servesItems = record.models.map((model) => put({ ...imageKeys.serves(name, version, model.name, model.version), name, version }, false));
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [put({ ...imageKeys.version(name, version), ...record, environment: userKeyed(record.environment) }), ...tokenItems, ...servesItems] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [put({ ...imageKeys.version(name, version), ...record, environment: userKeyed(record.environment) }), ...tokenItems, ...servesItems],
+        }),
+      );
     } catch (error) {
       if (token && cancellation(error)?.failed(1)) return { kind: 'token-taken' };
       throw error;
@@ -95,20 +107,30 @@ export class DynamoImageStore extends DynamoTable implements ImageStore {
   }
 
   listImages(page: PageRequest): Promise<Page<ImageRecord>> {
-    return this.queryPage(['images'], page, {
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :images',
-      ExpressionAttributeValues: { ':images': imageKeys.imageIndex('').gsi1pk },
-    }, (item) => withoutKeys<ImageRecord>(item));
+    return this.queryPage(
+      ['images'],
+      page,
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :images',
+        ExpressionAttributeValues: { ':images': imageKeys.imageIndex('').gsi1pk },
+      },
+      (item) => withoutKeys<ImageRecord>(item),
+    );
   }
 
   listVersions(name: string, page: PageRequest): Promise<Page<ImageVersionRecord>> {
-    return this.queryPage(['versions', name], page, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': imageKeys.partition(name), ':prefix': imageKeys.versionPrefix },
-      ConsistentRead: true,
-      ScanIndexForward: false,
-    }, (item) => withoutKeys<ImageVersionRecord>(item));
+    return this.queryPage(
+      ['versions', name],
+      page,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': imageKeys.partition(name), ':prefix': imageKeys.versionPrefix },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      },
+      (item) => withoutKeys<ImageVersionRecord>(item),
+    );
   }
 
   async versionsServing(model: string, modelVersion: number): Promise<readonly ImageVersionRef[]> {

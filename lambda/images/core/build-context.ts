@@ -39,7 +39,9 @@ export function renderBuildContext(spec: BuildContextSpec, shim: string): Record
     Dockerfile: renderDockerfile(spec),
     [SHIM_FILE]: shim,
     [REQUIREMENTS_FILE]: spec.requirements.map((line) => `${line}\n`).join(''),
-    [MODEL_MANIFEST_FILE]: spec.models.map((model) => `${model.artifactSha256} ${model.artifactVersionId} ${modelDirectory(model)} ${model.artifactUri}\n`).join(''),
+    [MODEL_MANIFEST_FILE]: spec.models
+      .map((model) => `${model.artifactSha256} ${model.artifactVersionId} ${modelDirectory(model)} ${model.artifactUri}\n`)
+      .join(''),
     '.dockerignore': `${MODEL_MANIFEST_FILE}\n`,
   };
 }

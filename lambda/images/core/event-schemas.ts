@@ -17,7 +17,10 @@ const Text = (max: number) => z.string().check(z.maxLength(max));
 /** `IMAGE_VERSION` as CodeBuild passes it: the decimal text of a version number. */
 const VersionText = z.pipe(
   z.string().check(z.regex(/^[1-9][0-9]{0,9}$/, 'must be a version number')),
-  z.pipe(z.transform((text: string) => Number(text)), VersionNumber),
+  z.pipe(
+    z.transform((text: string) => Number(text)),
+    VersionNumber,
+  ),
 );
 
 /** CodeBuild's list of `{ name, value }` variables, the ones named in `checked` held to their schemas. */
@@ -48,7 +51,13 @@ const BuildInformation = z.optional(
     logs: z.optional(z.looseObject({ 'deep-link': z.optional(Text(2048)) })),
     phases: z.optional(
       z
-        .array(z.looseObject({ 'phase-type': Text(64), 'phase-status': z.optional(Text(64)), 'phase-context': z.optional(z.array(Text(1024)).check(z.maxLength(10))) }))
+        .array(
+          z.looseObject({
+            'phase-type': Text(64),
+            'phase-status': z.optional(Text(64)),
+            'phase-context': z.optional(z.array(Text(1024)).check(z.maxLength(10))),
+          }),
+        )
         .check(z.maxLength(20)),
     ),
   }),

@@ -1,9 +1,9 @@
 import type { Clock } from '../../shared/clock';
-import { imageTag, type ImageVersionRecord, type ModelPackageRecord } from './model';
-import { createModelPackages, decideApproval, type ModelPackageDependencies } from './model-packages';
-import type { ImageEvents, ImageRepository, ImageStore, ImageVersionRef } from './ports';
 import { BASE_IMAGE_DIGEST_VARIABLE } from './buildspec';
 import type { AliasMove, BuildPhaseChange, BuildStateChange, ImageEvent } from './event-schemas';
+import { type ImageVersionRecord, imageTag, type ModelPackageRecord } from './model';
+import { createModelPackages, decideApproval, type ModelPackageDependencies } from './model-packages';
+import type { ImageEvents, ImageRepository, ImageStore, ImageVersionRef } from './ports';
 import { stateChange } from './state-change';
 import { pinnedReference } from './supply-chain';
 
@@ -24,7 +24,19 @@ export type ImageEventOutcome =
   | { readonly outcome: 'approvals'; readonly changed: number };
 
 /** CodeBuild's phases in order; a phase-change event names the phase that completed. */
-export const BUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING', 'COMPLETED'];
+export const BUILD_PHASES = [
+  'SUBMITTED',
+  'QUEUED',
+  'PROVISIONING',
+  'DOWNLOAD_SOURCE',
+  'INSTALL',
+  'PRE_BUILD',
+  'BUILD',
+  'POST_BUILD',
+  'UPLOAD_ARTIFACTS',
+  'FINALIZING',
+  'COMPLETED',
+];
 
 /**
  * Follows image builds and the registry into image records and SageMaker: CodeBuild phase changes
@@ -78,9 +90,20 @@ async function finishBuild(deps: ImageEventDependencies, ref: ImageVersionRef, d
   if (status === 'SUCCEEDED') {
     const tag = imageTag(ref.name, ref.version);
     const pushed = await deps.repository.describe({ repository: deps.repositoryName, tag });
-    if (!pushed) return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
-    const source = pinBaseImage(record.source, info?.['exported-environment-variables']?.find((variable) => variable.name === BASE_IMAGE_DIGEST_VARIABLE)?.value);
-    const change = { status: 'READY' as const, build, digest: pushed.digest, imageUri: `${deps.repositoryUri}@${pushed.digest}`, scan: pushed.scan, ...(source === record.source ? {} : { source }) };
+    if (!pushed)
+      return fail(deps, record, { ...build, failure: `the build succeeded but ECR repository ${deps.repositoryName} has no image tagged ${tag}` }, now);
+    const source = pinBaseImage(
+      record.source,
+      info?.['exported-environment-variables']?.find((variable) => variable.name === BASE_IMAGE_DIGEST_VARIABLE)?.value,
+    );
+    const change = {
+      status: 'READY' as const,
+      build,
+      digest: pushed.digest,
+      imageUri: `${deps.repositoryUri}@${pushed.digest}`,
+      scan: pushed.scan,
+      ...(source === record.source ? {} : { source }),
+    };
     const ready: ImageVersionRecord = { ...record, ...change, updatedAt: now };
     // Packages first, so a READY version always has them; a redelivered event creates none twice (client tokens).
     const modelPackages = await createModelPackages(deps, ready);

@@ -25,7 +25,11 @@ const READABLE_LENGTH = 63 - MODEL_PACKAGE_GROUP_PREFIX.length - 1 - DIGEST_LENG
  * Packages record their group name, so a version mirrored before keeps its group.
  */
 export function modelPackageGroupName(model: string): string {
-  const readable = model.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, READABLE_LENGTH).replace(/^-+|-+$/g, '');
+  const readable = model
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, READABLE_LENGTH)
+    .replace(/^-+|-+$/g, '');
   const digest = createHash('sha256').update(model).digest('hex').slice(0, DIGEST_LENGTH);
   return `${MODEL_PACKAGE_GROUP_PREFIX}${readable ? `${readable}-` : ''}${digest}`;
 }
@@ -40,7 +44,11 @@ export interface ApprovalDecision {
  * A package is approved while its model version holds the approval alias, unless the image has
  * CRITICAL scan findings and was not registered with `allowCriticalFindings`.
  */
-export function decideApproval(image: Pick<ImageVersionRecord, 'scan' | 'allowCriticalFindings'>, holdsAlias: boolean, approvalAlias: string): ApprovalDecision {
+export function decideApproval(
+  image: Pick<ImageVersionRecord, 'scan' | 'allowCriticalFindings'>,
+  holdsAlias: boolean,
+  approvalAlias: string,
+): ApprovalDecision {
   if (!holdsAlias) return { status: 'PendingManualApproval', description: `the model version is not "${approvalAlias}"` };
   const critical = image.scan?.findings.CRITICAL ?? 0;
   if (critical > 0 && !image.allowCriticalFindings) {

@@ -18,7 +18,10 @@ export function queryImages(store: ImageStore) {
     switch (command.query) {
       case 'getImage': {
         const record = command.version === undefined ? await newest(command.name) : await store.getVersion(command.name, command.version);
-        if (!record) throw new NotFoundError(command.version === undefined ? `image ${command.name} has no versions` : `image ${command.name} has no version ${command.version}`);
+        if (!record)
+          throw new NotFoundError(
+            command.version === undefined ? `image ${command.name} has no versions` : `image ${command.name} has no version ${command.version}`,
+          );
         return record;
       }
       case 'listImages': {

@@ -5,16 +5,16 @@ import { ConflictError, type FieldIssue, ValidationError } from '../../shared/er
 import { boundedIssues, excerpt } from '../../shared/excerpt';
 import { fingerprint } from '../../shared/fingerprint';
 import { parseS3Uri } from '../../shared/s3-uri';
-import { formatContextFiles, type PinnedModel, renderBuildContext, REQUIREMENTS_FILE, SHIM_FILE } from './build-context';
+import { formatContextFiles, type PinnedModel, REQUIREMENTS_FILE, renderBuildContext, SHIM_FILE } from './build-context';
 import type { ImageBuildVariables } from './buildspec';
 import { parseEcrImageUri, pinnedImageUri } from './ecr-uri';
-import { type ContextFile, imageTag, type ImageVersionRecord, type PinnedObject } from './model';
+import { type ContextFile, type ImageVersionRecord, imageTag, type PinnedObject } from './model';
 import { createModelPackages, type ModelPackageDependencies } from './model-packages';
 import type { BuildInputs, EcrImageFacts, ImageBuilder, ImageEvents, ImageRepository, ImageStore, ModelVersions } from './ports';
 import { parseRequirements } from './requirements';
 import type { RegisterImageCommand } from './schemas';
-import { baseImageRefusal, type BuildSources, externalImageRefusal, type ExternalImageSources } from './supply-chain';
 import { stateChange } from './state-change';
+import { type BuildSources, baseImageRefusal, type ExternalImageSources, externalImageRefusal } from './supply-chain';
 
 export interface RegisterImageDependencies extends ModelPackageDependencies {
   readonly store: ImageStore;
@@ -77,7 +77,12 @@ export function registerImage(deps: RegisterImageDependencies) {
   };
 }
 
-async function retriedVersion(deps: RegisterImageDependencies, name: string, clientToken: string, requestFingerprint: string): Promise<ImageVersionRecord | undefined> {
+async function retriedVersion(
+  deps: RegisterImageDependencies,
+  name: string,
+  clientToken: string,
+  requestFingerprint: string,
+): Promise<ImageVersionRecord | undefined> {
   const token = await deps.store.getToken(name, clientToken);
   if (!token) return undefined;
   if (token.fingerprint !== requestFingerprint) {
@@ -152,7 +157,11 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   return { models, build, external };
 }
 
-async function resolveModels({ versions, artifactBucket }: RegisterImageDependencies, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<PinnedModel[]> {
+async function resolveModels(
+  { versions, artifactBucket }: RegisterImageDependencies,
+  references: RegisterImageCommand['models'],
+  issues: FieldIssue[],
+): Promise<PinnedModel[]> {
   const served: PinnedModel[] = [];
   for (const [index, reference] of references.entries()) {
     const path = `models[${index}]`;
@@ -169,7 +178,10 @@ async function resolveModels({ versions, artifactBucket }: RegisterImageDependen
     // Builds read artifacts only where registrants upload them; a version registered elsewhere before that rule cannot be built.
     const location = parseS3Uri(artifact.uri);
     if (location?.bucket !== artifactBucket || !isKeyUnder(location.key, MODEL_UPLOAD_PREFIXES)) {
-      issues.push({ path, message: `the artifact of ${reference.name} version ${version} is not under ${MODEL_UPLOAD_PREFIXES.join(' or ')} of the artifact bucket, where builds read artifacts: register it again from there` });
+      issues.push({
+        path,
+        message: `the artifact of ${reference.name} version ${version} is not under ${MODEL_UPLOAD_PREFIXES.join(' or ')} of the artifact bucket, where builds read artifacts: register it again from there`,
+      });
       continue;
     }
     if (served.some((model) => model.name === reference.name && model.version === version)) {
@@ -189,11 +201,19 @@ async function resolveModels({ versions, artifactBucket }: RegisterImageDependen
   return served;
 }
 
-async function checkBuildInputs(deps: RegisterImageDependencies, source: Extract<Source, { type: 'build' }>, issues: FieldIssue[]): Promise<BuildInputsRead | undefined> {
+async function checkBuildInputs(
+  deps: RegisterImageDependencies,
+  source: Extract<Source, { type: 'build' }>,
+  issues: FieldIssue[],
+): Promise<BuildInputsRead | undefined> {
   const entryFile = entryFileName(source.entry);
   const badName = !/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(entryFile) || [SHIM_FILE, REQUIREMENTS_FILE].includes(entryFile);
   let entry: ReadInput | undefined;
-  if (badName) issues.push({ path: 'source.entry', message: `must be a Python module file like score.py (not "${SHIM_FILE}", the serving shim's name), got "${excerpt(entryFile)}"` });
+  if (badName)
+    issues.push({
+      path: 'source.entry',
+      message: `must be a Python module file like score.py (not "${SHIM_FILE}", the serving shim's name), got "${excerpt(entryFile)}"`,
+    });
   else entry = await readInput(deps, { path: 'source.entry', uri: source.entry, what: 'script', maxBytes: MAX_ENTRY_BYTES }, issues);
   if (source.requirements === undefined) return entry && { entry, requirementLines: [] };
 
@@ -201,7 +221,10 @@ async function checkBuildInputs(deps: RegisterImageDependencies, source: Extract
   if (!requirements) return undefined;
   const parsed = parseRequirements(new TextDecoder().decode(requirements.bytes), deps.buildSources.packageIndexes);
   // The file may be anything its uploader could write: quote a few short excerpts of it, no more.
-  const problems = parsed.problems.map((problem) => ({ path: 'source.requirements', message: `line ${problem.line} "${excerpt(problem.text)}" ${problem.reason}` }));
+  const problems = parsed.problems.map((problem) => ({
+    path: 'source.requirements',
+    message: `line ${problem.line} "${excerpt(problem.text)}" ${problem.reason}`,
+  }));
   issues.push(...boundedIssues(problems));
   return entry && { entry, requirements, requirementLines: parsed.requirements };
 }

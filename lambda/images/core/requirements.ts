@@ -11,7 +11,7 @@ import { normalizeIndexUrl } from './supply-chain';
  * checks for a host): packages come only from the indexes the deployer allows.
  */
 
-const NAME = String.raw`[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`;
+const NAME = '[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?';
 const EXTRAS = String.raw`(?:\s*\[\s*${NAME}(?:\s*,\s*${NAME})*\s*\])?`;
 const SPECIFIER = String.raw`(?:===|~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+`;
 const SPECIFIERS = String.raw`(?:\s*\(?\s*${SPECIFIER}(?:\s*,\s*${SPECIFIER})*\s*\)?)?`;
@@ -56,15 +56,19 @@ function refusal(statement: string, allowedIndexes: ReadonlySet<string>): string
   if (/^[./~]/.test(statement) || statement.startsWith('file:')) return 'local paths are not in the build context';
   if (VERSIONED.test(statement)) return undefined;
   const reference = URL_REFERENCE.exec(statement);
-  if (reference) return isUnderIndex(reference[1], allowedIndexes) ? undefined : `refers to ${excerptUrl(reference[1])}, outside the package indexes this platform allows (${[...allowedIndexes].join(', ')})`;
+  if (reference)
+    return isUnderIndex(reference[1], allowedIndexes)
+      ? undefined
+      : `refers to ${excerptUrl(reference[1])}, outside the package indexes this platform allows (${[...allowedIndexes].join(', ')})`;
   return 'is not a requirement: a name with optional [extras], specifiers like ==1.2 or >=1,<2, markers after ";", or "name @ https://..."';
 }
 
 function optionRefusal(statement: string, allowedIndexes: ReadonlySet<string>): string | undefined {
   const option = INDEX_OPTION.exec(statement);
   if (!option) return 'is not an option pip may take here (--index-url, --extra-index-url)';
-  if (option[1] === '--trusted-host') return 'is not accepted: it turns off pip\'s TLS checks for a host';
-  if (!allowedIndexes.has(normalizeIndexUrl(option[2]))) return `names a package index this platform does not allow (allowed: ${[...allowedIndexes].join(', ')})`;
+  if (option[1] === '--trusted-host') return "is not accepted: it turns off pip's TLS checks for a host";
+  if (!allowedIndexes.has(normalizeIndexUrl(option[2])))
+    return `names a package index this platform does not allow (allowed: ${[...allowedIndexes].join(', ')})`;
   return undefined;
 }
 

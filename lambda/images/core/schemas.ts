@@ -10,11 +10,7 @@ import { Actor, boundedRecord, Identifier, LongText, Page, Text } from '../../sh
 /** Image names become ECR tags (`<name>-<version>`) and SageMaker names: lowercase, digits, "-". */
 export const ImageName = z
   .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(100),
-    z.regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must hold only lowercase letters, digits and single "-" between them'),
-  );
+  .check(z.minLength(1), z.maxLength(100), z.regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must hold only lowercase letters, digits and single "-" between them'));
 
 export const ImageVersionNumber = VersionNumber;
 
@@ -24,22 +20,23 @@ export const ModelReference = z
   .check(z.refine((ref) => (ref.version === undefined) !== (ref.alias === undefined), 'must give a version or an alias, not both'));
 
 /** Environment variable names as POSIX shells take them; values reach the container as they are. */
-const EnvironmentName = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
-    z.maxLength(128),
-    z.refine((name: string) => !name.startsWith('MLOPS_'), 'is reserved (MLOPS_ variables configure the serving shim)'),
-    // Set before the requirements are installed, PIP_INDEX_URL or PIP_TRUSTED_HOST would choose where packages come from.
-    z.refine((name: string) => !name.toUpperCase().startsWith('PIP_'), 'is reserved (PIP_ variables would change where the build installs packages from)'),
-  );
+const EnvironmentName = z.string().check(
+  z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell variable name'),
+  z.maxLength(128),
+  z.refine((name: string) => !name.startsWith('MLOPS_'), 'is reserved (MLOPS_ variables configure the serving shim)'),
+  // Set before the requirements are installed, PIP_INDEX_URL or PIP_TRUSTED_HOST would choose where packages come from.
+  z.refine((name: string) => !name.toUpperCase().startsWith('PIP_'), 'is reserved (PIP_ variables would change where the build installs packages from)'),
+);
 
 /** Base images must name a registry path and a tag or digest, so builds are repeatable. */
 export const BaseImage = z
   .string()
   .check(
     z.maxLength(512),
-    z.regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})$/, 'must be an image reference with a tag or digest, like public.ecr.aws/docker/library/python:3.12-slim'),
+    z.regex(
+      /^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})$/,
+      'must be an image reference with a tag or digest, like public.ecr.aws/docker/library/python:3.12-slim',
+    ),
   );
 
 /** Python from Amazon ECR Public: no Docker Hub pull limits in CodeBuild. */

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
+import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { documentClient, ecrClient, eventBridgeClient, sageMakerClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
-import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { DynamoImageStore } from '../adapters/dynamo-image-store';
 import { EcrImageRepository } from '../adapters/ecr-image-repository';
 import { EventBridgeImageEvents } from '../adapters/eventbridge-image-events';

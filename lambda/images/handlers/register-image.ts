@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
+import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { codeBuildClient, documentClient, ecrClient, eventBridgeClient, s3Client, sageMakerClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { commaSeparated, readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
-import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { CodeBuildImageBuilder } from '../adapters/codebuild-image-builder';
 import { DynamoImageStore } from '../adapters/dynamo-image-store';
 import { EcrImageRepository } from '../adapters/ecr-image-repository';
@@ -16,7 +16,8 @@ import { SOURCE_FORMATS } from '../core/supply-chain';
 import shim from '../serving/serve.py';
 
 /** A list of sources as `InferenceImages` writes it: comma-separated, each in its format. */
-const sources = (kind: keyof typeof SOURCE_FORMATS) => commaSeparated(z.string().check(z.regex(SOURCE_FORMATS[kind].pattern, `must be ${SOURCE_FORMATS[kind].description}`)));
+const sources = (kind: keyof typeof SOURCE_FORMATS) =>
+  commaSeparated(z.string().check(z.regex(SOURCE_FORMATS[kind].pattern, `must be ${SOURCE_FORMATS[kind].description}`)));
 const someSources = (kind: keyof typeof SOURCE_FORMATS) => sources(kind).check(z.minLength(1, 'must name at least one source'));
 
 const env = readEnvironment(

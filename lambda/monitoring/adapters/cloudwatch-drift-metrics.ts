@@ -22,7 +22,9 @@ export class CloudWatchDriftMetrics implements DriftMetrics {
   async publish(record: CheckRecord, report: DriftCheckReport | undefined): Promise<void> {
     const timestamp = new Date(record.windowEnd);
     const monitor = { Name: 'Monitor', Value: record.monitor };
-    const datums: MetricDatum[] = [{ MetricName: MONITORING_METRICS.recordsChecked, Dimensions: [monitor], Timestamp: timestamp, Value: record.records, Unit: 'Count' }];
+    const datums: MetricDatum[] = [
+      { MetricName: MONITORING_METRICS.recordsChecked, Dimensions: [monitor], Timestamp: timestamp, Value: record.records, Unit: 'Count' },
+    ];
     if (report) {
       datums.push(
         { MetricName: MONITORING_METRICS.driftShare, Dimensions: [monitor], Timestamp: timestamp, Value: record.driftShare, Unit: 'None' },
@@ -30,13 +32,15 @@ export class CloudWatchDriftMetrics implements DriftMetrics {
         ...record.features
           // A value CloudWatch refuses (a p-value of 1e-120) would fail the whole request: left out.
           .filter((feature) => feature.score !== null && acceptedByCloudWatch(feature.score))
-          .map((feature): MetricDatum => ({
-            MetricName: MONITORING_METRICS.featureDriftScore,
-            Dimensions: [monitor, { Name: 'Feature', Value: feature.feature.slice(0, 1024) }, { Name: 'Method', Value: feature.method }],
-            Timestamp: timestamp,
-            Value: feature.score!,
-            Unit: 'None',
-          })),
+          .map(
+            (feature): MetricDatum => ({
+              MetricName: MONITORING_METRICS.featureDriftScore,
+              Dimensions: [monitor, { Name: 'Feature', Value: feature.feature.slice(0, 1024) }, { Name: 'Method', Value: feature.method }],
+              Timestamp: timestamp,
+              Value: feature.score!,
+              Unit: 'None',
+            }),
+          ),
       );
     }
     for (let start = 0; start < datums.length; start += DATUMS_PER_REQUEST) {
@@ -48,7 +52,9 @@ export class CloudWatchDriftMetrics implements DriftMetrics {
     await this.cloudWatch.send(
       new PutMetricDataCommand({
         Namespace: this.namespace,
-        MetricData: [{ MetricName: MONITORING_METRICS.recordsCollected, Dimensions: [{ Name: 'Monitor', Value: monitor }], Timestamp: at, Value: count, Unit: 'Count' }],
+        MetricData: [
+          { MetricName: MONITORING_METRICS.recordsCollected, Dimensions: [{ Name: 'Monitor', Value: monitor }], Timestamp: at, Value: count, Unit: 'Count' },
+        ],
       }),
     );
   }

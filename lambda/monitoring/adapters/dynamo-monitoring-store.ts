@@ -43,11 +43,16 @@ export class DynamoMonitoringStore extends DynamoTable implements MonitoringStor
   }
 
   listChecks(monitor: string, page: PageRequest): Promise<Page<CheckRecord>> {
-    return this.queryPage(['checks', monitor], page, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': monitoringKeys.monitorPartition(monitor), ':prefix': monitoringKeys.checkPrefix },
-      ScanIndexForward: false,
-    }, withoutKeys<CheckRecord>);
+    return this.queryPage(
+      ['checks', monitor],
+      page,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': monitoringKeys.monitorPartition(monitor), ':prefix': monitoringKeys.checkPrefix },
+        ScanIndexForward: false,
+      },
+      withoutKeys<CheckRecord>,
+    );
   }
 
   async listMonitors(): Promise<readonly CheckRecord[]> {

@@ -13,7 +13,20 @@ export class EventBridgeMonitoringEvents implements MonitoringEvents {
 
   driftDetected(record: CheckRecord): Promise<void> {
     const { monitor, checkId, model, version, windowStart, windowEnd, records, driftShare, driftedFeatures, reportUri, htmlReportUri } = record;
-    const detail = { monitor, checkId, model, version, windowStart, windowEnd, records, datasetDrift: record.status === 'drift', driftShare, driftedFeatures, reportUri, htmlReportUri };
+    const detail = {
+      monitor,
+      checkId,
+      model,
+      version,
+      windowStart,
+      windowEnd,
+      records,
+      datasetDrift: record.status === 'drift',
+      driftShare,
+      driftedFeatures,
+      reportUri,
+      htmlReportUri,
+    };
     return putPlatformEvent(this.events, this.eventBusName, MONITORING_EVENT_SOURCE, MONITORING_EVENTS.driftDetected, detail);
   }
 

@@ -1,10 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import * as z from 'zod/mini';
 import { MONITORING_PREFIXES } from '../core/monitoring-names';
 import type { CheckPlan, ChunkResult, MonitoringObjects } from '../core/ports';
 import type { BaselineProfile } from '../core/profile/baseline-profile';
-import { baselineFromJson, BaselineProfileSchema } from '../core/profile/baseline-schema';
+import { BaselineProfileSchema, baselineFromJson } from '../core/profile/baseline-schema';
 import type { DriftCheckReport } from '../core/report/drift-check-report';
-import * as z from 'zod/mini';
 
 /** Baselines, reports and fanned-out checks' work in the monitoring bucket (see MONITORING_PREFIXES). */
 export class S3MonitoringObjects implements MonitoringObjects {
@@ -22,7 +22,9 @@ export class S3MonitoringObjects implements MonitoringObjects {
     const key = monitoringObjectKeys.baseline(model, version);
     if (replace) return this.putJson(key, profile);
     try {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: JSON.stringify(profile), ContentType: 'application/json', IfNoneMatch: '*' }));
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: this.bucketName, Key: key, Body: JSON.stringify(profile), ContentType: 'application/json', IfNoneMatch: '*' }),
+      );
       return this.uri(key);
     } catch (error) {
       // 412: the version has a profile. 409: a concurrent registration of it is in flight.

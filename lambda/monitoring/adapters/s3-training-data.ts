@@ -2,7 +2,7 @@ import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { isKeyUnder, outsidePrefixMessage, TRAINING_DATA_PREFIX } from '../../shared/artifact-prefixes';
 import { ValidationError } from '../../shared/errors';
 import { parseS3Uri } from '../../shared/s3-uri';
-import { buildBaseline, type BaselineProfile } from '../core/profile/baseline-profile';
+import { type BaselineProfile, buildBaseline } from '../core/profile/baseline-profile';
 import { columnsFromCsv, columnsFromJsonLines, DatasetError } from '../core/profile/dataset-columns';
 
 export interface TrainingDataSource {
@@ -24,10 +24,12 @@ export function s3TrainingDataProfiler(s3: S3Client, artifactBucketName: string)
     // The request schema checked the URI.
     const { bucket, key } = parseS3Uri(source.uri)!;
     if (bucket !== artifactBucketName) throw ValidationError.of('source.uri', `must be in the artifact bucket ${artifactBucketName}`);
-    if (!isKeyUnder(key, TRAINING_DATA_PREFIX)) throw ValidationError.of('source.uri', `${outsidePrefixMessage(TRAINING_DATA_PREFIX)} (s3://${artifactBucketName}/${TRAINING_DATA_PREFIX}...)`);
+    if (!isKeyUnder(key, TRAINING_DATA_PREFIX))
+      throw ValidationError.of('source.uri', `${outsidePrefixMessage(TRAINING_DATA_PREFIX)} (s3://${artifactBucketName}/${TRAINING_DATA_PREFIX}...)`);
     const text = await readObject(s3, bucket, key).catch((error: Error) => {
       // The function may read the bucket's objects but not list them: S3 answers a missing key with 403.
-      if (error instanceof NoSuchKey || error.name === 'AccessDenied') throw ValidationError.of('source.uri', `no object ${source.uri}; upload the training data first`);
+      if (error instanceof NoSuchKey || error.name === 'AccessDenied')
+        throw ValidationError.of('source.uri', `no object ${source.uri}; upload the training data first`);
       throw error;
     });
     try {

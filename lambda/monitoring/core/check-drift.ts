@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import type { Clock } from '../../shared/clock';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { toStorableNumber } from '../../shared/schema-fields';
@@ -11,7 +12,6 @@ import { emptyWindow, mergeWindows, type WindowSketch } from './profile/window-s
 import { windowFromWire, windowToWire } from './profile/window-wire';
 import type { DriftCheckReport } from './report/drift-check-report';
 import { renderHtmlReport } from './report/html-report';
-import type * as z from 'zod/mini';
 import type { CheckDriftRequest, MonitorConfig, SketchChunkRequest } from './schemas';
 
 export type Config = z.output<typeof MonitorConfig>;
@@ -97,7 +97,11 @@ export function checkDrift(deps: CheckDriftDeps) {
     if (results.length !== checkPlan.chunks) throw new Error(`check ${checkId} has ${results.length} of ${checkPlan.chunks} chunk sketches`);
     const sketch = results.map((result) => windowFromWire(baseline, result.sketch)).reduce(mergeWindows, emptyWindow(baseline));
     const tally = results.reduce(
-      (total, { tally: part }) => ({ records: total.records + part.records, outsideWindow: total.outsideWindow + part.outsideWindow, unreadable: total.unreadable + part.unreadable }),
+      (total, { tally: part }) => ({
+        records: total.records + part.records,
+        outsideWindow: total.outsideWindow + part.outsideWindow,
+        unreadable: total.unreadable + part.unreadable,
+      }),
       emptyTally(),
     );
     const check = await finishCheck(config, checkId, checkPlan, baseline, sketch, tally, checkPlan.objects);
@@ -197,7 +201,11 @@ export const policyOf = (config: Config): DriftPolicy => ({
 });
 
 /** Checks are named by their window's end, so a rerun of a window replaces its check. */
-export const checkIdOf = (end: number) => new Date(end).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export const checkIdOf = (end: number) =>
+  new Date(end)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** Groups capture objects into chunks of about `chunkBytes` (an object larger than that is a chunk alone). */
 function chunksOf(objects: readonly CaptureObject[], chunkBytes: number): string[][] {

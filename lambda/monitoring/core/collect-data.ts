@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import type { Clock } from '../../shared/clock';
-import { hourFolder } from './capture/hour-folders';
 import type { CaptureLine } from './capture/capture-file';
+import { hourFolder } from './capture/hour-folders';
 import { MONITORING_PREFIXES } from './monitoring-names';
 import type { CaptureStore } from './ports';
 import type { CollectDataRequest } from './schemas';
@@ -33,7 +33,8 @@ export function collectData(deps: CollectDataDeps) {
     );
     const key = `${MONITORING_PREFIXES.collected}${command.monitor}/${hourFolder(time.getTime())}${fileId}.jsonl`;
     // A retried batch finds its file written, and is not counted twice.
-    if (await deps.capture.create(key, lines.map((line) => JSON.stringify(line)).join('\n') + '\n')) await deps.recordsCollected(command.monitor, lines.length, time);
+    if (await deps.capture.create(key, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`))
+      await deps.recordsCollected(command.monitor, lines.length, time);
     return { monitor: command.monitor, records: lines.length, key };
   };
 }

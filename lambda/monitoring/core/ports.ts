@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../../shared/page';
-import type { CheckRecord, BaselineRecord } from './model';
+import type { BaselineRecord, CheckRecord } from './model';
 import type { BaselineProfile } from './profile/baseline-profile';
 import type { WindowWire } from './profile/window-wire';
 import type { DriftCheckReport } from './report/drift-check-report';

@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import { formatPath } from '../../shared/validation';
 import type { BaselineRecord } from './model';
 import type { ModelVersions, MonitoringObjects, MonitoringStore } from './ports';
-import { baselineFromJson, BaselineProfileSchema } from './profile/baseline-schema';
 import type { BaselineProfile } from './profile/baseline-profile';
+import { BaselineProfileSchema, baselineFromJson } from './profile/baseline-schema';
 import type { RegisterBaselineRequest } from './schemas';
-import { formatPath } from '../../shared/validation';
 
 type Command = z.output<typeof RegisterBaselineRequest>;
 
@@ -42,7 +42,8 @@ export function registerBaseline(deps: RegisterBaselineDeps) {
     const profile = command.source ? await deps.profileSource(command.source, createdAt) : parseProfile(command.profile);
     // Two first registrations racing past the check above: the profile's conditional write decides.
     const uri = await deps.objects.putBaseline(command.model, command.version, profile, command.replace);
-    if (uri === undefined) throw new ConflictError(`model ${command.model} version ${command.version} already has a baseline: pass replace: true to replace it`);
+    if (uri === undefined)
+      throw new ConflictError(`model ${command.model} version ${command.version} already has a baseline: pass replace: true to replace it`);
     const record: BaselineRecord = {
       model: command.model,
       version: command.version,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { Identifier, LongText, noControlCharacters, Page, Text, utf8Length } from '../../shared/schema-fields';
 import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
+import { Identifier, LongText, noControlCharacters, Page, Text, utf8Length } from '../../shared/schema-fields';
 import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
 
 /**
@@ -11,7 +11,11 @@ import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
 /** Monitor names: letters, digits, `-` and `_`, as they appear in metric dimensions and S3 keys. */
 export const MonitorName = z
   .string()
-  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must start with a letter or digit and hold only letters, digits, "-" and "_"'));
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must start with a letter or digit and hold only letters, digits, "-" and "_"'),
+  );
 
 /** Records one `CollectData` call takes: one capture object each call, read whole by the drift job. */
 export const MAX_COLLECTED_RECORDS = 10_000;
@@ -59,7 +63,12 @@ export const RegisterBaselineRequest = z
     /** Replace the version's baseline if it has one; without it, an existing baseline is a ConflictError. */
     replace: z._default(z.boolean(), false),
   })
-  .check(z.refine((request: { profile?: unknown; source?: unknown }) => (request.profile === undefined) !== (request.source === undefined), 'must give exactly one of profile and source'));
+  .check(
+    z.refine(
+      (request: { profile?: unknown; source?: unknown }) => (request.profile === undefined) !== (request.source === undefined),
+      'must give exactly one of profile and source',
+    ),
+  );
 export type RegisterBaselineRequest = z.input<typeof RegisterBaselineRequest>;
 export type RegisterBaselineCommand = z.output<typeof RegisterBaselineRequest>;
 
@@ -112,7 +121,12 @@ export const MonitorConfig = z
     numericMethod: z._default(z.enum(['auto', 'ks', 'psi', 'wasserstein', 'jensen_shannon']), 'auto'),
     categoricalMethod: z._default(z.enum(['auto', 'chi_square', 'psi', 'jensen_shannon']), 'auto'),
   })
-  .check(z.refine((config: { version?: number; alias?: string }) => (config.version === undefined) !== (config.alias === undefined), 'must give exactly one of version and alias'));
+  .check(
+    z.refine(
+      (config: { version?: number; alias?: string }) => (config.version === undefined) !== (config.alias === undefined),
+      'must give exactly one of version and alias',
+    ),
+  );
 export type MonitorConfig = z.input<typeof MonitorConfig>;
 
 /**

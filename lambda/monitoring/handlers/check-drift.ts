@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { cloudWatchClient, documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
@@ -6,7 +7,6 @@ import { createHandler } from '../../shared/handler';
 import { CloudWatchDriftMetrics } from '../adapters/cloudwatch-drift-metrics';
 import { DynamoMonitoringStore } from '../adapters/dynamo-monitoring-store';
 import { EventBridgeMonitoringEvents } from '../adapters/eventbridge-monitoring-events';
-import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { S3CaptureStore } from '../adapters/s3-capture-store';
 import { S3MonitoringObjects } from '../adapters/s3-monitoring-objects';
 import { checkDrift } from '../core/check-drift';

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
+import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { documentClient, s3Client } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
 import { DynamoMonitoringStore } from '../adapters/dynamo-monitoring-store';
-import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { S3MonitoringObjects } from '../adapters/s3-monitoring-objects';
 import { s3TrainingDataProfiler } from '../adapters/s3-training-data';
 import { registerBaseline } from '../core/register-baseline';

@@ -41,11 +41,15 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   async getLatestVersion(name: string): Promise<ModelVersionRecord | undefined> {
-    const { items } = await this.queryPage<ModelVersionRecord>(['latest', name], { limit: 1 }, {
-      ...this.partitionPrefix(name, keys.versionPrefix),
-      ConsistentRead: true,
-      ScanIndexForward: false,
-    });
+    const { items } = await this.queryPage<ModelVersionRecord>(
+      ['latest', name],
+      { limit: 1 },
+      {
+        ...this.partitionPrefix(name, keys.versionPrefix),
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      },
+    );
     return items[0];
   }
 
@@ -173,10 +177,14 @@ export class DynamoRegistryStore implements RegistryStore {
     const aliases: AliasRecord[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.queryPage<AliasRecord>(['aliases', name], { limit: 100, nextToken }, {
-        ...this.partitionPrefix(name, keys.aliasPrefix),
-        ConsistentRead: true,
-      });
+      const page = await this.queryPage<AliasRecord>(
+        ['aliases', name],
+        { limit: 100, nextToken },
+        {
+          ...this.partitionPrefix(name, keys.aliasPrefix),
+          ConsistentRead: true,
+        },
+      );
       aliases.push(...page.items);
       nextToken = page.nextToken;
     } while (nextToken);

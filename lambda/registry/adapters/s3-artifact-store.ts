@@ -7,7 +7,10 @@ import type { ArtifactStore, ObjectFacts, ObjectLocation } from '../core/ports';
 export const SHA256_METADATA_KEY = 'sha256';
 
 function isMissing(error: unknown): boolean {
-  return error instanceof NotFound || (error instanceof S3ServiceException && [404, 400].includes(error.$metadata.httpStatusCode ?? 0) && error.name !== 'AccessDenied');
+  return (
+    error instanceof NotFound ||
+    (error instanceof S3ServiceException && [404, 400].includes(error.$metadata.httpStatusCode ?? 0) && error.name !== 'AccessDenied')
+  );
 }
 
 export class S3ArtifactStore implements ArtifactStore {
@@ -15,9 +18,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async describe({ bucket, key, versionId }: ObjectLocation): Promise<ObjectFacts | undefined> {
     try {
-      const head = await this.s3.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: 'ENABLED' }),
-      );
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: 'ENABLED' }));
       return {
         sizeBytes: head.ContentLength ?? 0,
         etag: (head.ETag ?? '').replace(/"/g, ''),

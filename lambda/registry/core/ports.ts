@@ -1,5 +1,5 @@
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
 import type { Page, PageRequest } from '../../shared/page';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
 
 /** What a client token was used for: the version it produced and the request it came with. */
 export interface TokenRecord {

@@ -1,8 +1,8 @@
 import { NotFoundError } from '../../shared/errors';
+import type { Page } from '../../shared/page';
 import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
 import type { RegistryStore } from './ports';
 import type { QueryRegistryCommand } from './schemas';
-import type { Page } from '../../shared/page';
 
 export interface ModelDetails extends ModelRecord {
   /** Alias name -> the version it points at. */
@@ -49,11 +49,7 @@ export function queryRegistry(store: RegistryStore) {
   return async (command: QueryRegistryCommand): Promise<QueryResult> => {
     switch (command.query) {
       case 'getModel': {
-        const [model, latest, aliases] = await Promise.all([
-          requireModel(command.name),
-          store.getLatestVersion(command.name),
-          store.listAliases(command.name),
-        ]);
+        const [model, latest, aliases] = await Promise.all([requireModel(command.name), store.getLatestVersion(command.name), store.listAliases(command.name)]);
         // The versions themselves say which is latest; the model's own field may trail a commit in flight.
         return { ...model, latestVersion: latest?.version ?? 0, aliases: aliasMap(aliases) };
       }

@@ -1,13 +1,13 @@
-import { ConflictError, ValidationError } from '../../shared/errors';
-import { resolveArtifact } from './artifact';
-import { fingerprint } from '../../shared/fingerprint';
-import type { ArtifactRecord, ModelVersionRecord } from './model';
-import type { Clock } from '../../shared/clock';
-import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
 import { RUN_ID_PATTERN } from '../../experiments/core/schemas';
-import { CopiedRunContent, type RegisterModelCommand } from './schemas';
-import { parseRequest } from '../../shared/validation';
+import type { Clock } from '../../shared/clock';
+import { ConflictError, ValidationError } from '../../shared/errors';
+import { fingerprint } from '../../shared/fingerprint';
 import { utf8Length } from '../../shared/schema-fields';
+import { parseRequest } from '../../shared/validation';
+import { resolveArtifact } from './artifact';
+import type { ArtifactRecord, ModelVersionRecord } from './model';
+import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
+import { CopiedRunContent, type RegisterModelCommand } from './schemas';
 
 export interface RegisterModelResult {
   readonly name: string;
@@ -52,7 +52,10 @@ function checkCopiedContent(run: SourceRun, record: { parameters: object; metric
     throw ValidationError.of('sourceRunId', `run ${run.runName} brings params or metrics a version cannot hold (${issues})`);
   }
   if (utf8Length(record) > MAX_VERSION_RECORD_BYTES) {
-    throw ValidationError.of('sourceRunId', `run ${run.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`);
+    throw ValidationError.of(
+      'sourceRunId',
+      `run ${run.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`,
+    );
   }
 }
 

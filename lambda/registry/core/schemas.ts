@@ -1,5 +1,18 @@
 import * as z from 'zod/mini';
-import { Actor, boundedRecord, Identifier, KeyName, LongText, MetricValue, noControlCharacters, Page, TagKey, TagValue, Text, utf8Length } from '../../shared/schema-fields';
+import {
+  Actor,
+  boundedRecord,
+  Identifier,
+  KeyName,
+  LongText,
+  MetricValue,
+  noControlCharacters,
+  Page,
+  TagKey,
+  TagValue,
+  Text,
+  utf8Length,
+} from '../../shared/schema-fields';
 
 /**
  * The request contracts of the registry functions. Each schema validates a handler's payload,
@@ -20,14 +33,12 @@ export const ModelName = z
 /** Names reserved for version references: `latest` and `v<digits>`. */
 export const RESERVED_ALIAS = /^(latest|v\d+)$/;
 
-export const AliasName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(64),
-    z.regex(/^[a-z0-9-]+$/, 'must hold only lowercase letters, digits and "-"'),
-    z.refine((alias: string) => !RESERVED_ALIAS.test(alias), 'is reserved ("latest" and "v<digits>" name versions)'),
-  );
+export const AliasName = z.string().check(
+  z.minLength(1),
+  z.maxLength(64),
+  z.regex(/^[a-z0-9-]+$/, 'must hold only lowercase letters, digits and "-"'),
+  z.refine((alias: string) => !RESERVED_ALIAS.test(alias), 'is reserved ("latest" and "v<digits>" name versions)'),
+);
 
 export const VersionNumber = z.int().check(z.positive(), z.lte(9_999_999_999));
 

@@ -1,7 +1,7 @@
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import type { AliasChangeRecord } from './model';
-import { DEFAULT_RETRY_POLICY, retryOptimistically, type RetryPolicy } from '../../shared/optimistic-retry';
 import type { Clock } from '../../shared/clock';
+import { ConflictError, NotFoundError } from '../../shared/errors';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryOptimistically } from '../../shared/optimistic-retry';
+import type { AliasChangeRecord } from './model';
 import type { EventPublisher, RegistryStore } from './ports';
 import type { SetModelAliasCommand } from './schemas';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
+import { documentClient } from '../../shared/aws-clients';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler } from '../../shared/handler';
-import { documentClient } from '../../shared/aws-clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { queryRegistry } from '../core/query-registry';
 import { QueryRegistryRequest } from '../core/schemas';

@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
+import { DynamoSourceRuns } from '../../experiments/adapters/dynamo-source-runs';
+import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
+import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
-import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { S3ArtifactStore } from '../adapters/s3-artifact-store';
-import { DynamoSourceRuns } from '../../experiments/adapters/dynamo-source-runs';
 import { registerModel } from '../core/register-model';
-import { systemClock } from '../../shared/clock';
 import { RegisterModelRequest } from '../core/schemas';
 
 const env = readEnvironment(

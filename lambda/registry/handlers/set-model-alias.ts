@@ -1,11 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
+import { documentClient, eventBridgeClient } from '../../shared/aws-clients';
+import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
-import { documentClient, eventBridgeClient } from '../../shared/aws-clients';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { systemClock } from '../../shared/clock';
 import { SetModelAliasRequest } from '../core/schemas';
 import { setModelAlias } from '../core/set-model-alias';
 

@@ -130,7 +130,9 @@ describe('parseMetricLine: other mlops: lines', () => {
 
 describe('parseMetricLine: JSON lines', () => {
   it('reads metrics, step, timestamp, params and tags', () => {
-    const line = JSON.stringify({ mlops: { metrics: { loss: 0.3, acc: 1e-3 }, step: 5, timestamp: 1764000000000, params: { lr: 0.01, layers: '3', amp: true }, tags: { stage: 'dev' } } });
+    const line = JSON.stringify({
+      mlops: { metrics: { loss: 0.3, acc: 1e-3 }, step: 5, timestamp: 1764000000000, params: { lr: 0.01, layers: '3', amp: true }, tags: { stage: 'dev' } },
+    });
 
     expect(tracking(line)).toEqual({
       metrics: { loss: 0.3, acc: 0.001 },

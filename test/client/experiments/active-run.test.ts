@@ -1,10 +1,10 @@
-import { runRecord as baseRunRecord } from '../../support/run-record';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ActiveRun, type ActiveRunOptions } from '../../../client/experiments/active-run';
-import { RegistryConfigurationError, RegistryConflictError, RegistryValidationError } from '../../../client/shared/errors';
+import type { ActiveRun, ActiveRunOptions } from '../../../client/experiments/active-run';
 import { TrackingClient } from '../../../client/experiments/experiments-client';
+import { RegistryConfigurationError, RegistryConflictError, RegistryValidationError } from '../../../client/shared/errors';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
+import { runRecord as baseRunRecord } from '../../support/run-record';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -15,7 +15,8 @@ const client = new TrackingClient({ functions, lambda: lambdaClient, retry: { ma
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const RUN_ID = 'a'.repeat(32);
 
-const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord => baseRunRecord({ runId: RUN_ID, startTime: new Date(NOW).toISOString(), heartbeatAt: new Date(NOW).toISOString(), ...overrides });
+const runRecord = (overrides: Partial<RunRecord> = {}): RunRecord =>
+  baseRunRecord({ runId: RUN_ID, startTime: new Date(NOW).toISOString(), heartbeatAt: new Date(NOW).toISOString(), ...overrides });
 
 const logResult = (accepted = 1) => functionResult({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted, replayed: false, publishedToCloudWatch: true });
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });
@@ -116,7 +117,9 @@ describe('ActiveRun buffering', () => {
     run.log({ loss: 1 });
     await run.flush();
 
-    expect(sentBatches()).toEqual([expect.objectContaining({ params: { lr: '0.01' }, tags: { team: 'risk' }, metrics: [expect.objectContaining({ name: 'loss' })] })]);
+    expect(sentBatches()).toEqual([
+      expect.objectContaining({ params: { lr: '0.01' }, tags: { team: 'risk' }, metrics: [expect.objectContaining({ name: 'loss' })] }),
+    ]);
   });
 
   it('sends params alone after flushIntervalMs', async () => {
@@ -370,15 +373,18 @@ describe('ActiveRun end', () => {
 });
 
 describe('ActiveRun validation', () => {
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('fails synchronously on %p, naming the metric, and buffers nothing of the call', async (bad) => {
-    const run = attach();
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    'fails synchronously on %p, naming the metric, and buffers nothing of the call',
+    async (bad) => {
+      const run = attach();
 
-    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(RegistryValidationError);
-    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(`metrics.loss: must be a finite number, got ${bad}`);
-    await run.flush();
+      expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(RegistryValidationError);
+      expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(`metrics.loss: must be a finite number, got ${bad}`);
+      await run.flush();
 
-    expect(invokes()).toHaveLength(0);
-  });
+      expect(invokes()).toHaveLength(0);
+    },
+  );
 
   it.each([
     [1e308, /metrics\.loss: must be at most 9007199254740991/],

@@ -1,7 +1,7 @@
-import { runRecord as baseRunRecord } from '../../support/run-record';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ActiveRun } from '../../../client/experiments/active-run';
+import { TrackingClient } from '../../../client/experiments/experiments-client';
 import {
   RegistryConfigurationError,
   RegistryConflictError,
@@ -10,8 +10,8 @@ import {
   RegistryNotFoundError,
   RegistryValidationError,
 } from '../../../client/shared/errors';
-import { TrackingClient } from '../../../client/experiments/experiments-client';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
+import { runRecord as baseRunRecord } from '../../support/run-record';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -127,7 +127,10 @@ describe('TrackingClient.logMetrics and endRun', () => {
   });
 
   it('ends a run, retrying after throttling (ending again with the same status changes nothing)', async () => {
-    lambda.on(InvokeCommand).rejectsOnce(throttled()).resolves(functionResult(runRecord({ status: 'KILLED' })));
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .resolves(functionResult(runRecord({ status: 'KILLED' })));
 
     const run = await client.endRun({ runId: RUN_ID, status: 'KILLED', reason: 'SIGTERM' });
 
@@ -259,7 +262,10 @@ describe('TrackingClient queries', () => {
   });
 
   it('retries a query after throttling', async () => {
-    lambda.on(InvokeCommand).rejectsOnce(throttled()).resolves(functionResult({ items: [] }));
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .resolves(functionResult({ items: [] }));
 
     await client.listExperiments();
 

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from '../../../client/shared/errors';
 import { buildProgress, ImagesClient, ImageWaitTimeoutError, parseModelReferences } from '../../../client/images/images-client';
+import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from '../../../client/shared/errors';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
 import type { Clock } from '../../../lambda/shared/clock';
-import { buildingImage, failedImage, imageSummary, localImageInputs, readyImage, REQUIREMENTS, SCRIPT, sha256 } from '../../cli/commands/images/image-fixtures';
+import { buildingImage, failedImage, imageSummary, localImageInputs, REQUIREMENTS, readyImage, SCRIPT, sha256 } from '../../cli/commands/images/image-fixtures';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -61,7 +61,13 @@ describe('ImagesClient.register', () => {
       ['artifacts-bucket', requirementsKey],
     ]);
     expect(staged).toEqual([
-      expect.objectContaining({ file: inputs.entry, uri: `s3://artifacts-bucket/${entryKey}`, sha256: sha256(SCRIPT), sizeBytes: SCRIPT.length, reused: false }),
+      expect.objectContaining({
+        file: inputs.entry,
+        uri: `s3://artifacts-bucket/${entryKey}`,
+        sha256: sha256(SCRIPT),
+        sizeBytes: SCRIPT.length,
+        reused: false,
+      }),
       expect.objectContaining({ file: inputs.requirements, uri: `s3://artifacts-bucket/${requirementsKey}`, reused: false }),
     ]);
     expect(invokes()[0].FunctionName).toBe('register-image-fn');
@@ -96,7 +102,10 @@ describe('ImagesClient.register', () => {
     const reused: boolean[] = [];
 
     // Act
-    await client.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, requirements: inputs.requirements }, { onStaged: (file) => reused.push(file.reused) });
+    await client.register(
+      { name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, requirements: inputs.requirements },
+      { onStaged: (file) => reused.push(file.reused) },
+    );
 
     // Assert
     expect(reused).toEqual([true, false]);
@@ -137,10 +146,12 @@ describe('ImagesClient.register', () => {
     expect(invokes()).toHaveLength(0);
   });
 
-  it('fails client-side with the schema\'s message on a bad request, before uploading', async () => {
+  it("fails client-side with the schema's message on a bad request, before uploading", async () => {
     const failure = client.register({ name: 'Churn_Scorer', models: ['churn@Production'], entry: inputs.entry, environment: { MLOPS_PORT: '1' } });
 
-    await expect(failure).rejects.toThrow(/^name: must hold only lowercase letters.*; models\[0\]\.alias: must hold only lowercase letters.*; environment\.MLOPS_PORT: /);
+    await expect(failure).rejects.toThrow(
+      /^name: must hold only lowercase letters.*; models\[0\]\.alias: must hold only lowercase letters.*; environment\.MLOPS_PORT: /,
+    );
     expect(s3.calls()).toHaveLength(0);
   });
 
@@ -160,7 +171,9 @@ describe('ImagesClient.register', () => {
     const noRegister = new ImagesClient({ functions: { queryImages: 'q' }, artifactBucket: 'artifacts-bucket', lambda: lambdaClient, s3: s3Client });
 
     await expect(noBucket.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toBeInstanceOf(RegistryConfigurationError);
-    await expect(noRegister.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toThrow('no registerImage function configured');
+    await expect(noRegister.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toThrow(
+      'no registerImage function configured',
+    );
     expect(s3.calls()).toHaveLength(0);
   });
 });
@@ -210,7 +223,7 @@ describe('ImagesClient queries', () => {
     ]);
   });
 
-  it('passes the function\'s not-found error on as a typed error', async () => {
+  it("passes the function's not-found error on as a typed error", async () => {
     lambda.on(InvokeCommand).resolves(functionError('NotFoundError', 'image churn-scorer has no version 9'));
 
     await expect(client.getImage('churn-scorer', 9)).rejects.toBeInstanceOf(RegistryNotFoundError);
@@ -241,7 +254,11 @@ describe('ImagesClient.waitForImage', () => {
     const seen: string[] = [];
 
     // Act
-    const image = await client.waitForImage('churn-scorer', 4, { clock, pollIntervalMs: 2000, onProgress: (record) => seen.push(`${record.status} ${record.build?.phase}`) });
+    const image = await client.waitForImage('churn-scorer', 4, {
+      clock,
+      pollIntervalMs: 2000,
+      onProgress: (record) => seen.push(`${record.status} ${record.build?.phase}`),
+    });
 
     // Assert
     expect(image).toEqual(readyImage());

@@ -6,6 +6,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
+import { MAX_BASELINE_PROFILE_BYTES, MonitoringClient } from '../../../client/monitoring/monitoring-client';
 import {
   RegistryConfigurationError,
   RegistryConflictError,
@@ -14,7 +15,6 @@ import {
   RegistryNotFoundError,
   RegistryValidationError,
 } from '../../../client/shared/errors';
-import { MAX_BASELINE_PROFILE_BYTES, MonitoringClient } from '../../../client/monitoring/monitoring-client';
 import { baselineRecord, checkRecord, driftReport } from '../../support/monitoring-records';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
@@ -23,7 +23,13 @@ const s3Client = new S3Client({ region: 'us-east-1' });
 const lambda = mockClient(lambdaClient);
 const s3 = mockClient(s3Client);
 const functions = { collectData: 'collect-fn', registerBaseline: 'baseline-fn', queryMonitoring: 'query-monitoring-fn' };
-const client = new MonitoringClient({ functions, artifactBucket: 'artifacts-bucket', lambda: lambdaClient, s3: s3Client, retry: { sleep: async () => undefined } });
+const client = new MonitoringClient({
+  functions,
+  artifactBucket: 'artifacts-bucket',
+  lambda: lambdaClient,
+  s3: s3Client,
+  retry: { sleep: async () => undefined },
+});
 
 const invokes = () => lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input);
 const payloads = () => invokes().map(sentPayload);
@@ -58,7 +64,13 @@ describe('MonitoringClient.collect', () => {
     lambda.on(InvokeCommand).rejectsOnce(throttled()).resolves(functionResult(stored));
 
     // Act
-    const result = await client.collect({ monitor: 'fraud-live', records: [{ age: 30, plan: 'basic' }, { age: 41, plan: null }] });
+    const result = await client.collect({
+      monitor: 'fraud-live',
+      records: [
+        { age: 30, plan: 'basic' },
+        { age: 41, plan: null },
+      ],
+    });
 
     // Assert
     expect(result).toEqual(stored);
@@ -66,7 +78,10 @@ describe('MonitoringClient.collect', () => {
     const [first, retry] = payloads() as Record<string, unknown>[];
     expect(first).toEqual({
       monitor: 'fraud-live',
-      records: [{ age: 30, plan: 'basic' }, { age: 41, plan: null }],
+      records: [
+        { age: 30, plan: 'basic' },
+        { age: 41, plan: null },
+      ],
       batchId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       inferenceTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
@@ -118,7 +133,14 @@ describe('MonitoringClient.registerBaseline', () => {
     const failure = client.registerBaseline({ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/training-data/train.csv' } });
 
     await expect(failure).rejects.toThrow('Rate exceeded');
-    expect(payloads()).toEqual([{ model: 'fraud-detector', version: 12, source: { uri: 's3://artifacts-bucket/training-data/train.csv', format: 'csv', exclude: [], categorical: [] }, replace: false }]);
+    expect(payloads()).toEqual([
+      {
+        model: 'fraud-detector',
+        version: 12,
+        source: { uri: 's3://artifacts-bucket/training-data/train.csv', format: 'csv', exclude: [], categorical: [] },
+        replace: false,
+      },
+    ]);
   });
 
   it('fails client-side unless exactly one of profile and source is given', async () => {
@@ -147,7 +169,11 @@ describe('MonitoringClient.registerBaseline', () => {
     const uploaded: string[] = [];
 
     // Act
-    const baseline = await client.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12, exclude: ['label'], replace: true }, { onUploaded: (file) => uploaded.push(file.uri) });
+    const baseline = await client.registerBaselineFromFile(
+      training,
+      { model: 'fraud-detector', version: 12, exclude: ['label'], replace: true },
+      { onUploaded: (file) => uploaded.push(file.uri) },
+    );
 
     // Assert
     expect(baseline).toEqual(baselineRecord());
@@ -156,7 +182,12 @@ describe('MonitoringClient.registerBaseline', () => {
     expect(put.Key).toMatch(/^training-data\/fraud-detector\/12\/[0-9a-f-]{36}\/train\.csv$/);
     expect(uploaded).toEqual([`s3://artifacts-bucket/${put.Key}`]);
     expect(payloads()).toEqual([
-      { model: 'fraud-detector', version: 12, source: { uri: `s3://artifacts-bucket/${put.Key}`, format: 'csv', exclude: ['label'], categorical: [] }, replace: true },
+      {
+        model: 'fraud-detector',
+        version: 12,
+        source: { uri: `s3://artifacts-bucket/${put.Key}`, format: 'csv', exclude: ['label'], categorical: [] },
+        replace: true,
+      },
     ]);
   });
 
@@ -173,8 +204,12 @@ describe('MonitoringClient.registerBaseline', () => {
     const noRegister = new MonitoringClient({ functions: { queryMonitoring: 'q' }, artifactBucket: 'artifacts-bucket', lambda: lambdaClient, s3: s3Client });
     const noBucket = new MonitoringClient({ functions, lambda: lambdaClient, s3: s3Client });
 
-    await expect(client.registerBaselineFromFile(training, { model: '-bad', version: 0 })).rejects.toThrow(/^model: must start with a letter or digit.*; version: /);
-    await expect(noRegister.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12 })).rejects.toThrow('no registerBaseline function configured');
+    await expect(client.registerBaselineFromFile(training, { model: '-bad', version: 0 })).rejects.toThrow(
+      /^model: must start with a letter or digit.*; version: /,
+    );
+    await expect(noRegister.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12 })).rejects.toThrow(
+      'no registerBaseline function configured',
+    );
     await expect(noBucket.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12 })).rejects.toThrow('no artifact bucket configured');
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(invokes()).toHaveLength(0);
@@ -244,7 +279,10 @@ describe('MonitoringClient queries', () => {
   });
 
   it('retries a query after throttling', async () => {
-    lambda.on(InvokeCommand).rejectsOnce(throttled()).resolves(functionResult({ monitors: [] }));
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .resolves(functionResult({ monitors: [] }));
 
     await client.listMonitors();
 
@@ -256,7 +294,7 @@ describe('MonitoringClient queries', () => {
     expect(invokes()).toHaveLength(0);
   });
 
-  it('reads a check\'s HTML report from its S3 URI', async () => {
+  it("reads a check's HTML report from its S3 URI", async () => {
     s3.on(GetObjectCommand, { Bucket: 'monitoring-bucket', Key: 'reports/fraud-live/20261125T090000Z.html' }).resolves({ Body: body('<html>drift</html>') });
 
     expect(await client.getHtmlReport(checkRecord())).toBe('<html>drift</html>');
@@ -299,7 +337,9 @@ describe('MonitoringClient errors', () => {
   it('fails with a configuration error when the needed function is not configured', async () => {
     const readOnly = new MonitoringClient({ functions: { queryMonitoring: 'query-monitoring-fn' }, lambda: lambdaClient });
 
-    await expect(readOnly.collect({ monitor: 'fraud-live', records: [{ age: 1 }] })).rejects.toThrow('no collectData function configured: pass functions.collectData');
+    await expect(readOnly.collect({ monitor: 'fraud-live', records: [{ age: 1 }] })).rejects.toThrow(
+      'no collectData function configured: pass functions.collectData',
+    );
     await expect(readOnly.registerBaseline({ model: 'fraud-detector', version: 1, profile })).rejects.toBeInstanceOf(RegistryConfigurationError);
     expect(invokes()).toHaveLength(0);
   });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RegistryValidationError } from '../../../client/shared/errors';
 import { RegistryClient } from '../../../client/registry/registry-client';
+import { RegistryValidationError } from '../../../client/shared/errors';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -64,7 +64,11 @@ describe('RegistryClient.registerModelFromFile', () => {
   });
 
   it('retries throttled and dropped invokes with the same client token', async () => {
-    lambda.on(InvokeCommand).rejectsOnce(throttled()).rejectsOnce(socketReset()).resolves(functionResult({ name: 'fraud', version: 4 }));
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(socketReset())
+      .resolves(functionResult({ name: 'fraud', version: 4 }));
 
     const result = await client.registerModelFromFile(file, { name: 'fraud' });
 

@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { RegistryClient } from '../../../client/registry/registry-client';
 import {
   RegistryConfigurationError,
   RegistryConflictError,
@@ -8,7 +9,6 @@ import {
   RegistryNotFoundError,
   RegistryValidationError,
 } from '../../../client/shared/errors';
-import { RegistryClient } from '../../../client/registry/registry-client';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -140,7 +140,10 @@ describe('RegistryClient errors', () => {
 
   it('retries a read after throttling', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });
-    lambda.on(InvokeCommand).rejectsOnce(throttled).resolves(functionResult({ items: [] }));
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled)
+      .resolves(functionResult({ items: [] }));
 
     const page = await client.listModels();
 

@@ -54,7 +54,12 @@ describe('discoverFunctions', () => {
   });
 
   it('fails saying so when the stack does not exist', async () => {
-    const missing = new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: {}, message: 'Stack with id Nope does not exist' });
+    const missing = new CloudFormationServiceException({
+      name: 'ValidationError',
+      $fault: 'client',
+      $metadata: {},
+      message: 'Stack with id Nope does not exist',
+    });
     stacks.on(DescribeStacksCommand).rejects(missing);
 
     await expect(discoverFunctions({ stackName: 'Nope', cloudFormation })).rejects.toThrow('stack "Nope" does not exist in this account and region');

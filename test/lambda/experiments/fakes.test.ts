@@ -1,12 +1,13 @@
-import { runRecord as baseRunRecord } from '../../support/run-record';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
 import type { RunBatch } from '../../../lambda/experiments/core/ports';
 import { ValidationError } from '../../../lambda/shared/errors';
+import { runRecord as baseRunRecord } from '../../support/run-record';
 import { InMemoryExperimentStore, RecordingMetricPublisher } from './fakes';
 
 /** The fake store must keep the ExperimentStore contract as DynamoExperimentStore does, or the core tests prove nothing. */
 
-const run = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord => baseRunRecord({ runId, runName: `churn-${runId}`, startTime: '2025-06-01T00:00:00.000Z', heartbeatAt: '2025-06-01T00:00:00.000Z', ...overrides });
+const run = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord =>
+  baseRunRecord({ runId, runName: `churn-${runId}`, startTime: '2025-06-01T00:00:00.000Z', heartbeatAt: '2025-06-01T00:00:00.000Z', ...overrides });
 
 const batch = (runId: string, expectedRevision: number, overrides: Partial<RunBatch> = {}): RunBatch => ({
   runId,
@@ -136,7 +137,10 @@ describe('InMemoryExperimentStore', () => {
       store.listRuns('fraud', undefined, { limit: 1, nextToken }),
       store.findSilentRuns('9999', { limit: 1, nextToken }),
       store.listExperiments({ limit: 1, nextToken }),
-      store.listRuns('churn', undefined, { limit: 1, nextToken: Buffer.from(JSON.stringify({ s: '["runs","churn",null]', k: { position: 7 } })).toString('base64url') }),
+      store.listRuns('churn', undefined, {
+        limit: 1,
+        nextToken: Buffer.from(JSON.stringify({ s: '["runs","churn",null]', k: { position: 7 } })).toString('base64url'),
+      }),
     ];
 
     for (const refusal of refusals) {
@@ -151,7 +155,14 @@ describe('InMemoryExperimentStore', () => {
     await store.createRun(run('r1'), 'fp');
     for (let revision = 0; revision < 3; revision++) {
       const points = Array.from({ length: 3 }, (_, i) => ({ step: revision * 3 + i, value: i, timestamp: 1 }));
-      await store.appendBatch(batch('r1', revision, { series: [{ name: 'loss', points }, { name: 'loss2', points }] }));
+      await store.appendBatch(
+        batch('r1', revision, {
+          series: [
+            { name: 'loss', points },
+            { name: 'loss2', points },
+          ],
+        }),
+      );
     }
 
     const first = await store.metricHistory('r1', 'loss', { limit: 4 });

@@ -1,7 +1,15 @@
 import { endRun } from '../../../lambda/experiments/core/end-run';
 import { logMetrics } from '../../../lambda/experiments/core/log-metrics';
 import type { ExperimentRecord, MetricSeries, RunRecord, RunStatus, StoredPoint } from '../../../lambda/experiments/core/model';
-import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, MetricPublisher, RunBatch, RunEnding, SilentRun } from '../../../lambda/experiments/core/ports';
+import type {
+  AppendBatchOutcome,
+  BatchReceipt,
+  ExperimentStore,
+  MetricPublisher,
+  RunBatch,
+  RunEnding,
+  SilentRun,
+} from '../../../lambda/experiments/core/ports';
 import { queryRuns } from '../../../lambda/experiments/core/query-runs';
 import { EndRunRequest, LogMetricsRequest, QueryRunsRequest, StartRunRequest } from '../../../lambda/experiments/core/schemas';
 import { startRun } from '../../../lambda/experiments/core/start-run';
@@ -90,7 +98,13 @@ function queryIndex<T>(
   const remaining = resumeAfter === undefined ? sorted : sorted.filter((entry) => (descending ? entry.position < resumeAfter : entry.position > resumeAfter));
   const read = remaining.slice(0, request.limit);
   const lastRead = read.length === request.limit ? read[read.length - 1] : undefined;
-  return { items: read.map((entry) => entry.record).filter(filter).map(stored), nextToken: encodePageToken(scope, lastRead && { position: lastRead.position }) };
+  return {
+    items: read
+      .map((entry) => entry.record)
+      .filter(filter)
+      .map(stored),
+    nextToken: encodePageToken(scope, lastRead && { position: lastRead.position }),
+  };
 }
 
 export class InMemoryExperimentStore implements ExperimentStore {
@@ -124,7 +138,9 @@ export class InMemoryExperimentStore implements ExperimentStore {
 
   /** All points stored for a run's metric, in key order (what paging `metricHistory` must add up to). */
   allPoints(runId: string, metric: string): StoredPoint[] {
-    return this.historyItems(runId, metric).flatMap((item) => item.steps.map((step, index) => ({ step, value: item.values[index], timestamp: item.timestamps[index] })));
+    return this.historyItems(runId, metric).flatMap((item) =>
+      item.steps.map((step, index) => ({ step, value: item.values[index], timestamp: item.timestamps[index] })),
+    );
   }
 
   async reserveRunNumber(experiment: string, at: string): Promise<number> {
@@ -222,7 +238,10 @@ export class InMemoryExperimentStore implements ExperimentStore {
       .filter(({ record }) => record.experiment === experiment)
       .map(({ record }) => ({ position: `${record.startTime}#${record.runId}`, record }));
     // Newest first; the status is a filter, applied to the `limit` items read.
-    return queryIndex(['runs', experiment, status ?? null], page, entries, { descending: true, filter: (run) => status === undefined || run.status === status });
+    return queryIndex(['runs', experiment, status ?? null], page, entries, {
+      descending: true,
+      filter: (run) => status === undefined || run.status === status,
+    });
   }
 
   async listExperiments(page: PageRequest): Promise<Page<ExperimentRecord>> {

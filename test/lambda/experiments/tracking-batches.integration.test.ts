@@ -26,7 +26,11 @@ function batch(runId: string, batchId: string | undefined, firstStep: number, po
   return {
     runId,
     batchId,
-    metrics: Array.from({ length: points }, (_, index) => ({ name: index % 2 === 0 ? 'loss' : 'accuracy', value: 1 / (firstStep + index + 1), step: firstStep + index })),
+    metrics: Array.from({ length: points }, (_, index) => ({
+      name: index % 2 === 0 ? 'loss' : 'accuracy',
+      value: 1 / (firstStep + index + 1),
+      step: firstStep + index,
+    })),
   };
 }
 
@@ -119,7 +123,7 @@ describe('logMetrics with a batch id', () => {
 });
 
 describe('logMetrics with params', () => {
-  test('fails with ConflictError on a param that contradicts the run\'s, and writes nothing', async () => {
+  test("fails with ConflictError on a param that contradicts the run's, and writes nothing", async () => {
     // Arrange
     const run = await startRun({ learning_rate: '0.01', optimizer: 'adam' });
     await tracking.call('logMetrics', { ...batch(run.runId, 'epoch-1', 0), params: { batch_size: '64' } });

@@ -30,7 +30,12 @@ async function listAll<T>(request: QueryRunsRequest & { query: 'listRuns' | 'lis
 beforeAll(async () => {
   tracking = await createTrackingFixture({ label: 'tracking-queries' });
   // One after the other, so start times order them.
-  for (const [name, end] of [['churn-1', 'COMPLETED'], ['churn-2', 'FAILED'], ['churn-3', undefined], ['churn-4', 'COMPLETED']] as const) {
+  for (const [name, end] of [
+    ['churn-1', 'COMPLETED'],
+    ['churn-2', 'FAILED'],
+    ['churn-3', undefined],
+    ['churn-4', 'COMPLETED'],
+  ] as const) {
     runs[name] = await tracking.call('startRun', { experiment: 'churn', runName: name, tags: { team: 'growth' } });
     if (end) await tracking.call('endRun', { runId: runs[name].runId, status: end });
   }
@@ -44,7 +49,7 @@ afterAll(async () => {
 const namesOf = (items: readonly RunRecord[]) => items.map(({ runName }) => runName);
 
 describe('listRuns', () => {
-  test('lists an experiment\'s runs newest first, with their status', async () => {
+  test("lists an experiment's runs newest first, with their status", async () => {
     // Act
     const page = await query<Page<RunRecord>>({ query: 'listRuns', experiment: 'churn' });
 
@@ -62,7 +67,7 @@ describe('listRuns', () => {
     expect(page.items[0]).not.toHaveProperty('fingerprint');
   });
 
-  test('pages through an experiment\'s runs', async () => {
+  test("pages through an experiment's runs", async () => {
     // Act
     const { items, pages } = await listAll<RunRecord>({ query: 'listRuns', experiment: 'churn', limit: 3 });
 
@@ -89,7 +94,7 @@ describe('listRuns', () => {
     expect(page).toEqual({ items: [] });
   });
 
-  test('fails with ValidationError on a token from another experiment\'s listing', async () => {
+  test("fails with ValidationError on a token from another experiment's listing", async () => {
     // Arrange
     const { nextToken } = await query<Page<RunRecord>>({ query: 'listRuns', experiment: 'churn', limit: 1 });
 
@@ -118,7 +123,10 @@ describe('listExperiments', () => {
 describe('getRuns', () => {
   test('returns runs in the order asked, for comparisons', async () => {
     // Act
-    const { runs: found } = await query<{ runs: RunRecord[] }>({ query: 'getRuns', runIds: [runs['fraud-1'].runId, runs['churn-2'].runId, runs['churn-1'].runId] });
+    const { runs: found } = await query<{ runs: RunRecord[] }>({
+      query: 'getRuns',
+      runIds: [runs['fraud-1'].runId, runs['churn-2'].runId, runs['churn-1'].runId],
+    });
 
     // Assert
     expect(namesOf(found)).toEqual(['fraud-1', 'churn-2', 'churn-1']);

@@ -7,7 +7,7 @@ jest.setTimeout(60_000);
 
 const getRun = (tracking: TrackingFixture, runId: string) => tracking.call('queryRuns', { query: 'getRun', runId }) as Promise<RunRecord>;
 
-describe('sweepRuns with the stack\'s crash timeout', () => {
+describe("sweepRuns with the stack's crash timeout", () => {
   let tracking: TrackingFixture;
   const anHourAgo = () => new Date(Date.now() - 3600_000);
 

@@ -130,7 +130,7 @@ describe('a run that logs 10,000 points in batches of 1000, then ends', () => {
     expect(points).toEqual(expectedHistory('loss'));
   });
 
-  test('keeps each metric\'s last value, minimum, maximum and count in the run', async () => {
+  test("keeps each metric's last value, minimum, maximum and count in the run", async () => {
     // Act
     const run = (await tracking.call('queryRuns', { query: 'getRun', runId: started.runId })) as RunRecord;
 
@@ -149,7 +149,7 @@ describe('a run that logs 10,000 points in batches of 1000, then ends', () => {
     expect(running.map(({ runId }) => runId)).not.toContain(started.runId);
   });
 
-  test('sent PutMetricData requests within CloudWatch\'s limits, each point counted once', () => {
+  test("sent PutMetricData requests within CloudWatch's limits, each point counted once", () => {
     // Assert
     expect(sent.length).toBeGreaterThanOrEqual(BATCHES);
     expect(putMetricDataViolations(sent)).toEqual([]);
@@ -168,7 +168,7 @@ describe('a run that logs 10,000 points in batches of 1000, then ends', () => {
     }
   });
 
-  test('left the run\'s metrics in CloudWatch under the dimensions Experiment and RunId', async () => {
+  test("left the run's metrics in CloudWatch under the dimensions Experiment and RunId", async () => {
     // Arrange: moto lists a metric once per value (ListMetrics pages through 10,000 entries for
     // half a minute), so the data is read by statistics under the run's exact dimensions.
     const dimensions = [

@@ -37,7 +37,12 @@ export class FakeCodeBuild {
   }
 
   /** Refuses every StartBuild from now on, as CodeBuild does at the account's concurrent build limit. */
-  refuseBuilds(error: Error = new AccountLimitExceededException({ message: 'Cannot have more than 1 builds in queue for the account', $metadata: { httpStatusCode: 400 } })): this {
+  refuseBuilds(
+    error: Error = new AccountLimitExceededException({
+      message: 'Cannot have more than 1 builds in queue for the account',
+      $metadata: { httpStatusCode: 400 },
+    }),
+  ): this {
     this.refusal = error;
     return this;
   }
@@ -45,7 +50,10 @@ export class FakeCodeBuild {
   private readonly startBuild = async (input: StartBuildCommandInput) => {
     if (this.refusal) throw this.refusal;
     if (input.projectName !== this.projectName) {
-      throw new ResourceNotFoundException({ message: `Project cannot be found: arn:aws:codebuild:${this.region}:${this.account}:project/${input.projectName}`, $metadata: { httpStatusCode: 400 } });
+      throw new ResourceNotFoundException({
+        message: `Project cannot be found: arn:aws:codebuild:${this.region}:${this.account}:project/${input.projectName}`,
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     const repeated = input.idempotencyToken === undefined ? undefined : this.started.find((build) => build.idempotencyToken === input.idempotencyToken);
     const build = repeated ?? this.record(input);

@@ -20,7 +20,7 @@ const reserveValues = (at: string) => {
   return { ':name': 'churn', ':at': at, ':none': 0, ':one': 1, ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk };
 };
 
-describe('FakeTable, with the registry\'s expressions', () => {
+describe("FakeTable, with the registry's expressions", () => {
   it('adds to a counter, creating the item, setting each if_not_exists only once, and returns only the updated attributes for UPDATED_NEW', async () => {
     const table = resetSdkMocks();
     const reserve = (at: string) => ({
@@ -100,7 +100,9 @@ describe('FakeTable, with the registry\'s expressions', () => {
     const table = resetSdkMocks().put(items.version('churn', 1));
     const put = (item: Record<string, unknown>) => ({ Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
 
-    const error = await table.transactWrite({ TransactItems: [put(items.version('churn', 2)), put(items.version('churn', 1))] }).catch((thrown: unknown) => thrown);
+    const error = await table
+      .transactWrite({ TransactItems: [put(items.version('churn', 2)), put(items.version('churn', 1))] })
+      .catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(TransactionCanceledException);
     expect((error as TransactionCanceledException).CancellationReasons?.map((reason) => reason.Code)).toEqual(['None', 'ConditionalCheckFailed']);
@@ -109,7 +111,12 @@ describe('FakeTable, with the registry\'s expressions', () => {
 
   it('answers a partition prefix query in sort-key order, backwards when asked, paged from the last key', async () => {
     const table = resetSdkMocks().put(items.version('churn', 1), items.version('churn', 2), items.version('churn', 3), items.alias('churn', 'prod', 1, 1));
-    const query = { TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'V#' }, ScanIndexForward: false };
+    const query = {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'M#churn', ':prefix': 'V#' },
+      ScanIndexForward: false,
+    };
 
     const first = await table.query({ ...query, Limit: 2 });
     const second = await table.query({ ...query, Limit: 2, ExclusiveStartKey: first.LastEvaluatedKey });
@@ -122,7 +129,15 @@ describe('FakeTable, with the registry\'s expressions', () => {
 });
 
 describe('FakeTable, with the expressions of experiment tracking', () => {
-  const run = (runId: string, heartbeatAt: string, revision = 0) => ({ ...runKeys.run(runId), ...runKeys.runIndex('churn', heartbeatAt, runId), gsi2pk: 'RUNNING', gsi2sk: heartbeatAt, runId, status: 'RUNNING', revision });
+  const run = (runId: string, heartbeatAt: string, revision = 0) => ({
+    ...runKeys.run(runId),
+    ...runKeys.runIndex('churn', heartbeatAt, runId),
+    gsi2pk: 'RUNNING',
+    gsi2sk: heartbeatAt,
+    runId,
+    status: 'RUNNING',
+    revision,
+  });
 
   it('puts an item only when its condition holds, else throws ConditionalCheckFailedException', async () => {
     const { experiments } = resetAllSdkMocks();
@@ -143,7 +158,8 @@ describe('FakeTable, with the expressions of experiment tracking', () => {
     await experiments.updateItem({
       TableName: EXPERIMENTS_TABLE,
       Key: runKeys.run('a'),
-      UpdateExpression: 'SET #status = :status, revision = :revision, registered = list_append(if_not_exists(registered, :none), :link) REMOVE endTime, reason, gsi2pk',
+      UpdateExpression:
+        'SET #status = :status, revision = :revision, registered = list_append(if_not_exists(registered, :none), :link) REMOVE endTime, reason, gsi2pk',
       ConditionExpression: 'revision = :expected AND NOT contains(registered, :name)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':status': 'COMPLETED', ':revision': 4, ':expected': 3, ':none': [], ':link': ['churn:1'], ':name': 'churn:1' },
@@ -160,7 +176,12 @@ describe('FakeTable, with the expressions of experiment tracking', () => {
     const { experiments } = resetAllSdkMocks();
     const { gsi2pk: _pk, ...ended } = run('c', 't0');
     experiments.put(run('a', 't2'), run('b', 't1'), ended, run('d', 't9'));
-    const query = { TableName: EXPERIMENTS_TABLE, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :running AND gsi2sk < :before', ExpressionAttributeValues: { ':running': 'RUNNING', ':before': 't5' } };
+    const query = {
+      TableName: EXPERIMENTS_TABLE,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :running AND gsi2sk < :before',
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':before': 't5' },
+    };
 
     const first = await experiments.query({ ...query, Limit: 1 });
     const second = await experiments.query({ ...query, Limit: 1, ExclusiveStartKey: first.LastEvaluatedKey });

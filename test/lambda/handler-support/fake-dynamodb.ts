@@ -4,6 +4,8 @@
  * see what a write really leaves behind. Understands the expressions the adapters send; anything
  * else fails loudly, naming what to add.
  */
+
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException, DynamoDBServiceException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -18,7 +20,6 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { DYNAMODB_RESERVED_WORDS } from './dynamodb-reserved-words';
@@ -127,7 +128,8 @@ class Expression {
   name(token: string): string {
     if (!/^#?\w+$/.test(token)) throw new Error(`FakeDynamoDB handles top-level attributes only, not the path "${token}"`);
     if (!token.startsWith('#')) {
-      if (DYNAMODB_RESERVED_WORDS.has(token.toUpperCase())) throw new Error(`ValidationException: Attribute name is a reserved keyword; reserved keyword: ${token} (name it through an #placeholder)`);
+      if (DYNAMODB_RESERVED_WORDS.has(token.toUpperCase()))
+        throw new Error(`ValidationException: Attribute name is a reserved keyword; reserved keyword: ${token} (name it through an #placeholder)`);
       return token;
     }
     const name = this.input.ExpressionAttributeNames?.[token];
@@ -234,7 +236,11 @@ function applyUpdate(item: Item, input: UpdateInput): string[] {
 function withoutUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.filter((inner) => inner !== undefined).map(withoutUndefined) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Set) && !(value instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined).map(([name, inner]) => [name, withoutUndefined(inner)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, inner]) => inner !== undefined)
+        .map(([name, inner]) => [name, withoutUndefined(inner)]),
+    ) as T;
   }
   return value;
 }
@@ -246,7 +252,8 @@ function assertStorableNumbers(value: AttributeValue): void {
     if (digits.length > 38) throw validationException('DynamoDB only supports precision up to 38 digits');
     const magnitude = Math.abs(Number(value.N));
     if (magnitude >= 1e126) throw validationException('Number overflow. Attempting to store a number with magnitude larger than supported range');
-    if (magnitude !== 0 && magnitude < 1e-130) throw validationException('Number underflow. Attempting to store a number with magnitude smaller than supported range');
+    if (magnitude !== 0 && magnitude < 1e-130)
+      throw validationException('Number underflow. Attempting to store a number with magnitude smaller than supported range');
   }
   for (const inner of [...(value.L ?? []), ...Object.values(value.M ?? {})]) assertStorableNumbers(inner);
   for (const number of value.NS ?? []) assertStorableNumbers({ N: number });
@@ -268,7 +275,8 @@ function itemBytes(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
   if (typeof value === 'number' || typeof value === 'boolean') return 1;
   if (Array.isArray(value) || value instanceof Set) return [...value].reduce((sum: number, inner) => sum + itemBytes(inner), 0);
-  if (value !== null && typeof value === 'object') return Object.entries(value).reduce((sum, [name, inner]) => sum + Buffer.byteLength(name) + itemBytes(inner), 0);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).reduce((sum, [name, inner]) => sum + Buffer.byteLength(name) + itemBytes(inner), 0);
   return 0;
 }
 
@@ -286,7 +294,8 @@ function parseKeyCondition(input: QueryCommandInput, partitionKey: string, sortK
   const match = /^([#\w]+) = (:\w+)(?: AND (.+))?$/.exec(text);
   if (!match) throw new Error(`FakeDynamoDB does not understand the key condition: ${text}`);
   const [, partition, partitionValue, sortText] = match;
-  if (resolve.name(partition) !== partitionKey) throw new Error(`ValidationException: the key condition names ${resolve.name(partition)}, not the partition key ${partitionKey}`);
+  if (resolve.name(partition) !== partitionKey)
+    throw new Error(`ValidationException: the key condition names ${resolve.name(partition)}, not the partition key ${partitionKey}`);
   const condition = { partitionKey, partitionValue: resolve.value(partitionValue), sortKey };
   if (sortText === undefined) return { ...condition, sortMatches: () => true };
   const checkSortKey = (token: string) => {
@@ -309,7 +318,13 @@ function parseKeyCondition(input: QueryCommandInput, partitionKey: string, sortK
   if (comparison) {
     checkSortKey(comparison[1]);
     const bound = resolve.value(comparison[3]) as any;
-    const compare = { '=': (value: any) => value === bound, '<': (value: any) => value < bound, '<=': (value: any) => value <= bound, '>': (value: any) => value > bound, '>=': (value: any) => value >= bound };
+    const compare = {
+      '=': (value: any) => value === bound,
+      '<': (value: any) => value < bound,
+      '<=': (value: any) => value <= bound,
+      '>': (value: any) => value > bound,
+      '>=': (value: any) => value >= bound,
+    };
     return { ...condition, sortMatches: compare[comparison[2] as keyof typeof compare] };
   }
   throw new Error(`FakeDynamoDB does not understand the sort key condition: ${sortText}`);
@@ -361,7 +376,8 @@ export class FakeDynamoDB {
     const table = this.table(input.TableName!);
     const request = input as PutInput;
     assertPlaceholders(request, request.ConditionExpression);
-    if (request.ConditionExpression !== undefined && !conditionHolds(table.get(request.Item), request.ConditionExpression, request)) throw conditionalCheckFailed();
+    if (request.ConditionExpression !== undefined && !conditionHolds(table.get(request.Item), request.ConditionExpression, request))
+      throw conditionalCheckFailed();
     table.write(request.Item);
     return {};
   };
@@ -370,7 +386,9 @@ export class FakeDynamoDB {
     const requests = Object.entries(input.RequestItems ?? {});
     const keys = requests.reduce((sum, [, request]) => sum + (request.Keys?.length ?? 0), 0);
     if (keys > 100) throw validationException('Too many items requested for the BatchGetItem call');
-    const Responses = Object.fromEntries(requests.map(([name, request]) => [name, (request.Keys ?? []).flatMap((key) => this.table(name).get(key as Item) ?? [])]));
+    const Responses = Object.fromEntries(
+      requests.map(([name, request]) => [name, (request.Keys ?? []).flatMap((key) => this.table(name).get(key as Item) ?? [])]),
+    );
     return { Responses };
   };
 
@@ -537,8 +555,10 @@ export class FakeTable {
     if (start && keyAttributes.some((name) => start[name] === undefined)) throw validationException('The provided starting key is invalid');
     const rest = start ? matching.filter((item) => compare(order(item), order(start)) * (forward ? 1 : -1) > 0) : matching;
     const evaluated = rest.slice(0, Math.min(input.Limit ?? Infinity, this.maxItemsPerPage));
-    const filtered = input.FilterExpression === undefined ? evaluated : evaluated.filter((item) => conditionHolds(item, input.FilterExpression!, input as ExpressionInput));
-    const projected = index?.projection === 'KEYS_ONLY' ? filtered.map((item) => Object.fromEntries(keyAttributes.map((name) => [name, item[name]]))) : filtered;
+    const filtered =
+      input.FilterExpression === undefined ? evaluated : evaluated.filter((item) => conditionHolds(item, input.FilterExpression!, input as ExpressionInput));
+    const projected =
+      index?.projection === 'KEYS_ONLY' ? filtered.map((item) => Object.fromEntries(keyAttributes.map((name) => [name, item[name]]))) : filtered;
     // When items remain, and whenever the Limit was reached: DynamoDB stops there without looking
     // further, so a page that ends exactly on the last item still has a key (and the next is empty).
     const last = evaluated.at(-1);
@@ -563,7 +583,8 @@ export class FakeTable {
 
   /** Stores an item as a write leaves it, refusing what DynamoDB refuses. */
   write(item: Item): void {
-    if (typeof item.pk !== 'string' || typeof item.sk !== 'string') throw new Error(`ValidationException: the item has no string pk and sk: ${JSON.stringify(item)}`);
+    if (typeof item.pk !== 'string' || typeof item.sk !== 'string')
+      throw new Error(`ValidationException: the item has no string pk and sk: ${JSON.stringify(item)}`);
     const stored = asStored(item);
     if (itemBytes(stored) > ITEM_LIMIT_BYTES) throw validationException('Item size has exceeded the maximum allowed size');
     this.put(stored);

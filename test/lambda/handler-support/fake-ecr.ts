@@ -60,7 +60,10 @@ export class FakeEcr {
       });
     }
     const details = (input.imageIds ?? []).map((id) => {
-      const image = this.images.find((candidate) => candidate.repository === input.repositoryName && (id.imageDigest ? candidate.digest === id.imageDigest : candidate.tags.includes(id.imageTag!)));
+      const image = this.images.find(
+        (candidate) =>
+          candidate.repository === input.repositoryName && (id.imageDigest ? candidate.digest === id.imageDigest : candidate.tags.includes(id.imageTag!)),
+      );
       if (!image) {
         throw new ImageNotFoundException({
           message: `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${input.repositoryName}' in the registry with id '${registryId}'`,

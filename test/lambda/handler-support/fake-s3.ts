@@ -104,7 +104,12 @@ export class FakeS3 {
   private missing(command: 'get' | 'head'): Error {
     if (!this.listable) {
       const name = command === 'head' ? 'Forbidden' : 'AccessDenied';
-      return new S3ServiceException({ name, message: command === 'head' ? 'Forbidden' : 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+      return new S3ServiceException({
+        name,
+        message: command === 'head' ? 'Forbidden' : 'Access Denied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      });
     }
     return command === 'head'
       ? new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } })
@@ -142,11 +147,17 @@ export class FakeS3 {
   private readonly putObject = async (input: PutObjectCommandInput) => {
     const noBucket = this.noSuchBucket(input.Bucket);
     if (noBucket) throw noBucket;
-    if (typeof input.Body !== 'string' && !(input.Body instanceof Uint8Array)) throw new Error('FakeS3 stores string and byte bodies only: the handlers send JSON and text');
+    if (typeof input.Body !== 'string' && !(input.Body instanceof Uint8Array))
+      throw new Error('FakeS3 stores string and byte bodies only: the handlers send JSON and text');
     const body = typeof input.Body === 'string' ? input.Body : Buffer.from(input.Body).toString('utf8');
     if (input.IfNoneMatch !== undefined && input.IfNoneMatch !== '*') throw new Error(`FakeS3 understands IfNoneMatch "*" only, got ${input.IfNoneMatch}`);
     if (input.IfNoneMatch === '*' && this.get(input.Bucket!, input.Key!) !== undefined) {
-      throw new S3ServiceException({ name: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+      throw new S3ServiceException({
+        name: 'PreconditionFailed',
+        message: 'At least one of the pre-conditions you specified did not hold',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+      });
     }
     this.put(input.Bucket!, input.Key!, body);
     return { ETag: '"fake"', VersionId: this.versionId(input.Bucket!, input.Key!) };

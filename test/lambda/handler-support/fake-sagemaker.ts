@@ -25,7 +25,8 @@ export interface FakeModelPackage {
   readonly created: CreateModelPackageCommandInput;
 }
 
-const validationException = (message: string) => new SageMakerServiceException({ name: 'ValidationException', message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const validationException = (message: string) =>
+  new SageMakerServiceException({ name: 'ValidationException', message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 export class FakeSageMaker {
   private readonly groupDescriptions = new Map<string, string | undefined>();
@@ -69,7 +70,13 @@ export class FakeSageMaker {
     if (!this.groupDescriptions.has(groupName)) this.groupDescriptions.set(groupName, undefined);
     const version = this.packages.filter((existing) => existing.groupName === groupName).length + 1;
     const arn = this.arn(`model-package/${groupName}/${version}`);
-    this.modelPackages.set(arn, { arn, groupName, version, approvalStatus, created: { ModelPackageGroupName: groupName, ModelApprovalStatus: approvalStatus as never, ClientToken: clientToken } });
+    this.modelPackages.set(arn, {
+      arn,
+      groupName,
+      version,
+      approvalStatus,
+      created: { ModelPackageGroupName: groupName, ModelApprovalStatus: approvalStatus as never, ClientToken: clientToken },
+    });
     return arn;
   }
 
@@ -92,14 +99,24 @@ export class FakeSageMaker {
     if (repeated) return { ModelPackageArn: repeated.arn };
     const version = this.packages.filter((existing) => existing.groupName === groupName).length + 1;
     const arn = this.arn(`model-package/${groupName}/${version}`);
-    this.modelPackages.set(arn, { arn, groupName, version, approvalStatus: input.ModelApprovalStatus ?? 'PendingManualApproval', created: structuredClone(input) });
+    this.modelPackages.set(arn, {
+      arn,
+      groupName,
+      version,
+      approvalStatus: input.ModelApprovalStatus ?? 'PendingManualApproval',
+      created: structuredClone(input),
+    });
     return { ModelPackageArn: arn };
   };
 
   private readonly updatePackage = async (input: UpdateModelPackageCommandInput) => {
     const existing = this.modelPackages.get(input.ModelPackageArn!);
     if (!existing) throw validationException(`Model package ${input.ModelPackageArn} does not exist.`);
-    this.modelPackages.set(existing.arn, { ...existing, approvalStatus: input.ModelApprovalStatus ?? existing.approvalStatus, approvalDescription: input.ApprovalDescription ?? existing.approvalDescription });
+    this.modelPackages.set(existing.arn, {
+      ...existing,
+      approvalStatus: input.ModelApprovalStatus ?? existing.approvalStatus,
+      approvalDescription: input.ApprovalDescription ?? existing.approvalDescription,
+    });
     return { ModelPackageArn: existing.arn };
   };
 }

@@ -8,7 +8,15 @@ import { modelPackageGroupName } from '../../../lambda/images/core/model-package
 import { describeNeed, iamNeedsOf } from './iam-needs';
 import { FUNCTION_ENVIRONMENT, TEST_ACCOUNT } from './sdk-mocks';
 
-const { REGISTRY_TABLE_NAME, EXPERIMENTS_TABLE_NAME, RUN_METRICS_NAMESPACE, ARTIFACT_BUCKET_NAME, MONITORING_BUCKET_NAME, BUILD_PROJECT_NAME, REPOSITORY_NAME } = FUNCTION_ENVIRONMENT;
+const {
+  REGISTRY_TABLE_NAME,
+  EXPERIMENTS_TABLE_NAME,
+  RUN_METRICS_NAMESPACE,
+  ARTIFACT_BUCKET_NAME,
+  MONITORING_BUCKET_NAME,
+  BUILD_PROJECT_NAME,
+  REPOSITORY_NAME,
+} = FUNCTION_ENVIRONMENT;
 
 describe('iamNeedsOf', () => {
   const sent = (command: { input: object }) => ({ sent: command, input: command.input as Record<string, unknown> });
@@ -43,13 +51,20 @@ describe('iamNeedsOf', () => {
       sent(new GetObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'elsewhere/requirements.txt' })),
     ]);
 
-    expect(needs.map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:GetObject on artifact-bucket/image-inputs/*', 's3:PutObject on artifact-bucket/images/*']);
+    expect(needs.map(describeNeed)).toEqual([
+      's3:GetObject on artifact-bucket/*',
+      's3:GetObject on artifact-bucket/image-inputs/*',
+      's3:PutObject on artifact-bucket/images/*',
+    ]);
   });
 
   it('needs a read of the source (its version when given) and a write of the target for CopyObject', () => {
     const copy = (CopySource: string) => new CopyObjectCommand({ Bucket: ARTIFACT_BUCKET_NAME, Key: 'images/fraud-scoring/1/context/score.py', CopySource });
 
-    expect(iamNeedsOf([sent(copy(`${ARTIFACT_BUCKET_NAME}/other/my%20score.py`))]).map(describeNeed)).toEqual(['s3:GetObject on artifact-bucket/*', 's3:PutObject on artifact-bucket/images/*']);
+    expect(iamNeedsOf([sent(copy(`${ARTIFACT_BUCKET_NAME}/other/my%20score.py`))]).map(describeNeed)).toEqual([
+      's3:GetObject on artifact-bucket/*',
+      's3:PutObject on artifact-bucket/images/*',
+    ]);
     expect(iamNeedsOf([sent(copy(`${MONITORING_BUCKET_NAME}/collected/x.py?versionId=v1`))]).map(describeNeed)).toEqual([
       's3:GetObject on monitoring-bucket/collected/*',
       's3:GetObjectVersion on monitoring-bucket/collected/*',
@@ -73,11 +88,15 @@ describe('iamNeedsOf', () => {
   });
 
   it('fails loudly on DescribeImages of a repository it was not given: the grants cover no other', () => {
-    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: TEST_ACCOUNT, repositoryName: 'other/fraud-serving' }))])).toThrow(/EXTERNAL_IMAGE_REPOSITORIES only/);
+    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: TEST_ACCOUNT, repositoryName: 'other/fraud-serving' }))])).toThrow(
+      /EXTERNAL_IMAGE_REPOSITORIES only/,
+    );
   });
 
   it('fails loudly on DescribeImages of another account: the grants cover the own account only', () => {
-    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: '210987654321', repositoryName: 'team/fraud-serving' }))])).toThrow(/own account \(123456789012\) only/);
+    expect(() => iamNeedsOf([sent(new DescribeImagesCommand({ registryId: '210987654321', repositoryName: 'team/fraud-serving' }))])).toThrow(
+      /own account \(123456789012\) only/,
+    );
   });
 
   it("needs the SageMaker actions on the platform's model package groups and their packages: a versioned package on both", () => {
@@ -100,7 +119,7 @@ describe('iamNeedsOf', () => {
     ['a group', new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'fraud-linear' })],
     ['a package in a group', new CreateModelPackageCommand({ ModelPackageGroupName: 'fraud-linear' })],
     ['the approval of a package', new UpdateModelPackageCommand({ ModelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-linear/1' })],
-  ])('fails loudly on %s outside the platform\'s groups: the grants cover mlops-* only', (_, command) => {
+  ])("fails loudly on %s outside the platform's groups: the grants cover mlops-* only", (_, command) => {
     expect(() => iamNeedsOf([sent(command)])).toThrow(/the grants cover .*platform's groups only/);
   });
 
@@ -148,7 +167,11 @@ describe('iamNeedsOf', () => {
       sent(new BatchGetCommand({ RequestItems: { [EXPERIMENTS_TABLE_NAME]: { Keys: [{ pk: 'a' }] } } })),
     ]);
 
-    expect(needs.map(describeNeed)).toEqual(['dynamodb:BatchGetItem on experiments-table', 'dynamodb:GetItem on experiments-table', 'dynamodb:GetItem on registry-table']);
+    expect(needs.map(describeNeed)).toEqual([
+      'dynamodb:BatchGetItem on experiments-table',
+      'dynamodb:GetItem on experiments-table',
+      'dynamodb:GetItem on registry-table',
+    ]);
   });
 
   it('needs Query on the index a query names, and on the table otherwise', () => {
@@ -167,8 +190,12 @@ describe('iamNeedsOf', () => {
   });
 
   it('fails loudly on a table or namespace no environment variable holds: the handler hard-coded it', () => {
-    expect(() => iamNeedsOf([sent(new GetCommand({ TableName: 'other-table', Key: {} }))])).toThrow(/"other-table" is held by no function environment variable/);
-    expect(() => iamNeedsOf([sent(new PutMetricDataCommand({ Namespace: 'MlopsPlatform/Experiments', MetricData: [] }))])).toThrow(/held by no function environment variable/);
+    expect(() => iamNeedsOf([sent(new GetCommand({ TableName: 'other-table', Key: {} }))])).toThrow(
+      /"other-table" is held by no function environment variable/,
+    );
+    expect(() => iamNeedsOf([sent(new PutMetricDataCommand({ Namespace: 'MlopsPlatform/Experiments', MetricData: [] }))])).toThrow(
+      /held by no function environment variable/,
+    );
   });
 
   it('fails loudly on a command with no IAM mapping, naming it', () => {

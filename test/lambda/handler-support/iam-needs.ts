@@ -33,7 +33,11 @@ interface BucketGrants {
 /** Each bucket by the environment variable that names it to a function, and how far its grants reach. */
 export const BUCKET_KINDS = {
   // Each capability is granted its own folders of the artifact bucket (lambda/shared/artifact-prefixes.ts).
-  ARTIFACT_BUCKET_NAME: { kind: 'artifact-bucket', grantsBy: 'bucket', foldersGrantedApart: ['images/', 'image-inputs/', 'training-data/', 'models/', 'uploads/'] },
+  ARTIFACT_BUCKET_NAME: {
+    kind: 'artifact-bucket',
+    grantsBy: 'bucket',
+    foldersGrantedApart: ['images/', 'image-inputs/', 'training-data/', 'models/', 'uploads/'],
+  },
   MONITORING_BUCKET_NAME: { kind: 'monitoring-bucket', grantsBy: 'folder' },
 } as const satisfies Partial<Record<EnvironmentVariable, BucketGrants>>;
 
@@ -160,7 +164,9 @@ function repositoryOf(input: { registryId?: string; repositoryName?: string }): 
   const named = (Object.keys(FUNCTION_ENVIRONMENT) as EnvironmentVariable[]).some((variable) => FUNCTION_ENVIRONMENT[variable] === input.repositoryName);
   if (named) return namedResourceKind(input.repositoryName);
   const name = input.repositoryName ?? '';
-  const pattern = FUNCTION_ENVIRONMENT.EXTERNAL_IMAGE_REPOSITORIES.split(',').find((allowed) => (allowed.endsWith('*') ? name.startsWith(allowed.slice(0, -1)) : name === allowed));
+  const pattern = FUNCTION_ENVIRONMENT.EXTERNAL_IMAGE_REPOSITORIES.split(',').find((allowed) =>
+    allowed.endsWith('*') ? name.startsWith(allowed.slice(0, -1)) : name === allowed,
+  );
   if (!pattern) throw new Error(`DescribeImages of repository ${name}: the grants cover EXTERNAL_IMAGE_REPOSITORIES only`);
   return `ecr:repository/${pattern}`;
 }
@@ -171,7 +177,8 @@ const PACKAGES = `sagemaker:model-package/${MODEL_PACKAGE_GROUP_PREFIX}*/*` as c
 
 /** A group the function names must be one of the platform's: its grants cover no other. */
 function platformGroup(groupName: string): void {
-  if (!groupName.startsWith(MODEL_PACKAGE_GROUP_PREFIX)) throw new Error(`model package group ${groupName} is not the platform's (${MODEL_PACKAGE_GROUP_PREFIX}*): the grants cover the platform's groups only`);
+  if (!groupName.startsWith(MODEL_PACKAGE_GROUP_PREFIX))
+    throw new Error(`model package group ${groupName} is not the platform's (${MODEL_PACKAGE_GROUP_PREFIX}*): the grants cover the platform's groups only`);
 }
 
 /** A package ARN, `arn:...:model-package/<group>/<version>`, of one of the platform's groups. */
@@ -188,7 +195,9 @@ const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
   ConditionCheck: 'dynamodb:ConditionCheckItem',
 };
 
-const onTable = (action: string) => (input: { TableName?: string }): IamNeed[] => [{ action, resource: tableKind(input.TableName) }];
+const onTable =
+  (action: string) =>
+  (input: { TableName?: string }): IamNeed[] => [{ action, resource: tableKind(input.TableName) }];
 
 /** The one place that says which IAM actions an SDK command needs (sent by `functionName`, where that matters). A command missing here fails `iamNeedsOf`. */
 const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunctionName) => IamNeed[]>([
@@ -197,7 +206,15 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
   [UpdateCommand, onTable('dynamodb:UpdateItem')],
   [DeleteCommand, onTable('dynamodb:DeleteItem')],
   // Query is the only action that reads an index, and is granted on that index's ARN.
-  [QueryCommand, (input) => [{ action: 'dynamodb:Query', resource: input.IndexName === undefined ? tableKind(input.TableName) : `${tableKind(input.TableName)}/index/${input.IndexName}` }]],
+  [
+    QueryCommand,
+    (input) => [
+      {
+        action: 'dynamodb:Query',
+        resource: input.IndexName === undefined ? tableKind(input.TableName) : `${tableKind(input.TableName)}/index/${input.IndexName}`,
+      },
+    ],
+  ],
   [BatchGetCommand, (input) => Object.keys(input.RequestItems).map((tableName) => ({ action: 'dynamodb:BatchGetItem', resource: tableKind(tableName) }))],
   [
     TransactWriteCommand,
@@ -231,7 +248,8 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
   [
     CreateModelPackageCommand,
     (input) => {
-      if (input.ModelPackageGroupName === undefined) throw new Error('CreateModelPackage without a group: the grants cover versioned packages of the platform\'s groups only');
+      if (input.ModelPackageGroupName === undefined)
+        throw new Error("CreateModelPackage without a group: the grants cover versioned packages of the platform's groups only");
       platformGroup(input.ModelPackageGroupName);
       return [
         { action: 'sagemaker:CreateModelPackage', resource: PACKAGES },

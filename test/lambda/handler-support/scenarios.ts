@@ -5,7 +5,7 @@
  * the test that compares them with the synthesized policies.
  */
 import { type IamNeed, iamNeedsOf } from './iam-needs';
-import { clearSentCommands, type PlatformFakes, invoke, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from './sdk-mocks';
+import { clearSentCommands, invoke, type PlatformFakes, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from './sdk-mocks';
 
 export interface HandlerScenario {
   readonly name: string;

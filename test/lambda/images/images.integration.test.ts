@@ -5,12 +5,12 @@ import * as path from 'node:path';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeModelPackageCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
-import { buildPhaseChange, buildStateChange } from '../../../local/codebuild-events';
-import { downloadContext, readPinnedObject } from '../../../local/image-files';
 import { formatContextFiles, parseModelManifest } from '../../../lambda/images/core/build-context';
-import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
 import type { ImageEventOutcome } from '../../../lambda/images/core/image-events';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
+import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
+import { buildPhaseChange, buildStateChange } from '../../../local/codebuild-events';
+import { downloadContext, readPinnedObject } from '../../../local/image-files';
 import { scanTable } from '../../emulators/function-harness';
 import { createImagesFixture, type ImagesFixture } from '../../emulators/images-fixture';
 
@@ -39,7 +39,8 @@ const buildOf = (record: ImageVersionRecord) => ({
   projectName: fixture.buildProjectName,
   variables: { REPOSITORY_URI: fixture.repositoryUri, IMAGE_NAME: record.name, IMAGE_VERSION: String(record.version) },
 });
-const logsUrl = (record: ImageVersionRecord) => `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/builds;stream=${record.version}`;
+const logsUrl = (record: ImageVersionRecord) =>
+  `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=/builds;stream=${record.version}`;
 
 const succeeded = (record: ImageVersionRecord) => buildStateChange(buildOf(record), 'SUCCEEDED', [], logsUrl(record));
 
@@ -57,8 +58,14 @@ async function buildSucceeds(record: ImageVersionRecord): Promise<{ digest: stri
 const getImage = (name: string, version?: number) => fixture.call<ImageVersionRecord>('queryImages', { query: 'getImage', name, version });
 
 async function modelPackages(model: string) {
-  const { ModelPackageSummaryList = [] } = await fixture.clients.sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: modelPackageGroupName(model) }));
-  return Promise.all(ModelPackageSummaryList.map(({ ModelPackageArn }) => fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }))));
+  const { ModelPackageSummaryList = [] } = await fixture.clients.sagemaker.send(
+    new ListModelPackagesCommand({ ModelPackageGroupName: modelPackageGroupName(model) }),
+  );
+  return Promise.all(
+    ModelPackageSummaryList.map(({ ModelPackageArn }) =>
+      fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn })),
+    ),
+  );
 }
 
 const buildCount = async () => fixture.codeBuild.builds().length;
@@ -67,7 +74,11 @@ const contextFilesOf = (record: ImageVersionRecord) => (record.source as Extract
 
 /** What a refused request must leave as it was: the table, the bucket's images/ folder, the builds started. */
 async function platformState() {
-  return { items: await scanTable(fixture.clients.dynamodb, fixture.imagesTableName), keys: await fixture.listKeys(fixture.artifactBucketName, 'images/'), builds: await buildCount() };
+  return {
+    items: await scanTable(fixture.clients.dynamodb, fixture.imagesTableName),
+    keys: await fixture.listKeys(fixture.artifactBucketName, 'images/'),
+    builds: await buildCount(),
+  };
 }
 
 beforeAll(async () => {
@@ -98,7 +109,13 @@ describe('an image the platform builds', () => {
       version: 1,
       status: 'BUILDING',
       models: [{ name: 'churn', version: 2, requestedAlias: 'production', artifactUri: `s3://${fixture.artifactBucketName}/models/churn/2/model.json` }],
-      source: { type: 'build', entry: entryUri, requirements: requirementsUri, baseImage: 'public.ecr.aws/docker/library/python:3.12-slim', contextUri: `s3://${fixture.artifactBucketName}/images/churn-scorer/1/context/` },
+      source: {
+        type: 'build',
+        entry: entryUri,
+        requirements: requirementsUri,
+        baseImage: 'public.ecr.aws/docker/library/python:3.12-slim',
+        contextUri: `s3://${fixture.artifactBucketName}/images/churn-scorer/1/context/`,
+      },
       modelDataUrl: `s3://${fixture.artifactBucketName}/images/churn-scorer/1/model.tar.gz`,
       build: { phase: 'SUBMITTED' },
     });
@@ -121,12 +138,16 @@ describe('an image the platform builds', () => {
       }),
     ]);
     expect(await getImage('churn-scorer')).toEqual(registered);
-    expect((await fixture.imageEvents()).map(({ detailType, detail }) => [detailType, detail.status, detail.version])).toEqual([['ImageBuildStateChanged', 'BUILDING', 1]]);
+    expect((await fixture.imageEvents()).map(({ detailType, detail }) => [detailType, detail.status, detail.version])).toEqual([
+      ['ImageBuildStateChanged', 'BUILDING', 1],
+    ]);
   });
 
   test('has its build context in the artifact bucket: Dockerfile, shim, script, requirements, model list', async () => {
     const prefix = 'images/churn-scorer/1/context/';
-    expect(await fixture.listKeys(fixture.artifactBucketName, prefix)).toEqual(['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py'].map((file) => prefix + file));
+    expect(await fixture.listKeys(fixture.artifactBucketName, prefix)).toEqual(
+      ['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py'].map((file) => prefix + file),
+    );
     const read = (file: string) => fixture.getText(fixture.artifactBucketName, prefix + file);
     expect(await read('serve.py')).toBe(SHIM);
     expect(await read('score.py')).toBe(SCORE_PY);
@@ -134,7 +155,9 @@ describe('an image the platform builds', () => {
     expect(await read('requirements.txt')).toBe('numpy==2.1.3\nscikit-learn>=1.5,<2\n');
     // The artifact pinned as the registry recorded it: its S3 version and SHA-256.
     const { VersionId } = await fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.artifactBucketName, Key: 'models/churn/2/model.json' }));
-    const sha256 = createHash('sha256').update(JSON.stringify({ weights: [2, 0.5] })).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(JSON.stringify({ weights: [2, 0.5] }))
+      .digest('hex');
     expect(await read('models.txt')).toBe(`${sha256} ${VersionId} churn/2 s3://${fixture.artifactBucketName}/models/churn/2/model.json\n`);
     const dockerfile = await read('Dockerfile');
     expect(dockerfile).toContain('FROM public.ecr.aws/docker/library/python:3.12-slim\n');
@@ -143,10 +166,7 @@ describe('an image the platform builds', () => {
   });
 
   test("follows the build's phases, then becomes READY with the pushed digest, mirrored to SageMaker and approved (its model version is production)", async () => {
-    const phase = await fixture.call<ImageEventOutcome>(
-      'imageEvents',
-      buildPhaseChange(buildOf(registered), 'PRE_BUILD'),
-    );
+    const phase = await fixture.call<ImageEventOutcome>('imageEvents', buildPhaseChange(buildOf(registered), 'PRE_BUILD'));
     expect(phase).toEqual({ outcome: 'phase', image: { name: 'churn-scorer', version: 1 }, phase: 'BUILD' });
     expect((await getImage('churn-scorer', 1)).build?.phase).toBe('BUILD');
 
@@ -154,7 +174,13 @@ describe('an image the platform builds', () => {
 
     expect(outcome).toEqual({ outcome: 'ready', image: { name: 'churn-scorer', version: 1 } });
     const ready = await getImage('churn-scorer', 1);
-    expect(ready).toMatchObject({ status: 'READY', digest, imageUri: `${fixture.repositoryUri}@${digest}`, scan: { status: 'NOT_SCANNED', findings: {} }, build: { phase: 'COMPLETED' } });
+    expect(ready).toMatchObject({
+      status: 'READY',
+      digest,
+      imageUri: `${fixture.repositoryUri}@${digest}`,
+      scan: { status: 'NOT_SCANNED', findings: {} },
+      build: { phase: 'COMPLETED' },
+    });
     expect(ready.build?.logsUrl).toContain('logEvent:group=/builds');
     const packages = await modelPackages('churn');
     expect(packages).toHaveLength(1);
@@ -166,7 +192,9 @@ describe('an image the platform builds', () => {
         SupportedContentTypes: ['application/json', 'text/csv'],
       },
     });
-    expect(ready.modelPackages).toEqual([{ model: 'churn', modelVersion: 2, groupName: modelPackageGroupName('churn'), arn: packages[0].ModelPackageArn, approvalStatus: 'Approved' }]);
+    expect(ready.modelPackages).toEqual([
+      { model: 'churn', modelVersion: 2, groupName: modelPackageGroupName('churn'), arn: packages[0].ModelPackageArn, approvalStatus: 'Approved' },
+    ]);
     const events = (await fixture.imageEvents()).filter(({ detail }) => detail.version === 1);
     expect(events.map(({ detail }) => detail.status)).toEqual(['BUILDING', 'READY']);
     expect(events[1].detail).toMatchObject({ imageUri: `${fixture.repositoryUri}@${digest}`, digest, models: [{ name: 'churn', version: 2 }] });
@@ -195,11 +223,15 @@ describe('a build after its inputs were overwritten', () => {
       await downloadContext(fixture.clients.s3, context, contextFilesOf(record), directory);
       expect(readFileSync(path.join(directory, 'score.py'), 'utf8')).toBe(SCORE_PY);
       const [model] = parseModelManifest(readFileSync(path.join(directory, 'models.txt'), 'utf8'));
-      expect(Buffer.from(await readPinnedObject(fixture.clients.s3, model.uri, model.versionId, model.sha256)).toString()).toBe(JSON.stringify({ weights: [1, 0.5] }));
+      expect(Buffer.from(await readPinnedObject(fixture.clients.s3, model.uri, model.versionId, model.sha256)).toString()).toBe(
+        JSON.stringify({ weights: [1, 0.5] }),
+      );
 
       const script = contextFilesOf(record).find((file) => file.name === 'score.py')!;
       const { VersionId } = await fixture.clients.s3.send(new HeadObjectCommand({ Bucket: fixture.artifactBucketName, Key: `${contextKey}score.py` }));
-      await expect(readPinnedObject(fixture.clients.s3, `${context}score.py`, VersionId!, script.sha256)).rejects.toThrow(`${context}score.py version ${VersionId} is not what was registered`);
+      await expect(readPinnedObject(fixture.clients.s3, `${context}score.py`, VersionId!, script.sha256)).rejects.toThrow(
+        `${context}score.py version ${VersionId} is not what was registered`,
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
@@ -230,14 +262,32 @@ describe('approval follows the production alias', () => {
   });
 
   test('a forged move changes nothing: production stays on version 1 in the registry, so its image stays the approved one', async () => {
-    const imageOf = async (modelVersion: number) => (await fixture.call<{ items: ImageVersionRecord[] }>('queryImages', { query: 'listImageVersions', name: 'churn-scorer' })).items.find((image) => image.models[0].version === modelVersion)!;
+    const imageOf = async (modelVersion: number) =>
+      (await fixture.call<{ items: ImageVersionRecord[] }>('queryImages', { query: 'listImageVersions', name: 'churn-scorer' })).items.find(
+        (image) => image.models[0].version === modelVersion,
+      )!;
     const [onProduction, onVersion2] = [await imageOf(1), await imageOf(2)];
-    const forged = { name: 'churn', alias: 'production', fromVersion: 1, toVersion: 2, revision: 99, changedAt: new Date().toISOString(), changedBy: 'mallory' };
+    const forged = {
+      name: 'churn',
+      alias: 'production',
+      fromVersion: 1,
+      toVersion: 2,
+      revision: 99,
+      changedAt: new Date().toISOString(),
+      changedBy: 'mallory',
+    };
 
-    const outcome = await fixture.call('imageEvents', { version: '0', id: 'forged', 'detail-type': 'ModelAliasChanged', source: 'mlops-platform.registry', detail: forged });
+    const outcome = await fixture.call('imageEvents', {
+      version: '0',
+      id: 'forged',
+      'detail-type': 'ModelAliasChanged',
+      source: 'mlops-platform.registry',
+      detail: forged,
+    });
 
     expect(outcome).toEqual({ outcome: 'approvals', changed: 0 });
-    const described = async (image: ImageVersionRecord) => (await fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: image.modelPackages![0].arn }))).ModelApprovalStatus;
+    const described = async (image: ImageVersionRecord) =>
+      (await fixture.clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: image.modelPackages![0].arn }))).ModelApprovalStatus;
     expect(await described(onProduction)).toBe('Approved');
     expect(await described(onVersion2)).toBe('PendingManualApproval');
     expect(await imageOf(1)).toEqual(onProduction);
@@ -256,7 +306,13 @@ describe('a build that fails', () => {
         [
           { 'phase-type': 'SUBMITTED', 'phase-status': 'SUCCEEDED' },
           { 'phase-type': 'PRE_BUILD', 'phase-status': 'SUCCEEDED', 'phase-context': [': '] },
-          { 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1'] },
+          {
+            'phase-type': 'BUILD',
+            'phase-status': 'FAILED',
+            'phase-context': [
+              'COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1',
+            ],
+          },
           { 'phase-type': 'FINALIZING', 'phase-status': 'SUCCEEDED' },
           { 'phase-type': 'COMPLETED' },
         ],
@@ -267,7 +323,9 @@ describe('a build that fails', () => {
     expect(outcome).toEqual({ outcome: 'failed', image: { name: 'broken-scorer', version: 1 } });
     const failed = await getImage('broken-scorer');
     expect(failed.status).toBe('FAILED');
-    expect(failed.build?.failure).toBe('BUILD FAILED: COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1');
+    expect(failed.build?.failure).toBe(
+      'BUILD FAILED: COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1',
+    );
     expect(failed.build?.logsUrl).toContain('logEvent:group=/builds');
     expect(failed.modelPackages).toBeUndefined();
     const events = (await fixture.imageEvents()).filter(({ detail }) => detail.name === 'broken-scorer');
@@ -299,13 +357,25 @@ describe('an image built elsewhere', () => {
 
   test.each([
     ['a tag the repository does not have', 'team-models/churn:v8', 'no image with tag v8 in ECR repository team-models/churn of account 123456789012'],
-    ['a repository that does not exist', 'team-models/no-such-repo:v1', 'no image with tag v1 in ECR repository team-models/no-such-repo of account 123456789012'],
-    ['a digest no image has', `team-models/churn@sha256:${'0'.repeat(64)}`, `no image with digest sha256:${'0'.repeat(64)} in ECR repository team-models/churn of account 123456789012`],
+    [
+      'a repository that does not exist',
+      'team-models/no-such-repo:v1',
+      'no image with tag v1 in ECR repository team-models/no-such-repo of account 123456789012',
+    ],
+    [
+      'a digest no image has',
+      `team-models/churn@sha256:${'0'.repeat(64)}`,
+      `no image with digest sha256:${'0'.repeat(64)} in ECR repository team-models/churn of account 123456789012`,
+    ],
   ])('with %s is a ValidationError naming source.imageUri, and nothing is written', async (_case, reference, message) => {
     const before = await platformState();
     const packagesBefore = await modelPackages('churn');
 
-    const invocation = await fixture.invoke('registerImage', { name: 'churn-team', models: [{ name: 'churn', version: 2 }], source: { type: 'external', imageUri: `${registryHost()}/${reference}` } });
+    const invocation = await fixture.invoke('registerImage', {
+      name: 'churn-team',
+      models: [{ name: 'churn', version: 2 }],
+      source: { type: 'external', imageUri: `${registryHost()}/${reference}` },
+    });
 
     expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: `source.imageUri: ${message}` });
     expect(await platformState()).toEqual(before);
@@ -317,15 +387,29 @@ describe('an image built elsewhere', () => {
     await fixture.pushImage('other-team/churn', 'v1');
     const before = await platformState();
 
-    const invocation = await fixture.invoke('registerImage', { name: 'churn-team', models: [{ name: 'churn', version: 2 }], source: { type: 'external', imageUri: `${registryHost()}/other-team/churn:v1` } });
+    const invocation = await fixture.invoke('registerImage', {
+      name: 'churn-team',
+      models: [{ name: 'churn', version: 2 }],
+      source: { type: 'external', imageUri: `${registryHost()}/other-team/churn:v1` },
+    });
 
-    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: `source.imageUri: must be in a repository of ${registryHost()} this platform may read (team-models/*)` });
+    expect(invocation).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: `source.imageUri: must be in a repository of ${registryHost()} this platform may read (team-models/*)`,
+    });
     expect(await platformState()).toEqual(before);
   });
 
   test('given a URI that is not an ECR image is a ValidationError before anything is read', async () => {
-    const invocation = await fixture.invoke('registerImage', { name: 'churn-team', models: [{ name: 'churn', version: 2 }], source: { type: 'external', imageUri: 'docker.io/library/python:3.12' } });
-    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(/^source\.imageUri: must be an Amazon ECR image URI/) });
+    const invocation = await fixture.invoke('registerImage', {
+      name: 'churn-team',
+      models: [{ name: 'churn', version: 2 }],
+      source: { type: 'external', imageUri: 'docker.io/library/python:3.12' },
+    });
+    expect(invocation).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: expect.stringMatching(/^source\.imageUri: must be an Amazon ECR image URI/),
+    });
   });
 });
 
@@ -337,7 +421,11 @@ describe('bad input to a build', () => {
 
     const invocation = await fixture.invoke('registerImage', {
       name: 'churn-scorer',
-      models: [{ name: 'churn', version: 9 }, { name: 'churn', alias: 'staging' }, { name: 'no-such-model', version: 1 }],
+      models: [
+        { name: 'churn', version: 9 },
+        { name: 'churn', alias: 'staging' },
+        { name: 'no-such-model', version: 1 },
+      ],
       source: { type: 'build', entry: missingScript, requirements: badRequirements },
     });
 

@@ -69,7 +69,8 @@ async function stopShim(shim: Shim | undefined): Promise<void> {
   }
 }
 
-const invoke = (shim: Shim, contentType: string, body: string) => fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+const invoke = (shim: Shim, contentType: string, body: string) =>
+  fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
 
 async function answerOf(response: Response): Promise<{ status: number; contentType: string | null; body: unknown }> {
   return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
@@ -165,7 +166,9 @@ describe('the serving shim', () => {
   it('captures the successful invocations in files that monitoring reads', () => {
     const files = filesUnder(captureDir);
     const lines = files.flatMap((file) => {
-      const fileLines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      const fileLines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
       // Each file lies in the hour folder of its lines' inference time, named by host and process.
       for (const line of fileLines) {
         const time = Date.parse((JSON.parse(line) as CaptureLine).eventMetadata!.inferenceTime!);
@@ -212,12 +215,14 @@ describe('the serving shim', () => {
     expect(tally).toEqual({ records: 6, outsideWindow: 0, unreadable: 0 });
     expect(window.rows).toBe(6);
     const amount = window.features[0];
-    expect(amount.kind === 'numeric' && { count: amount.sketch.count, missing: amount.sketch.missing, min: amount.sketch.min, max: amount.sketch.max }).toEqual({
-      count: 6,
-      missing: 0,
-      min: 2,
-      max: 10,
-    });
+    expect(amount.kind === 'numeric' && { count: amount.sketch.count, missing: amount.sketch.missing, min: amount.sketch.min, max: amount.sketch.max }).toEqual(
+      {
+        count: 6,
+        missing: 0,
+        min: 2,
+        max: 10,
+      },
+    );
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

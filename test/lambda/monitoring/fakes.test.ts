@@ -1,8 +1,8 @@
-import { baselineRecord, checkRecord, checkIdOf } from '../../support/monitoring-records';
 import type { ChunkResult } from '../../../lambda/monitoring/core/ports';
 import { buildBaseline } from '../../../lambda/monitoring/core/profile/baseline-profile';
 import { columnsFromCsv } from '../../../lambda/monitoring/core/profile/dataset-columns';
 import { generateRows, toCsv } from '../../cli/fixtures/monitor/drift-data';
+import { baselineRecord, checkIdOf, checkRecord } from '../../support/monitoring-records';
 import { InMemoryCaptureStore, InMemoryMonitoringObjects, InMemoryMonitoringStore } from './fakes';
 
 /** The fakes must keep the ports' contracts as the adapters do, or the core tests prove nothing. */

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { monitoringObjectKeys } from '../../../lambda/monitoring/adapters/s3-monitoring-objects';
 import { hourFolders, isYearFolder } from '../../../lambda/monitoring/core/capture/hour-folders';
 import type { BaselineRecord, CheckRecord } from '../../../lambda/monitoring/core/model';
@@ -13,10 +14,9 @@ import type {
   MonitoringStore,
 } from '../../../lambda/monitoring/core/ports';
 import type { BaselineProfile } from '../../../lambda/monitoring/core/profile/baseline-profile';
-import { baselineFromJson, BaselineProfileSchema } from '../../../lambda/monitoring/core/profile/baseline-schema';
+import { BaselineProfileSchema, baselineFromJson } from '../../../lambda/monitoring/core/profile/baseline-schema';
 import type { DriftCheckReport } from '../../../lambda/monitoring/core/report/drift-check-report';
 import type { Page, PageRequest } from '../../../lambda/shared/page';
-import * as z from 'zod/mini';
 import { FakeClock } from '../shared/fake-clock';
 
 /**
@@ -43,7 +43,9 @@ export class InMemoryMonitoringStore implements MonitoringStore {
   /** When each monitor's gate last opened (ISO, normalized to UTC as the adapter stores it). */
   readonly gates = new Map<string, string>();
   /** Every write, in order. */
-  readonly writes: Array<{ kind: 'check'; record: CheckRecord } | { kind: 'baseline'; record: BaselineRecord } | { kind: 'gate'; monitor: string; openedAt: string }> = [];
+  readonly writes: Array<
+    { kind: 'check'; record: CheckRecord } | { kind: 'baseline'; record: BaselineRecord } | { kind: 'gate'; monitor: string; openedAt: string }
+  > = [];
 
   async recordCheck(record: CheckRecord): Promise<void> {
     this.checks.set(`${record.monitor}/${record.checkId}`, roundTrip(record));
@@ -62,7 +64,9 @@ export class InMemoryMonitoringStore implements MonitoringStore {
 
   /** Newest first, as the table's query of `C#<check id>` keys runs backwards. */
   async listChecks(monitor: string, request: PageRequest): Promise<Page<CheckRecord>> {
-    const checks = [...this.checks.values()].filter((check) => check.monitor === monitor).sort((a, b) => (a.checkId < b.checkId ? 1 : a.checkId > b.checkId ? -1 : 0));
+    const checks = [...this.checks.values()]
+      .filter((check) => check.monitor === monitor)
+      .sort((a, b) => (a.checkId < b.checkId ? 1 : a.checkId > b.checkId ? -1 : 0));
     return page(checks, request);
   }
 
@@ -129,9 +133,10 @@ export class InMemoryMonitoringObjects implements MonitoringObjects {
 
   /** Only chunks `0..chunks - 1`: sketches an earlier run left beyond them are not this run's. */
   async listChunkResults(monitor: string, checkId: string, chunks: number): Promise<ChunkResult[]> {
-    return Array.from({ length: chunks }, (_, index) => this.getJson(monitoringObjectKeys.chunkResult(monitor, checkId, index)) as ChunkResult | undefined).filter(
-      (result): result is ChunkResult => result !== undefined,
-    );
+    return Array.from(
+      { length: chunks },
+      (_, index) => this.getJson(monitoringObjectKeys.chunkResult(monitor, checkId, index)) as ChunkResult | undefined,
+    ).filter((result): result is ChunkResult => result !== undefined);
   }
 
   async putReport(report: DriftCheckReport, html: string): Promise<{ readonly json: string; readonly html: string }> {
@@ -251,7 +256,9 @@ export class RecordingDriftMetrics implements DriftMetrics {
 }
 
 export class RecordingMonitoringEvents implements MonitoringEvents {
-  readonly published: Array<{ type: 'DriftDetected'; detail: CheckRecord } | { type: 'RetrainRequested'; detail: { monitor: string; model: string; alarmTime: string } }> = [];
+  readonly published: Array<
+    { type: 'DriftDetected'; detail: CheckRecord } | { type: 'RetrainRequested'; detail: { monitor: string; model: string; alarmTime: string } }
+  > = [];
 
   async driftDetected(record: CheckRecord): Promise<void> {
     this.published.push({ type: 'DriftDetected', detail: record });

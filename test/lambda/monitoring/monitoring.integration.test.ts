@@ -8,9 +8,9 @@ import type { CheckDriftRequest, MonitorConfig } from '../../../lambda/monitorin
 import { FEATURES, generateRows, type Row, SHIFTED, toCsv } from '../../cli/fixtures/monitor/drift-data';
 import { scanTable } from '../../emulators/function-harness';
 import { createMonitoringFixture, type MonitoringFixture, type MonitoringFunctionName } from '../../emulators/monitoring-fixture';
-import { expectRelativelyClose } from './reference/relative-error';
 import { type CaptureFile, endpointCaptureFiles, hourPath } from './e2e/endpoint-capture';
-import { metricSumsAt, type MetricSeries } from './e2e/metric-readings';
+import { type MetricSeries, metricSumsAt } from './e2e/metric-readings';
+import { expectRelativelyClose } from './reference/relative-error';
 
 type CollectDataResult = Awaited<ReturnType<ReturnType<typeof collectData>>>;
 
@@ -33,7 +33,13 @@ const WINDOW_ROWS = 1200;
 type Feature = (typeof FEATURES)[number];
 
 /** The model's inputs, in the training file's column order (which CSV payloads follow). */
-const FEATURE_KINDS: Record<Feature, 'numeric' | 'categorical'> = { age: 'numeric', income: 'numeric', score: 'numeric', tenure: 'numeric', plan: 'categorical' };
+const FEATURE_KINDS: Record<Feature, 'numeric' | 'categorical'> = {
+  age: 'numeric',
+  income: 'numeric',
+  score: 'numeric',
+  tenure: 'numeric',
+  plan: 'categorical',
+};
 
 /** With more than 1000 reference values, `auto` decides by distances (Evidently's rule), not by tests. */
 const decidingMethod = (feature: Feature) => (FEATURE_KINDS[feature] === 'numeric' ? 'wasserstein' : 'jensen_shannon');
@@ -82,7 +88,8 @@ async function registerTrainingBaseline(fixture: MonitoringFixture): Promise<Bas
   return fixture.call<BaselineRecord>('registerBaseline', { model: MODEL, version: VERSION, source: { uri: trainingUri(fixture), exclude: ['churned'] } });
 }
 
-const putFiles = (fixture: MonitoringFixture, files: readonly CaptureFile[]) => Promise.all(files.map(({ key, body }) => fixture.putObject(fixture.monitoringBucketName, key, body)));
+const putFiles = (fixture: MonitoringFixture, files: readonly CaptureFile[]) =>
+  Promise.all(files.map(({ key, body }) => fixture.putObject(fixture.monitoringBucketName, key, body)));
 
 /** EventBridge's `time` of a scheduled event, which the schedule passes as `windowEnd`. */
 const scheduleTime = (time: number) => new Date(time).toISOString().replace('.000Z', 'Z');
@@ -91,8 +98,10 @@ const scheduleTime = (time: number) => new Date(time).toISOString().replace('.00
 const planCheck = (fixture: MonitoringFixture, config: MonitorConfig, windowEnd: number) =>
   fixture.call<CheckStep>('checkDrift', { phase: 'plan', config, windowEnd: scheduleTime(windowEnd) } satisfies CheckDriftRequest);
 
-const getCheck = (fixture: MonitoringFixture, monitor: string, checkId: string) => fixture.call<CheckRecord>('queryMonitoring', { query: 'getCheck', monitor, checkId });
-const getReport = (fixture: MonitoringFixture, monitor: string, checkId: string) => fixture.call<DriftCheckReport>('queryMonitoring', { query: 'getReport', monitor, checkId });
+const getCheck = (fixture: MonitoringFixture, monitor: string, checkId: string) =>
+  fixture.call<CheckRecord>('queryMonitoring', { query: 'getCheck', monitor, checkId });
+const getReport = (fixture: MonitoringFixture, monitor: string, checkId: string) =>
+  fixture.call<DriftCheckReport>('queryMonitoring', { query: 'getReport', monitor, checkId });
 
 const verdictsOf = (features: readonly { feature: string; status: string }[]) => Object.fromEntries(features.map(({ feature, status }) => [feature, status]));
 const allStable = () => Object.fromEntries(FEATURES.map((feature) => [feature, 'stable']));
@@ -105,9 +114,17 @@ async function publishedMetrics(fixture: MonitoringFixture, check: CheckRecord) 
     { name: MONITORING_METRICS.driftShare, dimensions: monitor },
     { name: MONITORING_METRICS.driftedFeatures, dimensions: monitor },
     { name: MONITORING_METRICS.recordsChecked, dimensions: monitor },
-    ...FEATURES.map((feature) => ({ name: MONITORING_METRICS.featureDriftScore, dimensions: { ...monitor, Feature: feature, Method: decidingMethod(feature) } })),
+    ...FEATURES.map((feature) => ({
+      name: MONITORING_METRICS.featureDriftScore,
+      dimensions: { ...monitor, Feature: feature, Method: decidingMethod(feature) },
+    })),
   ];
-  const [driftShare, driftedFeatures, recordsChecked, ...scores] = await metricSumsAt(fixture.clients.cloudWatch, fixture.metricsNamespace, series, Date.parse(check.windowEnd));
+  const [driftShare, driftedFeatures, recordsChecked, ...scores] = await metricSumsAt(
+    fixture.clients.cloudWatch,
+    fixture.metricsNamespace,
+    series,
+    Date.parse(check.windowEnd),
+  );
   return { driftShare, driftedFeatures, recordsChecked, featureDriftScores: Object.fromEntries(FEATURES.map((feature, index) => [feature, scores[index]])) };
 }
 
@@ -141,7 +158,11 @@ afterAll(async () => {
 describe('registerBaseline from a training file in the artifact bucket', () => {
   const numericProfileOf = (name: Feature) => {
     const values = trainingRows.map((row) => row[name] as number);
-    return expect.objectContaining({ name, kind: 'numeric', sketch: expect.objectContaining({ count: TRAINING_ROWS, missing: 0, min: Math.min(...values), max: Math.max(...values) }) });
+    return expect.objectContaining({
+      name,
+      kind: 'numeric',
+      sketch: expect.objectContaining({ count: TRAINING_ROWS, missing: 0, min: Math.min(...values), max: Math.max(...values) }),
+    });
   };
 
   const categoricalProfileOf = (name: Feature) => {
@@ -149,7 +170,13 @@ describe('registerBaseline from a training file in the artifact bucket', () => {
       .map((category) => [category, trainingRows.filter((row) => row[name] === category).length] as const)
       .sort(([, countA], [, countB]) => countB - countA);
     // The categories, most frequent first, then the pooled bin of values the training data never had.
-    const sketch = { categories: byFrequency.map(([category]) => category), counts: [...byFrequency.map(([, count]) => count), 0], count: TRAINING_ROWS, missing: 0, unseenExamples: [] };
+    const sketch = {
+      categories: byFrequency.map(([category]) => category),
+      counts: [...byFrequency.map(([, count]) => count), 0],
+      count: TRAINING_ROWS,
+      missing: 0,
+      unseenExamples: [],
+    };
     return { name, kind: 'categorical', sketch };
   };
 
@@ -181,7 +208,11 @@ describe('registerBaseline from a training file in the artifact bucket', () => {
     const before = await monitoring.getText(monitoring.monitoringBucketName, `baselines/${MODEL}/${VERSION}/profile.json`);
 
     // Act
-    const invocation = await monitoring.invoke('registerBaseline', { model: MODEL, version: VERSION, source: { uri: trainingUri(monitoring), exclude: ['churned', 'age'] } });
+    const invocation = await monitoring.invoke('registerBaseline', {
+      model: MODEL,
+      version: VERSION,
+      source: { uri: trainingUri(monitoring), exclude: ['churned', 'age'] },
+    });
 
     // Assert
     expect(invocation).toMatchObject({ errorType: 'ConflictError', errorMessage: expect.stringContaining('pass replace: true to replace it') });
@@ -196,7 +227,11 @@ describe('registerBaseline from a training file in the artifact bucket', () => {
     await monitoring.putObject(monitoring.monitoringBucketName, key, '{"first":true}');
 
     // Act
-    const invocation = await monitoring.invoke('registerBaseline', { model: MODEL, version: VERSION + 1, source: { uri: trainingUri(monitoring), exclude: ['churned'] } });
+    const invocation = await monitoring.invoke('registerBaseline', {
+      model: MODEL,
+      version: VERSION + 1,
+      source: { uri: trainingUri(monitoring), exclude: ['churned'] },
+    });
 
     // Assert
     expect(invocation).toMatchObject({ errorType: 'ConflictError' });
@@ -219,7 +254,13 @@ describe('an hour of endpoint traffic drawn like the training data', () => {
   test('is checked in the plan step, every feature stable and the data set not drifted', () => {
     // Assert
     expect(step).toMatchObject({ status: 'done', check: { status: 'no_drift', records: WINDOW_ROWS, driftShare: 0, driftedFeatures: 0 } });
-    expect(check).toMatchObject({ status: 'no_drift', records: WINDOW_ROWS, driftShare: 0, driftedFeatures: [], windowEnd: new Date(STABLE_END).toISOString() });
+    expect(check).toMatchObject({
+      status: 'no_drift',
+      records: WINDOW_ROWS,
+      driftShare: 0,
+      driftedFeatures: [],
+      windowEnd: new Date(STABLE_END).toISOString(),
+    });
     expect(verdictsOf(check.features)).toEqual(allStable());
   });
 
@@ -307,7 +348,10 @@ describe('an hour of endpoint traffic in which income and plan shifted', () => {
 
     // Assert
     expect(stored).toEqual(expect.arrayContaining([`${reportKey}.json`, `${reportKey}.html`]));
-    expect([check.reportUri, check.htmlReportUri]).toEqual([`s3://${monitoring.monitoringBucketName}/${reportKey}.json`, `s3://${monitoring.monitoringBucketName}/${reportKey}.html`]);
+    expect([check.reportUri, check.htmlReportUri]).toEqual([
+      `s3://${monitoring.monitoringBucketName}/${reportKey}.json`,
+      `s3://${monitoring.monitoringBucketName}/${reportKey}.html`,
+    ]);
     expect(report).toMatchObject({
       monitor: config.monitor,
       checkId: check.checkId,
@@ -368,7 +412,12 @@ describe('a window larger than the inline limit, fanned out as the Distributed M
   test('plans a manifest of chunks that lists every capture file of the window once', () => {
     // Assert
     expect(inline.status).toBe('done');
-    expect(planned).toMatchObject({ status: 'fanOut', checkId: inline.checkId, manifestKey: `checks/churn-large/${inline.checkId}/manifest.json`, chunks: manifest.length });
+    expect(planned).toMatchObject({
+      status: 'fanOut',
+      checkId: inline.checkId,
+      manifestKey: `checks/churn-large/${inline.checkId}/manifest.json`,
+      chunks: manifest.length,
+    });
     expect(manifest.length).toBeGreaterThan(1);
     expect(manifest.map(({ index }) => index)).toEqual(manifest.map((_, position) => position));
     for (const chunk of manifest) {
@@ -379,15 +428,22 @@ describe('a window larger than the inline limit, fanned out as the Distributed M
 
   test("finishes with the inline check's verdicts and scores", async () => {
     // Act
-    const [inlineReport, fannedOutReport] = await Promise.all([getReport(monitoring, 'churn-large', inline.checkId), getReport(fanOut, 'churn-large', planned.checkId)]);
+    const [inlineReport, fannedOutReport] = await Promise.all([
+      getReport(monitoring, 'churn-large', inline.checkId),
+      getReport(fanOut, 'churn-large', planned.checkId),
+    ]);
 
     // Assert
-    const outcome = (step: CheckStep) => (step.status === 'done' ? { status: step.check.status, records: step.check.records, driftShare: step.check.driftShare, driftedFeatures: step.check.driftedFeatures } : step);
+    const outcome = (step: CheckStep) =>
+      step.status === 'done'
+        ? { status: step.check.status, records: step.check.records, driftShare: step.check.driftShare, driftedFeatures: step.check.driftedFeatures }
+        : step;
     expect(outcome(finished)).toEqual(outcome(inline));
     expect(outcome(finished)).toEqual({ status: 'drift', records: 2 * WINDOW_ROWS, driftShare: 0.4, driftedFeatures: 2 });
     expect(fannedOutReport.capture).toEqual(inlineReport.capture);
     expect(fannedOutReport.drift.driftedFeatures).toEqual(inlineReport.drift.driftedFeatures);
-    const shape = (report: DriftCheckReport) => report.drift.features.map(({ feature, status, decidedBy, scores }) => ({ feature, status, decidedBy, methods: scores.map(({ method }) => method) }));
+    const shape = (report: DriftCheckReport) =>
+      report.drift.features.map(({ feature, status, decidedBy, scores }) => ({ feature, status, decidedBy, methods: scores.map(({ method }) => method) }));
     expect(shape(fannedOutReport)).toEqual(shape(inlineReport));
     inlineReport.drift.features.forEach((feature, index) => {
       feature.scores.forEach((score, method) => {
@@ -414,7 +470,10 @@ describe('records an application pushes with collectData', () => {
     collected = [];
     for (const batch of batches) collected.push(await monitoring.call<CollectDataResult>('collectData', { monitor, ...batch }));
     retried = await monitoring.call<CollectDataResult>('collectData', { monitor, ...batches[0] });
-    const config: MonitorConfig = { ...endpointMonitor(monitoring, monitor), capture: { bucket: monitoring.monitoringBucketName, prefix: `collected/${monitor}/` } };
+    const config: MonitorConfig = {
+      ...endpointMonitor(monitoring, monitor),
+      capture: { bucket: monitoring.monitoringBucketName, prefix: `collected/${monitor}/` },
+    };
     step = await planCheck(monitoring, config, COLLECTED_END);
   });
 
@@ -423,7 +482,11 @@ describe('records an application pushes with collectData', () => {
     const stored = (await monitoring.listObjects(monitoring.monitoringBucketName, `collected/${monitor}/`)).map(({ key }) => key);
 
     // Assert
-    const expected = batches.map(({ batchId, records }) => ({ monitor, records: records.length, key: `collected/${monitor}/${hourPath(windowStart)}${batchId}.jsonl` }));
+    const expected = batches.map(({ batchId, records }) => ({
+      monitor,
+      records: records.length,
+      key: `collected/${monitor}/${hourPath(windowStart)}${batchId}.jsonl`,
+    }));
     expect(collected).toEqual(expected);
     expect(retried).toEqual(expected[0]);
     expect(stored.sort()).toEqual(expected.map(({ key }) => key).sort());
@@ -432,7 +495,17 @@ describe('records an application pushes with collectData', () => {
   test('counts each batch once in RecordsCollected, at its inference time, the retry included', async () => {
     // Act
     const counted = await Promise.all(
-      batches.map(async ({ inferenceTime }) => (await metricSumsAt(monitoring.clients.cloudWatch, monitoring.metricsNamespace, [{ name: MONITORING_METRICS.recordsCollected, dimensions: { Monitor: monitor } }], Date.parse(inferenceTime)))[0]),
+      batches.map(
+        async ({ inferenceTime }) =>
+          (
+            await metricSumsAt(
+              monitoring.clients.cloudWatch,
+              monitoring.metricsNamespace,
+              [{ name: MONITORING_METRICS.recordsCollected, dimensions: { Monitor: monitor } }],
+              Date.parse(inferenceTime),
+            )
+          )[0],
+      ),
     );
 
     // Assert
@@ -444,7 +517,10 @@ describe('records an application pushes with collectData', () => {
     const lines = (await monitoring.getText(monitoring.monitoringBucketName, collected[0].key))
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { captureData: { endpointInput: { observedContentType: string; data: string } }; eventMetadata: { inferenceTime: string } });
+      .map(
+        (line) =>
+          JSON.parse(line) as { captureData: { endpointInput: { observedContentType: string; data: string } }; eventMetadata: { inferenceTime: string } },
+      );
 
     // Assert
     expect(lines.map(({ captureData }) => JSON.parse(captureData.endpointInput.data))).toEqual(batches[0].records);
@@ -479,7 +555,11 @@ describe('invalid requests', () => {
       'config.capture.prefix',
       () => {
         const config = endpointMonitor(monitoring, 'churn-endpoint');
-        return { phase: 'plan', config: { ...config, capture: { ...config.capture, prefix: `/${config.capture.prefix}` } }, windowEnd: scheduleTime(SHIFTED_END) };
+        return {
+          phase: 'plan',
+          config: { ...config, capture: { ...config.capture, prefix: `/${config.capture.prefix}` } },
+          windowEnd: scheduleTime(SHIFTED_END),
+        };
       },
     ],
     ['collectData', 'records[1].age', () => ({ monitor: 'churn-app', records: [{ age: 41 }, { age: { years: 40 } }], batchId: 'rejected' })],

@@ -1,7 +1,7 @@
 import type { ModelVersionRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
-import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 import type { Page } from '../../../lambda/shared/page';
+import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 
 // 100 registrations race on one model: give the optimistic retries room on a busy 2-core machine.
 jest.setTimeout(90_000);

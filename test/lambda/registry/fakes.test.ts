@@ -167,7 +167,12 @@ describe('InMemoryRegistryStore', () => {
   it('moves an alias only from the revision before the change', async () => {
     const store = await withVersions(new InMemoryRegistryStore(), 2);
 
-    const outcomes = [await store.commitAlias(move(1, 1)), await store.commitAlias(move(1, 2)), await store.commitAlias(move(3, 2)), await store.commitAlias(move(2, 2))];
+    const outcomes = [
+      await store.commitAlias(move(1, 1)),
+      await store.commitAlias(move(1, 2)),
+      await store.commitAlias(move(3, 2)),
+      await store.commitAlias(move(2, 2)),
+    ];
 
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['committed', 'stale', 'stale', 'committed']);
     expect(await store.getAlias('churn', 'prod')).toMatchObject({ version: 2, revision: 2 });

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
+import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
+import type {
+  ArtifactStore,
+  CommitAliasOutcome,
+  CommitVersionOutcome,
+  EventPublisher,
+  ObjectFacts,
+  ObjectLocation,
+  RegistryEvent,
+  RegistryStore,
+  TokenRecord,
+} from '../../../lambda/registry/core/ports';
 import { registerModel } from '../../../lambda/registry/core/register-model';
 import { RegisterModelRequest } from '../../../lambda/registry/core/schemas';
+import type { Page, PageRequest } from '../../../lambda/shared/page';
 import { parseRequest } from '../../../lambda/shared/validation';
 import { FakeClock } from '../shared/fake-clock';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
-import type { ArtifactStore, CommitAliasOutcome, CommitVersionOutcome, EventPublisher, ObjectFacts, ObjectLocation, RegistryEvent, RegistryStore, TokenRecord } from '../../../lambda/registry/core/ports';
-import type { Page, PageRequest } from '../../../lambda/shared/page';
 
 /**
  * In-memory fakes of the registry core's ports. The store honours the port's contract the way the
@@ -152,10 +162,7 @@ export class InMemoryRegistryStore implements RegistryStore {
 
   async findVersions(tag: { key: string; value?: string }, name: string | undefined, request: PageRequest): Promise<Page<ModelVersionRecord>> {
     const hits = [...this.versions.values()].filter(
-      (version) =>
-        (name === undefined || version.name === name) &&
-        tag.key in version.tags &&
-        (tag.value === undefined || version.tags[tag.key] === tag.value),
+      (version) => (name === undefined || version.name === name) && tag.key in version.tags && (tag.value === undefined || version.tags[tag.key] === tag.value),
     );
     return page(hits, request);
   }
@@ -195,9 +202,7 @@ export class InMemoryRegistryStore implements RegistryStore {
   }
 
   async getAliasChange(current: AliasRecord): Promise<AliasChangeRecord | undefined> {
-    return this.history.find(
-      (change) => change.name === current.name && change.alias === current.alias && change.revision === current.revision,
-    );
+    return this.history.find((change) => change.name === current.name && change.alias === current.alias && change.revision === current.revision);
   }
 
   async aliasHistory(name: string, alias: string | undefined, request: PageRequest): Promise<Page<AliasChangeRecord>> {
@@ -295,7 +300,6 @@ export function fakeRegistry() {
   const uri = `s3://${FAKE_ARTIFACT_BUCKET}/models/model.tar.gz`;
   artifacts.put(uri, 'weights');
   const register = registerModel({ store, artifacts, events, clock, artifactBucket: FAKE_ARTIFACT_BUCKET });
-  const registerVersion = (name: string, tags: Record<string, string> = {}) =>
-    register(parseRequest(RegisterModelRequest, { name, artifact: { uri }, tags }));
+  const registerVersion = (name: string, tags: Record<string, string> = {}) => register(parseRequest(RegisterModelRequest, { name, artifact: { uri }, tags }));
   return { store, artifacts, events, clock, registerVersion };
 }

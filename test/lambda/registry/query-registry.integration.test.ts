@@ -1,8 +1,8 @@
 import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
 import type { QueryRegistryRequest } from '../../../lambda/registry/core/schemas';
-import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 import type { Page } from '../../../lambda/shared/page';
+import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 
 jest.setTimeout(30_000);
 
@@ -256,7 +256,12 @@ describe('queryRegistry findVersions', () => {
   test('pages through the matches with nextToken', async () => {
     // Act
     const first = await query<Page<ModelVersionRecord>>({ query: 'findVersions', tag: { key: 'team', value: 'growth' }, limit: 2 });
-    const second = await query<Page<ModelVersionRecord>>({ query: 'findVersions', tag: { key: 'team', value: 'growth' }, limit: 2, nextToken: first.nextToken });
+    const second = await query<Page<ModelVersionRecord>>({
+      query: 'findVersions',
+      tag: { key: 'team', value: 'growth' },
+      limit: 2,
+      nextToken: first.nextToken,
+    });
 
     // Assert
     expect([...refs(first), ...refs(second)]).toEqual(['churn-model@3', 'churn-model@2', 'churn-model@1']);
@@ -271,7 +276,16 @@ describe('queryRegistry aliasHistory', () => {
     // Assert
     expect(page.items).toEqual([
       { name: 'churn-model', alias: 'staging', revision: 1, toVersion: 3, changedAt: expect.any(String) },
-      { name: 'churn-model', alias: 'production', revision: 2, fromVersion: 1, toVersion: 2, changedAt: expect.any(String), changedBy: 'bob', reason: 'better auc' },
+      {
+        name: 'churn-model',
+        alias: 'production',
+        revision: 2,
+        fromVersion: 1,
+        toVersion: 2,
+        changedAt: expect.any(String),
+        changedBy: 'bob',
+        reason: 'better auc',
+      },
       { name: 'churn-model', alias: 'production', revision: 1, toVersion: 1, changedAt: expect.any(String), changedBy: 'alice' },
     ]);
   });

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createRegistryFixture, emptyAndDeleteBucket, type InvocationError, type RegistryFixture } from '../../emulators/registry-fixture';
 
 jest.setTimeout(30_000);
@@ -249,7 +244,10 @@ describe('registerModel', () => {
     });
 
     // Assert
-    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(/^artifact\.uri: no object at version no-such-version/) });
+    expect(invocation).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: expect.stringMatching(/^artifact\.uri: no object at version no-such-version/),
+    });
     expect(await registry.tableItems()).toEqual(before);
   });
 

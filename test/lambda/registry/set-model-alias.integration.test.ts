@@ -1,7 +1,7 @@
 import type { AliasChangeRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
-import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 import type { Page } from '../../../lambda/shared/page';
+import { createRegistryFixture, type RegistryFixture } from '../../emulators/registry-fixture';
 
 jest.setTimeout(30_000);
 
@@ -14,8 +14,7 @@ async function modelWithVersions(name: string, count: number): Promise<string> {
 }
 
 const aliasesOf = async (name: string) => ((await registry.call('queryRegistry', { query: 'getModel', name })) as ModelDetails).aliases;
-const historyOf = async (name: string) =>
-  ((await registry.call('queryRegistry', { query: 'aliasHistory', name })) as Page<AliasChangeRecord>).items;
+const historyOf = async (name: string) => ((await registry.call('queryRegistry', { query: 'aliasHistory', name })) as Page<AliasChangeRecord>).items;
 
 beforeAll(async () => {
   registry = await createRegistryFixture({ label: 'set-model-alias' });

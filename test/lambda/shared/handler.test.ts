@@ -1,5 +1,5 @@
-import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { NotFoundError } from '../../../lambda/shared/errors';
 import { createHandler, logger, metrics } from '../../../lambda/shared/handler';
@@ -39,7 +39,10 @@ describe('createHandler', () => {
   it('fails with ValidationError without running the use case', async () => {
     const useCase = jest.fn(async () => 'ran');
 
-    await expect(createHandler(Request, useCase)({ name: '' }, context)).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^name: /) });
+    await expect(createHandler(Request, useCase)({ name: '' }, context)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/^name: /),
+    });
     expect(useCase).not.toHaveBeenCalled();
   });
 

@@ -40,7 +40,10 @@ describe('RegisterModel', () => {
 
     const invocation = await registry.invoke('registerModel', payload as never);
 
-    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(new RegExp(`(^|; )${path.replace(/[.^]/g, '\\$&')}: `)) });
+    expect(invocation).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: expect.stringMatching(new RegExp(`(^|; )${path.replace(/[.^]/g, '\\$&')}: `)),
+    });
     expect(itemsOf(await registry.tableItems(), payload.name)).toEqual([]);
     expect(await registry.invoke('queryRegistry', { query: 'getModel', name: payload.name })).toMatchObject({ errorType: 'NotFoundError' });
   });
@@ -73,7 +76,10 @@ describe('StartRun', () => {
   ])('refuses %s, taking no run number', async (_, request, path) => {
     const invocation = await tracking.invoke('startRun', request as never);
 
-    expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(new RegExp(`(^|; )${path.replace(/[.^]/g, '\\$&')}: `)) });
+    expect(invocation).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: expect.stringMatching(new RegExp(`(^|; )${path.replace(/[.^]/g, '\\$&')}: `)),
+    });
     expect(itemsOf(await tracking.tableItems(), 'hostile-start')).toEqual([]);
   });
 
@@ -94,6 +100,10 @@ describe('StartRun', () => {
 
     expect(invocation).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(/^metrics\[0\]\.value: /) });
     expect(await tracking.tableItems()).toEqual(before);
-    expect(await tracking.call('queryRuns', { query: 'getRun', runId: run.runId })).toMatchObject({ revision: 1, metrics: { constructor: { last: 0.5 } }, params: { valueOf: '1' } });
+    expect(await tracking.call('queryRuns', { query: 'getRun', runId: run.runId })).toMatchObject({
+      revision: 1,
+      metrics: { constructor: { last: 0.5 } },
+      params: { valueOf: '1' },
+    });
   });
 });

@@ -6,16 +6,31 @@
  * never an InternalError, and must change nothing: no write sent, no item, no object. Keys such as
  * `constructor` are ordinary names: they are stored and read back.
  */
-import { experimentScenarios, items as runItems, RUN_ID } from '../experiments/handlers/handler-scenarios';
+
+import { keys as trackingKeys } from '../../../lambda/experiments/adapters/table-keys';
+import { keys as registryKeys } from '../../../lambda/registry/adapters/table-keys';
+import { experimentScenarios, RUN_ID, items as runItems } from '../experiments/handlers/handler-scenarios';
+import { type HandlerScenario, runScenario, scenarioNamed } from '../handler-support/scenarios';
+import {
+  clearSentCommands,
+  FUNCTION_ENVIRONMENT,
+  invoke,
+  type PlatformFakes,
+  type PlatformFunctionName,
+  resetSdkMocks,
+  type SentCommand,
+  sentCommands,
+} from '../handler-support/sdk-mocks';
 import { imagesScenarios } from '../images/handlers/handler-scenarios';
 import { monitoringScenarios } from '../monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../registry/handlers/handler-scenarios';
-import { type HandlerScenario, runScenario, scenarioNamed } from '../handler-support/scenarios';
-import { clearSentCommands, FUNCTION_ENVIRONMENT, invoke, type PlatformFakes, type PlatformFunctionName, resetSdkMocks, type SentCommand, sentCommands } from '../handler-support/sdk-mocks';
-import { keys as registryKeys } from '../../../lambda/registry/adapters/table-keys';
-import { keys as trackingKeys } from '../../../lambda/experiments/adapters/table-keys';
 
-const SCENARIOS: Record<PlatformFunctionName, readonly HandlerScenario[]> = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios, ...imagesScenarios };
+const SCENARIOS: Record<PlatformFunctionName, readonly HandlerScenario[]> = {
+  ...registryScenarios,
+  ...experimentScenarios,
+  ...monitoringScenarios,
+  ...imagesScenarios,
+};
 
 /** Numbers JSON carries that DynamoDB (through the document client) cannot store unchanged. */
 const UNSTORABLE_NUMBERS = [1e308, -1e308, 5e-324, -5e-324, 1e-131, 2 ** 63, 1e20, 9007199254740993, -9007199254740993, 1e126];
@@ -63,7 +78,12 @@ const FIELDS: Record<PlatformFunctionName, FunctionFields> = {
     text: ['runName', 'description', 'command', 'params.lr', 'tags.team', 'actor'],
     records: ['', 'params', 'tags'],
   },
-  LogMetrics: { scenario: 'a batch of metrics, params and tags', text: ['params.lr', 'tags.phase'], records: ['', 'params', 'tags', 'metrics[0]'], numbers: ['metrics[0].value'] },
+  LogMetrics: {
+    scenario: 'a batch of metrics, params and tags',
+    text: ['params.lr', 'tags.phase'],
+    records: ['', 'params', 'tags', 'metrics[0]'],
+    numbers: ['metrics[0].value'],
+  },
   EndRun: { scenario: 'a failed run with its reason', text: ['reason'], records: [''] },
   QueryRuns: { scenario: 'metricHistory, read over two query pages', text: ['metric'], records: [''] },
   SweepRuns: { scenario: 'a silent run declared crashed', records: ['', 'detail'] },
@@ -106,7 +126,8 @@ function scenarioOf(fn: PlatformFunctionName): HandlerScenario {
 }
 
 /** The commands that change something: anything but reads. */
-const writesOf = (sent: readonly SentCommand[]) => sent.map((command) => command.command).filter((name) => !/^(Get|Head|List|Query|BatchGet|Describe|Scan)/.test(name));
+const writesOf = (sent: readonly SentCommand[]) =>
+  sent.map((command) => command.command).filter((name) => !/^(Get|Head|List|Query|BatchGet|Describe|Scan)/.test(name));
 
 /** Every table and the platform's buckets, as a call leaves them. */
 function stateOf(fakes: PlatformFakes) {
@@ -143,7 +164,9 @@ const unstorableNumberCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn
   (fields.numbers ?? []).flatMap((path) => UNSTORABLE_NUMBERS.map((value): RefusedCase => [fn as PlatformFunctionName, path, value])),
 );
 const prototypeKeyCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn, fields]) =>
-  fields.records.flatMap((record) => [{ polluted: true }, 'value'].map((value): RefusedCase => [fn as PlatformFunctionName, joinPath(record, '__proto__'), value])),
+  fields.records.flatMap((record) =>
+    [{ polluted: true }, 'value'].map((value): RefusedCase => [fn as PlatformFunctionName, joinPath(record, '__proto__'), value]),
+  ),
 );
 const controlCharacterCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn, fields]) =>
   (fields.text ?? []).flatMap((path) => CONTROL_TEXT.map((value): RefusedCase => [fn as PlatformFunctionName, path, value])),
@@ -202,23 +225,30 @@ describe('internal functions classify references to what does not exist', () => 
 });
 
 describe('names a plain object resolves through its prototype are ordinary keys', () => {
-  const recordCases = PROTOTYPE_NAMES.flatMap((name) => [
-    ['RegisterModel', 'metrics', name, 0.5],
-    ['RegisterModel', 'parameters', name, 'x'],
-    ['RegisterModel', 'tags', name, 'x'],
-    ['RegisterModel', 'properties', name, 'x'],
-    ['StartRun', 'params', name, 'x'],
-    ['StartRun', 'tags', name, 'x'],
-    ['LogMetrics', 'params', name, 'x'],
-    ['LogMetrics', 'tags', name, 'x'],
-  ] as const);
+  const recordCases = PROTOTYPE_NAMES.flatMap(
+    (name) =>
+      [
+        ['RegisterModel', 'metrics', name, 0.5],
+        ['RegisterModel', 'parameters', name, 'x'],
+        ['RegisterModel', 'tags', name, 'x'],
+        ['RegisterModel', 'properties', name, 'x'],
+        ['StartRun', 'params', name, 'x'],
+        ['StartRun', 'tags', name, 'x'],
+        ['LogMetrics', 'params', name, 'x'],
+        ['LogMetrics', 'tags', name, 'x'],
+      ] as const,
+  );
 
   it.each(recordCases)('%s stores %s.%s and reads it back', async (fn, record, name, value) => {
     const { error, fakes } = await attempt(fn, withValue(scenarioOf(fn).event, `${record}.${name}`, value));
 
     expect(error).toBeUndefined();
     const stored =
-      fn === 'RegisterModel' ? fakes.registry.get(registryKeys.version('churn', 1)) : fn === 'StartRun' ? fakes.experiments.all().find((item) => item.runId) : fakes.experiments.get(trackingKeys.run(RUN_ID));
+      fn === 'RegisterModel'
+        ? fakes.registry.get(registryKeys.version('churn', 1))
+        : fn === 'StartRun'
+          ? fakes.experiments.all().find((item) => item.runId)
+          : fakes.experiments.get(trackingKeys.run(RUN_ID));
     expect(Object.hasOwn(stored![record], name)).toBe(true);
     expect(stored![record][name]).toBe(value);
   });

@@ -1,5 +1,5 @@
-import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../../lambda/shared/optimistic-retry';
 import { ConflictError } from '../../../lambda/shared/errors';
+import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../../lambda/shared/optimistic-retry';
 import { FakeClock } from './fake-clock';
 
 const policy = { deadlineMs: 1_000, baseDelayMs: 10, maxDelayMs: 80 };
@@ -53,7 +53,12 @@ describe('retryOptimistically', () => {
     const clock = new FakeClock();
     const start = clock.now().getTime();
 
-    const attempt = retryOptimistically(clock, DEFAULT_RETRY_POLICY, async () => undefined, () => 'too many concurrent moves');
+    const attempt = retryOptimistically(
+      clock,
+      DEFAULT_RETRY_POLICY,
+      async () => undefined,
+      () => 'too many concurrent moves',
+    );
 
     await expect(attempt).rejects.toThrow(new ConflictError('too many concurrent moves'));
     expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(DEFAULT_RETRY_POLICY.deadlineMs);

@@ -1,5 +1,5 @@
-import { decodePageToken, encodePageToken } from '../../../lambda/shared/page-token';
 import { ValidationError } from '../../../lambda/shared/errors';
+import { decodePageToken, encodePageToken } from '../../../lambda/shared/page-token';
 
 const lastKey = { pk: 'M#churn', sk: 'V#0000000003' };
 

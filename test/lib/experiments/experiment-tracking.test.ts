@@ -63,7 +63,12 @@ describe('ExperimentTracking', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'MlopsPlatform/Experiments' } } },
+          {
+            Action: 'cloudwatch:PutMetricData',
+            Effect: 'Allow',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': 'MlopsPlatform/Experiments' } },
+          },
         ]),
       },
     });
@@ -120,6 +125,8 @@ describe('ExperimentTracking props', () => {
 
   test('refuses a crashAfter under a minute and a sweepInterval that is not whole minutes, showing the value', () => {
     expect(() => trackingStack({ crashAfter: Duration.seconds(30) })).toThrow('crashAfter must be at least a minute (two client heartbeats), got 30 seconds');
-    expect(() => trackingStack({ sweepInterval: Duration.seconds(90) })).toThrow('sweepInterval must be a whole number of minutes (EventBridge schedules), got 1 minute 30 seconds');
+    expect(() => trackingStack({ sweepInterval: Duration.seconds(90) })).toThrow(
+      'sweepInterval must be a whole number of minutes (EventBridge schedules), got 1 minute 30 seconds',
+    );
   });
 });

@@ -53,7 +53,9 @@ function fixture() {
     registryTable: dynamodb.Table.fromTableName(stack, 'Registry', 'registry'),
     artifactBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'artifacts'),
   });
-  const grantees = Object.fromEntries(['Registrar', 'Reader', 'SageMakerExecution'].map((name) => [name, new iam.Role(stack, name, { assumedBy: new iam.AccountRootPrincipal() })]));
+  const grantees = Object.fromEntries(
+    ['Registrar', 'Reader', 'SageMakerExecution'].map((name) => [name, new iam.Role(stack, name, { assumedBy: new iam.AccountRootPrincipal() })]),
+  );
   images.grantRegister(grantees.Registrar);
   images.grantRead(grantees.Reader);
   images.grantDeploy(grantees.SageMakerExecution);
@@ -61,11 +63,23 @@ function fixture() {
     [grantees.Registrar, images.functions.registerImage],
     [grantees.Reader, images.functions.queryImages],
   ] as const) {
-    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`, reason: "grantInvoke covers the function's versions and aliases." });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`,
+      reason: "grantInvoke covers the function's versions and aliases.",
+    });
   }
-  Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
-  Validations.of(grantees.SageMakerExecution).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]', reason: 'Model data of every image version.' });
-  Validations.of(grantees.Registrar).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/image-inputs/*]', reason: 'Entry scripts and requirements, under the one prefix RegisterImage reads them from.' });
+  Validations.of(grantees.SageMakerExecution).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.',
+  });
+  Validations.of(grantees.SageMakerExecution).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]',
+    reason: 'Model data of every image version.',
+  });
+  Validations.of(grantees.Registrar).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/image-inputs/*]',
+    reason: 'Entry scripts and requirements, under the one prefix RegisterImage reads them from.',
+  });
 
   const keyStack = new Stack(app, 'MlopsPlatformWithKey', { env: ENV });
   const platformKey = new kms.Key(keyStack, 'PlatformKey', { enableKeyRotation: true });
@@ -87,13 +101,37 @@ function fixture() {
   });
   const externalDeployer = new iam.Role(keyStack, 'ExternalDeployer', { assumedBy: new iam.AccountRootPrincipal() });
   keyed.grantDeploy(externalDeployer);
-  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.' });
-  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]', reason: 'Model data of every image version.' });
-  Validations.of(externalDeployer).acknowledge({ id: 'AwsSolutions-IAM5[Resource::arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*]', reason: 'The repositories the deployer named by prefix.' });
+  Validations.of(externalDeployer).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken supports no resource-level permissions.',
+  });
+  Validations.of(externalDeployer).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::artifacts/images/*/model.tar.gz]',
+    reason: 'Model data of every image version.',
+  });
+  Validations.of(externalDeployer).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:aws:ecr:eu-west-1:123456789012:repository/team-models/*]',
+    reason: 'The repositories the deployer named by prefix.',
+  });
 
   const assembly = app.synth();
   const templateOf = (of: Stack) => Template.fromJSON(assembly.getStackArtifact(of.artifactId).template);
-  return { app, outdir, stack, keyStack, images, keyed, externalDeployer, eventBus, keyBus, grantees, platformKey, bucketKey, template: templateOf(stack), keyTemplate: templateOf(keyStack) };
+  return {
+    app,
+    outdir,
+    stack,
+    keyStack,
+    images,
+    keyed,
+    externalDeployer,
+    eventBus,
+    keyBus,
+    grantees,
+    platformKey,
+    bucketKey,
+    template: templateOf(stack),
+    keyTemplate: templateOf(keyStack),
+  };
 }
 
 /** A fresh construct in its own stack, for prop validation. */
@@ -113,7 +151,8 @@ describe('InferenceImages', () => {
   afterAll(() => rmSync(f.outdir, { recursive: true, force: true }));
 
   const idOf = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-  const resourcesOf = (t: Template, type: string) => t.findResources(type) as Record<string, { Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+  const resourcesOf = (t: Template, type: string) =>
+    t.findResources(type) as Record<string, { Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
   const only = (t: Template, type: string) => {
     const found = Object.values(resourcesOf(t, type));
     expect(found).toHaveLength(1);
@@ -125,9 +164,13 @@ describe('InferenceImages', () => {
     const policies = Object.values(resourcesOf(t, 'AWS::IAM::Policy')).filter((policy) => policy.Properties.Roles.some((role: Json) => role.Ref === roleId));
     const grants = policies.flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) =>
-        [statement.Action].flat().flatMap((action) =>
-          [statement.Resource].flat().map((resource) => `${action} ${flat(resource)}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ''}`),
-        ),
+        [statement.Action]
+          .flat()
+          .flatMap((action) =>
+            [statement.Resource]
+              .flat()
+              .map((resource) => `${action} ${flat(resource)}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ''}`),
+          ),
       ),
     );
     return [...new Set(grants)].filter((grant) => runtime || !RUNTIME_ACTIONS.includes(grant.split(' ')[0])).sort();
@@ -135,10 +178,11 @@ describe('InferenceImages', () => {
   const grantsOf = (t: Template, fn: keyof typeof images.functions, of = images) => grantsOfRole(t, idOf(of.functions[fn].role!));
 
   const functionNamed = (t: Template, service: string) =>
-    Object.values(resourcesOf(t, 'AWS::Lambda::Function')).find((resource) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service)!.Properties;
+    Object.values(resourcesOf(t, 'AWS::Lambda::Function')).find((resource) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service)!
+      .Properties;
 
   describe('repository', () => {
-    test('scans on push, keeps tags immutable, encrypts with AES-256 (ECR\'s default, left implicit) and is retained', () => {
+    test("scans on push, keeps tags immutable, encrypts with AES-256 (ECR's default, left implicit) and is retained", () => {
       template.hasResource('AWS::ECR::Repository', {
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
@@ -167,7 +211,11 @@ describe('InferenceImages', () => {
       const repository = only(keyTemplate, 'AWS::ECR::Repository');
 
       expect(repository.Properties.EncryptionConfiguration).toEqual({ EncryptionType: 'KMS', KmsKey: { 'Fn::GetAtt': [idOf(f.platformKey), 'Arn'] } });
-      expect(JSON.parse(repository.Properties.LifecyclePolicy.LifecyclePolicyText).rules[0].selection).toMatchObject({ tagStatus: 'untagged', countNumber: 3, countUnit: 'days' });
+      expect(JSON.parse(repository.Properties.LifecyclePolicy.LifecyclePolicyText).rules[0].selection).toMatchObject({
+        tagStatus: 'untagged',
+        countNumber: 3,
+        countUnit: 'days',
+      });
       expect(repository.DeletionPolicy).toBe('Delete');
     });
   });
@@ -192,7 +240,9 @@ describe('InferenceImages', () => {
     });
 
     test('tells every build the repository URI and name', () => {
-      const variables = Object.fromEntries((project().Environment.EnvironmentVariables as Json[]).map((variable) => [variable.Name, [variable.Type, flat(variable.Value)]]));
+      const variables = Object.fromEntries(
+        (project().Environment.EnvironmentVariables as Json[]).map((variable) => [variable.Name, [variable.Type, flat(variable.Value)]]),
+      );
       const repository = idOf(images.repository);
 
       expect(variables).toEqual({
@@ -255,7 +305,9 @@ describe('InferenceImages', () => {
     test('writes its logs to its own log group', () => {
       const logGrants = grantsOfRole(template, idOf(images.buildProject.role!), { runtime: true }).filter((grant) => grant.startsWith('logs:'));
 
-      expect(logGrants).toEqual(expect.arrayContaining([`logs:CreateLogStream <${idOf(images.buildLogs)}.Arn>`, `logs:PutLogEvents <${idOf(images.buildLogs)}.Arn>`]));
+      expect(logGrants).toEqual(
+        expect.arrayContaining([`logs:CreateLogStream <${idOf(images.buildLogs)}.Arn>`, `logs:PutLogEvents <${idOf(images.buildLogs)}.Arn>`]),
+      );
     });
 
     test('with keys: may use the platform key and decrypt and write with the bucket key', () => {
@@ -263,13 +315,23 @@ describe('InferenceImages', () => {
       const platformKey = `<${idOf(f.platformKey)}.Arn>`;
       const bucketKey = `<${idOf(f.bucketKey)}.Arn>`;
 
-      expect(kmsGrants).toEqual([`kms:Decrypt ${bucketKey}`, `kms:Decrypt ${platformKey}`, `kms:Encrypt ${platformKey}`, `kms:GenerateDataKey ${bucketKey}`, `kms:GenerateDataKey ${platformKey}`]);
+      expect(kmsGrants).toEqual([
+        `kms:Decrypt ${bucketKey}`,
+        `kms:Decrypt ${platformKey}`,
+        `kms:Encrypt ${platformKey}`,
+        `kms:GenerateDataKey ${bucketKey}`,
+        `kms:GenerateDataKey ${platformKey}`,
+      ]);
     });
   });
 
   describe('functions', () => {
     const variables = (t: Template, service: string) =>
-      Object.fromEntries(Object.entries(functionNamed(t, service).Environment.Variables as Record<string, unknown>).filter(([name]) => !name.startsWith('POWERTOOLS_')).map(([name, value]) => [name, flat(value)]));
+      Object.fromEntries(
+        Object.entries(functionNamed(t, service).Environment.Variables as Record<string, unknown>)
+          .filter(([name]) => !name.startsWith('POWERTOOLS_'))
+          .map(([name, value]) => [name, flat(value)]),
+      );
 
     test('RegisterImage is told the tables, the bucket, the build project, the approval alias and the bus', () => {
       expect(variables(template, 'RegisterImage')).toEqual({
@@ -380,14 +442,21 @@ describe('InferenceImages', () => {
     const rules = (t: Template) => Object.values(resourcesOf(t, 'AWS::Events::Rule')).map((rule) => rule.Properties);
     const imageEventsArn = () => ({ 'Fn::GetAtt': [idOf(images.functions.imageEvents), 'Arn'] });
 
-    test.each(['CodeBuild Build State Change', 'CodeBuild Build Phase Change'])('takes "%s" of the image builds from the default bus to ImageEvents', (detailType) => {
-      const matching = rules(template).filter((rule) => rule.EventPattern['detail-type']?.[0] === detailType);
+    test.each(['CodeBuild Build State Change', 'CodeBuild Build Phase Change'])(
+      'takes "%s" of the image builds from the default bus to ImageEvents',
+      (detailType) => {
+        const matching = rules(template).filter((rule) => rule.EventPattern['detail-type']?.[0] === detailType);
 
-      expect(matching).toHaveLength(1);
-      expect(matching[0].EventBusName).toBeUndefined();
-      expect(matching[0].EventPattern).toEqual({ source: ['aws.codebuild'], 'detail-type': [detailType], detail: { 'project-name': [{ Ref: idOf(images.buildProject) }] } });
-      expect(matching[0].Targets).toEqual([expect.objectContaining({ Arn: imageEventsArn() })]);
-    });
+        expect(matching).toHaveLength(1);
+        expect(matching[0].EventBusName).toBeUndefined();
+        expect(matching[0].EventPattern).toEqual({
+          source: ['aws.codebuild'],
+          'detail-type': [detailType],
+          detail: { 'project-name': [{ Ref: idOf(images.buildProject) }] },
+        });
+        expect(matching[0].Targets).toEqual([expect.objectContaining({ Arn: imageEventsArn() })]);
+      },
+    );
 
     test('takes moves of the approval alias from the platform bus to ImageEvents', () => {
       const onBus = rules(template).filter((rule) => rule.EventBusName);
@@ -455,7 +524,9 @@ describe('InferenceImages', () => {
     });
 
     test('with a key: encrypts the table with it', () => {
-      keyTemplate.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [idOf(f.platformKey), 'Arn'] }, SSEEnabled: true, SSEType: 'KMS' } });
+      keyTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [idOf(f.platformKey), 'Arn'] }, SSEEnabled: true, SSEType: 'KMS' },
+      });
     });
   });
 
@@ -480,7 +551,9 @@ describe('InferenceImages', () => {
     test('lets nobody but the platform (RegisterImage, the build) write under images/', () => {
       const writers = Object.entries(resourcesOf(template, 'AWS::IAM::Policy')).filter(([, policy]) =>
         (policy.Properties.PolicyDocument.Statement as Statement[]).some(
-          (statement) => [statement.Action].flat().includes('s3:PutObject') && [statement.Resource].flat().some((resource) => /^arn:aws:s3:::artifacts\/(images\/|\*)/.test(flat(resource))),
+          (statement) =>
+            [statement.Action].flat().includes('s3:PutObject') &&
+            [statement.Resource].flat().some((resource) => /^arn:aws:s3:::artifacts\/(images\/|\*)/.test(flat(resource))),
         ),
       );
 
@@ -502,7 +575,9 @@ describe('InferenceImages', () => {
     });
 
     test('lets a deployer pull the images built elsewhere from the repositories the platform was given too', () => {
-      const ecrGrants = grantsOfRole(keyTemplate, idOf(f.externalDeployer)).filter((grant) => grant.startsWith('ecr:') && !grant.includes(idOf(keyed.repository)));
+      const ecrGrants = grantsOfRole(keyTemplate, idOf(f.externalDeployer)).filter(
+        (grant) => grant.startsWith('ecr:') && !grant.includes(idOf(keyed.repository)),
+      );
 
       expect(ecrGrants).toEqual([
         'ecr:BatchCheckLayerAvailability arn:aws:ecr:eu-west-1:123456789012:repository/shared/base',
@@ -530,19 +605,37 @@ describe('InferenceImages', () => {
 
   describe('props validation', () => {
     test.each([
-      ['allowedBaseImageRegistries', { allowedBaseImageRegistries: ['https://public.ecr.aws'] }, 'allowedBaseImageRegistries must hold only a registry host like public.ecr.aws, got "https://public.ecr.aws"'],
+      [
+        'allowedBaseImageRegistries',
+        { allowedBaseImageRegistries: ['https://public.ecr.aws'] },
+        'allowedBaseImageRegistries must hold only a registry host like public.ecr.aws, got "https://public.ecr.aws"',
+      ],
       ['allowedBaseImageRegistries', { allowedBaseImageRegistries: [] }, 'allowedBaseImageRegistries must name at least one source'],
-      ['allowedPackageIndexes', { allowedPackageIndexes: ['http://pypi.org/simple'] }, 'allowedPackageIndexes must hold only an https URL like https://pypi.org/simple, got "http://pypi.org/simple"'],
-      ['allowedPackageIndexes', { allowedPackageIndexes: ['https://a.example/simple,https://b.example/simple'] }, 'allowedPackageIndexes must hold only an https URL'],
+      [
+        'allowedPackageIndexes',
+        { allowedPackageIndexes: ['http://pypi.org/simple'] },
+        'allowedPackageIndexes must hold only an https URL like https://pypi.org/simple, got "http://pypi.org/simple"',
+      ],
+      [
+        'allowedPackageIndexes',
+        { allowedPackageIndexes: ['https://a.example/simple,https://b.example/simple'] },
+        'allowedPackageIndexes must hold only an https URL',
+      ],
       ['allowedPackageIndexes', { allowedPackageIndexes: [] }, 'allowedPackageIndexes must name at least one source'],
-      ['externalImageRepositories', { externalImageRepositories: ['*'] }, 'externalImageRepositories must hold only an ECR repository name, or a name prefix ending in *'],
+      [
+        'externalImageRepositories',
+        { externalImageRepositories: ['*'] },
+        'externalImageRepositories must hold only an ECR repository name, or a name prefix ending in *',
+      ],
       ['externalImageRepositories', { externalImageRepositories: ['Team/Models'] }, 'externalImageRepositories must hold only an ECR repository name'],
     ])('fails on a bad %s, naming the fix', (_, props, message) => {
       expect(() => freshImages(props)).toThrow(message);
     });
 
     test.each(['Production', 'prod alias', '', 'a'.repeat(65), 'prod_uction'])('fails on the approval alias "%s", naming the fix', (approvalAlias) => {
-      expect(() => freshImages({ approvalAlias })).toThrow(`approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${approvalAlias}"`);
+      expect(() => freshImages({ approvalAlias })).toThrow(
+        `approvalAlias must be a registry alias name (lowercase letters, digits, "-"), got "${approvalAlias}"`,
+      );
     });
 
     test('accepts an alias of 64 characters', () => {
@@ -558,7 +651,9 @@ describe('InferenceImages', () => {
   test('cdk-nag AwsSolutions finds no unacknowledged error or warning, with and without a key', () => {
     const report = new AwsSolutionsChecks(f.app).validateScope(f.app);
 
-    const findings = report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`));
+    const findings = report.violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
+    );
     expect(findings).toEqual([]);
   });
 

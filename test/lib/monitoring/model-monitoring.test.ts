@@ -95,7 +95,10 @@ function fixture() {
     [grantees.Reader, monitoring.functions.queryMonitoring],
     [grantees.BaselineManager, monitoring.functions.registerBaseline],
   ] as const) {
-    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`, reason: "grantInvoke covers the function's versions and aliases." });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[${nagResourceName(role, fn.functionArn)}:*]`,
+      reason: "grantInvoke covers the function's versions and aliases.",
+    });
   }
   Validations.of(grantees.Reader).acknowledge({
     id: `AwsSolutions-IAM5[${nagResourceName(grantees.Reader, monitoring.monitoringBucket.arnForObjects('reports/*'))}]`,
@@ -118,11 +121,31 @@ function fixture() {
     inlineWindowBytes: Size.mebibytes(32),
     fanOutConcurrency: 25,
   });
-  keyed.addMonitor('Ranker', { monitorName: 'ranker', model: 'ranker', version: 1, endpoint: { endpointName: 'ranker-endpoint' }, alarmEmails: ['search@example.com'] });
+  keyed.addMonitor('Ranker', {
+    monitorName: 'ranker',
+    model: 'ranker',
+    version: 1,
+    endpoint: { endpointName: 'ranker-endpoint' },
+    alarmEmails: ['search@example.com'],
+  });
 
   const assembly = app.synth();
   const templateOf = (of: Stack) => Template.fromJSON(assembly.getStackArtifact(of.artifactId).template);
-  return { app, outdir, stack, keyStack, monitoring, keyed, churn, fraud, captureKey, platformKey, eventBus, template: templateOf(stack), keyTemplate: templateOf(keyStack) };
+  return {
+    app,
+    outdir,
+    stack,
+    keyStack,
+    monitoring,
+    keyed,
+    churn,
+    fraud,
+    captureKey,
+    platformKey,
+    eventBus,
+    template: templateOf(stack),
+    keyTemplate: templateOf(keyStack),
+  };
 }
 
 /** A fresh monitoring construct to add monitors to, for validation. */
@@ -151,9 +174,13 @@ describe('ModelMonitoring', () => {
     const policies = Object.values(resourcesOf(t, 'AWS::IAM::Policy')).filter((policy) => policy.Properties.Roles.some((role: Json) => role.Ref === roleId));
     const grants = policies.flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) =>
-        [statement.Action].flat().flatMap((action) =>
-          [statement.Resource].flat().map((resource) => `${action} ${flat(resource)}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ''}`),
-        ),
+        [statement.Action]
+          .flat()
+          .flatMap((action) =>
+            [statement.Resource]
+              .flat()
+              .map((resource) => `${action} ${flat(resource)}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ''}`),
+          ),
       ),
     );
     return [...new Set(grants)].filter((grant) => !RUNTIME_ACTIONS.includes(grant.split(' ')[0])).sort();
@@ -210,14 +237,17 @@ describe('ModelMonitoring', () => {
   });
 
   describe('drift check workflow', () => {
-    test('plans the check with CheckDrift, passing the schedule\'s config and window end', () => {
+    test("plans the check with CheckDrift, passing the schedule's config and window end", () => {
       const { StartAt, States } = definition();
 
       expect(StartAt).toBe('Plan');
       expect(States.Plan).toMatchObject({
         Type: 'Task',
         Resource: 'arn:<AWS::Partition>:states:::lambda:invoke',
-        Parameters: { FunctionName: `<${idOf(monitoring.functions.checkDrift)}.Arn>`, Payload: { phase: 'plan', 'config.$': '$.config', 'windowEnd.$': '$.windowEnd' } },
+        Parameters: {
+          FunctionName: `<${idOf(monitoring.functions.checkDrift)}.Arn>`,
+          Payload: { phase: 'plan', 'config.$': '$.config', 'windowEnd.$': '$.windowEnd' },
+        },
         OutputPath: '$.Payload',
         Next: 'FanOut',
       });
@@ -252,7 +282,10 @@ describe('ModelMonitoring', () => {
     test('finishes a fanned-out check with CheckDrift', () => {
       expect(definition().States.Finish).toMatchObject({
         Type: 'Task',
-        Parameters: { FunctionName: `<${idOf(monitoring.functions.checkDrift)}.Arn>`, Payload: { phase: 'finish', 'config.$': '$.config', 'checkId.$': '$.checkId' } },
+        Parameters: {
+          FunctionName: `<${idOf(monitoring.functions.checkDrift)}.Arn>`,
+          Payload: { phase: 'finish', 'config.$': '$.config', 'checkId.$': '$.checkId' },
+        },
         OutputPath: '$.Payload',
         End: true,
       });
@@ -291,7 +324,8 @@ describe('ModelMonitoring', () => {
   });
 
   describe('monitors', () => {
-    const scheduleOf = (rate: string) => Object.values(resourcesOf(template, 'AWS::Events::Rule')).find((rule) => rule.Properties.ScheduleExpression === rate)!.Properties;
+    const scheduleOf = (rate: string) =>
+      Object.values(resourcesOf(template, 'AWS::Events::Rule')).find((rule) => rule.Properties.ScheduleExpression === rate)!.Properties;
 
     test('starts a check of each window on the schedule, with the monitor config the handler accepts', () => {
       const rule = scheduleOf('rate(30 minutes)');
@@ -321,7 +355,13 @@ describe('ModelMonitoring', () => {
     test('reads a SageMaker capture destination when given one, every hour over the last hour by default', () => {
       const input = transformedInput(scheduleOf('rate(1 hour)').Targets[0].InputTransformer.InputTemplate);
 
-      expect(input.config).toMatchObject({ monitor: 'churn', alias: 'production', capture: { bucket: 'sagemaker-capture', prefix: 'datacapture/churn-endpoint/' }, windowMinutes: 60, minRecords: 100 });
+      expect(input.config).toMatchObject({
+        monitor: 'churn',
+        alias: 'production',
+        capture: { bucket: 'sagemaker-capture', prefix: 'datacapture/churn-endpoint/' },
+        windowMinutes: 60,
+        minRecords: 100,
+      });
       expect(input.config.version).toBeUndefined();
     });
 
@@ -345,7 +385,9 @@ describe('ModelMonitoring', () => {
     test('with minInvocations, alarms on drift only while the endpoint served enough invocations in the window', () => {
       const [composite] = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'));
       const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
-      const driftShareId = Object.keys(alarms).find((id) => alarms[id].Properties.MetricName === 'DriftShare' && alarms[id].Properties.Dimensions[0].Value === 'churn')!;
+      const driftShareId = Object.keys(alarms).find(
+        (id) => alarms[id].Properties.MetricName === 'DriftShare' && alarms[id].Properties.Dimensions[0].Value === 'churn',
+      )!;
       const enoughId = Object.keys(alarms).find((id) => alarms[id].Properties.Threshold === 500)!;
       const topics = [{ Ref: idOf(monitoring.alarmTopic) }, { Ref: idOf(f.churn.alarmTopic!) }];
 
@@ -357,7 +399,10 @@ describe('ModelMonitoring', () => {
         TreatMissingData: 'notBreaching',
         Metrics: expect.arrayContaining([
           expect.objectContaining({ Expression: 'SUM([v0, v1])', ReturnData: true }),
-          expect.objectContaining({ Id: 'v0', MetricStat: expect.objectContaining({ Period: 3600, Stat: 'Sum', Metric: expect.objectContaining({ MetricName: 'Invocations' }) }) }),
+          expect.objectContaining({
+            Id: 'v0',
+            MetricStat: expect.objectContaining({ Period: 3600, Stat: 'Sum', Metric: expect.objectContaining({ MetricName: 'Invocations' }) }),
+          }),
         ]),
       });
       expect(alarms[enoughId].Properties.AlarmActions).toBeUndefined();
@@ -376,7 +421,10 @@ describe('ModelMonitoring', () => {
         Targets: [
           Match.objectLike({
             Arn: { 'Fn::GetAtt': [idOf(monitoring.functions.retrainGate), 'Arn'] },
-            InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"monitor":"churn","model":"churn-model","cooldownSeconds":43200,"alarmTime":<time>}' },
+            InputTransformer: {
+              InputPathsMap: { time: '$.time' },
+              InputTemplate: '{"monitor":"churn","model":"churn-model","cooldownSeconds":43200,"alarmTime":<time>}',
+            },
           }),
         ],
       });
@@ -384,7 +432,10 @@ describe('ModelMonitoring', () => {
         EventPattern: Match.objectLike({ resources: [{ 'Fn::GetAtt': [idOf(f.fraud.driftAlarm), 'Arn'] }] }),
         Targets: [Match.objectLike({ InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"cooldownSeconds":86400') }) })],
       });
-      template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [idOf(monitoring.functions.retrainGate), 'Arn'] } });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [idOf(monitoring.functions.retrainGate), 'Arn'] },
+      });
     });
 
     test('sends retrain requests on the platform bus to the retrain target of the monitors that have one', () => {
@@ -409,7 +460,10 @@ describe('ModelMonitoring', () => {
         ThresholdMetricId: 'expr_1',
         Metrics: Match.arrayWith([
           Match.objectLike({ Id: 'expr_1', Expression: 'ANOMALY_DETECTION_BAND(m0, 3)' }),
-          Match.objectLike({ Id: 'm0', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: dimensions } }) }),
+          Match.objectLike({
+            Id: 'm0',
+            MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: dimensions } }),
+          }),
         ]),
         AlarmActions: topics,
       });
@@ -435,12 +489,20 @@ describe('ModelMonitoring', () => {
 
     test('gives a monitor with alarmEmails a topic of its own, and the construct a topic for every alarm', () => {
       template.resourceCountIs('AWS::SNS::Topic', 2);
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: idOf(monitoring.alarmTopic) } });
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'churn-team@example.com', TopicArn: { Ref: idOf(f.churn.alarmTopic!) } });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+        TopicArn: { Ref: idOf(monitoring.alarmTopic) },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'churn-team@example.com',
+        TopicArn: { Ref: idOf(f.churn.alarmTopic!) },
+      });
       expect(f.fraud.alarmTopic).toBeUndefined();
     });
 
-    test('lets only HTTPS and this account\'s CloudWatch alarms publish to the topics', () => {
+    test("lets only HTTPS and this account's CloudWatch alarms publish to the topics", () => {
       const policies = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
       expect(policies).toHaveLength(2);
       for (const policy of policies) {
@@ -500,7 +562,9 @@ describe('ModelMonitoring', () => {
       expect(titled('fraud: records checked')!.annotations.horizontal[0].value).toBe(50);
       expect(titled('churn: features drifted')).toBeDefined();
       const search = titled('churn: drift score by feature (deciding method)')!.metrics[0][0].expression;
-      expect(search).toBe(`SEARCH('{"${DEFAULT_MONITORING_NAMESPACE}",Monitor,Feature,Method} MetricName="FeatureDriftScore" Monitor="churn"', 'Maximum', 3600)`);
+      expect(search).toBe(
+        `SEARCH('{"${DEFAULT_MONITORING_NAMESPACE}",Monitor,Feature,Method} MetricName="FeatureDriftScore" Monitor="churn"', 'Maximum', 3600)`,
+      );
     });
 
     test("draws each endpoint variant's invocations with an anomaly band, p99 latency and error rates", () => {
@@ -579,30 +643,52 @@ describe('ModelMonitoring', () => {
 
     test('names each resource to its function by a variable', () => {
       const variables = (fn: keyof typeof monitoring.functions) =>
-        Object.keys(Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find((resource) => resource.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === monitoring.functions[fn].node.id)!.Properties.Environment.Variables)
+        Object.keys(
+          Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find(
+            (resource) => resource.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === monitoring.functions[fn].node.id,
+          )!.Properties.Environment.Variables,
+        )
           .filter((name) => !name.startsWith('POWERTOOLS_'))
           .sort();
       expect(variables('collectData')).toEqual(['MONITORING_BUCKET_NAME', 'MONITORING_METRICS_NAMESPACE']);
       expect(variables('registerBaseline')).toEqual(['ARTIFACT_BUCKET_NAME', 'MONITORING_BUCKET_NAME', 'MONITORING_TABLE_NAME', 'REGISTRY_TABLE_NAME']);
-      expect(variables('checkDrift')).toEqual(['EVENT_BUS_NAME', 'INLINE_WINDOW_BYTES', 'MONITORING_BUCKET_NAME', 'MONITORING_METRICS_NAMESPACE', 'MONITORING_TABLE_NAME', 'REGISTRY_TABLE_NAME']);
+      expect(variables('checkDrift')).toEqual([
+        'EVENT_BUS_NAME',
+        'INLINE_WINDOW_BYTES',
+        'MONITORING_BUCKET_NAME',
+        'MONITORING_METRICS_NAMESPACE',
+        'MONITORING_TABLE_NAME',
+        'REGISTRY_TABLE_NAME',
+      ]);
       expect(variables('sketchCaptureChunk')).toEqual(['MONITORING_BUCKET_NAME']);
       expect(variables('retrainGate')).toEqual(['EVENT_BUS_NAME', 'MONITORING_TABLE_NAME']);
       expect(variables('queryMonitoring')).toEqual(['MONITORING_BUCKET_NAME', 'MONITORING_TABLE_NAME']);
     });
 
     test('profiles and checks with a full vCPU (1769 MB) and long timeouts', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'RegisterBaseline' }) }, MemorySize: 1769, Timeout: 300 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'RegisterBaseline' }) },
+        MemorySize: 1769,
+        Timeout: 300,
+      });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'CheckDrift', INLINE_WINDOW_BYTES: String(64 * 1024 * 1024) }) },
         MemorySize: 1769,
         Timeout: 900,
       });
-      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'SketchCaptureChunk' }) }, MemorySize: 1769, Timeout: 900 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'SketchCaptureChunk' }) },
+        MemorySize: 1769,
+        Timeout: 900,
+      });
     });
 
     test('lets the Collector invoke collectData, nothing more', () => {
       const target = idOf(monitoring.functions.collectData);
-      expect(grantsOfRole(template, idOf(stack.node.findChild('Collector')))).toEqual([`lambda:InvokeFunction <${target}.Arn>`, `lambda:InvokeFunction <${target}.Arn>:*`]);
+      expect(grantsOfRole(template, idOf(stack.node.findChild('Collector')))).toEqual([
+        `lambda:InvokeFunction <${target}.Arn>`,
+        `lambda:InvokeFunction <${target}.Arn>:*`,
+      ]);
     });
 
     test('lets the BaselineManager invoke registerBaseline and upload training data under training-data/ of the artifact bucket, nothing more', () => {
@@ -631,7 +717,9 @@ describe('ModelMonitoring', () => {
 
     test('encrypts the bucket, the table and the alarm topics with it', () => {
       keyTemplate.hasResourceProperties('AWS::S3::Bucket', {
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key() } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key() } }],
+        },
         LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'collected/', ExpirationInDays: 30 })]) },
       });
       keyTemplate.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { KMSMasterKeyId: key(), SSEEnabled: true, SSEType: 'KMS' } });
@@ -657,11 +745,21 @@ describe('ModelMonitoring', () => {
 
     test('takes its namespace, inline window and fan-out concurrency', () => {
       keyTemplate.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'CheckDrift', INLINE_WINDOW_BYTES: String(32 * 1024 * 1024), MONITORING_METRICS_NAMESPACE: 'Custom/Monitoring' }) },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'CheckDrift',
+            INLINE_WINDOW_BYTES: String(32 * 1024 * 1024),
+            MONITORING_METRICS_NAMESPACE: 'Custom/Monitoring',
+          }),
+        },
       });
       const [machine] = Object.values(resourcesOf(keyTemplate, 'AWS::StepFunctions::StateMachine'));
       expect(joinedJson(machine.Properties.DefinitionString).States.SketchChunks.MaxConcurrency).toBe(25);
-      keyTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Custom/Monitoring', MetricName: 'DriftShare', Dimensions: [{ Name: 'Monitor', Value: 'ranker' }] });
+      keyTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Custom/Monitoring',
+        MetricName: 'DriftShare',
+        Dimensions: [{ Name: 'Monitor', Value: 'ranker' }],
+      });
     });
 
     test('watches the single AllTraffic variant of an endpoint by default', () => {
@@ -680,7 +778,9 @@ describe('ModelMonitoring', () => {
   test('cdk-nag AwsSolutions finds no unacknowledged error or warning', () => {
     const report = new AwsSolutionsChecks(f.app).validateScope(f.app);
 
-    const findings = report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`));
+    const findings = report.violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
+    );
     expect(findings).toEqual([]);
   });
 
@@ -701,16 +801,32 @@ describe('ModelMonitoring validation', () => {
   test.each<[string, Partial<MonitorOptions>, RegExp]>([
     ['a monitor name with spaces', { monitorName: 'churn model' }, /^monitorName must be 1 to 64 characters.*got "churn model"$/],
     ['a monitor name starting with "-"', { monitorName: '-churn' }, /got "-churn"/],
-    ['both a version and an alias', { version: 2, alias: 'production' }, /monitor "churn" needs exactly one of version and alias, got both \(version 2, alias "production"\)/],
+    [
+      'both a version and an alias',
+      { version: 2, alias: 'production' },
+      /monitor "churn" needs exactly one of version and alias, got both \(version 2, alias "production"\)/,
+    ],
     ['neither a version nor an alias', { version: undefined }, /needs exactly one of version and alias, got neither/],
-    ['a schedule of 90 seconds', { schedule: Duration.seconds(90) }, /schedule of monitor "churn" must be a whole number of minutes from 1 minute to 3 days 12 hours, got 1 minute 30 seconds/],
+    [
+      'a schedule of 90 seconds',
+      { schedule: Duration.seconds(90) },
+      /schedule of monitor "churn" must be a whole number of minutes from 1 minute to 3 days 12 hours, got 1 minute 30 seconds/,
+    ],
     ['a schedule of 30 seconds', { schedule: Duration.seconds(30) }, /must be a whole number of minutes.*got 30 seconds/],
     ['a schedule of 5 days', { schedule: Duration.days(5) }, /got 5 days/],
     ['a window of 8 days', { window: Duration.days(8) }, /window of monitor "churn" must be a whole number of minutes from 1 minute to 7 days, got 8 days/],
     ['minInvocations without an endpoint', { minInvocations: 10 }, /minInvocations of monitor "churn" needs an endpoint to watch/],
     ['a latency threshold without an endpoint', { latencyP99Threshold: Duration.seconds(2) }, /latencyP99Threshold of monitor "churn" needs an endpoint/],
-    ['a capture prefix without a trailing "/"', { capture: { bucket: s3.Bucket.fromBucketName(new Stack(), 'B', 'capture'), prefix: 'datacapture/churn' } }, /capture prefix of monitor "churn" must be empty or end with "\/".*got "datacapture\/churn"/],
-    ['an alias with capitals', { version: undefined, alias: 'Production' }, /monitor "churn" has an invalid configuration: alias must hold only lowercase letters.*\(got "Production"\)/],
+    [
+      'a capture prefix without a trailing "/"',
+      { capture: { bucket: s3.Bucket.fromBucketName(new Stack(), 'B', 'capture'), prefix: 'datacapture/churn' } },
+      /capture prefix of monitor "churn" must be empty or end with "\/".*got "datacapture\/churn"/,
+    ],
+    [
+      'an alias with capitals',
+      { version: undefined, alias: 'Production' },
+      /monitor "churn" has an invalid configuration: alias must hold only lowercase letters.*\(got "Production"\)/,
+    ],
     ['a drift share above 1', { thresholds: { driftShare: 1.5 } }, /invalid configuration: thresholds\.driftShare .*\(got 1\.5\)/],
     ['a fractional retrain cooldown', { retrainCooldown: Duration.millis(1500) }, /retrainCooldown of monitor "churn" must be a whole number of seconds/],
   ])('fails on %s', (_name, options, message) => {
@@ -725,7 +841,11 @@ describe('ModelMonitoring validation', () => {
   });
 
   test.each<[string, Partial<ModelMonitoringProps>, RegExp]>([
-    ['a capture retention of 36 hours', { captureRetention: Duration.hours(36) }, /captureRetention must be a whole number of days, at least 1; got 1 day 12 hours/],
+    [
+      'a capture retention of 36 hours',
+      { captureRetention: Duration.hours(36) },
+      /captureRetention must be a whole number of days, at least 1; got 1 day 12 hours/,
+    ],
     ['no fan-out concurrency', { fanOutConcurrency: 0 }, /fanOutConcurrency must be a whole number from 1 to 10000.*got 0/],
     ['an inline window of 512 KiB', { inlineWindowBytes: Size.kibibytes(512) }, /inlineWindowBytes must be between 1 MiB and 512 MiB.*got 524288 bytes/],
     ['an alarm address without a domain', { alarmEmails: ['oncall'] }, /alarm e-mail addresses must look like name@example.com, got "oncall"/],

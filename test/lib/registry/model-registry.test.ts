@@ -86,15 +86,15 @@ describe('ModelRegistry', () => {
 
   test('gives each function exactly the table actions it sends', () => {
     const tableActions = (fn: string) =>
-      Template.fromStack(stack)
-        .findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`${fn}Role`) }] } });
-    const actions = (fn: string) => [
-      ...new Set(
-        Object.values(tableActions(fn))
-          .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()))
-          .filter((action) => action.startsWith('dynamodb:')),
-      ),
-    ].sort();
+      Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`${fn}Role`) }] } });
+    const actions = (fn: string) =>
+      [
+        ...new Set(
+          Object.values(tableActions(fn))
+            .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()))
+            .filter((action) => action.startsWith('dynamodb:')),
+        ),
+      ].sort();
     expect(actions('RegisterModel')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actions('SetModelAlias')).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(actions('QueryRegistry')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
@@ -103,7 +103,9 @@ describe('ModelRegistry', () => {
   /** The artifact bucket's objects under `prefix`, as a policy names them. */
   const objects = (prefix: string) => stack.resolve(registry.artifactBucket.arnForObjects(`${prefix}*`));
   const statementsOf = (role: iam.Role) => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] } }));
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] } }),
+    );
     return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
   };
 
@@ -131,12 +133,16 @@ describe('ModelRegistry', () => {
     const role = registry.functions.registerModel.role as iam.Role;
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] }),
+        ]),
+      },
     });
     expect(JSON.stringify(statementsOf(role))).not.toContain(JSON.stringify(objects('')));
   });
 
-  test('exposes the functions\' Lambda metrics by operation', () => {
+  test("exposes the functions' Lambda metrics by operation", () => {
     const errors = stack.resolve(registry.metricErrors('registerModel').toMetricConfig().metricStat);
     expect(errors).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' });
     expect(registry.metricDuration('queryRegistry').metricName).toBe('Duration');

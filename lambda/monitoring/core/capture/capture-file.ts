@@ -40,7 +40,7 @@ export function addCaptureFile(window: WindowSketch, text: string, timeWindow: T
 }
 
 function addCaptureLine(window: WindowSketch, line: string, timeWindow: TimeWindow, tally: CaptureTally): void {
-  let records;
+  let records: ReturnType<typeof recordsOfPayload>;
   try {
     const capture = JSON.parse(line) as CaptureLine;
     const input = capture?.captureData?.endpointInput;

@@ -1,16 +1,16 @@
 import {
   type BaselineProfile,
   type Column,
-  type FeatureProfile,
   categoricalProfile,
   DEFAULT_MAX_CATEGORIES,
   decileEdges,
+  type FeatureProfile,
   finiteSorted,
 } from '../profile/baseline-profile';
 import { addCategoricalValue, emptyCategoricalSketch } from '../profile/categorical-sketch';
 import type { FeatureSketch, WindowSketch } from '../profile/window-sketch';
 import { compareCategories } from './categorical-comparison';
-import { decidingCategoricalMethod, decidingNumericMethod, type DriftPolicy, type DriftThresholds } from './drift-policy';
+import { type DriftPolicy, type DriftThresholds, decidingCategoricalMethod, decidingNumericMethod } from './drift-policy';
 import { categoricalFeatureDrift, type FeatureDrift, featureWithoutData, numericFeatureDrift } from './feature-drift';
 import { compareSamples, compareSketches } from './numeric-comparison';
 
@@ -108,9 +108,5 @@ export const UNSEEN_LABEL = '(other)';
 export function numericBinLabels(edges: readonly number[]): string[] {
   const text = (value: number) => Number(value.toPrecision(4)).toString();
   if (edges.length === 0) return ['all'];
-  return [
-    `< ${text(edges[0])}`,
-    ...edges.slice(1).map((edge, index) => `[${text(edges[index])}, ${text(edge)})`),
-    `>= ${text(edges[edges.length - 1])}`,
-  ];
+  return [`< ${text(edges[0])}`, ...edges.slice(1).map((edge, index) => `[${text(edges[index])}, ${text(edge)})`), `>= ${text(edges[edges.length - 1])}`];
 }

@@ -1,12 +1,7 @@
-import type { CategoricalComparison } from './categorical-comparison';
-import {
-  decidingCategoricalMethod,
-  decidingNumericMethod,
-  type DriftMethod,
-  type DriftPolicy,
-} from './drift-policy';
-import type { NumericComparison } from './numeric-comparison';
 import { jensenShannonDistance, populationStabilityIndex } from '../statistics/divergence';
+import type { CategoricalComparison } from './categorical-comparison';
+import { type DriftMethod, type DriftPolicy, decidingCategoricalMethod, decidingNumericMethod } from './drift-policy';
+import type { NumericComparison } from './numeric-comparison';
 
 /** One method's result for one feature. */
 export interface MethodScore {

@@ -1,5 +1,5 @@
 import type { NumericFeatureProfile } from '../profile/baseline-profile';
-import { emptyNumericSketch, addNumericColumn, type NumericSketch, standardDeviation } from '../profile/numeric-sketch';
+import { addNumericColumn, emptyNumericSketch, type NumericSketch, standardDeviation } from '../profile/numeric-sketch';
 import { addToBins, coarsenBins } from '../statistics/binning';
 import { ksTwoSamplePValue, ksTwoSampleStatistic } from '../statistics/kolmogorov-smirnov';
 import { wassersteinDistance } from '../statistics/wasserstein';

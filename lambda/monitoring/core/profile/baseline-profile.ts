@@ -1,5 +1,5 @@
 import { quantileOfSorted } from '../statistics/quantile';
-import { addCategoricalValue, categoryOf, type CategoricalSketch, emptyCategoricalSketch } from './categorical-sketch';
+import { addCategoricalValue, type CategoricalSketch, categoryOf, emptyCategoricalSketch } from './categorical-sketch';
 import { addNumericColumn, emptyNumericSketch, type NumericSketch } from './numeric-sketch';
 
 /**

@@ -35,9 +35,15 @@ const NumericFeature = z
     quantiles: z.strictObject({ p05: nullableNumber, p25: nullableNumber, p50: nullableNumber, p75: nullableNumber, p95: nullableNumber }),
   })
   .check(
-    z.refine((feature) => feature.sketch.counts.length === feature.sketch.edges.length + 1, { message: 'must hold one count per bin (edges + 1)', path: ['sketch', 'counts'] }),
+    z.refine((feature) => feature.sketch.counts.length === feature.sketch.edges.length + 1, {
+      message: 'must hold one count per bin (edges + 1)',
+      path: ['sketch', 'counts'],
+    }),
     z.refine((feature) => sum(feature.sketch.counts) === feature.sketch.count, { message: 'must add up to count', path: ['sketch', 'counts'] }),
-    z.refine((feature) => feature.binEdges.every((edge) => feature.sketch.edges.includes(edge)), { message: 'must be among the sketch edges', path: ['binEdges'] }),
+    z.refine((feature) => feature.binEdges.every((edge) => feature.sketch.edges.includes(edge)), {
+      message: 'must be among the sketch edges',
+      path: ['binEdges'],
+    }),
   );
 
 const CategoricalFeature = z
@@ -57,7 +63,10 @@ const CategoricalFeature = z
       message: 'must hold one count per category and one for the rest',
       path: ['sketch', 'counts'],
     }),
-    z.refine((feature) => new Set(feature.sketch.categories).size === feature.sketch.categories.length, { message: 'must be distinct', path: ['sketch', 'categories'] }),
+    z.refine((feature) => new Set(feature.sketch.categories).size === feature.sketch.categories.length, {
+      message: 'must be distinct',
+      path: ['sketch', 'categories'],
+    }),
   );
 
 export const BaselineProfileSchema = z
@@ -85,7 +94,8 @@ export function baselineFromJson(json: z.output<typeof BaselineProfileSchema>): 
         : {
             ...feature,
             sketch: { ...feature.sketch, min: feature.sketch.min ?? Infinity, max: feature.sketch.max ?? -Infinity },
-            quantiles: Object.fromEntries(Object.entries(feature.quantiles).map(([name, value]) => [name, value ?? NaN])) as typeof feature.quantiles & Record<string, number>,
+            quantiles: Object.fromEntries(Object.entries(feature.quantiles).map(([name, value]) => [name, value ?? NaN])) as typeof feature.quantiles &
+              Record<string, number>,
           },
     ),
   } as BaselineProfile;

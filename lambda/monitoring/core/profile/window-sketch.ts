@@ -19,10 +19,11 @@ export interface WindowSketch {
 export function emptyWindow(baseline: BaselineProfile): WindowSketch {
   return {
     rows: 0,
-    features: baseline.features.map((feature): FeatureSketch =>
-      feature.kind === 'numeric'
-        ? { name: feature.name, kind: 'numeric', sketch: emptyNumericSketch(feature.sketch.edges) }
-        : { name: feature.name, kind: 'categorical', sketch: emptyCategoricalSketch(feature.sketch.categories) },
+    features: baseline.features.map(
+      (feature): FeatureSketch =>
+        feature.kind === 'numeric'
+          ? { name: feature.name, kind: 'numeric', sketch: emptyNumericSketch(feature.sketch.edges) }
+          : { name: feature.name, kind: 'categorical', sketch: emptyCategoricalSketch(feature.sketch.categories) },
     ),
   };
 }

@@ -37,7 +37,10 @@ function header(report: DriftCheckReport): string {
     ['Window', `${window.start} to ${window.end}`],
     ['Check', report.checkId],
     ['Created', report.createdAt],
-    ['Capture', `${capture.records} records sketched from ${capture.objects} objects; ${capture.outsideWindow} lines outside the window, ${capture.unreadable} unreadable`],
+    [
+      'Capture',
+      `${capture.records} records sketched from ${capture.objects} objects; ${capture.outsideWindow} lines outside the window, ${capture.unreadable} unreadable`,
+    ],
     ['Rows compared', `${drift.referenceRows} reference, ${drift.currentRows} current`],
   ];
   return [

@@ -58,7 +58,7 @@ export function ksTwoSampleStatistic(sortedA: Float64Array, sortedB: Float64Arra
     if (diff < minDiff) minDiff = diff;
   }
   const minS = Math.min(Math.max(-minDiff, 0), 1);
-  return minS > maxDiff ? minS : maxDiff;
+  return Math.max(minS, maxDiff);
 }
 
 /**
@@ -198,8 +198,8 @@ const PI_FOUR = Math.PI ** 4;
 const PI_SIX = Math.PI ** 6;
 /** B_{2j}/(2j)/(2j-1) for j = 8..1, highest power first (scipy's `_STIRLING_COEFFS`). */
 const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
 ];
 
 function clipProbability(p: number): number {
@@ -401,10 +401,7 @@ function poissonWeights(rate: number, count: number): Float64Array {
  * Entries [start, start+length) of `np.convolve(row[offset:offset+len], weights[:len])` into
  * out[0..length), slices truncated at the arrays' ends as numpy's are.
  */
-function convolveWindow(
-  row: Float64Array, offset: number, weights: Float64Array, len: number,
-  start: number, length: number, out: Float64Array,
-): void {
+function convolveWindow(row: Float64Array, offset: number, weights: Float64Array, len: number, start: number, length: number, out: Float64Array): void {
   const rowLen = Math.min(len, row.length - offset);
   const weightLen = Math.min(len, weights.length);
   for (let idx = 0; idx < length; idx++) {
@@ -481,10 +478,10 @@ function pelzGoodCdf(n: number, x: number): number {
     k2 = k2 * qpower + (k2a + k2b * msquared + k2c * mfour);
     k3 = k3 * qpower + (k3a + k3b * msquared + k3c * mfour + k3d * msix);
   }
-  k0 = ((k0 * q) * SQRT_2PI) / z;
-  k1 = ((k1 * q) * SQRT_2PI) / (6 * zfour);
-  k2 = ((k2 * q) * SQRT_2PI) / (72 * z ** 7);
-  k3 = ((k3 * q) * SQRT_2PI) / (6480 * z ** 10);
+  k0 = (k0 * q * SQRT_2PI) / z;
+  k1 = (k1 * q * SQRT_2PI) / (6 * zfour);
+  k2 = (k2 * q * SQRT_2PI) / (72 * z ** 7);
+  k3 = (k3 * q * SQRT_2PI) / (6480 * z ** 10);
   // The other sums, over all integers k, for K2 and K3.
   q = Math.exp(-PI_SQUARED / 2 / zsquared);
   const sqrt3z = SQRT3 * z;
@@ -546,8 +543,7 @@ function smirnov(n: number, x: number): number {
     return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp);
   }
   const nUpperTerms = n - n1mxceil + 1;
-  const useUpperSum = (nUpperTerms <= 1 && x < 0.5)
-    || (n >= SM_UPPERSUM_MIN_N && nUpperTerms <= SM_UPPER_MAX_TERMS && x <= 0.5 / Math.sqrt(n));
+  const useUpperSum = (nUpperTerms <= 1 && x < 0.5) || (n >= SM_UPPERSUM_MIN_N && nUpperTerms <= SM_UPPER_MAX_TERMS && x <= 0.5 / Math.sqrt(n));
   if (!useUpperSum && n > SMIRNOV_DIRECT_MAX_N && n * x * x >= SMIRNOV_FAST_MIN_NX2) {
     return clipProbability(smirnovLowerSumFast(n, x, n1mxfl));
   }
@@ -660,9 +656,17 @@ function smirnovLowerSumFast(n: number, x: number, lastV: number): number {
  */
 function smirnovLogTerm(n: number, xn: number, v: number): number {
   const w = n - v;
-  return Math.log(n / v) + 0.5 * Math.log(n / (v * w)) - LOG_SQRT_2PI
-    + stirlingRemainder(n) - stirlingRemainder(v) - stirlingRemainder(w)
-    - xn / v + w * log1pmx(-xn / w) + (v - 1) * log1pmx(xn / v);
+  return (
+    Math.log(n / v) +
+    0.5 * Math.log(n / (v * w)) -
+    LOG_SQRT_2PI +
+    stirlingRemainder(n) -
+    stirlingRemainder(v) -
+    stirlingRemainder(w) -
+    xn / v +
+    w * log1pmx(-xn / w) +
+    (v - 1) * log1pmx(xn / v)
+  );
 }
 
 /** log(1 + y) - y, by its series where the difference would cancel (cephes `log1pmx`). */
@@ -674,7 +678,7 @@ function log1pmx(y: number): number {
     power *= -y;
     const term = power / k;
     sum += term;
-    if (Math.abs(term) < DOUBLE_EPSILON / 2 * Math.abs(sum)) break;
+    if (Math.abs(term) < (DOUBLE_EPSILON / 2) * Math.abs(sum)) break;
   }
   return sum;
 }
@@ -764,7 +768,7 @@ function ddPow(a: Dd, m: number): Dd {
   const r = a.lo / a.hi;
   let adj = m * r;
   if (Math.abs(adj) > 1e-8) {
-    adj = Math.abs(adj) < 1e-4 ? adj + (m * r) * (((m - 1) / 2.0) * r) : Math.expm1(m * Math.log1p(r));
+    adj = Math.abs(adj) < 1e-4 ? adj + m * r * (((m - 1) / 2.0) * r) : Math.expm1(m * Math.log1p(r));
   }
   return ddAddD(dd(ans), ans * adj);
 }
@@ -825,7 +829,7 @@ function quickTwoSum(a: number, b: number): Dd {
 function twoSum(a: number, b: number): Dd {
   const s = a + b;
   const c = s - a;
-  return { hi: s, lo: (a - (s - c)) + (b - c) };
+  return { hi: s, lo: a - (s - c) + (b - c) };
 }
 
 /** The high and low halves of a (26 significant bits each); qd's scaled split above 2^996. */
@@ -847,7 +851,7 @@ function twoProd(a: number, b: number): Dd {
   if (Math.abs(a) > DD_SPLIT_THRESH || Math.abs(b) > DD_SPLIT_THRESH) {
     const [ah, al] = split(a);
     const [bh, bl] = split(b);
-    return { hi: p, lo: ((ah * bh - p) + ah * bl + al * bh) + al * bl };
+    return { hi: p, lo: ah * bh - p + ah * bl + al * bh + al * bl };
   }
   let temp = DD_SPLITTER * a;
   const ah = temp - (temp - a);
@@ -855,7 +859,7 @@ function twoProd(a: number, b: number): Dd {
   temp = DD_SPLITTER * b;
   const bh = temp - (temp - b);
   const bl = b - bh;
-  return { hi: p, lo: ((ah * bh - p) + ah * bl + al * bh) + al * bl };
+  return { hi: p, lo: ah * bh - p + ah * bl + al * bh + al * bl };
 }
 
 function ddAdd(a: Dd, b: Dd): Dd {

@@ -45,7 +45,9 @@ describe('mlops run connection settings', () => {
   });
 
   it('reads no stack when the function is given by flag, and prefers the flag over the environment variable', async () => {
-    const { code } = await cli.run(['--query-runs-function', 'explicit-query-runs', 'run', 'show', RUN_A], { env: { MLOPS_QUERY_RUNS_FUNCTION: 'stack-query-runs' } });
+    const { code } = await cli.run(['--query-runs-function', 'explicit-query-runs', 'run', 'show', RUN_A], {
+      env: { MLOPS_QUERY_RUNS_FUNCTION: 'stack-query-runs' },
+    });
 
     expect(code).toBe(0);
     expect(describedStacks()).toEqual([]);

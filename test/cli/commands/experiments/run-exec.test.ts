@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import type { CliClock, ForwardedSignal, ProcessControl } from '../../../../cli/context';
-import { nodeProcesses } from '../../../../cli/exec/node-process';
 import * as z from 'zod/mini';
 import { commandLine } from '../../../../cli/commands/experiments/run-exec';
-import { StartRunRequest } from '../../../../lambda/experiments/core/schemas';
+import type { CliClock, ForwardedSignal, ProcessControl } from '../../../../cli/context';
+import { nodeProcesses } from '../../../../cli/exec/node-process';
 import { redactSecrets } from '../../../../cli/exec/redact-command';
+import { StartRunRequest } from '../../../../lambda/experiments/core/schemas';
 import { cliHarness } from '../../harness';
 import { RUN_A, runRecord, TRACKING_ENV } from './run-fixtures';
 
@@ -58,9 +58,20 @@ const sentPoints = () =>
 beforeEach(() => {
   cli.reset();
   cli.answer('start-run-fn', (payload) =>
-    runRecord({ experiment: payload.experiment as string, runName: (payload.runName as string) ?? 'fraud-7', params: (payload.params as Record<string, string>) ?? {} }),
+    runRecord({
+      experiment: payload.experiment as string,
+      runName: (payload.runName as string) ?? 'fraud-7',
+      params: (payload.params as Record<string, string>) ?? {},
+    }),
   );
-  cli.answer('log-metrics-fn', (payload) => ({ runId: payload.runId, status: 'RUNNING', revision: 1, accepted: 1, replayed: false, publishedToCloudWatch: true }));
+  cli.answer('log-metrics-fn', (payload) => ({
+    runId: payload.runId,
+    status: 'RUNNING',
+    revision: 1,
+    accepted: 1,
+    replayed: false,
+    publishedToCloudWatch: true,
+  }));
   cli.answer('end-run-fn', (payload) =>
     runRecord({ status: payload.status as 'COMPLETED', reason: payload.reason as string | undefined, endTime: '2026-11-24T10:00:09.000Z' }),
   );
@@ -123,13 +134,18 @@ describe('mlops run exec', () => {
     expect(stderr).toContain('mlops: warning: skipped stdout line 6 (mlops:metric loss=NaN): loss=NaN: not a finite decimal number\n');
     expect(stderr.match(/mlops: warning/g)).toHaveLength(1);
     expect(stderr).toContain(`mlops: started run fraud-7 (${RUN_A}) in experiment fraud\n`);
-    expect(stderr).toMatch(new RegExp(`mlops: run fraud-7 \\(${RUN_A}\\) in experiment fraud ended FAILED \\(exit code 1\\) after [\\d.]+s; 6 metric points logged\\.\\n$`));
+    expect(stderr).toMatch(
+      new RegExp(`mlops: run fraud-7 \\(${RUN_A}\\) in experiment fraud ended FAILED \\(exit code 1\\) after [\\d.]+s; 6 metric points logged\\.\\n$`),
+    );
   });
 
   it('ends the run COMPLETED and exits 0 when the command succeeds', async () => {
     const { context, signalHandlers } = testProcesses();
 
-    const { code } = await cli.run(['run', 'exec', '--experiment', 'fraud', '--name', 'baseline', '--', process.execPath, TRAIN, '0'], { env: TRACKING_ENV, context });
+    const { code } = await cli.run(['run', 'exec', '--experiment', 'fraud', '--name', 'baseline', '--', process.execPath, TRAIN, '0'], {
+      env: TRACKING_ENV,
+      context,
+    });
 
     expect(code).toBe(0);
     expect(cli.invocations('start-run-fn')[0]).toMatchObject({ runName: 'baseline' });
@@ -165,7 +181,10 @@ describe('mlops run exec', () => {
   it('with --json sends the command output to stderr and prints only the ended run on stdout', async () => {
     const { context } = testProcesses();
 
-    const { code, stdout, stderr } = await cli.run(['--json', 'run', 'exec', '--experiment', 'fraud', '--', process.execPath, TRAIN, '0'], { env: TRACKING_ENV, context });
+    const { code, stdout, stderr } = await cli.run(['--json', 'run', 'exec', '--experiment', 'fraud', '--', process.execPath, TRAIN, '0'], {
+      env: TRACKING_ENV,
+      context,
+    });
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ runId: RUN_A, status: 'COMPLETED' });
@@ -225,7 +244,7 @@ describe('commandLine', () => {
     expect(commandLine(['python', 'train.py', '--lr=0.1', 'two words', "it's", '$HOME'])).toBe(`python train.py --lr=0.1 'two words' 'it'\\''s' '$HOME'`);
   });
 
-  it('quotes words with control characters as bash reads them back ($\'...\'), so the run accepts the command', () => {
+  it("quotes words with control characters as bash reads them back ($'...'), so the run accepts the command", () => {
     const line = commandLine(['python', 'train.py', '--sep', '\t', "it's\u001b[31m", 'nel\u0085']);
 
     expect(line).toBe(`python train.py --sep $'\\x09' $'it\\'s\\x1b[31m' $'nel\\u0085'`);
@@ -235,14 +254,38 @@ describe('commandLine', () => {
 
 describe('redactSecrets', () => {
   it.each([
-    [['train.py', '--api-key=abc', '--apiKey=abc', '--token', 'abc', '-password', 'abc'], ['train.py', '--api-key=***', '--apiKey=***', '--token', '***', '-password', '***']],
-    [['env', 'AWS_SECRET_ACCESS_KEY=abc', 'GITHUB_TOKEN=abc', 'db.password=abc', 'python'], ['env', 'AWS_SECRET_ACCESS_KEY=***', 'GITHUB_TOKEN=***', 'db.password=***', 'python']],
-    [['--client-secret', 'abc', '--credentials=abc', '--passwd=abc', '--auth', 'abc', '--authToken=abc'], ['--client-secret', '***', '--credentials=***', '--passwd=***', '--auth', '***', '--authToken=***']],
-    [['mysql', '-u', 'root', '-pabc'], ['mysql', '-u', 'root', '-p***']],
-    [['mysql', '-p', 'abc', '-p=abc'], ['mysql', '-p', '***', '-p=***']],
-    [['sh', '-c', 'API_KEY=abc python train.py --secret abc\t--lr 0.1'], ['sh', '-c', 'API_KEY=*** python train.py --secret ***\t--lr 0.1']],
-    [['curl', '-H', 'Authorization: Bearer abc', 'https://ana:abc@example.com/x'], ['curl', '-H', 'Authorization: *** ***', 'https://ana:***@example.com/x']],
-    [['--password', '--verbose'], ['--password', '--verbose']],
+    [
+      ['train.py', '--api-key=abc', '--apiKey=abc', '--token', 'abc', '-password', 'abc'],
+      ['train.py', '--api-key=***', '--apiKey=***', '--token', '***', '-password', '***'],
+    ],
+    [
+      ['env', 'AWS_SECRET_ACCESS_KEY=abc', 'GITHUB_TOKEN=abc', 'db.password=abc', 'python'],
+      ['env', 'AWS_SECRET_ACCESS_KEY=***', 'GITHUB_TOKEN=***', 'db.password=***', 'python'],
+    ],
+    [
+      ['--client-secret', 'abc', '--credentials=abc', '--passwd=abc', '--auth', 'abc', '--authToken=abc'],
+      ['--client-secret', '***', '--credentials=***', '--passwd=***', '--auth', '***', '--authToken=***'],
+    ],
+    [
+      ['mysql', '-u', 'root', '-pabc'],
+      ['mysql', '-u', 'root', '-p***'],
+    ],
+    [
+      ['mysql', '-p', 'abc', '-p=abc'],
+      ['mysql', '-p', '***', '-p=***'],
+    ],
+    [
+      ['sh', '-c', 'API_KEY=abc python train.py --secret abc\t--lr 0.1'],
+      ['sh', '-c', 'API_KEY=*** python train.py --secret ***\t--lr 0.1'],
+    ],
+    [
+      ['curl', '-H', 'Authorization: Bearer abc', 'https://ana:abc@example.com/x'],
+      ['curl', '-H', 'Authorization: *** ***', 'https://ana:***@example.com/x'],
+    ],
+    [
+      ['--password', '--verbose'],
+      ['--password', '--verbose'],
+    ],
   ])('redacts %j', (words, recorded) => {
     expect(redactSecrets(words)).toEqual(recorded);
   });

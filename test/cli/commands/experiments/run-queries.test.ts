@@ -35,7 +35,15 @@ describe('mlops run list', () => {
       listRuns: () => ({
         items: [
           runRecord({ runId: RUN_C, runName: 'fraud-9', runNumber: 9, startTime: '2026-11-24T10:55:00.000Z', metrics: { loss: summaryOf([0.8, 0.6]) } }),
-          runRecord({ runId: RUN_B, runName: 'fraud-8', runNumber: 8, status: 'FAILED', reason: 'exit code 1', endTime: '2026-11-24T10:00:12.500Z', metrics: { loss: summaryOf([0.9]) } }),
+          runRecord({
+            runId: RUN_B,
+            runName: 'fraud-8',
+            runNumber: 8,
+            status: 'FAILED',
+            reason: 'exit code 1',
+            endTime: '2026-11-24T10:00:12.500Z',
+            metrics: { loss: summaryOf([0.9]) },
+          }),
           { ...finished, metrics: { ...finished.metrics, f1: summaryOf([0.8]), precision: summaryOf([0.7]) } },
         ],
       }),
@@ -60,7 +68,10 @@ describe('mlops run list', () => {
 
   it('asks for the status given and stops at the limit, across pages', async () => {
     answerRunQueries({
-      listRuns: (payload) => (payload.nextToken ? { items: [runRecord({ runId: RUN_B }), runRecord({ runId: RUN_C })], nextToken: 'page-3' } : { items: [runRecord()], nextToken: 'page-2' }),
+      listRuns: (payload) =>
+        payload.nextToken
+          ? { items: [runRecord({ runId: RUN_B }), runRecord({ runId: RUN_C })], nextToken: 'page-3' }
+          : { items: [runRecord()], nextToken: 'page-2' },
     });
 
     const { stdout } = await cli.run(['--json', 'run', 'list', '--experiment', 'fraud', '--status', 'RUNNING', '--limit', '2'], { env: TRACKING_ENV });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
 import type { CliClock } from '../../../../cli/context';
+import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
 import { cliHarness } from '../../harness';
-import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, imageSummary, LOGS_URL, packages, readyImage, REPOSITORY_URI } from './image-fixtures';
+import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, imageSummary, LOGS_URL, packages, REPOSITORY_URI, readyImage } from './image-fixtures';
 
 const cli = cliHarness();
 const clock: CliClock = { now: () => Date.parse('2026-11-25T10:05:00.000Z'), sleep: async () => undefined };
@@ -91,7 +91,9 @@ describe('mlops image show', () => {
 
   it('shows an external image by its source, and the critical findings allowed', async () => {
     const source = { type: 'external' as const, imageUri: `${REPOSITORY_URI}:1.4.0` };
-    cli.answer('query-images-fn', () => readyImage({ source, build: undefined, modelDataUrl: undefined, allowCriticalFindings: true, modelPackages: undefined }));
+    cli.answer('query-images-fn', () =>
+      readyImage({ source, build: undefined, modelDataUrl: undefined, allowCriticalFindings: true, modelPackages: undefined }),
+    );
 
     const { stdout } = await run(['image', 'show', 'churn-scorer:4']);
 
@@ -114,11 +116,13 @@ describe('mlops image show', () => {
     const { code, stderr } = await run(['image', 'show', 'churn-scorer:latest']);
 
     expect(code).toBe(2);
-    expect(stderr).toContain("error: command-argument value 'churn-scorer:latest' is invalid for argument 'image'. expected NAME or NAME:VERSION (a version number, 1 or more).");
+    expect(stderr).toContain(
+      "error: command-argument value 'churn-scorer:latest' is invalid for argument 'image'. expected NAME or NAME:VERSION (a version number, 1 or more).",
+    );
     expect(cli.invocations()).toEqual([]);
   });
 
-  it('fails with exit code 1 passing on the function\'s not-found error', async () => {
+  it("fails with exit code 1 passing on the function's not-found error", async () => {
     cli.answer('query-images-fn', () => ({ errorType: 'NotFoundError', errorMessage: 'image churn-scorer has no version 9' }));
 
     const { code, stderr } = await run(['image', 'show', 'churn-scorer:9']);

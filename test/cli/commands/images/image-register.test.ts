@@ -4,7 +4,19 @@ import { HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sd
 import type { CliClock } from '../../../../cli/context';
 import type { ImageVersionRecord } from '../../../../lambda/images/core/model';
 import { cliHarness } from '../../harness';
-import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, localImageInputs, readyImage, REPOSITORY_URI, REQUIREMENTS, SCRIPT, sha256 } from './image-fixtures';
+import {
+  BUILD_ID,
+  buildingImage,
+  DIGEST,
+  failedImage,
+  IMAGES_ENV,
+  localImageInputs,
+  REPOSITORY_URI,
+  REQUIREMENTS,
+  readyImage,
+  SCRIPT,
+  sha256,
+} from './image-fixtures';
 
 const cli = cliHarness();
 const entryUri = `s3://artifacts-bucket/image-inputs/churn-scorer/${sha256(SCRIPT)}/score.py`;
@@ -34,8 +46,21 @@ describe('mlops image register', () => {
   it('uploads the script and requirements, registers the build, and prints the version, pinned models and build', async () => {
     // Arrange
     const args = [
-      '--model', 'churn@production', '--model', 'fraud-detector:12', '--entry', inputs.entry, '--requirements', inputs.requirements,
-      '--env', 'LOG_LEVEL=debug', '--env', 'THRESHOLD=0.7', '--description', 'weekly scorer', '--allow-critical-findings',
+      '--model',
+      'churn@production',
+      '--model',
+      'fraud-detector:12',
+      '--entry',
+      inputs.entry,
+      '--requirements',
+      inputs.requirements,
+      '--env',
+      'LOG_LEVEL=debug',
+      '--env',
+      'THRESHOLD=0.7',
+      '--description',
+      'weekly scorer',
+      '--allow-critical-findings',
     ];
 
     // Act
@@ -81,13 +106,22 @@ describe('mlops image register', () => {
     expect(code).toBe(0);
     expect(stderr).toBe(`score.py (53 B) is already at ${entryUri}\n`);
     expect(cli.mocks.s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(cli.invocations('register-image-fn')[0].source).toEqual({ type: 'build', entry: entryUri, baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' });
+    expect(cli.invocations('register-image-fn')[0].source).toEqual({
+      type: 'build',
+      entry: entryUri,
+      baseImage: 'public.ecr.aws/docker/library/python:3.11-slim',
+    });
   });
 
   it('registers an image already in ECR, printing the pinned image, its scan and its packages', async () => {
     // Arrange
     const imageUri = `${REPOSITORY_URI}:1.4.0`;
-    const external = readyImage({ source: { type: 'external', imageUri }, build: undefined, models: [readyImage().models[0]], modelPackages: [readyImage().modelPackages![0]] });
+    const external = readyImage({
+      source: { type: 'external', imageUri },
+      build: undefined,
+      models: [readyImage().models[0]],
+      modelPackages: [readyImage().modelPackages![0]],
+    });
     cli.answer('register-image-fn', () => external);
 
     // Act
@@ -157,8 +191,14 @@ describe('mlops image register', () => {
 
   it.each([
     [['--model', 'churn:3'], 'error: give --entry <script.py> (the platform builds the image) or --image-uri <uri> (an image already in ECR)'],
-    [['--model', 'churn:3', '--requirements', 'r.txt', '--image-uri', 'x'], "error: option '--image-uri <uri>' cannot be used with option '--requirements <file>'"],
-    [['--model', 'churn:3', '--base-image', 'python:3', '--image-uri', 'x'], "error: option '--image-uri <uri>' cannot be used with option '--base-image <image>'"],
+    [
+      ['--model', 'churn:3', '--requirements', 'r.txt', '--image-uri', 'x'],
+      "error: option '--image-uri <uri>' cannot be used with option '--requirements <file>'",
+    ],
+    [
+      ['--model', 'churn:3', '--base-image', 'python:3', '--image-uri', 'x'],
+      "error: option '--image-uri <uri>' cannot be used with option '--base-image <image>'",
+    ],
     [['--entry', 'score.py'], "error: required option '--model <ref>' not specified"],
   ])('fails with exit code 2 on %j', async (args, message) => {
     const { code, stderr } = await register(args);

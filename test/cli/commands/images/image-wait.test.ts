@@ -2,7 +2,7 @@ import type { CliClock } from '../../../../cli/context';
 import { EXIT_FAILED } from '../../../../cli/exit-status';
 import type { ImageVersionRecord } from '../../../../lambda/images/core/model';
 import { cliHarness } from '../../harness';
-import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, LOGS_URL, readyImage, REPOSITORY_URI } from './image-fixtures';
+import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, LOGS_URL, REPOSITORY_URI, readyImage } from './image-fixtures';
 
 const cli = cliHarness();
 
@@ -79,9 +79,7 @@ describe('mlops image wait', () => {
     const { stderr, stdout } = await cli.run(['image', 'wait', 'churn-scorer:4'], { env: IMAGES_ENV, context: { clock: fakeClock().clock }, stderrTTY: true });
 
     expect(stderr).toBe(
-      '\r\x1b[2Kchurn-scorer version 4  PROVISIONING 3/11  elapsed 30.0s...' +
-        '\r\x1b[2Kchurn-scorer version 4  BUILD 7/11  elapsed 35.0s...' +
-        '\r\x1b[2K',
+      '\r\x1b[2Kchurn-scorer version 4  PROVISIONING 3/11  elapsed 30.0s...' + '\r\x1b[2Kchurn-scorer version 4  BUILD 7/11  elapsed 35.0s...' + '\r\x1b[2K',
     );
     expect(stdout.split('\n')[0]).toBe('churn-scorer version 4 is READY after 4m 12s');
   });
@@ -132,7 +130,10 @@ describe('mlops image wait', () => {
     answerPolls(phase('BUILD'));
     const { clock, sleeps } = fakeClock();
 
-    const { code, stdout, stderr } = await cli.run(['image', 'wait', 'churn-scorer:4', '--timeout', '1m', '--interval', '25s'], { env: IMAGES_ENV, context: { clock } });
+    const { code, stdout, stderr } = await cli.run(['image', 'wait', 'churn-scorer:4', '--timeout', '1m', '--interval', '25s'], {
+      env: IMAGES_ENV,
+      context: { clock },
+    });
 
     expect(code).toBe(1);
     expect(sleeps).toEqual([25_000, 25_000, 10_000]);
@@ -143,7 +144,10 @@ describe('mlops image wait', () => {
     ]);
   });
 
-  it.each([['--timeout', '0'], ['--interval', 'soon']])('fails with exit code 2 on %s %s', async (flag, value) => {
+  it.each([
+    ['--timeout', '0'],
+    ['--interval', 'soon'],
+  ])('fails with exit code 2 on %s %s', async (flag, value) => {
     const { code, stderr } = await cli.run(['image', 'wait', 'churn-scorer:4', flag, value], { env: IMAGES_ENV });
 
     expect(code).toBe(2);

@@ -201,7 +201,7 @@ describe('mlops monitor baseline --model --version', () => {
     answerRegistrations();
   });
 
-  it('registers the profile as the version\'s baseline and says where it is stored', async () => {
+  it("registers the profile as the version's baseline and says where it is stored", async () => {
     // Act
     const { code, stdout, stderr } = await register(small, '--exclude', 'label', '--model', 'fraud-detector', '--version', '12');
 
@@ -253,7 +253,11 @@ describe('mlops monitor baseline --model --version', () => {
 
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary).toMatchObject({ source: small, rows: 10, baseline: { model: 'fraud-detector', version: 12, uri: 's3://monitoring-bucket/baselines/fraud-detector/12/profile.json' } });
+    expect(summary).toMatchObject({
+      source: small,
+      rows: 10,
+      baseline: { model: 'fraud-detector', version: 12, uri: 's3://monitoring-bucket/baselines/fraud-detector/12/profile.json' },
+    });
     expect(summary).not.toHaveProperty('out');
     expect(summary.sizeBytes).toBe(Buffer.byteLength(JSON.stringify(cli.invocations('register-baseline-fn')[0].profile)));
   });
@@ -263,7 +267,18 @@ describe('mlops monitor baseline --model --version', () => {
     cli.mocks.s3.on(PutObjectCommand).resolves({ VersionId: 'obj-1' });
 
     // Act
-    const { code, stdout, stderr } = await register(small, '--exclude', 'label', '--categorical', 'age', '--model', 'fraud-detector', '--version', '12', '--remote');
+    const { code, stdout, stderr } = await register(
+      small,
+      '--exclude',
+      'label',
+      '--categorical',
+      'age',
+      '--model',
+      'fraud-detector',
+      '--version',
+      '12',
+      '--remote',
+    );
 
     // Assert
     expect(code).toBe(0);
@@ -329,7 +344,10 @@ describe('mlops monitor baseline --model --version', () => {
       [['--version', '12', '--out', 'p.json'], 'error: --model and --version go together: the model version whose baseline this is'],
       [['--remote', '--out', 'p.json'], 'error: --remote registers the baseline: add --model and --version'],
       [['--replace', '--out', 'p.json'], 'error: --replace replaces a registered baseline: add --model and --version'],
-      [['--model', 'm', '--version', '1', '--remote', '--out', 'p.json'], 'error: --remote profiles in the function, which writes no local profile: leave out --out'],
+      [
+        ['--model', 'm', '--version', '1', '--remote', '--out', 'p.json'],
+        'error: --remote profiles in the function, which writes no local profile: leave out --out',
+      ],
       [['--model', 'm', '--version', '1', '--remote', '--bins', '100'], "error: --remote profiles at the function's 1000 bins: leave out --bins"],
     ])('fails with exit code 2 on %j', async (args, message) => {
       const { code, stderr } = await register(small, ...args);
@@ -356,7 +374,7 @@ describe('mlops monitor baseline --model --version', () => {
       expect(cli.mocks.s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     });
 
-    it('fails with exit code 1 with the function\'s message when the model has no such version', async () => {
+    it("fails with exit code 1 with the function's message when the model has no such version", async () => {
       cli.answer('register-baseline-fn', () => ({ errorType: 'NotFoundError', errorMessage: 'model fraud-detector has no version 99' }));
 
       const { code, stdout, stderr } = await register(small, '--model', 'fraud-detector', '--version', '99');

@@ -1,10 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_DRIFT_DETECTED } from '../../../../cli/exit-status';
 import { formatScore, formatThreshold } from '../../../../cli/commands/monitoring/drift-table';
+import { EXIT_DRIFT_DETECTED } from '../../../../cli/exit-status';
 import { samplesDrift } from '../../../../lambda/monitoring/core/drift/dataset-drift';
-import { DEFAULT_POLICY } from '../../../../lambda/monitoring/core/drift/drift-policy';
 import type { DriftMethod } from '../../../../lambda/monitoring/core/drift/drift-policy';
+import { DEFAULT_POLICY } from '../../../../lambda/monitoring/core/drift/drift-policy';
 import { columnsFromCsv } from '../../../../lambda/monitoring/core/profile/dataset-columns';
 import { type DriftFiles, writeDriftFiles } from '../../fixtures/monitor/drift-data';
 import { cliHarness } from '../../harness';
@@ -105,7 +105,9 @@ describe('mlops monitor check', () => {
       const cells = rows.get(feature.feature)!;
       const deciding = feature.scores.find((score) => score.method === feature.decidedBy)!;
       const verdict = feature.status === 'drifted' ? 'drifted' : 'ok';
-      const others = columnOrder.flatMap((method) => feature.scores.filter((score) => score.method === method).map((score) => formatScore(method, score.score)));
+      const others = columnOrder.flatMap((method) =>
+        feature.scores.filter((score) => score.method === method).map((score) => formatScore(method, score.score)),
+      );
       expect(cells).toEqual([
         ...(feature.status === 'drifted' ? ['*'] : []),
         feature.feature,
@@ -167,7 +169,12 @@ describe('mlops monitor check', () => {
 
     // Assert
     const rows = tableRows(stdout);
-    expect(rows.get('age')!.slice(2, 6)).toEqual(['ks', formatScore('ks', expectedDrift(files.reference, files.current).features[0].scores[0].score), '<', '0.01']);
+    expect(rows.get('age')!.slice(2, 6)).toEqual([
+      'ks',
+      formatScore('ks', expectedDrift(files.reference, files.current).features[0].scores[0].score),
+      '<',
+      '0.01',
+    ]);
     expect(rows.get('plan')!.slice(3, 7)).toEqual(['chi_square', '2.12e-232', '<', '0.01']);
     expect(drifted(stdout)).toEqual(['income', 'plan']);
   });

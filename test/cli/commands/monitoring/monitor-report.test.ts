@@ -114,7 +114,9 @@ describe('mlops monitor report', () => {
       'status       insufficient data',
     ]);
     expect(stdout).not.toContain('Dataset drift: YES');
-    expect(stdout.endsWith("\nDataset drift: no verdict — 40 records in the window, fewer than the monitor's minimum (the scores above are for information)\n")).toBe(true);
+    expect(
+      stdout.endsWith("\nDataset drift: no verdict — 40 records in the window, fewer than the monitor's minimum (the scores above are for information)\n"),
+    ).toBe(true);
     expect(cli.invocations('query-monitoring-fn')).toEqual([
       { query: 'getCheck', monitor: 'fraud-live', checkId: '20261125T080000Z' },
       { query: 'getReport', monitor: 'fraud-live', checkId: '20261125T080000Z' },

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
 import { EXIT_DRIFT_DETECTED } from '../../../../cli/exit-status';
+import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
 import type { CheckRecord } from '../../../../lambda/monitoring/core/model';
 import { checkRecord } from '../../../support/monitoring-records';
 import { cliHarness } from '../../harness';
@@ -13,7 +13,13 @@ const cli = cliHarness();
 
 const fraudDrifted = checkRecord('2026-11-25T09:00:00.000Z', { status: 'drift', driftShare: 2 / 3, driftedFeatures: ['income', 'plan', 'score', 'tenure'] });
 const churnStable = checkRecord('2026-11-25T09:00:00.000Z', { monitor: 'churn-live', model: 'churn', version: 3, records: 2410 });
-const quietHours = checkRecord('2026-11-25T03:00:00.000Z', { monitor: 'quiet-hours', status: 'insufficient_data', records: 12, driftShare: 1, driftedFeatures: ['age'] });
+const quietHours = checkRecord('2026-11-25T03:00:00.000Z', {
+  monitor: 'quiet-hours',
+  status: 'insufficient_data',
+  records: 12,
+  driftShare: 1,
+  driftedFeatures: ['age'],
+});
 
 /** Checks of fraud-live, newest first: drift now, a drifted feature before, a quiet hour, a clean window. */
 const fraudChecks: CheckRecord[] = [

@@ -58,7 +58,10 @@ describe('mlops model alias set', () => {
   });
 
   it('fails with exit code 1 and the conflict message when the alias moved meanwhile', async () => {
-    cli.answer('alias-fn', () => ({ errorType: 'ConflictError', errorMessage: 'alias "prod" of fraud-detector points at version 10; expected it to point at version 11' }));
+    cli.answer('alias-fn', () => ({
+      errorType: 'ConflictError',
+      errorMessage: 'alias "prod" of fraud-detector points at version 10; expected it to point at version 11',
+    }));
 
     const { code, stdout, stderr } = await cli.run(['model', 'alias', 'set', 'fraud-detector', 'prod', '12', '--expect', '11']);
 

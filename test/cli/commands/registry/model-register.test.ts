@@ -18,7 +18,16 @@ const registered = (payload: Record<string, unknown>) => {
     name: payload.name,
     version: 4,
     createdAt: '2026-11-24T14:03:27.511Z',
-    artifact: { uri: artifact.uri, bucket: 'artifacts-bucket', key, s3VersionId: artifact.versionId, sizeBytes: 3000, etag: 'e', sha256: artifact.sha256, sha256Source: 's3-checksum' },
+    artifact: {
+      uri: artifact.uri,
+      bucket: 'artifacts-bucket',
+      key,
+      s3VersionId: artifact.versionId,
+      sizeBytes: 3000,
+      etag: 'e',
+      sha256: artifact.sha256,
+      sha256Source: 's3-checksum',
+    },
   };
 };
 
@@ -42,11 +51,31 @@ describe('mlops model register', () => {
   it('uploads the file and registers it with the parsed metrics, parameters, tags and datasets', async () => {
     // Arrange
     const args = [
-      'model', 'register', file, '--name', 'fraud-detector',
-      '--metric', 'auc=0.9132', '--metric', 'rows=120000',
-      '--param', 'max_depth=6', '--tag', 'stage=gold', '--tag', 'note=a=b',
-      '--dataset', `s3://data/train.parquet#${'cd'.repeat(32)}`, '--dataset', 's3://data/valid.parquet',
-      '--description', 'weekly retrain', '--framework', 'xgboost-2.1', '--run-id', 'run-77',
+      'model',
+      'register',
+      file,
+      '--name',
+      'fraud-detector',
+      '--metric',
+      'auc=0.9132',
+      '--metric',
+      'rows=120000',
+      '--param',
+      'max_depth=6',
+      '--tag',
+      'stage=gold',
+      '--tag',
+      'note=a=b',
+      '--dataset',
+      `s3://data/train.parquet#${'cd'.repeat(32)}`,
+      '--dataset',
+      's3://data/valid.parquet',
+      '--description',
+      'weekly retrain',
+      '--framework',
+      'xgboost-2.1',
+      '--run-id',
+      'run-77',
     ];
 
     // Act

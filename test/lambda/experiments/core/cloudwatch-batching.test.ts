@@ -1,4 +1,10 @@
-import { type MetricDatum, planPutMetricData, PUT_METRIC_DATA_LIMITS, type PutMetricDataPlan, requestBytes } from '../../../../lambda/experiments/core/cloudwatch-batching';
+import {
+  type MetricDatum,
+  PUT_METRIC_DATA_LIMITS,
+  type PutMetricDataPlan,
+  planPutMetricData,
+  requestBytes,
+} from '../../../../lambda/experiments/core/cloudwatch-batching';
 import type { MetricSeries, StoredPoint } from '../../../../lambda/experiments/core/model';
 import { seededRandom } from '../../../support/seeded-random';
 
@@ -77,7 +83,7 @@ describe('planPutMetricData', () => {
     expect(planPutMetricData([{ name: 'loss', points: [] }], DIMENSIONS, NOW)).toEqual({ requests: [], skipped: 0 });
   });
 
-  it('puts a metric\'s points of one minute in one datum with Values and Counts, stamped at the minute', () => {
+  it("puts a metric's points of one minute in one datum with Values and Counts, stamped at the minute", () => {
     const series = [{ name: 'loss', points: [1, 2, 1, 1, 3].map((value, step) => point(value, THIS_MINUTE + step * 1000, step)) }];
 
     const plan = planPutMetricData(series, DIMENSIONS, NOW);
@@ -164,7 +170,11 @@ describe('planPutMetricData', () => {
     const plan = planPutMetricData(series, DIMENSIONS, NOW);
 
     expect(plan.skipped).toBe(3);
-    expect(datums(plan).flatMap((datum) => datum.Values).sort()).toEqual([4, 5, 6]);
+    expect(
+      datums(plan)
+        .flatMap((datum) => datum.Values)
+        .sort(),
+    ).toEqual([4, 5, 6]);
     expectWithinLimits(plan);
   });
 
@@ -202,9 +212,12 @@ function randomSeries(random: () => number): { series: MetricSeries[]; outside: 
     const points = Array.from({ length: int(2000) }, (_, step) => {
       const zone = random();
       let timestamp: number;
-      if (zone < 0.6) timestamp = NOW - int(5) * MINUTE + int(MINUTE); // a burst in the last few minutes
-      else if (zone < 0.85) timestamp = NOW - 14 * DAY + 2 * MINUTE + int(14 * DAY + 2 * HOUR - 4 * MINUTE); // anywhere inside
-      else if (zone < 0.93) timestamp = NOW - 14 * DAY - 1 - int(30 * DAY); // too old
+      if (zone < 0.6)
+        timestamp = NOW - int(5) * MINUTE + int(MINUTE); // a burst in the last few minutes
+      else if (zone < 0.85)
+        timestamp = NOW - 14 * DAY + 2 * MINUTE + int(14 * DAY + 2 * HOUR - 4 * MINUTE); // anywhere inside
+      else if (zone < 0.93)
+        timestamp = NOW - 14 * DAY - 1 - int(30 * DAY); // too old
       else timestamp = NOW + 2 * HOUR + 1 + int(DAY); // too far ahead
       const kind = random();
       const value = kind < 0.02 ? pick([1e200, -1e200, 1e-200, -1e-200]) : kind < 0.7 ? pick(valuePool) : random() * 1000;
@@ -238,7 +251,7 @@ describe('planPutMetricData on random batches', () => {
     expect(datums(plan)).toHaveLength(expectedDatums);
   }
 
-  it.each(Array.from({ length: 25 }, (_, i) => i + 1))('keep the invariants under CloudWatch\'s limits (seed %i)', (seed) => {
+  it.each(Array.from({ length: 25 }, (_, i) => i + 1))("keep the invariants under CloudWatch's limits (seed %i)", (seed) => {
     checkInvariants(seed, PUT_METRIC_DATA_LIMITS);
   });
 

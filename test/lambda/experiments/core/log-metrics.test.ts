@@ -88,7 +88,7 @@ describe('logMetrics', () => {
     expect((await store.getRun(runId))?.metrics.loss).toEqual({ last: 0.3, lastStep: 2, lastTimestamp: T0 + 2, min: 0.3, max: 1.5, count: 4 });
   });
 
-  it('stamps points without a timestamp with the time of the call, and beats the run\'s heart', async () => {
+  it("stamps points without a timestamp with the time of the call, and beats the run's heart", async () => {
     const { store, clock, runId, logMetrics } = await setUp();
     clock.advance(30_000);
     const now = clock.now();
@@ -104,7 +104,9 @@ describe('logMetrics', () => {
 
     await logMetrics({ runId, metrics: [{ name: 'loss', value: 1, step: 0, timestamp: T0 }] });
 
-    expect(publisher.published).toEqual([{ run: { runId, experiment: run.experiment }, series: [{ name: 'loss', points: [{ step: 0, value: 1, timestamp: T0 }] }] }]);
+    expect(publisher.published).toEqual([
+      { run: { runId, experiment: run.experiment }, series: [{ name: 'loss', points: [{ step: 0, value: 1, timestamp: T0 }] }] },
+    ]);
   });
 
   it('replays a batch retried with the same batch id: nothing stored twice, nothing sent twice, the first revision returned', async () => {
@@ -173,7 +175,14 @@ describe('logMetrics', () => {
   it('accepts params, tags and metrics named like Object members as any other', async () => {
     const { store, runId, logMetrics } = await setUp();
 
-    await logMetrics({ runId, params: { constructor: 'a', toString: 'b' }, metrics: [{ name: 'constructor', value: 2, step: 1 }, { name: 'valueOf', value: 3, step: 1 }] });
+    await logMetrics({
+      runId,
+      params: { constructor: 'a', toString: 'b' },
+      metrics: [
+        { name: 'constructor', value: 2, step: 1 },
+        { name: 'valueOf', value: 3, step: 1 },
+      ],
+    });
     await logMetrics({ runId, params: { constructor: 'a' }, metrics: [{ name: 'constructor', value: 1, step: 2 }] });
 
     const run = await store.getRun(runId);
@@ -203,7 +212,10 @@ describe('logMetrics', () => {
   it('fails when a batch would take the run over 500 metrics, writing nothing; metrics it has are still taken', async () => {
     const { store, runId, logMetrics } = await setUp();
     for (let batch = 0; batch < 5; batch++) {
-      await logMetrics({ runId, metrics: Array.from({ length: MAX_METRICS_PER_BATCH }, (_, i) => ({ name: `m${batch * MAX_METRICS_PER_BATCH + i}`, value: 1 })) });
+      await logMetrics({
+        runId,
+        metrics: Array.from({ length: MAX_METRICS_PER_BATCH }, (_, i) => ({ name: `m${batch * MAX_METRICS_PER_BATCH + i}`, value: 1 })),
+      });
     }
     // 490 metrics now.
 
@@ -290,7 +302,12 @@ describe('logMetrics', () => {
 
     await Promise.all(Array.from({ length: 5 }, (_, i) => logMetrics({ runId, metrics: [{ name: 'loss', value: i, step: i }] })));
 
-    expect(store.allPoints(runId, 'loss').map((point) => point.value).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      store
+        .allPoints(runId, 'loss')
+        .map((point) => point.value)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
     expect(await store.getRun(runId)).toMatchObject({ revision: 5, metrics: { loss: { count: 5, min: 0, max: 4, last: 4 } } });
   });
 

@@ -105,7 +105,7 @@ describe('queryRuns', () => {
     await expect(attempt).rejects.toThrow(`no such run: ${missing[0]}, ${missing[1]}`);
   });
 
-  it('lists an experiment\'s runs newest first', async () => {
+  it("lists an experiment's runs newest first", async () => {
     const tracking = await setUp();
 
     const page = await listRuns(tracking, { experiment: 'churn' });
@@ -114,7 +114,7 @@ describe('queryRuns', () => {
     expect(page.nextToken).toBeUndefined();
   });
 
-  it('lists an experiment\'s runs in pages, newest first, following the tokens', async () => {
+  it("lists an experiment's runs in pages, newest first, following the tokens", async () => {
     const tracking = await setUp();
 
     const pages = await allPages((nextToken) => listRuns(tracking, { experiment: 'churn', limit: 2, nextToken }));
@@ -166,7 +166,7 @@ describe('queryRuns', () => {
     expect(pages[0]).toHaveLength(2);
   });
 
-  it('returns a metric\'s whole history in one page when it fits, without a token', async () => {
+  it("returns a metric's whole history in one page when it fits, without a token", async () => {
     const tracking = await setUp();
     const runId = tracking.churn[0].runId;
 
@@ -175,7 +175,7 @@ describe('queryRuns', () => {
     expect(page).toEqual({ runId, metric: 'loss', items: tracking.lossHistory });
   });
 
-  it.each([1, 3, 4, 5, 7, 12])('returns a metric\'s history in pages of %i, in order, the last without a token', async (limit) => {
+  it.each([1, 3, 4, 5, 7, 12])("returns a metric's history in pages of %i, in order, the last without a token", async (limit) => {
     const tracking = await setUp();
     const runId = tracking.churn[0].runId;
 
@@ -191,7 +191,13 @@ describe('queryRuns', () => {
       const tracking = await setUp();
       const runId = tracking.churn[0].runId;
       const other = await tracking.startRun({ experiment: 'churn' });
-      await tracking.logMetrics({ runId: other.runId, metrics: [{ name: 'loss', value: 1 }, { name: 'loss', value: 2 }] });
+      await tracking.logMetrics({
+        runId: other.runId,
+        metrics: [
+          { name: 'loss', value: 1 },
+          { name: 'loss', value: 2 },
+        ],
+      });
       await tracking.logMetrics({ runId, metrics: [{ name: 'acc', value: 0.6 }] });
       const lossToken = (await metricHistory(tracking, { runId, metric: 'loss', limit: 1 })).nextToken!;
       const accToken = (await metricHistory(tracking, { runId, metric: 'acc', limit: 1 })).nextToken!;

@@ -78,7 +78,11 @@ describe('LogMetricsRequest', () => {
   });
 
   it('names every bad point, not only the first', () => {
-    const metrics = [{ name: 'a', value: Number.NaN }, { name: 'b', value: 1 }, { name: 'c', value: 'x' }];
+    const metrics = [
+      { name: 'a', value: Number.NaN },
+      { name: 'b', value: 1 },
+      { name: 'c', value: 'x' },
+    ];
 
     expect(refusedPaths(LogMetricsRequest, { runId: RUN_ID, metrics })).toEqual(['metrics[0].value', 'metrics[2].value']);
   });
@@ -99,7 +103,12 @@ describe('LogMetricsRequest', () => {
       { name: 'a', value: 1, timestamp: 7_258_118_400_001 },
     ];
 
-    expect(refusedPaths(LogMetricsRequest, { runId: RUN_ID, metrics })).toEqual(['metrics[0].step', 'metrics[1].step', 'metrics[2].timestamp', 'metrics[3].timestamp']);
+    expect(refusedPaths(LogMetricsRequest, { runId: RUN_ID, metrics })).toEqual([
+      'metrics[0].step',
+      'metrics[1].step',
+      'metrics[2].timestamp',
+      'metrics[3].timestamp',
+    ]);
   });
 
   it(`accepts exactly ${MAX_POINTS_PER_BATCH} points of ${MAX_METRICS_PER_BATCH} distinct metrics`, () => {
@@ -168,8 +177,13 @@ describe('QueryRunsRequest', () => {
   it('accepts each query with its fields', () => {
     expect(parseRequest(QueryRunsRequest, { query: 'getRun', runId: RUN_ID })).toEqual({ query: 'getRun', runId: RUN_ID });
     expect(parseRequest(QueryRunsRequest, { query: 'getRuns', runIds: [RUN_ID] })).toEqual({ query: 'getRuns', runIds: [RUN_ID] });
-    expect(parseRequest(QueryRunsRequest, { query: 'listRuns', experiment: 'churn', status: 'CRASHED', limit: 100, nextToken: 't' })).toMatchObject({ status: 'CRASHED', limit: 100 });
-    expect(parseRequest(QueryRunsRequest, { query: 'metricHistory', runId: RUN_ID, metric: 'loss', limit: MAX_HISTORY_PAGE })).toMatchObject({ limit: MAX_HISTORY_PAGE });
+    expect(parseRequest(QueryRunsRequest, { query: 'listRuns', experiment: 'churn', status: 'CRASHED', limit: 100, nextToken: 't' })).toMatchObject({
+      status: 'CRASHED',
+      limit: 100,
+    });
+    expect(parseRequest(QueryRunsRequest, { query: 'metricHistory', runId: RUN_ID, metric: 'loss', limit: MAX_HISTORY_PAGE })).toMatchObject({
+      limit: MAX_HISTORY_PAGE,
+    });
   });
 
   it.each([

@@ -53,7 +53,7 @@ describe('summarize', () => {
 });
 
 describe('toSeries', () => {
-  it('groups points by metric in first-seen order, keeping each metric\'s points in the order given', () => {
+  it("groups points by metric in first-seen order, keeping each metric's points in the order given", () => {
     const series = toSeries(
       [
         { name: 'val/loss', value: 3, step: 9, timestamp: T0 + 3 },
@@ -71,7 +71,13 @@ describe('toSeries', () => {
   });
 
   it('gives points without a timestamp the time passed as now, keeping the ones given', () => {
-    const series = toSeries([{ name: 'loss', value: 1, step: 0 }, { name: 'loss', value: 2, step: 1, timestamp: T0 }], T0 + 500);
+    const series = toSeries(
+      [
+        { name: 'loss', value: 1, step: 0 },
+        { name: 'loss', value: 2, step: 1, timestamp: T0 },
+      ],
+      T0 + 500,
+    );
 
     expect(series).toEqual([{ name: 'loss', points: [at(0, 1, T0 + 500), at(1, 2, T0)] }]);
   });

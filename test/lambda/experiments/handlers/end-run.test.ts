@@ -101,7 +101,14 @@ describe('EndRun handler', () => {
   });
 
   it('fails with InternalError naming the request id and no AWS internals when DynamoDB fails', async () => {
-    dynamoMock.on(GetCommand).rejects(new DynamoDBServiceException({ name: 'InternalServerError', message: `table ${TABLE_NAME} unavailable`, $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+    dynamoMock.on(GetCommand).rejects(
+      new DynamoDBServiceException({
+        name: 'InternalServerError',
+        message: `table ${TABLE_NAME} unavailable`,
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     const error = await thrownBy(invoke('EndRun', { runId: RUN_ID, status: 'COMPLETED' }));
 

@@ -3,11 +3,12 @@
  * SDK call (run by the handler tests and by the IAM coverage test), and the tracking items they
  * start from, laid out as `lambda/experiments/adapters/table-keys.ts` says.
  */
-import { runRecord } from '../../../support/run-record';
+
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, RUNNING } from '../../../../lambda/experiments/adapters/table-keys';
 import type { MetricSummary, RunRecord } from '../../../../lambda/experiments/core/model';
+import { runRecord } from '../../../support/run-record';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
 import { cloudWatchMock, dynamoMock, type ExperimentFunction, type FakeTable, FUNCTION_ENVIRONMENT, invoke } from '../../handler-support/sdk-mocks';
 
@@ -23,7 +24,14 @@ export const OTHER_RUN_ID = 'fedcba9876543210fedcba9876543210';
 export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 /** A summary of a metric logged `count` times, last at `last`. */
-export const summary = (last: number, count = 1): MetricSummary => ({ last, lastStep: count - 1, lastTimestamp: Date.parse(minutesAgo(5)), min: last, max: last, count });
+export const summary = (last: number, count = 1): MetricSummary => ({
+  last,
+  lastStep: count - 1,
+  lastTimestamp: Date.parse(minutesAgo(5)),
+  min: last,
+  max: last,
+  count,
+});
 
 /** The items the DynamoDB adapter writes. */
 export const items = {
@@ -151,7 +159,8 @@ export const logMetricsScenarios: readonly HandlerScenario[] = [
   },
   {
     name: 'a batch reviving a crashed run',
-    arrange: ({ experiments }) => experiments.put(items.run({ status: 'CRASHED', heartbeatAt: minutesAgo(30), endTime: minutesAgo(30), reason: 'no heartbeat', revision: 2 })),
+    arrange: ({ experiments }) =>
+      experiments.put(items.run({ status: 'CRASHED', heartbeatAt: minutesAgo(30), endTime: minutesAgo(30), reason: 'no heartbeat', revision: 2 })),
     event: batch(),
     sends: BATCH,
   },
@@ -234,7 +243,12 @@ export const endRunScenarios: readonly HandlerScenario[] = [
 
 /** Two runs of the experiment (one running with a loss history over 30 batches, one failed) and one of another. */
 export function trackedRuns(table: FakeTable): void {
-  const history = Array.from({ length: 30 }, (_, n) => items.history(RUN_ID, 'loss', n + 1, [{ step: 2 * n, value: 1 / (2 * n + 1) }, { step: 2 * n + 1, value: 1 / (2 * n + 2) }]));
+  const history = Array.from({ length: 30 }, (_, n) =>
+    items.history(RUN_ID, 'loss', n + 1, [
+      { step: 2 * n, value: 1 / (2 * n + 1) },
+      { step: 2 * n + 1, value: 1 / (2 * n + 2) },
+    ]),
+  );
   table.put(
     items.experiment(EXPERIMENT, 2),
     items.experiment('fraud-training', 1),
@@ -345,7 +359,10 @@ export const sweepRunsScenarios: readonly HandlerScenario[] = [
       experiments.put(items.run());
       // The index is eventually consistent: it still holds the heartbeat before the last one.
       const stale = { ...keys.run(RUN_ID), gsi2pk: RUNNING, gsi2sk: minutesAgo(60) };
-      dynamoMock.on(QueryCommand).callsFakeOnce(async () => ({ Items: [stale], Count: 1 })).callsFake(experiments.query);
+      dynamoMock
+        .on(QueryCommand)
+        .callsFakeOnce(async () => ({ Items: [stale], Count: 1 }))
+        .callsFake(experiments.query);
     },
     event: scheduledEvent,
     sends: ['QueryCommand', 'GetCommand', 'QueryCommand'],

@@ -5,7 +5,17 @@ import { keys, RECEIPT_TTL_DAYS } from '../../../../lambda/experiments/adapters/
 import { PUT_METRIC_DATA_LIMITS, requestBytes } from '../../../../lambda/experiments/core/cloudwatch-batching';
 import { MAX_METRICS_PER_BATCH, MAX_PARAMS_PER_RUN, MAX_POINTS_PER_BATCH } from '../../../../lambda/experiments/core/schemas';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { cloudWatchMock, dynamoMock, type FakeTable, inputsOf, invoke, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import {
+  cloudWatchMock,
+  dynamoMock,
+  type FakeTable,
+  inputsOf,
+  invoke,
+  REQUEST_ID,
+  resetSdkMocks,
+  sentCommands,
+  thrownBy,
+} from '../../handler-support/sdk-mocks';
 import { EXPERIMENT, items, logMetricsScenarios, minutesAgo, NAMESPACE, RUN_ID, TABLE_NAME } from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(logMetricsScenarios, name);
@@ -41,7 +51,10 @@ describe('LogMetrics handler', () => {
       ConditionExpression: 'revision = :expected',
       ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':revision': 1, ':status': 'RUNNING' }),
     });
-    expect(loss.Put).toEqual({ TableName: TABLE_NAME, Item: { ...keys.history(RUN_ID, 'loss', 1), steps: [1, 2], values: [0.5, 0.4], timestamps: [expect.any(Number), expect.any(Number)] } });
+    expect(loss.Put).toEqual({
+      TableName: TABLE_NAME,
+      Item: { ...keys.history(RUN_ID, 'loss', 1), steps: [1, 2], values: [0.5, 0.4], timestamps: [expect.any(Number), expect.any(Number)] },
+    });
     expect(accuracy.Put.Item).toMatchObject({ ...keys.history(RUN_ID, 'accuracy', 1), steps: [2], values: [0.8] });
     const stored = tables.experiments.get(keys.run(RUN_ID))!;
     expect(stored).toMatchObject({
@@ -80,7 +93,14 @@ describe('LogMetrics handler', () => {
     const [run, receipt] = transaction();
     expect(receipt.Put).toEqual({
       TableName: TABLE_NAME,
-      Item: { ...keys.receipt(RUN_ID, 'batch-1'), batchId: 'batch-1', fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), revision: 1, points: 3, expiresAt: expect.any(Number) },
+      Item: {
+        ...keys.receipt(RUN_ID, 'batch-1'),
+        batchId: 'batch-1',
+        fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+        revision: 1,
+        points: 3,
+        expiresAt: expect.any(Number),
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(receipt.Put.Item.expiresAt).toBe(Math.floor(Date.parse(run.Update.ExpressionAttributeValues[':heartbeatAt']) / 1000) + RECEIPT_TTL_DAYS * 86_400);
@@ -92,7 +112,11 @@ describe('LogMetrics handler', () => {
     expect(result).toEqual({ runId: RUN_ID, status: 'RUNNING', revision: 1, accepted: 3, replayed: true, publishedToCloudWatch: false });
     expect(arranged.filter((command) => command.command === 'PutMetricDataCommand')).toHaveLength(1);
     expect(inputsOf('PutMetricDataCommand')).toEqual([]);
-    expect(batchItems(tables.experiments).map((item) => item.sk).sort()).toEqual(['B#batch-1', 'M#accuracy#0000000001', 'M#loss#0000000001']);
+    expect(
+      batchItems(tables.experiments)
+        .map((item) => item.sk)
+        .sort(),
+    ).toEqual(['B#batch-1', 'M#accuracy#0000000001', 'M#loss#0000000001']);
     expect(tables.experiments.get(keys.run(RUN_ID))).toMatchObject({ revision: 1, metrics: { loss: { count: 2 } } });
   });
 
@@ -161,7 +185,9 @@ describe('LogMetrics handler', () => {
           expect(datum.Timestamp.getTime()).toBeLessThan(Date.now() + 2 * 3600_000);
         }
       }
-      const sentPoints = requests.flatMap((request) => request.MetricData.flatMap((datum: { Counts: number[] }) => datum.Counts)).reduce((sum: number, count: number) => sum + count, 0);
+      const sentPoints = requests
+        .flatMap((request) => request.MetricData.flatMap((datum: { Counts: number[] }) => datum.Counts))
+        .reduce((sum: number, count: number) => sum + count, 0);
       expect(sentPoints).toBe(points);
     }
 
@@ -170,7 +196,12 @@ describe('LogMetrics handler', () => {
       table.put(items.run({ experiment }));
       const names = Array.from({ length: MAX_METRICS_PER_BATCH }, (_, n) => `${n}_${'m'.repeat(250)}`.slice(0, 250));
       const start = Date.now() - 13 * 24 * 3600_000;
-      const metrics = Array.from({ length: MAX_POINTS_PER_BATCH }, (_, n) => ({ name: names[n % names.length], value: -1.2345678901234567e-100 * (n + 1), step: n, timestamp: start + n * 60_000 }));
+      const metrics = Array.from({ length: MAX_POINTS_PER_BATCH }, (_, n) => ({
+        name: names[n % names.length],
+        value: -1.2345678901234567e-100 * (n + 1),
+        step: n,
+        timestamp: start + n * 60_000,
+      }));
 
       const result = await invoke('LogMetrics', { runId: RUN_ID, metrics });
 
@@ -213,11 +244,20 @@ describe('LogMetrics handler', () => {
 
     it('fails with ValidationError naming every bad field by path, sending no SDK command', async () => {
       const error = await thrownBy(
-        invoke('LogMetrics', { runId: 'RUN-1', metrics: [{ name: 'loss!', value: 0.5 }, { name: 'loss', value: '0.4' }, { name: 'loss', value: 1, step: -1 }], batchId: 'has space' }),
+        invoke('LogMetrics', {
+          runId: 'RUN-1',
+          metrics: [
+            { name: 'loss!', value: 0.5 },
+            { name: 'loss', value: '0.4' },
+            { name: 'loss', value: 1, step: -1 },
+          ],
+          batchId: 'has space',
+        }),
       );
 
       expect(error.name).toBe('ValidationError');
-      for (const path of ['runId', 'metrics[0].name', 'metrics[1].value', 'metrics[2].step', 'batchId']) expect(error.message).toMatch(new RegExp(`(^|; )${path.replace(/[[\].]/g, '\\$&')}: `));
+      for (const path of ['runId', 'metrics[0].name', 'metrics[1].value', 'metrics[2].step', 'batchId'])
+        expect(error.message).toMatch(new RegExp(`(^|; )${path.replace(/[[\].]/g, '\\$&')}: `));
       expect(sentCommands()).toEqual([]);
     });
 
@@ -271,7 +311,13 @@ describe('LogMetrics handler', () => {
   });
 
   it('fails with ConflictError when a batch id is reused for a different batch of an ended run', async () => {
-    table.put(items.run({ status: 'COMPLETED', endTime: minutesAgo(1) }), { ...keys.receipt(RUN_ID, 'batch-1'), batchId: 'batch-1', fingerprint: '0'.repeat(64), revision: 1, points: 1 });
+    table.put(items.run({ status: 'COMPLETED', endTime: minutesAgo(1) }), {
+      ...keys.receipt(RUN_ID, 'batch-1'),
+      batchId: 'batch-1',
+      fingerprint: '0'.repeat(64),
+      revision: 1,
+      points: 1,
+    });
 
     const error = await thrownBy(invoke('LogMetrics', { runId: RUN_ID, batchId: 'batch-1', metrics: [{ name: 'loss', value: 1 }] }));
 
@@ -296,7 +342,12 @@ describe('LogMetrics handler', () => {
   it('fails with InternalError naming the request id, sending nothing to CloudWatch, when the transaction fails', async () => {
     table.put(items.run());
     dynamoMock.on(TransactWriteCommand).rejects(
-      new DynamoDBServiceException({ name: 'ProvisionedThroughputExceededException', message: `Throughput exceeds the capacity of ${TABLE_NAME}`, $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      new DynamoDBServiceException({
+        name: 'ProvisionedThroughputExceededException',
+        message: `Throughput exceeds the capacity of ${TABLE_NAME}`,
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
     );
 
     const error = await thrownBy(invoke('LogMetrics', { runId: RUN_ID, metrics: [{ name: 'loss', value: 1 }] }));

@@ -42,7 +42,9 @@ describe('QueryRuns handler', () => {
 
     expect((result as { runs: { runId: string }[] }).runs.map((run) => run.runId)).toEqual([OTHER_RUN_ID, RUN_ID]);
     for (const attribute of STORAGE_ATTRIBUTES) expect((result as { runs: object[] }).runs[0]).not.toHaveProperty(attribute);
-    expect(inputsOf('BatchGetCommand')).toEqual([{ RequestItems: { [TABLE_NAME]: { Keys: [keys.run(OTHER_RUN_ID), keys.run(RUN_ID)], ConsistentRead: true } } }]);
+    expect(inputsOf('BatchGetCommand')).toEqual([
+      { RequestItems: { [TABLE_NAME]: { Keys: [keys.run(OTHER_RUN_ID), keys.run(RUN_ID)], ConsistentRead: true } } },
+    ]);
   });
 
   it("lists an experiment's runs newest first from the listing index", async () => {
@@ -59,7 +61,10 @@ describe('QueryRuns handler', () => {
     const { result } = await runScenario('QueryRuns', scenario('listRuns of an experiment by status'));
 
     expect((result as Page).items.map((run) => run.runId)).toEqual([OTHER_RUN_ID]);
-    expect(inputsOf('QueryCommand')[0]).toMatchObject({ FilterExpression: '#status = :status', ExpressionAttributeValues: { ':experiment': `E#${EXPERIMENT}`, ':status': 'FAILED' } });
+    expect(inputsOf('QueryCommand')[0]).toMatchObject({
+      FilterExpression: '#status = :status',
+      ExpressionAttributeValues: { ':experiment': `E#${EXPERIMENT}`, ':status': 'FAILED' },
+    });
   });
 
   it('lists experiments a page at a time, resuming from an opaque token', async () => {
@@ -135,7 +140,14 @@ describe('QueryRuns handler', () => {
   });
 
   it('fails with InternalError naming the request id and no AWS internals when the index query fails', async () => {
-    dynamoMock.on(QueryCommand).rejects(new DynamoDBServiceException({ name: 'ValidationException', message: `The table ${TABLE_NAME} does not have the specified index: gsi1`, $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    dynamoMock.on(QueryCommand).rejects(
+      new DynamoDBServiceException({
+        name: 'ValidationException',
+        message: `The table ${TABLE_NAME} does not have the specified index: gsi1`,
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     const error = await thrownBy(invoke('QueryRuns', { query: 'listExperiments' }));
 

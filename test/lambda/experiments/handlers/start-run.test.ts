@@ -42,7 +42,12 @@ describe('StartRun handler', () => {
     });
     for (const attribute of STORAGE_ATTRIBUTES) expect(run).not.toHaveProperty(attribute);
     const [reserve] = inputsOf('UpdateCommand');
-    expect(reserve).toMatchObject({ TableName: TABLE_NAME, Key: keys.experiment(EXPERIMENT), UpdateExpression: expect.stringContaining('ADD runCount :one'), ReturnValues: 'UPDATED_NEW' });
+    expect(reserve).toMatchObject({
+      TableName: TABLE_NAME,
+      Key: keys.experiment(EXPERIMENT),
+      UpdateExpression: expect.stringContaining('ADD runCount :one'),
+      ReturnValues: 'UPDATED_NEW',
+    });
     expect(reserve).not.toHaveProperty('ConditionExpression');
     const [put] = inputsOf('PutCommand');
     expect(put).toMatchObject({ TableName: TABLE_NAME, ConditionExpression: 'attribute_not_exists(pk)' });
@@ -54,7 +59,13 @@ describe('StartRun handler', () => {
       gsi2sk: run.startTime,
       fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(tables.experiments.get(keys.experiment(EXPERIMENT))).toMatchObject({ ...keys.experimentIndex(EXPERIMENT), name: EXPERIMENT, runCount: 1, createdAt: run.startTime, lastRunAt: run.startTime });
+    expect(tables.experiments.get(keys.experiment(EXPERIMENT))).toMatchObject({
+      ...keys.experimentIndex(EXPERIMENT),
+      name: EXPERIMENT,
+      runCount: 1,
+      createdAt: run.startTime,
+      lastRunAt: run.startTime,
+    });
   });
 
   it('numbers the next run of an existing experiment from its counter, keeping the name, source and actor given', async () => {

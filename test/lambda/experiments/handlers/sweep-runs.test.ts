@@ -26,7 +26,12 @@ describe('SweepRuns handler', () => {
 
     expect(result).toEqual({ crashed: [RUN_ID], running: 1 });
     const crashed = tables.experiments.get(keys.run(RUN_ID))!;
-    expect(crashed).toMatchObject({ status: 'CRASHED', endTime: crashed.heartbeatAt, revision: 5, reason: expect.stringMatching(/^no heartbeat since .+ \(the sweep waits 600 s\)$/) });
+    expect(crashed).toMatchObject({
+      status: 'CRASHED',
+      endTime: crashed.heartbeatAt,
+      revision: 5,
+      reason: expect.stringMatching(/^no heartbeat since .+ \(the sweep waits 600 s\)$/),
+    });
     expect(Date.parse(crashed.heartbeatAt)).toBeLessThan(Date.now() - 59 * 60_000);
     expect(crashed).not.toHaveProperty('gsi2pk');
     expect(tables.experiments.get(keys.run(OTHER_RUN_ID))).toMatchObject({ status: 'RUNNING', revision: 0, gsi2pk: 'RUNNING' });
@@ -36,7 +41,10 @@ describe('SweepRuns handler', () => {
     const cutoff = Date.parse(silentRuns.ExpressionAttributeValues[':before']);
     expect(cutoff).toBeGreaterThanOrEqual(before - CRASH_AFTER_MS);
     expect(cutoff).toBeLessThanOrEqual(Date.now() - CRASH_AFTER_MS);
-    expect(inputsOf('UpdateCommand')[0]).toMatchObject({ ConditionExpression: 'revision = :expected', ExpressionAttributeValues: expect.objectContaining({ ':expected': 4, ':status': 'CRASHED' }) });
+    expect(inputsOf('UpdateCommand')[0]).toMatchObject({
+      ConditionExpression: 'revision = :expected',
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 4, ':status': 'CRASHED' }),
+    });
     expect(running).toMatchObject({ IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :running', Select: 'COUNT' });
   });
 
@@ -87,7 +95,14 @@ describe('SweepRuns handler', () => {
 
   it('fails with InternalError naming the request id, ending nothing, when the running index cannot be read', async () => {
     table.put(items.run({ heartbeatAt: minutesAgo(60) }));
-    dynamoMock.on(QueryCommand).rejects(new DynamoDBServiceException({ name: 'ThrottlingException', message: `Rate exceeded for index gsi2 of ${TABLE_NAME}`, $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    dynamoMock.on(QueryCommand).rejects(
+      new DynamoDBServiceException({
+        name: 'ThrottlingException',
+        message: `Rate exceeded for index gsi2 of ${TABLE_NAME}`,
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     const error = await thrownBy(invoke('SweepRuns', {}));
 

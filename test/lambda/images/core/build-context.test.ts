@@ -4,12 +4,12 @@ import {
   MODEL_DIR,
   MODEL_MANIFEST_FILE,
   modelDirectory,
+  PROGRAM_DIR,
   parseContextFiles,
   parseModelManifest,
-  PROGRAM_DIR,
+  REQUIREMENTS_FILE,
   renderBuildContext,
   renderDockerfile,
-  REQUIREMENTS_FILE,
   SHIM_FILE,
 } from '../../../../lambda/images/core/build-context';
 
@@ -116,8 +116,21 @@ function containerEnvironment(parsed: readonly Instruction[], base: Readonly<Rec
   return { env, perInstruction };
 }
 
-const CHURN = { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz', artifactVersionId: 'Vc3', artifactSha256: 'c'.repeat(64), requestedAlias: 'production' };
-const FRAUD = { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud v2/11/model.joblib', artifactVersionId: 'null', artifactSha256: 'f'.repeat(64) };
+const CHURN = {
+  name: 'churn',
+  version: 3,
+  artifactUri: 's3://artifacts/models/churn/3/model.tar.gz',
+  artifactVersionId: 'Vc3',
+  artifactSha256: 'c'.repeat(64),
+  requestedAlias: 'production',
+};
+const FRAUD = {
+  name: 'fraud.v2',
+  version: 11,
+  artifactUri: 's3://artifacts/models/fraud v2/11/model.joblib',
+  artifactVersionId: 'null',
+  artifactSha256: 'f'.repeat(64),
+};
 
 const spec = (overrides: Partial<BuildContextSpec> = {}): BuildContextSpec => ({
   imageName: 'churn-scorer',
@@ -135,7 +148,7 @@ const only = (dockerfile: string, keyword: string) => instructions(dockerfile).f
 
 describe('renderDockerfile', () => {
   it('builds on the base image, once', () => {
-    const from = only(renderDockerfile(spec({ baseImage: 'public.ecr.aws/docker/library/python:3.11@sha256:' + 'a'.repeat(64) })), 'FROM');
+    const from = only(renderDockerfile(spec({ baseImage: `public.ecr.aws/docker/library/python:3.11@sha256:${'a'.repeat(64)}` })), 'FROM');
 
     expect(from).toEqual([{ keyword: 'FROM', args: `public.ecr.aws/docker/library/python:3.11@sha256:${'a'.repeat(64)}` }]);
   });
@@ -153,7 +166,7 @@ describe('renderDockerfile', () => {
     });
   });
 
-  it('sets the registered environment in its own ENV after the platform\'s', () => {
+  it("sets the registered environment in its own ENV after the platform's", () => {
     const environment = { LOG_LEVEL: 'debug', THREADS: '4' };
 
     const { env, perInstruction } = containerEnvironment(instructions(renderDockerfile(spec({ environment }))));
@@ -180,7 +193,10 @@ describe('renderDockerfile', () => {
     ['a lone $', 'costs $5 or $'],
     ['non-ASCII', 'café ☕'],
   ])('passes %s to the container literally', (_, value) => {
-    const { env } = containerEnvironment(instructions(renderDockerfile(spec({ environment: { VALUE: value, OTHER: 'x' } }))), { HOME: '/root', PATH: '/usr/bin' });
+    const { env } = containerEnvironment(instructions(renderDockerfile(spec({ environment: { VALUE: value, OTHER: 'x' } }))), {
+      HOME: '/root',
+      PATH: '/usr/bin',
+    });
 
     expect(env.VALUE).toBe(value);
     expect(env.OTHER).toBe('x');
@@ -245,7 +261,17 @@ describe('renderDockerfile', () => {
   });
 
   it('orders the instructions so the requirements layer comes before the script', () => {
-    expect(keywords(renderDockerfile(spec({ environment: { A: '1' } })))).toEqual(['FROM', 'ENV', 'ENV', 'WORKDIR', 'COPY', 'RUN', 'COPY', 'EXPOSE', 'ENTRYPOINT']);
+    expect(keywords(renderDockerfile(spec({ environment: { A: '1' } })))).toEqual([
+      'FROM',
+      'ENV',
+      'ENV',
+      'WORKDIR',
+      'COPY',
+      'RUN',
+      'COPY',
+      'EXPOSE',
+      'ENTRYPOINT',
+    ]);
     expect(keywords(renderDockerfile(spec({ requirements: [] })))).toEqual(['FROM', 'ENV', 'WORKDIR', 'COPY', 'COPY', 'EXPOSE', 'ENTRYPOINT']);
   });
 

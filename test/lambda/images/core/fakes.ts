@@ -1,7 +1,7 @@
-import type { ImageRecord, ImageVersionRecord } from '../../../../lambda/images/core/model';
+import type { ApprovalStatus, ImageRecord, ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import type {
-  BuildingChange,
   BuildInputs,
+  BuildingChange,
   CommitImageOutcome,
   CreateModelPackageInput,
   EcrImageFacts,
@@ -18,7 +18,6 @@ import type {
   PinnedArtifact,
   StartBuildInput,
 } from '../../../../lambda/images/core/ports';
-import type { ApprovalStatus, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import type { Page, PageRequest } from '../../../../lambda/shared/page';
 import { sha256Hex } from '../../registry/fakes';
 
@@ -158,7 +157,12 @@ export class InMemoryImageStore implements ImageStore {
   }
 
   async listImages(request: PageRequest): Promise<Page<ImageRecord>> {
-    return copy(page([...this.images.values()].sort((a, b) => a.name.localeCompare(b.name)), request));
+    return copy(
+      page(
+        [...this.images.values()].sort((a, b) => a.name.localeCompare(b.name)),
+        request,
+      ),
+    );
   }
 
   async listVersions(name: string, request: PageRequest): Promise<Page<ImageVersionRecord>> {
@@ -300,7 +304,10 @@ export class InMemoryImageRepository implements ImageRepository {
 export class InMemoryModelPackages implements ModelPackages {
   /** Every create call, with the ARN it returned. */
   readonly created: Array<{ readonly input: CreateModelPackageInput; readonly arn: string }> = [];
-  readonly packages = new Map<string, { readonly arn: string; readonly input: CreateModelPackageInput; approvalStatus: ApprovalStatus; approvalDescription?: string }>();
+  readonly packages = new Map<
+    string,
+    { readonly arn: string; readonly input: CreateModelPackageInput; approvalStatus: ApprovalStatus; approvalDescription?: string }
+  >();
   readonly approvals: Array<{ readonly arn: string; readonly status: ApprovalStatus; readonly description?: string }> = [];
   private calls = 0;
   private readonly failures = new Map<number, Error>();

@@ -1,12 +1,21 @@
+import * as z from 'zod/mini';
 import { ImageEvent } from '../../../../lambda/images/core/event-schemas';
 import { BUILD_PHASES, handleImageEvent } from '../../../../lambda/images/core/image-events';
 import type { ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import { createModelPackages, modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
-import * as z from 'zod/mini';
 import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import { FakeClock } from '../../shared/fake-clock';
-import { digestOf, InMemoryImageRepository, InMemoryImageStore, InMemoryModelPackages, InMemoryModelVersions, RecordingImageEvents, REPOSITORY_URI, versionRecord } from './fakes';
+import {
+  digestOf,
+  InMemoryImageRepository,
+  InMemoryImageStore,
+  InMemoryModelPackages,
+  InMemoryModelVersions,
+  REPOSITORY_URI,
+  RecordingImageEvents,
+  versionRecord,
+} from './fakes';
 
 const BUILD_ID = 'mlops-image-build:build-1';
 const LOGS = 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/builds';
@@ -27,30 +36,59 @@ const stateChange = (status: string, extra: Record<string, unknown> = {}, variab
   event({
     source: 'aws.codebuild',
     'detail-type': 'CodeBuild Build State Change',
-    detail: { 'build-status': status, 'build-id': `arn:aws:codebuild:eu-west-1:123456789012:build/${BUILD_ID}`, 'project-name': 'mlops-image-build', 'additional-information': information(variables, extra) },
+    detail: {
+      'build-status': status,
+      'build-id': `arn:aws:codebuild:eu-west-1:123456789012:build/${BUILD_ID}`,
+      'project-name': 'mlops-image-build',
+      'additional-information': information(variables, extra),
+    },
   });
 
 const phaseChange = (completedPhase: string, variables = IMAGE_VARIABLES) =>
   event({
     source: 'aws.codebuild',
     'detail-type': 'CodeBuild Build Phase Change',
-    detail: { 'completed-phase': completedPhase, 'completed-phase-status': 'SUCCEEDED', 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(variables) },
+    detail: {
+      'completed-phase': completedPhase,
+      'completed-phase-status': 'SUCCEEDED',
+      'build-id': BUILD_ID,
+      'project-name': 'mlops-image-build',
+      'additional-information': information(variables),
+    },
   });
 
 const aliasMove = (alias: string, toVersion: number, fromVersion?: number, name = 'churn') =>
-  event({ source: 'mlops.registry', 'detail-type': 'ModelAliasChanged', detail: { name, alias, toVersion, ...(fromVersion === undefined ? {} : { fromVersion }) } });
+  event({
+    source: 'mlops.registry',
+    'detail-type': 'ModelAliasChanged',
+    detail: { name, alias, toVersion, ...(fromVersion === undefined ? {} : { fromVersion }) },
+  });
 
 function setUp(building: Partial<ImageVersionRecord> = {}) {
   const store = new InMemoryImageStore().put(versionRecord({ build: { id: BUILD_ID, phase: 'SUBMITTED' }, ...building }));
   const repository = new InMemoryImageRepository();
-  const versions = new InMemoryModelVersions().add('churn', 3, 's3://artifacts/models/churn/3/model.tar.gz').add('churn', 4, 's3://artifacts/models/churn/4/model.tar.gz').setAlias('churn', 'production', 3);
+  const versions = new InMemoryModelVersions()
+    .add('churn', 3, 's3://artifacts/models/churn/3/model.tar.gz')
+    .add('churn', 4, 's3://artifacts/models/churn/4/model.tar.gz')
+    .setAlias('churn', 'production', 3);
   const packages = new InMemoryModelPackages();
   const events = new RecordingImageEvents();
   const clock = new FakeClock('2025-06-01T12:30:00.000Z');
-  const deps = { store, repository, versions, packages, events, clock, approvalAlias: 'production', repositoryName: 'mlops-images', repositoryUri: REPOSITORY_URI };
+  const deps = {
+    store,
+    repository,
+    versions,
+    packages,
+    events,
+    clock,
+    approvalAlias: 'production',
+    repositoryName: 'mlops-images',
+    repositoryUri: REPOSITORY_URI,
+  };
   const handle = handleImageEvent(deps);
   const stored = async () => (await store.getVersion('churn-scorer', 2))!;
-  const pushed = (digest = digestOf('d'), scan: { status: string; findings: Record<string, number> } = SCAN) => repository.push('mlops-images', 'churn-scorer-2', { digest, scan });
+  const pushed = (digest = digestOf('d'), scan: { status: string; findings: Record<string, number> } = SCAN) =>
+    repository.push('mlops-images', 'churn-scorer-2', { digest, scan });
   return { store, repository, versions, packages, events, clock, deps, handle, stored, pushed };
 }
 
@@ -62,7 +100,10 @@ describe('handleImageEvent', () => {
     ])('ignores a build with %s', async (_, variables) => {
       const { handle, store } = setUp();
 
-      expect(await handle(stateChange('SUCCEEDED', {}, variables))).toEqual({ outcome: 'ignored', reason: 'the build names no image (IMAGE_NAME, IMAGE_VERSION)' });
+      expect(await handle(stateChange('SUCCEEDED', {}, variables))).toEqual({
+        outcome: 'ignored',
+        reason: 'the build names no image (IMAGE_NAME, IMAGE_VERSION)',
+      });
       expect(await handle(phaseChange('BUILD', variables))).toMatchObject({ outcome: 'ignored' });
       expect(store.updates).toEqual([]);
     });
@@ -77,7 +118,10 @@ describe('handleImageEvent', () => {
     ])('fails with a ValidationError naming the field for a build with %s', (_, variables, path) => {
       for (const detail of [{ 'build-status': 'SUCCEEDED' }, { 'completed-phase': 'BUILD' }]) {
         const detailType = 'build-status' in detail ? 'CodeBuild Build State Change' : 'CodeBuild Build Phase Change';
-        const input = { 'detail-type': detailType, detail: { ...detail, 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(variables) } };
+        const input = {
+          'detail-type': detailType,
+          detail: { ...detail, 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(variables) },
+        };
 
         expect(() => parseRequest(ImageEvent, input)).toThrow(ValidationError);
         expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
@@ -86,16 +130,35 @@ describe('handleImageEvent', () => {
 
     it.each([
       ['a build id over 1 KB', { 'build-id': 'b'.repeat(1100) }, 'detail.build-id'],
-      ['a log link over 2 KB', { 'additional-information': information(IMAGE_VARIABLES, { logs: { 'deep-link': `https://${'l'.repeat(2100)}` } }) }, 'detail.additional-information.logs.deep-link'],
+      [
+        'a log link over 2 KB',
+        { 'additional-information': information(IMAGE_VARIABLES, { logs: { 'deep-link': `https://${'l'.repeat(2100)}` } }) },
+        'detail.additional-information.logs.deep-link',
+      ],
       [
         'a phase context line over 1 KB',
-        { 'additional-information': information(IMAGE_VARIABLES, { phases: [{ 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['c'.repeat(1100)] }] }) },
+        {
+          'additional-information': information(IMAGE_VARIABLES, {
+            phases: [{ 'phase-type': 'BUILD', 'phase-status': 'FAILED', 'phase-context': ['c'.repeat(1100)] }],
+          }),
+        },
         'detail.additional-information.phases[0].phase-context[0]',
       ],
     ])('fails with a ValidationError naming the field for a build event with %s', (_, fields, path) => {
-      const input = { 'detail-type': 'CodeBuild Build State Change', detail: { 'build-status': 'FAILED', 'build-id': BUILD_ID, 'project-name': 'mlops-image-build', 'additional-information': information(IMAGE_VARIABLES), ...fields } };
+      const input = {
+        'detail-type': 'CodeBuild Build State Change',
+        detail: {
+          'build-status': 'FAILED',
+          'build-id': BUILD_ID,
+          'project-name': 'mlops-image-build',
+          'additional-information': information(IMAGE_VARIABLES),
+          ...fields,
+        },
+      };
 
-      expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
+      expect(() => parseRequest(ImageEvent, input)).toThrow(
+        expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }),
+      );
     });
 
     it.each([
@@ -106,7 +169,9 @@ describe('handleImageEvent', () => {
     ])('fails with a ValidationError naming the field for an alias move with %s', (_, fields, path) => {
       const input = { 'detail-type': 'ModelAliasChanged', detail: { name: 'churn', alias: 'production', toVersion: 4, ...fields } };
 
-      expect(() => parseRequest(ImageEvent, input)).toThrow(expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }));
+      expect(() => parseRequest(ImageEvent, input)).toThrow(
+        expect.objectContaining({ name: 'ValidationError', issues: expect.arrayContaining([expect.objectContaining({ path })]) }),
+      );
     });
 
     it('ignores a build state change while the build is in progress', async () => {
@@ -119,7 +184,10 @@ describe('handleImageEvent', () => {
     it('ignores a build of a version that does not exist', async () => {
       const { handle } = setUp();
 
-      expect(await handle(stateChange('SUCCEEDED', {}, { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '9' }))).toEqual({ outcome: 'ignored', reason: 'image churn-scorer has no version 9' });
+      expect(await handle(stateChange('SUCCEEDED', {}, { IMAGE_NAME: 'churn-scorer', IMAGE_VERSION: '9' }))).toEqual({
+        outcome: 'ignored',
+        reason: 'image churn-scorer has no version 9',
+      });
     });
   });
 
@@ -187,12 +255,17 @@ describe('handleImageEvent', () => {
     });
 
     it('pins a base image of a registry with a port', async () => {
-      const { handle, stored, pushed } = setUp({ source: { ...versionRecord().source, baseImage: 'registry.example.com:5000/ml/python:3.12' } as ImageVersionRecord['source'] });
+      const { handle, stored, pushed } = setUp({
+        source: { ...versionRecord().source, baseImage: 'registry.example.com:5000/ml/python:3.12' } as ImageVersionRecord['source'],
+      });
       pushed();
 
       await handle(stateChange('SUCCEEDED', exported(digestOf('c'))));
 
-      expect((await stored()).source).toMatchObject({ baseImage: `registry.example.com:5000/ml/python@${digestOf('c')}`, requestedBaseImage: 'registry.example.com:5000/ml/python:3.12' });
+      expect((await stored()).source).toMatchObject({
+        baseImage: `registry.example.com:5000/ml/python@${digestOf('c')}`,
+        requestedBaseImage: 'registry.example.com:5000/ml/python:3.12',
+      });
     });
 
     it('keeps the base image as registered when the build reports no digest', async () => {
@@ -205,10 +278,21 @@ describe('handleImageEvent', () => {
     });
 
     it('fails with a ValidationError naming the field for a base image digest that is not one, writing nothing', () => {
-      const input = { 'detail-type': 'CodeBuild Build State Change', detail: { 'build-status': 'SUCCEEDED', 'build-id': BUILD_ID, 'project-name': 'p', 'additional-information': information(IMAGE_VARIABLES, exported('latest; rm -rf /')) } };
+      const input = {
+        'detail-type': 'CodeBuild Build State Change',
+        detail: {
+          'build-status': 'SUCCEEDED',
+          'build-id': BUILD_ID,
+          'project-name': 'p',
+          'additional-information': information(IMAGE_VARIABLES, exported('latest; rm -rf /')),
+        },
+      };
 
       expect(() => parseRequest(ImageEvent, input)).toThrow(
-        expect.objectContaining({ name: 'ValidationError', issues: [{ path: 'detail.additional-information.exported-environment-variables[0].value', message: 'BASE_IMAGE_DIGEST must be a sha256 digest' }] }),
+        expect.objectContaining({
+          name: 'ValidationError',
+          issues: [{ path: 'detail.additional-information.exported-environment-variables[0].value', message: 'BASE_IMAGE_DIGEST must be a sha256 digest' }],
+        }),
       );
     });
 
@@ -236,8 +320,22 @@ describe('handleImageEvent', () => {
       await handle(stateChange('SUCCEEDED'));
 
       expect(packages.created).toHaveLength(1);
-      expect(packages.created[0].input).toMatchObject({ groupName: modelPackageGroupName('churn'), imageUri: `${REPOSITORY_URI}@${digestOf('d')}`, modelDataUrl: 's3://artifacts/images/churn-scorer/2/model.tar.gz', approvalStatus: 'Approved' });
-      expect((await stored()).modelPackages).toEqual([{ model: 'churn', modelVersion: 3, groupName: modelPackageGroupName('churn'), arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined }]);
+      expect(packages.created[0].input).toMatchObject({
+        groupName: modelPackageGroupName('churn'),
+        imageUri: `${REPOSITORY_URI}@${digestOf('d')}`,
+        modelDataUrl: 's3://artifacts/images/churn-scorer/2/model.tar.gz',
+        approvalStatus: 'Approved',
+      });
+      expect((await stored()).modelPackages).toEqual([
+        {
+          model: 'churn',
+          modelVersion: 3,
+          groupName: modelPackageGroupName('churn'),
+          arn: packages.created[0].arn,
+          approvalStatus: 'Approved',
+          approvalBlockedBy: undefined,
+        },
+      ]);
     });
 
     it('announces the version READY with its digest, findings and log', async () => {
@@ -267,7 +365,10 @@ describe('handleImageEvent', () => {
 
       await handle(stateChange('SUCCEEDED'));
 
-      expect((await stored()).modelPackages?.[0]).toMatchObject({ approvalStatus: 'PendingManualApproval', approvalBlockedBy: expect.stringMatching(/^3 CRITICAL scan findings/) });
+      expect((await stored()).modelPackages?.[0]).toMatchObject({
+        approvalStatus: 'PendingManualApproval',
+        approvalBlockedBy: expect.stringMatching(/^3 CRITICAL scan findings/),
+      });
     });
 
     it('fails the version when ECR has no image under its tag', async () => {
@@ -275,7 +376,10 @@ describe('handleImageEvent', () => {
 
       expect(await handle(stateChange('SUCCEEDED'))).toEqual({ outcome: 'failed', image: { name: 'churn-scorer', version: 2 } });
 
-      expect(await stored()).toMatchObject({ status: 'FAILED', build: { failure: 'the build succeeded but ECR repository mlops-images has no image tagged churn-scorer-2' } });
+      expect(await stored()).toMatchObject({
+        status: 'FAILED',
+        build: { failure: 'the build succeeded but ECR repository mlops-images has no image tagged churn-scorer-2' },
+      });
       expect(events.published.map((detail) => detail.status)).toEqual(['FAILED']);
       expect(packages.created).toEqual([]);
     });
@@ -295,7 +399,11 @@ describe('handleImageEvent', () => {
     const phases = [
       { 'phase-type': 'SUBMITTED', 'phase-status': 'SUCCEEDED' },
       { 'phase-type': 'PROVISIONING', 'phase-status': 'SUCCEEDED', 'phase-context': [': '] },
-      { 'phase-type': 'PRE_BUILD', 'phase-status': 'FAILED', 'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: aws s3 cp. Reason: exit status 1', '', ':'] },
+      {
+        'phase-type': 'PRE_BUILD',
+        'phase-status': 'FAILED',
+        'phase-context': ['COMMAND_EXECUTION_ERROR: Error while executing command: aws s3 cp. Reason: exit status 1', '', ':'],
+      },
       { 'phase-type': 'FINALIZING', 'phase-status': 'SUCCEEDED' },
       { 'phase-type': 'COMPLETED' },
     ];
@@ -417,7 +525,8 @@ describe('handleImageEvent', () => {
     async function mirrored(setup: ReturnType<typeof setUp>, options: { criticalOnVersion3?: number; allowCritical?: boolean } = {}) {
       const { store, deps } = setup;
       setup.versions.add('fraud', 1, 's3://artifacts/models/fraud/1/model.tar.gz').setAlias('fraud', 'production', 1);
-      const ready = (overrides: Partial<ImageVersionRecord>) => versionRecord({ status: 'READY', imageUri: `${REPOSITORY_URI}@${digestOf('a')}`, digest: digestOf('a'), ...overrides });
+      const ready = (overrides: Partial<ImageVersionRecord>) =>
+        versionRecord({ status: 'READY', imageUri: `${REPOSITORY_URI}@${digestOf('a')}`, digest: digestOf('a'), ...overrides });
       const records = [
         ready({ version: 2, models: [{ name: 'churn', version: 3, artifactUri: 's3://a/3' }] }),
         ready({
@@ -435,7 +544,9 @@ describe('handleImageEvent', () => {
       store.packageWrites.length = 0;
     }
     const packagesOf = async (store: InMemoryImageStore, name: string, version: number) =>
-      ((await store.getVersion(name, version))?.modelPackages ?? []).map((pkg: ModelPackageRecord) => `${pkg.model}/${pkg.modelVersion} ${pkg.approvalStatus}${pkg.approvalBlockedBy ? ' (blocked)' : ''}`);
+      ((await store.getVersion(name, version))?.modelPackages ?? []).map(
+        (pkg: ModelPackageRecord) => `${pkg.model}/${pkg.modelVersion} ${pkg.approvalStatus}${pkg.approvalBlockedBy ? ' (blocked)' : ''}`,
+      );
     /** Moves churn's production alias in the registry, as SetModelAlias does, and delivers the event it announces. */
     const moveProduction = (setup: ReturnType<typeof setUp>, toVersion: number, fromVersion?: number) => {
       setup.versions.setAlias('churn', 'production', toVersion);
@@ -481,7 +592,10 @@ describe('handleImageEvent', () => {
       const outcome = await moveProduction(setup, 4, 3);
 
       expect(outcome).toEqual({ outcome: 'approvals', changed: 2 });
-      expect((await packagesOf(store, 'churn-scorer', 3)).map((pkg) => pkg.replace(' (blocked)', ''))).toEqual(['churn/4 PendingManualApproval', 'fraud/1 PendingManualApproval']);
+      expect((await packagesOf(store, 'churn-scorer', 3)).map((pkg) => pkg.replace(' (blocked)', ''))).toEqual([
+        'churn/4 PendingManualApproval',
+        'fraud/1 PendingManualApproval',
+      ]);
       expect(packages.approvals.map((approval) => approval.arn)).not.toContain(churn4.arn);
     });
 

@@ -50,7 +50,9 @@ describe('modelPackageGroupName', () => {
   });
 
   it('keeps names that differ only in case or separators apart (property)', () => {
-    const variants = modelNames.chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(name.toUpperCase(), name.toLowerCase(), name.replace(/[._-]/g, '-'), name.replace(/[._-]/g, '.'))));
+    const variants = modelNames.chain((name) =>
+      fc.tuple(fc.constant(name), fc.constantFrom(name.toUpperCase(), name.toLowerCase(), name.replace(/[._-]/g, '-'), name.replace(/[._-]/g, '.'))),
+    );
     fc.assert(
       fc.property(variants, ([name, variant]) => {
         fc.pre(variant !== name && isValid(ModelName, variant));
@@ -84,7 +86,9 @@ describe('decideApproval', () => {
   });
 
   it('approves an image whose critical count is zero', () => {
-    expect(decideApproval({ scan: { status: 'COMPLETE', findings: { CRITICAL: 0 } }, allowCriticalFindings: false }, true, 'production').status).toBe('Approved');
+    expect(decideApproval({ scan: { status: 'COMPLETE', findings: { CRITICAL: 0 } }, allowCriticalFindings: false }, true, 'production').status).toBe(
+      'Approved',
+    );
   });
 
   it.each([
@@ -105,12 +109,15 @@ describe('decideApproval', () => {
 
 describe('createModelPackages', () => {
   function setUp() {
-    const versions = new InMemoryModelVersions().add('churn', 3, 's3://artifacts/churn/3/model.tar.gz').add('churn', 4, 's3://a/4').add('fraud.v2', 1, 's3://a/f');
+    const versions = new InMemoryModelVersions()
+      .add('churn', 3, 's3://artifacts/churn/3/model.tar.gz')
+      .add('churn', 4, 's3://a/4')
+      .add('fraud.v2', 1, 's3://a/f');
     versions.setAlias('churn', 'production', 3);
     const packages = new InMemoryModelPackages();
     const image = versionRecord({
       status: 'READY',
-      imageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-images@sha256:' + 'a'.repeat(64),
+      imageUri: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-images@sha256:${'a'.repeat(64)}`,
       modelDataUrl: 's3://artifacts/images/churn-scorer/2/model.tar.gz',
       environment: { THREADS: '4' },
       models: [
@@ -121,14 +128,28 @@ describe('createModelPackages', () => {
     return { versions, packages, image, deps: { versions, packages, approvalAlias: 'production' } };
   }
 
-  it('creates one package per served model, in the model\'s group, approved when its version holds the alias', async () => {
+  it("creates one package per served model, in the model's group, approved when its version holds the alias", async () => {
     const { deps, image, packages } = setUp();
 
     const created = await createModelPackages(deps, image);
 
     expect(created).toEqual([
-      { model: 'churn', modelVersion: 3, groupName: modelPackageGroupName('churn'), arn: packages.created[0].arn, approvalStatus: 'Approved', approvalBlockedBy: undefined },
-      { model: 'fraud.v2', modelVersion: 1, groupName: modelPackageGroupName('fraud.v2'), arn: packages.created[1].arn, approvalStatus: 'PendingManualApproval', approvalBlockedBy: undefined },
+      {
+        model: 'churn',
+        modelVersion: 3,
+        groupName: modelPackageGroupName('churn'),
+        arn: packages.created[0].arn,
+        approvalStatus: 'Approved',
+        approvalBlockedBy: undefined,
+      },
+      {
+        model: 'fraud.v2',
+        modelVersion: 1,
+        groupName: modelPackageGroupName('fraud.v2'),
+        arn: packages.created[1].arn,
+        approvalStatus: 'PendingManualApproval',
+        approvalBlockedBy: undefined,
+      },
     ]);
   });
 

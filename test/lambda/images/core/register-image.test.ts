@@ -30,7 +30,13 @@ const EXTERNAL = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1.2`;
 const SCAN = { status: 'COMPLETE', findings: { HIGH: 1 } };
 const ACCOUNT_REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
 /** A served model as the registry pinned it (InMemoryModelVersions' made-up S3 version and digest). */
-const pinned = (name: string, version: number, artifactUri: string) => ({ name, version, artifactUri, artifactVersionId: `${name}-${version}-s3v`, artifactSha256: sha256Hex(artifactUri) });
+const pinned = (name: string, version: number, artifactUri: string) => ({
+  name,
+  version,
+  artifactUri,
+  artifactVersionId: `${name}-${version}-s3v`,
+  artifactSha256: sha256Hex(artifactUri),
+});
 
 function setUp() {
   const store = new InMemoryImageStore();
@@ -84,7 +90,11 @@ describe('registerImage', () => {
 
       const context = `s3://${BUCKET}/images/churn-scorer/1/context/`;
       const written = inputs.contexts[0].files;
-      const contextFiles = Object.entries(written).map(([name, text]) => ({ name, versionId: inputs.current(`${context}${name}`)!.versionId, sha256: sha256Hex(text) }));
+      const contextFiles = Object.entries(written).map(([name, text]) => ({
+        name,
+        versionId: inputs.current(`${context}${name}`)!.versionId,
+        sha256: sha256Hex(text),
+      }));
       expect(store.commits).toEqual([
         {
           name: 'churn-scorer',
@@ -114,7 +124,12 @@ describe('registerImage', () => {
     it('writes the build context with the checked requirements and the entry script as the bytes it read', async () => {
       const { register, command, inputs } = setUp();
 
-      const record = await register(command({ environment: { THREADS: '2' }, source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' } }));
+      const record = await register(
+        command({
+          environment: { THREADS: '2' },
+          source: { type: 'build', entry: ENTRY, requirements: REQUIREMENTS, baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' },
+        }),
+      );
 
       expect(inputs.contexts).toEqual([
         {
@@ -141,10 +156,24 @@ describe('registerImage', () => {
     it('records every context file with the S3 version it was written as and its SHA-256, and pins each model artifact in models.txt', async () => {
       const { register, command, inputs } = setUp();
 
-      const record = await register(command({ models: [{ name: 'churn', version: 4 }, { name: 'fraud', version: 1 }] }));
+      const record = await register(
+        command({
+          models: [
+            { name: 'churn', version: 4 },
+            { name: 'fraud', version: 1 },
+          ],
+        }),
+      );
 
       const source = record.source as Extract<typeof record.source, { type: 'build' }>;
-      expect(source.contextFiles!.map((file) => file.name).sort()).toEqual(['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py']);
+      expect(source.contextFiles!.map((file) => file.name).sort()).toEqual([
+        '.dockerignore',
+        'Dockerfile',
+        'models.txt',
+        'requirements.txt',
+        'score.py',
+        'serve.py',
+      ]);
       for (const file of source.contextFiles!) {
         const stored = inputs.current(`${source.contextUri}${file.name}`)!;
         expect(file).toEqual({ name: file.name, versionId: stored.versionId, sha256: sha256Hex(stored.text) });
@@ -222,7 +251,14 @@ describe('registerImage', () => {
     it('pins a model asked for by version without an alias, and serves several models', async () => {
       const { register, command } = setUp();
 
-      const record = await register(command({ models: [{ name: 'churn', version: 4 }, { name: 'fraud', version: 1 }] }));
+      const record = await register(
+        command({
+          models: [
+            { name: 'churn', version: 4 },
+            { name: 'fraud', version: 1 },
+          ],
+        }),
+      );
 
       expect(record.models).toEqual([pinned('churn', 4, CHURN_4), pinned('fraud', 1, FRAUD_1)]);
     });
@@ -242,7 +278,10 @@ describe('registerImage', () => {
 
       await expect(register(command())).rejects.toThrow('Rate exceeded');
 
-      expect(await store.getVersion('churn-scorer', 1)).toMatchObject({ status: 'FAILED', build: { failure: 'the build could not be started: Rate exceeded' } });
+      expect(await store.getVersion('churn-scorer', 1)).toMatchObject({
+        status: 'FAILED',
+        build: { failure: 'the build could not be started: Rate exceeded' },
+      });
       expect(events.published.map((event) => event.status)).toEqual(['BUILDING', 'FAILED']);
     });
   });
@@ -271,7 +310,14 @@ describe('registerImage', () => {
     it('mirrors it to the SageMaker Model Registry and stores the packages', async () => {
       const { register, external, store, packages } = setUp();
 
-      const record = await register(external({ models: [{ name: 'churn', alias: 'production' }, { name: 'fraud', version: 1 }] }));
+      const record = await register(
+        external({
+          models: [
+            { name: 'churn', alias: 'production' },
+            { name: 'fraud', version: 1 },
+          ],
+        }),
+      );
 
       expect(record.modelPackages).toEqual([
         expect.objectContaining({ model: 'churn', modelVersion: 3, approvalStatus: 'Approved' }),
@@ -295,14 +341,22 @@ describe('registerImage', () => {
     it('finds an image given by digest', async () => {
       const { register, external, repository } = setUp();
 
-      const record = await register(external({ source: { type: 'external', imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('e')}` } }));
+      const record = await register(
+        external({ source: { type: 'external', imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('e')}` } }),
+      );
 
       expect(repository.described[0]).toEqual({ registryId: ACCOUNT, repository: 'team/scorer', digest: digestOf('e') });
       expect(record.digest).toBe(digestOf('e'));
     });
 
     it.each([
-      ['several models', [{ name: 'churn', version: 3 }, { name: 'fraud', version: 1 }]],
+      [
+        'several models',
+        [
+          { name: 'churn', version: 3 },
+          { name: 'fraud', version: 1 },
+        ],
+      ],
       ['a model whose artifact is no tar.gz', [{ name: 'fraud', version: 1 }]],
     ])('gives no model data for %s (the image carries its models)', async (_, models) => {
       const { register, external, inputs } = setUp();
@@ -349,7 +403,11 @@ describe('registerImage', () => {
       versions.add('legacy', 1, uri);
 
       expect(await issuesOf(register(external({ models: [{ name: 'legacy', version: 1 }] })))).toEqual([
-        { path: 'models[0]', message: 'the artifact of legacy version 1 is not under models/ or uploads/ of the artifact bucket, where builds read artifacts: register it again from there' },
+        {
+          path: 'models[0]',
+          message:
+            'the artifact of legacy version 1 is not under models/ or uploads/ of the artifact bucket, where builds read artifacts: register it again from there',
+        },
       ]);
       nothingDone();
     });
@@ -364,21 +422,41 @@ describe('registerImage', () => {
     it('fails on bad models and a bad source together', async () => {
       const { register, command, issuesOf, nothingDone } = setUp();
 
-      const issues = await issuesOf(register(command({ models: [{ name: 'churn', version: 9 }], source: { type: 'build', entry: `s3://${BUCKET}/image-inputs/missing.py`, requirements: `s3://${BUCKET}/image-inputs/missing.txt` } })));
+      const issues = await issuesOf(
+        register(
+          command({
+            models: [{ name: 'churn', version: 9 }],
+            source: { type: 'build', entry: `s3://${BUCKET}/image-inputs/missing.py`, requirements: `s3://${BUCKET}/image-inputs/missing.txt` },
+          }),
+        ),
+      );
 
       expect(issues.map((issue) => issue.path)).toEqual(['models[0].version', 'source.entry', 'source.requirements']);
       nothingDone();
     });
 
-    const OUTSIDE_INPUTS = 'must be under "image-inputs/" of the artifact bucket, where the matching grant lets its caller upload (s3://artifacts/image-inputs/...)';
+    const OUTSIDE_INPUTS =
+      'must be under "image-inputs/" of the artifact bucket, where the matching grant lets its caller upload (s3://artifacts/image-inputs/...)';
 
     it.each([
       ['outside the artifact bucket', 's3://elsewhere/image-inputs/score.py', OUTSIDE_INPUTS],
       ['in a build context the platform wrote', `s3://${BUCKET}/images/victim/1/context/score.py`, OUTSIDE_INPUTS],
       ['among model artifacts', `s3://${BUCKET}/uploads/churn/score.py`, OUTSIDE_INPUTS],
-      ['named like the shim', `s3://${BUCKET}/image-inputs/serve.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"'],
-      ['named like the requirements', `s3://${BUCKET}/image-inputs/requirements.txt`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "requirements.txt"'],
-      ['not a module name', `s3://${BUCKET}/image-inputs/my-score.py`, 'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "my-score.py"'],
+      [
+        'named like the shim',
+        `s3://${BUCKET}/image-inputs/serve.py`,
+        'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "serve.py"',
+      ],
+      [
+        'named like the requirements',
+        `s3://${BUCKET}/image-inputs/requirements.txt`,
+        'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "requirements.txt"',
+      ],
+      [
+        'not a module name',
+        `s3://${BUCKET}/image-inputs/my-score.py`,
+        'must be a Python module file like score.py (not "serve.py", the serving shim\'s name), got "my-score.py"',
+      ],
       ['not uploaded', `s3://${BUCKET}/image-inputs/missing.py`, `no script at s3://${BUCKET}/image-inputs/missing.py: upload it first`],
     ])('fails on an entry script %s', async (_, entry, message) => {
       const { register, command, issuesOf, nothingDone } = setUp();
@@ -425,7 +503,9 @@ describe('registerImage', () => {
       const { register, command, inputs, issuesOf } = setUp();
       inputs.put(ENTRY, '#'.repeat(MAX_ENTRY_BYTES + 1));
 
-      expect(await issuesOf(register(command()))).toEqual([{ path: 'source.entry', message: `is ${MAX_ENTRY_BYTES + 1} bytes; at most ${MAX_ENTRY_BYTES} are accepted` }]);
+      expect(await issuesOf(register(command()))).toEqual([
+        { path: 'source.entry', message: `is ${MAX_ENTRY_BYTES + 1} bytes; at most ${MAX_ENTRY_BYTES} are accepted` },
+      ]);
     });
 
     it('fails on a requirements file larger than 64 KiB without parsing it', async () => {
@@ -453,7 +533,11 @@ describe('registerImage', () => {
 
     it.each([
       ['tag', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v9`, `no image with tag v9 in ECR repository team/scorer of account ${ACCOUNT}`],
-      ['digest', `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('f')}`, `no image with digest ${digestOf('f')} in ECR repository team/scorer of account ${ACCOUNT}`],
+      [
+        'digest',
+        `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer@${digestOf('f')}`,
+        `no image with digest ${digestOf('f')} in ECR repository team/scorer of account ${ACCOUNT}`,
+      ],
     ])('fails on an external image whose %s ECR does not have', async (_, imageUri, message) => {
       const { register, external, issuesOf, nothingDone } = setUp();
 
@@ -484,11 +568,13 @@ describe('registerImage', () => {
 
       const issues = await issuesOf(register(command({ source: { type: 'build', entry: ENTRY, baseImage } })));
 
-      expect(issues).toEqual([{ path: 'source.baseImage', message: `must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}` }]);
+      expect(issues).toEqual([
+        { path: 'source.baseImage', message: `must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}` },
+      ]);
       nothingDone();
     });
 
-    it('takes a base image from the account\'s own ECR registry', async () => {
+    it("takes a base image from the account's own ECR registry", async () => {
       const { register, command } = setUp();
 
       const record = await register(command({ source: { type: 'build', entry: ENTRY, baseImage: `${ACCOUNT_REGISTRY}/base/python:3.12` } }));
@@ -498,12 +584,19 @@ describe('registerImage', () => {
 
     it('fails on requirements that name another index or a trusted host, with nothing written', async () => {
       const { register, command, inputs, issuesOf, nothingDone } = setUp();
-      inputs.put(REQUIREMENTS, '--index-url https://pypi.org/simple\n--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==1.26.4\n');
+      inputs.put(
+        REQUIREMENTS,
+        '--index-url https://pypi.org/simple\n--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==1.26.4\n',
+      );
 
       const issues = await issuesOf(register(command()));
 
       expect(issues).toEqual([
-        { path: 'source.requirements', message: 'line 2 "--extra-index-url https://pypi.attacker.example/simple" names a package index this platform does not allow (allowed: https://pypi.org/simple)' },
+        {
+          path: 'source.requirements',
+          message:
+            'line 2 "--extra-index-url https://pypi.attacker.example/simple" names a package index this platform does not allow (allowed: https://pypi.org/simple)',
+        },
         { path: 'source.requirements', message: 'line 3 "--trusted-host pypi.attacker.example" is not accepted: it turns off pip\'s TLS checks for a host' },
       ]);
       nothingDone();
@@ -583,7 +676,7 @@ describe('registerImage', () => {
       expect(store.commits).toHaveLength(1);
     });
 
-    it('returns the concurrent registration\'s version when its token wins the commit', async () => {
+    it("returns the concurrent registration's version when its token wins the commit", async () => {
       const { register, command, store, builder } = setUp();
       store.interleaveBeforeNextCommit(() => register(command({ clientToken: 'ci-run-7' })));
 

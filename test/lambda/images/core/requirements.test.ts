@@ -118,7 +118,8 @@ describe('parseRequirements', () => {
     const EDITABLE = 'editable installs cannot be built into an image';
     const LOCAL_PATH = 'local paths are not in the build context';
     const OPTION = 'is not an option pip may take here (--index-url, --extra-index-url)';
-    const OUTSIDE_INDEXES = 'outside the package indexes this platform allows (https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)';
+    const OUTSIDE_INDEXES =
+      'outside the package indexes this platform allows (https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)';
     const OTHER_INDEX = `names a package index this platform does not allow (allowed: https://pypi.org/simple, https://pypi.example.com/simple, https://download.pytorch.org/whl/cpu)`;
     const TRUSTED_HOST = "is not accepted: it turns off pip's TLS checks for a host";
 
@@ -155,11 +156,27 @@ describe('parseRequirements', () => {
       ['the short option to another index', '-i https://pypi.org.attacker.example/simple', OTHER_INDEX],
       ['an allowed index under another path', '--index-url https://pypi.org/simple/evil', OTHER_INDEX],
       ['a direct reference to another host', 'pkg @ https://example.com/pkg-1.0.tar.gz', `refers to https://example.com, ${OUTSIDE_INDEXES}`],
-      ['a direct reference pinned by hash to another host', 'pkg @ https://example.com/pkg.zip#sha256=abc', `refers to https://example.com, ${OUTSIDE_INDEXES}`],
+      [
+        'a direct reference pinned by hash to another host',
+        'pkg @ https://example.com/pkg.zip#sha256=abc',
+        `refers to https://example.com, ${OUTSIDE_INDEXES}`,
+      ],
       ['a direct git+https reference (a mutable ref)', 'pkg @ git+https://github.com/org/pkg@v1.2', `refers to git+https://github.com, ${OUTSIDE_INDEXES}`],
-      ['a direct reference over plain http to an allowed host', 'pkg @ http://download.pytorch.org/whl/cpu/pkg.whl', `refers to http://download.pytorch.org, ${OUTSIDE_INDEXES}`],
-      ['a direct reference to a path that only starts like an allowed index', 'pkg @ https://pypi.org/simple-evil/pkg.whl', `refers to https://pypi.org, ${OUTSIDE_INDEXES}`],
-      ['a direct reference to a host that only starts like an allowed one', 'pkg @ https://pypi.org.attacker.example/simple/pkg.whl', `refers to https://pypi.org.attacker.example, ${OUTSIDE_INDEXES}`],
+      [
+        'a direct reference over plain http to an allowed host',
+        'pkg @ http://download.pytorch.org/whl/cpu/pkg.whl',
+        `refers to http://download.pytorch.org, ${OUTSIDE_INDEXES}`,
+      ],
+      [
+        'a direct reference to a path that only starts like an allowed index',
+        'pkg @ https://pypi.org/simple-evil/pkg.whl',
+        `refers to https://pypi.org, ${OUTSIDE_INDEXES}`,
+      ],
+      [
+        'a direct reference to a host that only starts like an allowed one',
+        'pkg @ https://pypi.org.attacker.example/simple/pkg.whl',
+        `refers to https://pypi.org.attacker.example, ${OUTSIDE_INDEXES}`,
+      ],
       ['a trusted host', '--trusted-host pypi.example.com', TRUSTED_HOST],
       ['a trusted host with "="', '--trusted-host=pypi.org', TRUSTED_HOST],
     ])('fails on %s: %s', (_, line, reason) => {
@@ -181,7 +198,9 @@ describe('parseRequirements', () => {
     });
 
     it('reports a refused continuation at the line it starts on, and counts the lines after it', () => {
-      const text = ['numpy==1.26.4 \\', '    --hash=sha256:ab12', 'garbage here \\', '    --hash=sha256:cd34 \\', '    --hash=sha256:ef56', 'numpy=1'].join('\r\n');
+      const text = ['numpy==1.26.4 \\', '    --hash=sha256:ab12', 'garbage here \\', '    --hash=sha256:cd34 \\', '    --hash=sha256:ef56', 'numpy=1'].join(
+        '\r\n',
+      );
 
       const { problems } = parseRequirements(text, INDEXES);
 

@@ -32,7 +32,10 @@ describe('RegisterImageRequest', () => {
 
   it('accepts a full build request', () => {
     const input = request({
-      models: [{ name: 'churn', alias: 'production' }, { name: 'fraud.v2', version: 11 }],
+      models: [
+        { name: 'churn', alias: 'production' },
+        { name: 'fraud.v2', version: 11 },
+      ],
       source: { ...build, requirements: 's3://artifacts/uploads/requirements.txt', baseImage: `${HOST}/base/python@${DIGEST}` },
       environment: { THREADS: '4', _private: 'x', LOG_LEVEL: 'a "b" $HOME \\n' },
       description: 'Scores churn',
@@ -56,7 +59,17 @@ describe('RegisterImageRequest', () => {
     });
 
     it('fails on both a version and an alias, naming the reference', () => {
-      expect(refusedPaths(RegisterImageRequest, request({ models: [{ name: 'churn', version: 3 }, { name: 'churn', version: 3, alias: 'production' }] }))).toEqual(['models[1]']);
+      expect(
+        refusedPaths(
+          RegisterImageRequest,
+          request({
+            models: [
+              { name: 'churn', version: 3 },
+              { name: 'churn', version: 3, alias: 'production' },
+            ],
+          }),
+        ),
+      ).toEqual(['models[1]']);
     });
 
     it.each([
@@ -96,7 +109,11 @@ describe('RegisterImageRequest', () => {
     });
 
     it('accepts names that only start like reserved ones', () => {
-      expect(parseRequest(RegisterImageRequest, request({ environment: { MLOPS: '1', mlops_x: '2', MLOPSX: '3' } })).environment).toEqual({ MLOPS: '1', mlops_x: '2', MLOPSX: '3' });
+      expect(parseRequest(RegisterImageRequest, request({ environment: { MLOPS: '1', mlops_x: '2', MLOPSX: '3' } })).environment).toEqual({
+        MLOPS: '1',
+        mlops_x: '2',
+        MLOPSX: '3',
+      });
     });
 
     it.each([
@@ -122,19 +139,22 @@ describe('RegisterImageRequest', () => {
     });
 
     it('fails on build fields in an external source and the other way round', () => {
-      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'external', imageUri: `${HOST}/scorer:1`, entry: build.entry } }))).toEqual(['source.entry']);
+      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'external', imageUri: `${HOST}/scorer:1`, entry: build.entry } }))).toEqual([
+        'source.entry',
+      ]);
       expect(refusedPaths(RegisterImageRequest, request({ source: { ...build, imageUri: `${HOST}/scorer:1` } }))).toEqual(['source.imageUri']);
     });
 
     it('fails on an entry or requirements that are no S3 URIs', () => {
-      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'build', entry: 'score.py', requirements: 'https://x/requirements.txt' } }))).toEqual([
-        'source.entry',
-        'source.requirements',
-      ]);
+      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'build', entry: 'score.py', requirements: 'https://x/requirements.txt' } }))).toEqual(
+        ['source.entry', 'source.requirements'],
+      );
     });
 
     it('fails on an external image that is not in ECR, naming source.imageUri', () => {
-      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'external', imageUri: 'docker.io/library/python:3.12' } }))).toEqual(['source.imageUri']);
+      expect(refusedPaths(RegisterImageRequest, request({ source: { type: 'external', imageUri: 'docker.io/library/python:3.12' } }))).toEqual([
+        'source.imageUri',
+      ]);
     });
   });
 
@@ -220,7 +240,11 @@ describe('ImageName', () => {
 describe('QueryImagesRequest', () => {
   it('fills the page limit and takes an optional version', () => {
     expect(parseRequest(QueryImagesRequest, { query: 'listImages' })).toEqual({ query: 'listImages', limit: 25 });
-    expect(parseRequest(QueryImagesRequest, { query: 'listImageVersions', name: 'churn-scorer', limit: 5 })).toEqual({ query: 'listImageVersions', name: 'churn-scorer', limit: 5 });
+    expect(parseRequest(QueryImagesRequest, { query: 'listImageVersions', name: 'churn-scorer', limit: 5 })).toEqual({
+      query: 'listImageVersions',
+      name: 'churn-scorer',
+      limit: 5,
+    });
     expect(parseRequest(QueryImagesRequest, { query: 'getImage', name: 'churn-scorer' })).toEqual({ query: 'getImage', name: 'churn-scorer' });
     expect(parseRequest(QueryImagesRequest, { query: 'getImage', name: 'churn-scorer', version: 2 })).toMatchObject({ version: 2 });
   });

@@ -36,12 +36,13 @@ describe('baseImageRefusal', () => {
 describe('externalImageRefusal', () => {
   const EXTERNAL = { registry: ACCOUNT_REGISTRY, repositories: ['shared-base', 'team-models/*'] };
 
-  it.each([`${ACCOUNT_REGISTRY}/shared-base:fraud-1`, `${ACCOUNT_REGISTRY}/team-models/churn:v7`, `${ACCOUNT_REGISTRY}/team-models/churn@sha256:${'b'.repeat(64)}`])(
-    'accepts %s, in an allowed repository',
-    (uri) => {
-      expect(externalImageRefusal(uri, EXTERNAL)).toBeUndefined();
-    },
-  );
+  it.each([
+    `${ACCOUNT_REGISTRY}/shared-base:fraud-1`,
+    `${ACCOUNT_REGISTRY}/team-models/churn:v7`,
+    `${ACCOUNT_REGISTRY}/team-models/churn@sha256:${'b'.repeat(64)}`,
+  ])('accepts %s, in an allowed repository', (uri) => {
+    expect(externalImageRefusal(uri, EXTERNAL)).toBeUndefined();
+  });
 
   it.each([
     ['a repository not named', `${ACCOUNT_REGISTRY}/other/churn:v1`],

@@ -55,8 +55,17 @@ export const LOGS_URL = `https://console.aws.amazon.com/cloudwatch/home?region=$
 
 /** `fraud-linear` versions 2 and 3, `production` on 3, and `churn` version 2, as RegisterModel and SetModelAlias leave them, their artifacts uploaded. */
 export function modelsInRegistry({ registry, s3 }: PlatformFakes): void {
-  registry.put(registryItems.version(MODEL, 2), registryItems.version(MODEL, 3), registryItems.alias(MODEL, 'production', 3, 1), registryItems.version(OTHER_MODEL, 2));
-  for (const [model, version] of [[MODEL, 2], [MODEL, 3], [OTHER_MODEL, 2]] as const) {
+  registry.put(
+    registryItems.version(MODEL, 2),
+    registryItems.version(MODEL, 3),
+    registryItems.alias(MODEL, 'production', 3, 1),
+    registryItems.version(OTHER_MODEL, 2),
+  );
+  for (const [model, version] of [
+    [MODEL, 2],
+    [MODEL, 3],
+    [OTHER_MODEL, 2],
+  ] as const) {
     s3.put(ARTIFACT_BUCKET, `models/${model}/v${version}/model.tar.gz`, `weights of ${model} ${version}`, `s3-version-${version}`);
   }
 }
@@ -139,7 +148,10 @@ const CONTEXT_FILES = ['score.py', 'Dockerfile', 'serve.py', 'requirements.txt',
  */
 export function registeredVersion(fakes: PlatformFakes, version = 1): ImageVersionRecord {
   const record = buildingVersion(version);
-  const pin = (key: string) => ({ versionId: fakes.s3.versionId(ARTIFACT_BUCKET, key)!, sha256: createHash('sha256').update(fakes.s3.get(ARTIFACT_BUCKET, key)!).digest('hex') });
+  const pin = (key: string) => ({
+    versionId: fakes.s3.versionId(ARTIFACT_BUCKET, key)!,
+    sha256: createHash('sha256').update(fakes.s3.get(ARTIFACT_BUCKET, key)!).digest('hex'),
+  });
   return {
     ...record,
     source: {
@@ -271,10 +283,22 @@ const phase = (type: string, status?: string, context: string[] = [': ']) => ({
 });
 
 /** The phases of a build that ran to the end, each SUCCEEDED. */
-export const SUCCEEDED_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING'].map((type) => phase(type, 'SUCCEEDED'));
+export const SUCCEEDED_PHASES = [
+  'SUBMITTED',
+  'QUEUED',
+  'PROVISIONING',
+  'DOWNLOAD_SOURCE',
+  'INSTALL',
+  'PRE_BUILD',
+  'BUILD',
+  'POST_BUILD',
+  'UPLOAD_ARTIFACTS',
+  'FINALIZING',
+].map((type) => phase(type, 'SUCCEEDED'));
 
 /** The phases of a build whose `docker build` failed: BUILD FAILED, then the phases CodeBuild still runs. */
-export const BUILD_FAILED_CONTEXT = 'COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1';
+export const BUILD_FAILED_CONTEXT =
+  'COMMAND_EXECUTION_ERROR: Error while executing command: docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .. Reason: exit status 1';
 export const FAILED_PHASES = [
   ...SUCCEEDED_PHASES.slice(0, 6),
   phase('BUILD', 'FAILED', [BUILD_FAILED_CONTEXT]),
@@ -392,18 +416,38 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
     },
     event: externalRequest(),
     // Pinned, checked in ECR, numbered, its model data copied from the pinned artifact version, committed READY and announced, then mirrored to SageMaker.
-    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+    sends: [
+      'GetCommand',
+      'DescribeImagesCommand',
+      'UpdateCommand',
+      'CopyObjectCommand',
+      'TransactWriteCommand',
+      'PutEventsCommand',
+      ...PACKAGE,
+      'UpdateCommand',
+    ],
   },
   {
     name: 'an external image of a model whose artifact was uploaded without a model name',
     arrange: (fakes) => {
       const key = 'uploads/5f1e7c1a/model.tar.gz';
-      fakes.registry.put(registryItems.version(OTHER_MODEL, 5, { artifact: { ...registryItems.version(OTHER_MODEL, 5).artifact, uri: `s3://${ARTIFACT_BUCKET}/${key}`, key } }));
+      fakes.registry.put(
+        registryItems.version(OTHER_MODEL, 5, { artifact: { ...registryItems.version(OTHER_MODEL, 5).artifact, uri: `s3://${ARTIFACT_BUCKET}/${key}`, key } }),
+      );
       fakes.s3.put(ARTIFACT_BUCKET, key, `weights of ${OTHER_MODEL} 5`, 's3-version-5');
       fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0');
     },
     event: externalRequest({ models: [{ name: OTHER_MODEL, version: 5 }] }),
-    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+    sends: [
+      'GetCommand',
+      'DescribeImagesCommand',
+      'UpdateCommand',
+      'CopyObjectCommand',
+      'TransactWriteCommand',
+      'PutEventsCommand',
+      ...PACKAGE,
+      'UpdateCommand',
+    ],
   },
   {
     name: "an external image by digest, its model's package group made by an earlier image",
@@ -412,8 +456,19 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
       fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0');
       fakes.sageMaker.addGroup(modelPackageGroupName(MODEL), `Model ${MODEL} of the MLOps platform's registry`);
     },
-    event: externalRequest({ source: { type: 'external', imageUri: `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com/${EXTERNAL_REPOSITORY}@${EXTERNAL_DIGEST}` } }),
-    sends: ['GetCommand', 'DescribeImagesCommand', 'UpdateCommand', 'CopyObjectCommand', 'TransactWriteCommand', 'PutEventsCommand', ...PACKAGE, 'UpdateCommand'],
+    event: externalRequest({
+      source: { type: 'external', imageUri: `${TEST_ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com/${EXTERNAL_REPOSITORY}@${EXTERNAL_DIGEST}` },
+    }),
+    sends: [
+      'GetCommand',
+      'DescribeImagesCommand',
+      'UpdateCommand',
+      'CopyObjectCommand',
+      'TransactWriteCommand',
+      'PutEventsCommand',
+      ...PACKAGE,
+      'UpdateCommand',
+    ],
   },
 ];
 
@@ -425,7 +480,9 @@ export function imagesFollowingProduction(fakes: PlatformFakes, production = 3):
   const approvedArn = fakes.sageMaker.addPackage(group, 'Approved');
   const pendingArn = fakes.sageMaker.addPackage(group, 'PendingManualApproval');
   const served = (version: number) => [{ name: MODEL, version, artifactUri: artifactUriOf(MODEL, version) }];
-  const packageOf = (version: number, arn: string, approvalStatus: ModelPackageRecord['approvalStatus']) => [{ model: MODEL, modelVersion: version, groupName: group, arn, approvalStatus }];
+  const packageOf = (version: number, arn: string, approvalStatus: ModelPackageRecord['approvalStatus']) => [
+    { model: MODEL, modelVersion: version, groupName: group, arn, approvalStatus },
+  ];
   fakes.images.put(
     items.image(IMAGE, 2),
     items.version(readyVersion(1, served(2), packageOf(2, approvedArn, 'Approved'))),
@@ -521,7 +578,18 @@ export const imageEventsScenarios: readonly HandlerScenario[] = [
     event: aliasChanged('production', 3, 2),
     // The alias read from the registry; for the version reached, then the version left: the images serving it, each read,
     // its package's approval changed and recorded; the alias read again to see it did not move meanwhile.
-    sends: ['GetCommand', 'QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand', 'QueryCommand', 'GetCommand', 'UpdateModelPackageCommand', 'UpdateCommand', 'GetCommand'],
+    sends: [
+      'GetCommand',
+      'QueryCommand',
+      'GetCommand',
+      'UpdateModelPackageCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'GetCommand',
+      'UpdateModelPackageCommand',
+      'UpdateCommand',
+      'GetCommand',
+    ],
   },
   {
     name: 'a move of another alias',

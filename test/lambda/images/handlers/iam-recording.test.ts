@@ -47,6 +47,10 @@ describe('recordIamNeeds', () => {
   it('lists what QueryImages needs: reads of the images table and its image index', async () => {
     const needs = await recordIamNeeds('QueryImages', imagesScenarios.QueryImages);
 
-    expect(needs.map(describeNeed)).toEqual(['dynamodb:GetItem on images-table', 'dynamodb:Query on images-table', 'dynamodb:Query on images-table/index/gsi1']);
+    expect(needs.map(describeNeed)).toEqual([
+      'dynamodb:GetItem on images-table',
+      'dynamodb:Query on images-table',
+      'dynamodb:Query on images-table/index/gsi1',
+    ]);
   });
 });

@@ -1,8 +1,20 @@
-import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { imageKeys } from '../../../../lambda/images/adapters/table-keys';
+import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { keys as registryKeys } from '../../../../lambda/registry/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { clearSentCommands, digestOf, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION, thrownBy } from '../../handler-support/sdk-mocks';
+import {
+  clearSentCommands,
+  digestOf,
+  FUNCTION_ENVIRONMENT,
+  inputsOf,
+  invoke,
+  type PlatformFakes,
+  resetSdkMocks,
+  sentCommands,
+  TEST_ACCOUNT,
+  TEST_REGION,
+  thrownBy,
+} from '../../handler-support/sdk-mocks';
 import {
   aliasChanged,
   BUILD_ENDED,
@@ -23,12 +35,12 @@ import {
   OTHER_MODEL,
   packageRecords,
   pushed,
-  readyVersion,
   REPOSITORY_NAME,
   REPOSITORY_URI,
+  readyVersion,
   SERVED_MODELS,
-  storedState,
   SUCCEEDED_PHASES,
+  storedState,
 } from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(imageEventsScenarios, name);
@@ -95,9 +107,17 @@ describe('ImageEvents handler', () => {
     it('follows the phases of a build in order', async () => {
       committed(fakes, buildingVersion());
 
-      for (const completed of ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD']) await invoke('ImageEvents', buildPhaseChange(completed));
+      for (const completed of ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD'])
+        await invoke('ImageEvents', buildPhaseChange(completed));
 
-      expect(inputsOf('UpdateCommand').map((input) => input.ExpressionAttributeValues[':f0'].phase)).toEqual(['QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD']);
+      expect(inputsOf('UpdateCommand').map((input) => input.ExpressionAttributeValues[':f0'].phase)).toEqual([
+        'QUEUED',
+        'PROVISIONING',
+        'DOWNLOAD_SOURCE',
+        'INSTALL',
+        'PRE_BUILD',
+        'BUILD',
+      ]);
       expect(storedVersion(fakes).build).toEqual({ id: BUILD_ID, phase: 'BUILD' });
     });
 
@@ -116,7 +136,9 @@ describe('ImageEvents handler', () => {
 
       const digest = digestOf(REPOSITORY_NAME, 'fraud-scoring-1');
       expect(result).toEqual({ outcome: 'ready', image: REF });
-      expect(inputsOf('DescribeImagesCommand')).toEqual([{ registryId: undefined, repositoryName: REPOSITORY_NAME, imageIds: [{ imageTag: 'fraud-scoring-1' }] }]);
+      expect(inputsOf('DescribeImagesCommand')).toEqual([
+        { registryId: undefined, repositoryName: REPOSITORY_NAME, imageIds: [{ imageTag: 'fraud-scoring-1' }] },
+      ]);
       expect(storedVersion(fakes)).toEqual({
         ...buildingVersion(1),
         status: 'READY',
@@ -127,7 +149,13 @@ describe('ImageEvents handler', () => {
         scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 4 } },
         modelPackages: [
           { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: packageArn(MODEL), approvalStatus: 'Approved' },
-          { model: OTHER_MODEL, modelVersion: 2, groupName: modelPackageGroupName(OTHER_MODEL), arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
+          {
+            model: OTHER_MODEL,
+            modelVersion: 2,
+            groupName: modelPackageGroupName(OTHER_MODEL),
+            arn: packageArn(OTHER_MODEL),
+            approvalStatus: 'PendingManualApproval',
+          },
         ],
       });
     });
@@ -136,8 +164,13 @@ describe('ImageEvents handler', () => {
       const { fakes } = await runScenario('ImageEvents', scenario('a build that succeeded'));
 
       const { imageUri, modelDataUrl } = storedVersion(fakes);
-      expect(inputsOf('CreateModelPackageGroupCommand').map((input) => input.ModelPackageGroupName)).toEqual([modelPackageGroupName(MODEL), modelPackageGroupName(OTHER_MODEL)]);
-      expect(inputsOf('CreateModelPackageCommand').map((input) => [input.ModelPackageGroupName, input.ModelApprovalStatus, input.InferenceSpecification.Containers])).toEqual([
+      expect(inputsOf('CreateModelPackageGroupCommand').map((input) => input.ModelPackageGroupName)).toEqual([
+        modelPackageGroupName(MODEL),
+        modelPackageGroupName(OTHER_MODEL),
+      ]);
+      expect(
+        inputsOf('CreateModelPackageCommand').map((input) => [input.ModelPackageGroupName, input.ModelApprovalStatus, input.InferenceSpecification.Containers]),
+      ).toEqual([
         [modelPackageGroupName(MODEL), 'Approved', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
         [modelPackageGroupName(OTHER_MODEL), 'PendingManualApproval', [{ Image: imageUri, ModelDataUrl: modelDataUrl, Environment: { LOG_LEVEL: 'debug' } }]],
       ]);
@@ -162,7 +195,10 @@ describe('ImageEvents handler', () => {
             status: 'READY',
             imageUri: `${REPOSITORY_URI}@${digest}`,
             digest,
-            models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }],
+            models: [
+              { name: MODEL, version: 3 },
+              { name: OTHER_MODEL, version: 2 },
+            ],
             scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 4 } },
             logsUrl: LOGS_URL,
           },
@@ -178,7 +214,11 @@ describe('ImageEvents handler', () => {
       await invoke('ImageEvents', buildStateChange('SUCCEEDED'));
 
       expect(storedVersion(fakes).modelPackages).toEqual([
-        expect.objectContaining({ model: MODEL, approvalStatus: 'PendingManualApproval', approvalBlockedBy: '1 CRITICAL scan finding; register the image with allowCriticalFindings to approve it anyway' }),
+        expect.objectContaining({
+          model: MODEL,
+          approvalStatus: 'PendingManualApproval',
+          approvalBlockedBy: '1 CRITICAL scan finding; register the image with allowCriticalFindings to approve it anyway',
+        }),
         expect.objectContaining({ model: OTHER_MODEL, approvalStatus: 'PendingManualApproval' }),
       ]);
     });
@@ -188,15 +228,33 @@ describe('ImageEvents handler', () => {
 
       const failure = `the build succeeded but ECR repository ${REPOSITORY_NAME} has no image tagged fraud-scoring-1`;
       expect(result).toEqual({ outcome: 'failed', image: REF });
-      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
+      expect(storedVersion(fakes)).toEqual({
+        ...buildingVersion(1),
+        status: 'FAILED',
+        updatedAt: BUILD_ENDED,
+        build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure },
+      });
       expect(publishedDetails().map((event) => event.Detail)).toEqual([
-        { name: IMAGE, version: 1, status: 'FAILED', models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }], logsUrl: LOGS_URL, failure },
+        {
+          name: IMAGE,
+          version: 1,
+          status: 'FAILED',
+          models: [
+            { name: MODEL, version: 3 },
+            { name: OTHER_MODEL, version: 2 },
+          ],
+          logsUrl: LOGS_URL,
+          failure,
+        },
       ]);
       expect(fakes.sageMaker.packages).toEqual([]);
     });
 
     it('makes the version READY on the redelivery of an end whose first delivery made the packages but could not record them, making no package twice', async () => {
-      const { result, fakes, arranged } = await runScenario('ImageEvents', scenario('a redelivered end of a build whose first delivery made the packages but failed to record them'));
+      const { result, fakes, arranged } = await runScenario(
+        'ImageEvents',
+        scenario('a redelivered end of a build whose first delivery made the packages but failed to record them'),
+      );
 
       expect(arranged.filter((command) => command.command === 'CreateModelPackageCommand')).toHaveLength(2);
       expect(result).toEqual({ outcome: 'ready', image: REF });
@@ -204,7 +262,13 @@ describe('ImageEvents handler', () => {
         status: 'READY',
         modelPackages: [
           { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: packageArn(MODEL), approvalStatus: 'Approved' },
-          { model: OTHER_MODEL, modelVersion: 2, groupName: modelPackageGroupName(OTHER_MODEL), arn: packageArn(OTHER_MODEL), approvalStatus: 'PendingManualApproval' },
+          {
+            model: OTHER_MODEL,
+            modelVersion: 2,
+            groupName: modelPackageGroupName(OTHER_MODEL),
+            arn: packageArn(OTHER_MODEL),
+            approvalStatus: 'PendingManualApproval',
+          },
         ],
       });
       expect(fakes.sageMaker.packages.map((modelPackage) => modelPackage.arn)).toEqual([packageArn(MODEL), packageArn(OTHER_MODEL)]);
@@ -218,16 +282,35 @@ describe('ImageEvents handler', () => {
 
       const failure = `BUILD FAILED: ${BUILD_FAILED_CONTEXT}`;
       expect(result).toEqual({ outcome: 'failed', image: REF });
-      expect(storedVersion(fakes)).toEqual({ ...buildingVersion(1), status: 'FAILED', updatedAt: BUILD_ENDED, build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure } });
+      expect(storedVersion(fakes)).toEqual({
+        ...buildingVersion(1),
+        status: 'FAILED',
+        updatedAt: BUILD_ENDED,
+        build: { id: BUILD_ID, phase: 'COMPLETED', logsUrl: LOGS_URL, endedAt: BUILD_ENDED, failure },
+      });
       expect(publishedDetails().map((event) => event.Detail)).toEqual([
-        { name: IMAGE, version: 1, status: 'FAILED', models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }], logsUrl: LOGS_URL, failure },
+        {
+          name: IMAGE,
+          version: 1,
+          status: 'FAILED',
+          models: [
+            { name: MODEL, version: 3 },
+            { name: OTHER_MODEL, version: 2 },
+          ],
+          logsUrl: LOGS_URL,
+          failure,
+        },
       ]);
       expect(inputsOf('DescribeImagesCommand')).toEqual([]);
     });
 
     it('names the phase that timed out, without its empty context, for a build stopped by its timeout', async () => {
       committed(fakes, buildingVersion());
-      const phases = [...SUCCEEDED_PHASES.slice(0, 6), { 'phase-type': 'BUILD', 'phase-status': 'TIMED_OUT', 'phase-context': [': '] }, ...SUCCEEDED_PHASES.slice(8)];
+      const phases = [
+        ...SUCCEEDED_PHASES.slice(0, 6),
+        { 'phase-type': 'BUILD', 'phase-status': 'TIMED_OUT', 'phase-context': [': '] },
+        ...SUCCEEDED_PHASES.slice(8),
+      ];
 
       await invoke('ImageEvents', buildStateChange('FAILED', 1, phases));
 
@@ -311,8 +394,16 @@ describe('ImageEvents handler', () => {
     };
 
     it.each([
-      ['a build end with an IMAGE_NAME over 2 KB', () => withVariable(buildStateChange('SUCCEEDED'), 'IMAGE_NAME', 'a'.repeat(2100)), /^detail\.additional-information\.environment\.environment-variables\[2\]\.value: IMAGE_NAME /],
-      ['a phase change with an IMAGE_VERSION that is no version', () => withVariable(buildPhaseChange('BUILD'), 'IMAGE_VERSION', '1e3'), /^detail\.additional-information\.environment\.environment-variables\[3\]\.value: IMAGE_VERSION /],
+      [
+        'a build end with an IMAGE_NAME over 2 KB',
+        () => withVariable(buildStateChange('SUCCEEDED'), 'IMAGE_NAME', 'a'.repeat(2100)),
+        /^detail\.additional-information\.environment\.environment-variables\[2\]\.value: IMAGE_NAME /,
+      ],
+      [
+        'a phase change with an IMAGE_VERSION that is no version',
+        () => withVariable(buildPhaseChange('BUILD'), 'IMAGE_VERSION', '1e3'),
+        /^detail\.additional-information\.environment\.environment-variables\[3\]\.value: IMAGE_VERSION /,
+      ],
       ['an alias move of a model name over 255 characters', () => aliasChanged('production', 3, 2, 'm'.repeat(300)), /^detail\.name: /],
     ])('fails with ValidationError for %s, sending and writing nothing', async (_, event, message) => {
       committed(fakes, buildingVersion());
@@ -335,11 +426,25 @@ describe('ImageEvents handler', () => {
       const { result: moved, fakes } = await runScenario('ImageEvents', scenario('a move of the approval alias'));
 
       // The packages the two images were mirrored to, in the order they were made.
-      const [approvedArn, pendingArn] = [1, 2].map((version) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(MODEL)}/${version}`);
+      const [approvedArn, pendingArn] = [1, 2].map(
+        (version) => `arn:aws:sagemaker:${TEST_REGION}:${TEST_ACCOUNT}:model-package/${modelPackageGroupName(MODEL)}/${version}`,
+      );
       expect(moved).toEqual({ outcome: 'approvals', changed: 2 });
       expect(inputsOf('QueryCommand')).toEqual([
-        { TableName: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :serves', ExpressionAttributeValues: { ':serves': `SERVES#${MODEL}#0000000003` }, ExclusiveStartKey: undefined },
-        { TableName: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :serves', ExpressionAttributeValues: { ':serves': `SERVES#${MODEL}#0000000002` }, ExclusiveStartKey: undefined },
+        {
+          TableName: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :serves',
+          ExpressionAttributeValues: { ':serves': `SERVES#${MODEL}#0000000003` },
+          ExclusiveStartKey: undefined,
+        },
+        {
+          TableName: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :serves',
+          ExpressionAttributeValues: { ':serves': `SERVES#${MODEL}#0000000002` },
+          ExclusiveStartKey: undefined,
+        },
       ]);
       expect(inputsOf('UpdateModelPackageCommand')).toEqual([
         { ModelPackageArn: pendingArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'the model version is "production"' },
@@ -349,8 +454,12 @@ describe('ImageEvents handler', () => {
         [approvedArn, 'PendingManualApproval'],
         [pendingArn, 'Approved'],
       ]);
-      expect(storedVersion(fakes, 2).modelPackages).toEqual([{ model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: pendingArn, approvalStatus: 'Approved' }]);
-      expect(storedVersion(fakes, 1).modelPackages).toEqual([{ model: MODEL, modelVersion: 2, groupName: modelPackageGroupName(MODEL), arn: approvedArn, approvalStatus: 'PendingManualApproval' }]);
+      expect(storedVersion(fakes, 2).modelPackages).toEqual([
+        { model: MODEL, modelVersion: 3, groupName: modelPackageGroupName(MODEL), arn: pendingArn, approvalStatus: 'Approved' },
+      ]);
+      expect(storedVersion(fakes, 1).modelPackages).toEqual([
+        { model: MODEL, modelVersion: 2, groupName: modelPackageGroupName(MODEL), arn: approvedArn, approvalStatus: 'PendingManualApproval' },
+      ]);
     });
 
     it('keeps the package of an image with CRITICAL findings pending when its version reaches production', async () => {
@@ -371,7 +480,9 @@ describe('ImageEvents handler', () => {
       const moved = await invoke('ImageEvents', aliasChanged('production', 3));
 
       expect(moved).toEqual({ outcome: 'approvals', changed: 1 });
-      expect(inputsOf('UpdateModelPackageCommand')).toEqual([{ ModelPackageArn: pendingArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'the model version is "production"' }]);
+      expect(inputsOf('UpdateModelPackageCommand')).toEqual([
+        { ModelPackageArn: pendingArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'the model version is "production"' },
+      ]);
       expect(inputsOf('QueryCommand')).toHaveLength(1);
     });
 
@@ -382,7 +493,11 @@ describe('ImageEvents handler', () => {
       const moved = await invoke('ImageEvents', aliasChanged('production', 3, 2));
 
       expect(moved).toEqual({ outcome: 'approvals', changed: 0 });
-      expect(inputsOf('GetCommand')[0]).toEqual({ TableName: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, Key: registryKeys.alias(MODEL, 'production'), ConsistentRead: true });
+      expect(inputsOf('GetCommand')[0]).toEqual({
+        TableName: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME,
+        Key: registryKeys.alias(MODEL, 'production'),
+        ConsistentRead: true,
+      });
       expect(inputsOf('UpdateModelPackageCommand')).toEqual([]);
       expect(fakes.sageMaker.package(approvedArn)?.approvalStatus).toBe('Approved');
       expect(fakes.sageMaker.package(pendingArn)?.approvalStatus).toBe('PendingManualApproval');

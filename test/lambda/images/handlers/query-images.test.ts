@@ -96,7 +96,11 @@ describe('QueryImages handler', () => {
         Limit: 25,
         ExclusiveStartKey: undefined,
       });
-      expect(inputsOf('QueryCommand').slice(1).map((input) => input.ExpressionAttributeValues[':pk'])).toEqual([`I#${IMAGE}`, 'I#fraud-serving']);
+      expect(
+        inputsOf('QueryCommand')
+          .slice(1)
+          .map((input) => input.ExpressionAttributeValues[':pk']),
+      ).toEqual([`I#${IMAGE}`, 'I#fraud-serving']);
     });
 
     it('pages through the images, the token of each page resuming after it', async () => {
@@ -110,7 +114,11 @@ describe('QueryImages handler', () => {
       expect(first).toEqual({ items: [{ ...imageRecord(IMAGE, 2), latest: BUILDING_V2 }], nextToken: expect.any(String) });
       expect(second).toEqual({ items: [{ ...imageRecord('fraud-serving', 1), latest: externalVersion() }], nextToken: expect.any(String) });
       expect(third).toEqual({ items: [] });
-      expect(inputsOf('QueryCommand').filter((input) => input.IndexName === 'gsi1').map((input) => input.ExclusiveStartKey)).toEqual([
+      expect(
+        inputsOf('QueryCommand')
+          .filter((input) => input.IndexName === 'gsi1')
+          .map((input) => input.ExclusiveStartKey),
+      ).toEqual([
         undefined,
         { ...imageKeys.image(IMAGE), ...imageKeys.imageIndex(IMAGE) },
         { ...imageKeys.image('fraud-serving'), ...imageKeys.imageIndex('fraud-serving') },

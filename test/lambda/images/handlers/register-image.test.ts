@@ -6,7 +6,19 @@ import { formatContextFiles } from '../../../../lambda/images/core/build-context
 import type { ContextFile } from '../../../../lambda/images/core/model';
 import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { clearSentCommands, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, REQUEST_ID, resetSdkMocks, sentCommands, TEST_ACCOUNT, TEST_REGION, thrownBy } from '../../handler-support/sdk-mocks';
+import {
+  clearSentCommands,
+  FUNCTION_ENVIRONMENT,
+  inputsOf,
+  invoke,
+  type PlatformFakes,
+  REQUEST_ID,
+  resetSdkMocks,
+  sentCommands,
+  TEST_ACCOUNT,
+  TEST_REGION,
+  thrownBy,
+} from '../../handler-support/sdk-mocks';
 import {
   ARTIFACT_BUCKET,
   artifactUriOf,
@@ -30,11 +42,11 @@ import {
   modelsInRegistry,
   NOW,
   OTHER_MODEL,
-  registeredVersion,
-  registerImageScenarios,
   REQUIREMENTS,
   REQUIREMENTS_KEY,
   REQUIREMENTS_URI,
+  registeredVersion,
+  registerImageScenarios,
   servedModel,
   storedState,
   uploaded,
@@ -78,7 +90,17 @@ async function refused(fakes: PlatformFakes, request: unknown): Promise<Error> {
   clearSentCommands();
   const error = await thrownBy(invoke('RegisterImage', request));
   expect(storedState(fakes)).toEqual(before);
-  const writes = ['PutObjectCommand', 'CopyObjectCommand', 'StartBuildCommand', 'PutCommand', 'UpdateCommand', 'TransactWriteCommand', 'PutEventsCommand', 'CreateModelPackageGroupCommand', 'CreateModelPackageCommand'];
+  const writes = [
+    'PutObjectCommand',
+    'CopyObjectCommand',
+    'StartBuildCommand',
+    'PutCommand',
+    'UpdateCommand',
+    'TransactWriteCommand',
+    'PutEventsCommand',
+    'CreateModelPackageGroupCommand',
+    'CreateModelPackageCommand',
+  ];
   expect(sentCommands().filter((command) => writes.includes(command.command))).toEqual([]);
   return error;
 }
@@ -111,13 +133,17 @@ describe('RegisterImage handler', () => {
     it('writes the build context under images/<name>/<version>/context/: Dockerfile, the shim, requirements, the pinned models to pack, .dockerignore and the entry script as read', async () => {
       const { fakes } = await runScenario('RegisterImage', scenario('an image to build, one model by alias and one by version'));
 
-      expect(fakes.s3.keys(ARTIFACT_BUCKET, 'images/')).toEqual(['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py'].map((file) => `${CONTEXT}${file}`));
+      expect(fakes.s3.keys(ARTIFACT_BUCKET, 'images/')).toEqual(
+        ['.dockerignore', 'Dockerfile', 'models.txt', 'requirements.txt', 'score.py', 'serve.py'].map((file) => `${CONTEXT}${file}`),
+      );
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}Dockerfile`)).toBe(DOCKERFILE);
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}serve.py`)).toBe(SHIM);
       // Comments and blank lines dropped, one requirement a line.
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}requirements.txt`)).toBe('numpy==2.1.3\nscikit-learn>=1.5,<1.6\n');
       const a64 = 'a'.repeat(64);
-      expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}models.txt`)).toBe(`${a64} s3-version-3 fraud-linear/3 ${artifactUriOf(MODEL, 3)}\n${a64} s3-version-2 churn/2 ${artifactUriOf(OTHER_MODEL, 2)}\n`);
+      expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}models.txt`)).toBe(
+        `${a64} s3-version-3 fraud-linear/3 ${artifactUriOf(MODEL, 3)}\n${a64} s3-version-2 churn/2 ${artifactUriOf(OTHER_MODEL, 2)}\n`,
+      );
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}.dockerignore`)).toBe('models.txt\n');
       expect(fakes.s3.get(ARTIFACT_BUCKET, `${CONTEXT}score.py`)).toBe(ENTRY_SCRIPT);
       // The script is written as the bytes that were read, never copied by key (its upload could change in between).
@@ -133,7 +159,9 @@ describe('RegisterImage handler', () => {
         { Bucket: ARTIFACT_BUCKET, Key: REQUIREMENTS_KEY },
       ]);
       const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-      expect((result as { source: unknown }).source).toMatchObject({ inputs: { entry: { versionId: '1', sha256: sha256(ENTRY_SCRIPT) }, requirements: { versionId: '1', sha256: sha256(REQUIREMENTS) } } });
+      expect((result as { source: unknown }).source).toMatchObject({
+        inputs: { entry: { versionId: '1', sha256: sha256(ENTRY_SCRIPT) }, requirements: { versionId: '1', sha256: sha256(REQUIREMENTS) } },
+      });
     });
 
     it('starts the build from the context folder with the image name, version, tag, model data URI and its pinned context files', async () => {
@@ -151,7 +179,11 @@ describe('RegisterImage handler', () => {
             { name: 'MODEL_DATA_URI', value: modelDataUrl(IMAGE, 1), type: 'PLAINTEXT' },
             { name: 'CONTEXT_BUCKET', value: ARTIFACT_BUCKET, type: 'PLAINTEXT' },
             { name: 'CONTEXT_PREFIX', value: CONTEXT, type: 'PLAINTEXT' },
-            { name: 'CONTEXT_FILES', value: formatContextFiles((registeredVersion(fakes).source as { contextFiles?: readonly ContextFile[] }).contextFiles!), type: 'PLAINTEXT' },
+            {
+              name: 'CONTEXT_FILES',
+              value: formatContextFiles((registeredVersion(fakes).source as { contextFiles?: readonly ContextFile[] }).contextFiles!),
+              type: 'PLAINTEXT',
+            },
           ],
           idempotencyToken: `fraud-scoring-1-${Date.parse(NOW)}`,
         },
@@ -188,7 +220,15 @@ describe('RegisterImage handler', () => {
           EventBusName: FUNCTION_ENVIRONMENT.EVENT_BUS_NAME,
           Source: 'mlops-platform.images',
           DetailType: 'ImageBuildStateChanged',
-          Detail: { name: IMAGE, version: 1, status: 'BUILDING', models: [{ name: MODEL, version: 3 }, { name: OTHER_MODEL, version: 2 }] },
+          Detail: {
+            name: IMAGE,
+            version: 1,
+            status: 'BUILDING',
+            models: [
+              { name: MODEL, version: 3 },
+              { name: OTHER_MODEL, version: 2 },
+            ],
+          },
         },
       ]);
     });
@@ -200,8 +240,15 @@ describe('RegisterImage handler', () => {
 
       const second = await invoke('RegisterImage', buildRequest({ models: [{ name: MODEL, version: 2 }] }));
 
-      expect(second).toMatchObject({ version: 2, status: 'BUILDING', source: { contextUri: `s3://${ARTIFACT_BUCKET}/${contextPrefix(IMAGE, 2)}` }, modelDataUrl: modelDataUrl(IMAGE, 2) });
-      expect(fakes.s3.get(ARTIFACT_BUCKET, `${contextPrefix(IMAGE, 2)}models.txt`)).toBe(`${'a'.repeat(64)} s3-version-2 fraud-linear/2 ${artifactUriOf(MODEL, 2)}\n`);
+      expect(second).toMatchObject({
+        version: 2,
+        status: 'BUILDING',
+        source: { contextUri: `s3://${ARTIFACT_BUCKET}/${contextPrefix(IMAGE, 2)}` },
+        modelDataUrl: modelDataUrl(IMAGE, 2),
+      });
+      expect(fakes.s3.get(ARTIFACT_BUCKET, `${contextPrefix(IMAGE, 2)}models.txt`)).toBe(
+        `${'a'.repeat(64)} s3-version-2 fraud-linear/2 ${artifactUriOf(MODEL, 2)}\n`,
+      );
       expect(fakes.codeBuild.builds.map((build) => build.variables.IMAGE_TAG)).toEqual(['fraud-scoring-1', 'fraud-scoring-2']);
       expect(fakes.images.get(imageKeys.image(IMAGE))).toMatchObject({ nextVersion: 2 });
     });
@@ -225,7 +272,12 @@ describe('RegisterImage handler', () => {
       expect(result).toEqual(registeredVersion(fakes));
       expect(sent.map((command) => command.input.Key)).toEqual([imageKeys.token(IMAGE, 'pipeline-run-42'), imageKeys.version(IMAGE, 1)]);
       expect(fakes.codeBuild.builds).toHaveLength(1);
-      expect(fakes.images.all().filter((item) => item.sk !== '#IMAGE').map((item) => item.sk)).toEqual(['V#0000000001', 'T#pipeline-run-42', ...items.serves(buildingVersion(1)).map((item) => item.sk)]);
+      expect(
+        fakes.images
+          .all()
+          .filter((item) => item.sk !== '#IMAGE')
+          .map((item) => item.sk),
+      ).toEqual(['V#0000000001', 'T#pipeline-run-42', ...items.serves(buildingVersion(1)).map((item) => item.sk)]);
     });
 
     it('answers a retried token with the same version after a change of who registers', async () => {
@@ -244,7 +296,9 @@ describe('RegisterImage handler', () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario('a retried client token of a version whose build was never started'));
 
       expect(result).toEqual(buildingVersion(1));
-      expect(fakes.codeBuild.builds).toEqual([expect.objectContaining({ id: BUILD_ID, sourceLocation: `${ARTIFACT_BUCKET}/${CONTEXT}`, idempotencyToken: `fraud-scoring-1-${Date.parse(NOW)}` })]);
+      expect(fakes.codeBuild.builds).toEqual([
+        expect.objectContaining({ id: BUILD_ID, sourceLocation: `${ARTIFACT_BUCKET}/${CONTEXT}`, idempotencyToken: `fraud-scoring-1-${Date.parse(NOW)}` }),
+      ]);
       expect(fakes.images.get(imageKeys.version(IMAGE, 1))).toEqual(items.version(buildingVersion(1)));
       // The context the first call wrote is not written again.
       expect(inputsOf('PutObjectCommand')).toEqual([]);
@@ -273,7 +327,11 @@ describe('RegisterImage handler', () => {
       expect(error.name).toBe('InternalError');
       expect(error.message).toBe(`internal error; quote request id ${REQUEST_ID} when reporting it`);
       expect(fakes.images.get(imageKeys.version(IMAGE, 1))).toEqual(
-        items.version({ ...registeredVersion(fakes), status: 'FAILED', build: { failure: 'the build could not be started: Cannot have more than 1 builds in queue for the account' } }),
+        items.version({
+          ...registeredVersion(fakes),
+          status: 'FAILED',
+          build: { failure: 'the build could not be started: Cannot have more than 1 builds in queue for the account' },
+        }),
       );
       expect(fakes.codeBuild.builds).toEqual([]);
     });
@@ -317,10 +375,22 @@ describe('RegisterImage handler', () => {
       expect(fakes.images.get(imageKeys.version('fraud-serving', 1))).toEqual({ ...imageKeys.version('fraud-serving', 1), ...record });
       expect(inputsOf('DescribeImagesCommand')).toEqual([{ registryId: TEST_ACCOUNT, repositoryName: EXTERNAL_REPOSITORY, imageIds: [{ imageTag: '1.4.0' }] }]);
       expect(publishedEvents().map((event) => event.Detail)).toEqual([
-        { name: 'fraud-serving', version: 1, status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, models: [{ name: MODEL, version: 3 }], scan: { status: 'COMPLETE', findings: { LOW: 3 } } },
+        {
+          name: 'fraud-serving',
+          version: 1,
+          status: 'READY',
+          imageUri: PINNED_EXTERNAL_URI,
+          digest: EXTERNAL_DIGEST,
+          models: [{ name: MODEL, version: 3 }],
+          scan: { status: 'COMPLETE', findings: { LOW: 3 } },
+        },
       ]);
       expect(inputsOf('CopyObjectCommand')).toEqual([
-        { Bucket: ARTIFACT_BUCKET, Key: 'images/fraud-serving/1/model.tar.gz', CopySource: `${ARTIFACT_BUCKET}/models/${MODEL}/v3/model.tar.gz?versionId=s3-version-3` },
+        {
+          Bucket: ARTIFACT_BUCKET,
+          Key: 'images/fraud-serving/1/model.tar.gz',
+          CopySource: `${ARTIFACT_BUCKET}/models/${MODEL}/v3/model.tar.gz?versionId=s3-version-3`,
+        },
       ]);
       expect(fakes.s3.keys(ARTIFACT_BUCKET, 'images/')).toEqual(['images/fraud-serving/1/model.tar.gz']);
       expect(fakes.codeBuild.builds).toEqual([]);
@@ -329,14 +399,22 @@ describe('RegisterImage handler', () => {
     it('creates the model package group and an Approved package when the model version is in production', async () => {
       const { fakes } = await runScenario('RegisterImage', scenario('an external image in ECR, its model version in production'));
 
-      expect(inputsOf('CreateModelPackageGroupCommand')).toEqual([{ ModelPackageGroupName: modelPackageGroupName(MODEL), ModelPackageGroupDescription: `Model ${MODEL} of the MLOps platform's registry` }]);
+      expect(inputsOf('CreateModelPackageGroupCommand')).toEqual([
+        { ModelPackageGroupName: modelPackageGroupName(MODEL), ModelPackageGroupDescription: `Model ${MODEL} of the MLOps platform's registry` },
+      ]);
       expect(inputsOf('CreateModelPackageCommand')).toEqual([
         {
           ModelPackageGroupName: modelPackageGroupName(MODEL),
           ModelPackageDescription: `${MODEL} version 3 served by image fraud-serving version 1`,
           ModelApprovalStatus: 'Approved',
           ClientToken: expect.stringMatching(/^[0-9a-f]{36}$/),
-          CustomerMetadataProperties: { image: 'fraud-serving', imageVersion: '1', model: MODEL, modelVersion: '3', approval: 'the model version is "production"' },
+          CustomerMetadataProperties: {
+            image: 'fraud-serving',
+            imageVersion: '1',
+            model: MODEL,
+            modelVersion: '3',
+            approval: 'the model version is "production"',
+          },
           InferenceSpecification: {
             Containers: [{ Image: PINNED_EXTERNAL_URI, ModelDataUrl: modelDataUrl('fraud-serving', 1), Environment: {} }],
             SupportedContentTypes: ['application/json', 'text/csv'],
@@ -354,7 +432,10 @@ describe('RegisterImage handler', () => {
       const result = await invoke('RegisterImage', externalRequest({ models: [{ name: MODEL, version: 2 }] }));
 
       expect(result).toMatchObject({ modelPackages: [{ model: MODEL, modelVersion: 2, approvalStatus: 'PendingManualApproval' }] });
-      expect(inputsOf('CreateModelPackageCommand')[0]).toMatchObject({ ModelApprovalStatus: 'PendingManualApproval', CustomerMetadataProperties: { approval: 'the model version is not "production"' } });
+      expect(inputsOf('CreateModelPackageCommand')[0]).toMatchObject({
+        ModelApprovalStatus: 'PendingManualApproval',
+        CustomerMetadataProperties: { approval: 'the model version is not "production"' },
+      });
     });
 
     it('keeps an image with CRITICAL findings pending although its model version is in production, saying why', async () => {
@@ -364,7 +445,10 @@ describe('RegisterImage handler', () => {
       const result = await invoke('RegisterImage', externalRequest());
 
       const blockedBy = '2 CRITICAL scan findings; register the image with allowCriticalFindings to approve it anyway';
-      expect(result).toMatchObject({ scan: { findings: { CRITICAL: 2, HIGH: 1 } }, modelPackages: [{ approvalStatus: 'PendingManualApproval', approvalBlockedBy: blockedBy }] });
+      expect(result).toMatchObject({
+        scan: { findings: { CRITICAL: 2, HIGH: 1 } },
+        modelPackages: [{ approvalStatus: 'PendingManualApproval', approvalBlockedBy: blockedBy }],
+      });
       expect(inputsOf('CreateModelPackageCommand')[0]).toMatchObject({
         ModelApprovalStatus: 'PendingManualApproval',
         CustomerMetadataProperties: { approval: `the model version is "production" but ${blockedBy}` },
@@ -378,13 +462,20 @@ describe('RegisterImage handler', () => {
       const result = await invoke('RegisterImage', externalRequest({ allowCriticalFindings: true }));
 
       expect(result).toMatchObject({ allowCriticalFindings: true, modelPackages: [{ approvalStatus: 'Approved' }] });
-      expect(inputsOf('CreateModelPackageCommand')[0].CustomerMetadataProperties.approval).toBe('the model version is "production" (1 CRITICAL findings allowed at registration)');
+      expect(inputsOf('CreateModelPackageCommand')[0].CustomerMetadataProperties.approval).toBe(
+        'the model version is "production" (1 CRITICAL findings allowed at registration)',
+      );
     });
 
     it("pins an image given by digest, and creates its package in the model's existing group", async () => {
       const { result, fakes } = await runScenario('RegisterImage', scenario("an external image by digest, its model's package group made by an earlier image"));
 
-      expect(result).toMatchObject({ status: 'READY', imageUri: PINNED_EXTERNAL_URI, digest: EXTERNAL_DIGEST, modelPackages: [{ groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN }] });
+      expect(result).toMatchObject({
+        status: 'READY',
+        imageUri: PINNED_EXTERNAL_URI,
+        digest: EXTERNAL_DIGEST,
+        modelPackages: [{ groupName: modelPackageGroupName(MODEL), arn: PACKAGE_ARN }],
+      });
       expect(inputsOf('DescribeImagesCommand')[0].imageIds).toEqual([{ imageDigest: EXTERNAL_DIGEST }]);
       expect(Object.keys(fakes.sageMaker.groups)).toEqual([modelPackageGroupName(MODEL)]);
     });
@@ -393,7 +484,15 @@ describe('RegisterImage handler', () => {
       modelsInRegistry(fakes);
       fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0');
 
-      const result = await invoke('RegisterImage', externalRequest({ models: [{ name: MODEL, alias: 'production' }, { name: OTHER_MODEL, version: 2 }] }));
+      const result = await invoke(
+        'RegisterImage',
+        externalRequest({
+          models: [
+            { name: MODEL, alias: 'production' },
+            { name: OTHER_MODEL, version: 2 },
+          ],
+        }),
+      );
 
       expect(result).toMatchObject({
         modelPackages: [
@@ -417,17 +516,22 @@ describe('RegisterImage handler', () => {
       ['an unknown model', { models: [{ name: 'fraud-tree', version: 1 }] }, 'models[0].version: model fraud-tree has no version 1'],
       ['an unknown version', { models: [{ name: MODEL, version: 9 }] }, `models[0].version: model ${MODEL} has no version 9`],
       ['an unknown alias', { models: [{ name: MODEL, alias: 'canary' }] }, `models[0].alias: model ${MODEL} has no alias "canary"`],
-      ['a model listed twice, once by alias', { models: [{ name: MODEL, version: 3 }, { name: MODEL, alias: 'production' }] }, `models[1]: ${MODEL} version 3 is listed twice`],
+      [
+        'a model listed twice, once by alias',
+        {
+          models: [
+            { name: MODEL, version: 3 },
+            { name: MODEL, alias: 'production' },
+          ],
+        },
+        `models[1]: ${MODEL} version 3 is listed twice`,
+      ],
       [
         'an entry script not uploaded',
         { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/fraud-scoring/missing.py` } },
         `source.entry: no script at s3://${ARTIFACT_BUCKET}/image-inputs/fraud-scoring/missing.py: upload it first`,
       ],
-      [
-        'an entry script outside the artifact bucket',
-        { source: { type: 'build', entry: 's3://team-bucket/score.py' } },
-        `source.entry: ${OUTSIDE_INPUTS}`,
-      ],
+      ['an entry script outside the artifact bucket', { source: { type: 'build', entry: 's3://team-bucket/score.py' } }, `source.entry: ${OUTSIDE_INPUTS}`],
       [
         "an entry script in another image's build context",
         { source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/images/victim/1/context/score.py` } },
@@ -486,7 +590,15 @@ describe('RegisterImage handler', () => {
     });
 
     it('names each bad requirement line, continuations counted from the line they start on', async () => {
-      const lines = ['numpy==2.1.3', '-e git+https://github.com/acme/features.git#egg=features', 'pandas \\', '  >=2.2', './wheels/private-1.0-py3-none-any.whl', 'torch=2.3', '-r base.txt'];
+      const lines = [
+        'numpy==2.1.3',
+        '-e git+https://github.com/acme/features.git#egg=features',
+        'pandas \\',
+        '  >=2.2',
+        './wheels/private-1.0-py3-none-any.whl',
+        'torch=2.3',
+        '-r base.txt',
+      ];
       fakes.s3.put(ARTIFACT_BUCKET, REQUIREMENTS_KEY, `${lines.join('\n')}\n`);
 
       const error = await refused(fakes, buildRequest());
@@ -504,7 +616,16 @@ describe('RegisterImage handler', () => {
     });
 
     it('reports every bad reference of a request at once', async () => {
-      const error = await refused(fakes, buildRequest({ models: [{ name: MODEL, alias: 'canary' }, { name: OTHER_MODEL, version: 7 }], source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/gone.py`, requirements: REQUIREMENTS_URI } }));
+      const error = await refused(
+        fakes,
+        buildRequest({
+          models: [
+            { name: MODEL, alias: 'canary' },
+            { name: OTHER_MODEL, version: 7 },
+          ],
+          source: { type: 'build', entry: `s3://${ARTIFACT_BUCKET}/image-inputs/gone.py`, requirements: REQUIREMENTS_URI },
+        }),
+      );
 
       expect(error.message).toBe(
         [
@@ -517,7 +638,11 @@ describe('RegisterImage handler', () => {
 
     it.each([
       ['an image name with capitals and "_"', { name: 'Fraud_Scoring' }, 'name: must hold only lowercase letters, digits and single "-" between them'],
-      ['a model with both a version and an alias', { models: [{ name: MODEL, version: 3, alias: 'production' }] }, 'models[0]: must give a version or an alias, not both'],
+      [
+        'a model with both a version and an alias',
+        { models: [{ name: MODEL, version: 3, alias: 'production' }] },
+        'models[0]: must give a version or an alias, not both',
+      ],
       ['a model with neither a version nor an alias', { models: [{ name: MODEL }] }, 'models[0]: must give a version or an alias, not both'],
       ['no models', { models: [] }, 'models: Too small: expected array to have >=1 items'],
       [
@@ -530,7 +655,11 @@ describe('RegisterImage handler', () => {
         { source: { type: 'build', entry: ENTRY_URI, baseImage: 'public.ecr.aws/docker/library/python' } },
         'source.baseImage: must be an image reference with a tag or digest, like public.ecr.aws/docker/library/python:3.12-slim',
       ],
-      ['an unknown source type', { source: { type: 'git', url: 'https://github.com/acme/scoring' } }, "source.type: Invalid discriminator value. Expected 'build' | 'external'"],
+      [
+        'an unknown source type',
+        { source: { type: 'git', url: 'https://github.com/acme/scoring' } },
+        "source.type: Invalid discriminator value. Expected 'build' | 'external'",
+      ],
       ['an unknown field', { replicas: 2 }, 'replicas: is not a known field'],
     ])('fails with ValidationError for %s, sending nothing', async (_, overrides, message) => {
       const error = await thrownBy(invoke('RegisterImage', buildRequest(overrides)));
@@ -552,13 +681,16 @@ describe('RegisterImage handler', () => {
       expect(badName.message).toBe('environment.LOG-LEVEL: must be a shell variable name');
     });
 
-    it.each(['PIP_INDEX_URL', 'PIP_TRUSTED_HOST', 'pip_extra_index_url'])('fails with ValidationError at environment.%s: set before pip runs, it would choose where packages come from', async (name) => {
-      const error = await thrownBy(invoke('RegisterImage', buildRequest({ environment: { [name]: 'https://pypi.attacker.example/simple' } })));
+    it.each(['PIP_INDEX_URL', 'PIP_TRUSTED_HOST', 'pip_extra_index_url'])(
+      'fails with ValidationError at environment.%s: set before pip runs, it would choose where packages come from',
+      async (name) => {
+        const error = await thrownBy(invoke('RegisterImage', buildRequest({ environment: { [name]: 'https://pypi.attacker.example/simple' } })));
 
-      expect(error.name).toBe('ValidationError');
-      expect(error.message).toBe(`environment.${name}: is reserved (PIP_ variables would change where the build installs packages from)`);
-      expect(sentCommands()).toEqual([]);
-    });
+        expect(error.name).toBe('ValidationError');
+        expect(error.message).toBe(`environment.${name}: is reserved (PIP_ variables would change where the build installs packages from)`);
+        expect(sentCommands()).toEqual([]);
+      },
+    );
   });
 
   describe('where builds and images may come from', () => {
@@ -577,11 +709,17 @@ describe('RegisterImage handler', () => {
       const error = await refused(fakes, buildRequest({ source: { type: 'build', entry: ENTRY_URI, requirements: REQUIREMENTS_URI, baseImage } }));
 
       expect(error.name).toBe('ValidationError');
-      expect(issues(error)).toContain(`source.baseImage: must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}`);
+      expect(issues(error)).toContain(
+        `source.baseImage: must come from a registry this platform allows (public.ecr.aws, ${ACCOUNT_REGISTRY}), not ${registry}`,
+      );
     });
 
     it('fails with ValidationError at source.requirements for another index or a trusted host, writing nothing', async () => {
-      fakes.s3.put(ARTIFACT_BUCKET, REQUIREMENTS_KEY, '--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==2.1.3\n');
+      fakes.s3.put(
+        ARTIFACT_BUCKET,
+        REQUIREMENTS_KEY,
+        '--extra-index-url https://pypi.attacker.example/simple\n--trusted-host pypi.attacker.example\nnumpy==2.1.3\n',
+      );
 
       const error = await refused(fakes, buildRequest());
 

@@ -1,4 +1,4 @@
-import { type Chunk, type CheckStep, checkDrift, sketchCaptureChunk } from '../../../../lambda/monitoring/core/check-drift';
+import { type CheckStep, type Chunk, checkDrift, sketchCaptureChunk } from '../../../../lambda/monitoring/core/check-drift';
 import { CheckDriftRequest, type MonitorConfig, SketchChunkRequest } from '../../../../lambda/monitoring/core/schemas';
 import { NotFoundError, ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
@@ -52,7 +52,8 @@ async function setUp(inlineWindowBytes = INLINE_BYTES) {
     }
     return keys;
   };
-  const plan = (config: Partial<MonitorConfig> = {}, windowEnd = WINDOW_END) => check(parseRequest(CheckDriftRequest, { phase: 'plan', config: monitorConfig(config), windowEnd }));
+  const plan = (config: Partial<MonitorConfig> = {}, windowEnd = WINDOW_END) =>
+    check(parseRequest(CheckDriftRequest, { phase: 'plan', config: monitorConfig(config), windowEnd }));
   const finish = (checkId = CHECK_ID) => check(parseRequest(CheckDriftRequest, { phase: 'finish', config: monitorConfig(), checkId }));
   /** Nothing recorded, stored, published or sent since the arrangement. */
   const nothingWritten = () => {
@@ -79,9 +80,23 @@ describe('checkDrift', () => {
 
       const reportUri = `s3://${MONITORING_BUCKET}/reports/${MONITOR}/${CHECK_ID}`;
       expect(step.checkId).toBe(CHECK_ID);
-      expect(step.check).toEqual({ status: 'no_drift', records: 200, driftShare: 0, driftedFeatures: 0, reportUri: `${reportUri}.json`, htmlReportUri: `${reportUri}.html` });
+      expect(step.check).toEqual({
+        status: 'no_drift',
+        records: 200,
+        driftShare: 0,
+        driftedFeatures: 0,
+        reportUri: `${reportUri}.json`,
+        htmlReportUri: `${reportUri}.html`,
+      });
       const record = await store.getCheck(MONITOR, CHECK_ID);
-      expect(record).toMatchObject({ monitor: MONITOR, model: MODEL, version: VERSION, windowStart: '2026-06-01T11:00:00.000Z', windowEnd: WINDOW_END, checkedAt: clock.now().toISOString() });
+      expect(record).toMatchObject({
+        monitor: MONITOR,
+        model: MODEL,
+        version: VERSION,
+        windowStart: '2026-06-01T11:00:00.000Z',
+        windowEnd: WINDOW_END,
+        checkedAt: clock.now().toISOString(),
+      });
       expect(record?.features.map((feature) => feature.status)).toEqual(['stable', 'stable', 'stable', 'stable', 'stable']);
       expect(await store.latestCheck(MONITOR)).toEqual(record);
     });

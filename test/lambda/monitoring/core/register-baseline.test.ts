@@ -2,7 +2,7 @@ import type { BaselineProfile } from '../../../../lambda/monitoring/core/profile
 import { buildBaseline } from '../../../../lambda/monitoring/core/profile/baseline-profile';
 import { columnsFromCsv } from '../../../../lambda/monitoring/core/profile/dataset-columns';
 import { registerBaseline } from '../../../../lambda/monitoring/core/register-baseline';
-import { RegisterBaselineRequest, type RegisterBaselineRequest as BaselineRequest } from '../../../../lambda/monitoring/core/schemas';
+import { type RegisterBaselineRequest as BaselineRequest, RegisterBaselineRequest } from '../../../../lambda/monitoring/core/schemas';
 import { ConflictError, NotFoundError, ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import { generateRows, toCsv } from '../../../cli/fixtures/monitor/drift-data';
@@ -45,7 +45,8 @@ function setUp() {
     return buildBaseline(columnsFromCsv(toCsv(generateRows(500, 7, false))), { createdAt, sketchBins: 100, source: (source as { uri: string }).uri });
   };
   const register = registerBaseline({ versions, objects, store, clock, profileSource });
-  const request = (overrides: Partial<BaselineRequest> = {}) => parseRequest(RegisterBaselineRequest, { model: MODEL, version: VERSION, profile: asJson(profileOf(1000, 1)), ...overrides });
+  const request = (overrides: Partial<BaselineRequest> = {}) =>
+    parseRequest(RegisterBaselineRequest, { model: MODEL, version: VERSION, profile: asJson(profileOf(1000, 1)), ...overrides });
   return { store, objects, versions, clock, profiled, register, request };
 }
 
@@ -165,7 +166,9 @@ describe('registerBaseline', () => {
       },
     });
 
-    const error = await refusalOf(register(parseRequest(RegisterBaselineRequest, { model: MODEL, version: VERSION, source: { uri: 's3://artifact-bucket/training-data/missing.csv' } })));
+    const error = await refusalOf(
+      register(parseRequest(RegisterBaselineRequest, { model: MODEL, version: VERSION, source: { uri: 's3://artifact-bucket/training-data/missing.csv' } })),
+    );
 
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(['source.uri']);

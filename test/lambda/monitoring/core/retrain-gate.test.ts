@@ -12,7 +12,8 @@ const FIRST_ALARM = '2026-06-01T12:00:00.000Z';
 function setUp() {
   const { store, events } = fakeMonitoring();
   const gate = retrainGate({ store, events });
-  const alarm = (alarmTime: string, cooldownSeconds = DAY_SECONDS) => parseRequest(RetrainGateRequest, { monitor: MONITOR, model: MODEL, cooldownSeconds, alarmTime });
+  const alarm = (alarmTime: string, cooldownSeconds = DAY_SECONDS) =>
+    parseRequest(RetrainGateRequest, { monitor: MONITOR, model: MODEL, cooldownSeconds, alarmTime });
   return { store, events, gate, alarm };
 }
 
@@ -109,7 +110,9 @@ describe('retrainGate', () => {
     const { store, events, gate } = setUp();
     await gate(parseRequest(RetrainGateRequest, { monitor: MONITOR, model: MODEL, cooldownSeconds: DAY_SECONDS, alarmTime: FIRST_ALARM }));
 
-    const result = await gate(parseRequest(RetrainGateRequest, { monitor: 'fraud-live', model: 'fraud', cooldownSeconds: DAY_SECONDS, alarmTime: hoursAfter(FIRST_ALARM, 1) }));
+    const result = await gate(
+      parseRequest(RetrainGateRequest, { monitor: 'fraud-live', model: 'fraud', cooldownSeconds: DAY_SECONDS, alarmTime: hoursAfter(FIRST_ALARM, 1) }),
+    );
 
     expect(result).toEqual({ monitor: 'fraud-live', retrainRequested: true });
     expect([...store.gates.keys()]).toEqual([MONITOR, 'fraud-live']);
@@ -123,7 +126,9 @@ describe('retrainGate', () => {
   ])('fails on %s, before the gate is touched', async (_case, overrides, path) => {
     const { store, events } = setUp();
 
-    const error = refusalOf(() => parseRequest(RetrainGateRequest, { monitor: MONITOR, model: MODEL, cooldownSeconds: DAY_SECONDS, alarmTime: FIRST_ALARM, ...overrides }));
+    const error = refusalOf(() =>
+      parseRequest(RetrainGateRequest, { monitor: MONITOR, model: MODEL, cooldownSeconds: DAY_SECONDS, alarmTime: FIRST_ALARM, ...overrides }),
+    );
 
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual([path]);

@@ -34,7 +34,13 @@ export function endpointCaptureFiles(rows: readonly Row[], options: EndpointTraf
     const variant = options.variants[index % options.variants.length];
     const sliceStart = start + Math.floor((time - start) / sliceMs) * sliceMs;
     const key = `${options.prefix}${variant}/${hourPath(sliceStart)}${fileName(sliceStart, variant)}`;
-    const line = JSON.stringify(captureLine(options.features.map((feature) => row[feature]), time, `${variant}-${index}`));
+    const line = JSON.stringify(
+      captureLine(
+        options.features.map((feature) => row[feature]),
+        time,
+        `${variant}-${index}`,
+      ),
+    );
     const lines = files.get(key) ?? [];
     lines.push(line);
     files.set(key, lines);

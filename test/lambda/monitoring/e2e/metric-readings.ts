@@ -16,7 +16,12 @@ const PERIOD_SECONDS = 60;
  * given; GetMetricStatistics keeps to the namespace but matches dimensions as a subset. (Metric math
  * returns nothing on moto, and ListMetrics is slow there.)
  */
-export async function metricSumsAt(cloudWatch: CloudWatchClient, namespace: string, series: readonly MetricSeries[], at: number): Promise<(number | undefined)[]> {
+export async function metricSumsAt(
+  cloudWatch: CloudWatchClient,
+  namespace: string,
+  series: readonly MetricSeries[],
+  at: number,
+): Promise<(number | undefined)[]> {
   const StartTime = new Date(at);
   const EndTime = new Date(at + PERIOD_SECONDS * 1000);
   const dimensionsOf = ({ dimensions }: MetricSeries) => Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
@@ -34,7 +39,15 @@ export async function metricSumsAt(cloudWatch: CloudWatchClient, namespace: stri
     series.map(async (one, index) => {
       const exact = MetricDataResults.find(({ Id }) => Id === `m${index}`)?.Values?.[0];
       const { Datapoints = [] } = await cloudWatch.send(
-        new GetMetricStatisticsCommand({ Namespace: namespace, MetricName: one.name, Dimensions: dimensionsOf(one), StartTime, EndTime, Period: PERIOD_SECONDS, Statistics: ['Sum'] }),
+        new GetMetricStatisticsCommand({
+          Namespace: namespace,
+          MetricName: one.name,
+          Dimensions: dimensionsOf(one),
+          StartTime,
+          EndTime,
+          Period: PERIOD_SECONDS,
+          Statistics: ['Sum'],
+        }),
       );
       return exact !== undefined && Datapoints.length === 1 && Datapoints[0].Sum === exact ? exact : undefined;
     }),

@@ -5,26 +5,37 @@ import type { Chunk } from '../../../../lambda/monitoring/core/check-drift';
 import type { CheckRecord } from '../../../../lambda/monitoring/core/model';
 import type { DriftCheckReport } from '../../../../lambda/monitoring/core/report/drift-check-report';
 import { generateRows } from '../../../cli/fixtures/monitor/drift-data';
-import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { clearSentCommands, eventsMock, FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import {
+  clearSentCommands,
+  eventsMock,
+  FUNCTION_ENVIRONMENT,
+  inputsOf,
+  invoke,
+  type PlatformFakes,
+  REQUEST_ID,
+  resetSdkMocks,
+  sentCommands,
+  thrownBy,
+} from '../../handler-support/sdk-mocks';
+import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import {
   CAPTURE_PREFIX,
-  captured,
   CHECK_ID,
+  captured,
   checkDriftScenarios,
   collectedFile,
   HOUR_FOLDER,
   INFERENCE_TIME,
-  manifestOf,
   MODEL,
   MONITOR,
-  monitorConfig,
   MONITORING_BUCKET,
+  manifestOf,
+  monitorConfig,
   registeredWithBaseline,
-  sageMakerCaptureFile,
   SHIFTED,
   STABLE,
+  sageMakerCaptureFile,
   storedState,
   VERSION,
   WINDOW_END,
@@ -43,9 +54,11 @@ const METHODS: Record<string, string> = { age: 'ks', income: 'ks', score: 'ks', 
 const plan = (overrides: Parameters<typeof monitorConfig>[0] = {}, windowEnd = WINDOW_END) => ({ phase: 'plan', config: monitorConfig(overrides), windowEnd });
 const finish = (checkId = CHECK_ID) => ({ phase: 'finish', config: monitorConfig(), checkId });
 
-const checkItem = (fakes: PlatformFakes, checkId = CHECK_ID) => fakes.monitoring.get(monitoringKeys.check(MONITOR, checkId)) as (CheckRecord & Record<string, unknown>) | undefined;
+const checkItem = (fakes: PlatformFakes, checkId = CHECK_ID) =>
+  fakes.monitoring.get(monitoringKeys.check(MONITOR, checkId)) as (CheckRecord & Record<string, unknown>) | undefined;
 const latestItem = (fakes: PlatformFakes) => fakes.monitoring.get(monitoringKeys.latest(MONITOR)) as (CheckRecord & Record<string, unknown>) | undefined;
-const reportOf = (fakes: PlatformFakes, checkId = CHECK_ID): DriftCheckReport => JSON.parse(fakes.s3.get(MONITORING_BUCKET, `${monitoringObjectKeys.report(MONITOR, checkId)}.json`)!);
+const reportOf = (fakes: PlatformFakes, checkId = CHECK_ID): DriftCheckReport =>
+  JSON.parse(fakes.s3.get(MONITORING_BUCKET, `${monitoringObjectKeys.report(MONITOR, checkId)}.json`)!);
 const eventDetails = () => inputsOf('PutEventsCommand').flatMap((input) => input.Entries.map((entry: { Detail: string }) => JSON.parse(entry.Detail)));
 const metricData = () => inputsOf('PutMetricDataCommand').flatMap((input) => input.MetricData as Record<string, any>[]);
 const statuses = (record: CheckRecord) => Object.fromEntries(record.features.map((feature) => [feature.feature, feature.status]));
@@ -149,7 +162,9 @@ describe('CheckDrift handler', () => {
         capture: { records: 200, outsideWindow: 0, unreadable: 0, objects: 2 },
         drift: { driftedFeatures: [], driftShare: 0, datasetDrift: false, referenceRows: 1000, currentRows: 200 },
       });
-      expect(report.drift.features.map((feature) => [feature.feature, feature.status, feature.decidedBy])).toEqual(FEATURE_NAMES.map((name) => [name, 'stable', METHODS[name]]));
+      expect(report.drift.features.map((feature) => [feature.feature, feature.status, feature.decidedBy])).toEqual(
+        FEATURE_NAMES.map((name) => [name, 'stable', METHODS[name]]),
+      );
       const html = fakes.s3.get(MONITORING_BUCKET, `${REPORT_KEY}.html`)!;
       expect(html).toContain(`<h1>Drift report: ${MONITOR}</h1>`);
       for (const feature of FEATURE_NAMES) expect(html).toContain(feature);
@@ -193,7 +208,11 @@ describe('CheckDrift handler', () => {
       // Two of five features is a share of 0.4, under the default 0.5: no dataset drift.
       expect(check).toMatchObject({ status: 'no_drift', driftShare: 0.4 });
       expect(result).toMatchObject({ check: { status: 'no_drift', driftShare: 0.4, driftedFeatures: 2 } });
-      expect(metricData().filter((datum) => datum.MetricName !== 'FeatureDriftScore').map((datum) => [datum.MetricName, datum.Value])).toEqual([
+      expect(
+        metricData()
+          .filter((datum) => datum.MetricName !== 'FeatureDriftScore')
+          .map((datum) => [datum.MetricName, datum.Value]),
+      ).toEqual([
         ['RecordsChecked', 200],
         ['DriftShare', 0.4],
         ['DriftedFeatures', 2],
@@ -227,7 +246,9 @@ describe('CheckDrift handler', () => {
 
       expect(result).toMatchObject({ status: 'done', check: { status: 'drift', driftShare: 0.4, driftedFeatures: 2 } });
       expect(checkItem(fakes)).toMatchObject({ status: 'drift', driftedFeatures: ['income', 'plan'] });
-      expect(eventDetails()).toEqual([expect.objectContaining({ datasetDrift: true, driftShare: 0.4, driftedFeatures: ['income', 'plan'], reportUri: REPORT_URI })]);
+      expect(eventDetails()).toEqual([
+        expect.objectContaining({ datasetDrift: true, driftShare: 0.4, driftedFeatures: ['income', 'plan'], reportUri: REPORT_URI }),
+      ]);
       expect(reportOf(fakes).drift).toMatchObject({ datasetDrift: true, thresholds: expect.objectContaining({ driftShare: 0.4 }) });
     });
 
@@ -237,7 +258,9 @@ describe('CheckDrift handler', () => {
       expect(result).toMatchObject({ status: 'done', check: { status: 'insufficient_data', records: 10 } });
       expect(checkItem(fakes)).toMatchObject({ status: 'insufficient_data', records: 10 });
       expect(latestItem(fakes)).toMatchObject({ checkId: CHECK_ID, status: 'insufficient_data' });
-      expect(metricData()).toEqual([{ MetricName: 'RecordsChecked', Dimensions: [{ Name: 'Monitor', Value: MONITOR }], Timestamp: new Date(WINDOW_END), Value: 10, Unit: 'Count' }]);
+      expect(metricData()).toEqual([
+        { MetricName: 'RecordsChecked', Dimensions: [{ Name: 'Monitor', Value: MONITOR }], Timestamp: new Date(WINDOW_END), Value: 10, Unit: 'Count' },
+      ]);
       expect(inputsOf('PutEventsCommand')).toEqual([]);
       expect(reportOf(fakes).capture).toEqual({ records: 10, outsideWindow: 0, unreadable: 0, objects: 1 });
     });
@@ -303,7 +326,7 @@ describe('CheckDrift handler', () => {
   });
 
   describe('which baseline', () => {
-    it("checks a monitor that follows an alias against the baseline of the version the alias points at", async () => {
+    it('checks a monitor that follows an alias against the baseline of the version the alias points at', async () => {
       registeredWithBaseline(fakes, 2);
       fakes.registry.put(registryItems.alias(MODEL, 'production', 2, 1));
       captured(fakes.s3, STABLE);
@@ -311,7 +334,9 @@ describe('CheckDrift handler', () => {
       const result = await invoke('CheckDrift', plan({ version: undefined, alias: 'production' }));
 
       expect(result).toMatchObject({ status: 'done', check: { status: 'no_drift', records: 200 } });
-      expect(inputsOf('GetCommand')).toEqual([{ TableName: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, Key: { pk: `M#${MODEL}`, sk: 'A#production' }, ConsistentRead: true }]);
+      expect(inputsOf('GetCommand')).toEqual([
+        { TableName: FUNCTION_ENVIRONMENT.REGISTRY_TABLE_NAME, Key: { pk: `M#${MODEL}`, sk: 'A#production' }, ConsistentRead: true },
+      ]);
       expect(inputsOf('GetObjectCommand')[0]).toEqual({ Bucket: MONITORING_BUCKET, Key: monitoringObjectKeys.baseline(MODEL, 2) });
       expect(checkItem(fakes)).toMatchObject({ version: 2 });
       expect(reportOf(fakes).model).toEqual({ name: MODEL, version: 2 });
@@ -385,7 +410,13 @@ describe('CheckDrift handler', () => {
       const { result, fakes } = await runScenario('CheckDrift', scenario('a window too large for one call, fanned out'));
 
       const manifestKey = monitoringObjectKeys.manifest(MONITOR, CHECK_ID);
-      expect(result).toEqual({ status: 'fanOut', checkId: CHECK_ID, config: expect.objectContaining({ monitor: MONITOR, minRecords: 50 }), manifestKey, chunks: 10 });
+      expect(result).toEqual({
+        status: 'fanOut',
+        checkId: CHECK_ID,
+        config: expect.objectContaining({ monitor: MONITOR, minRecords: 50 }),
+        manifestKey,
+        chunks: 10,
+      });
       expect(manifestKey).toBe(`checks/${MONITOR}/${CHECK_ID}/manifest.json`);
       const captureKeys = fakes.s3.keys(MONITORING_BUCKET, CAPTURE_PREFIX);
       const bytes = captureKeys.reduce((total, key) => total + Buffer.byteLength(fakes.s3.get(MONITORING_BUCKET, key)!), 0);
@@ -409,7 +440,8 @@ describe('CheckDrift handler', () => {
 
       const chunks = manifestOf(fakes.s3);
       expect(chunks.map((chunk) => chunk.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      for (const chunk of chunks) expect(chunk).toEqual({ index: chunk.index, version: VERSION, windowStart: WINDOW_START, windowEnd: WINDOW_END, keys: expect.any(Array) });
+      for (const chunk of chunks)
+        expect(chunk).toEqual({ index: chunk.index, version: VERSION, windowStart: WINDOW_START, windowEnd: WINDOW_END, keys: expect.any(Array) });
       expect(chunks.flatMap((chunk) => chunk.keys)).toEqual(fakes.s3.keys(MONITORING_BUCKET, CAPTURE_PREFIX));
     });
 
@@ -437,12 +469,23 @@ describe('CheckDrift handler', () => {
     it('finishes a fanned-out check by merging the chunk sketches: recorded, reported, published like a check done at once', async () => {
       const { result, fakes } = await runScenario('CheckDrift', scenario('the finish of a fanned-out check'));
 
-      expect(result).toMatchObject({ status: 'done', checkId: CHECK_ID, check: { status: 'no_drift', records: 1000, driftedFeatures: 0, reportUri: REPORT_URI } });
+      expect(result).toMatchObject({
+        status: 'done',
+        checkId: CHECK_ID,
+        check: { status: 'no_drift', records: 1000, driftedFeatures: 0, reportUri: REPORT_URI },
+      });
       expect(checkItem(fakes)).toMatchObject({ version: VERSION, windowStart: WINDOW_START, windowEnd: WINDOW_END, records: 1000, status: 'no_drift' });
       expect(latestItem(fakes)).toMatchObject({ checkId: CHECK_ID, records: 1000 });
       expect(reportOf(fakes).capture).toEqual({ records: 1000, outsideWindow: 0, unreadable: 0, objects: 10 });
-      expect(metricData().map((datum) => datum.MetricName)).toEqual(['RecordsChecked', 'DriftShare', 'DriftedFeatures', ...FEATURE_NAMES.map(() => 'FeatureDriftScore')]);
-      expect(inputsOf('ListObjectsV2Command')).toEqual([{ Bucket: MONITORING_BUCKET, Prefix: `checks/${MONITOR}/${CHECK_ID}/partials/`, ContinuationToken: undefined }]);
+      expect(metricData().map((datum) => datum.MetricName)).toEqual([
+        'RecordsChecked',
+        'DriftShare',
+        'DriftedFeatures',
+        ...FEATURE_NAMES.map(() => 'FeatureDriftScore'),
+      ]);
+      expect(inputsOf('ListObjectsV2Command')).toEqual([
+        { Bucket: MONITORING_BUCKET, Prefix: `checks/${MONITOR}/${CHECK_ID}/partials/`, ContinuationToken: undefined },
+      ]);
     });
 
     it.each([
@@ -488,7 +531,9 @@ describe('CheckDrift handler', () => {
       await invoke('CheckDrift', finish());
 
       expect(checkItem(fakes)!.driftedFeatures).toEqual(['income', 'plan']);
-      expect(eventDetails()).toEqual([expect.objectContaining({ checkId: CHECK_ID, records: 1000, driftedFeatures: ['income', 'plan'], reportUri: REPORT_URI })]);
+      expect(eventDetails()).toEqual([
+        expect.objectContaining({ checkId: CHECK_ID, records: 1000, driftedFeatures: ['income', 'plan'], reportUri: REPORT_URI }),
+      ]);
     });
 
     it("fails with InternalError, not ValidationError, when a chunk's sketch is missing at the finish, recording and publishing nothing", async () => {
@@ -511,7 +556,7 @@ describe('CheckDrift handler', () => {
       expect(inputsOf('PutEventsCommand')).toEqual([]);
     });
 
-    it('finishes a rerun of a window that fans out to fewer chunks than its earlier run, leaving out the earlier run\'s extra sketches', async () => {
+    it("finishes a rerun of a window that fans out to fewer chunks than its earlier run, leaving out the earlier run's extra sketches", async () => {
       registeredWithBaseline(fakes);
       captured(fakes.s3, LARGE_SHIFTED(), 100);
       await planAndSketch(fakes);
@@ -549,7 +594,12 @@ describe('CheckDrift handler', () => {
       const result = await invoke('CheckDrift', plan());
 
       expect(result).toMatchObject({ status: 'done', checkId: CHECK_ID, check: { records: 200 } });
-      expect(fakes.monitoring.all().filter((item) => item.sk.startsWith('C#')).map((item) => item.sk)).toEqual([`C#${CHECK_ID}`]);
+      expect(
+        fakes.monitoring
+          .all()
+          .filter((item) => item.sk.startsWith('C#'))
+          .map((item) => item.sk),
+      ).toEqual([`C#${CHECK_ID}`]);
       expect(checkItem(fakes)).toMatchObject({ records: 200 });
       expect(latestItem(fakes)).toMatchObject({ checkId: CHECK_ID, records: 200 });
       expect(reportOf(fakes).capture).toMatchObject({ records: 200, objects: 2 });
@@ -579,7 +629,10 @@ describe('CheckDrift handler', () => {
       expect(latestItem(fakes)).toEqual(latest);
       expect(latest).toMatchObject({ checkId: CHECK_ID });
       // The refused write of the latest was a conditional put, not a read-then-write.
-      expect(inputsOf('PutCommand')[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk) OR windowEnd <= :windowEnd', ExpressionAttributeValues: { ':windowEnd': '2026-06-01T11:00:00.000Z' } });
+      expect(inputsOf('PutCommand')[1]).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(pk) OR windowEnd <= :windowEnd',
+        ExpressionAttributeValues: { ':windowEnd': '2026-06-01T11:00:00.000Z' },
+      });
     });
   });
 
@@ -587,7 +640,10 @@ describe('CheckDrift handler', () => {
     it('records a p-value below 1e-130 as 0 in the check, keeping it exact in the report', async () => {
       registeredWithBaseline(fakes);
       // Incomes far beyond the training data but for a few: the KS p-value is near 1e-195.
-      captured(fakes.s3, STABLE.map((row, index) => (index < 6 ? row : { ...row, income: 10_000_000 + index })));
+      captured(
+        fakes.s3,
+        STABLE.map((row, index) => (index < 6 ? row : { ...row, income: 10_000_000 + index })),
+      );
 
       await invoke('CheckDrift', plan());
 
@@ -595,13 +651,21 @@ describe('CheckDrift handler', () => {
       const reportedScore = reported.scores.find((score) => score.method === 'ks')!.score;
       expect(reportedScore).toBeGreaterThan(0);
       expect(reportedScore).toBeLessThan(1e-130);
-      expect(checkItem(fakes)!.features.find((feature) => feature.feature === 'income')).toEqual({ feature: 'income', method: 'ks', score: 0, status: 'drifted' });
+      expect(checkItem(fakes)!.features.find((feature) => feature.feature === 'income')).toEqual({
+        feature: 'income',
+        method: 'ks',
+        score: 0,
+        status: 'drifted',
+      });
     });
 
     it('records a p-value CloudWatch refuses (below 2^-360) but publishes only what CloudWatch takes', async () => {
       registeredWithBaseline(fakes);
       // Fewer incomes beyond the training data: a p-value near 1e-128, which DynamoDB holds and CloudWatch refuses.
-      captured(fakes.s3, STABLE.map((row, index) => (index < 30 ? row : { ...row, income: 10_000_000 + index })));
+      captured(
+        fakes.s3,
+        STABLE.map((row, index) => (index < 30 ? row : { ...row, income: 10_000_000 + index })),
+      );
 
       await invoke('CheckDrift', plan());
 
@@ -617,7 +681,10 @@ describe('CheckDrift handler', () => {
     it('fails with InternalError when EventBridge refuses DriftDetected, the check recorded so that a rerun converges', async () => {
       registeredWithBaseline(fakes);
       captured(fakes.s3, SHIFTED);
-      eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }] });
+      eventsMock.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }],
+      });
 
       const error = await thrownBy(invoke('CheckDrift', plan()));
 
@@ -641,8 +708,16 @@ describe('CheckDrift handler', () => {
     it.each([
       ['a config with both a version and an alias', plan({ alias: 'production' }), /^config: must give exactly one of version and alias$/],
       ['a config with neither a version nor an alias', plan({ version: undefined }), /^config: must give exactly one of version and alias$/],
-      ['a capture bucket that is not a bucket name', plan({ capture: { bucket: 'Capture_Bucket', prefix: CAPTURE_PREFIX } }), /^config\.capture\.bucket: must be an S3 bucket name$/],
-      ['a capture prefix without its trailing slash', plan({ capture: { bucket: MONITORING_BUCKET, prefix: 'collected/churn-prod' } }), /^config\.capture\.prefix: must be empty or end with "\/"/],
+      [
+        'a capture bucket that is not a bucket name',
+        plan({ capture: { bucket: 'Capture_Bucket', prefix: CAPTURE_PREFIX } }),
+        /^config\.capture\.bucket: must be an S3 bucket name$/,
+      ],
+      [
+        'a capture prefix without its trailing slash',
+        plan({ capture: { bucket: MONITORING_BUCKET, prefix: 'collected/churn-prod' } }),
+        /^config\.capture\.prefix: must be empty or end with "\/"/,
+      ],
       ['a window of no minutes', plan({ windowMinutes: 0 }), /^config\.windowMinutes: /],
       ['a drift share threshold over 1', plan({ thresholds: { driftShare: 1.5 } }), /^config\.thresholds\.driftShare: /],
       ['an unknown method', plan({ numericMethod: 'chi_square' as never }), /^config\.numericMethod: /],

@@ -1,7 +1,17 @@
 import { PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { MAX_COLLECTED_BYTES, MAX_COLLECTED_RECORDS } from '../../../../lambda/monitoring/core/schemas';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { FUNCTION_ENVIRONMENT, inputsOf, invoke, REQUEST_ID, resetSdkMocks, s3Mock, sentCommands, thrownBy, type PlatformFakes } from '../../handler-support/sdk-mocks';
+import {
+  FUNCTION_ENVIRONMENT,
+  inputsOf,
+  invoke,
+  type PlatformFakes,
+  REQUEST_ID,
+  resetSdkMocks,
+  s3Mock,
+  sentCommands,
+  thrownBy,
+} from '../../handler-support/sdk-mocks';
 import { collectDataScenarios, freezeDate, INFERENCE_TIME, MONITOR, MONITORING_BUCKET, STABLE, storedState } from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(collectDataScenarios, name);
@@ -11,7 +21,10 @@ const BATCH_KEY = `collected/${MONITOR}/2026/06/01/11/batch-7.jsonl`;
 /** The lines of a stored capture file, parsed; it ends with a newline, as JSON Lines files do. */
 function linesOf(body: string): unknown[] {
   expect(body.endsWith('\n')).toBe(true);
-  return body.slice(0, -1).split('\n').map((line) => JSON.parse(line));
+  return body
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('CollectData handler', () => {
@@ -55,7 +68,9 @@ describe('CollectData handler', () => {
     expect(inputsOf('PutMetricDataCommand')).toEqual([
       {
         Namespace: FUNCTION_ENVIRONMENT.MONITORING_METRICS_NAMESPACE,
-        MetricData: [{ MetricName: 'RecordsCollected', Dimensions: [{ Name: 'Monitor', Value: MONITOR }], Timestamp: new Date(INFERENCE_TIME), Value: 10, Unit: 'Count' }],
+        MetricData: [
+          { MetricName: 'RecordsCollected', Dimensions: [{ Name: 'Monitor', Value: MONITOR }], Timestamp: new Date(INFERENCE_TIME), Value: 10, Unit: 'Count' },
+        ],
       },
     ]);
   });
@@ -77,7 +92,12 @@ describe('CollectData handler', () => {
   });
 
   it('files a batch under the UTC hour of an inference time given with an offset', async () => {
-    const result = await invoke('CollectData', { monitor: MONITOR, records: STABLE.slice(0, 2), batchId: 'batch-8', inferenceTime: '2026-06-01T23:30:00+02:00' });
+    const result = await invoke('CollectData', {
+      monitor: MONITOR,
+      records: STABLE.slice(0, 2),
+      batchId: 'batch-8',
+      inferenceTime: '2026-06-01T23:30:00+02:00',
+    });
 
     expect(result).toMatchObject({ key: `collected/${MONITOR}/2026/06/01/21/batch-8.jsonl` });
     const lines = linesOf(fakes.s3.get(MONITORING_BUCKET, `collected/${MONITOR}/2026/06/01/21/batch-8.jsonl`)!) as any[];
@@ -109,7 +129,12 @@ describe('CollectData handler', () => {
 
   it('treats a concurrent conditional write of the same file (409) as a retry: nothing counted', async () => {
     s3Mock.on(PutObjectCommand).rejects(
-      new S3ServiceException({ name: 'ConditionalRequestConflict', message: 'A conflicting conditional operation is in progress', $fault: 'client', $metadata: { httpStatusCode: 409 } }),
+      new S3ServiceException({
+        name: 'ConditionalRequestConflict',
+        message: 'A conflicting conditional operation is in progress',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 409 },
+      }),
     );
 
     const result = await invoke('CollectData', { monitor: MONITOR, records: STABLE.slice(0, 10), batchId: 'batch-7', inferenceTime: INFERENCE_TIME });
@@ -128,7 +153,9 @@ describe('CollectData handler', () => {
   });
 
   it('fails with InternalError, counting nothing, when S3 refuses the write', async () => {
-    s3Mock.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    s3Mock
+      .on(PutObjectCommand)
+      .rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
 
     const error = await thrownBy(invoke('CollectData', { monitor: MONITOR, records: STABLE.slice(0, 10), batchId: 'batch-7', inferenceTime: INFERENCE_TIME }));
 
@@ -143,10 +170,18 @@ describe('CollectData handler', () => {
 
     it.each([
       ['no records', { ...valid, records: [] }, /^records: Too small: expected array to have >=1 items$/],
-      [`more than ${MAX_COLLECTED_RECORDS} records`, { ...valid, records: Array.from({ length: MAX_COLLECTED_RECORDS + 1 }, () => ({ age: 40 })) }, /^records: Too big: expected array to have <=10000 items$/],
+      [
+        `more than ${MAX_COLLECTED_RECORDS} records`,
+        { ...valid, records: Array.from({ length: MAX_COLLECTED_RECORDS + 1 }, () => ({ age: 40 })) },
+        /^records: Too big: expected array to have <=10000 items$/,
+      ],
       ['a monitor name with a space', { ...valid, monitor: 'churn prod' }, /^monitor: must start with a letter or digit/],
       ['a monitor name longer than 64 characters', { ...valid, monitor: 'm'.repeat(65) }, /^monitor: /],
-      ['a non-finite value', { ...valid, records: [STABLE[0], { ...STABLE[1], income: Number.POSITIVE_INFINITY }] }, /^records\[1\]\.income: Invalid input: expected number, received Infinity$/],
+      [
+        'a non-finite value',
+        { ...valid, records: [STABLE[0], { ...STABLE[1], income: Number.POSITIVE_INFINITY }] },
+        /^records\[1\]\.income: Invalid input: expected number, received Infinity$/,
+      ],
       ['NaN', { ...valid, records: [{ age: Number.NaN }] }, /^records\[0\]\.age: Invalid input: expected number, received NaN$/],
       ['a nested object as a value', { ...valid, records: [{ age: { years: 40 } }] }, /^records\[0\]\.age: /],
       ['an empty feature name', { ...valid, records: [{ '': 1 }] }, /^records\[0\]\.: Too small: expected string to have >=1 characters$/],
@@ -164,7 +199,9 @@ describe('CollectData handler', () => {
     });
 
     it('fails with ValidationError naming every bad field of a batch at once', async () => {
-      const error = await thrownBy(invoke('CollectData', { monitor: 'churn/prod', records: [{ age: 40 }, { age: Number.NEGATIVE_INFINITY }], batchId: 'a b', inferenceTime: 'yesterday' }));
+      const error = await thrownBy(
+        invoke('CollectData', { monitor: 'churn/prod', records: [{ age: 40 }, { age: Number.NEGATIVE_INFINITY }], batchId: 'a b', inferenceTime: 'yesterday' }),
+      );
 
       expect(error.name).toBe('ValidationError');
       const paths = error.message.split('; ').map((issue) => issue.slice(0, issue.indexOf(': ')));

@@ -9,14 +9,14 @@ import { addCaptureFile, emptyTally } from '../../../../lambda/monitoring/core/c
 import { hourFolder } from '../../../../lambda/monitoring/core/capture/hour-folders';
 import type { Chunk } from '../../../../lambda/monitoring/core/check-drift';
 import type { CheckRecord } from '../../../../lambda/monitoring/core/model';
-import { buildBaseline, type BaselineProfile } from '../../../../lambda/monitoring/core/profile/baseline-profile';
+import { type BaselineProfile, buildBaseline } from '../../../../lambda/monitoring/core/profile/baseline-profile';
 import { columnsFromCsv } from '../../../../lambda/monitoring/core/profile/dataset-columns';
 import { emptyWindow } from '../../../../lambda/monitoring/core/profile/window-sketch';
 import { windowToWire } from '../../../../lambda/monitoring/core/profile/window-wire';
 import type { MonitorConfig } from '../../../../lambda/monitoring/core/schemas';
 import { generateRows, type Row, toCsv } from '../../../cli/fixtures/monitor/drift-data';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
-import { FakeS3, FUNCTION_ENVIRONMENT, invoke, type MonitoringFunction, type PlatformFakes } from '../../handler-support/sdk-mocks';
+import { type FakeS3, FUNCTION_ENVIRONMENT, invoke, type MonitoringFunction, type PlatformFakes } from '../../handler-support/sdk-mocks';
 import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 
 export const MONITORING_BUCKET = FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME;
@@ -37,7 +37,8 @@ export const TRAINING = generateRows(1000, 1, false);
 export const STABLE = generateRows(200, 3, false);
 export const SHIFTED = generateRows(200, 2, true);
 
-export const baselineOf = (rows: readonly Row[]): BaselineProfile => buildBaseline(columnsFromCsv(toCsv(rows)), { createdAt: '2026-05-20T09:00:00.000Z', sketchBins: 100 });
+export const baselineOf = (rows: readonly Row[]): BaselineProfile =>
+  buildBaseline(columnsFromCsv(toCsv(rows)), { createdAt: '2026-05-20T09:00:00.000Z', sketchBins: 100 });
 
 export const monitorConfig = (overrides: Partial<MonitorConfig> = {}): MonitorConfig => ({
   monitor: MONITOR,
@@ -68,7 +69,12 @@ export function sageMakerCaptureFile(rows: readonly Row[], columns: readonly str
     .map((row, index) =>
       JSON.stringify({
         captureData: {
-          endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', encoding: 'BASE64', data: Buffer.from(columns.map((column) => row[column]).join(',')).toString('base64') },
+          endpointInput: {
+            observedContentType: 'text/csv',
+            mode: 'INPUT',
+            encoding: 'BASE64',
+            data: Buffer.from(columns.map((column) => row[column]).join(',')).toString('base64'),
+          },
           endpointOutput: { observedContentType: 'text/csv; charset=utf-8', mode: 'OUTPUT', encoding: 'BASE64', data: Buffer.from('0.42').toString('base64') },
         },
         eventMetadata: { eventId: `event-${index}`, inferenceTime: INFERENCE_TIME },
@@ -141,7 +147,15 @@ export const registerBaselineScenarios: readonly HandlerScenario[] = [
     name: 'a baseline replaced on purpose',
     arrange: ({ registry, monitoring }) => {
       registry.put(registryItems.version(MODEL, VERSION));
-      monitoring.put({ ...monitoringKeys.baseline(MODEL, VERSION), model: MODEL, version: VERSION, uri: `s3://${MONITORING_BUCKET}/baselines/${MODEL}/${VERSION}/profile.json`, createdAt: '2026-05-01T08:00:00.000Z', rows: 10, features: [] });
+      monitoring.put({
+        ...monitoringKeys.baseline(MODEL, VERSION),
+        model: MODEL,
+        version: VERSION,
+        uri: `s3://${MONITORING_BUCKET}/baselines/${MODEL}/${VERSION}/profile.json`,
+        createdAt: '2026-05-01T08:00:00.000Z',
+        rows: 10,
+        features: [],
+      });
     },
     event: { model: MODEL, version: VERSION, profile: baselineOf(TRAINING), replace: true },
     // Replacing is asked for: whether there is a baseline is not read.
@@ -178,7 +192,14 @@ export const checkDriftScenarios: readonly HandlerScenario[] = [
     arrange: (fakes) => {
       const baseline = registeredWithBaseline(fakes);
       const prefix = `${CAPTURE_PREFIX}AllTraffic/${hourFolder(Date.parse(INFERENCE_TIME))}`;
-      fakes.s3.put(MONITORING_BUCKET, `${prefix}capture-1.jsonl`, sageMakerCaptureFile(SHIFTED.slice(0, 100), baseline.features.map((feature) => feature.name)));
+      fakes.s3.put(
+        MONITORING_BUCKET,
+        `${prefix}capture-1.jsonl`,
+        sageMakerCaptureFile(
+          SHIFTED.slice(0, 100),
+          baseline.features.map((feature) => feature.name),
+        ),
+      );
     },
     event: { phase: 'plan', config: monitorConfig(), windowEnd: WINDOW_END },
     sends: [...PLAN, 'GetObjectCommand', ...FINISH, 'PutEventsCommand'],
@@ -240,7 +261,8 @@ function sketchChunksOf(s3: FakeS3, baseline: BaselineProfile): void {
   for (const chunk of manifestOf(s3)) {
     const sketch = emptyWindow(baseline);
     const tally = emptyTally();
-    for (const key of chunk.keys) addCaptureFile(sketch, s3.get(MONITORING_BUCKET, key)!, { start: Date.parse(chunk.windowStart), end: Date.parse(chunk.windowEnd) }, tally);
+    for (const key of chunk.keys)
+      addCaptureFile(sketch, s3.get(MONITORING_BUCKET, key)!, { start: Date.parse(chunk.windowStart), end: Date.parse(chunk.windowEnd) }, tally);
     s3.put(MONITORING_BUCKET, monitoringObjectKeys.chunkResult(MONITOR, CHECK_ID, chunk.index), JSON.stringify({ sketch: windowToWire(sketch), tally }));
   }
 }
@@ -255,7 +277,13 @@ export const sketchCaptureChunkScenarios: readonly HandlerScenario[] = [
     event: {
       config: monitorConfig(),
       checkId: CHECK_ID,
-      chunk: { index: 2, version: VERSION, windowStart: '2026-06-01T11:00:00.000Z', windowEnd: WINDOW_END, keys: [`${HOUR_FOLDER}batch-00000.jsonl`, `${HOUR_FOLDER}batch-00100.jsonl`] },
+      chunk: {
+        index: 2,
+        version: VERSION,
+        windowStart: '2026-06-01T11:00:00.000Z',
+        windowEnd: WINDOW_END,
+        keys: [`${HOUR_FOLDER}batch-00000.jsonl`, `${HOUR_FOLDER}batch-00100.jsonl`],
+      },
     },
     // The baseline, each capture file, then the chunk's sketch.
     sends: ['GetObjectCommand', 'GetObjectCommand', 'GetObjectCommand', 'PutObjectCommand'],
@@ -302,13 +330,27 @@ export function checkRecord(overrides: Partial<CheckRecord> = {}): CheckRecord {
 
 /** Two checks of the monitor, its latest, its report, and a baseline record, as CheckDrift and RegisterBaseline leave them. */
 export function monitoredModel({ monitoring, s3 }: PlatformFakes): void {
-  const earlier = checkRecord({ checkId: '20260601T110000Z', windowStart: '2026-06-01T10:00:00.000Z', windowEnd: '2026-06-01T11:00:00.000Z', status: 'no_drift', driftedFeatures: [] });
+  const earlier = checkRecord({
+    checkId: '20260601T110000Z',
+    windowStart: '2026-06-01T10:00:00.000Z',
+    windowEnd: '2026-06-01T11:00:00.000Z',
+    status: 'no_drift',
+    driftedFeatures: [],
+  });
   const latest = checkRecord();
   monitoring.put(
     { ...monitoringKeys.check(MONITOR, earlier.checkId), ...earlier },
     { ...monitoringKeys.check(MONITOR, latest.checkId), ...latest },
     { ...monitoringKeys.latest(MONITOR), ...latest },
-    { ...monitoringKeys.baseline(MODEL, VERSION), model: MODEL, version: VERSION, uri: `s3://${MONITORING_BUCKET}/${monitoringObjectKeys.baseline(MODEL, VERSION)}`, createdAt: '2026-05-20T09:00:00.000Z', rows: 1000, features: [] },
+    {
+      ...monitoringKeys.baseline(MODEL, VERSION),
+      model: MODEL,
+      version: VERSION,
+      uri: `s3://${MONITORING_BUCKET}/${monitoringObjectKeys.baseline(MODEL, VERSION)}`,
+      createdAt: '2026-05-20T09:00:00.000Z',
+      rows: 1000,
+      features: [],
+    },
   );
   s3.put(MONITORING_BUCKET, `${monitoringObjectKeys.report(MONITOR, CHECK_ID)}.json`, JSON.stringify({ monitor: MONITOR, checkId: CHECK_ID }));
 }
@@ -341,6 +383,17 @@ export function storedState({ registry, monitoring, s3 }: PlatformFakes) {
 export function freezeDate(iso: string): void {
   jest.useFakeTimers({
     now: Date.parse(iso),
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
   });
 }

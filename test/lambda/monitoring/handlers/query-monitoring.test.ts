@@ -2,14 +2,28 @@ import { monitoringObjectKeys } from '../../../../lambda/monitoring/adapters/s3-
 import { monitoringKeys } from '../../../../lambda/monitoring/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { FUNCTION_ENVIRONMENT, inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
-import { CHECK_ID, checkRecord, MODEL, MONITOR, monitoredModel, MONITORING_BUCKET, queryMonitoringScenarios, storedState, VERSION } from './handler-scenarios';
+import { CHECK_ID, checkRecord, MODEL, MONITOR, MONITORING_BUCKET, monitoredModel, queryMonitoringScenarios, storedState, VERSION } from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(queryMonitoringScenarios, name);
 
 const TABLE_NAME = FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME;
 const EARLIER_CHECK_ID = '20260601T110000Z';
-const earlier = () => checkRecord({ checkId: EARLIER_CHECK_ID, windowStart: '2026-06-01T10:00:00.000Z', windowEnd: '2026-06-01T11:00:00.000Z', status: 'no_drift', driftedFeatures: [] });
-const BASELINE = { model: MODEL, version: VERSION, uri: `s3://${MONITORING_BUCKET}/${monitoringObjectKeys.baseline(MODEL, VERSION)}`, createdAt: '2026-05-20T09:00:00.000Z', rows: 1000, features: [] };
+const earlier = () =>
+  checkRecord({
+    checkId: EARLIER_CHECK_ID,
+    windowStart: '2026-06-01T10:00:00.000Z',
+    windowEnd: '2026-06-01T11:00:00.000Z',
+    status: 'no_drift',
+    driftedFeatures: [],
+  });
+const BASELINE = {
+  model: MODEL,
+  version: VERSION,
+  uri: `s3://${MONITORING_BUCKET}/${monitoringObjectKeys.baseline(MODEL, VERSION)}`,
+  createdAt: '2026-05-20T09:00:00.000Z',
+  rows: 1000,
+  features: [],
+};
 
 /** A query that must read and write nothing but what it answers from. */
 async function answered(fakes: PlatformFakes, query: unknown): Promise<any> {
@@ -30,7 +44,9 @@ describe('QueryMonitoring handler', () => {
     const { result } = await runScenario('QueryMonitoring', scenario('listMonitors'));
 
     expect(result).toEqual({ monitors: [checkRecord()] });
-    expect(inputsOf('QueryCommand')).toEqual([{ TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'MONITORS' }, ExclusiveStartKey: undefined }]);
+    expect(inputsOf('QueryCommand')).toEqual([
+      { TableName: TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'MONITORS' }, ExclusiveStartKey: undefined },
+    ]);
   });
 
   it('answers listMonitors with every monitor, following the query over its pages', async () => {
@@ -75,7 +91,10 @@ describe('QueryMonitoring handler', () => {
 
   it("lists a monitor's checks only, not its gate or another monitor's checks, 25 to a page by default", async () => {
     monitoredModel(fakes);
-    fakes.monitoring.put({ ...monitoringKeys.gate(MONITOR), openedAt: '2026-06-01T06:00:00.000Z' }, { ...monitoringKeys.check('fraud-prod', CHECK_ID), ...checkRecord({ monitor: 'fraud-prod' }) });
+    fakes.monitoring.put(
+      { ...monitoringKeys.gate(MONITOR), openedAt: '2026-06-01T06:00:00.000Z' },
+      { ...monitoringKeys.check('fraud-prod', CHECK_ID), ...checkRecord({ monitor: 'fraud-prod' }) },
+    );
 
     const result = await answered(fakes, { query: 'listChecks', monitor: MONITOR });
 
@@ -112,7 +131,7 @@ describe('QueryMonitoring handler', () => {
     expect(inputsOf('GetObjectCommand')).toEqual([{ Bucket: MONITORING_BUCKET, Key: `reports/${MONITOR}/${CHECK_ID}.json` }]);
   });
 
-  it('answers getReport with a check id with that check\'s report', async () => {
+  it("answers getReport with a check id with that check's report", async () => {
     monitoredModel(fakes);
     fakes.s3.put(MONITORING_BUCKET, `reports/${MONITOR}/${EARLIER_CHECK_ID}.json`, JSON.stringify({ monitor: MONITOR, checkId: EARLIER_CHECK_ID }));
 
@@ -132,10 +151,22 @@ describe('QueryMonitoring handler', () => {
   describe('what it cannot find', () => {
     it.each([
       ['getCheck of a monitor that has not checked yet', { query: 'getCheck', monitor: 'fraud-prod' }, 'monitor fraud-prod has no checks yet'],
-      ['getCheck of an unknown check', { query: 'getCheck', monitor: MONITOR, checkId: '20250101T000000Z' }, `monitor ${MONITOR} has no check 20250101T000000Z`],
+      [
+        'getCheck of an unknown check',
+        { query: 'getCheck', monitor: MONITOR, checkId: '20250101T000000Z' },
+        `monitor ${MONITOR} has no check 20250101T000000Z`,
+      ],
       ['getReport of a monitor that has not checked yet', { query: 'getReport', monitor: 'fraud-prod' }, 'monitor fraud-prod has no checks yet'],
-      ['getReport of an unknown check', { query: 'getReport', monitor: MONITOR, checkId: '20250101T000000Z' }, `monitor ${MONITOR} has no check 20250101T000000Z`],
-      ['getReport of a check whose report is gone', { query: 'getReport', monitor: MONITOR, checkId: EARLIER_CHECK_ID }, `the report of check ${EARLIER_CHECK_ID} is gone`],
+      [
+        'getReport of an unknown check',
+        { query: 'getReport', monitor: MONITOR, checkId: '20250101T000000Z' },
+        `monitor ${MONITOR} has no check 20250101T000000Z`,
+      ],
+      [
+        'getReport of a check whose report is gone',
+        { query: 'getReport', monitor: MONITOR, checkId: EARLIER_CHECK_ID },
+        `the report of check ${EARLIER_CHECK_ID} is gone`,
+      ],
       ['getBaseline of a version without one', { query: 'getBaseline', model: MODEL, version: 4 }, `model ${MODEL} version 4 has no baseline`],
       ['getBaseline of an unknown model', { query: 'getBaseline', model: 'fraud', version: VERSION }, `model fraud version ${VERSION} has no baseline`],
     ])('fails with NotFoundError for %s, writing nothing', async (_, query, message) => {
@@ -175,8 +206,14 @@ describe('QueryMonitoring handler', () => {
       ["a token of another monitor's checks", 'other'],
     ])('fails with ValidationError at nextToken for a token that is %s', async (_, kind) => {
       monitoredModel(fakes);
-      fakes.monitoring.put({ ...monitoringKeys.check('fraud-prod', CHECK_ID), ...checkRecord({ monitor: 'fraud-prod' }) }, { ...monitoringKeys.check('fraud-prod', EARLIER_CHECK_ID), ...earlier(), monitor: 'fraud-prod' });
-      const nextToken = kind === 'other' ? ((await invoke('QueryMonitoring', { query: 'listChecks', monitor: 'fraud-prod', limit: 1 })) as { nextToken: string }).nextToken : kind;
+      fakes.monitoring.put(
+        { ...monitoringKeys.check('fraud-prod', CHECK_ID), ...checkRecord({ monitor: 'fraud-prod' }) },
+        { ...monitoringKeys.check('fraud-prod', EARLIER_CHECK_ID), ...earlier(), monitor: 'fraud-prod' },
+      );
+      const nextToken =
+        kind === 'other'
+          ? ((await invoke('QueryMonitoring', { query: 'listChecks', monitor: 'fraud-prod', limit: 1 })) as { nextToken: string }).nextToken
+          : kind;
       expect(nextToken).toEqual(expect.any(String));
 
       const error = await thrownBy(invoke('QueryMonitoring', { query: 'listChecks', monitor: MONITOR, limit: 1, nextToken }));

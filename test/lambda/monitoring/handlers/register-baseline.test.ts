@@ -4,10 +4,20 @@ import { monitoringKeys } from '../../../../lambda/monitoring/adapters/table-key
 import { buildBaseline } from '../../../../lambda/monitoring/core/profile/baseline-profile';
 import { columnsFromCsv, columnsFromJsonLines } from '../../../../lambda/monitoring/core/profile/dataset-columns';
 import { toCsv, toJsonLines } from '../../../cli/fixtures/monitor/drift-data';
-import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { inputsOf, invoke, type PlatformFakes, resetSdkMocks, s3Mock, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
-import { ARTIFACT_BUCKET, baselineOf, freezeDate, MODEL, MONITORING_BUCKET, registerBaselineScenarios, storedState, TRAINING, VERSION } from './handler-scenarios';
+import { items as registryItems } from '../../registry/handlers/handler-scenarios';
+import {
+  ARTIFACT_BUCKET,
+  baselineOf,
+  freezeDate,
+  MODEL,
+  MONITORING_BUCKET,
+  registerBaselineScenarios,
+  storedState,
+  TRAINING,
+  VERSION,
+} from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(registerBaselineScenarios, name);
 
@@ -56,7 +66,9 @@ describe('RegisterBaseline handler', () => {
       { TableName: fakes.monitoring.name, Key: monitoringKeys.baseline(MODEL, VERSION), ConsistentRead: true },
     ]);
     // Written only if the version has no profile: two first registrations cannot both win.
-    expect(inputsOf('PutObjectCommand')).toEqual([{ Bucket: MONITORING_BUCKET, Key: PROFILE_KEY, Body: expect.any(String), ContentType: 'application/json', IfNoneMatch: '*' }]);
+    expect(inputsOf('PutObjectCommand')).toEqual([
+      { Bucket: MONITORING_BUCKET, Key: PROFILE_KEY, Body: expect.any(String), ContentType: 'application/json', IfNoneMatch: '*' },
+    ]);
   });
 
   it('profiles CSV training data in the artifact bucket, numeric columns named categorical kept as categories, and records where it came from', async () => {
@@ -73,7 +85,11 @@ describe('RegisterBaseline handler', () => {
     fakes.registry.put(registryItems.version(MODEL, VERSION));
     fakes.s3.put(ARTIFACT_BUCKET, TRAINING_KEY, toCsv(labelled));
 
-    const result = await invoke('RegisterBaseline', { model: MODEL, version: VERSION, source: { uri: TRAINING_URI, exclude: ['customer_id', 'churned'], categorical: ['region'] } });
+    const result = await invoke('RegisterBaseline', {
+      model: MODEL,
+      version: VERSION,
+      source: { uri: TRAINING_URI, exclude: ['customer_id', 'churned'], categorical: ['region'] },
+    });
 
     expect(result).toMatchObject({ features: [...FEATURES, { name: 'region', kind: 'categorical' }] });
     const profile = JSON.parse(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)!);
@@ -89,7 +105,15 @@ describe('RegisterBaseline handler', () => {
     const result = await invoke('RegisterBaseline', { model: MODEL, version: VERSION, source: { uri, format: 'jsonl', exclude: ['customer_id', 'churned'] } });
 
     // Without `categorical`, the region codes are numbers like any other.
-    expect(result).toEqual({ model: MODEL, version: VERSION, uri: PROFILE_URI, createdAt: NOW, rows: 1000, features: [...FEATURES, { name: 'region', kind: 'numeric' }], source: uri });
+    expect(result).toEqual({
+      model: MODEL,
+      version: VERSION,
+      uri: PROFILE_URI,
+      createdAt: NOW,
+      rows: 1000,
+      features: [...FEATURES, { name: 'region', kind: 'numeric' }],
+      source: uri,
+    });
     const expected = buildBaseline(columnsFromJsonLines(toJsonLines(labelled), { exclude: ['customer_id', 'churned'] }), { createdAt: NOW, source: uri });
     expect(JSON.parse(fakes.s3.get(MONITORING_BUCKET, PROFILE_KEY)!)).toEqual(asJson(expected));
   });
@@ -146,7 +170,9 @@ describe('RegisterBaseline handler', () => {
     });
 
     it('fails with ValidationError at source.uri when S3 answers a missing key with 403 AccessDenied, as it does to a caller without ListBucket', async () => {
-      s3Mock.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
 
       const error = await refused({ model: MODEL, version: VERSION, source: { uri: TRAINING_URI } });
 
@@ -155,7 +181,11 @@ describe('RegisterBaseline handler', () => {
     });
 
     it('fails with InternalError, not ValidationError, when S3 fails reading the training data otherwise', async () => {
-      s3Mock.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', message: 'Please reduce your request rate.', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(
+          new S3ServiceException({ name: 'SlowDown', message: 'Please reduce your request rate.', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
+        );
 
       const error = await refused({ model: MODEL, version: VERSION, source: { uri: TRAINING_URI } });
 
@@ -163,9 +193,17 @@ describe('RegisterBaseline handler', () => {
       expect(error.message).not.toContain('SlowDown');
     });
 
-    it("fails with ConflictError naming replace when the version has a baseline already, profiling nothing and keeping the baseline", async () => {
+    it('fails with ConflictError naming replace when the version has a baseline already, profiling nothing and keeping the baseline', async () => {
       const registered = '2026-05-01T08:00:00.000Z';
-      fakes.monitoring.put({ ...monitoringKeys.baseline(MODEL, VERSION), model: MODEL, version: VERSION, uri: PROFILE_URI, createdAt: registered, rows: 1000, features: FEATURES });
+      fakes.monitoring.put({
+        ...monitoringKeys.baseline(MODEL, VERSION),
+        model: MODEL,
+        version: VERSION,
+        uri: PROFILE_URI,
+        createdAt: registered,
+        rows: 1000,
+        features: FEATURES,
+      });
 
       for (const request of [
         { model: MODEL, version: VERSION, source: { uri: TRAINING_URI } },

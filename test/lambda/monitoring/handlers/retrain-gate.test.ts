@@ -10,7 +10,11 @@ const DAY_SECONDS = 86_400;
 const alarm = (alarmTime: string, cooldownSeconds = DAY_SECONDS) => ({ monitor: MONITOR, model: MODEL, cooldownSeconds, alarmTime });
 const gateOf = (fakes: PlatformFakes) => fakes.monitoring.get(monitoringKeys.gate(MONITOR));
 const retrainRequests = () =>
-  inputsOf('PutEventsCommand').flatMap((input) => input.Entries.filter((entry: { DetailType: string }) => entry.DetailType === 'RetrainRequested').map((entry: { Detail: string }) => JSON.parse(entry.Detail)));
+  inputsOf('PutEventsCommand').flatMap((input) =>
+    input.Entries.filter((entry: { DetailType: string }) => entry.DetailType === 'RetrainRequested').map((entry: { Detail: string }) =>
+      JSON.parse(entry.Detail),
+    ),
+  );
 
 describe('RetrainGate handler', () => {
   let fakes: PlatformFakes;
@@ -26,7 +30,16 @@ describe('RetrainGate handler', () => {
     expect(gateOf(fakes)).toEqual({ ...monitoringKeys.gate(MONITOR), openedAt: WINDOW_END });
     expect(fakes.monitoring.all()).toHaveLength(1);
     expect(inputsOf('PutEventsCommand')).toEqual([
-      { Entries: [{ EventBusName: FUNCTION_ENVIRONMENT.EVENT_BUS_NAME, Source: 'mlops-platform.monitoring', DetailType: 'RetrainRequested', Detail: expect.any(String) }] },
+      {
+        Entries: [
+          {
+            EventBusName: FUNCTION_ENVIRONMENT.EVENT_BUS_NAME,
+            Source: 'mlops-platform.monitoring',
+            DetailType: 'RetrainRequested',
+            Detail: expect.any(String),
+          },
+        ],
+      },
     ]);
     expect(retrainRequests()).toEqual([{ monitor: MONITOR, model: MODEL, alarmTime: WINDOW_END }]);
   });
@@ -74,7 +87,14 @@ describe('RetrainGate handler', () => {
   });
 
   it('lets one alarm through per cooldown over a series of alarms', async () => {
-    const alarmTimes = ['2026-06-01T00:00:00.000Z', '2026-06-01T08:00:00.000Z', '2026-06-01T23:59:59.000Z', '2026-06-02T00:00:00.000Z', '2026-06-02T12:00:00.000Z', '2026-06-03T06:00:00.000Z'];
+    const alarmTimes = [
+      '2026-06-01T00:00:00.000Z',
+      '2026-06-01T08:00:00.000Z',
+      '2026-06-01T23:59:59.000Z',
+      '2026-06-02T00:00:00.000Z',
+      '2026-06-02T12:00:00.000Z',
+      '2026-06-03T06:00:00.000Z',
+    ];
 
     const results = [];
     for (const alarmTime of alarmTimes) results.push(await invoke('RetrainGate', alarm(alarmTime)));
@@ -138,7 +158,10 @@ describe('RetrainGate handler', () => {
   });
 
   it('fails with InternalError when EventBridge refuses the retrain request', async () => {
-    eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }] });
+    eventsMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }],
+    });
 
     const error = await thrownBy(invoke('RetrainGate', alarm(WINDOW_END)));
 

@@ -2,9 +2,9 @@ import { monitoringObjectKeys } from '../../../../lambda/monitoring/adapters/s3-
 import { addCaptureFile, emptyTally } from '../../../../lambda/monitoring/core/capture/capture-file';
 import { emptyWindow } from '../../../../lambda/monitoring/core/profile/window-sketch';
 import { windowToWire } from '../../../../lambda/monitoring/core/profile/window-wire';
-import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { inputsOf, invoke, type PlatformFakes, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
+import { items as registryItems } from '../../registry/handlers/handler-scenarios';
 import {
   baselineOf,
   CHECK_ID,
@@ -13,12 +13,12 @@ import {
   INFERENCE_TIME,
   MODEL,
   MONITOR,
-  monitorConfig,
   MONITORING_BUCKET,
+  monitorConfig,
   registeredWithBaseline,
   SHIFTED,
-  sketchCaptureChunkScenarios,
   STABLE,
+  sketchCaptureChunkScenarios,
   storedState,
   TRAINING,
   VERSION,
@@ -59,7 +59,8 @@ describe('SketchCaptureChunk handler', () => {
 
     const expected = emptyWindow(baselineOf(TRAINING));
     const tally = emptyTally();
-    for (const key of [FIRST_FILE, SECOND_FILE]) addCaptureFile(expected, fakes.s3.get(MONITORING_BUCKET, key)!, { start: Date.parse(WINDOW_START), end: Date.parse(WINDOW_END) }, tally);
+    for (const key of [FIRST_FILE, SECOND_FILE])
+      addCaptureFile(expected, fakes.s3.get(MONITORING_BUCKET, key)!, { start: Date.parse(WINDOW_START), end: Date.parse(WINDOW_END) }, tally);
     const partial = JSON.parse(fakes.s3.get(MONITORING_BUCKET, PARTIAL_KEY)!);
     expect(partial).toEqual({ sketch: JSON.parse(JSON.stringify(windowToWire(expected))), tally: { records: 200, outsideWindow: 0, unreadable: 0 } });
     expect(partial.sketch.rows).toBe(200);
@@ -91,7 +92,12 @@ describe('SketchCaptureChunk handler', () => {
 
   it("counts the records outside the chunk's window and unreadable lines in its tally, without sketching them", async () => {
     registeredWithBaseline(fakes);
-    const body = [collectedFile(STABLE.slice(0, 20)), collectedFile(SHIFTED.slice(0, 7), '2026-06-01T10:59:59.999Z'), 'garbage', collectedFile(SHIFTED.slice(0, 3), WINDOW_END)].join('\n');
+    const body = [
+      collectedFile(STABLE.slice(0, 20)),
+      collectedFile(SHIFTED.slice(0, 7), '2026-06-01T10:59:59.999Z'),
+      'garbage',
+      collectedFile(SHIFTED.slice(0, 3), WINDOW_END),
+    ].join('\n');
     fakes.s3.put(MONITORING_BUCKET, FIRST_FILE, body);
 
     const result = await invoke('SketchCaptureChunk', chunkRequest([FIRST_FILE]));
@@ -143,7 +149,9 @@ describe('SketchCaptureChunk handler', () => {
     registeredWithBaseline(fakes);
     const before = storedState(fakes);
 
-    const error = await thrownBy(invoke('SketchCaptureChunk', chunkRequest([FIRST_FILE], 2, monitorConfig({ capture: { bucket: 'no-such-capture-bucket', prefix: 'x/' } }))));
+    const error = await thrownBy(
+      invoke('SketchCaptureChunk', chunkRequest([FIRST_FILE], 2, monitorConfig({ capture: { bucket: 'no-such-capture-bucket', prefix: 'x/' } }))),
+    );
 
     expect(error.name).toBe('ValidationError');
     expect(error.message).toBe('chunk.keys[0]: is not an object of bucket no-such-capture-bucket');

@@ -106,7 +106,12 @@ describe('queryRegistry', () => {
     const anyModel = await run({ query: 'findVersions', tag: { key: 'stage' } });
     const oneModel = await run({ query: 'findVersions', tag: { key: 'stage', value: 'prod' }, name: 'fraud' });
 
-    expect(anyModel).toMatchObject({ items: [{ name: 'churn', version: 3 }, { name: 'fraud', version: 1 }] });
+    expect(anyModel).toMatchObject({
+      items: [
+        { name: 'churn', version: 3 },
+        { name: 'fraud', version: 1 },
+      ],
+    });
     expect(oneModel).toMatchObject({ items: [{ name: 'fraud', version: 1 }] });
   });
 

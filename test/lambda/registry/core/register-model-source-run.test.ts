@@ -1,5 +1,5 @@
-import { registerModel } from '../../../../lambda/registry/core/register-model';
 import type { SourceRun, SourceRuns } from '../../../../lambda/registry/core/ports';
+import { registerModel } from '../../../../lambda/registry/core/register-model';
 import { RegisterModelRequest } from '../../../../lambda/registry/core/schemas';
 import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';

@@ -98,7 +98,9 @@ describe('registerModel', () => {
   it('fails with ValidationError on a new client token when the artifact is missing, reserving nothing', async () => {
     const { store, register, command } = setUp();
 
-    await expect(register(command({ clientToken: 'run-42', artifact: { uri: `s3://${BUCKET}/models/churn/missing.tar.gz` } }))).rejects.toThrow(ValidationError);
+    await expect(register(command({ clientToken: 'run-42', artifact: { uri: `s3://${BUCKET}/models/churn/missing.tar.gz` } }))).rejects.toThrow(
+      ValidationError,
+    );
     expect(store.reservations).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { SetModelAliasRequest, type SetModelAliasRequest as AliasRequest } from '../../../../lambda/registry/core/schemas';
+import { type SetModelAliasRequest as AliasRequest, SetModelAliasRequest } from '../../../../lambda/registry/core/schemas';
 import { setModelAlias } from '../../../../lambda/registry/core/set-model-alias';
 import { ConflictError, NotFoundError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
@@ -12,8 +12,7 @@ async function setUp() {
   store.writes.length = 0;
   store.commitAttempts.length = 0;
   const setAlias = setModelAlias({ store, events, clock });
-  const request = (overrides: Partial<AliasRequest> = {}) =>
-    parseRequest(SetModelAliasRequest, { name: 'churn', alias: 'prod', version: 1, ...overrides });
+  const request = (overrides: Partial<AliasRequest> = {}) => parseRequest(SetModelAliasRequest, { name: 'churn', alias: 'prod', version: 1, ...overrides });
   return { store, events, clock, setAlias, request };
 }
 
@@ -23,7 +22,16 @@ describe('setModelAlias', () => {
 
     const result = await setAlias(request({ actor: 'alice', reason: 'first release' }));
 
-    const change = { name: 'churn', alias: 'prod', revision: 1, fromVersion: undefined, toVersion: 1, changedAt: clock.now().toISOString(), changedBy: 'alice', reason: 'first release' };
+    const change = {
+      name: 'churn',
+      alias: 'prod',
+      revision: 1,
+      fromVersion: undefined,
+      toVersion: 1,
+      changedAt: clock.now().toISOString(),
+      changedBy: 'alice',
+      reason: 'first release',
+    };
     expect(result).toEqual({ name: 'churn', alias: 'prod', version: 1, previousVersion: undefined, revision: 1, changedAt: change.changedAt, changed: true });
     expect(store.history).toEqual([change]);
     expect(await store.getAlias('churn', 'prod')).toMatchObject({ version: 1, revision: 1, updatedBy: 'alice' });

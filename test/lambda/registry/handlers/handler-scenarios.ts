@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ModelVersionRecord } from '../../../../lambda/registry/core/model';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
-import { items as runItems, RUN_ID, summary } from '../../experiments/handlers/handler-scenarios';
+import type { ModelVersionRecord } from '../../../../lambda/registry/core/model';
+import { RUN_ID, items as runItems, summary } from '../../experiments/handlers/handler-scenarios';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
 import { dynamoMock, type FakeTable, FUNCTION_ENVIRONMENT, invoke, type RegistryFunction, s3Mock } from '../../handler-support/sdk-mocks';
 
@@ -122,7 +122,13 @@ const REGISTRATION = ['HeadObjectCommand', 'UpdateCommand', 'TransactWriteComman
 
 /** A finished run of experiment tracking, the source of a version. */
 export const sourceRun = () =>
-  runItems.run({ status: 'COMPLETED', endTime: '2025-05-20T08:00:00.000Z', params: { lr: '0.1', epochs: '20' }, metrics: { auc: summary(0.93), loss: summary(0.21) }, revision: 3 });
+  runItems.run({
+    status: 'COMPLETED',
+    endTime: '2025-05-20T08:00:00.000Z',
+    params: { lr: '0.1', epochs: '20' },
+    metrics: { auc: summary(0.93), loss: summary(0.21) },
+    revision: 3,
+  });
 
 export const registerModelScenarios: readonly HandlerScenario[] = [
   {
@@ -135,7 +141,9 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
     name: 'an artifact uploaded without a model name, its digest computed',
     arrange: () => {
       artifactInS3({ ChecksumSHA256: undefined, ChecksumType: undefined }, UNNAMED_ARTIFACT_KEY);
-      s3Mock.on(GetObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: UNNAMED_ARTIFACT_KEY, VersionId: 's3-version-7' }).callsFake(() => ({ Body: Readable.from([Buffer.from(ARTIFACT_BODY)]) }));
+      s3Mock
+        .on(GetObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: UNNAMED_ARTIFACT_KEY, VersionId: 's3-version-7' })
+        .callsFake(() => ({ Body: Readable.from([Buffer.from(ARTIFACT_BODY)]) }));
     },
     event: registration({ artifact: { uri: `s3://${ARTIFACT_BUCKET}/${UNNAMED_ARTIFACT_KEY}` } }),
     sends: ['HeadObjectCommand', 'GetObjectCommand', 'UpdateCommand', 'TransactWriteCommand', ...ANNOUNCEMENT],
@@ -316,7 +324,9 @@ export const queryRegistryScenarios: readonly HandlerScenario[] = [
   {
     name: 'listModels',
     arrange: () => {
-      dynamoMock.on(QueryCommand).resolves({ Items: [items.model(MODEL, 3), items.model('fraud', 1)], LastEvaluatedKey: { ...keys.model('fraud'), ...keys.modelIndex('fraud') } });
+      dynamoMock
+        .on(QueryCommand)
+        .resolves({ Items: [items.model(MODEL, 3), items.model('fraud', 1)], LastEvaluatedKey: { ...keys.model('fraud'), ...keys.modelIndex('fraud') } });
     },
     event: { query: 'listModels', limit: 2 },
     sends: ['QueryCommand'],

@@ -117,7 +117,13 @@ describe('QueryRegistry handler', () => {
     const { result } = await runScenario('QueryRegistry', scenario('listModels'));
 
     expect(inputsOf('QueryCommand')).toEqual([
-      expect.objectContaining({ TableName: TABLE_NAME, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :models', ExpressionAttributeValues: { ':models': 'MODELS' }, Limit: 2 }),
+      expect.objectContaining({
+        TableName: TABLE_NAME,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :models',
+        ExpressionAttributeValues: { ':models': 'MODELS' },
+        Limit: 2,
+      }),
     ]);
     const page = result as { items: Record<string, unknown>[]; nextToken: string };
     expect(page.items.map((model) => model.name)).toEqual([MODEL, 'fraud']);
@@ -181,7 +187,9 @@ describe('QueryRegistry handler', () => {
       KeyConditionExpression: 'gsi1pk = :tag AND begins_with(gsi1sk, :prefix)',
       ExpressionAttributeValues: { ':tag': 'TAG#stage', ':prefix': 'candidate\u001f' },
     });
-    expect(inputsOf('BatchGetCommand')).toEqual([{ RequestItems: { [TABLE_NAME]: { Keys: [keys.version(MODEL, 3), keys.version(MODEL, 2)], ConsistentRead: true } } }]);
+    expect(inputsOf('BatchGetCommand')).toEqual([
+      { RequestItems: { [TABLE_NAME]: { Keys: [keys.version(MODEL, 3), keys.version(MODEL, 2)], ConsistentRead: true } } },
+    ]);
     expect((result as { items: { version: number }[] }).items.map((version) => version.version)).toEqual([3, 2]);
   });
 

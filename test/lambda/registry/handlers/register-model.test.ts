@@ -1,9 +1,10 @@
-import { NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys as runKeys } from '../../../../lambda/experiments/adapters/table-keys';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
+import { TABLE_NAME as EXPERIMENTS_TABLE, RUN_ID } from '../../experiments/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import {
   dynamoMock,
@@ -18,9 +19,18 @@ import {
   thrownBy,
   transactionCanceled,
 } from '../../handler-support/sdk-mocks';
-import { keys as runKeys } from '../../../../lambda/experiments/adapters/table-keys';
-import { RUN_ID, TABLE_NAME as EXPERIMENTS_TABLE } from '../../experiments/handlers/handler-scenarios';
-import { ARTIFACT_BUCKET, ARTIFACT_SHA256, ARTIFACT_URI, artifactInS3, EVENT_BUS_NAME, items, MODEL, registerModelScenarios, sourceRun, TABLE_NAME } from './handler-scenarios';
+import {
+  ARTIFACT_BUCKET,
+  ARTIFACT_SHA256,
+  ARTIFACT_URI,
+  artifactInS3,
+  EVENT_BUS_NAME,
+  items,
+  MODEL,
+  registerModelScenarios,
+  sourceRun,
+  TABLE_NAME,
+} from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(registerModelScenarios, name);
 
@@ -44,10 +54,19 @@ describe('RegisterModel handler', () => {
   );
 
   it('registers version 1 of a new model: checksum-enabled HeadObject, a counter reservation, a conditional transaction, the latest version raised, one event', async () => {
-    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a new model'));
+    const {
+      result,
+      fakes: { registry: table },
+    } = await runScenario('RegisterModel', scenario('a new model'));
 
-    expect(result).toMatchObject({ name: MODEL, version: 1, artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' } });
-    expect(inputsOf('HeadObjectCommand')).toEqual([{ Bucket: ARTIFACT_BUCKET, Key: 'models/churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' }]);
+    expect(result).toMatchObject({
+      name: MODEL,
+      version: 1,
+      artifact: { uri: ARTIFACT_URI, sha256: ARTIFACT_SHA256, sha256Source: 's3-checksum', s3VersionId: 's3-version-7' },
+    });
+    expect(inputsOf('HeadObjectCommand')).toEqual([
+      { Bucket: ARTIFACT_BUCKET, Key: 'models/churn/model.tar.gz', VersionId: undefined, ChecksumMode: 'ENABLED' },
+    ]);
     expect(inputsOf('GetCommand')).toEqual([]);
     const [reserve, raise, ...moreUpdates] = inputsOf('UpdateCommand');
     expect(moreUpdates).toEqual([]);
@@ -93,7 +112,10 @@ describe('RegisterModel handler', () => {
   });
 
   it('registers the next version of an existing model from its counter, keeping the model creation time', async () => {
-    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('an existing model'));
+    const {
+      result,
+      fakes: { registry: table },
+    } = await runScenario('RegisterModel', scenario('an existing model'));
 
     expect(result).toMatchObject({ version: 3 });
     expect(transaction()[0].Put.Item).toMatchObject({ sk: 'V#0000000003', version: 3 });
@@ -103,10 +125,18 @@ describe('RegisterModel handler', () => {
   it('writes one tag index item per tag in the same transaction', async () => {
     await runScenario('RegisterModel', scenario('tags, written to the tag index'));
 
-    const tagPuts = transaction().slice(1).map((item) => item.Put);
+    const tagPuts = transaction()
+      .slice(1)
+      .map((item) => item.Put);
     expect(tagPuts).toEqual([
-      { TableName: TABLE_NAME, Item: { pk: 'M#churn', sk: 'G#0000000001#stage', gsi1pk: 'TAG#stage', gsi1sk: 'candidate\u001fchurn\u001f0000000001', name: MODEL, version: 1 } },
-      { TableName: TABLE_NAME, Item: { pk: 'M#churn', sk: 'G#0000000001#team', gsi1pk: 'TAG#team', gsi1sk: 'risk\u001fchurn\u001f0000000001', name: MODEL, version: 1 } },
+      {
+        TableName: TABLE_NAME,
+        Item: { pk: 'M#churn', sk: 'G#0000000001#stage', gsi1pk: 'TAG#stage', gsi1sk: 'candidate\u001fchurn\u001f0000000001', name: MODEL, version: 1 },
+      },
+      {
+        TableName: TABLE_NAME,
+        Item: { pk: 'M#churn', sk: 'G#0000000001#team', gsi1pk: 'TAG#team', gsi1sk: 'risk\u001fchurn\u001f0000000001', name: MODEL, version: 1 },
+      },
     ]);
   });
 
@@ -124,21 +154,30 @@ describe('RegisterModel handler', () => {
   });
 
   it('replays a client token: same result, no reservation or write, the latest version raise and the event sent again', async () => {
-    const { result, arranged, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a replayed client token'));
+    const {
+      result,
+      arranged,
+      fakes: { registry: table },
+    } = await runScenario('RegisterModel', scenario('a replayed client token'));
 
     const firstCommit = arranged.find((command) => command.command === 'TransactWriteCommand');
     const createdAt = firstCommit?.input.TransactItems[0].Put.Item.createdAt;
     expect(result).toMatchObject({ name: MODEL, version: 1, createdAt });
     expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([keys.token(MODEL, 'pipeline-run-42'), keys.version(MODEL, 1)]);
     // The only update is the raise, with the version's own time; the model is already at 1, so its condition refuses it.
-    expect(inputsOf('UpdateCommand')).toEqual([expect.objectContaining({ ConditionExpression: 'latestVersion < :version', ExpressionAttributeValues: { ':version': 1, ':at': createdAt } })]);
+    expect(inputsOf('UpdateCommand')).toEqual([
+      expect.objectContaining({ ConditionExpression: 'latestVersion < :version', ExpressionAttributeValues: { ':version': 1, ':at': createdAt } }),
+    ]);
     expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 1, nextVersion: 1, updatedAt: createdAt });
     expect(inputsOf('TransactWriteCommand')).toEqual([]);
     expect(inputsOf('PutEventsCommand')[0].Entries[0].DetailType).toBe('ModelVersionRegistered');
   });
 
   it('replays the version a concurrent identical call committed when the transaction is cancelled on the token, leaving its own number unused', async () => {
-    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
+    const {
+      result,
+      fakes: { registry: table },
+    } = await runScenario('RegisterModel', scenario('a client token taken by a concurrent identical call'));
 
     expect(result).toMatchObject({ name: MODEL, version: 2 });
     expect(inputsOf('TransactWriteCommand')).toHaveLength(1);
@@ -148,13 +187,20 @@ describe('RegisterModel handler', () => {
       expect.objectContaining({ ConditionExpression: 'latestVersion < :version', ExpressionAttributeValues: expect.objectContaining({ ':version': 2 }) }),
     ]);
     expect(table.get(keys.model(MODEL))).toMatchObject({ latestVersion: 2, nextVersion: 2 });
-    expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([keys.token(MODEL, 'pipeline-run-42'), keys.token(MODEL, 'pipeline-run-42'), keys.version(MODEL, 2)]);
+    expect(inputsOf('GetCommand').map((input) => input.Key)).toEqual([
+      keys.token(MODEL, 'pipeline-run-42'),
+      keys.token(MODEL, 'pipeline-run-42'),
+      keys.version(MODEL, 2),
+    ]);
     expect(table.get(keys.version(MODEL, 1))).toBeUndefined();
     expect(JSON.parse(inputsOf('PutEventsCommand')[0].Entries[0].Detail)).toMatchObject({ name: MODEL, version: 2 });
   });
 
   it('leaves the latest version where a concurrent registration of a higher version put it, its own raise refused by the condition', async () => {
-    const { result, fakes: { registry: table } } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
+    const {
+      result,
+      fakes: { registry: table },
+    } = await runScenario('RegisterModel', scenario('a concurrent registration of a higher version committed first'));
 
     expect(result).toMatchObject({ version: 2 });
     expect(inputsOf('UpdateCommand')[1].ExpressionAttributeValues).toMatchObject({ ':version': 2 });
@@ -178,7 +224,10 @@ describe('RegisterModel handler', () => {
   });
 
   it("copies a tracked source run's params and final metrics into the version, and links the version from the run, both on the tracking table", async () => {
-    const { result, fakes: tables } = await runScenario('RegisterModel', scenario('a tracked source run, its params and metrics copied and the version linked from it'));
+    const { result, fakes: tables } = await runScenario(
+      'RegisterModel',
+      scenario('a tracked source run, its params and metrics copied and the version linked from it'),
+    );
 
     expect(result).toMatchObject({ name: MODEL, version: 1 });
     expect(tables.registry.get(keys.version(MODEL, 1))).toMatchObject({
@@ -227,7 +276,10 @@ describe('RegisterModel handler', () => {
     ['a failed condition on the version item', ['ConditionalCheckFailed', 'None']],
   ])('fails with InternalError, not a replay, when the transaction is cancelled by %s; a retry takes the next number', async (_, codes) => {
     artifactInS3();
-    dynamoMock.on(TransactWriteCommand).rejectsOnce(transactionCanceled(...codes)).callsFake(table.transactWrite);
+    dynamoMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled(...codes))
+      .callsFake(table.transactWrite);
     const request = { name: MODEL, artifact: { uri: ARTIFACT_URI }, clientToken: 'pipeline-run-42' };
 
     const error = await thrownBy(invoke('RegisterModel', request));
@@ -237,7 +289,15 @@ describe('RegisterModel handler', () => {
     const retried = await invoke('RegisterModel', request);
 
     expect(error.name).toBe('InternalError');
-    expect(reservedOnly).toEqual({ ...keys.model(MODEL), ...keys.modelIndex(MODEL), name: MODEL, createdAt: reservedAt, updatedAt: reservedAt, latestVersion: 0, nextVersion: 1 });
+    expect(reservedOnly).toEqual({
+      ...keys.model(MODEL),
+      ...keys.modelIndex(MODEL),
+      name: MODEL,
+      createdAt: reservedAt,
+      updatedAt: reservedAt,
+      latestVersion: 0,
+      nextVersion: 1,
+    });
     expect(retried).toMatchObject({ version: 2 });
     expect(table.get(keys.model(MODEL))).toMatchObject({ createdAt: reservedAt, latestVersion: 2, nextVersion: 2 });
     expect(table.get(keys.version(MODEL, 1))).toBeUndefined();
@@ -246,7 +306,12 @@ describe('RegisterModel handler', () => {
 
   it('fails with InternalError when raising the latest version fails after the commit; a retry with the client token completes the call', async () => {
     artifactInS3();
-    const throttled = new DynamoDBServiceException({ name: 'ProvisionedThroughputExceededException', message: 'slow down', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const throttled = new DynamoDBServiceException({
+      name: 'ProvisionedThroughputExceededException',
+      message: 'slow down',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     let raises = 0;
     dynamoMock.on(UpdateCommand).callsFake((input) => {
       if (input.ConditionExpression !== undefined && raises++ === 0) throw throttled;
@@ -299,9 +364,9 @@ describe('RegisterModel handler', () => {
   });
 
   it('fails with InternalError, not ValidationError, when S3 denies access to the artifact', async () => {
-    s3Mock.on(HeadObjectCommand).rejects(
-      new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
-    );
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
 
     const error = await thrownBy(invoke('RegisterModel', { name: 'churn', artifact: { uri: ARTIFACT_URI } }));
 
@@ -331,7 +396,10 @@ describe('RegisterModel handler', () => {
 
   it('fails with InternalError when EventBridge refuses the event', async () => {
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10, ETag: '"e"', VersionId: 'v1', ChecksumSHA256: 'bm90IGEgcmVhbCBkaWdlc3QgYnV0IGJhc2U2NA==' });
-    eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }] });
+    eventsMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-bus' }],
+    });
 
     const error = await thrownBy(invoke('RegisterModel', { name: 'churn', artifact: { uri: ARTIFACT_URI } }));
 
@@ -355,7 +423,7 @@ describe('RegisterModel handler', () => {
     /** The largest request the schema accepts, its free text made of `char` (a multi-byte character makes it larger still). */
     function largestRequest(char: string) {
       const text = (prefix: string, length: number) => (prefix + char.repeat(length)).slice(0, length);
-      const key = (prefix: string, i: number, length: number) => (`${prefix}${i}_` + 'k'.repeat(length)).slice(0, length);
+      const key = (prefix: string, i: number, length: number) => `${prefix}${i}_${'k'.repeat(length)}`.slice(0, length);
       const uri = `s3://${ARTIFACT_BUCKET}/${'k'.repeat(1100 - `s3://${ARTIFACT_BUCKET}/`.length)}`;
       return {
         name: 'm'.repeat(255),
@@ -366,7 +434,12 @@ describe('RegisterModel handler', () => {
         parameters: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [key('p', i, 250), text('', 1000)])),
         tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [key('t', i, 128), text('', 256)])),
         properties: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [key('q', i, 128), text('', 1000)])),
-        datasets: Array.from({ length: 20 }, (_, i) => ({ uri: text(`s3://data/${i}/`, 1100), sha256: 'b'.repeat(64), name: text('n', 250), role: 'validation' })),
+        datasets: Array.from({ length: 20 }, (_, i) => ({
+          uri: text(`s3://data/${i}/`, 1100),
+          sha256: 'b'.repeat(64),
+          name: text('n', 250),
+          role: 'validation',
+        })),
         sourceRunId: 'r'.repeat(128),
         actor: text('a', 256),
         clientToken: 't'.repeat(128),
@@ -388,22 +461,32 @@ describe('RegisterModel handler', () => {
     const EVENTBRIDGE_ENTRY_LIMIT_BYTES = 256 * 1024;
 
     beforeEach(() => {
-      s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10, ETag: '"e"', VersionId: 'v1', ChecksumSHA256: Buffer.from('x'.repeat(32)).toString('base64') });
+      s3Mock
+        .on(HeadObjectCommand)
+        .resolves({ ContentLength: 10, ETag: '"e"', VersionId: 'v1', ChecksumSHA256: Buffer.from('x'.repeat(32)).toString('base64') });
     });
 
     it("publishes the event of the largest request within EventBridge's 256 KB entry limit, or refuses the request", async () => {
-      const outcome = await invoke('RegisterModel', largestRequest('x')).then(() => 'registered', (error: Error) => error.name);
+      const outcome = await invoke('RegisterModel', largestRequest('x')).then(
+        () => 'registered',
+        (error: Error) => error.name,
+      );
 
       // EventBridge counts an entry's Source, DetailType and Detail (and Time and Resources, unset here).
       const entrySizes = inputsOf('PutEventsCommand').flatMap((input) =>
-        input.Entries.map((entry: Record<string, string>) => Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail)),
+        input.Entries.map(
+          (entry: Record<string, string>) => Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail),
+        ),
       );
       expect(['registered', 'ValidationError']).toContain(outcome);
       expect(entrySizes.filter((size) => size > EVENTBRIDGE_ENTRY_LIMIT_BYTES)).toEqual([]);
     });
 
     it("writes no item over DynamoDB's 400 KB item limit for the largest multi-byte request, or refuses it", async () => {
-      const outcome = await invoke('RegisterModel', largestRequest('\u20ac')).then(() => 'registered', (error: Error) => error.name);
+      const outcome = await invoke('RegisterModel', largestRequest('\u20ac')).then(
+        () => 'registered',
+        (error: Error) => error.name,
+      );
 
       const itemSizes = inputsOf('TransactWriteCommand').flatMap((input) =>
         input.TransactItems.map((item: Record<string, any>) => minimumItemBytes(Object.values(item)[0].Item ?? {})),

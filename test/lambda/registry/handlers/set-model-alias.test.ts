@@ -31,7 +31,11 @@ describe('SetModelAlias handler', () => {
     expect(result).toMatchObject({ name: MODEL, alias: 'prod', version: 2, revision: 1, changed: true });
     expect(inputsOf('GetCommand')).toEqual([{ TableName: TABLE_NAME, Key: { pk: 'M#churn', sk: 'A#prod' }, ConsistentRead: true }]);
     const [versionCheck, alias, history] = transaction();
-    expect(versionCheck.ConditionCheck).toEqual({ TableName: TABLE_NAME, Key: { pk: 'M#churn', sk: 'V#0000000002' }, ConditionExpression: 'attribute_exists(pk)' });
+    expect(versionCheck.ConditionCheck).toEqual({
+      TableName: TABLE_NAME,
+      Key: { pk: 'M#churn', sk: 'V#0000000002' },
+      ConditionExpression: 'attribute_exists(pk)',
+    });
     expect(alias.Put).toEqual({
       TableName: TABLE_NAME,
       Item: expect.objectContaining({ pk: 'M#churn', sk: 'A#prod', version: 2, revision: 1, updatedBy: 'alice' }),
@@ -43,7 +47,9 @@ describe('SetModelAlias handler', () => {
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     const [event] = inputsOf('PutEventsCommand');
-    expect(event.Entries).toEqual([{ EventBusName: EVENT_BUS_NAME, Source: 'mlops-platform.registry', DetailType: 'ModelAliasChanged', Detail: expect.any(String) }]);
+    expect(event.Entries).toEqual([
+      { EventBusName: EVENT_BUS_NAME, Source: 'mlops-platform.registry', DetailType: 'ModelAliasChanged', Detail: expect.any(String) },
+    ]);
     expect(JSON.parse(event.Entries[0].Detail)).toMatchObject({ name: MODEL, alias: 'prod', toVersion: 2, revision: 1 });
   });
 
@@ -52,7 +58,11 @@ describe('SetModelAlias handler', () => {
 
     expect(result).toMatchObject({ version: 3, previousVersion: 1, revision: 2, changed: true });
     const [, alias, history] = transaction();
-    expect(alias.Put).toMatchObject({ ConditionExpression: 'revision = :previous', ExpressionAttributeValues: { ':previous': 1 }, Item: { revision: 2, version: 3 } });
+    expect(alias.Put).toMatchObject({
+      ConditionExpression: 'revision = :previous',
+      ExpressionAttributeValues: { ':previous': 1 },
+      Item: { revision: 2, version: 3 },
+    });
     expect(history.Put.Item).toMatchObject({ fromVersion: 1, toVersion: 3, revision: 2 });
   });
 
@@ -116,7 +126,10 @@ describe('SetModelAlias handler', () => {
 
   it('publishes the alias change when a call is retried after publishing failed', async () => {
     table.put(items.model(MODEL, 3), items.version(MODEL, 2));
-    eventsMock.on(PutEventsCommand).rejectsOnce(new Error('EventBridge unavailable')).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
+    eventsMock
+      .on(PutEventsCommand)
+      .rejectsOnce(new Error('EventBridge unavailable'))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
     const request = { name: MODEL, alias: 'prod', version: 2 };
     const failed = await thrownBy(invoke('SetModelAlias', request));
 

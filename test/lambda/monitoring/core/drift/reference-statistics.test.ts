@@ -1,9 +1,9 @@
-import { buildBaseline } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
-import { addRow, emptyWindow } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import { samplesDrift, windowDrift } from '../../../../../lambda/monitoring/core/drift/dataset-drift';
 import { DEFAULT_POLICY } from '../../../../../lambda/monitoring/core/drift/drift-policy';
-import { compareSamples } from '../../../../../lambda/monitoring/core/drift/numeric-comparison';
 import type { FeatureDrift } from '../../../../../lambda/monitoring/core/drift/feature-drift';
+import { compareSamples } from '../../../../../lambda/monitoring/core/drift/numeric-comparison';
+import { buildBaseline } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
+import { addRow, emptyWindow } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import { driftReference } from '../../reference/drift-reference';
 import { expectRelativelyClose } from '../../reference/relative-error';
 
@@ -54,8 +54,11 @@ describe('numeric drift statistics against scipy/numpy', () => {
 describe('categorical drift statistics against scipy/numpy', () => {
   describe.each(driftReference.categorical)('$name', ({ reference, current, expected }) => {
     it('counts the categories and scores chi-square, PSI and Jensen-Shannon as scipy', () => {
-      const feature = samplesDrift([{ name: 'c', kind: 'categorical', values: reference }], [{ name: 'c', kind: 'categorical', values: current }], DEFAULT_POLICY)
-        .features[0];
+      const feature = samplesDrift(
+        [{ name: 'c', kind: 'categorical', values: reference }],
+        [{ name: 'c', kind: 'categorical', values: current }],
+        DEFAULT_POLICY,
+      ).features[0];
 
       expect(feature.bins.labels.slice(0, -1)).toEqual(expected.categories);
       expectRelativelyClose(score(feature, 'chi_square').score, expected.chiSquarePValue);

@@ -1,7 +1,7 @@
-import { buildBaseline, type Column } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
-import { addRecord, emptyWindow, mergeWindows, type WindowSketch } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import { windowDrift } from '../../../../../lambda/monitoring/core/drift/dataset-drift';
 import { DEFAULT_POLICY } from '../../../../../lambda/monitoring/core/drift/drift-policy';
+import { buildBaseline, type Column } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
+import { addRecord, emptyWindow, mergeWindows, type WindowSketch } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import { driftReference } from '../../reference/drift-reference';
 
 const numericCase = driftReference.numeric.find((entry) => entry.name === 'large sketch case')!;
@@ -70,9 +70,15 @@ describe('window sketches', () => {
   });
 
   it('fail to merge when they were sketched against different baselines', () => {
-    const other = buildBaseline([{ name: 'amount', kind: 'numeric', values: [1, 2, 3] }, { name: 'channel', kind: 'categorical', values: ['a'] }], {
-      createdAt: 'now',
-    });
+    const other = buildBaseline(
+      [
+        { name: 'amount', kind: 'numeric', values: [1, 2, 3] },
+        { name: 'channel', kind: 'categorical', values: ['a'] },
+      ],
+      {
+        createdAt: 'now',
+      },
+    );
     expect(() => mergeWindows(whole, emptyWindow(other))).toThrow(/different edges/);
   });
 });

@@ -1,7 +1,7 @@
-import { buildBaseline, type Column } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
-import { addRecord, emptyWindow } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import { windowDrift } from '../../../../../lambda/monitoring/core/drift/dataset-drift';
 import { DEFAULT_POLICY } from '../../../../../lambda/monitoring/core/drift/drift-policy';
+import { buildBaseline, type Column } from '../../../../../lambda/monitoring/core/profile/baseline-profile';
+import { addRecord, emptyWindow } from '../../../../../lambda/monitoring/core/profile/window-sketch';
 import type { DriftCheckReport } from '../../../../../lambda/monitoring/core/report/drift-check-report';
 import { renderHtmlReport } from '../../../../../lambda/monitoring/core/report/html-report';
 import { normalDeviate, seededRandom } from '../../../../support/seeded-random';
@@ -75,7 +75,8 @@ function articleOf(html: string, escapedName: string): string {
 }
 
 /** The score table row of one method. */
-const rowOf = (article: string, method: string) => article.split('\n').find((line) => line.startsWith('<tr') && line.includes(`<th scope="row">${method}`)) ?? '';
+const rowOf = (article: string, method: string) =>
+  article.split('\n').find((line) => line.startsWith('<tr') && line.includes(`<th scope="row">${method}`)) ?? '';
 
 const count = (html: string, text: string) => html.split(text).length - 1;
 
@@ -117,7 +118,9 @@ describe('the HTML drift report', () => {
     expect(ksRow).toMatch(/<small>\(D = 0\.\d{1,4}\)<\/small> <small>\(deciding\)<\/small>/);
     expect(ksRow).toMatch(new RegExp(`<td class="number">${scientific}</td><td class="number">\\[${scientific}, ${scientific}\\]</td>`));
     expect(rowOf(amount, 'PSI')).toMatch(/<td class="number">\d\.\d{1,4}<\/td><td class="number">—<\/td><td class="number">≥ 0\.1<\/td>/);
-    expect(rowOf(articleOf(html, SCRIPT_ARTICLE), 'Chi-square p-value')).toMatch(/<small>\(deciding\)<\/small><\/th><td class="number">[^<]+<\/td><td class="number">—<\/td>/);
+    expect(rowOf(articleOf(html, SCRIPT_ARTICLE), 'Chi-square p-value')).toMatch(
+      /<small>\(deciding\)<\/small><\/th><td class="number">[^<]+<\/td><td class="number">—<\/td>/,
+    );
   });
 
   it('escapes feature names, category labels and the monitor name', () => {

@@ -1,12 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  kolmogorovSmirnovSurvival,
-  ksTwoSamplePValue,
-  ksTwoSampleStatistic,
-} from '../../../../../lambda/monitoring/core/statistics/kolmogorov-smirnov';
-import { expectRelativelyClose } from '../../reference/relative-error';
+import { kolmogorovSmirnovSurvival, ksTwoSamplePValue, ksTwoSampleStatistic } from '../../../../../lambda/monitoring/core/statistics/kolmogorov-smirnov';
 import { seededRandom } from '../../../../support/seeded-random';
+import { expectRelativelyClose } from '../../reference/relative-error';
 
 /** What make_ks_chi2_reference.py wrote from scipy.stats.ks_2samp and scipy.stats.kstwo.sf. */
 interface KsReference {
@@ -49,7 +45,12 @@ describe('ksTwoSampleStatistic', () => {
   });
 
   it('is symmetric in its arguments', () => {
-    for (const [n1, n2, shift] of [[1, 1, 0.5], [7, 13, 0], [100, 37, 0.1], [500, 500, 0.02]]) {
+    for (const [n1, n2, shift] of [
+      [1, 1, 0.5],
+      [7, 13, 0],
+      [100, 37, 0.1],
+      [500, 500, 0.02],
+    ]) {
       const a = uniformSample(n1 * 31 + n2, n1);
       const b = uniformSample(n2 * 17 + n1, n2, shift);
 
@@ -107,7 +108,15 @@ describe('ksTwoSamplePValue', () => {
   });
 
   it.each([
-    [3, 3], [7, 7], [10, 15], [30, 45], [200, 300], [1000, 1000], [20000, 30000], [1_000_000, 1_000_000], [5_000_000, 3_000_000],
+    [3, 3],
+    [7, 7],
+    [10, 15],
+    [30, 45],
+    [200, 300],
+    [1000, 1000],
+    [20000, 30000],
+    [1_000_000, 1_000_000],
+    [5_000_000, 3_000_000],
   ])('stays in [0, 1] and never increases with d for sizes %i and %i', (n1, n2) => {
     let previous = 1;
     for (let step = 0; step <= 400; step++) {
@@ -127,18 +136,21 @@ describe('ksTwoSamplePValue', () => {
     expect(ksTwoSamplePValue(Number.NaN, 40, 60)).toBeNaN();
   });
 
-  it.each([[0, 5], [5, 0], [2.5, 5], [5, Number.NaN], [2 ** 27, 5]])('fails for sample sizes %p and %p', (n1, n2) => {
+  it.each([
+    [0, 5],
+    [5, 0],
+    [2.5, 5],
+    [5, Number.NaN],
+    [2 ** 27, 5],
+  ])('fails for sample sizes %p and %p', (n1, n2) => {
     expect(() => ksTwoSamplePValue(0.1, n1, n2)).toThrow(RangeError);
   });
 });
 
 describe('kolmogorovSmirnovSurvival', () => {
-  it.each(reference.kstwoSurvival.map((c) => [c.n, c.d, c.branch, c] as const))(
-    'matches scipy kstwo.sf for n = %i, d = %p (%s)',
-    (_n, _d, _branch, c) => {
-      expectRelativelyClose(kolmogorovSmirnovSurvival(c.d, c.n), c.sf);
-    },
-  );
+  it.each(reference.kstwoSurvival.map((c) => [c.n, c.d, c.branch, c] as const))('matches scipy kstwo.sf for n = %i, d = %p (%s)', (_n, _d, _branch, c) => {
+    expectRelativelyClose(kolmogorovSmirnovSurvival(c.d, c.n), c.sf);
+  });
 
   it('is 1 up to 0.5/n, 0 from 1 on, NaN for a non-integer or non-positive n', () => {
     expect(kolmogorovSmirnovSurvival(0.05, 10)).toBe(1);
