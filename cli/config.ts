@@ -5,7 +5,7 @@ import { ImagesClient } from '../client/images/images-client';
 import { MonitoringClient } from '../client/monitoring/monitoring-client';
 import { RegistryClient } from '../client/registry/registry-client';
 import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/shared/discovery';
-import { RegistryConfigurationError } from '../client/shared/errors';
+import { ConfigurationError } from '../client/shared/errors';
 import {
   DEFAULT_DATA_DIRECTORY,
   DESCRIPTOR_FILE,
@@ -129,7 +129,7 @@ async function resolveSettings<N extends string>(
   const value = (need: N) => explicit[need] ?? discovered[need];
   for (const need of needs) {
     const { flag, env } = settings[need];
-    if (!value(need)) throw new RegistryConfigurationError(`no ${need} given: pass ${flag}, set ${env}, or name the stack with --stack`);
+    if (!value(need)) throw new ConfigurationError(`no ${need} given: pass ${flag}, set ${env}, or name the stack with --stack`);
   }
   return { value, clients };
 }
@@ -181,8 +181,7 @@ export async function connectMonitoring(context: CliContext, options: GlobalOpti
     // A descriptor written before the local platform ran monitoring names none of its functions.
     const local: Partial<Record<MonitoringNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
     const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0)
-      throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
     return new MonitoringClient({ functions: local, artifactBucket: local.artifactBucket, ...localAwsClients(descriptor) });
   }
   const { value, clients } = await resolveSettings(context, options, MONITORING_SETTINGS, needs, async (stackName, cloudFormation) => {
@@ -204,8 +203,7 @@ export async function connectImages(context: CliContext, options: GlobalOptions,
     // A descriptor written before the local platform ran the image functions names none of them.
     const local: Partial<Record<ImagesNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
     const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0)
-      throw new RegistryConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+    if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
     return localImagesClient(descriptor);
   }
   const { value, clients } = await resolveSettings(context, options, IMAGES_SETTINGS, needs, async (stackName, cloudFormation) => {

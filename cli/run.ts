@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { RegistryError } from '../client/shared/errors';
+import { MlopsError } from '../client/shared/errors';
 import type { CliContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { createProgram } from './program';
@@ -9,7 +9,7 @@ import { printable } from './render/printable';
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
 
 function describe(error: unknown): string {
-  if (error instanceof RegistryError) return `error (${error.errorType}): ${error.message}`;
+  if (error instanceof MlopsError) return `error (${error.errorType}): ${error.message}`;
   // Duck-typed: errors from Node's internals may come from another realm (as under jest).
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (typeof message !== 'string') return `error: ${String(error)}`;

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { type EndStatus, type RunRecord, TERMINAL_STATUSES } from '../../lambda/experiments/core/model';
 import { EndRunRequest, LogMetricsRequest, MAX_METRICS_PER_BATCH, MAX_POINTS_PER_BATCH, MetricPoint } from '../../lambda/experiments/core/schemas';
-import { type FieldIssue, ValidationError } from '../../lambda/shared/errors';
+import { type FieldIssue, ValidationError as RefusedRequestError } from '../../lambda/shared/errors';
 import { MetricValue } from '../../lambda/shared/schema-fields';
 import { parseRequest } from '../../lambda/shared/validation';
-import { RegistryConfigurationError, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../shared/errors';
+import { ConfigurationError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { validate } from '../shared/validation';
 import type { TrackingClient } from './experiments-client';
 
@@ -44,20 +44,19 @@ interface Batch {
   readonly tags?: Record<string, string>;
 }
 
-function validationError(issues: readonly FieldIssue[]): RegistryValidationError {
-  const { message } = new ValidationError(issues);
-  return new RegistryValidationError(message, issues);
+function validationError(issues: readonly FieldIssue[]): ValidationError {
+  const { message } = new RefusedRequestError(issues);
+  return new ValidationError(message, issues);
 }
 
 /** The function's definite answers: sending the same batch again gets the same one. */
-const isRefusal = (error: unknown) =>
-  error instanceof RegistryValidationError || error instanceof RegistryNotFoundError || error instanceof RegistryConflictError;
+const isRefusal = (error: unknown) => error instanceof ValidationError || error instanceof NotFoundError || error instanceof ConflictError;
 
 const isEmpty = (record: object) => Object.keys(record).length === 0;
 
 function positiveWholeNumber(name: keyof ActiveRunOptions, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RegistryConfigurationError(`${name} must be a positive whole number, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigurationError(`${name} must be a positive whole number, got ${value}`);
   return value;
 }
 
@@ -123,7 +122,7 @@ export class ActiveRun {
     run: RunRecord,
     options: ActiveRunOptions = {},
   ) {
-    if (TERMINAL_STATUSES.has(run.status)) throw new RegistryConflictError(`run ${run.runId} is ${run.status}; it takes no more metrics`);
+    if (TERMINAL_STATUSES.has(run.status)) throw new ConflictError(`run ${run.runId} is ${run.status}; it takes no more metrics`);
     this.run = run;
     this.runId = run.runId;
     this.flushPoints = positiveWholeNumber('flushPoints', options.flushPoints, MAX_POINTS_PER_BATCH);
@@ -166,7 +165,7 @@ export class ActiveRun {
     const conflicts = Object.entries(params)
       .filter(([key, value]) => this.knownParams.has(key) && this.knownParams.get(key) !== value)
       .map(([key, value]) => `params.${key}: is "${this.knownParams.get(key)}" already, not "${value}" (params are write-once)`);
-    if (conflicts.length > 0) throw new RegistryConflictError(conflicts.join('; '));
+    if (conflicts.length > 0) throw new ConflictError(conflicts.join('; '));
     for (const [key, value] of Object.entries(params)) this.knownParams.set(key, value);
     this.params = merged;
     this.afterBuffered();
@@ -211,7 +210,7 @@ export class ActiveRun {
   }
 
   private requireOpen(): void {
-    if (this.ended) throw new RegistryConflictError(`run ${this.runId} was ended; it takes no more metrics, params or tags`);
+    if (this.ended) throw new ConflictError(`run ${this.runId} was ended; it takes no more metrics, params or tags`);
   }
 
   private hasUnsent(): boolean {
@@ -346,7 +345,7 @@ function pointIssues(point: BufferedPoint): FieldIssue[] {
   try {
     parseRequest(MetricPoint, { ...point, value: 0 });
   } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
+    if (!(error instanceof RefusedRequestError)) throw error;
     for (const issue of error.issues) issues.push({ path: issue.path === 'name' ? `metrics.${point.name}` : issue.path, message: issue.message });
   }
   return issues;

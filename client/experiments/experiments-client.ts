@@ -6,7 +6,7 @@ import type { MetricHistoryPage } from '../../lambda/experiments/core/query-runs
 import { EndRunRequest, LogMetricsRequest, MAX_HISTORY_PAGE, QueryRunsRequest, StartRunRequest, SweepRunsRequest } from '../../lambda/experiments/core/schemas';
 import type { SweepRunsResult } from '../../lambda/experiments/core/sweep-runs';
 import type { Page } from '../../lambda/shared/page';
-import { RegistryConfigurationError } from '../shared/errors';
+import { ConfigurationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
@@ -147,7 +147,7 @@ export class TrackingClient {
 
   private functionName(role: keyof TrackingFunctionNames): string {
     const name = this.options.functions[role];
-    if (!name) throw new RegistryConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
+    if (!name) throw new ConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
     return name;
   }
 }

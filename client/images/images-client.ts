@@ -13,7 +13,7 @@ import { type Clock, systemClock } from '../../lambda/shared/clock';
 import type { FieldIssue } from '../../lambda/shared/errors';
 import type { Page } from '../../lambda/shared/page';
 import { type UploadedArtifact, type UploadProgress, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
-import { RegistryConfigurationError, RegistryError, RegistryValidationError } from '../shared/errors';
+import { ConfigurationError, MlopsError, ValidationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
@@ -100,7 +100,7 @@ const DEFAULT_POLL_INTERVAL_MS = 5000;
 const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
 /** The image version was still building when `waitForImage` gave up; `image` is the last record read. */
-export class ImageWaitTimeoutError extends RegistryError {
+export class ImageWaitTimeoutError extends MlopsError {
   override readonly name = 'ImageWaitTimeoutError';
   constructor(
     readonly image: ImageVersionRecord,
@@ -132,7 +132,7 @@ export function parseModelReferences(references: readonly ImageModelReference[])
     const [, name, version, alias] = match;
     return version === undefined ? { name, alias } : { name, version: Number(version) };
   });
-  if (issues.length > 0) throw new RegistryValidationError(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
+  if (issues.length > 0) throw new ValidationError(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
   return parsed;
 }
 
@@ -182,11 +182,11 @@ export class ImagesClient {
     const { entry, requirements, baseImage, imageUri, models, ...fields } = request;
     if ((entry === undefined) === (imageUri === undefined)) {
       const message = 'give exactly one of entry (a script for the platform to build) and imageUri (an image in ECR)';
-      throw new RegistryValidationError(`source: ${message}`, [{ path: 'source', message }]);
+      throw new ValidationError(`source: ${message}`, [{ path: 'source', message }]);
     }
     if (imageUri !== undefined && (requirements !== undefined || baseImage !== undefined)) {
       const message = 'requirements and baseImage describe a build: leave them out with imageUri';
-      throw new RegistryValidationError(`source: ${message}`, [{ path: 'source', message }]);
+      throw new ValidationError(`source: ${message}`, [{ path: 'source', message }]);
     }
     const references = parseModelReferences(models);
     const clientToken = fields.clientToken ?? randomUUID();
@@ -288,8 +288,7 @@ export class ImagesClient {
       partSizeBytes: this.options.partSizeBytes,
       concurrentParts: this.options.concurrentParts,
     });
-    if (uploaded.sha256 !== sha256)
-      throw new RegistryError('UploadError', `${file} changed while it was uploaded (SHA-256 ${uploaded.sha256}, ${sha256} before)`);
+    if (uploaded.sha256 !== sha256) throw new MlopsError('UploadError', `${file} changed while it was uploaded (SHA-256 ${uploaded.sha256}, ${sha256} before)`);
     return { ...uploaded, file, reused: false };
   }
 
@@ -301,13 +300,13 @@ export class ImagesClient {
 
   private artifactBucket(): string {
     const bucket = this.options.artifactBucket;
-    if (!bucket) throw new RegistryConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
+    if (!bucket) throw new ConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
     return bucket;
   }
 
   private functionName(role: keyof ImagesFunctionNames): string {
     const name = this.options.functions[role];
-    if (!name) throw new RegistryConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
+    if (!name) throw new ConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
     return name;
   }
 }

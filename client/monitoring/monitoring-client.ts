@@ -11,7 +11,7 @@ import type { Page } from '../../lambda/shared/page';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
 import { utf8Length } from '../../lambda/shared/schema-fields';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
-import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from '../shared/errors';
+import { ConfigurationError, NotFoundError, ValidationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
@@ -109,7 +109,7 @@ export class MonitoringClient {
         const message =
           `is ${bytes} bytes, more than the ${MAX_BASELINE_PROFILE_BYTES} one Lambda request takes: ` +
           'give the training data as source instead (upload it to the artifact bucket; the function profiles it), or profile with fewer sketch bins';
-        throw new RegistryValidationError(`profile: ${message}`, [{ path: 'profile', message }]);
+        throw new ValidationError(`profile: ${message}`, [{ path: 'profile', message }]);
       }
     }
     const functionName = this.functionName('registerBaseline');
@@ -186,13 +186,13 @@ export class MonitoringClient {
    */
   async getHtmlReport(check: Pick<CheckRecord, 'htmlReportUri'>): Promise<string> {
     const location = parseS3Uri(check.htmlReportUri);
-    if (!location) throw new RegistryValidationError(`the check's HTML report is not at an S3 URI: ${check.htmlReportUri}`);
+    if (!location) throw new ValidationError(`the check's HTML report is not at an S3 URI: ${check.htmlReportUri}`);
     this.s3Client ??= new S3Client({});
     try {
       const { Body } = await this.s3Client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
       return await Body!.transformToString('utf8');
     } catch (error) {
-      if (error instanceof NoSuchKey) throw new RegistryNotFoundError(`no HTML report at ${check.htmlReportUri}`);
+      if (error instanceof NoSuchKey) throw new NotFoundError(`no HTML report at ${check.htmlReportUri}`);
       throw error;
     }
   }
@@ -205,13 +205,13 @@ export class MonitoringClient {
 
   private artifactBucket(): string {
     const bucket = this.options.artifactBucket;
-    if (!bucket) throw new RegistryConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
+    if (!bucket) throw new ConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
     return bucket;
   }
 
   private functionName(role: keyof MonitoringFunctionNames): string {
     const name = this.options.functions[role];
-    if (!name) throw new RegistryConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
+    if (!name) throw new ConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
     return name;
   }
 }

@@ -11,7 +11,7 @@ import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-a
 import { MODEL_UPLOAD_PREFIXES, MODELS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import type { Page } from '../../lambda/shared/page';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
-import { RegistryConfigurationError } from '../shared/errors';
+import { ConfigurationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
@@ -100,7 +100,7 @@ export class RegistryClient {
 
   async uploadArtifact(file: string, options: UploadArtifactOptions = {}): Promise<UploadedArtifact> {
     const bucket = this.options.artifactBucket;
-    if (!bucket) throw new RegistryConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
+    if (!bucket) throw new ConfigurationError('no artifact bucket configured: pass artifactBucket (or discover it from the stack)');
     this.s3Client ??= new S3Client({});
     return uploadArtifact(this.s3Client, bucket, file, {
       ...options,
@@ -163,7 +163,7 @@ export class RegistryClient {
 
   private functionName(role: keyof RegistryFunctionNames): string {
     const name = this.options.functions[role];
-    if (!name) throw new RegistryConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
+    if (!name) throw new ConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
     return name;
   }
 }

@@ -6,7 +6,7 @@ import { pipeline, Transform } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isKeyUnder, outsidePrefixMessage, UPLOADS_PREFIX } from '../../lambda/shared/artifact-prefixes';
-import { RegistryError, RegistryValidationError } from './errors';
+import { MlopsError, ValidationError } from './errors';
 
 export interface UploadProgress {
   readonly loadedBytes: number;
@@ -43,7 +43,7 @@ const MAX_PARTS = 10_000;
 export function requireKeyUnder(key: string, prefixes: string | readonly string[]): void {
   if (!isKeyUnder(key, prefixes)) {
     const message = outsidePrefixMessage(prefixes);
-    throw new RegistryValidationError(`key: ${message}`, [{ path: 'key', message }]);
+    throw new ValidationError(`key: ${message}`, [{ path: 'key', message }]);
   }
 }
 
@@ -98,12 +98,12 @@ export async function uploadArtifact(
   }
   const sha256 = hash.digest('hex');
   if (hashedBytes !== size) {
-    throw new RegistryError('UploadError', `${file} changed while it was uploaded (${hashedBytes} bytes read, ${size} expected)`);
+    throw new MlopsError('UploadError', `${file} changed while it was uploaded (${hashedBytes} bytes read, ${size} expected)`);
   }
   // Only a single PUT has a full-object checksum to compare (a multipart one covers the parts).
   const s3Sha256 = size <= partSize ? fullObjectChecksumHex(result.ChecksumSHA256) : undefined;
   if (s3Sha256 !== undefined && s3Sha256 !== sha256) {
-    throw new RegistryError('UploadError', `S3 stored SHA-256 ${s3Sha256} for ${file}, whose digest is ${sha256}`);
+    throw new MlopsError('UploadError', `S3 stored SHA-256 ${s3Sha256} for ${file}, whose digest is ${sha256}`);
   }
   return { uri: `s3://${bucket}/${key}`, sha256, sizeBytes: size, versionId: result.VersionId };
 }

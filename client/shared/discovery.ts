@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import type { ImagesFunctionNames } from '../images/images-client';
 import type { MonitoringFunctionNames } from '../monitoring/monitoring-client';
 import type { RegistryFunctionNames } from '../registry/registry-client';
-import { RegistryConfigurationError } from './errors';
+import { ConfigurationError } from './errors';
 import { STACK_OUTPUTS } from './stack-outputs';
 
 export interface DiscoverFunctionsOptions {
@@ -56,13 +56,13 @@ export async function readStackOutputs(
     outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
   } catch (error) {
     if (error instanceof Error && /does not exist/.test(error.message)) {
-      throw new RegistryConfigurationError(`stack "${stackName}" does not exist in this account and region: deploy it, or name another stack`);
+      throw new ConfigurationError(`stack "${stackName}" does not exist in this account and region: deploy it, or name another stack`);
     }
     throw error;
   }
   const missing = required.filter((key) => !outputs.get(key));
   if (missing.length > 0) {
-    throw new RegistryConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: does it include ${capability}, fully deployed?`);
+    throw new ConfigurationError(`stack "${stackName}" has no output ${missing.join(', ')}: does it include ${capability}, fully deployed?`);
   }
   return (key) => outputs.get(key) as string;
 }

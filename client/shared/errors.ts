@@ -1,12 +1,12 @@
 import type { FieldIssue } from '../../lambda/shared/errors';
 
 /**
- * A registry function refused or failed a request. `errorType` is the function's error type
+ * A platform function refused or failed a request. `errorType` is the function's error type
  * (`ValidationError`, `NotFoundError`, `ConflictError`, `InternalError`), or the Lambda
  * runtime's own (`Sandbox.Timedout`, ...) when the function did not get to answer.
  */
-export class RegistryError extends Error {
-  override readonly name: string = 'RegistryError';
+export class MlopsError extends Error {
+  override readonly name: string = 'MlopsError';
   constructor(
     readonly errorType: string,
     message: string,
@@ -16,8 +16,8 @@ export class RegistryError extends Error {
 }
 
 /** The request is malformed; nothing was written. Raised before invoking when the client can tell. */
-export class RegistryValidationError extends RegistryError {
-  override readonly name = 'RegistryValidationError';
+export class ValidationError extends MlopsError {
+  override readonly name = 'ValidationError';
   /** The bad fields, when the client found them; the function reports them only in the message. */
   readonly issues: readonly FieldIssue[];
   constructor(message: string, issues: readonly FieldIssue[] = []) {
@@ -26,48 +26,74 @@ export class RegistryValidationError extends RegistryError {
   }
 }
 
-export class RegistryNotFoundError extends RegistryError {
-  override readonly name = 'RegistryNotFoundError';
+export class NotFoundError extends MlopsError {
+  override readonly name = 'NotFoundError';
   constructor(message: string) {
     super('NotFoundError', message);
   }
 }
 
-export class RegistryConflictError extends RegistryError {
-  override readonly name = 'RegistryConflictError';
+export class ConflictError extends MlopsError {
+  override readonly name = 'ConflictError';
   constructor(message: string) {
     super('ConflictError', message);
   }
 }
 
-export class RegistryInternalError extends RegistryError {
-  override readonly name = 'RegistryInternalError';
+export class InternalError extends MlopsError {
+  override readonly name = 'InternalError';
   constructor(message: string) {
     super('InternalError', message);
   }
 }
 
 /** The client lacks what a call needs (a function name, the artifact bucket, a stack output). */
-export class RegistryConfigurationError extends RegistryError {
-  override readonly name = 'RegistryConfigurationError';
+export class ConfigurationError extends MlopsError {
+  override readonly name = 'ConfigurationError';
   constructor(message: string) {
     super('ConfigurationError', message);
   }
 }
 
 /** Builds the typed error for a function error payload (`{ errorType, errorMessage }`). */
-export function fromFunctionError(errorType: string | undefined, errorMessage: string | undefined): RegistryError {
+export function fromFunctionError(errorType: string | undefined, errorMessage: string | undefined): MlopsError {
   const message = errorMessage ?? 'the function failed without a message';
   switch (errorType) {
     case 'ValidationError':
-      return new RegistryValidationError(message);
+      return new ValidationError(message);
     case 'NotFoundError':
-      return new RegistryNotFoundError(message);
+      return new NotFoundError(message);
     case 'ConflictError':
-      return new RegistryConflictError(message);
+      return new ConflictError(message);
     case 'InternalError':
-      return new RegistryInternalError(message);
+      return new InternalError(message);
     default:
-      return new RegistryError(errorType ?? 'Unhandled', message);
+      return new MlopsError(errorType ?? 'Unhandled', message);
   }
 }
+
+// The names before the platform had more than a registry; the same classes, so `instanceof` holds either way.
+/** @deprecated Use {@link MlopsError}. */
+export const RegistryError = MlopsError;
+/** @deprecated Use {@link MlopsError}. */
+export type RegistryError = MlopsError;
+/** @deprecated Use {@link ValidationError}. */
+export const RegistryValidationError = ValidationError;
+/** @deprecated Use {@link ValidationError}. */
+export type RegistryValidationError = ValidationError;
+/** @deprecated Use {@link NotFoundError}. */
+export const RegistryNotFoundError = NotFoundError;
+/** @deprecated Use {@link NotFoundError}. */
+export type RegistryNotFoundError = NotFoundError;
+/** @deprecated Use {@link ConflictError}. */
+export const RegistryConflictError = ConflictError;
+/** @deprecated Use {@link ConflictError}. */
+export type RegistryConflictError = ConflictError;
+/** @deprecated Use {@link InternalError}. */
+export const RegistryInternalError = InternalError;
+/** @deprecated Use {@link InternalError}. */
+export type RegistryInternalError = InternalError;
+/** @deprecated Use {@link ConfigurationError}. */
+export const RegistryConfigurationError = ConfigurationError;
+/** @deprecated Use {@link ConfigurationError}. */
+export type RegistryConfigurationError = ConfigurationError;

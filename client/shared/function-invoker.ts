@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { fromFunctionError, RegistryError } from './errors';
+import { fromFunctionError, MlopsError } from './errors';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -10,13 +10,13 @@ function decode(payload: Uint8Array | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new RegistryError('InvalidResponse', `the function answered with a payload that is not JSON: ${text.slice(0, 200)}`);
+    throw new MlopsError('InvalidResponse', `the function answered with a payload that is not JSON: ${text.slice(0, 200)}`);
   }
 }
 
 /**
  * Invokes a function synchronously with a JSON payload and returns its decoded answer; a function
- * error becomes the `RegistryError` subclass for its `errorType`.
+ * error becomes the `MlopsError` subclass for its `errorType`.
  */
 export async function invokeFunction<T>(lambda: LambdaClient, functionName: string, payload: unknown): Promise<T> {
   const response = await lambda.send(

@@ -1,4 +1,4 @@
-import { RegistryError } from './errors';
+import { MlopsError } from './errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. @default 4 */
@@ -21,7 +21,7 @@ const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutExcep
  * those is safe only for idempotent requests (a register call with a client token).
  */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof RegistryError) return error.errorType === 'Sandbox.Timedout';
+  if (error instanceof MlopsError) return error.errorType === 'Sandbox.Timedout';
   if (!(error instanceof Error)) return false;
   const details = error as Error & { code?: string; $retryable?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } };
   if (details.$retryable || THROTTLING.has(error.name) || TIMEOUTS.has(error.name)) return true;

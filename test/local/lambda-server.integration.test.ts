@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { RegistryValidationError } from '../../client/shared/errors';
+import { ValidationError } from '../../client/shared/errors';
 import { invokeFunction } from '../../client/shared/function-invoker';
 import { type LambdaServer, type LocalFunction, startLambdaServer } from '../../local/lambda-server';
 
@@ -216,7 +216,7 @@ describe('startLambdaServer', () => {
   });
 
   test("fails through the platform client's invokeFunction with the error class of the function's error type", async () => {
-    await expect(invokeFunction(lambda, 'Refuse', {})).rejects.toThrow(new RegistryValidationError('name: must not be empty'));
+    await expect(invokeFunction(lambda, 'Refuse', {})).rejects.toThrow(new ValidationError('name: must not be empty'));
   });
 
   test('fails with ResourceNotFoundException for a function it does not serve', async () => {

@@ -2,7 +2,7 @@ import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/c
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ActiveRun, ActiveRunOptions } from '../../../client/experiments/active-run';
 import { TrackingClient } from '../../../client/experiments/experiments-client';
-import { RegistryConfigurationError, RegistryConflictError, RegistryValidationError } from '../../../client/shared/errors';
+import { ConfigurationError, ConflictError, ValidationError } from '../../../client/shared/errors';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
 import { runRecord as baseRunRecord } from '../../support/run-record';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
@@ -243,7 +243,7 @@ describe('ActiveRun batches', () => {
     lambda.on(InvokeCommand, { FunctionName: 'log-fn' }).resolvesOnce(functionError('ConflictError', 'params.lr: is "0.1" already')).resolves(logResult());
     const run = attach();
     run.log({ loss: 0.5 });
-    await expect(run.flush()).rejects.toBeInstanceOf(RegistryConflictError);
+    await expect(run.flush()).rejects.toBeInstanceOf(ConflictError);
 
     run.log({ loss: 0.4 });
     await run.flush();
@@ -306,7 +306,7 @@ describe('ActiveRun heartbeat', () => {
 
     await jest.advanceTimersByTimeAsync(20_000);
 
-    expect(errors.map((error) => error.name)).toEqual(['RegistryInternalError']);
+    expect(errors.map((error) => error.name)).toEqual(['InternalError']);
     expect(logCalls()).toHaveLength(2);
   });
 
@@ -317,7 +317,7 @@ describe('ActiveRun heartbeat', () => {
 
     await jest.advanceTimersByTimeAsync(60_000);
 
-    expect(errors.map((error) => error.name)).toEqual(['RegistryConflictError']);
+    expect(errors.map((error) => error.name)).toEqual(['ConflictError']);
     expect(logCalls()).toHaveLength(1);
   });
 });
@@ -366,9 +366,9 @@ describe('ActiveRun end', () => {
     const run = attach();
     await run.end();
 
-    expect(() => run.log({ loss: 1 })).toThrow(RegistryConflictError);
-    expect(() => run.logParams({ lr: '1' })).toThrow(RegistryConflictError);
-    expect(() => run.setTags({ team: 'x' })).toThrow(RegistryConflictError);
+    expect(() => run.log({ loss: 1 })).toThrow(ConflictError);
+    expect(() => run.logParams({ lr: '1' })).toThrow(ConflictError);
+    expect(() => run.setTags({ team: 'x' })).toThrow(ConflictError);
   });
 });
 
@@ -378,7 +378,7 @@ describe('ActiveRun validation', () => {
     async (bad) => {
       const run = attach();
 
-      expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(RegistryValidationError);
+      expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(ValidationError);
       expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(`metrics.loss: must be a finite number, got ${bad}`);
       await run.flush();
 
@@ -393,7 +393,7 @@ describe('ActiveRun validation', () => {
   ])('fails synchronously on %p, which the platform cannot store, and buffers nothing of the call', async (bad, message) => {
     const run = attach();
 
-    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(RegistryValidationError);
+    expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(ValidationError);
     expect(() => run.log({ acc: 0.5, loss: bad })).toThrow(message);
     await run.flush();
 
@@ -407,12 +407,12 @@ describe('ActiveRun validation', () => {
       try {
         run.log({ 'bad!': 1, good: 2 }, -1, 1_700_000_000);
       } catch (error) {
-        return error as RegistryValidationError;
+        return error as ValidationError;
       }
       throw new Error('log accepted bad points');
     })();
 
-    expect(failure).toBeInstanceOf(RegistryValidationError);
+    expect(failure).toBeInstanceOf(ValidationError);
     expect(failure.issues.map((issue) => issue.path).sort()).toEqual(['metrics.bad!', 'step', 'timestamp']);
   });
 
@@ -421,7 +421,7 @@ describe('ActiveRun validation', () => {
 
     expect(() => run.logParams({ lr: '0.2' })).toThrow('params.lr: is "0.1" already, not "0.2" (params are write-once)');
     expect(() => run.logParams({ lr: '0.1', layers: '3' })).not.toThrow();
-    expect(() => run.logParams({ layers: '4' })).toThrow(RegistryConflictError);
+    expect(() => run.logParams({ layers: '4' })).toThrow(ConflictError);
   });
 
   it('fails synchronously on a bad tag key', () => {
@@ -429,7 +429,7 @@ describe('ActiveRun validation', () => {
   });
 
   it('fails to attach to a run that has ended', () => {
-    expect(() => client.attachRun(runRecord({ status: 'KILLED' }))).toThrow(RegistryConflictError);
+    expect(() => client.attachRun(runRecord({ status: 'KILLED' }))).toThrow(ConflictError);
   });
 
   it('attaches to a run the sweep declared crashed: its next batch revives it', () => {
@@ -437,7 +437,7 @@ describe('ActiveRun validation', () => {
   });
 
   it.each([{ flushPoints: 0 }, { flushIntervalMs: -1 }, { heartbeatIntervalMs: 1.5 }])('fails on option %p', (options) => {
-    expect(() => client.attachRun(runRecord(), options)).toThrow(RegistryConfigurationError);
+    expect(() => client.attachRun(runRecord(), options)).toThrow(ConfigurationError);
   });
 });
 

@@ -2,14 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ActiveRun } from '../../../client/experiments/active-run';
 import { TrackingClient } from '../../../client/experiments/experiments-client';
-import {
-  RegistryConfigurationError,
-  RegistryConflictError,
-  RegistryError,
-  RegistryInternalError,
-  RegistryNotFoundError,
-  RegistryValidationError,
-} from '../../../client/shared/errors';
+import { ConfigurationError, ConflictError, InternalError, MlopsError, NotFoundError, ValidationError } from '../../../client/shared/errors';
 import type { RunRecord } from '../../../lambda/experiments/core/model';
 import { runRecord as baseRunRecord } from '../../support/run-record';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
@@ -85,7 +78,7 @@ describe('TrackingClient.startRun', () => {
   it('fails client-side on a bad request and invokes nothing', async () => {
     const failure = client.startRun({ experiment: '-churn', gitCommit: 'not-a-commit' });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(/^experiment: must start with a letter or digit.*; gitCommit: must be a git commit id/);
     expect(invokes()).toHaveLength(0);
   });
@@ -142,10 +135,10 @@ describe('TrackingClient.logMetrics and endRun', () => {
 
 describe('TrackingClient errors', () => {
   it.each([
-    ['ValidationError', RegistryValidationError],
-    ['NotFoundError', RegistryNotFoundError],
-    ['ConflictError', RegistryConflictError],
-    ['InternalError', RegistryInternalError],
+    ['ValidationError', ValidationError],
+    ['NotFoundError', NotFoundError],
+    ['ConflictError', ConflictError],
+    ['InternalError', InternalError],
   ] as const)('fails with the typed error for a function %s, keeping its message', async (errorType, errorClass) => {
     lambda.on(InvokeCommand).resolves(functionError(errorType, 'what went wrong'));
 
@@ -155,12 +148,12 @@ describe('TrackingClient errors', () => {
     await expect(failure).rejects.toMatchObject({ errorType, message: 'what went wrong' });
   });
 
-  it('fails with a RegistryError carrying the runtime error type when the function did not answer', async () => {
+  it('fails with a MlopsError carrying the runtime error type when the function did not answer', async () => {
     lambda.on(InvokeCommand).resolves(functionError('Runtime.ImportModuleError', 'cannot find module'));
 
     const failure = client.endRun({ runId: RUN_ID, status: 'COMPLETED' });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryError);
+    await expect(failure).rejects.toBeInstanceOf(MlopsError);
     await expect(failure).rejects.toMatchObject({ errorType: 'Runtime.ImportModuleError' });
   });
 
@@ -173,7 +166,7 @@ describe('TrackingClient errors', () => {
     const readOnly = new TrackingClient({ functions: { queryRuns: 'query-fn' }, lambda: lambdaClient });
 
     await expect(readOnly.startRun({ experiment: 'churn' })).rejects.toThrow('no startRun function configured: pass functions.startRun');
-    await expect(readOnly.sweepRuns()).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(readOnly.sweepRuns()).rejects.toBeInstanceOf(ConfigurationError);
     expect(invokes()).toHaveLength(0);
   });
 });

@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildProgress, ImagesClient, ImageWaitTimeoutError, parseModelReferences } from '../../../client/images/images-client';
-import { RegistryConfigurationError, RegistryNotFoundError, RegistryValidationError } from '../../../client/shared/errors';
+import { ConfigurationError, NotFoundError, ValidationError } from '../../../client/shared/errors';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
 import type { Clock } from '../../../lambda/shared/clock';
 import { buildingImage, failedImage, imageSummary, localImageInputs, REQUIREMENTS, readyImage, SCRIPT, sha256 } from '../../cli/commands/images/image-fixtures';
@@ -136,7 +136,7 @@ describe('ImagesClient.register', () => {
   it('fails client-side on bad model references, naming each, and uploads and invokes nothing', async () => {
     const failure = client.register({ name: 'churn-scorer', models: ['churn', 'fraud:latest', 'ok:1', 'x@'], entry: inputs.entry });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(
       'models[0]: expected NAME:VERSION (a version number) or NAME@ALIAS, got "churn"; models[1]: expected NAME:VERSION (a version number) or NAME@ALIAS, got "fraud:latest"; ' +
         'models[3]: expected NAME:VERSION (a version number) or NAME@ALIAS, got "x@"',
@@ -170,7 +170,7 @@ describe('ImagesClient.register', () => {
     const noBucket = new ImagesClient({ functions, lambda: lambdaClient, s3: s3Client });
     const noRegister = new ImagesClient({ functions: { queryImages: 'q' }, artifactBucket: 'artifacts-bucket', lambda: lambdaClient, s3: s3Client });
 
-    await expect(noBucket.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(noBucket.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toBeInstanceOf(ConfigurationError);
     await expect(noRegister.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry })).rejects.toThrow(
       'no registerImage function configured',
     );
@@ -226,7 +226,7 @@ describe('ImagesClient queries', () => {
   it("passes the function's not-found error on as a typed error", async () => {
     lambda.on(InvokeCommand).resolves(functionError('NotFoundError', 'image churn-scorer has no version 9'));
 
-    await expect(client.getImage('churn-scorer', 9)).rejects.toBeInstanceOf(RegistryNotFoundError);
+    await expect(client.getImage('churn-scorer', 9)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

@@ -7,14 +7,7 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_BASELINE_PROFILE_BYTES, MonitoringClient } from '../../../client/monitoring/monitoring-client';
-import {
-  RegistryConfigurationError,
-  RegistryConflictError,
-  RegistryError,
-  RegistryInternalError,
-  RegistryNotFoundError,
-  RegistryValidationError,
-} from '../../../client/shared/errors';
+import { ConfigurationError, ConflictError, InternalError, MlopsError, NotFoundError, ValidationError } from '../../../client/shared/errors';
 import { baselineRecord, checkRecord, driftReport } from '../../support/monitoring-records';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
@@ -99,7 +92,7 @@ describe('MonitoringClient.collect', () => {
   it('fails client-side on a bad batch, naming the fields, and invokes nothing', async () => {
     const failure = client.collect({ monitor: 'fraud live', records: [{ age: Number.POSITIVE_INFINITY }] });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(/^monitor: must start with a letter or digit.*; records\[0\]\.age: /);
     expect(invokes()).toHaveLength(0);
   });
@@ -156,7 +149,7 @@ describe('MonitoringClient.registerBaseline', () => {
     const failure = client.registerBaseline({ model: 'fraud-detector', version: 12, profile: large });
 
     // Assert
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(/^profile: is \d+ bytes, more than the 6287360 one Lambda request takes: give the training data as source instead/);
     await expect(failure).rejects.toMatchObject({ issues: [{ path: 'profile' }] });
     expect(invokes()).toHaveLength(0);
@@ -194,7 +187,7 @@ describe('MonitoringClient.registerBaseline', () => {
   it('fails before uploading anything on a key outside training-data/, the one prefix the function profiles', async () => {
     const failure = client.registerBaselineFromFile(training, { model: 'fraud-detector', version: 12 }, { key: 'images/victim/1/context/score.py' });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toMatchObject({ issues: [{ path: 'key', message: expect.stringContaining('must be under "training-data/"') }] });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(invokes()).toHaveLength(0);
@@ -305,17 +298,17 @@ describe('MonitoringClient queries', () => {
 
     const failure = client.getHtmlReport(checkRecord());
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryNotFoundError);
+    await expect(failure).rejects.toBeInstanceOf(NotFoundError);
     await expect(failure).rejects.toThrow('no HTML report at s3://monitoring-bucket/reports/fraud-live/20261125T090000Z.html');
   });
 });
 
 describe('MonitoringClient errors', () => {
   it.each([
-    ['ValidationError', RegistryValidationError],
-    ['NotFoundError', RegistryNotFoundError],
-    ['ConflictError', RegistryConflictError],
-    ['InternalError', RegistryInternalError],
+    ['ValidationError', ValidationError],
+    ['NotFoundError', NotFoundError],
+    ['ConflictError', ConflictError],
+    ['InternalError', InternalError],
   ] as const)('fails with the typed error for a function %s, keeping its message', async (errorType, errorClass) => {
     lambda.on(InvokeCommand).resolves(functionError(errorType, 'what went wrong'));
 
@@ -325,12 +318,12 @@ describe('MonitoringClient errors', () => {
     await expect(failure).rejects.toMatchObject({ errorType, message: 'what went wrong' });
   });
 
-  it('fails with a RegistryError carrying the runtime error type when the function did not answer', async () => {
+  it('fails with a MlopsError carrying the runtime error type when the function did not answer', async () => {
     lambda.on(InvokeCommand).resolves(functionError('Runtime.ImportModuleError', 'cannot find module'));
 
     const failure = client.registerBaseline({ model: 'fraud-detector', version: 12, profile });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryError);
+    await expect(failure).rejects.toBeInstanceOf(MlopsError);
     await expect(failure).rejects.toMatchObject({ errorType: 'Runtime.ImportModuleError' });
   });
 
@@ -340,7 +333,7 @@ describe('MonitoringClient errors', () => {
     await expect(readOnly.collect({ monitor: 'fraud-live', records: [{ age: 1 }] })).rejects.toThrow(
       'no collectData function configured: pass functions.collectData',
     );
-    await expect(readOnly.registerBaseline({ model: 'fraud-detector', version: 1, profile })).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(readOnly.registerBaseline({ model: 'fraud-detector', version: 1, profile })).rejects.toBeInstanceOf(ConfigurationError);
     expect(invokes()).toHaveLength(0);
   });
 });

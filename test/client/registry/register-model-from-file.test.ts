@@ -6,7 +6,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RegistryClient } from '../../../client/registry/registry-client';
-import { RegistryValidationError } from '../../../client/shared/errors';
+import { ValidationError } from '../../../client/shared/errors';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -104,7 +104,7 @@ describe('RegistryClient.registerModelFromFile', () => {
   it('fails on an invalid request before uploading anything', async () => {
     const failure = client.registerModelFromFile(file, { name: 'fraud', tags: { 'bad key!': 'x' } });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(/^tags\.bad key!: /);
     expect(s3.calls()).toHaveLength(0);
     expect(lambda.calls()).toHaveLength(0);
@@ -115,7 +115,7 @@ describe('RegistryClient.registerModelFromFile', () => {
     async (key) => {
       const failure = client.registerModelFromFile(file, { name: 'fraud' }, { key });
 
-      await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+      await expect(failure).rejects.toBeInstanceOf(ValidationError);
       await expect(failure).rejects.toMatchObject({ issues: [{ path: 'key', message: expect.stringContaining('must be under "models/" or "uploads/"') }] });
       expect(s3.calls()).toHaveLength(0);
       expect(lambda.calls()).toHaveLength(0);

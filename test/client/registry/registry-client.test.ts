@@ -1,14 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RegistryClient } from '../../../client/registry/registry-client';
-import {
-  RegistryConfigurationError,
-  RegistryConflictError,
-  RegistryError,
-  RegistryInternalError,
-  RegistryNotFoundError,
-  RegistryValidationError,
-} from '../../../client/shared/errors';
+import { ConfigurationError, ConflictError, InternalError, MlopsError, NotFoundError, ValidationError } from '../../../client/shared/errors';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -90,10 +83,10 @@ describe('RegistryClient requests', () => {
 
 describe('RegistryClient errors', () => {
   it.each([
-    ['ValidationError', RegistryValidationError],
-    ['NotFoundError', RegistryNotFoundError],
-    ['ConflictError', RegistryConflictError],
-    ['InternalError', RegistryInternalError],
+    ['ValidationError', ValidationError],
+    ['NotFoundError', NotFoundError],
+    ['ConflictError', ConflictError],
+    ['InternalError', InternalError],
   ] as const)('fails with the typed error for a function %s, keeping its message', async (errorType, errorClass) => {
     lambda.on(InvokeCommand).resolves(functionError(errorType, 'what went wrong'));
 
@@ -103,12 +96,12 @@ describe('RegistryClient errors', () => {
     await expect(failure).rejects.toMatchObject({ errorType, message: 'what went wrong' });
   });
 
-  it('fails with a RegistryError carrying the runtime error type when the function did not answer', async () => {
+  it('fails with a MlopsError carrying the runtime error type when the function did not answer', async () => {
     lambda.on(InvokeCommand).resolves(functionError('Runtime.ImportModuleError', 'cannot find module'));
 
     const failure = client.setAlias({ name: 'fraud', alias: 'prod', version: 1 });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryError);
+    await expect(failure).rejects.toBeInstanceOf(MlopsError);
     await expect(failure).rejects.toMatchObject({ errorType: 'Runtime.ImportModuleError', message: 'cannot find module' });
   });
 
@@ -119,7 +112,7 @@ describe('RegistryClient errors', () => {
       metrics: { auc: Number.NaN },
     });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(failure).rejects.toBeInstanceOf(ValidationError);
     await expect(failure).rejects.toThrow(/^name: must start with a letter or digit.*; artifact\.uri: must be an S3 URI.*; metrics\.auc: /);
     expect(invokes()).toHaveLength(0);
   });
@@ -134,7 +127,7 @@ describe('RegistryClient errors', () => {
   it('fails with a configuration error when the needed function is not configured', async () => {
     const readOnly = new RegistryClient({ functions: { queryRegistry: 'query-fn' }, lambda: lambdaClient });
 
-    await expect(readOnly.setAlias({ name: 'fraud', alias: 'prod', version: 1 })).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(readOnly.setAlias({ name: 'fraud', alias: 'prod', version: 1 })).rejects.toBeInstanceOf(ConfigurationError);
     expect(invokes()).toHaveLength(0);
   });
 

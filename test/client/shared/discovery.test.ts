@@ -1,7 +1,7 @@
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { discoverFunctions, discoverMonitoring } from '../../../client/shared/discovery';
-import { RegistryConfigurationError } from '../../../client/shared/errors';
+import { ConfigurationError } from '../../../client/shared/errors';
 import { STACK_OUTPUTS } from '../../../client/shared/stack-outputs';
 
 const cloudFormation = new CloudFormationClient({ region: 'us-east-1' });
@@ -49,7 +49,7 @@ describe('discoverFunctions', () => {
 
     const failure = discoverFunctions({ stackName: 'MlopsPlatform', cloudFormation });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(failure).rejects.toBeInstanceOf(ConfigurationError);
     await expect(failure).rejects.toThrow('stack "MlopsPlatform" has no output RegisterModelFunctionName, SetModelAliasFunctionName, ArtifactBucketName');
   });
 
@@ -95,7 +95,7 @@ describe('discoverMonitoring', () => {
 
     const failure = discoverMonitoring({ stackName: 'MlopsPlatform', cloudFormation });
 
-    await expect(failure).rejects.toBeInstanceOf(RegistryConfigurationError);
+    await expect(failure).rejects.toBeInstanceOf(ConfigurationError);
     await expect(failure).rejects.toThrow(
       'stack "MlopsPlatform" has no output CollectDataFunctionName, RegisterBaselineFunctionName, QueryMonitoringFunctionName, MonitoringBucketName: ' +
         'does it include model monitoring, fully deployed?',
