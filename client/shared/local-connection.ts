@@ -1,4 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TrackingClient } from '../experiments/experiments-client';
@@ -38,6 +40,17 @@ export interface LocalPlatformDescriptor {
 
 export const DEFAULT_DATA_DIRECTORY = '.local';
 export const DESCRIPTOR_FILE = 'platform.json';
+/** Overrides the per-user folder where a running local platform announces itself. */
+export const MLOPS_HOME_ENV = 'MLOPS_HOME';
+
+/**
+ * The well-known per-user copy of the running local platform's descriptor
+ * (`$MLOPS_HOME/local-platform.json`, by default `~/.mlops/local-platform.json`), so that
+ * `--local` finds the platform from any folder.
+ */
+export function userDescriptorFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env[MLOPS_HOME_ENV] || join(homedir(), '.mlops'), 'local-platform.json');
+}
 
 export function writeDescriptor(file: string, descriptor: LocalPlatformDescriptor): void {
   // A new file, created 0600, then renamed over any earlier one (which could have a wider mode).
