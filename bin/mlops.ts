@@ -1,4 +1,3 @@
-#!/usr/bin/env tsx
 import { processContext } from '../cli/process-context';
 import { runCli } from '../cli/run';
 

@@ -1,7 +1,4 @@
 import { hostname, userInfo } from 'node:os';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { CliContext } from './context';
 
 function osUser(): string {
@@ -18,12 +15,18 @@ export function processContext(): CliContext {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    awsClients: (region) => ({
-      lambda: new LambdaClient({ region }),
-      // Emulators on loopback need path-style addressing, as in the functions' own clients.
-      s3: new S3Client({ region, forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' }),
-      cloudFormation: new CloudFormationClient({ region }),
-    }),
+    awsClients: (region) => {
+      // Loaded at first use, not at start: `--version`, `--help` and `--local` never need the default chain's clients.
+      const { CloudFormationClient } = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
+      const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+      const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+      return {
+        lambda: new LambdaClient({ region }),
+        // Emulators on loopback need path-style addressing, as in the functions' own clients.
+        s3: new S3Client({ region, forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' }),
+        cloudFormation: new CloudFormationClient({ region }),
+      };
+    },
     defaultActor: () => `${osUser()}@${hostname()}`,
   };
 }

@@ -1,12 +1,12 @@
-import { CommanderError } from 'commander';
 import { MlopsError } from '../client/shared/errors';
 import type { CliContext } from './context';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
-import { createProgram } from './program';
 import { printable } from './render/printable';
+import { VERSION } from './version';
 
 /** Commander's codes for output that is not an error. */
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
+const VERSION_FLAGS = new Set(['--version', '-V']);
 
 function describe(error: unknown): string {
   if (error instanceof MlopsError) return `error (${error.errorType}): ${error.message}`;
@@ -23,6 +23,14 @@ function describe(error: unknown): string {
  * without a stack trace; commander has already printed its own usage errors.
  */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  // Answered before the command tree and its clients load: `mlops --version` costs Node's start alone.
+  if (argv.length === 1 && VERSION_FLAGS.has(argv[0])) {
+    context.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  // Required here, not imported above, so that the version answer loads none of it.
+  const { createProgram } = require('./program') as typeof import('./program');
+  const { CommanderError } = require('commander') as typeof import('commander');
   try {
     await createProgram(context).parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
