@@ -5,6 +5,7 @@ export * from './mlops-platform-stack';
 export * from './monitoring/model-monitoring';
 export * from './monitoring/monitor';
 export * from './registry/model-registry';
+export * from './shared/platform-bucket';
 export * from './shared/platform-capability';
 export * from './shared/platform-directory';
 export * from './shared/platform-function';

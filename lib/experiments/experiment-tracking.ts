@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,15 +8,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
+import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { PlatformCapability } from '../shared/platform-capability';
-import { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 import { ExperimentsDashboard } from './experiments-dashboard';
 
-const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'experiments', 'handlers');
-
-/** The tracking functions, by the operation they serve. */
-export type TrackingOperation = 'startRun' | 'logMetrics' | 'endRun' | 'queryRuns' | 'sweepRuns';
+/** The operations the tracking functions serve. */
+export const TRACKING_OPERATIONS = ['startRun', 'logMetrics', 'endRun', 'queryRuns', 'sweepRuns'] as const;
+export type TrackingOperation = (typeof TRACKING_OPERATIONS)[number];
 
 export interface ExperimentTrackingProps {
   /**
@@ -72,7 +70,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ExperimentTrackingProps = {}) {
-    super(scope, id);
+    super(scope, id, 'experiments');
     const crashAfter = props.crashAfter ?? Duration.minutes(10);
     const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
     if (!crashAfter.isUnresolved() && crashAfter.toSeconds() < 60) {
@@ -81,7 +79,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
     if (!sweepInterval.isUnresolved() && (sweepInterval.toSeconds() < 60 || sweepInterval.toSeconds() % 60 !== 0)) {
       throw new Error(`sweepInterval must be a whole number of minutes (EventBridge schedules), got ${sweepInterval.toHumanString()}`);
     }
-    this.runMetricsNamespace = props.runMetricsNamespace ?? 'MlopsPlatform/Experiments';
+    this.runMetricsNamespace = props.runMetricsNamespace ?? `${PLATFORM_METRICS_NAMESPACE}/Experiments`;
 
     this.table = createPlatformTable(this, 'Table', {
       encryptionKey: props.encryptionKey,
@@ -92,24 +90,22 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
       },
     });
 
-    const startRun = this.createFunction('StartRun', 'start-run.ts', 'Starts a run of an experiment: its number, params, tags, source and first heartbeat.');
+    const startRun = this.addFunction('StartRun', { description: 'Starts a run of an experiment: its number, params, tags, source and first heartbeat.' });
     startRun.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
 
-    const logMetrics = this.createFunction(
-      'LogMetrics',
-      'log-metrics.ts',
-      "Stores a batch of a run's metric points, params and tags atomically, and sends the points to CloudWatch.",
-    );
+    const logMetrics = this.addFunction('LogMetrics', {
+      description: "Stores a batch of a run's metric points, params and tags atomically, and sends the points to CloudWatch.",
+    });
     logMetrics.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     logMetrics.bindMetricNamespace(this.runMetricsNamespace, 'RUN_METRICS_NAMESPACE');
 
-    const endRun = this.createFunction('EndRun', 'end-run.ts', 'Ends a run: COMPLETED, FAILED or KILLED.');
+    const endRun = this.addFunction('EndRun', { description: 'Ends a run: COMPLETED, FAILED or KILLED.' });
     endRun.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
 
-    const queryRuns = this.createFunction('QueryRuns', 'query-runs.ts', 'Answers tracking queries: runs, experiments, metric history.');
+    const queryRuns = this.addFunction('QueryRuns', { description: 'Answers tracking queries: runs, experiments, metric history.' });
     queryRuns.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'BatchGetItem', 'Query'], [ExperimentTracking.LISTING_INDEX]);
 
-    const sweepRuns = this.createFunction('SweepRuns', 'sweep-runs.ts', 'Declares runs whose heartbeat stopped CRASHED.');
+    const sweepRuns = this.addFunction('SweepRuns', { description: 'Declares runs whose heartbeat stopped CRASHED.' });
     sweepRuns.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem'], [ExperimentTracking.RUNNING_INDEX]);
     sweepRuns.addEnvironment('CRASH_AFTER_SECONDS', String(crashAfter.toSeconds()));
 
@@ -121,7 +117,10 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
 
     this.functions = { startRun, logMetrics, endRun, queryRuns, sweepRuns };
     this.dashboard = new ExperimentsDashboard(this, 'Dashboard', {
-      tracking: this,
+      runMetricsNamespace: this.runMetricsNamespace,
+      functions: this.functions,
+      runsStarted: this.metricRunsStarted(),
+      runsInProgress: this.metricRunsInProgress(),
       dashboardMetrics: props.dashboardMetrics ?? ['loss', 'accuracy'],
     }).dashboard;
   }
@@ -140,7 +139,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   /** Runs started (`RunsStarted`, sum). */
   metricRunsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: 'MlopsPlatform',
+      namespace: PLATFORM_METRICS_NAMESPACE,
       metricName: 'RunsStarted',
       dimensionsMap: { service: 'StartRun' },
       statistic: cloudwatch.Stats.SUM,
@@ -151,7 +150,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   /** Runs ended with `status` (`RunsEnded`, sum); `CRASHED` runs are counted by the sweep. */
   metricRunsEnded(status: 'COMPLETED' | 'FAILED' | 'KILLED' | 'CRASHED', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: 'MlopsPlatform',
+      namespace: PLATFORM_METRICS_NAMESPACE,
       metricName: 'RunsEnded',
       dimensionsMap: { service: status === 'CRASHED' ? 'SweepRuns' : 'EndRun', status },
       statistic: cloudwatch.Stats.SUM,
@@ -162,7 +161,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   /** Runs running at each sweep (`RunsInProgress`, maximum). */
   metricRunsInProgress(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: 'MlopsPlatform',
+      namespace: PLATFORM_METRICS_NAMESPACE,
       metricName: 'RunsInProgress',
       dimensionsMap: { service: 'SweepRuns' },
       statistic: cloudwatch.Stats.MAXIMUM,
@@ -181,9 +180,5 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
       period: Duration.minutes(1),
       ...props,
     });
-  }
-
-  private createFunction(id: string, handlerFile: string, description: string): PlatformFunction {
-    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description });
   }
 }

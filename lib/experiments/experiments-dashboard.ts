@@ -1,11 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
-import type { ExperimentTracking, TrackingOperation } from './experiment-tracking';
+import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
+import { operationGraph } from '../shared/operation-graph';
+import type { TrackingOperation } from './experiment-tracking';
 
 export interface ExperimentsDashboardProps {
-  readonly tracking: ExperimentTracking;
+  /** The namespace of the runs' metrics, searched by the run graphs. */
+  readonly runMetricsNamespace: string;
+  /** The tracking functions, whose errors, durations and throttles are graphed. */
+  readonly functions: Readonly<Record<TrackingOperation, lambda.IFunction>>;
+  /** Runs started (`RunsStarted`): graphed as a sum per hour. */
+  readonly runsStarted: cloudwatch.Metric;
+  /** Runs running at each sweep (`RunsInProgress`). */
+  readonly runsInProgress: cloudwatch.Metric;
   /** Metric names that get a graph of their own, one line per run. */
   readonly dashboardMetrics: readonly string[];
 }
@@ -22,8 +32,8 @@ export class ExperimentsDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ExperimentsDashboardProps) {
     super(scope, id);
-    const { tracking } = props;
-    const schema = `{${[tracking.runMetricsNamespace, ...RUN_METRIC_DIMENSIONS].map((part) => `"${part}"`).join(',')}}`;
+    const { functions, runMetricsNamespace } = props;
+    const schema = `{${[runMetricsNamespace, ...RUN_METRIC_DIMENSIONS].map((part) => `"${part}"`).join(',')}}`;
     const runSearch = (label: string, filter: string) =>
       new cloudwatch.MathExpression({
         expression: `SEARCH('${schema}${filter}', 'Average', 60)`,
@@ -37,7 +47,7 @@ export class ExperimentsDashboard extends Construct {
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `# Experiments\nEvery run's metrics (namespace \`${tracking.runMetricsNamespace}\`, one line per run, up to ${SEARCH_SERIES} lines per graph). Compare runs in detail with \`mlops run compare\`.`,
+            markdown: `# Experiments\nEvery run's metrics (namespace \`${runMetricsNamespace}\`, one line per run, up to ${SEARCH_SERIES} lines per graph). Compare runs in detail with \`mlops run compare\`.`,
             width: 24,
             height: 2,
           }),
@@ -47,15 +57,15 @@ export class ExperimentsDashboard extends Construct {
             title: 'Runs by status',
             width: 12,
             left: [
-              tracking.metricRunsStarted({ label: 'started', period: Duration.hours(1) }),
+              props.runsStarted.with({ label: 'started', period: Duration.hours(1) }),
               new cloudwatch.MathExpression({
-                expression: `SEARCH('{MlopsPlatform,service,status} MetricName="RunsEnded"', 'Sum', 3600)`,
+                expression: `SEARCH('{${PLATFORM_METRICS_NAMESPACE},service,status} MetricName="RunsEnded"', 'Sum', 3600)`,
                 label: 'ended',
                 usingMetrics: {},
                 period: Duration.hours(1),
               }),
             ],
-            right: [tracking.metricRunsInProgress({ label: 'running' })],
+            right: [props.runsInProgress.with({ label: 'running' })],
           }),
           new cloudwatch.GraphWidget({
             title: 'All run metrics',
@@ -68,16 +78,11 @@ export class ExperimentsDashboard extends Construct {
           (metricName) => new cloudwatch.GraphWidget({ title: metricName, width: 8, left: [runSearch('', ` MetricName="${metricName}"`)] }),
         ),
         [
-          this.health('Errors', (operation) => tracking.metricErrors(operation, { label: operation })),
-          this.health('Duration p99', (operation) => tracking.metricDuration(operation, { statistic: 'p99', label: operation })),
-          this.health('Throttles', (operation) => tracking.metricThrottles(operation, { label: operation })),
+          operationGraph('Tracking functions: Errors', functions, (fn, label) => fn.metricErrors({ label })),
+          operationGraph('Tracking functions: Duration p99', functions, (fn, label) => fn.metricDuration({ statistic: 'p99', label })),
+          operationGraph('Tracking functions: Throttles', functions, (fn, label) => fn.metricThrottles({ label })),
         ],
       ],
     });
-  }
-
-  private health(title: string, metricOf: (operation: TrackingOperation) => cloudwatch.IMetric): cloudwatch.GraphWidget {
-    const operations: TrackingOperation[] = ['startRun', 'logMetrics', 'endRun', 'queryRuns', 'sweepRuns'];
-    return new cloudwatch.GraphWidget({ title: `Tracking functions: ${title}`, width: 8, left: operations.map(metricOf) });
   }
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -17,16 +16,15 @@ import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../.
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
 import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
-import { grantUploadUnder } from '../shared/bucket-uploads';
+import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
 import { nagResourceName } from '../shared/nag';
 import { PlatformCapability } from '../shared/platform-capability';
-import { PlatformFunction } from '../shared/platform-function';
+import type { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
 
-const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'images', 'handlers');
-
-/** The inference image functions, by the operation they serve. */
-export type ImagesOperation = 'registerImage' | 'imageEvents' | 'queryImages';
+/** The operations the inference image functions serve. */
+export const IMAGES_OPERATIONS = ['registerImage', 'imageEvents', 'queryImages'] as const;
+export type ImagesOperation = (typeof IMAGES_OPERATIONS)[number];
 
 export interface InferenceImagesProps {
   /** The platform's event bus: images announce `ImageBuildStateChanged` on it and follow the registry's alias moves. */
@@ -107,7 +105,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
   readonly functions: Readonly<Record<ImagesOperation, PlatformFunction>>;
 
   constructor(scope: Construct, id: string, props: InferenceImagesProps) {
-    super(scope, id);
+    super(scope, id, 'images');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.artifactBucket = props.artifactBucket;
     this.approvalAlias = props.approvalAlias ?? 'production';
@@ -136,11 +134,9 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     this.buildLogs = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy });
     this.buildProject = this.createBuildProject(props);
 
-    const registerImage = this.createFunction(
-      'RegisterImage',
-      'register-image.ts',
-      'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.',
-    );
+    const registerImage = this.addFunction('RegisterImage', {
+      description: 'Registers an inference image: checks it, writes its build context and starts its build, or pins an ECR image.',
+    });
     registerImage.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     registerImage.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     // It reads scripts and requirements under image-inputs/ only, writes contexts and model data under images/, and
@@ -154,11 +150,9 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
     this.bindImageSources(registerImage, props);
 
-    const imageEvents = this.createFunction(
-      'ImageEvents',
-      'image-events.ts',
-      'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.',
-    );
+    const imageEvents = this.addFunction('ImageEvents', {
+      description: 'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.',
+    });
     imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], ['gsi1']);
     imageEvents.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     imageEvents.addEnvironment('REPOSITORY_NAME', this.repository.repositoryName);
@@ -167,12 +161,11 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
 
     for (const fn of [registerImage, imageEvents]) {
       fn.addEnvironment('APPROVAL_ALIAS', this.approvalAlias);
-      fn.addEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
-      props.eventBus.grantPutEventsTo(fn);
+      fn.bindEventBus(props.eventBus);
       this.grantModelPackages(fn, { approve: fn === imageEvents });
     }
 
-    const queryImages = this.createFunction('QueryImages', 'query-images.ts', "Answers image queries: an image version, the images, an image's versions.");
+    const queryImages = this.addFunction('QueryImages', { description: "Answers image queries: an image version, the images, an image's versions." });
     queryImages.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'Query'], ['gsi1']);
 
     this.functions = { registerImage, imageEvents, queryImages };
@@ -209,12 +202,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
    * model data (`images/*` of the artifact bucket).
    */
   grantDeploy(grantee: iam.IGrantable): iam.Grant {
-    const modelData = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.artifactBucket.arnForObjects(`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`)],
-    });
-    this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    const modelData = grantDownloadOf(this.artifactBucket, grantee, [`${IMAGES_PREFIX}*/${MODEL_DATA_FILE}`]);
     const pulls = this.repository.grantPull(grantee).combine(modelData);
     if (this.externalImageRepositoryArns.length === 0) return pulls;
     const externalPulls = iam.Grant.addToPrincipal({
@@ -370,10 +358,6 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
         reason: "The deployer named these repositories by prefix (externalImageRepositories); DescribeImages only reads an image's digest and scan summary.",
       });
     }
-  }
-
-  private createFunction(id: string, handlerFile: string, description: string): PlatformFunction {
-    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description });
   }
 }
 

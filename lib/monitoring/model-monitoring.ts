@@ -1,31 +1,30 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
-import { createAccessLogsBucket } from '../shared/access-logs-bucket';
-import { grantUploadUnder } from '../shared/bucket-uploads';
+import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
+import { createPlatformBucket } from '../shared/platform-bucket';
 import { PlatformCapability } from '../shared/platform-capability';
-import { PlatformFunction, type PlatformFunctionProps } from '../shared/platform-function';
+import type { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
+import { requireWholeDays } from '../shared/props';
 import { allowAlarmsToUseKey, createAlarmTopic } from './alarm-topic';
 import { DriftCheckWorkflow } from './drift-check-workflow';
 import { Monitor, type MonitorOptions } from './monitor';
 import { MonitoringDashboard } from './monitoring-dashboard';
 
-const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'monitoring', 'handlers');
-
-/** The monitoring functions, by the operation they serve. */
-export type MonitoringOperation = 'collectData' | 'registerBaseline' | 'checkDrift' | 'sketchCaptureChunk' | 'retrainGate' | 'queryMonitoring';
+/** The operations the monitoring functions serve. */
+export const MONITORING_OPERATIONS = ['collectData', 'registerBaseline', 'checkDrift', 'sketchCaptureChunk', 'retrainGate', 'queryMonitoring'] as const;
+export type MonitoringOperation = (typeof MONITORING_OPERATIONS)[number];
 
 /** How long fanned-out checks' manifests and partial sketches are kept: a check finishes within hours. */
 const CHECK_WORK_RETENTION = Duration.days(7);
@@ -108,12 +107,9 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
   private readonly monitorIds = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: ModelMonitoringProps) {
-    super(scope, id);
+    super(scope, id, 'monitoring');
     const captureRetention = props.captureRetention ?? Duration.days(90);
-    const captureDays = captureRetention.isUnresolved() ? undefined : captureRetention.toDays({ integral: false });
-    if (captureDays !== undefined && (captureDays < 1 || !Number.isInteger(captureDays))) {
-      throw new Error(`captureRetention must be a whole number of days, at least 1; got ${captureRetention.toHumanString()}`);
-    }
+    requireWholeDays('captureRetention', captureRetention);
     const inlineWindowBytes = (props.inlineWindowBytes ?? Size.mebibytes(64)).toBytes();
     if (inlineWindowBytes < 1024 * 1024 || inlineWindowBytes > 512 * 1024 * 1024) {
       throw new Error(
@@ -130,43 +126,31 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_MONITORING_NAMESPACE;
 
     this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: {} });
-    this.monitoringBucket = new s3.Bucket(this, 'Bucket', {
-      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+    this.monitoringBucket = createPlatformBucket(this, 'Bucket', {
+      purpose: 'monitoring',
       encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: props.encryptionKey !== undefined,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: props.serverAccessLogsBucket ?? createAccessLogsBucket(this, removalPolicy, 'monitoring'),
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: 'monitoring/',
       lifecycleRules: [
         { id: 'expire-collected-records', prefix: MONITORING_PREFIXES.collected, expiration: captureRetention },
         { id: 'expire-check-work', prefix: MONITORING_PREFIXES.checks, expiration: CHECK_WORK_RETENTION },
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
       removalPolicy,
     });
     const { baselines, collected, reports, checks } = MONITORING_PREFIXES;
 
-    const collectData = this.createFunction(
-      'CollectData',
-      'collect-data.ts',
-      "Stores a batch of production records for drift checks, in SageMaker's capture format.",
-    );
+    const collectData = this.addFunction('CollectData', {
+      description: "Stores a batch of production records for drift checks, in SageMaker's capture format.",
+    });
     collectData.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [collected] });
     collectData.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
 
-    const registerBaseline = this.createFunction(
-      'RegisterBaseline',
-      'register-baseline.ts',
-      "Profiles a model version's training data (or takes a profile) as its drift baseline.",
-      {
-        // Memory buys CPU: 1769 MB is one full vCPU for profiling large CSVs.
-        memorySize: 1769,
-        timeout: Duration.minutes(5),
-      },
-    );
+    const registerBaseline = this.addFunction('RegisterBaseline', {
+      description: "Profiles a model version's training data (or takes a profile) as its drift baseline.",
+      // Memory buys CPU: 1769 MB is one full vCPU for profiling large CSVs.
+      memorySize: 1769,
+      timeout: Duration.minutes(5),
+    });
     registerBaseline.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { write: [baselines] });
     // A version's baseline is replaced only when asked: the function reads whether it has one.
     registerBaseline.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
@@ -174,15 +158,11 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     // Training data only under training-data/, where grantManageBaselines lets callers upload; a missing file answers 403, told to the caller as such.
     registerBaseline.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', { read: [TRAINING_DATA_PREFIX] });
 
-    const checkDrift = this.createFunction(
-      'CheckDrift',
-      'check-drift.ts',
-      "Plans and finishes a drift check: lists the window's capture, sketches or fans out, compares with the baseline.",
-      {
-        memorySize: 1769,
-        timeout: Duration.minutes(15),
-      },
-    );
+    const checkDrift = this.addFunction('CheckDrift', {
+      description: "Plans and finishes a drift check: lists the window's capture, sketches or fans out, compares with the baseline.",
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+    });
     checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', {
       read: [baselines, collected, checks],
       write: [reports, checks],
@@ -191,33 +171,23 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
     checkDrift.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     checkDrift.bindMetricNamespace(this.metricsNamespace, 'MONITORING_METRICS_NAMESPACE');
-    this.bindEvents(checkDrift);
+    checkDrift.bindEventBus(this.eventBus);
     checkDrift.addEnvironment('INLINE_WINDOW_BYTES', String(inlineWindowBytes));
 
-    const sketchCaptureChunk = this.createFunction(
-      'SketchCaptureChunk',
-      'sketch-capture-chunk.ts',
-      "Sketches one chunk of a fanned-out drift check's capture files.",
-      {
-        memorySize: 1769,
-        timeout: Duration.minutes(15),
-      },
-    );
+    const sketchCaptureChunk = this.addFunction('SketchCaptureChunk', {
+      description: "Sketches one chunk of a fanned-out drift check's capture files.",
+      memorySize: 1769,
+      timeout: Duration.minutes(15),
+    });
     sketchCaptureChunk.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected], write: [checks] });
 
-    const retrainGate = this.createFunction(
-      'RetrainGate',
-      'retrain-gate.ts',
-      'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.',
-    );
+    const retrainGate = this.addFunction('RetrainGate', {
+      description: 'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.',
+    });
     retrainGate.bindTable(this.table, 'MONITORING_TABLE_NAME', ['UpdateItem']);
-    this.bindEvents(retrainGate);
+    retrainGate.bindEventBus(this.eventBus);
 
-    const queryMonitoring = this.createFunction(
-      'QueryMonitoring',
-      'query-monitoring.ts',
-      'Answers monitoring queries: monitors, checks, reports and baselines.',
-    );
+    const queryMonitoring = this.addFunction('QueryMonitoring', { description: 'Answers monitoring queries: monitors, checks, reports and baselines.' });
     queryMonitoring.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'Query']);
     queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports] });
 
@@ -248,7 +218,13 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     });
     this.driftCheckFailuresAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
     this.driftCheckFailuresAlarm.addOkAction(new cloudwatchActions.SnsAction(this.alarmTopic));
-    this.dashboardRows = new MonitoringDashboard(this, 'Dashboard', { monitoring: this });
+    this.dashboardRows = new MonitoringDashboard(this, 'Dashboard', {
+      metricsNamespace: this.metricsNamespace,
+      functions: this.functions,
+      table: this.table,
+      driftCheck: this.driftCheck,
+      driftCheckFailuresAlarm: this.driftCheckFailuresAlarm,
+    });
     this.dashboard = this.dashboardRows.dashboard;
   }
 
@@ -264,7 +240,15 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
         `monitorName "${options.monitorName}" is already used by monitor "${taken}"; monitors need names of their own (metrics and keys are named by it)`,
       );
     }
-    const monitor = new Monitor(this, id, { ...options, monitoring: this });
+    const monitor = new Monitor(this, id, {
+      ...options,
+      monitoringBucket: this.monitoringBucket,
+      metricsNamespace: this.metricsNamespace,
+      driftCheck: this.driftCheck,
+      retrainGate: this.functions.retrainGate,
+      alarmTopic: this.alarmTopic,
+      eventBus: this.eventBus,
+    });
     this.monitorIds.set(options.monitorName, id);
     if (options.capture) this.grantCaptureRead(options.capture.bucket, options.capture.prefix);
     this.dashboardRows.addMonitor(monitor);
@@ -281,12 +265,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
    * HTML reports themselves (`reports/` of the monitoring bucket), which `monitor report --html` reads.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    const reports = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.monitoringBucket.arnForObjects(`${MONITORING_PREFIXES.reports}*`)],
-    });
-    this.monitoringBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    const reports = grantDownloadOf(this.monitoringBucket, grantee, [`${MONITORING_PREFIXES.reports}*`]);
     return this.functions.queryMonitoring.grantInvoke(grantee).combine(reports);
   }
 
@@ -303,14 +282,5 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     // Only the plan lists capture files; a chunk reads the keys the plan gave it.
     this.functions.checkDrift.grantBucketPrefixes(bucket, { read: [prefix], list: [prefix] });
     this.functions.sketchCaptureChunk.grantBucketPrefixes(bucket, { read: [prefix] });
-  }
-
-  private createFunction(id: string, handlerFile: string, description: string, props: Partial<PlatformFunctionProps> = {}): PlatformFunction {
-    return new PlatformFunction(this, id, { entry: path.join(HANDLERS, handlerFile), description, ...props });
-  }
-
-  private bindEvents(fn: PlatformFunction): void {
-    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
-    this.eventBus.grantPutEventsTo(fn);
   }
 }

@@ -3,14 +3,16 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type CategoricalMethod, DEFAULT_THRESHOLDS, type DriftThresholds, type NumericMethod } from '../../lambda/monitoring/core/drift/drift-policy';
 import { MONITORING_EVENT_SOURCE, MONITORING_EVENTS, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { MonitorConfig, MonitorName } from '../../lambda/monitoring/core/schemas';
+import { definedOnly } from '../shared/props';
 import { createAlarmTopic } from './alarm-topic';
-import type { ModelMonitoring } from './model-monitoring';
 import { DriftMetricFactory, EndpointMetricFactory } from './monitoring-metrics';
 
 /** Where SageMaker data capture writes a monitored endpoint's records. */
@@ -119,8 +121,20 @@ export interface MonitorOptions {
   readonly retrainCooldown?: Duration;
 }
 
+/** A monitor's options and what it uses of its `ModelMonitoring`. */
 export interface MonitorProps extends MonitorOptions {
-  readonly monitoring: ModelMonitoring;
+  /** Where `CollectData` writes: the monitor's records are under `collected/<monitorName>/` unless `capture` is given. */
+  readonly monitoringBucket: s3.IBucket;
+  /** The namespace of the drift metrics `CheckDrift` publishes. */
+  readonly metricsNamespace: string;
+  /** The drift check the schedule starts. */
+  readonly driftCheck: sfn.IStateMachine;
+  /** The function the drift alarm's rule invokes. */
+  readonly retrainGate: lambda.IFunction;
+  /** Told of every alarm of the monitor; its key, if any, also encrypts the monitor's own topic. */
+  readonly alarmTopic: sns.ITopic;
+  /** The bus the retrain requests are on. */
+  readonly eventBus: events.IEventBus;
 }
 
 /** CloudWatch alarms look back at most 7 days; the drift alarm looks at two schedules. */
@@ -163,7 +177,6 @@ export class Monitor extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitorProps) {
     super(scope, id);
-    const { monitoring } = props;
     validateOptions(props);
     this.monitorName = props.monitorName;
     this.schedulePeriod = props.schedule ?? Duration.hours(1);
@@ -179,7 +192,7 @@ export class Monitor extends Construct {
       ...(props.version !== undefined ? { version: props.version } : { alias: props.alias }),
       capture: props.capture
         ? { bucket: props.capture.bucket.bucketName, prefix: props.capture.prefix }
-        : { bucket: monitoring.monitoringBucket.bucketName, prefix: `${MONITORING_PREFIXES.collected}${props.monitorName}/` },
+        : { bucket: props.monitoringBucket.bucketName, prefix: `${MONITORING_PREFIXES.collected}${props.monitorName}/` },
       windowMinutes: window.toMinutes(),
       minRecords: this.minRecords,
       thresholds,
@@ -188,23 +201,23 @@ export class Monitor extends Construct {
     };
     validateConfig(this.config);
 
-    this.driftMetrics = new DriftMetricFactory(monitoring.metricsNamespace, props.monitorName, this.schedulePeriod);
+    this.driftMetrics = new DriftMetricFactory(props.metricsNamespace, props.monitorName, this.schedulePeriod);
     const endpoint = props.endpoint;
     this.variants = endpoint ? (endpoint.variantNames ?? ['AllTraffic']).map((variant) => new EndpointMetricFactory(endpoint.endpointName, variant)) : [];
     if (props.alarmEmails?.length) {
       this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', {
         description: `Alarms of monitor ${props.monitorName}`,
-        encryptionKey: monitoring.alarmTopic.masterKey,
+        encryptionKey: props.alarmTopic.masterKey,
         emails: props.alarmEmails,
       });
     }
-    this.topics = [monitoring.alarmTopic, ...(this.alarmTopic ? [this.alarmTopic] : [])];
+    this.topics = [props.alarmTopic, ...(this.alarmTopic ? [this.alarmTopic] : [])];
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `Starts a drift check of monitor ${props.monitorName} every ${this.schedulePeriod.toHumanString()}.`,
       schedule: events.Schedule.rate(this.schedulePeriod),
       targets: [
-        new targets.SfnStateMachine(monitoring.driftCheck, {
+        new targets.SfnStateMachine(props.driftCheck, {
           input: events.RuleTargetInput.fromObject({ config: this.config, windowEnd: events.EventField.time }),
           retryAttempts: 2,
           maxEventAge: Duration.hours(1),
@@ -227,7 +240,7 @@ export class Monitor extends Construct {
         detail: { state: { value: ['ALARM'] } },
       },
       targets: [
-        new targets.LambdaFunction(monitoring.functions.retrainGate, {
+        new targets.LambdaFunction(props.retrainGate, {
           event: events.RuleTargetInput.fromObject({
             monitor: props.monitorName,
             model: props.model,
@@ -241,7 +254,7 @@ export class Monitor extends Construct {
     if (props.retrainTarget) {
       new events.Rule(this, 'RetrainRequested', {
         description: `Sends the retrain requests of monitor ${props.monitorName} to its training pipeline.`,
-        eventBus: monitoring.eventBus,
+        eventBus: props.eventBus,
         eventPattern: {
           source: [MONITORING_EVENT_SOURCE],
           detailType: [MONITORING_EVENTS.retrainRequested],
@@ -411,10 +424,6 @@ function validateConfig(config: MonitorConfig): void {
 function wholeMinutesWithin(duration: Duration, max: Duration): boolean {
   const seconds = duration.toSeconds({ integral: false });
   return seconds >= 60 && seconds % 60 === 0 && seconds <= max.toSeconds();
-}
-
-function definedOnly<T extends object>(partial: Partial<T>): Partial<T> {
-  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function percent(share: number): string {

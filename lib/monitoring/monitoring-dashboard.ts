@@ -1,16 +1,26 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ModelMonitoring, MonitoringOperation } from './model-monitoring';
+import { operationGraph } from '../shared/operation-graph';
+import type { MonitoringOperation } from './model-monitoring';
 import { INVOCATIONS_BAND_STD_DEVS, type Monitor } from './monitor';
 import type { EndpointMetricFactory } from './monitoring-metrics';
 
 export interface MonitoringDashboardProps {
-  readonly monitoring: ModelMonitoring;
+  /** The namespace of the drift metrics, named in the dashboard's header. */
+  readonly metricsNamespace: string;
+  /** The monitoring functions, whose errors, throttles and durations are graphed. */
+  readonly functions: Readonly<Record<MonitoringOperation, lambda.IFunction>>;
+  /** The monitoring table, whose throttled requests and system errors are graphed. */
+  readonly table: dynamodb.ITable;
+  /** The drift check workflow, whose executions are graphed. */
+  readonly driftCheck: sfn.IStateMachine;
+  /** The alarm on failing drift checks, whose state is shown. */
+  readonly driftCheckFailuresAlarm: cloudwatch.IAlarm;
 }
-
-const OPERATIONS: readonly MonitoringOperation[] = ['collectData', 'registerBaseline', 'checkDrift', 'sketchCaptureChunk', 'retrainGate', 'queryMonitoring'];
 /** The table operations the monitoring functions send. */
 const TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.UPDATE_ITEM, dynamodb.Operation.QUERY];
 
@@ -28,46 +38,46 @@ export class MonitoringDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
-    const { monitoring } = props;
+    const { functions, table, driftCheck } = props;
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       dashboardName: `${Stack.of(this).stackName}-Monitoring`,
       defaultInterval: Duration.days(7),
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `# Model monitoring\nDrift checks of every monitor (metrics in \`${monitoring.metricsNamespace}\`), the functions and workflow that run them, and each monitored endpoint's traffic.`,
+            markdown: `# Model monitoring\nDrift checks of every monitor (metrics in \`${props.metricsNamespace}\`), the functions and workflow that run them, and each monitored endpoint's traffic.`,
             width: 24,
             height: 2,
           }),
         ],
         [
-          this.functionsWidget('Errors', (operation) => monitoring.metricErrors(operation, { label: operation })),
-          this.functionsWidget('Throttles', (operation) => monitoring.metricThrottles(operation, { label: operation })),
-          this.functionsWidget('Duration p99', (operation) => monitoring.metricDuration(operation, { statistic: cloudwatch.Stats.p(99), label: operation })),
+          operationGraph('Monitoring functions: Errors', functions, (fn, label) => fn.metricErrors({ label })),
+          operationGraph('Monitoring functions: Throttles', functions, (fn, label) => fn.metricThrottles({ label })),
+          operationGraph('Monitoring functions: Duration p99', functions, (fn, label) => fn.metricDuration({ statistic: cloudwatch.Stats.p(99), label })),
         ],
         [
           // Two graphs: both metric sets name their per-operation metrics by the operation.
           new cloudwatch.GraphWidget({
             title: 'Monitoring table: throttled requests',
             width: 6,
-            left: [monitoring.table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, label: 'throttled requests' })],
+            left: [table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, label: 'throttled requests' })],
           }),
           new cloudwatch.GraphWidget({
             title: 'Monitoring table: system errors',
             width: 6,
-            left: [monitoring.table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, label: 'system errors' })],
+            left: [table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, label: 'system errors' })],
           }),
           new cloudwatch.GraphWidget({
             title: 'Drift checks',
             width: 6,
             left: [
-              monitoring.driftCheck.metricStarted({ label: 'started' }),
-              monitoring.driftCheck.metricSucceeded({ label: 'succeeded' }),
-              monitoring.driftCheck.metricFailed({ label: 'failed' }),
-              monitoring.driftCheck.metricTimedOut({ label: 'timed out' }),
+              driftCheck.metricStarted({ label: 'started' }),
+              driftCheck.metricSucceeded({ label: 'succeeded' }),
+              driftCheck.metricFailed({ label: 'failed' }),
+              driftCheck.metricTimedOut({ label: 'timed out' }),
             ],
           }),
-          new cloudwatch.AlarmStatusWidget({ title: 'Drift checks failing', width: 6, height: 6, alarms: [monitoring.driftCheckFailuresAlarm] }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Drift checks failing', width: 6, height: 6, alarms: [props.driftCheckFailuresAlarm] }),
         ],
       ],
     });
@@ -139,9 +149,5 @@ export class MonitoringDashboard extends Construct {
         leftYAxis: { min: 0, showUnits: false },
       }),
     ];
-  }
-
-  private functionsWidget(title: string, metricOf: (operation: MonitoringOperation) => cloudwatch.IMetric): cloudwatch.GraphWidget {
-    return new cloudwatch.GraphWidget({ title: `Monitoring functions: ${title}`, width: 8, left: OPERATIONS.map(metricOf) });
   }
 }

@@ -1,24 +1,23 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
-import { createAccessLogsBucket } from '../shared/access-logs-bucket';
-import { grantUploadUnder } from '../shared/bucket-uploads';
+import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
+import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
+import { createPlatformBucket } from '../shared/platform-bucket';
 import { PlatformCapability } from '../shared/platform-capability';
-import { PlatformFunction } from '../shared/platform-function';
 import { createPlatformTable } from '../shared/platform-table';
+import { requireWholeDays } from '../shared/props';
 
-const HANDLERS = path.join(__dirname, '..', '..', 'lambda', 'registry', 'handlers');
-
-/** The registry's functions, by the operation they serve. */
-export type RegistryOperation = 'registerModel' | 'setModelAlias' | 'queryRegistry';
+/** The operations the registry's functions serve. */
+export const REGISTRY_OPERATIONS = ['registerModel', 'setModelAlias', 'queryRegistry'] as const;
+export type RegistryOperation = (typeof REGISTRY_OPERATIONS)[number];
 
 export interface ModelRegistryProps {
   /**
@@ -70,12 +69,9 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
   readonly functions: Readonly<Record<RegistryOperation, lambda.IFunction>>;
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
-    super(scope, id);
+    super(scope, id, 'registry');
     const retention = props.noncurrentArtifactRetention ?? Duration.days(90);
-    const retentionDays = retention.isUnresolved() ? undefined : retention.toDays({ integral: false });
-    if (retentionDays !== undefined && (retentionDays < 1 || !Number.isInteger(retentionDays))) {
-      throw new Error(`noncurrentArtifactRetention must be a whole number of days, at least 1; got ${retention.toHumanString()}`);
-    }
+    requireWholeDays('noncurrentArtifactRetention', retention);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.eventBus = props.eventBus;
 
@@ -85,26 +81,18 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
       indexes: { [ModelRegistry.LOOKUP_INDEX]: dynamodb.ProjectionType.ALL },
     });
 
-    this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
+    this.artifactBucket = createPlatformBucket(this, 'Artifacts', {
+      purpose: 'artifact',
+      // Versions pin the artifact a model version was registered with.
       versioned: true,
-      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
       encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: props.encryptionKey !== undefined,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: props.serverAccessLogsBucket ?? createAccessLogsBucket(this, removalPolicy, 'artifact'),
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: 'artifacts/',
-      lifecycleRules: [
-        { id: 'expire-replaced-artifacts', noncurrentVersionExpiration: retention },
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-      ],
+      lifecycleRules: [{ id: 'expire-replaced-artifacts', noncurrentVersionExpiration: retention }],
       removalPolicy,
     });
 
-    const registerModel = new PlatformFunction(this, 'RegisterModel', {
-      entry: path.join(HANDLERS, 'register-model.ts'),
+    const registerModel = this.addFunction('RegisterModel', {
       description: 'Registers a new model version: pins the artifact, allocates the version, announces it.',
       // Reading back a large artifact without a checksum to digest it can take a while.
       timeout: Duration.minutes(2),
@@ -112,18 +100,16 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
     registerModel.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     // It pins artifacts from the model upload prefixes only (lambda/registry/core/artifact.ts).
     registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], MODEL_UPLOAD_PREFIXES);
-    this.bindEvents(registerModel);
+    registerModel.bindEventBus(this.eventBus);
     if (props.runsTable) registerModel.bindTable(props.runsTable, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
 
-    const setModelAlias = new PlatformFunction(this, 'SetModelAlias', {
-      entry: path.join(HANDLERS, 'set-model-alias.ts'),
+    const setModelAlias = this.addFunction('SetModelAlias', {
       description: 'Moves a model alias to a version, keeping the move in the alias history.',
     });
     setModelAlias.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'PutItem', 'ConditionCheckItem']);
-    this.bindEvents(setModelAlias);
+    setModelAlias.bindEventBus(this.eventBus);
 
-    const queryRegistry = new PlatformFunction(this, 'QueryRegistry', {
-      entry: path.join(HANDLERS, 'query-registry.ts'),
+    const queryRegistry = this.addFunction('QueryRegistry', {
       description: 'Answers registry queries: models, versions, aliases, tags and alias history.',
     });
     queryRegistry.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'BatchGetItem', 'Query'], [ModelRegistry.LOOKUP_INDEX]);
@@ -146,13 +132,10 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
    * (`models/*`, `uploads/*`): where every registered artifact is.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    const download = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resourceArns: MODEL_UPLOAD_PREFIXES.map((prefix) => this.artifactBucket.arnForObjects(`${prefix}*`)),
-    });
-    this.artifactBucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
-    return download.combine(this.functions.queryRegistry.grantInvoke(grantee));
+    const artifacts = MODEL_UPLOAD_PREFIXES.map((prefix) => `${prefix}*`);
+    return grantDownloadOf(this.artifactBucket, grantee, artifacts, ['s3:GetObject', 's3:GetObjectVersion']).combine(
+      this.functions.queryRegistry.grantInvoke(grantee),
+    );
   }
 
   /** Lets `grantee` move aliases (promote versions to `staging`, `production`, ...). */
@@ -163,16 +146,11 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
   /** Model versions registered (the `ModelVersionsRegistered` metric the function publishes). */
   metricModelVersionsRegistered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: 'MlopsPlatform',
+      namespace: PLATFORM_METRICS_NAMESPACE,
       metricName: 'ModelVersionsRegistered',
       dimensionsMap: { service: 'RegisterModel' },
       statistic: cloudwatch.Stats.SUM,
       ...props,
     });
-  }
-
-  private bindEvents(fn: PlatformFunction): void {
-    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
-    this.eventBus.grantPutEventsTo(fn);
   }
 }

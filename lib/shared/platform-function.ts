@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { nagResourceName } from './nag';
 
 /** The esbuild options every platform function is bundled with; the benchmark measures the same. */
@@ -99,7 +101,7 @@ export class PlatformFunction extends nodejs.NodejsFunction {
       bundling: PLATFORM_BUNDLING,
       environment: {
         POWERTOOLS_SERVICE_NAME: id,
-        POWERTOOLS_METRICS_NAMESPACE: 'MlopsPlatform',
+        POWERTOOLS_METRICS_NAMESPACE: PLATFORM_METRICS_NAMESPACE,
         ...props.environment,
       },
     });
@@ -127,6 +129,12 @@ export class PlatformFunction extends nodejs.NodejsFunction {
     }
     const writes = actions.some((action) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(action));
     this.grantKey(table.encryptionKey, writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey']);
+  }
+
+  /** Gives the function the bus's name in `variable` and `events:PutEvents` on it. */
+  bindEventBus(bus: events.IEventBus, variable = 'EVENT_BUS_NAME'): void {
+    this.addEnvironment(variable, bus.eventBusName);
+    bus.grantPutEventsTo(this);
   }
 
   /**

@@ -15,3 +15,19 @@ export function grantUploadUnder(bucket: s3.IBucket, grantee: iam.IGrantable, pr
   bucket.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   return upload;
 }
+
+/**
+ * Lets `grantee` download the objects of `bucket` whose keys match `keyPatterns` (`models/*`), with
+ * `actions` (`s3:GetObject` unless told) and the key's `kms:Decrypt` when the bucket has one: the
+ * download half of a capability's grant.
+ */
+export function grantDownloadOf(
+  bucket: s3.IBucket,
+  grantee: iam.IGrantable,
+  keyPatterns: readonly string[],
+  actions: readonly string[] = ['s3:GetObject'],
+): iam.Grant {
+  const download = iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: keyPatterns.map((pattern) => bucket.arnForObjects(pattern)) });
+  bucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+  return download;
+}
