@@ -1,36 +1,58 @@
 /**
- * Two projects: `unit` (core, handlers with aws-sdk-client-mock, CDK assertions) and
- * `integration` (real SDK calls to DynamoDB Local and moto, started by the global setup).
+ * Three projects, run by `npm test` after tsc and biome (each alone with `npm run test:<project>`):
+ * - `unit`: core, handlers with aws-sdk-client-mock, client, CLI. No CDK synthesis (test/support/no-synth.ts
+ *   makes it throw) and no emulators.
+ * - `synth`: everything that needs a synthesized stack: the tests of lib/ (test/lib/**) and any file named
+ *   `*.synth.test.ts`. The global setup synthesizes each shared platform stack shape once
+ *   (test/support/synth/stack-shapes.ts); test files read those templates instead of synthesizing their own.
+ * - `integration`: real SDK calls to DynamoDB Local and moto, started by the global setup.
  * Tests are transpiled without type checks; `npm test` type-checks the whole tree once with tsc.
+ * Timeouts are set for a busy 2-core machine; `slowTestThreshold` (seconds per file) flags what grew slow.
  */
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
   // Python sources the functions bundle as text (the serving shim).
   '^.+\\.py$': '<rootDir>/test/support/text-transform.js',
 };
-const moduleFileExtensions = ['ts', 'js', 'json', 'py'];
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json', 'py'],
+};
+const SYNTH_TESTS = ['<rootDir>/test/lib/**/*.test.ts', '<rootDir>/test/**/*.synth.test.ts'];
 
 module.exports = {
   projects: [
     {
+      ...common,
       displayName: 'unit',
-      testEnvironment: 'node',
-      transform,
-      moduleFileExtensions,
-      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts', '<rootDir>/test/support/no-synth.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
-      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/lib/', '\\.synth\\.test\\.ts$', '\\.integration\\.test\\.ts$'],
+      testTimeout: 15_000,
+      slowTestThreshold: 3,
     },
     {
+      ...common,
+      displayName: 'synth',
+      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+      testMatch: SYNTH_TESTS,
+      testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      globalSetup: '<rootDir>/test/support/synth/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/synth/global-teardown.ts',
+      testTimeout: 60_000,
+      slowTestThreshold: 15,
+    },
+    {
+      ...common,
       displayName: 'integration',
-      testEnvironment: 'node',
-      transform,
-      moduleFileExtensions,
       setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
       testMatch: ['<rootDir>/test/**/*.integration.test.ts'],
       globalSetup: '<rootDir>/test/emulators/global-setup.ts',
       globalTeardown: '<rootDir>/test/emulators/global-teardown.ts',
+      testTimeout: 60_000,
+      slowTestThreshold: 30,
     },
   ],
 };

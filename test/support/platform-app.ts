@@ -6,15 +6,16 @@ import { MlopsPlatformStack, type MlopsPlatformStackProps } from '../../lib';
 /**
  * An app as `cdk synth` makes it: with cdk.json's feature flags, so tests see the deployed
  * template. Bundling is skipped (the template depends on the bundle's hash, not its content),
- * so a test file synthesizes in about a second.
+ * and so is CDK's built-in CloudFormation validation, which takes seconds to load in each test
+ * file: the synth project's shared stack shapes keep it (test/support/synth/global-setup.ts),
+ * and cfn-lint checks the templates. A test file then synthesizes in about a second.
  */
 export function testApp(props: AppProps = {}): App {
-  return new App({ ...props, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...props.context } });
+  return new App({ builtinCloudFormationValidation: false, ...props, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...props.context } });
 }
 
-/** The platform stack in a fresh test app. */
-export function platformApp(props: MlopsPlatformStackProps = {}) {
-  const app = testApp();
+/** The platform stack in a fresh test app (or in `app`). */
+export function platformApp(props: MlopsPlatformStackProps = {}, app = testApp()) {
   const stack = new MlopsPlatformStack(app, 'MlopsPlatform', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }

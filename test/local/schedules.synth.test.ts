@@ -1,9 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { Duration } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationTemplate } from '../../local/provision-from-template';
 import { scheduledDriftChecks, scheduledEvent, scheduledTargets, startSchedules } from '../../local/schedules';
-import { platformApp } from '../support/platform-app';
+import { shapeTemplate } from '../support/synth/shape-templates';
 
 const lambdaFunction = { Type: 'AWS::Lambda::Function', Properties: {} };
 const rule = (properties: Record<string, unknown>) => ({
@@ -13,7 +12,7 @@ const rule = (properties: Record<string, unknown>) => ({
 
 describe('scheduledTargets', () => {
   it("finds the platform's heartbeat sweep: every 5 minutes, SweepRuns", () => {
-    const { template } = platformApp();
+    const template = shapeTemplate('default');
     const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
 
     const targets = scheduledTargets(template.toJSON() as CloudFormationTemplate);
@@ -48,9 +47,8 @@ describe('scheduledTargets', () => {
 });
 
 describe('scheduledDriftChecks', () => {
-  const { template } = platformApp({
-    monitors: [{ monitorName: 'churn-prod', model: 'churn', alias: 'production', schedule: Duration.minutes(15), minRecords: 50 }],
-  });
+  // churn-prod: model churn at alias production, every 15 minutes, at least 50 records.
+  const template = shapeTemplate('monitors');
   const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
   const bucketLogicalId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::S3::Bucket' && id.startsWith('MonitoringBucket'))!;
 
@@ -73,7 +71,7 @@ describe('scheduledDriftChecks', () => {
   });
 
   it('leaves the function schedules to scheduledTargets, and refuses an input naming a resource that was not provisioned', () => {
-    expect(scheduledDriftChecks(platformApp().template.toJSON() as CloudFormationTemplate, new Map())).toEqual([]);
+    expect(scheduledDriftChecks(shapeTemplate('default').toJSON() as CloudFormationTemplate, new Map())).toEqual([]);
     expect(() => scheduledDriftChecks(template.toJSON() as CloudFormationTemplate, new Map())).toThrow(
       /the input refers to \{"Ref":"MonitoringBucket\w+"\}, which is not provisioned locally/,
     );
