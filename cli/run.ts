@@ -1,5 +1,6 @@
-import { MlopsError } from '../client/shared/errors';
+import type { GlobalOptions } from './config';
 import type { CliContext } from './context';
+import { processesOf } from './exec/node-process';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { printable } from './render/printable';
 import { VERSION } from './version';
@@ -7,14 +8,6 @@ import { VERSION } from './version';
 /** Commander's codes for output that is not an error. */
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
 const VERSION_FLAGS = new Set(['--version', '-V']);
-
-function describe(error: unknown): string {
-  if (error instanceof MlopsError) return `error (${error.errorType}): ${error.message}`;
-  // Duck-typed: errors from Node's internals may come from another realm (as under jest).
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (typeof message !== 'string') return `error: ${String(error)}`;
-  return typeof name === 'string' && name !== 'Error' && name !== '' ? `error (${name}): ${message}` : `error: ${message}`;
-}
 
 /**
  * Runs `mlops` with `argv` (the arguments after the program name) and returns the exit code:
@@ -31,14 +24,17 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   // Required here, not imported above, so that the version answer loads none of it.
   const { createProgram } = require('./program') as typeof import('./program');
   const { CommanderError } = require('commander') as typeof import('commander');
+  const program = createProgram(context);
   try {
-    await createProgram(context).parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return INFORMATIONAL.has(error.code) ? EXIT_OK : EXIT_USAGE;
     if (error instanceof ExitStatus) return error.code;
+    const { errorMessage } = require('./error-message') as typeof import('./error-message');
+    const message = errorMessage(error, { localFlag: program.opts<GlobalOptions>().local === true, env: context.env, cwd: processesOf(context).cwd() });
     // A refusal may quote stored text (a param's value): its controls print as escapes.
-    context.stderr.write(`${printable(describe(error))}\n`);
+    context.stderr.write(`${printable(message)}\n`);
     return EXIT_FAILED;
   }
 }

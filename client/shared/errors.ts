@@ -55,6 +55,21 @@ export class ConfigurationError extends MlopsError {
   }
 }
 
+/**
+ * Nothing answered at the platform's endpoint: nothing listens there (a stopped local platform, a
+ * stale descriptor) or the network cannot reach it. Nothing was sent to a function.
+ */
+export class UnreachableError extends MlopsError {
+  override readonly name = 'UnreachableError';
+  constructor(
+    /** The endpoint that did not answer, e.g. `http://127.0.0.1:4010`. */
+    readonly endpoint: string,
+    message: string,
+  ) {
+    super('UnreachableError', message);
+  }
+}
+
 /** Builds the typed error for a function error payload (`{ errorType, errorMessage }`). */
 export function fromFunctionError(errorType: string | undefined, errorMessage: string | undefined): MlopsError {
   const message = errorMessage ?? 'the function failed without a message';
