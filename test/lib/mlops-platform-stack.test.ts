@@ -2,9 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { STACK_OUTPUTS } from '../../client/shared/stack-outputs';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
+import { shapeTemplate } from '../support/synth/shape-templates';
 
 describe('MlopsPlatformStack', () => {
-  const { template } = platformApp();
+  const template = shapeTemplate('default');
 
   test('matches the snapshot (asset hashes normalised)', () => {
     expect(template.toJSON()).toMatchSnapshot();
@@ -82,7 +83,7 @@ describe('MlopsPlatformStack', () => {
 });
 
 describe('MlopsPlatformStack with customerManagedKey', () => {
-  const { template } = platformApp({ customerManagedKey: true });
+  const template = shapeTemplate('customer-managed-key');
 
   test('creates one rotating key and encrypts the table and the artifact bucket with it', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
