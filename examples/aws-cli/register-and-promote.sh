@@ -5,9 +5,10 @@
 #
 # Deployed: the functions and the bucket come from the stack's SSM parameters (MLOPS_STACK, default
 # MlopsPlatform), with the caller's usual AWS credentials and region.
-# Local (npm run local): MLOPS_LOCAL=<path of platform.json>, or MLOPS_LOCAL=1 for the copy the running
-# platform writes to $MLOPS_HOME/local-platform.json (default ~/.mlops/); the region, the dummy
-# credentials the local endpoints check signatures with, and the endpoints all come from it.
+# Local (npm run local): MLOPS_LOCAL=<path of platform.json>, or MLOPS_LOCAL=1 as the mlops CLI reads
+# it (.local/platform.json here, else the copy the running platform writes to
+# $MLOPS_HOME/local-platform.json, default ~/.mlops/); the region, the dummy credentials the local
+# endpoints check signatures with, and the endpoints all come from it.
 set -euo pipefail
 
 artifact=${1:?usage: register-and-promote.sh ARTIFACT MODEL_NAME [ALIAS]}
@@ -25,7 +26,10 @@ print(value)' "$1" "$2"
 }
 
 local_descriptor=${MLOPS_LOCAL:-}
-[[ "$local_descriptor" == 1 ]] && local_descriptor=${MLOPS_HOME:-$HOME/.mlops}/local-platform.json
+if [[ "$local_descriptor" == 1 || "$local_descriptor" == true ]]; then
+  local_descriptor=.local/platform.json
+  [[ -f "$local_descriptor" ]] || local_descriptor=${MLOPS_HOME:-$HOME/.mlops}/local-platform.json
+fi
 if [[ -n "$local_descriptor" ]]; then
   descriptor() { field "$local_descriptor" "$1"; }
   # Local mode: the descriptor's region and the dummy keys the platform generated at start (its

@@ -5,9 +5,10 @@
 
 Deployed: the function names and the artifact bucket come from the stack's SSM parameters
 (--stack, default MlopsPlatform) with boto3's usual credentials and region. Local: --local names
-the platform.json of `npm run local` (or set MLOPS_LOCAL; 1 means the copy the running platform
-writes to $MLOPS_HOME/local-platform.json, default ~/.mlops/), which holds the region, the dummy
-credentials its endpoints check signatures with, and the endpoints.
+the platform.json of `npm run local` (or set MLOPS_LOCAL; 1 finds it as the mlops CLI does:
+.local/platform.json here, else the copy the running platform writes to
+$MLOPS_HOME/local-platform.json, default ~/.mlops/), which holds the region, the dummy credentials
+its endpoints check signatures with, and the endpoints.
 """
 
 import argparse
@@ -30,8 +31,10 @@ class PlatformError(Exception):
 
 def connect(stack, local_descriptor):
     """The Lambda and S3 clients, the function names and the artifact bucket."""
-    if local_descriptor == "1":
-        local_descriptor = os.path.join(os.environ.get("MLOPS_HOME") or os.path.expanduser("~/.mlops"), "local-platform.json")
+    if local_descriptor in ("1", "true"):
+        local_descriptor = os.path.join(".local", "platform.json")
+        if not os.path.exists(local_descriptor):
+            local_descriptor = os.path.join(os.environ.get("MLOPS_HOME") or os.path.expanduser("~/.mlops"), "local-platform.json")
     if local_descriptor:
         with open(local_descriptor) as file:
             local = json.load(file)

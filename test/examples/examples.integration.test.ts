@@ -1,11 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { localAwsClients, localRegistryClient } from '../../client/shared/local-connection';
+import { localAwsClients, localRegistryClient, userDescriptorFile, writeDescriptor } from '../../client/shared/local-connection';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform';
 import { runStateMachine, type StateMachineDefinition } from './asl-runner';
 
@@ -27,12 +27,19 @@ let scratch: string;
 let artifact: string;
 /** What every example's process gets: the local platform's descriptor, and a home of its own (nothing from the user's AWS config). */
 let childEnvironment: NodeJS.ProcessEnv;
+const userMlopsHome = process.env.MLOPS_HOME;
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'mlops-examples-'));
   // The platform announces itself in the per-user folder: keep that in the scratch folder, not the real home.
-  process.env.MLOPS_HOME = path.join(scratch, 'mlops-home');
+  const mlopsHome = path.join(scratch, 'mlops-home');
+  process.env.MLOPS_HOME = mlopsHome;
   platform = await startLocalPlatform({ dataDirectory: path.join(scratch, 'platform'), inMemory: true });
+  // Where MLOPS_LOCAL=1 finds it from another folder (written here if this platform version does not announce itself).
+  if (!existsSync(userDescriptorFile())) {
+    mkdirSync(mlopsHome, { recursive: true, mode: 0o700 });
+    writeDescriptor(userDescriptorFile(), platform.descriptor);
+  }
   artifact = path.join(scratch, 'model.tar.gz');
   writeFileSync(artifact, 'weights of a model trained for the examples');
   const home = path.join(scratch, 'home');
@@ -41,7 +48,7 @@ beforeAll(async () => {
   childEnvironment = {
     ...inherited,
     HOME: home,
-    MLOPS_HOME: process.env.MLOPS_HOME,
+    MLOPS_HOME: mlopsHome,
     MLOPS_LOCAL: platform.descriptorFile,
     AWS_CONFIG_FILE: path.join(home, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-aws-credentials'),
@@ -50,15 +57,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
+  if (userMlopsHome === undefined) delete process.env.MLOPS_HOME;
+  else process.env.MLOPS_HOME = userMlopsHome;
   rmSync(scratch, { recursive: true, force: true });
 });
 
 const registry = () => localRegistryClient(platform.descriptor);
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-test('the boto3 script uploads the artifact, registers it with its metrics and reads the version back', async () => {
+test('the boto3 script uploads the artifact, registers it with its metrics and reads the version back, finding the platform from any folder', async () => {
   const { stdout } = await run('python3', [path.join(EXAMPLES, 'boto3', 'register_model.py'), artifact, 'churn-boto3', '--metric', 'auc=0.91'], {
-    env: childEnvironment,
+    cwd: scratch,
+    env: { ...childEnvironment, MLOPS_LOCAL: '1' },
   });
 
   const printed = JSON.parse(stdout);
