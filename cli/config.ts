@@ -1,94 +1,78 @@
 import { join } from 'node:path';
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { TrackingClient } from '../client/experiments/experiments-client';
 import { ImagesClient } from '../client/images/images-client';
 import { MonitoringClient } from '../client/monitoring/monitoring-client';
 import { RegistryClient } from '../client/registry/registry-client';
-import { discoverFunctions, discoverImages, discoverMonitoring, readStackOutputs } from '../client/shared/discovery';
-import { ConfigurationError } from '../client/shared/errors';
 import {
-  DEFAULT_DATA_DIRECTORY,
-  DESCRIPTOR_FILE,
-  type LocalPlatformDescriptor,
-  localAwsClients,
-  localImagesClient,
-  localRegistryClient,
-  localTrackingClient,
-  readDescriptor,
-} from '../client/shared/local-connection';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../client/shared/stack-outputs';
-import type { AwsClients, CliContext } from './context';
+  CAPABILITIES,
+  type Capability,
+  DEFAULT_STACK_NAME,
+  type FlaggedResource,
+  OPERATIONS,
+  type Operation,
+  type OperationOf,
+  operationsOf,
+  optionKey,
+  RESOURCES,
+  type ResourceOf,
+} from '../client/shared/catalogue';
+import { discover } from '../client/shared/discovery';
+import { ConfigurationError } from '../client/shared/errors';
+import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, readDescriptor } from '../client/shared/local-connection';
+import type { CliContext } from './context';
 
-/** The global options, as commander hands them to every command. */
-export interface GlobalOptions {
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+/** What the CLI lets callers name: every operation's function, and the resources with a flag. */
+type Named = Operation | FlaggedResource;
+/** Commander's key of each catalogue flag (`--register-function` is `registerFunction`). */
+type SettingOption = {
+  [K in Named]: (K extends Operation ? (typeof OPERATIONS)[K] : (typeof RESOURCES)[K & FlaggedResource])['flag'] extends `--${infer Name}`
+    ? Camel<Name>
+    : never;
+}[Named];
+
+/** The global options, as commander hands them to every command: one per catalogue flag, and these. */
+export interface GlobalOptions extends Readonly<Partial<Record<SettingOption, string>>> {
   readonly stack?: string;
-  readonly registerFunction?: string;
-  readonly aliasFunction?: string;
-  readonly queryFunction?: string;
-  readonly artifactBucket?: string;
-  readonly startRunFunction?: string;
-  readonly logMetricsFunction?: string;
-  readonly endRunFunction?: string;
-  readonly queryRunsFunction?: string;
-  readonly sweepRunsFunction?: string;
-  readonly collectDataFunction?: string;
-  readonly registerBaselineFunction?: string;
-  readonly queryMonitoringFunction?: string;
-  readonly registerImageFunction?: string;
-  readonly queryImagesFunction?: string;
   readonly region?: string;
   readonly local?: boolean;
   readonly json?: boolean;
 }
 
-/** One connection setting: its flag, its environment variable, and its option key. */
-interface Setting {
+/** One connection setting: its flag and its environment variable. */
+export interface Setting {
   readonly flag: string;
   readonly env: string;
-  readonly option: keyof GlobalOptions;
 }
 
-/** Each registry setting: its flag, its environment variable, and where it goes in the client. */
-export const SETTINGS = {
-  registerModel: { flag: '--register-function', env: 'MLOPS_REGISTER_FUNCTION', option: 'registerFunction' },
-  setModelAlias: { flag: '--alias-function', env: 'MLOPS_ALIAS_FUNCTION', option: 'aliasFunction' },
-  queryRegistry: { flag: '--query-function', env: 'MLOPS_QUERY_FUNCTION', option: 'queryFunction' },
-  artifactBucket: { flag: '--artifact-bucket', env: 'MLOPS_ARTIFACT_BUCKET', option: 'artifactBucket' },
-} as const satisfies Record<string, Setting>;
+/** What a command of a capability may need named: its functions, and the flagged resources its client uses. */
+export type Need<C extends Capability> = OperationOf<C> | Extract<ResourceOf<C>, FlaggedResource>;
 
-/** Each experiment-tracking function, with the stack output that names it. */
-export const TRACKING_SETTINGS = {
-  startRun: { flag: '--start-run-function', env: 'MLOPS_START_RUN_FUNCTION', option: 'startRunFunction', output: STACK_OUTPUTS.startRunFunctionName },
-  logMetrics: { flag: '--log-metrics-function', env: 'MLOPS_LOG_METRICS_FUNCTION', option: 'logMetricsFunction', output: STACK_OUTPUTS.logMetricsFunctionName },
-  endRun: { flag: '--end-run-function', env: 'MLOPS_END_RUN_FUNCTION', option: 'endRunFunction', output: STACK_OUTPUTS.endRunFunctionName },
-  queryRuns: { flag: '--query-runs-function', env: 'MLOPS_QUERY_RUNS_FUNCTION', option: 'queryRunsFunction', output: STACK_OUTPUTS.queryRunsFunctionName },
-  sweepRuns: { flag: '--sweep-runs-function', env: 'MLOPS_SWEEP_RUNS_FUNCTION', option: 'sweepRunsFunction', output: STACK_OUTPUTS.sweepRunsFunctionName },
-} as const satisfies Record<string, Setting & { output: string }>;
+const settingOf = (named: Named): Setting => (named in RESOURCES ? RESOURCES[named as FlaggedResource] : OPERATIONS[named as Operation]);
 
-/** Each monitoring setting; the artifact bucket (where `--remote` baselines upload training data) is the registry's. */
-export const MONITORING_SETTINGS = {
-  collectData: { flag: '--collect-data-function', env: 'MLOPS_COLLECT_DATA_FUNCTION', option: 'collectDataFunction' },
-  registerBaseline: { flag: '--register-baseline-function', env: 'MLOPS_REGISTER_BASELINE_FUNCTION', option: 'registerBaselineFunction' },
-  queryMonitoring: { flag: '--query-monitoring-function', env: 'MLOPS_QUERY_MONITORING_FUNCTION', option: 'queryMonitoringFunction' },
-  artifactBucket: SETTINGS.artifactBucket,
-} as const satisfies Record<string, Setting>;
+/** Every setting a capability's commands may need, in the catalogue's order. */
+function needsOf<C extends Capability>(capability: C): Need<C>[] {
+  const resources = (CAPABILITIES[capability].resources as readonly ResourceOf<C>[]).filter((resource) => 'flag' in RESOURCES[resource]);
+  return [...operationsOf(capability), ...resources] as Need<C>[];
+}
 
-/** Each inference image setting; entry scripts and requirements upload to the registry's artifact bucket. */
-export const IMAGES_SETTINGS = {
-  registerImage: { flag: '--register-image-function', env: 'MLOPS_REGISTER_IMAGE_FUNCTION', option: 'registerImageFunction' },
-  queryImages: { flag: '--query-images-function', env: 'MLOPS_QUERY_IMAGES_FUNCTION', option: 'queryImagesFunction' },
-  artifactBucket: SETTINGS.artifactBucket,
-} as const satisfies Record<string, Setting>;
+/** Every connection setting with its help text, capability by capability, each once. */
+export function connectionSettings(): (Setting & { readonly help: string })[] {
+  const needs = [...new Set((Object.keys(CAPABILITIES) as Capability[]).flatMap((capability) => needsOf(capability) as Named[]))];
+  return needs.map((named) => {
+    const { flag, env } = settingOf(named);
+    const what =
+      named in OPERATIONS ? `${OPERATIONS[named as Operation].functionId} function name or ARN` : RESOURCES[named as FlaggedResource].description.toLowerCase();
+    return { flag, env, help: `${what} (env ${env})` };
+  });
+}
 
 export const STACK_ENV = 'MLOPS_STACK';
 /** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
 export const LOCAL_ENV = 'MLOPS_LOCAL';
 export const ACTOR_ENV = 'MLOPS_ACTOR';
-
-export type Need = keyof typeof SETTINGS;
-export type TrackingNeed = keyof typeof TRACKING_SETTINGS;
-export type MonitoringNeed = keyof typeof MONITORING_SETTINGS;
-export type ImagesNeed = keyof typeof IMAGES_SETTINGS;
 
 /** The local platform's descriptor when `--local` or `MLOPS_LOCAL` asks for it. */
 function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlatformDescriptor | undefined {
@@ -98,9 +82,37 @@ function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlat
   return readDescriptor(namesFile ? localSetting : join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE));
 }
 
-interface ResolvedSettings<N extends string> {
-  readonly value: (need: N) => string | undefined;
-  readonly clients: AwsClients;
+/** What a capability's client is built from, wherever the names came from. */
+interface Connection<C extends Capability> {
+  readonly functions: Partial<Record<OperationOf<C>, string>>;
+  readonly artifactBucket?: string;
+  readonly lambda: LambdaClient;
+  readonly s3: S3Client;
+}
+
+interface Clients {
+  readonly registry: RegistryClient;
+  readonly experiments: TrackingClient;
+  readonly monitoring: MonitoringClient;
+  readonly images: ImagesClient;
+}
+
+const CLIENTS: { readonly [C in Capability]: (connection: Connection<C>) => Clients[C] } = {
+  registry: (connection) => new RegistryClient(connection),
+  experiments: ({ functions, lambda }) => new TrackingClient({ functions, lambda }),
+  monitoring: (connection) => new MonitoringClient(connection),
+  images: (connection) => new ImagesClient(connection),
+};
+
+const pick = <K extends string>(keys: readonly K[], from: Partial<Record<string, string>>) =>
+  Object.fromEntries(keys.filter((key) => from[key] !== undefined).map((key) => [key, from[key]])) as Partial<Record<K, string>>;
+
+/** The local platform's names; a descriptor written before it ran some functions names none of them. */
+function localConnection<C extends Capability>(descriptor: LocalPlatformDescriptor, capability: C, needs: readonly Need<C>[]): Connection<C> {
+  const local: Partial<Record<string, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
+  const missing = needs.filter((need) => !local[need]);
+  if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
+  return { functions: pick(operationsOf(capability), local), artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) };
 }
 
 /**
@@ -108,115 +120,59 @@ interface ResolvedSettings<N extends string> {
  * is read only when a setting the command needs was given neither way, so a command run with
  * explicit names makes no CloudFormation call; a needed setting found nowhere is an error.
  */
-async function resolveSettings<N extends string>(
+async function deployedConnection<C extends Capability>(
   context: CliContext,
   options: GlobalOptions,
-  settings: Readonly<Record<N, Setting>>,
-  needs: readonly N[],
-  discover: (stackName: string, cloudFormation: CloudFormationClient) => Promise<Partial<Record<N, string>>>,
-): Promise<ResolvedSettings<N>> {
-  const entries = Object.entries(settings) as [N, Setting][];
-  const explicit = Object.fromEntries(entries.map(([need, setting]) => [need, options[setting.option] || context.env[setting.env] || undefined])) as Record<
-    N,
-    string | undefined
-  >;
+  capability: C,
+  needs: readonly Need<C>[],
+): Promise<Connection<C>> {
+  const explicit = new Map(
+    needsOf(capability).map((need) => {
+      const { flag, env } = settingOf(need);
+      return [need, options[optionKey(flag) as SettingOption] || context.env[env] || undefined];
+    }),
+  );
   const clients = context.awsClients(options.region);
-  let discovered: Partial<Record<N, string>> = {};
-  if (needs.some((need) => !explicit[need])) {
+  let discovered: Partial<Record<string, string>> = {};
+  if (needs.some((need) => !explicit.get(need))) {
     const stackName = options.stack ?? context.env[STACK_ENV] ?? DEFAULT_STACK_NAME;
-    discovered = await discover(stackName, clients.cloudFormation);
+    const stack = await discover(capability, { stackName, cloudFormation: clients.cloudFormation });
+    discovered = { ...stack, ...stack.functions };
   }
-  const value = (need: N) => explicit[need] ?? discovered[need];
+  const value = (need: Need<C>) => explicit.get(need) ?? discovered[need];
   for (const need of needs) {
-    const { flag, env } = settings[need];
+    const { flag, env } = settingOf(need);
     if (!value(need)) throw new ConfigurationError(`no ${need} given: pass ${flag}, set ${env}, or name the stack with --stack`);
   }
-  return { value, clients };
+  const names = Object.fromEntries(needsOf(capability).map((need) => [need, value(need)]));
+  return { functions: pick(operationsOf(capability), names), artifactBucket: names.artifactBucket, lambda: clients.lambda, s3: clients.s3 };
 }
 
 /**
- * Builds a registry client for the local platform (`--local`), or from flags, then environment
- * variables, then the stack's outputs.
+ * Builds a capability's client for the local platform (`--local`), or from flags, then
+ * environment variables, then the stack's outputs.
  */
-export async function connect(context: CliContext, options: GlobalOptions, needs: readonly Need[]): Promise<RegistryClient> {
+export async function connectTo<C extends Capability>(
+  capability: C,
+  context: CliContext,
+  options: GlobalOptions,
+  needs: readonly Need<C>[],
+): Promise<Clients[C]> {
   const descriptor = localDescriptor(context, options);
-  if (descriptor) return localRegistryClient(descriptor);
-  const { value, clients } = await resolveSettings(context, options, SETTINGS, needs, async (stackName, cloudFormation) => {
-    const stack = await discoverFunctions({ stackName, cloudFormation });
-    return { ...stack.functions, artifactBucket: stack.artifactBucket };
-  });
-  return new RegistryClient({
-    functions: { registerModel: value('registerModel'), setModelAlias: value('setModelAlias'), queryRegistry: value('queryRegistry') },
-    artifactBucket: value('artifactBucket'),
-    lambda: clients.lambda,
-    s3: clients.s3,
-  });
+  const connection = descriptor ? localConnection(descriptor, capability, needs) : await deployedConnection(context, options, capability, needs);
+  return CLIENTS[capability](connection);
 }
 
-/** The tracking functions the stack names in its outputs; a stack without them is not (fully) the platform. */
-async function discoverTracking(stackName: string, cloudFormation: CloudFormationClient): Promise<Partial<Record<TrackingNeed, string>>> {
-  const entries = Object.entries(TRACKING_SETTINGS) as [TrackingNeed, (typeof TRACKING_SETTINGS)[TrackingNeed]][];
-  const output = await readStackOutputs(
-    stackName,
-    cloudFormation,
-    entries.map(([, setting]) => setting.output),
-    'experiment tracking',
-  );
-  return Object.fromEntries(entries.map(([need, setting]) => [need, output(setting.output)]));
-}
-
-/** Builds an experiment-tracking client the way `connect` builds a registry client. */
-export async function connectTracking(context: CliContext, options: GlobalOptions, needs: readonly TrackingNeed[]): Promise<TrackingClient> {
-  const descriptor = localDescriptor(context, options);
-  if (descriptor) return localTrackingClient(descriptor);
-  const { value, clients } = await resolveSettings(context, options, TRACKING_SETTINGS, needs, discoverTracking);
-  const functions = Object.fromEntries(Object.keys(TRACKING_SETTINGS).map((need) => [need, value(need as TrackingNeed)]));
-  return new TrackingClient({ functions, lambda: clients.lambda });
-}
-
-/** Builds a monitoring client the way `connect` builds a registry client. */
-export async function connectMonitoring(context: CliContext, options: GlobalOptions, needs: readonly MonitoringNeed[]): Promise<MonitoringClient> {
-  const descriptor = localDescriptor(context, options);
-  if (descriptor) {
-    // A descriptor written before the local platform ran monitoring names none of its functions.
-    const local: Partial<Record<MonitoringNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
-    const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
-    return new MonitoringClient({ functions: local, artifactBucket: local.artifactBucket, ...localAwsClients(descriptor) });
-  }
-  const { value, clients } = await resolveSettings(context, options, MONITORING_SETTINGS, needs, async (stackName, cloudFormation) => {
-    const stack = await discoverMonitoring({ stackName, cloudFormation });
-    return { ...stack.functions, artifactBucket: stack.artifactBucket };
-  });
-  return new MonitoringClient({
-    functions: { collectData: value('collectData'), registerBaseline: value('registerBaseline'), queryMonitoring: value('queryMonitoring') },
-    artifactBucket: value('artifactBucket'),
-    lambda: clients.lambda,
-    s3: clients.s3,
-  });
-}
-
-/** Builds an inference images client the way `connect` builds a registry client. */
-export async function connectImages(context: CliContext, options: GlobalOptions, needs: readonly ImagesNeed[]): Promise<ImagesClient> {
-  const descriptor = localDescriptor(context, options);
-  if (descriptor) {
-    // A descriptor written before the local platform ran the image functions names none of them.
-    const local: Partial<Record<ImagesNeed, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
-    const missing = needs.filter((need) => !local[need]);
-    if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
-    return localImagesClient(descriptor);
-  }
-  const { value, clients } = await resolveSettings(context, options, IMAGES_SETTINGS, needs, async (stackName, cloudFormation) => {
-    const stack = await discoverImages({ stackName, cloudFormation });
-    return { ...stack.functions, artifactBucket: stack.artifactBucket };
-  });
-  return new ImagesClient({
-    functions: { registerImage: value('registerImage'), queryImages: value('queryImages') },
-    artifactBucket: value('artifactBucket'),
-    lambda: clients.lambda,
-    s3: clients.s3,
-  });
-}
+/** A registry client: `connectTo('registry', ...)`. */
+export const connect = (context: CliContext, options: GlobalOptions, needs: readonly Need<'registry'>[]) => connectTo('registry', context, options, needs);
+/** An experiment-tracking client: `connectTo('experiments', ...)`. */
+export const connectTracking = (context: CliContext, options: GlobalOptions, needs: readonly Need<'experiments'>[]) =>
+  connectTo('experiments', context, options, needs);
+/** A monitoring client: `connectTo('monitoring', ...)`. */
+export const connectMonitoring = (context: CliContext, options: GlobalOptions, needs: readonly Need<'monitoring'>[]) =>
+  connectTo('monitoring', context, options, needs);
+/** An inference images client: `connectTo('images', ...)`. */
+export const connectImages = (context: CliContext, options: GlobalOptions, needs: readonly Need<'images'>[]) => connectTo('images', context, options, needs);
 
 /** Who the registry records as acting: `MLOPS_ACTOR`, else `<os user>@<hostname>`. */
 export function actor(context: CliContext): string {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
+import { DEFAULT_STACK_NAME } from '../client/shared/catalogue';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../client/shared/local-connection';
-import { DEFAULT_STACK_NAME } from '../client/shared/stack-outputs';
 import { addRunCommands } from './commands/experiments/run-commands';
 import { addImageCommands } from './commands/images/image-commands';
 import { addMonitorCommands } from './commands/monitoring/monitor-commands';
@@ -10,7 +10,7 @@ import { addListCommand } from './commands/registry/model-list';
 import { addRegisterCommand } from './commands/registry/model-register';
 import { addShowCommand } from './commands/registry/model-show';
 import { addVersionsCommand } from './commands/registry/model-versions';
-import { IMAGES_SETTINGS, LOCAL_ENV, MONITORING_SETTINGS, SETTINGS, STACK_ENV, TRACKING_SETTINGS } from './config';
+import { connectionSettings, LOCAL_ENV, STACK_ENV } from './config';
 import type { CliContext } from './context';
 
 /**
@@ -25,21 +25,9 @@ export function createProgram(context: CliContext): Command {
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
-    .addOption(new Option('--stack <name>', `the platform stack to discover the functions from (env ${STACK_ENV}, default ${DEFAULT_STACK_NAME})`))
-    .addOption(new Option('--register-function <name>', `RegisterModel function name or ARN (env ${SETTINGS.registerModel.env})`))
-    .addOption(new Option('--alias-function <name>', `SetModelAlias function name or ARN (env ${SETTINGS.setModelAlias.env})`))
-    .addOption(new Option('--query-function <name>', `QueryRegistry function name or ARN (env ${SETTINGS.queryRegistry.env})`))
-    .addOption(new Option('--artifact-bucket <name>', `the artifact bucket (env ${SETTINGS.artifactBucket.env})`))
-    .addOption(new Option('--start-run-function <name>', `StartRun function name or ARN (env ${TRACKING_SETTINGS.startRun.env})`))
-    .addOption(new Option('--log-metrics-function <name>', `LogMetrics function name or ARN (env ${TRACKING_SETTINGS.logMetrics.env})`))
-    .addOption(new Option('--end-run-function <name>', `EndRun function name or ARN (env ${TRACKING_SETTINGS.endRun.env})`))
-    .addOption(new Option('--query-runs-function <name>', `QueryRuns function name or ARN (env ${TRACKING_SETTINGS.queryRuns.env})`))
-    .addOption(new Option('--sweep-runs-function <name>', `SweepRuns function name or ARN (env ${TRACKING_SETTINGS.sweepRuns.env})`))
-    .addOption(new Option('--collect-data-function <name>', `CollectData function name or ARN (env ${MONITORING_SETTINGS.collectData.env})`))
-    .addOption(new Option('--register-baseline-function <name>', `RegisterBaseline function name or ARN (env ${MONITORING_SETTINGS.registerBaseline.env})`))
-    .addOption(new Option('--query-monitoring-function <name>', `QueryMonitoring function name or ARN (env ${MONITORING_SETTINGS.queryMonitoring.env})`))
-    .addOption(new Option('--register-image-function <name>', `RegisterImage function name or ARN (env ${IMAGES_SETTINGS.registerImage.env})`))
-    .addOption(new Option('--query-images-function <name>', `QueryImages function name or ARN (env ${IMAGES_SETTINGS.queryImages.env})`))
+    .addOption(new Option('--stack <name>', `the platform stack to discover the functions from (env ${STACK_ENV}, default ${DEFAULT_STACK_NAME})`));
+  for (const { flag, help } of connectionSettings()) program.addOption(new Option(`${flag} <name>`, help));
+  program
     .addOption(new Option('--region <region>', 'the AWS region (default: the SDK chain, e.g. AWS_REGION)'))
     .addOption(
       new Option(

@@ -23,7 +23,7 @@ export * from './images/images-client';
 export * from './monitoring/monitoring-client';
 export * from './registry/registry-client';
 export * from './shared/artifact-upload';
+export * from './shared/catalogue';
 export * from './shared/discovery';
 export * from './shared/errors';
 export * from './shared/retry';
-export * from './shared/stack-outputs';

@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from '../client/shared/stack-outputs';
+import { functionPublications, OPERATIONS, type Operation, RESOURCES, type Resource } from '../client/shared/catalogue';
 import { ExperimentTracking } from './experiments/experiment-tracking';
 import { InferenceImages } from './images/inference-images';
 import { ModelMonitoring } from './monitoring/model-monitoring';
@@ -84,99 +84,26 @@ export class MlopsPlatformStack extends Stack {
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
     });
-    // Each function: its output keys, its parameter path, its name. SweepRuns has no ARN output: it is invoked by hand only to sweep now.
-    const functions: [lambda.IFunction, { name: string; arn?: string }, string, string][] = [
-      [
-        this.registry.functions.registerModel,
-        { name: STACK_OUTPUTS.registerModelFunctionName, arn: STACK_OUTPUTS.registerModelFunctionArn },
-        'registry/register-model-function',
-        'RegisterModel',
-      ],
-      [
-        this.registry.functions.setModelAlias,
-        { name: STACK_OUTPUTS.setModelAliasFunctionName, arn: STACK_OUTPUTS.setModelAliasFunctionArn },
-        'registry/set-model-alias-function',
-        'SetModelAlias',
-      ],
-      [
-        this.registry.functions.queryRegistry,
-        { name: STACK_OUTPUTS.queryRegistryFunctionName, arn: STACK_OUTPUTS.queryRegistryFunctionArn },
-        'registry/query-registry-function',
-        'QueryRegistry',
-      ],
-      [
-        this.experiments.functions.startRun,
-        { name: STACK_OUTPUTS.startRunFunctionName, arn: STACK_OUTPUTS.startRunFunctionArn },
-        'experiments/start-run-function',
-        'StartRun',
-      ],
-      [
-        this.experiments.functions.logMetrics,
-        { name: STACK_OUTPUTS.logMetricsFunctionName, arn: STACK_OUTPUTS.logMetricsFunctionArn },
-        'experiments/log-metrics-function',
-        'LogMetrics',
-      ],
-      [
-        this.experiments.functions.endRun,
-        { name: STACK_OUTPUTS.endRunFunctionName, arn: STACK_OUTPUTS.endRunFunctionArn },
-        'experiments/end-run-function',
-        'EndRun',
-      ],
-      [
-        this.experiments.functions.queryRuns,
-        { name: STACK_OUTPUTS.queryRunsFunctionName, arn: STACK_OUTPUTS.queryRunsFunctionArn },
-        'experiments/query-runs-function',
-        'QueryRuns',
-      ],
-      [this.experiments.functions.sweepRuns, { name: STACK_OUTPUTS.sweepRunsFunctionName }, 'experiments/sweep-runs-function', 'SweepRuns'],
-      [
-        this.monitoring.functions.collectData,
-        { name: STACK_OUTPUTS.collectDataFunctionName, arn: STACK_OUTPUTS.collectDataFunctionArn },
-        'monitoring/collect-data-function',
-        'CollectData',
-      ],
-      [
-        this.monitoring.functions.registerBaseline,
-        { name: STACK_OUTPUTS.registerBaselineFunctionName, arn: STACK_OUTPUTS.registerBaselineFunctionArn },
-        'monitoring/register-baseline-function',
-        'RegisterBaseline',
-      ],
-      [
-        this.monitoring.functions.queryMonitoring,
-        { name: STACK_OUTPUTS.queryMonitoringFunctionName, arn: STACK_OUTPUTS.queryMonitoringFunctionArn },
-        'monitoring/query-monitoring-function',
-        'QueryMonitoring',
-      ],
-      [
-        this.images.functions.registerImage,
-        { name: STACK_OUTPUTS.registerImageFunctionName, arn: STACK_OUTPUTS.registerImageFunctionArn },
-        'images/register-image-function',
-        'RegisterImage',
-      ],
-      [
-        this.images.functions.queryImages,
-        { name: STACK_OUTPUTS.queryImagesFunctionName, arn: STACK_OUTPUTS.queryImagesFunctionArn },
-        'images/query-images-function',
-        'QueryImages',
-      ],
-    ];
-    for (const [fn, outputs, parameterPath, label] of functions) {
-      directory.publish(outputs.name, parameterPath, fn.functionName, `${label} function name`);
-      if (outputs.arn) directory.publish(outputs.arn, `${parameterPath}-arn`, fn.functionArn, `${label} function ARN`);
+    // Every published function by its operation, and every shared resource: the catalogue says what each publishes.
+    const functions: Record<Operation, lambda.IFunction> = {
+      ...this.registry.functions,
+      ...this.experiments.functions,
+      ...this.monitoring.functions,
+      ...this.images.functions,
+    };
+    for (const operation of Object.keys(OPERATIONS) as Operation[]) {
+      const { name, arn } = functionPublications(operation);
+      directory.publish(name.output, name.parameter, functions[operation].functionName, name.description);
+      if (arn) directory.publish(arn.output, arn.parameter, functions[operation].functionArn, arn.description);
     }
-    directory.publish(STACK_OUTPUTS.artifactBucketName, 'registry/artifact-bucket', this.registry.artifactBucket.bucketName, 'Bucket for model artifacts');
-    directory.publish(
-      STACK_OUTPUTS.monitoringBucketName,
-      'monitoring/bucket',
-      this.monitoring.monitoringBucket.bucketName,
-      'Bucket for baselines, collected data and drift reports',
-    );
-    directory.publish(
-      STACK_OUTPUTS.imageRepositoryUri,
-      'images/repository-uri',
-      this.images.repository.repositoryUri,
-      'ECR repository of the inference images',
-    );
-    directory.publish(STACK_OUTPUTS.eventBusName, 'events/bus-name', this.eventBus.eventBusName, 'Platform event bus name');
+    const resources: Record<Resource, string> = {
+      artifactBucket: this.registry.artifactBucket.bucketName,
+      monitoringBucket: this.monitoring.monitoringBucket.bucketName,
+      imageRepositoryUri: this.images.repository.repositoryUri,
+      eventBus: this.eventBus.eventBusName,
+    };
+    for (const [resource, { output, parameter, description }] of Object.entries(RESOURCES)) {
+      directory.publish(output, parameter, resources[resource as Resource], description);
+    }
   }
 }

@@ -1,9 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import type { ImagesFunctionNames } from '../images/images-client';
-import type { MonitoringFunctionNames } from '../monitoring/monitoring-client';
-import type { RegistryFunctionNames } from '../registry/registry-client';
+import { CAPABILITIES, type Capability, type OperationOf, operationsOf, type ResourceOf, stackOutput } from './catalogue';
 import { ConfigurationError } from './errors';
-import { STACK_OUTPUTS } from './stack-outputs';
 
 export interface DiscoverFunctionsOptions {
   readonly stackName: string;
@@ -11,34 +8,15 @@ export interface DiscoverFunctionsOptions {
   readonly cloudFormation?: CloudFormationClient;
 }
 
-export interface DiscoveredRegistry {
-  readonly functions: Required<RegistryFunctionNames>;
-  readonly artifactBucket: string;
-}
+/** A capability's functions by operation, and the resources its clients need, as a deployed stack names them. */
+export type Discovered<C extends Capability> = { readonly functions: Readonly<Record<OperationOf<C>, string>> } & Readonly<Record<ResourceOf<C>, string>>;
 
-export interface DiscoveredMonitoring {
-  readonly functions: Required<MonitoringFunctionNames>;
-  /** Baselines, collected records and drift reports. */
-  readonly monitoringBucket: string;
-  /** Where training data for baselines profiled by the function goes. */
-  readonly artifactBucket: string;
-}
-
-export interface DiscoveredImages {
-  readonly functions: Required<ImagesFunctionNames>;
-  /** Where entry scripts and requirements are uploaded for builds. */
-  readonly artifactBucket: string;
-  /** The ECR repository the platform pushes the images it builds to. */
-  readonly imageRepositoryUri: string;
-}
-
-/** The outputs discovery needs; the stack publishes more (ARNs, the event bus) for other readers. */
-const REQUIRED_OUTPUTS = [
-  STACK_OUTPUTS.registerModelFunctionName,
-  STACK_OUTPUTS.setModelAliasFunctionName,
-  STACK_OUTPUTS.queryRegistryFunctionName,
-  STACK_OUTPUTS.artifactBucketName,
-] as const;
+export type DiscoveredRegistry = Discovered<'registry'>;
+export type DiscoveredTracking = Discovered<'experiments'>;
+/** The monitoring bucket holds baselines, collected records and drift reports; training data for baselines goes to the artifact bucket. */
+export type DiscoveredMonitoring = Discovered<'monitoring'>;
+/** Entry scripts and requirements upload to the artifact bucket; the platform pushes the images it builds to the repository. */
+export type DiscoveredImages = Discovered<'images'>;
 
 /**
  * The outputs of a deployed stack, by key; fails with a configuration error naming what is
@@ -67,60 +45,22 @@ export async function readStackOutputs(
   return (key) => outputs.get(key) as string;
 }
 
-/** Reads the deployed stack's outputs to find the registry functions and the artifact bucket. */
-export async function discoverFunctions({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredRegistry> {
-  const output = await readStackOutputs(stackName, cloudFormation, REQUIRED_OUTPUTS, 'the model registry');
-  return {
-    functions: {
-      registerModel: output(STACK_OUTPUTS.registerModelFunctionName),
-      setModelAlias: output(STACK_OUTPUTS.setModelAliasFunctionName),
-      queryRegistry: output(STACK_OUTPUTS.queryRegistryFunctionName),
-    },
-    artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
-  };
+/** Reads a deployed stack's outputs to find a capability's functions and the resources its clients need. */
+export async function discover<C extends Capability>(
+  capability: C,
+  { stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions,
+): Promise<Discovered<C>> {
+  const operations = operationsOf(capability);
+  const resources: readonly ResourceOf<C>[] = CAPABILITIES[capability].resources;
+  const required = [...operations, ...resources].map(stackOutput);
+  const output = await readStackOutputs(stackName, cloudFormation, required, CAPABILITIES[capability].title);
+  const functions = Object.fromEntries(operations.map((operation) => [operation, output(stackOutput(operation))]));
+  return { functions, ...Object.fromEntries(resources.map((resource) => [resource, output(stackOutput(resource))])) } as Discovered<C>;
 }
 
-const MONITORING_OUTPUTS = [
-  STACK_OUTPUTS.collectDataFunctionName,
-  STACK_OUTPUTS.registerBaselineFunctionName,
-  STACK_OUTPUTS.queryMonitoringFunctionName,
-  STACK_OUTPUTS.monitoringBucketName,
-  STACK_OUTPUTS.artifactBucketName,
-] as const;
-
-/** Reads the deployed stack's outputs to find the monitoring functions and buckets. */
-export async function discoverMonitoring({
-  stackName,
-  cloudFormation = new CloudFormationClient({}),
-}: DiscoverFunctionsOptions): Promise<DiscoveredMonitoring> {
-  const output = await readStackOutputs(stackName, cloudFormation, MONITORING_OUTPUTS, 'model monitoring');
-  return {
-    functions: {
-      collectData: output(STACK_OUTPUTS.collectDataFunctionName),
-      registerBaseline: output(STACK_OUTPUTS.registerBaselineFunctionName),
-      queryMonitoring: output(STACK_OUTPUTS.queryMonitoringFunctionName),
-    },
-    monitoringBucket: output(STACK_OUTPUTS.monitoringBucketName),
-    artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
-  };
-}
-
-const IMAGES_OUTPUTS = [
-  STACK_OUTPUTS.registerImageFunctionName,
-  STACK_OUTPUTS.queryImagesFunctionName,
-  STACK_OUTPUTS.artifactBucketName,
-  STACK_OUTPUTS.imageRepositoryUri,
-] as const;
-
-/** Reads the deployed stack's outputs to find the inference image functions, the artifact bucket and the image repository. */
-export async function discoverImages({ stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions): Promise<DiscoveredImages> {
-  const output = await readStackOutputs(stackName, cloudFormation, IMAGES_OUTPUTS, 'inference images');
-  return {
-    functions: {
-      registerImage: output(STACK_OUTPUTS.registerImageFunctionName),
-      queryImages: output(STACK_OUTPUTS.queryImagesFunctionName),
-    },
-    artifactBucket: output(STACK_OUTPUTS.artifactBucketName),
-    imageRepositoryUri: output(STACK_OUTPUTS.imageRepositoryUri),
-  };
-}
+/** @deprecated use `discover('registry', options)` */
+export const discoverFunctions = (options: DiscoverFunctionsOptions): Promise<DiscoveredRegistry> => discover('registry', options);
+/** @deprecated use `discover('monitoring', options)` */
+export const discoverMonitoring = (options: DiscoverFunctionsOptions): Promise<DiscoveredMonitoring> => discover('monitoring', options);
+/** @deprecated use `discover('images', options)` */
+export const discoverImages = (options: DiscoverFunctionsOptions): Promise<DiscoveredImages> => discover('images', options);

@@ -7,35 +7,19 @@ import { TrackingClient } from '../experiments/experiments-client';
 import { ImagesClient } from '../images/images-client';
 import { MonitoringClient } from '../monitoring/monitoring-client';
 import { RegistryClient } from '../registry/registry-client';
+import type { LocalResource, Operation } from './catalogue';
 
 /**
  * What a running local platform tells its clients, written to `<data directory>/platform.json`
  * (mode 0600): where its endpoints are, what its functions and buckets are called, and the
  * credentials generated at its start, which its Lambda endpoint requires requests to be signed with.
  */
-export interface LocalPlatformDescriptor {
+export interface LocalPlatformDescriptor extends Readonly<Record<LocalResource, string>> {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string };
-  readonly functions: {
-    readonly registerModel: string;
-    readonly setModelAlias: string;
-    readonly queryRegistry: string;
-    readonly startRun: string;
-    readonly logMetrics: string;
-    readonly endRun: string;
-    readonly queryRuns: string;
-    readonly sweepRuns: string;
-    readonly collectData: string;
-    readonly registerBaseline: string;
-    readonly queryMonitoring: string;
-    /** Absent from descriptors written before the local platform ran the image functions. */
-    readonly registerImage?: string;
-    readonly queryImages?: string;
-  };
-  readonly artifactBucket: string;
-  readonly monitoringBucket: string;
-  readonly eventBus: string;
+  /** Each operation's function (one written by an older local platform lacks those added since: the CLI checks). */
+  readonly functions: Readonly<Record<Operation, string>>;
 }
 
 export const DEFAULT_DATA_DIRECTORY = '.local';

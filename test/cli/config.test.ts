@@ -1,5 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { STACK_OUTPUTS } from '../../client/shared/stack-outputs';
+import { STACK_OUTPUTS } from '../../client/shared/catalogue';
 import { fraudModel } from './fixtures';
 import { cliHarness } from './harness';
 

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { STACK_OUTPUTS } from '../../client/shared/stack-outputs';
+import { INTERNAL_FUNCTIONS, OPERATIONS, publications, STACK_OUTPUTS } from '../../client/shared/catalogue';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 import { shapeTemplate } from '../support/synth/shape-templates';
 
@@ -64,6 +64,20 @@ describe('MlopsPlatformStack', () => {
       Name: '/mlops-platform/MlopsPlatform/registry/register-model-function',
       Type: 'String',
     });
+  });
+
+  test('creates exactly the functions the catalogue names, each with its operation or internal function id as its service name', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const serviceNames = functions.map((fn) => fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string);
+    const catalogued = [...Object.values(OPERATIONS), ...Object.values(INTERNAL_FUNCTIONS)].map((entry) => entry.functionId);
+    expect(serviceNames.sort()).toEqual(catalogued.sort());
+  });
+
+  test('publishes each output under the SSM parameter the catalogue names', () => {
+    for (const { output, parameter } of publications()) {
+      template.hasOutput(output, {});
+      template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/mlops-platform/MlopsPlatform/${parameter}` });
+    }
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {

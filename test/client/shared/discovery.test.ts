@@ -1,8 +1,8 @@
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
+import { STACK_OUTPUTS } from '../../../client/shared/catalogue';
 import { discoverFunctions, discoverMonitoring } from '../../../client/shared/discovery';
 import { ConfigurationError } from '../../../client/shared/errors';
-import { STACK_OUTPUTS } from '../../../client/shared/stack-outputs';
 
 const cloudFormation = new CloudFormationClient({ region: 'us-east-1' });
 const stacks = mockClient(cloudFormation);

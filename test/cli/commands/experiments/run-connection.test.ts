@@ -1,5 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
+import { STACK_OUTPUTS } from '../../../../client/shared/catalogue';
 import { cliHarness } from '../../harness';
 import { RUN_A, runRecord } from './run-fixtures';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { CliClock } from '../../../../cli/context';
-import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
+import { STACK_OUTPUTS } from '../../../../client/shared/catalogue';
 import { cliHarness } from '../../harness';
 import { BUILD_ID, buildingImage, DIGEST, failedImage, IMAGES_ENV, imageSummary, LOGS_URL, packages, REPOSITORY_URI, readyImage } from './image-fixtures';
 

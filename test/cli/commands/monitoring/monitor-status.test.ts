@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EXIT_DRIFT_DETECTED } from '../../../../cli/exit-status';
-import { STACK_OUTPUTS } from '../../../../client/shared/stack-outputs';
+import { STACK_OUTPUTS } from '../../../../client/shared/catalogue';
 import type { CheckRecord } from '../../../../lambda/monitoring/core/model';
 import { checkRecord } from '../../../support/monitoring-records';
 import { cliHarness } from '../../harness';
