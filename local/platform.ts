@@ -1,28 +1,40 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { mapOperations } from '../client/shared/catalogue';
-import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, writeDescriptor } from '../client/shared/local-connection';
+import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, userDescriptorFile, writeDescriptor } from '../client/shared/local-connection';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
 import { type StartedBuild, startCodeBuildStandIn } from './codebuild-stand-in';
 import { driftCheckRunner } from './drift-check-runner';
-import { emulatorClients, emulatorEnvironment, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
+import { emulatorClients, emulatorEnvironment, findFreePort, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { imageBuildSimulator } from './image-build-simulator';
 import { startLambdaServer } from './lambda-server';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import type { LocalCredentials } from './sigv4-verifier';
-import { synthesizeFunctions } from './synthesize';
+import { synthesizeCached } from './synth-cache';
 
 export interface LocalPlatformOptions {
   /**
-   * Where state (DynamoDB files, moto's request recording), the synthesized app and the
-   * descriptor (`platform.json`) live.
+   * Where state (DynamoDB files, moto's request recording), the cache of synthesized apps
+   * (`synth-cache/`) and the descriptor (`platform.json`) live.
    * @default - a new temporary directory, with everything in memory
    */
   readonly dataDirectory?: string;
+  /**
+   * Where synthesized apps (template and bundles) are cached by the content hash of their sources
+   * (`synth-cache.ts`): a start with unchanged sources does not bundle again.
+   * @default - `synth-cache` in the data directory; without one, no cache (a fresh synthesis)
+   */
+  readonly synthCacheDirectory?: string;
+  /**
+   * Where else the descriptor is written once the platform is ready, so `mlops --local` finds it
+   * from any folder; removed at stop if it still describes this platform. `false`: nowhere else.
+   * @default - `userDescriptorFile()` (`$MLOPS_HOME/local-platform.json`, `~/.mlops/...`) with a
+   * data directory; nowhere without one (a throwaway platform: the demo's, a test's)
+   */
+  readonly userDescriptorFile?: string | false;
   /**
    * Keep nothing across restarts, even with a data directory.
    * @default false
@@ -45,10 +57,26 @@ export interface LocalPlatformOptions {
   readonly logInvocation?: (line: string) => void;
 }
 
+/** How long each phase of a start took, in milliseconds (emulators start while the app is synthesized). */
+export interface LocalPlatformTimings {
+  /** Whether the synthesized app came from the cache. */
+  readonly synthCached: boolean;
+  readonly synthMs: number;
+  /** From the start until both emulators answer. */
+  readonly emulatorsMs: number;
+  /** Creating the template's resources on the emulators. */
+  readonly provisioningMs: number;
+  /** From the start until the platform serves requests. */
+  readonly readyMs: number;
+}
+
 export interface LocalPlatform {
   readonly descriptor: LocalPlatformDescriptor;
   /** Where the descriptor was written, if anywhere. */
   readonly descriptorFile?: string;
+  /** The per-user copy of the descriptor (`userDescriptorFile`), if written. */
+  readonly userDescriptorFile?: string;
+  readonly timings: LocalPlatformTimings;
   /** Checks the window of a monitor that ends at `windowEnd` now, as its schedule would. */
   checkDrift(monitor: string, windowEnd: Date): Promise<CheckSummary>;
   stop(): Promise<void>;
@@ -68,6 +96,8 @@ function newCredentials(): LocalCredentials {
  * Image builds go to a CodeBuild stand-in whose builds are simulated (no Docker engine here).
  */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   const log = options.log ?? (() => undefined);
   const persistent = options.dataDirectory !== undefined && !options.inMemory;
   const dataDirectory = options.dataDirectory && path.resolve(options.dataDirectory);
@@ -77,14 +107,36 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     chmodSync(dataDirectory, 0o700);
   }
 
-  log('synthesizing the platform (bundling the functions with esbuild)');
-  const { template, functions } = synthesizeFunctions(dataDirectory ? path.join(dataDirectory, 'cdk.out') : undefined, { monitors: options.monitors });
-
-  log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}`);
+  log(`starting DynamoDB Local and moto${persistent ? ` with state in ${dataDirectory}` : ' in memory'}, and synthesizing the platform meanwhile`);
   const stateOf = (emulator: string) => (persistent ? { dataDirectory: path.join(dataDirectory!, emulator) } : {});
   // The descriptor's credentials sign the clients' S3 requests too: moto accepts them besides its own.
   const credentials = newCredentials();
-  const [dynamodb, moto] = await Promise.all([startDynamoDbLocal(stateOf('dynamodb')), startMoto({ ...stateOf('moto'), alsoAccepted: [credentials] })]);
+  // With their ports given, both processes are spawned before the (synchronous) synthesis runs.
+  const [dynamodbPort, motoPort] = await Promise.all([findFreePort(), findFreePort()]);
+  const emulatorsStarted = Promise.allSettled([
+    startDynamoDbLocal({ ...stateOf('dynamodb'), port: dynamodbPort }),
+    startMoto({ ...stateOf('moto'), port: motoPort, alsoAccepted: [credentials] }),
+  ]).then((outcomes) => ({ outcomes, emulatorsMs: elapsed() }));
+  const cacheDirectory = options.synthCacheDirectory ?? (dataDirectory && path.join(dataDirectory, 'synth-cache'));
+  const synthesis = (() => {
+    try {
+      return synthesizeCached({ cacheDirectory, monitors: options.monitors });
+    } catch (error) {
+      return { error };
+    }
+  })();
+  const synthMs = elapsed();
+  const { outcomes, emulatorsMs } = await emulatorsStarted;
+  const running = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = 'error' in synthesis ? synthesis.error : outcomes.find((outcome) => outcome.status === 'rejected')?.reason;
+  if (failure !== undefined) {
+    await Promise.all(running.map((emulator) => emulator.stop()));
+    throw failure;
+  }
+  const [dynamodb, moto] = running as [Awaited<ReturnType<typeof startDynamoDbLocal>>, Awaited<ReturnType<typeof startMoto>>];
+  const { template, functions, cached } = synthesis as Exclude<typeof synthesis, { error: unknown }>;
+  log(`synth: ${cached ? 'cached' : 'fresh'} (${seconds(synthMs)})`);
+  log(`emulators: ready (${seconds(emulatorsMs)})`);
   const builds: Promise<void>[] = [];
   let simulateBuild: (build: StartedBuild) => Promise<void> = async () => undefined;
   const codeBuild = await startCodeBuildStandIn({ onBuild: (build) => void builds.push(simulateBuild(build)) });
@@ -97,9 +149,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   try {
     const environment = emulatorEnvironment(dynamodb.endpoint, moto);
     const clients = emulatorClients(environment, codeBuild.endpoint);
+    const provisioningStarted = performance.now();
     const names = await provisionFromTemplate(template, clients, NAME_PREFIX);
+    const provisioningMs = Math.round(performance.now() - provisioningStarted);
     const environments = functionEnvironments(template, names);
-    log(`created ${names.size} resources from the template`);
+    log(`provisioning: ${names.size} resources from the template (${seconds(provisioningMs)})`);
 
     const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
     const localFunctions = functions.map((fn) => ({
@@ -129,7 +183,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       region: LOCAL_REGION,
       credentials,
       endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
-      functions: mapOperations(({ functionId }) => localName({ name: functionId })),
+      functions: {
+        registerModel: localName({ name: 'RegisterModel' }),
+        setModelAlias: localName({ name: 'SetModelAlias' }),
+        queryRegistry: localName({ name: 'QueryRegistry' }),
+        startRun: localName({ name: 'StartRun' }),
+        logMetrics: localName({ name: 'LogMetrics' }),
+        endRun: localName({ name: 'EndRun' }),
+        queryRuns: localName({ name: 'QueryRuns' }),
+        sweepRuns: localName({ name: 'SweepRuns' }),
+        collectData: localName({ name: 'CollectData' }),
+        registerBaseline: localName({ name: 'RegisterBaseline' }),
+        queryMonitoring: localName({ name: 'QueryMonitoring' }),
+        registerImage: localName({ name: 'RegisterImage' }),
+        queryImages: localName({ name: 'QueryImages' }),
+      },
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
       monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
       eventBus: registerEnvironment.EVENT_BUS_NAME,
@@ -171,10 +239,34 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     };
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
     if (descriptorFile) writeDescriptor(descriptorFile, descriptor);
+    const userFile = options.userDescriptorFile ?? (dataDirectory ? userDescriptorFile() : false);
+    if (userFile) {
+      announce(userFile, descriptor);
+      stops.push(async () => withdraw(userFile, descriptor));
+    }
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
-    return { descriptor, descriptorFile, checkDrift, stop };
+    const timings: LocalPlatformTimings = { synthCached: cached, synthMs, emulatorsMs, provisioningMs, readyMs: elapsed() };
+    return { descriptor, descriptorFile, userDescriptorFile: userFile || undefined, timings, checkDrift, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Writes the per-user copy of the descriptor (its folder 0700, the file 0600: it holds the credentials). */
+function announce(file: string, descriptor: LocalPlatformDescriptor): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeDescriptor(file, descriptor);
+}
+
+/** Removes the per-user copy, unless another platform started since has written its own there. */
+function withdraw(file: string, descriptor: LocalPlatformDescriptor): void {
+  try {
+    const current = JSON.parse(readFileSync(file, 'utf8')) as LocalPlatformDescriptor;
+    if (current.credentials?.accessKeyId === descriptor.credentials.accessKeyId) rmSync(file, { force: true });
+  } catch {
+    // gone already, or not a descriptor: not ours to remove
   }
 }

@@ -9,7 +9,9 @@ import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, typ
  * tables with their keys and indexes, S3 buckets, event buses, ECR repositories, CodeBuild
  * projects), so local runs use exactly the
  * deployed shapes. Returns the physical name given to each logical id. Resources that already
- * exist (a local platform restarted on its data) are kept as they are.
+ * exist (a local platform restarted on its data) are kept as they are. Resources are created
+ * concurrently (a start waits for the slowest, not the sum), CodeBuild projects last, as they
+ * refer to the others.
  */
 
 /** The errors the emulators answer when a resource of that name is already there. */
@@ -54,86 +56,96 @@ function needed<T>(client: T | undefined, type: string): T {
   return client;
 }
 
+const PROVISIONED_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Events::EventBus', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project']);
+
 export async function provisionFromTemplate(template: CloudFormationTemplate, clients: EmulatorClients, namePrefix: string): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
   const nameOf = (logicalId: string) =>
     `${namePrefix}-${logicalId}`
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '')
       .slice(0, 63);
-  for (const [logicalId, { Type, Properties = {} }] of Object.entries(template.Resources)) {
-    const name = nameOf(logicalId);
-    if (Type === 'AWS::DynamoDB::Table') {
-      const created = await unlessExists(() =>
-        clients.dynamodb.send(
-          new CreateTableCommand({
-            TableName: name,
-            KeySchema: Properties.KeySchema,
-            AttributeDefinitions: Properties.AttributeDefinitions,
-            GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes?.map((index: Record<string, unknown>) => ({
-              IndexName: index.IndexName,
-              KeySchema: index.KeySchema,
-              Projection: index.Projection,
-            })),
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        ),
-      );
-      await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 30 }, { TableName: name });
-      if (created && Properties.TimeToLiveSpecification?.Enabled) {
-        await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: Properties.TimeToLiveSpecification }));
-      }
-    } else if (Type === 'AWS::S3::Bucket') {
-      // In us-east-1, S3 answers CreateBucket on a bucket you own with 200 (and moto empties it): look first.
-      const exists = await clients.s3.send(new HeadBucketCommand({ Bucket: name })).then(
-        () => true,
-        (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
-      );
-      if (!exists) await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
-      if (Properties.VersioningConfiguration?.Status === 'Enabled') {
-        await clients.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-      }
-    } else if (Type === 'AWS::Events::EventBus') {
-      await unlessExists(() => clients.eventBridge.send(new CreateEventBusCommand({ Name: name })));
-    } else if (Type === 'AWS::ECR::Repository') {
-      await unlessExists(() =>
-        needed(clients.ecr, Type).send(
-          new CreateRepositoryCommand({
-            repositoryName: name,
-            imageTagMutability: Properties.ImageTagMutability,
-            imageScanningConfiguration: { scanOnPush: Properties.ImageScanningConfiguration?.ScanOnPush === true },
-          }),
-        ),
-      );
-    } else if (Type === 'AWS::CodeBuild::Project') {
-      const source = Properties.Source ?? {};
-      await unlessExists(() =>
-        needed(clients.codeBuild, Type).send(
-          new CreateProjectCommand({
-            name,
-            source: { type: source.Type, location: resolveIntrinsic(template, source.Location, names, name), buildspec: source.BuildSpec },
-            artifacts: { type: 'NO_ARTIFACTS' },
-            environment: {
-              type: Properties.Environment.Type,
-              image: Properties.Environment.Image,
-              computeType: Properties.Environment.ComputeType,
-              privilegedMode: Properties.Environment.PrivilegedMode,
-              environmentVariables: (Properties.Environment.EnvironmentVariables ?? []).map((variable: { Name: string; Value: unknown }) => ({
-                name: variable.Name,
-                value: resolveIntrinsic(template, variable.Value, names, `${logicalId}: ${variable.Name}`),
-                type: 'PLAINTEXT' as const,
-              })),
-            },
-            serviceRole: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
-          }),
-        ),
-      );
-    } else {
-      continue;
-    }
-    names.set(logicalId, name);
-  }
+  // Names in template order, known before anything is created: a project's environment refers to them.
+  const names = new Map(
+    Object.entries(template.Resources)
+      .filter(([, { Type }]) => PROVISIONED_TYPES.has(Type))
+      .map(([logicalId]) => [logicalId, nameOf(logicalId)]),
+  );
+  const isProject = (logicalId: string) => template.Resources[logicalId].Type === 'AWS::CodeBuild::Project';
+  const create = (logicalId: string) => createResource(template, logicalId, names, clients);
+  await Promise.all([...names.keys()].filter((logicalId) => !isProject(logicalId)).map(create));
+  await Promise.all([...names.keys()].filter(isProject).map(create));
   return names;
+}
+
+async function createResource(template: CloudFormationTemplate, logicalId: string, names: Map<string, string>, clients: EmulatorClients): Promise<void> {
+  const { Type, Properties = {} } = template.Resources[logicalId];
+  const name = names.get(logicalId)!;
+  if (Type === 'AWS::DynamoDB::Table') {
+    const created = await unlessExists(() =>
+      clients.dynamodb.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: Properties.KeySchema,
+          AttributeDefinitions: Properties.AttributeDefinitions,
+          GlobalSecondaryIndexes: Properties.GlobalSecondaryIndexes?.map((index: Record<string, unknown>) => ({
+            IndexName: index.IndexName,
+            KeySchema: index.KeySchema,
+            Projection: index.Projection,
+          })),
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      ),
+    );
+    await waitUntilTableExists({ client: clients.dynamodb, maxWaitTime: 30 }, { TableName: name });
+    if (created && Properties.TimeToLiveSpecification?.Enabled) {
+      await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: Properties.TimeToLiveSpecification }));
+    }
+  } else if (Type === 'AWS::S3::Bucket') {
+    // In us-east-1, S3 answers CreateBucket on a bucket you own with 200 (and moto empties it): look first.
+    const exists = await clients.s3.send(new HeadBucketCommand({ Bucket: name })).then(
+      () => true,
+      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+    );
+    if (!exists) await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+    if (Properties.VersioningConfiguration?.Status === 'Enabled') {
+      await clients.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  } else if (Type === 'AWS::Events::EventBus') {
+    await unlessExists(() => clients.eventBridge.send(new CreateEventBusCommand({ Name: name })));
+  } else if (Type === 'AWS::ECR::Repository') {
+    await unlessExists(() =>
+      needed(clients.ecr, Type).send(
+        new CreateRepositoryCommand({
+          repositoryName: name,
+          imageTagMutability: Properties.ImageTagMutability,
+          imageScanningConfiguration: { scanOnPush: Properties.ImageScanningConfiguration?.ScanOnPush === true },
+        }),
+      ),
+    );
+  } else if (Type === 'AWS::CodeBuild::Project') {
+    const source = Properties.Source ?? {};
+    await unlessExists(() =>
+      needed(clients.codeBuild, Type).send(
+        new CreateProjectCommand({
+          name,
+          source: { type: source.Type, location: resolveIntrinsic(template, source.Location, names, name), buildspec: source.BuildSpec },
+          artifacts: { type: 'NO_ARTIFACTS' },
+          environment: {
+            type: Properties.Environment.Type,
+            image: Properties.Environment.Image,
+            computeType: Properties.Environment.ComputeType,
+            privilegedMode: Properties.Environment.PrivilegedMode,
+            environmentVariables: (Properties.Environment.EnvironmentVariables ?? []).map((variable: { Name: string; Value: unknown }) => ({
+              name: variable.Name,
+              value: resolveIntrinsic(template, variable.Value, names, `${logicalId}: ${variable.Name}`),
+              type: 'PLAINTEXT' as const,
+            })),
+          },
+          serviceRole: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
+        }),
+      ),
+    );
+  }
 }
 
 /**

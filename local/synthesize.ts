@@ -14,6 +14,14 @@ export interface SynthesizedFunction {
   readonly bundlePath: string;
 }
 
+export interface Synthesis {
+  readonly template: CloudFormationTemplate;
+  readonly functions: SynthesizedFunction[];
+}
+
+/** The stack's name in the cloud assembly: its template is `<name>.template.json`. */
+const STACK_NAME = 'MlopsPlatform';
+
 /**
  * Synthesizes the platform with bundling, as `cdk synth` does, into `outdir` (a new temporary
  * directory by default), and finds each function's bundle: exactly the code that deploys.
@@ -21,11 +29,16 @@ export interface SynthesizedFunction {
 export function synthesizeFunctions(
   outdir = mkdtempSync(path.join(tmpdir(), 'mlops-synth-')),
   props: Pick<MlopsPlatformStackProps, 'monitors'> = {},
-): { template: CloudFormationTemplate; functions: SynthesizedFunction[] } {
+): Synthesis {
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
-  const stack = new MlopsPlatformStack(app, 'MlopsPlatform', props);
+  new MlopsPlatformStack(app, STACK_NAME, props);
   app.synth();
-  const template = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
+  return readSynthesizedFunctions(outdir);
+}
+
+/** The template and the function bundles of a cloud assembly `synthesizeFunctions` wrote. */
+export function readSynthesizedFunctions(outdir: string): Synthesis {
+  const template = JSON.parse(readFileSync(path.join(outdir, `${STACK_NAME}.template.json`), 'utf8'));
   const functions = Object.entries(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string>; Properties: any }>)
     .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
     .map(([logicalId, resource]) => {
