@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { functionPublications, OPERATIONS, type Operation } from '../../client/shared/catalogue';
 import { localAwsClients, localRegistryClient, userDescriptorFile, writeDescriptor } from '../../client/shared/local-connection';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform';
 import { runStateMachine, type StateMachineDefinition } from './asl-runner';
@@ -142,11 +143,14 @@ test('the GitHub Actions step registers the trained model with its metrics and c
 
 describe('the Step Functions definition', () => {
   const definition = JSON.parse(readFileSync(path.join(EXAMPLES, 'step-functions', 'register-and-promote.asl.json'), 'utf8')) as StateMachineDefinition;
-  // DefinitionSubstitutions as a deployment passes them: the stack outputs' names, here the local functions.
-  const functionNames = () => ({
-    RegisterModelFunctionArn: platform.descriptor.functions.registerModel,
-    SetModelAliasFunctionArn: platform.descriptor.functions.setModelAlias,
-  });
+  // DefinitionSubstitutions as a deployment passes them: each operation's ARN output (from the catalogue) -> here, its local function.
+  const functionNames = (): Record<string, string> =>
+    Object.fromEntries(
+      (Object.keys(OPERATIONS) as Operation[]).flatMap((operation) => {
+        const arn = functionPublications(operation).arn;
+        return arn ? [[arn.output, platform.descriptor.functions[operation]]] : [];
+      }),
+    );
   const upload = async (name: string) => {
     const key = `models/${name}/${Date.now()}/model.tar.gz`;
     await localAwsClients(platform.descriptor).s3.send(
@@ -155,11 +159,13 @@ describe('the Step Functions definition', () => {
     return `s3://${platform.descriptor.artifactBucket}/${key}`;
   };
 
-  test('is JSON with a register task, an alias task and the two failures, each task naming its function by substitution', () => {
+  test('is JSON with a register task, an alias task and the two failures, each task naming its function by a stack output', () => {
     expect(Object.keys(definition.States)).toEqual(['Register', 'SetAlias', 'Rejected', 'Conflict']);
     expect(definition.StartAt).toBe('Register');
     const functionSubstitutions = Object.values(definition.States).flatMap((state) => (state.Type === 'Task' ? [state.Parameters.FunctionName] : []));
     expect(functionSubstitutions).toEqual(['${RegisterModelFunctionArn}', '${SetModelAliasFunctionArn}']);
+    expect(functionPublications('registerModel').arn?.output).toBe('RegisterModelFunctionArn');
+    expect(functionPublications('setModelAlias').arn?.output).toBe('SetModelAliasFunctionArn');
   });
 
   test('registers a version and moves the alias to it, passing the version from one task to the next', async () => {
