@@ -18,6 +18,17 @@ export type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest }
 export type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';
 export type { Page } from '../lambda/shared/page';
 export { ActiveRun, type ActiveRunOptions } from './experiments/active-run';
+export {
+  type BestRun,
+  type CompareMode,
+  compareModelVersions,
+  compareRuns,
+  defaultMode,
+  type ModelComparison,
+  type ModelComparisonInput,
+  type ModelVerdict,
+  type RunComparison,
+} from './experiments/compare-runs';
 export * from './experiments/experiments-client';
 export * from './images/images-client';
 export * from './monitoring/monitoring-client';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { type CompareMode, compareModelVersions, compareRuns } from '../../../client/experiments/compare-runs';
 import type { RegistryClient } from '../../../client/registry/registry-client';
 import type { ModelVersionRecord } from '../../../lambda/registry/core/model';
 import { connect, connectTracking } from '../../config';
@@ -7,7 +8,7 @@ import { type ModelReference, parseModelReference } from '../../parse';
 import { writeBlocks, writeJson } from '../../render/output';
 import { globalOptions } from '../options';
 import { modeOption } from './run-arguments';
-import { type CompareMode, compareModelVersions, compareRuns, renderModelComparison, renderRunComparison } from './run-comparison';
+import { renderModelComparison, renderRunComparison } from './run-comparison';
 
 interface CompareOptions {
   readonly model?: ModelReference;

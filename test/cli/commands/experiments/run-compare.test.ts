@@ -1,4 +1,3 @@
-import { defaultMode } from '../../../../cli/commands/experiments/run-comparison';
 import { fraudModel, fraudVersion } from '../../fixtures';
 import { cliHarness } from '../../harness';
 import { RUN_A, RUN_B, RUN_C, runRecord, summaryOf, TRACKING_ENV } from './run-fixtures';
@@ -124,18 +123,6 @@ describe('mlops run compare (runs)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('compare needs two or more run ids (or --model NAME)');
     expect(cli.invocations()).toEqual([]);
-  });
-
-  it.each([
-    ['val_loss', 'min'],
-    ['train/RMSE', 'min'],
-    ['mae', 'min'],
-    ['error_rate', 'min'],
-    ['mse', 'min'],
-    ['auc', 'max'],
-    ['accuracy', 'max'],
-  ])('judges %s by %s by default', (metric, mode) => {
-    expect(defaultMode(metric)).toBe(mode);
   });
 });
 

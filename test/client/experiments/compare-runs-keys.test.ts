@@ -1,6 +1,6 @@
-import { compareModelVersions, compareRuns } from '../../../../cli/commands/experiments/run-comparison';
-import { fraudVersion } from '../../fixtures';
-import { RUN_A, RUN_B, runRecord, summaryOf } from './run-fixtures';
+import { compareModelVersions, compareRuns } from '../../../client/experiments/compare-runs';
+import { RUN_A, RUN_B, runRecord, summaryOf } from '../../cli/commands/experiments/run-fixtures';
+import { fraudVersion } from '../../cli/fixtures';
 
 /** Params and metrics named like `Object.prototype`'s members are the runs' own data, present or absent. */
 describe('comparisons with keys named constructor or toString', () => {
