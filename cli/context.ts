@@ -26,8 +26,15 @@ export interface ProcessControl {
   onSignal(signal: ForwardedSignal, handler: () => void): () => void;
   /** The working directory commands run in. */
   cwd(): string;
-  /** The commit checked out in `cwd`; undefined outside a git repository or without git. */
-  gitCommit(cwd: string): Promise<string | undefined>;
+  /** The commit checked out in the git repository holding `cwd`; undefined outside one or without git. */
+  gitSource(cwd: string): Promise<GitSource | undefined>;
+}
+
+/** Where a run's code came from. */
+export interface GitSource {
+  readonly commit: string;
+  /** Tracked files differ from the commit; undefined when git could not tell. */
+  readonly dirty?: boolean;
 }
 
 /** Time, for elapsed times and polling. */
@@ -46,7 +53,7 @@ export interface CliContext {
   readonly awsClients: (region: string | undefined) => AwsClients;
   /** Who runs the command when `MLOPS_ACTOR` is unset. */
   readonly defaultActor: () => string;
-  /** @default - this process: node's `spawn`, `process.on`, `git rev-parse HEAD` */
+  /** @default - this process: node's `spawn`, `process.on`, `git rev-parse HEAD` and `git status` */
   readonly processes?: ProcessControl;
   /** @default - the system clock and timers */
   readonly clock?: CliClock;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ActiveRun } from '../../../client/experiments/active-run';
 import type { EndStatus, RunRecord } from '../../../lambda/experiments/core/model';
 import { actor, connectTracking } from '../../config';
-import type { CliContext } from '../../context';
+import type { CliContext, GitSource } from '../../context';
 import { type ChildOutcome, exitCodeOf, reasonOf, runChild } from '../../exec/child-runner';
 import { MetricRecorder } from '../../exec/metric-recorder';
 import { clockOf, processesOf } from '../../exec/node-process';
@@ -16,6 +16,11 @@ import { globalOptions } from '../options';
 /** The variables the command finds its run by, e.g. to attach to it from its own code. */
 export const RUN_ID_ENV = 'MLOPS_RUN_ID';
 export const EXPERIMENT_ENV = 'MLOPS_EXPERIMENT';
+
+/** MLflow's tag for the commit a run's code came from, so what reads MLflow's tags finds it. */
+export const GIT_COMMIT_TAG = 'mlflow.source.git.commit';
+/** `true` when tracked files differed from that commit (MLflow has no tag for it). */
+export const GIT_DIRTY_TAG = 'mlops.source.git.dirty';
 
 interface ExecOptions {
   readonly experiment: string;
@@ -44,6 +49,14 @@ export function commandLine(words: readonly string[]): string {
       return `'${word.replace(/'/g, `'\\''`)}'`;
     })
     .join(' ');
+}
+
+/** The run's tags: where its code came from, then those given with --tag (which win). */
+function runTags(source: GitSource | undefined, given: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!source) return given;
+  const tags: Record<string, string> = { [GIT_COMMIT_TAG]: source.commit };
+  if (source.dirty !== undefined) tags[GIT_DIRTY_TAG] = String(source.dirty);
+  return { ...tags, ...given };
 }
 
 function endStatus(outcome: ChildOutcome): EndStatus {
@@ -84,6 +97,7 @@ export function addExecCommand(run: Command, context: CliContext): void {
         '{"mlops": {"metrics": {...}, "step": N, "params": {...}, "tags": {...}}} are logged to the run. ' +
         "The run ends COMPLETED on exit code 0, FAILED otherwise, KILLED on SIGINT/SIGTERM; mlops exits with the command's code. " +
         `The command finds its run in ${RUN_ID_ENV} and ${EXPERIMENT_ENV}. ` +
+        `In a git repository, the run records the commit checked out (tag ${GIT_COMMIT_TAG}) and whether tracked files differ from it (${GIT_DIRTY_TAG}). ` +
         'The run records the command line with the values of secret-looking arguments (--api-key=..., --password ..., -p ..., TOKEN=..., URL passwords) as ***; ' +
         "--no-record-command records none of it. With --json the command's stdout goes to stderr and stdout gets the ended run as JSON.",
     )
@@ -101,14 +115,14 @@ export function addExecCommand(run: Command, context: CliContext): void {
       const warn = (message: string) => void context.stderr.write(`mlops: warning: ${message}\n`);
       const cwd = processes.cwd();
       const client = await connectTracking(context, globals, ['startRun', 'logMetrics', 'endRun']);
-      const gitCommit = await processes.gitCommit(cwd).catch(() => undefined);
+      const source = await processes.gitSource(cwd).catch(() => undefined);
       const active = await client.startRun(
         {
           experiment: options.experiment,
           runName: options.name,
           params: options.param,
-          tags: options.tag,
-          gitCommit,
+          tags: runTags(source, options.tag),
+          gitCommit: source?.commit,
           command: options.recordCommand ? commandLine(redactSecrets(words)).slice(0, 4096) : undefined,
           actor: actor(context),
         },

@@ -25,7 +25,7 @@ function testProcesses() {
       return child;
     },
     cwd: () => __dirname,
-    gitCommit: async () => COMMIT,
+    gitSource: async () => ({ commit: COMMIT, dirty: true }),
     onSignal: (signal, handler) => {
       signalHandlers.set(signal, handler);
       return () => void signalHandlers.delete(signal);
@@ -94,7 +94,7 @@ describe('mlops run exec', () => {
       {
         experiment: 'fraud',
         params: { seed: '7' },
-        tags: { team: 'risk' },
+        tags: { 'mlflow.source.git.commit': COMMIT, 'mlops.source.git.dirty': 'true', team: 'risk' },
         gitCommit: COMMIT,
         command: commandLine([process.execPath, TRAIN, '1']),
         actor: 'ana@laptop',
@@ -228,6 +228,33 @@ describe('mlops run exec', () => {
     expect(code).toBe(0);
     expect(cli.invocations('start-run-fn')).toEqual([expect.not.objectContaining({ command: expect.anything() })]);
     expect(JSON.stringify(cli.invocations())).not.toContain('opaque-secret');
+  });
+
+  it('records no commit and no source tags outside a git repository, and still runs the command', async () => {
+    const { context } = testProcesses();
+    const processes = { ...context.processes, gitSource: async () => undefined };
+
+    const { code } = await cli.run(['run', 'exec', '--experiment', 'fraud', '--', process.execPath, TRAIN, '0'], {
+      env: TRACKING_ENV,
+      context: { ...context, processes },
+    });
+
+    expect(code).toBe(0);
+    const [started] = cli.invocations('start-run-fn');
+    expect(started).not.toHaveProperty('gitCommit');
+    expect(started.tags ?? {}).toEqual({});
+  });
+
+  it('lets a --tag given for a source tag win over the one git gives', async () => {
+    const { context } = testProcesses();
+    const processes = { ...context.processes, gitSource: async () => ({ commit: COMMIT }) };
+
+    await cli.run(['run', 'exec', '--experiment', 'fraud', '--tag', 'mlflow.source.git.commit=abc1234', '--', process.execPath, TRAIN, '0'], {
+      env: TRACKING_ENV,
+      context: { ...context, processes },
+    });
+
+    expect(cli.invocations('start-run-fn')[0]).toMatchObject({ gitCommit: COMMIT, tags: { 'mlflow.source.git.commit': 'abc1234' } });
   });
 
   it('fails with exit code 2 when no command is given', async () => {
