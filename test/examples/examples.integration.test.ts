@@ -1,12 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { functionPublications, OPERATIONS, type Operation } from '../../client/shared/catalogue';
-import { localAwsClients, localRegistryClient, userDescriptorFile, writeDescriptor } from '../../client/shared/local-connection';
+import { localAwsClients, localRegistryClient, userDescriptorFile } from '../../client/shared/local-connection';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform';
 import { runStateMachine, type StateMachineDefinition } from './asl-runner';
 
@@ -28,19 +28,18 @@ let scratch: string;
 let artifact: string;
 /** What every example's process gets: the local platform's descriptor, and a home of its own (nothing from the user's AWS config). */
 let childEnvironment: NodeJS.ProcessEnv;
-const userMlopsHome = process.env.MLOPS_HOME;
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'mlops-examples-'));
-  // The platform announces itself in the per-user folder: keep that in the scratch folder, not the real home.
+  // The per-user descriptor (where MLOPS_LOCAL=1 finds the platform from any folder) goes to the scratch folder, not the real home;
+  // the synthesized app is cached across runs of this file.
   const mlopsHome = path.join(scratch, 'mlops-home');
-  process.env.MLOPS_HOME = mlopsHome;
-  platform = await startLocalPlatform({ dataDirectory: path.join(scratch, 'platform'), inMemory: true });
-  // Where MLOPS_LOCAL=1 finds it from another folder (written here if this platform version does not announce itself).
-  if (!existsSync(userDescriptorFile())) {
-    mkdirSync(mlopsHome, { recursive: true, mode: 0o700 });
-    writeDescriptor(userDescriptorFile(), platform.descriptor);
-  }
+  platform = await startLocalPlatform({
+    dataDirectory: path.join(scratch, 'platform'),
+    inMemory: true,
+    userDescriptorFile: userDescriptorFile({ MLOPS_HOME: mlopsHome }),
+    synthCacheDirectory: path.join(ROOT, 'node_modules', '.cache', 'mlops-examples-synth'),
+  });
   artifact = path.join(scratch, 'model.tar.gz');
   writeFileSync(artifact, 'weights of a model trained for the examples');
   const home = path.join(scratch, 'home');
@@ -58,8 +57,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
-  if (userMlopsHome === undefined) delete process.env.MLOPS_HOME;
-  else process.env.MLOPS_HOME = userMlopsHome;
   rmSync(scratch, { recursive: true, force: true });
 });
 
