@@ -9,3 +9,22 @@ export async function* allItems<T>(fetchPage: (nextToken: string | undefined) =>
     nextToken = page.nextToken;
   } while (nextToken);
 }
+
+/**
+ * The first `limit` items of a paged query: each page asks for no more than are still wanted (and at
+ * most `maxPage`), and no page is read once `limit` items are in.
+ */
+export async function firstItems<T>(
+  limit: number,
+  fetchPage: (pageLimit: number, nextToken: string | undefined) => Promise<Page<T>>,
+  maxPage = 100,
+): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(Math.min(maxPage, limit - items.length), nextToken);
+    items.push(...page.items.slice(0, limit - items.length));
+    nextToken = page.nextToken;
+  } while (nextToken && items.length < limit);
+  return items;
+}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { firstItems } from '../../../client/shared/pagination';
 import type { RunRecord, RunStatus } from '../../../lambda/experiments/core/model';
 import { connectTracking } from '../../config';
 import type { CliContext } from '../../context';
@@ -39,13 +40,7 @@ export function addListCommand(run: Command, context: CliContext): void {
     .action(async (options: ListOptions, command: Command) => {
       const globals = globalOptions(command);
       const client = await connectTracking(context, globals, ['queryRuns']);
-      const runs: RunRecord[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await client.listRuns(options.experiment, { status: options.status, limit: Math.min(100, options.limit - runs.length), nextToken });
-        runs.push(...page.items.slice(0, options.limit - runs.length));
-        nextToken = page.nextToken;
-      } while (nextToken && runs.length < options.limit);
+      const runs = await firstItems(options.limit, (limit, nextToken) => client.listRuns(options.experiment, { status: options.status, limit, nextToken }));
       if (globals.json) return writeJson(context.stdout, runs);
       if (runs.length === 0) {
         const which = options.status ? `${options.status} runs` : 'runs';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { MonitoringClient } from '../../../client/monitoring/monitoring-client';
+import { firstItems } from '../../../client/shared/pagination';
 import type { CheckRecord } from '../../../lambda/monitoring/core/model';
 import { connectMonitoring } from '../../config';
 import type { CliContext } from '../../context';
@@ -13,19 +14,9 @@ interface StatusOptions {
   readonly limit: number;
 }
 
-/** Checks are listed 100 a page at most. */
-const MAX_PAGE = 100;
-
 /** A monitor's newest `limit` checks, newest first. */
 async function recentChecks(client: MonitoringClient, monitor: string, limit: number): Promise<CheckRecord[]> {
-  const checks: CheckRecord[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.listChecks(monitor, { limit: Math.min(MAX_PAGE, limit - checks.length), nextToken });
-    checks.push(...page.items.slice(0, limit - checks.length));
-    nextToken = page.nextToken;
-  } while (nextToken && checks.length < limit);
-  return checks;
+  return firstItems(limit, (pageLimit, nextToken) => client.listChecks(monitor, { limit: pageLimit, nextToken }));
 }
 
 export function addStatusCommand(monitor: Command, context: CliContext): void {
