@@ -19,6 +19,11 @@ const common = {
   transform,
   moduleFileExtensions: ['ts', 'js', 'json', 'py'],
 };
+/** Each project's setup files, with its test timeout (see test/support/project-timeout.ts). */
+const setup = (testTimeoutMs, ...setupFiles) => ({
+  globals: { PROJECT_TEST_TIMEOUT_MS: testTimeoutMs },
+  setupFiles: ['<rootDir>/test/support/quiet-sdk.ts', '<rootDir>/test/support/project-timeout.ts', ...setupFiles],
+});
 const SYNTH_TESTS = ['<rootDir>/test/lib/**/*.test.ts', '<rootDir>/test/**/*.synth.test.ts'];
 
 module.exports = {
@@ -26,32 +31,29 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts', '<rootDir>/test/support/no-synth.ts'],
+      ...setup(15_000, '<rootDir>/test/support/no-synth.ts'),
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/lib/', '\\.synth\\.test\\.ts$', '\\.integration\\.test\\.ts$'],
-      testTimeout: 15_000,
       slowTestThreshold: 3,
     },
     {
       ...common,
       displayName: 'synth',
-      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+      ...setup(60_000),
       testMatch: SYNTH_TESTS,
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       globalSetup: '<rootDir>/test/support/synth/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/synth/global-teardown.ts',
-      testTimeout: 60_000,
       slowTestThreshold: 15,
     },
     {
       ...common,
       displayName: 'integration',
-      setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+      ...setup(60_000),
       testMatch: ['<rootDir>/test/**/*.integration.test.ts'],
       globalSetup: '<rootDir>/test/emulators/global-setup.ts',
       globalTeardown: '<rootDir>/test/emulators/global-teardown.ts',
-      testTimeout: 60_000,
       slowTestThreshold: 30,
     },
   ],
