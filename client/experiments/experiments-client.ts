@@ -6,6 +6,7 @@ import type { MetricHistoryPage } from '../../lambda/experiments/core/query-runs
 import { EndRunRequest, LogMetricsRequest, MAX_HISTORY_PAGE, QueryRunsRequest, StartRunRequest, SweepRunsRequest } from '../../lambda/experiments/core/schemas';
 import type { SweepRunsResult } from '../../lambda/experiments/core/sweep-runs';
 import type { Page } from '../../lambda/shared/page';
+import type { FunctionNames } from '../shared/catalogue';
 import { ConfigurationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
@@ -13,14 +14,7 @@ import { type RetryOptions, retryTransient } from '../shared/retry';
 import { validate } from '../shared/validation';
 import { ActiveRun, type ActiveRunOptions } from './active-run';
 
-/** The experiment-tracking functions by name or ARN; a client needs only those it calls. */
-export interface TrackingFunctionNames {
-  readonly startRun?: string;
-  readonly logMetrics?: string;
-  readonly endRun?: string;
-  readonly queryRuns?: string;
-  readonly sweepRuns?: string;
-}
+export type TrackingFunctionNames = FunctionNames<'experiments'>;
 
 export interface TrackingClientOptions {
   readonly functions: TrackingFunctionNames;

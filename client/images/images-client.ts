@@ -13,17 +13,14 @@ import { type Clock, systemClock } from '../../lambda/shared/clock';
 import type { FieldIssue } from '../../lambda/shared/errors';
 import type { Page } from '../../lambda/shared/page';
 import { type UploadedArtifact, type UploadProgress, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
+import type { FunctionNames } from '../shared/catalogue';
 import { ConfigurationError, MlopsError, ValidationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
 import { validate } from '../shared/validation';
 
-/** The inference image functions by name or ARN; a client needs only those it calls. */
-export interface ImagesFunctionNames {
-  readonly registerImage?: string;
-  readonly queryImages?: string;
-}
+export type ImagesFunctionNames = FunctionNames<'images'>;
 
 export interface ImagesClientOptions extends UploadSettings {
   readonly functions: ImagesFunctionNames;

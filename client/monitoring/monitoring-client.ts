@@ -11,18 +11,14 @@ import type { Page } from '../../lambda/shared/page';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
 import { utf8Length } from '../../lambda/shared/schema-fields';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
+import type { FunctionNames } from '../shared/catalogue';
 import { ConfigurationError, NotFoundError, ValidationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
 import { validate } from '../shared/validation';
 
-/** The monitoring functions by name or ARN; a client needs only those it calls. */
-export interface MonitoringFunctionNames {
-  readonly collectData?: string;
-  readonly registerBaseline?: string;
-  readonly queryMonitoring?: string;
-}
+export type MonitoringFunctionNames = FunctionNames<'monitoring'>;
 
 export interface MonitoringClientOptions extends UploadSettings {
   readonly functions: MonitoringFunctionNames;

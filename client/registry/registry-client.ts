@@ -11,18 +11,14 @@ import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-a
 import { MODEL_UPLOAD_PREFIXES, MODELS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import type { Page } from '../../lambda/shared/page';
 import { requireKeyUnder, type UploadArtifactOptions, type UploadedArtifact, type UploadSettings, uploadArtifact } from '../shared/artifact-upload';
+import type { FunctionNames } from '../shared/catalogue';
 import { ConfigurationError } from '../shared/errors';
 import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
 import { validate } from '../shared/validation';
 
-/** The registry functions by name or ARN; a client needs only those it calls. */
-export interface RegistryFunctionNames {
-  readonly registerModel?: string;
-  readonly setModelAlias?: string;
-  readonly queryRegistry?: string;
-}
+export type RegistryFunctionNames = FunctionNames<'registry'>;
 
 export interface RegistryClientOptions extends UploadSettings {
   readonly functions: RegistryFunctionNames;

@@ -179,6 +179,8 @@ export type InternalFunction = keyof typeof INTERNAL_FUNCTIONS;
 export type Resource = keyof typeof RESOURCES;
 /** The operations of one capability. */
 export type OperationOf<C extends Capability> = { [K in Operation]: (typeof OPERATIONS)[K]['capability'] extends C ? K : never }[Operation];
+/** A capability's functions by name or ARN, as its client takes them: a client needs only those it calls. */
+export type FunctionNames<C extends Capability> = { readonly [K in OperationOf<C>]?: string };
 /** The resources a capability's clients need. */
 export type ResourceOf<C extends Capability> = (typeof CAPABILITIES)[C]['resources'][number];
 /** Resources the CLI lets callers name with a flag. */
