@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
 import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { PlatformCapability } from '../shared/platform-capability';
+import { platformMetric } from '../shared/platform-metric';
 import { createPlatformTable } from '../shared/platform-table';
 import { ExperimentsDashboard } from './experiments-dashboard';
 
@@ -138,35 +139,18 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
 
   /** Runs started (`RunsStarted`, sum). */
   metricRunsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: PLATFORM_METRICS_NAMESPACE,
-      metricName: 'RunsStarted',
-      dimensionsMap: { service: 'StartRun' },
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-    });
+    return platformMetric({ service: 'StartRun', metricName: 'RunsStarted', statistic: cloudwatch.Stats.SUM }, props);
   }
 
   /** Runs ended with `status` (`RunsEnded`, sum); `CRASHED` runs are counted by the sweep. */
   metricRunsEnded(status: 'COMPLETED' | 'FAILED' | 'KILLED' | 'CRASHED', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: PLATFORM_METRICS_NAMESPACE,
-      metricName: 'RunsEnded',
-      dimensionsMap: { service: status === 'CRASHED' ? 'SweepRuns' : 'EndRun', status },
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-    });
+    const service = status === 'CRASHED' ? 'SweepRuns' : 'EndRun';
+    return platformMetric({ service, metricName: 'RunsEnded', statistic: cloudwatch.Stats.SUM, dimensions: { status } }, props);
   }
 
   /** Runs running at each sweep (`RunsInProgress`, maximum). */
   metricRunsInProgress(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: PLATFORM_METRICS_NAMESPACE,
-      metricName: 'RunsInProgress',
-      dimensionsMap: { service: 'SweepRuns' },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      ...props,
-    });
+    return platformMetric({ service: 'SweepRuns', metricName: 'RunsInProgress', statistic: cloudwatch.Stats.MAXIMUM }, props);
   }
 
   /** One metric of one run, as LogMetrics sends it (for alarms on a production training run). */
