@@ -9,7 +9,10 @@
  *   the LogMetrics bundle against the emulators;
  * - drift: drift detection's throughput on 1M-row numeric features, single-threaded, next to scipy
  *   and numpy timed in the same run on the same data (needs python3 with numpy and scipy).
- * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators).
+ * - cli: `mlops --version` and `mlops --local model list` start-up (the bundle, fresh processes) next
+ *   to `aws --version` in the same run, against a local platform of its own.
+ * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators);
+ * `BENCH_ONLY=cli` the CLI section alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { startCodeBuildStandIn } from '../local/codebuild-stand-in';
 import { emulatorClients, startEmulators } from '../local/emulators';
 import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
 import { synthesizeFunctions } from '../local/synthesize';
+import { measureCliStart } from './cli-start';
 import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
@@ -41,6 +45,9 @@ const machine = () => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model, node: 
 const DRIFT_NOTE =
   "drift: one process, single-threaded (scipy with OMP/OpenBLAS/MKL threads at 1); medians; rows are rows per side; the sketch path is the drift job's (baseline built beforehand: sketch the current window in its frame, then windowDrift: KS with p-value and bounds, PSI, Jensen-Shannon, Wasserstein); the exact path is samplesDrift on the raw columns (sorts both); vsScipy.ratio = scipy ks_2samp + wasserstein_distance time over the sketch path's (>= 1 meets the target)";
 
+const CLI_NOTE =
+  'cli: wall time of fresh `node dist/mlops.cjs` processes (as an installed mlops runs), medians of 10 after one unmeasured run, from a folder outside the repository; --local model list against a local platform started for the bench (in memory, no models); aws --version is the AWS CLI found on PATH, timed in the same run';
+
 /** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
 function measureDrift() {
   progress('drift throughput: ours, then scipy and numpy on the same data');
@@ -49,7 +56,12 @@ function measureDrift() {
 }
 
 async function main() {
-  if (ONLY !== undefined && ONLY !== 'drift') throw new Error(`BENCH_ONLY must be "drift" or unset, got "${ONLY}"`);
+  if (ONLY !== undefined && ONLY !== 'drift' && ONLY !== 'cli') throw new Error(`BENCH_ONLY must be "drift", "cli" or unset, got "${ONLY}"`);
+  if (ONLY === 'cli') {
+    const { figures, targets } = await measureCliStart({ progress });
+    process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [CLI_NOTE], cli: figures, targets }, null, 2)}\n`);
+    return;
+  }
   const { drift, target: driftTarget } = measureDrift();
   if (ONLY === 'drift') {
     process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [DRIFT_NOTE], drift, targets: driftTarget }, null, 2)}\n`);
@@ -155,7 +167,11 @@ async function main() {
         ...driftTarget,
       },
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    await emulators.stop();
+    // After the emulators stop: the CLI's local platform runs emulators of its own.
+    const cli = await measureCliStart({ progress });
+    report.notes.push(CLI_NOTE);
+    process.stdout.write(`${JSON.stringify({ ...report, cli: cli.figures, targets: { ...report.targets, ...cli.targets } }, null, 2)}\n`);
   } finally {
     await emulators.stop();
   }
