@@ -94,6 +94,9 @@ export interface InferenceImagesProps {
  * Model Registry, and keeps their approval in step with the registry's approval alias.
  */
 export class InferenceImages extends PlatformCapability<ImagesOperation> {
+  /** Lists images and finds the images serving a model version (see lambda/images/adapters/table-keys.ts). */
+  static readonly LOOKUP_INDEX = 'gsi1';
+
   readonly table: dynamodb.Table;
   readonly repository: ecr.Repository;
   readonly buildProject: codebuild.Project;
@@ -120,7 +123,11 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
         throw new Error(`approvalAlias "${this.approvalAlias}" is reserved by the registry ("latest" and "v<digits>" name versions): no alias can have it`);
     }
 
-    this.table = createPlatformTable(this, 'Table', { encryptionKey: props.encryptionKey, removalPolicy, indexes: { gsi1: dynamodb.ProjectionType.ALL } });
+    this.table = createPlatformTable(this, 'Table', {
+      encryptionKey: props.encryptionKey,
+      removalPolicy,
+      indexes: { [InferenceImages.LOOKUP_INDEX]: dynamodb.ProjectionType.ALL },
+    });
     this.repository = new ecr.Repository(this, 'Repository', {
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
@@ -153,7 +160,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     const imageEvents = this.addFunction('ImageEvents', {
       description: 'Follows image builds to READY or FAILED, mirrors ready images to SageMaker and their approval to the registry alias.',
     });
-    imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], ['gsi1']);
+    imageEvents.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'UpdateItem'], [InferenceImages.LOOKUP_INDEX]);
     imageEvents.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
     imageEvents.addEnvironment('REPOSITORY_NAME', this.repository.repositoryName);
     imageEvents.addEnvironment('REPOSITORY_URI', this.repository.repositoryUri);
@@ -166,7 +173,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     }
 
     const queryImages = this.addFunction('QueryImages', { description: "Answers image queries: an image version, the images, an image's versions." });
-    queryImages.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'Query'], ['gsi1']);
+    queryImages.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'Query'], [InferenceImages.LOOKUP_INDEX]);
 
     this.functions = { registerImage, imageEvents, queryImages };
 

@@ -3,6 +3,8 @@
  * write is what the construct's alarms, dashboards, rules and grants refer to.
  */
 
+import { PLATFORM_METRICS_NAMESPACE } from '../../shared/platform-metrics';
+
 /** The `source` of the monitoring events on the platform bus. */
 export const MONITORING_EVENT_SOURCE = 'mlops-platform.monitoring';
 
@@ -39,4 +41,4 @@ export const MONITORING_METRICS = {
   recordsCollected: 'RecordsCollected',
 } as const;
 
-export const DEFAULT_MONITORING_NAMESPACE = 'MlopsPlatform/Monitoring';
+export const DEFAULT_MONITORING_NAMESPACE = `${PLATFORM_METRICS_NAMESPACE}/Monitoring`;
