@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_STACK_NAME } from '../client/shared/catalogue';
 import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE } from '../client/shared/local-connection';
+import { addExperimentListCommand } from './commands/experiments/experiment-list';
 import { addRunCommands } from './commands/experiments/run-commands';
 import { addImageCommands } from './commands/images/image-commands';
 import { addMonitorCommands } from './commands/monitoring/monitor-commands';
@@ -45,6 +46,8 @@ export function createProgram(context: CliContext): Command {
   addFindCommand(model, context);
   addAliasCommands(model, context);
 
+  const experiment = program.command('experiment').description('experiments: the runs grouped by what they try');
+  addExperimentListCommand(experiment, context);
   addRunCommands(program, context);
   addMonitorCommands(program, context);
   addImageCommands(program, context);
