@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { mapOperations } from '../client/shared/catalogue';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, userDescriptorFile, writeDescriptor } from '../client/shared/local-connection';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
@@ -183,21 +184,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       region: LOCAL_REGION,
       credentials,
       endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
-      functions: {
-        registerModel: localName({ name: 'RegisterModel' }),
-        setModelAlias: localName({ name: 'SetModelAlias' }),
-        queryRegistry: localName({ name: 'QueryRegistry' }),
-        startRun: localName({ name: 'StartRun' }),
-        logMetrics: localName({ name: 'LogMetrics' }),
-        endRun: localName({ name: 'EndRun' }),
-        queryRuns: localName({ name: 'QueryRuns' }),
-        sweepRuns: localName({ name: 'SweepRuns' }),
-        collectData: localName({ name: 'CollectData' }),
-        registerBaseline: localName({ name: 'RegisterBaseline' }),
-        queryMonitoring: localName({ name: 'QueryMonitoring' }),
-        registerImage: localName({ name: 'RegisterImage' }),
-        queryImages: localName({ name: 'QueryImages' }),
-      },
+      functions: mapOperations(({ functionId }) => localName({ name: functionId })),
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
       monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
       eventBus: registerEnvironment.EVENT_BUS_NAME,
