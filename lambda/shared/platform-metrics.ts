@@ -6,3 +6,17 @@
  * `lambda/` must not import `lib/`.
  */
 export const PLATFORM_METRICS_NAMESPACE = 'MlopsPlatform';
+
+/** The metrics the functions publish into it, each with Powertools' `service` dimension (the function's id). */
+export const PLATFORM_METRICS = {
+  /** RegisterModel: a version registered. */
+  modelVersionsRegistered: 'ModelVersionsRegistered',
+  /** SetModelAlias: an alias moved. */
+  modelAliasMoves: 'ModelAliasMoves',
+  /** StartRun: a run started. */
+  runsStarted: 'RunsStarted',
+  /** EndRun, and SweepRuns for `CRASHED`: runs ended. Dimension: status. */
+  runsEnded: 'RunsEnded',
+  /** SweepRuns: runs running at each sweep. */
+  runsInProgress: 'RunsInProgress',
+} as const;

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
-import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
+import { PLATFORM_METRICS, PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { PlatformCapability } from '../shared/platform-capability';
 import { platformMetric } from '../shared/platform-metric';
 import { createPlatformTable } from '../shared/platform-table';
@@ -139,18 +139,18 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
 
   /** Runs started (`RunsStarted`, sum). */
   metricRunsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return platformMetric({ service: 'StartRun', metricName: 'RunsStarted', statistic: cloudwatch.Stats.SUM }, props);
+    return platformMetric({ service: 'StartRun', metricName: PLATFORM_METRICS.runsStarted, statistic: cloudwatch.Stats.SUM }, props);
   }
 
   /** Runs ended with `status` (`RunsEnded`, sum); `CRASHED` runs are counted by the sweep. */
   metricRunsEnded(status: 'COMPLETED' | 'FAILED' | 'KILLED' | 'CRASHED', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     const service = status === 'CRASHED' ? 'SweepRuns' : 'EndRun';
-    return platformMetric({ service, metricName: 'RunsEnded', statistic: cloudwatch.Stats.SUM, dimensions: { status } }, props);
+    return platformMetric({ service, metricName: PLATFORM_METRICS.runsEnded, statistic: cloudwatch.Stats.SUM, dimensions: { status } }, props);
   }
 
   /** Runs running at each sweep (`RunsInProgress`, maximum). */
   metricRunsInProgress(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return platformMetric({ service: 'SweepRuns', metricName: 'RunsInProgress', statistic: cloudwatch.Stats.MAXIMUM }, props);
+    return platformMetric({ service: 'SweepRuns', metricName: PLATFORM_METRICS.runsInProgress, statistic: cloudwatch.Stats.MAXIMUM }, props);
   }
 
   /** One metric of one run, as LogMetrics sends it (for alarms on a production training run). */

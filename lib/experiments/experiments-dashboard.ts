@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
-import { PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
+import { PLATFORM_METRICS, PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { operationGraph } from '../shared/operation-graph';
 import type { TrackingOperation } from './experiment-tracking';
 
@@ -59,7 +59,7 @@ export class ExperimentsDashboard extends Construct {
             left: [
               props.runsStarted.with({ label: 'started', period: Duration.hours(1) }),
               new cloudwatch.MathExpression({
-                expression: `SEARCH('{${PLATFORM_METRICS_NAMESPACE},service,status} MetricName="RunsEnded"', 'Sum', 3600)`,
+                expression: `SEARCH('{${PLATFORM_METRICS_NAMESPACE},service,status} MetricName="${PLATFORM_METRICS.runsEnded}"', 'Sum', 3600)`,
                 label: 'ended',
                 usingMetrics: {},
                 period: Duration.hours(1),

@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import { PLATFORM_METRICS } from '../../lambda/shared/platform-metrics';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
 import { createPlatformBucket } from '../shared/platform-bucket';
 import { PlatformCapability } from '../shared/platform-capability';
@@ -145,6 +146,6 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
 
   /** Model versions registered (the `ModelVersionsRegistered` metric the function publishes). */
   metricModelVersionsRegistered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return platformMetric({ service: 'RegisterModel', metricName: 'ModelVersionsRegistered', statistic: cloudwatch.Stats.SUM }, props);
+    return platformMetric({ service: 'RegisterModel', metricName: PLATFORM_METRICS.modelVersionsRegistered, statistic: cloudwatch.Stats.SUM }, props);
   }
 }

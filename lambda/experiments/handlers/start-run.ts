@@ -4,6 +4,7 @@ import { documentClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
+import { PLATFORM_METRICS } from '../../shared/platform-metrics';
 import { DynamoExperimentStore } from '../adapters/dynamo-experiment-store';
 import { StartRunRequest } from '../core/schemas';
 import { startRun } from '../core/start-run';
@@ -14,6 +15,6 @@ const start = startRun({ store: new DynamoExperimentStore(documentClient(), env.
 
 export const handler = createHandler(StartRunRequest, async (request) => {
   const run = await start(request);
-  metrics.addMetric('RunsStarted', MetricUnit.Count, 1);
+  metrics.addMetric(PLATFORM_METRICS.runsStarted, MetricUnit.Count, 1);
   return run;
 });

@@ -4,6 +4,7 @@ import { documentClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, logger, metrics } from '../../shared/handler';
+import { PLATFORM_METRICS } from '../../shared/platform-metrics';
 import { DynamoExperimentStore } from '../adapters/dynamo-experiment-store';
 import { countRunsEnded } from '../adapters/run-status-metrics';
 import { SweepRunsRequest } from '../core/schemas';
@@ -21,6 +22,6 @@ export const handler = createHandler(SweepRunsRequest, async () => {
   const result = await sweep();
   if (result.crashed.length > 0) logger.info('runs declared crashed', { runIds: result.crashed });
   countRunsEnded('CRASHED', result.crashed.length);
-  metrics.addMetric('RunsInProgress', MetricUnit.Count, result.running);
+  metrics.addMetric(PLATFORM_METRICS.runsInProgress, MetricUnit.Count, result.running);
   return result;
 });

@@ -5,6 +5,7 @@ import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-cl
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
+import { PLATFORM_METRICS } from '../../shared/platform-metrics';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { S3ArtifactStore } from '../adapters/s3-artifact-store';
@@ -33,6 +34,6 @@ const register = registerModel({
 
 export const handler = createHandler(RegisterModelRequest, async (request) => {
   const result = await register(request);
-  metrics.addMetric('ModelVersionsRegistered', MetricUnit.Count, 1);
+  metrics.addMetric(PLATFORM_METRICS.modelVersionsRegistered, MetricUnit.Count, 1);
   return result;
 });

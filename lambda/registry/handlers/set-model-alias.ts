@@ -4,6 +4,7 @@ import { documentClient, eventBridgeClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { createHandler, metrics } from '../../shared/handler';
+import { PLATFORM_METRICS } from '../../shared/platform-metrics';
 import { DynamoRegistryStore } from '../adapters/dynamo-registry-store';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { SetModelAliasRequest } from '../core/schemas';
@@ -19,6 +20,6 @@ const setAlias = setModelAlias({
 
 export const handler = createHandler(SetModelAliasRequest, async (request) => {
   const result = await setAlias(request);
-  if (result.changed) metrics.addMetric('ModelAliasMoves', MetricUnit.Count, 1);
+  if (result.changed) metrics.addMetric(PLATFORM_METRICS.modelAliasMoves, MetricUnit.Count, 1);
   return result;
 });
