@@ -3,7 +3,15 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { PlatformCapability, type PlatformFunction } from '../../../lib';
+import {
+  IMAGES_OPERATIONS,
+  MlopsPlatformStack,
+  MONITORING_OPERATIONS,
+  PlatformCapability,
+  type PlatformFunction,
+  REGISTRY_OPERATIONS,
+  TRACKING_OPERATIONS,
+} from '../../../lib';
 import { testApp } from '../../support/platform-app';
 
 /** A capability of the registry's area that adds the functions it is told to. */
@@ -38,5 +46,16 @@ describe('PlatformCapability.addFunction', () => {
     const expected = path.join('lambda', 'registry', 'handlers', 'query-everything.ts');
 
     expect(() => new TestCapability(stack, 'Capability', ['QueryEverything'])).toThrow(expected);
+  });
+});
+
+describe('the capabilities of the platform', () => {
+  test('each has one function per operation of its list, in its order (the order of its dashboard graphs)', () => {
+    const stack = new MlopsPlatformStack(testApp(), 'MlopsPlatform');
+
+    expect(Object.keys(stack.registry.functions)).toEqual(REGISTRY_OPERATIONS);
+    expect(Object.keys(stack.experiments.functions)).toEqual(TRACKING_OPERATIONS);
+    expect(Object.keys(stack.monitoring.functions)).toEqual(MONITORING_OPERATIONS);
+    expect(Object.keys(stack.images.functions)).toEqual(IMAGES_OPERATIONS);
   });
 });
