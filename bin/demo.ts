@@ -1,9 +1,18 @@
 #!/usr/bin/env tsx
 // `npm run demo`: a tour of the platform on a local platform of its own, in memory, gone at the end.
+// Its synthesized app is cached with `npm run local`'s (.local/synth-cache; --synth-cache DIR elsewhere).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { localAwsClients, localImagesClient, localMonitoringClient, localRegistryClient, writeDescriptor } from '../client/shared/local-connection';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_DATA_DIRECTORY,
+  localAwsClients,
+  localImagesClient,
+  localMonitoringClient,
+  localRegistryClient,
+  writeDescriptor,
+} from '../client/shared/local-connection';
 import { runTour } from '../demo/tour';
 import { demoMonitor } from '../demo/tour-monitoring';
 import { localTourTracking } from '../demo/tour-tracking';
@@ -14,9 +23,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main() {
   const started = Date.now();
+  const { values } = parseArgs({ options: { 'synth-cache': { type: 'string', default: path.join(DEFAULT_DATA_DIRECTORY, 'synth-cache') } } });
   console.log('Starting a local platform (emulators on loopback, the real handlers behind a local Lambda endpoint)...');
   const monitor = demoMonitor('churn-demo');
-  const platform = await startLocalPlatform({ monitors: [monitor], log: (line) => console.log(`  ${line}`) });
+  const platform = await startLocalPlatform({ monitors: [monitor], synthCacheDirectory: values['synth-cache'], log: (line) => console.log(`  ${line}`) });
   try {
     console.log('');
     const workDir = mkdtempSync(path.join(tmpdir(), 'mlops-demo-'));

@@ -1,6 +1,7 @@
 #!/usr/bin/env tsx
 // `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N,
-// --monitors FILE (a JSON array of monitors, in place of cdk.json's "monitors" context).
+// --monitors FILE (a JSON array of monitors, in place of cdk.json's "monitors" context),
+// --synth-cache DIR (where synthesized apps are cached; default DIR/synth-cache of the data directory).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cdkJson from '../cdk.json';
@@ -31,11 +32,13 @@ async function main() {
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIRECTORY },
       port: { type: 'string', default: '3001' },
       monitors: { type: 'string' },
+      'synth-cache': { type: 'string' },
     },
   });
   const platform = await startLocalPlatform({
     dataDirectory: values['data-dir'],
     inMemory: values['in-memory'],
+    synthCacheDirectory: values['synth-cache'],
     lambdaPort: Number(values.port),
     monitors: declaredMonitors(values.monitors),
     log: (line) => console.log(`local: ${line}`),

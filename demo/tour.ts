@@ -354,6 +354,9 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
         '--description',
         'The demo churn model behind the SageMaker contract',
         '--wait',
+        // The local build takes seconds: the default 5 s between polls would be most of the wait.
+        '--interval',
+        '1s',
       ],
       ['image', 'show', image],
     ]) {

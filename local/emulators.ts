@@ -96,6 +96,7 @@ export interface RunningEmulators {
 const HOST = '127.0.0.1';
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 100;
+const PROBE_TIMEOUT_MS = 2_000;
 const STOP_GRACE_MS = 5_000;
 /** A picked free port can be taken by someone else before the emulator binds it: try again. */
 const PORT_ATTEMPTS = 3;
@@ -340,9 +341,12 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
     return stopping;
   };
 
-  const deadline = Date.now() + timeoutMs;
+  // Time spent polling, not wall time: a synchronous synthesis may hold the event loop for minutes
+  // while the emulator boots, and that is no time it failed to answer in.
+  let waitedMs = 0;
   const early = exited.then((how) => ({ exited: how }));
   for (;;) {
+    const polled = Date.now();
     const outcome = await Promise.race([early, answers(endpoint).then((up) => ({ up }))]);
     if ('exited' in outcome) {
       process.removeListener('exit', killOnExit);
@@ -352,14 +356,14 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
       throw new ExitedEarlyError(`${name} exited before answering on port ${port} (${outcome.exited}):\n${output}`);
     }
     if (outcome.up) break;
-    // One more probe past the deadline: a synthesis may have held the event loop while the emulator booted.
-    if (Date.now() >= deadline && !(await answers(endpoint))) {
+    if (waitedMs >= timeoutMs) {
       // Keep the log for diagnosis: stop() would delete it.
       const output = tail(logFile);
       await stop();
       throw new Error(`${name} did not answer on ${endpoint} within ${timeoutMs} ms; its output:\n${output}`);
     }
     await delay(POLL_INTERVAL_MS);
+    waitedMs += Math.min(Date.now() - polled, PROBE_TIMEOUT_MS + POLL_INTERVAL_MS);
   }
   return { name, endpoint, port, pid: child.pid!, logFile, stop };
 }
@@ -367,7 +371,7 @@ async function startProcess(name: string, port: number, launch: Launch, timeoutM
 /** Any HTTP response means the server is up: both emulators answer an unsigned GET / with some status (moto's guard: 403). */
 async function answers(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await response.arrayBuffer();
     return true;
   } catch {

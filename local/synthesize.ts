@@ -30,10 +30,18 @@ export function synthesizeFunctions(
   outdir = mkdtempSync(path.join(tmpdir(), 'mlops-synth-')),
   props: Pick<MlopsPlatformStackProps, 'monitors'> = {},
 ): Synthesis {
-  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
-  new MlopsPlatformStack(app, STACK_NAME, props);
-  app.synth();
-  return readSynthesizedFunctions(outdir);
+  // Bundling finds the lock file (and so the project root) from the working directory: make it this
+  // repository's, whatever folder `npm run local` or a test was started from. Synthesis is synchronous.
+  const cwd = process.cwd();
+  process.chdir(path.join(__dirname, '..'));
+  try {
+    const app = new App({ outdir: path.resolve(cwd, outdir), context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+    new MlopsPlatformStack(app, STACK_NAME, props);
+    app.synth();
+  } finally {
+    process.chdir(cwd);
+  }
+  return readSynthesizedFunctions(path.resolve(cwd, outdir));
 }
 
 /** The template and the function bundles of a cloud assembly `synthesizeFunctions` wrote. */

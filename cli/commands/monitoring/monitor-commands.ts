@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../../context';
 import { addBaselineCommand } from './monitor-baseline';
 import { addCheckCommand } from './monitor-check';
+import { addCollectCommand } from './monitor-collect';
 import { addReportCommand } from './monitor-report';
 import { addStatusCommand } from './monitor-status';
 
@@ -15,6 +16,7 @@ export function addMonitorCommands(program: Command, context: CliContext): void 
     );
   addCheckCommand(monitor, context);
   addBaselineCommand(monitor, context);
+  addCollectCommand(monitor, context);
   addStatusCommand(monitor, context);
   addReportCommand(monitor, context);
 }
