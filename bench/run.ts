@@ -11,8 +11,9 @@
  *   and numpy timed in the same run on the same data (needs python3 with numpy and scipy).
  * - cli: `mlops --version` and `mlops --local model list` start-up (the bundle, fresh processes) next
  *   to `aws --version` in the same run, against a local platform of its own.
+ * - local: `npm run local` to ready, cold (empty synthesis cache) and warm, and `npm run demo` (bench/local-start.ts).
  * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators);
- * `BENCH_ONLY=cli` the CLI section alone.
+ * `BENCH_ONLY=cli` the CLI section alone; `BENCH_ONLY=local` the local section alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import { measureCliStart } from './cli-start';
 import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
+import { measureLocalStart } from './local-start';
 import { loadHandlers, measureRegistry } from './registry-load';
 import { round, summarize } from './stats';
 import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-load';
@@ -36,7 +38,8 @@ import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-loa
  * its own emulator calls, and each function's init against the lightest function's (a function
  * should not load clients it does not use on its path).
  */
-const TARGETS = { registerP50OverEmulatorFloor: 2, initMedianOverLightest: 1.5, logMetrics1000PointBatchP50Ms: 100 };
+const TARGETS = { registerP50OverEmulatorFloor: 2, initMedianOverLightest: 1.5, logMetrics1000PointBatchP50Ms: 100, localWarmStartMs: 10_000, demoMs: 45_000 };
+const LOCAL_WARM_RUNS = Number(process.env.BENCH_LOCAL_WARM_RUNS ?? 3);
 const TRACKING_FUNCTIONS = ['StartRun', 'LogMetrics', 'EndRun', 'QueryRuns', 'SweepRuns'];
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
 const ONLY = process.env.BENCH_ONLY;
@@ -48,6 +51,19 @@ const DRIFT_NOTE =
 const CLI_NOTE =
   'cli: wall time of fresh `node dist/mlops.cjs` processes (as an installed mlops runs), medians of 10 after one unmeasured run, from a folder outside the repository; --local model list against a local platform started for the bench (in memory, no models); aws --version is the AWS CLI found on PATH, timed in the same run';
 
+/** `npm run local` cold and warm, and the demo, against the targets. */
+async function measureLocal() {
+  progress('local platform: npm run local cold and warm, then npm run demo');
+  const local = await measureLocalStart({ warmRuns: LOCAL_WARM_RUNS, progress });
+  return {
+    local,
+    targets: {
+      localWarmStartUnder10s: { target: TARGETS.localWarmStartMs, measured: local.warmMedianMs, met: local.warmMedianMs < TARGETS.localWarmStartMs },
+      demoUnder45s: { target: TARGETS.demoMs, measured: local.demo.wallMs, met: local.demo.wallMs < TARGETS.demoMs },
+    },
+  };
+}
+
 /** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
 function measureDrift() {
   progress('drift throughput: ours, then scipy and numpy on the same data');
@@ -56,7 +72,12 @@ function measureDrift() {
 }
 
 async function main() {
-  if (ONLY !== undefined && ONLY !== 'drift' && ONLY !== 'cli') throw new Error(`BENCH_ONLY must be "drift", "cli" or unset, got "${ONLY}"`);
+  if (ONLY !== undefined && !['drift', 'cli', 'local'].includes(ONLY)) throw new Error(`BENCH_ONLY must be "drift", "cli", "local" or unset, got "${ONLY}"`);
+  if (ONLY === 'local') {
+    const { local, targets } = await measureLocal();
+    process.stdout.write(`${JSON.stringify({ machine: machine(), local, targets }, null, 2)}\n`);
+    return;
+  }
   if (ONLY === 'cli') {
     const { figures, targets } = await measureCliStart({ progress });
     process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [CLI_NOTE], cli: figures, targets }, null, 2)}\n`);
@@ -171,7 +192,10 @@ async function main() {
     // After the emulators stop: the CLI's local platform runs emulators of its own.
     const cli = await measureCliStart({ progress });
     report.notes.push(CLI_NOTE);
-    process.stdout.write(`${JSON.stringify({ ...report, cli: cli.figures, targets: { ...report.targets, ...cli.targets } }, null, 2)}\n`);
+    const local = await measureLocal();
+    process.stdout.write(
+      `${JSON.stringify({ ...report, cli: cli.figures, local: local.local, targets: { ...report.targets, ...cli.targets, ...local.targets } }, null, 2)}\n`,
+    );
   } finally {
     await emulators.stop();
   }
