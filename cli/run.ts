@@ -3,11 +3,10 @@ import type { CliContext } from './context';
 import { processesOf } from './exec/node-process';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitStatus } from './exit-status';
 import { printable } from './render/printable';
-import { VERSION } from './version';
+import { isVersionRequest, VERSION } from './version';
 
 /** Commander's codes for output that is not an error. */
 const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
-const VERSION_FLAGS = new Set(['--version', '-V']);
 
 /**
  * Runs `mlops` with `argv` (the arguments after the program name) and returns the exit code:
@@ -17,7 +16,7 @@ const VERSION_FLAGS = new Set(['--version', '-V']);
  */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   // Answered before the command tree and its clients load: `mlops --version` costs Node's start alone.
-  if (argv.length === 1 && VERSION_FLAGS.has(argv[0])) {
+  if (isVersionRequest(argv)) {
     context.stdout.write(`${VERSION}\n`);
     return EXIT_OK;
   }

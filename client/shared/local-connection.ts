@@ -1,5 +1,4 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -8,6 +7,7 @@ import { ImagesClient } from '../images/images-client';
 import { MonitoringClient } from '../monitoring/monitoring-client';
 import { RegistryClient } from '../registry/registry-client';
 import type { LocalResource, Operation } from './catalogue';
+import { mlopsHome } from './mlops-home';
 
 /**
  * What a running local platform tells its clients, written to `<data directory>/platform.json`
@@ -24,8 +24,7 @@ export interface LocalPlatformDescriptor extends Readonly<Record<LocalResource, 
 
 export const DEFAULT_DATA_DIRECTORY = '.local';
 export const DESCRIPTOR_FILE = 'platform.json';
-/** Overrides the per-user folder where a running local platform announces itself. */
-export const MLOPS_HOME_ENV = 'MLOPS_HOME';
+export { MLOPS_HOME_ENV } from './mlops-home';
 
 /**
  * The well-known per-user copy of the running local platform's descriptor
@@ -33,7 +32,7 @@ export const MLOPS_HOME_ENV = 'MLOPS_HOME';
  * `--local` finds the platform from any folder.
  */
 export function userDescriptorFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env[MLOPS_HOME_ENV] || join(homedir(), '.mlops'), 'local-platform.json');
+  return join(mlopsHome(env), 'local-platform.json');
 }
 
 export function writeDescriptor(file: string, descriptor: LocalPlatformDescriptor): void {

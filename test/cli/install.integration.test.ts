@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -52,11 +53,11 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('mlops installed from the packed tarball', () => {
-  it('installs the CLI alone: one bundle, no dependencies', () => {
+  it('installs the CLI alone: the launcher and the bundle, no dependencies', () => {
     const installed = path.join(prefix, 'lib', 'node_modules', 'mlops-platform');
 
     expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
-    expect(readdirSync(path.join(installed, 'dist'))).toEqual(['mlops.cjs']);
+    expect(readdirSync(path.join(installed, 'dist')).sort()).toEqual(['mlops-cli.cjs', 'mlops.cjs']);
   });
 
   it('prints its version from another folder', () => {
@@ -69,6 +70,17 @@ describe('mlops installed from the packed tarball', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: mlops \[options\] \[command\]/);
     expect(stdout).toContain('model ');
+  });
+
+  it('keeps a private code cache in MLOPS_HOME, and runs the same when the cache is damaged', () => {
+    const cache = path.join(env.MLOPS_HOME as string, 'cache', 'mlops-cli.v8');
+    const first = mlops(['model', '--help']);
+
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    expect(mlops(['model', '--help'])).toEqual(first);
+    writeFileSync(cache, randomBytes(4096));
+    expect(mlops(['model', '--help'])).toEqual(first);
+    expect(first.stdout).toMatch(/^Usage: mlops model/);
   });
 
   it('finds the local platform through the per-user descriptor and says how to start it when it does not answer', async () => {
