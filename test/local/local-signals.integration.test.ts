@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { LocalPlatformDescriptor } from '../../client/shared/local-connection';
 import { answersHttp } from '../support/network';
+import { TEST_SYNTH_CACHE } from './synth-cache-directory';
 
-// One `npm run local`: synthesis with bundling, DynamoDB Local and moto, on a busy 2-core machine.
-jest.setTimeout(300_000);
+// One `npm run local`: DynamoDB Local and moto, and a synthesis with bundling unless the tests'
+// shared cache has it (minutes on a busy 2-core machine when it has not).
+jest.setTimeout(600_000);
 
 const ROOT = path.join(__dirname, '..', '..');
 const STARTED = 'The platform is running';
@@ -52,8 +54,13 @@ describe('npm run local', () => {
     dataDirectory = mkdtempSync(path.join(tmpdir(), 'mlops-local-signals-'));
     const port = await freePort();
     // Its own process group, so the test can tell when every process of it is gone; the signal goes to npm alone.
-    npm = spawn('npm', ['run', 'local', '--', '--in-memory', '--data-dir', dataDirectory, '--port', String(port)], {
+    const mlopsHome = path.join(dataDirectory, 'home');
+    const userFile = path.join(mlopsHome, 'local-platform.json');
+    const args = ['--in-memory', '--data-dir', dataDirectory, '--port', String(port), '--synth-cache', TEST_SYNTH_CACHE];
+    npm = spawn('npm', ['run', 'local', '--', ...args], {
       cwd: ROOT,
+      // Its per-user descriptor goes to the test's folder, not the real home.
+      env: { ...process.env, MLOPS_HOME: mlopsHome },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,11 +68,13 @@ describe('npm run local', () => {
     npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const npmExited = new Promise<void>((resolve) => npm!.once('exit', () => resolve()));
-    await waitUntil(() => output.includes(STARTED) || npm!.exitCode !== null, 240_000, `the platform did not start:\n${output}`);
+    await waitUntil(() => output.includes(STARTED) || npm!.exitCode !== null, 480_000, `the platform did not start:\n${output}`);
     expect(output).toContain(STARTED);
     const { endpoints } = JSON.parse(readFileSync(path.join(dataDirectory, 'platform.json'), 'utf8')) as LocalPlatformDescriptor;
     const listeners = [endpoints.lambda, endpoints.dynamodb, endpoints.s3].map((endpoint) => Number(new URL(endpoint).port));
     expect(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).toEqual([true, true, true]);
+    // It announced itself where `mlops --local` looks from any folder.
+    expect((JSON.parse(readFileSync(userFile, 'utf8')) as LocalPlatformDescriptor).endpoints).toEqual(endpoints);
 
     process.kill(npm.pid!, 'SIGTERM');
 
@@ -77,5 +86,6 @@ describe('npm run local', () => {
       'a listener still answered',
     );
     expect(output).toContain('local: stopping (SIGTERM)');
+    expect(existsSync(userFile)).toBe(false);
   });
 });

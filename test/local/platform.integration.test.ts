@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -17,17 +17,23 @@ import { localTourTracking } from '../../demo/tour-tracking';
 import { startLocalPlatform } from '../../local/platform';
 import { serveImageLocally } from '../../local/serve-image';
 import { BufferTerminal } from '../cli/harness';
+import { TEST_SYNTH_CACHE } from './synth-cache-directory';
 
-// Each test starts a platform of its own: synthesis with bundling, DynamoDB Local and moto (one
-// start takes about a minute on a busy 2-core machine; the restart test starts three).
-jest.setTimeout(300_000);
+// Each test starts a platform of its own: DynamoDB Local and moto, and a synthesis with bundling
+// unless the shared cache has it (minutes on a busy 2-core machine when it has not; the restart
+// test starts three platforms, the tour builds and serves an image).
+jest.setTimeout(600_000);
+
+/** Every platform here: synthesized apps from the tests' shared cache, nothing written to the real home. */
+const start = (options: Parameters<typeof startLocalPlatform>[0] = {}) =>
+  startLocalPlatform({ synthCacheDirectory: TEST_SYNTH_CACHE, userDescriptorFile: false, ...options });
 
 const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
 
 describe('the local platform', () => {
   test('runs the demo tour to the end: two tracked runs, two versions registered from them, the better one in production, its drift monitored', async () => {
     const monitor = demoMonitor('churn-demo');
-    const platform = await startLocalPlatform({ monitors: [monitor] });
+    const platform = await start({ monitors: [monitor] });
     try {
       const lines: string[] = [];
       const workDir = temporaryDirectory('demo');
@@ -91,11 +97,11 @@ describe('the local platform', () => {
     const artifact = path.join(temporaryDirectory('artifact'), 'model.bin');
     require('node:fs').writeFileSync(artifact, 'weights that must survive a restart');
     try {
-      const first = await startLocalPlatform({ dataDirectory });
+      const first = await start({ dataDirectory });
       const registered = await localRegistryClient(first.descriptor).registerModelFromFile(artifact, { name: 'kept', metrics: { auc: 0.9 } });
       await first.stop();
 
-      const second = await startLocalPlatform({ dataDirectory });
+      const second = await start({ dataDirectory });
       try {
         const version = await localRegistryClient(second.descriptor).getVersion('kept', 'latest');
         const { s3 } = localAwsClients(second.descriptor);
@@ -109,7 +115,7 @@ describe('the local platform', () => {
         await second.stop();
       }
 
-      const fresh = await startLocalPlatform({ dataDirectory, inMemory: true });
+      const fresh = await start({ dataDirectory, inMemory: true });
       try {
         await expect(localRegistryClient(fresh.descriptor).getVersion('kept', 'latest')).rejects.toMatchObject({ errorType: 'NotFoundError' });
       } finally {
@@ -120,12 +126,20 @@ describe('the local platform', () => {
     }
   });
 
-  test('serves the mlops CLI through --local, with the descriptor named by MLOPS_LOCAL', async () => {
+  test('serves the mlops CLI through --local, with the descriptor named by MLOPS_LOCAL, and announces itself in the per-user file until it stops', async () => {
     const workDir = temporaryDirectory('cli');
     // A directory the platform creates, as `npm run local` creates .local.
     const dataDirectory = path.join(workDir, '.local');
-    const platform = await startLocalPlatform({ dataDirectory });
+    const userFile = path.join(workDir, 'home', '.mlops', 'local-platform.json');
+    const platform = await start({ dataDirectory, userDescriptorFile: userFile });
+    let stopped = false;
     try {
+      // The per-user copy: the same descriptor, this user's only, withdrawn at stop.
+      expect(platform.userDescriptorFile).toBe(userFile);
+      expect(JSON.parse(readFileSync(userFile, 'utf8'))).toEqual(platform.descriptor);
+      expect(statSync(userFile).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(userFile)).mode & 0o777).toBe(0o700);
+
       const artifact = path.join(dataDirectory, 'model.bin');
       require('node:fs').writeFileSync(artifact, 'cli weights');
       const stdout = new BufferTerminal();
@@ -150,8 +164,12 @@ describe('the local platform', () => {
       expect(statSync(dataDirectory).mode & 0o777).toBe(0o700);
       expect(statSync(platform.descriptorFile!).mode & 0o777).toBe(0o600);
       expect(platform.descriptor.credentials.accessKeyId).toMatch(/^LOCAL[0-9A-F]{20}$/);
-    } finally {
+
       await platform.stop();
+      stopped = true;
+      expect(existsSync(userFile)).toBe(false);
+    } finally {
+      if (!stopped) await platform.stop();
       rmSync(workDir, { recursive: true, force: true });
     }
   });
