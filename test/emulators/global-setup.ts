@@ -7,6 +7,8 @@ import { writeSynthesizedTemplate } from './synthesized-template';
 declare global {
   /** The running emulators, kept by the global setup for the global teardown (same process). */
   var __MLOPS_EMULATORS__: RunningEmulators | undefined;
+  /** The synthesized template's temporary directory, removed by the global teardown. */
+  var __MLOPS_TEMPLATE_DIRECTORY__: string | undefined;
 }
 
 /**
@@ -16,7 +18,8 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const starting = startEmulators();
-  writeSynthesizedTemplate(path.join(mkdtempSync(path.join(tmpdir(), 'mlops-template-')), 'MlopsPlatform.template.json'));
+  globalThis.__MLOPS_TEMPLATE_DIRECTORY__ = mkdtempSync(path.join(tmpdir(), 'mlops-template-'));
+  writeSynthesizedTemplate(path.join(globalThis.__MLOPS_TEMPLATE_DIRECTORY__, 'MlopsPlatform.template.json'));
   const emulators = await starting;
   globalThis.__MLOPS_EMULATORS__ = emulators;
   Object.assign(process.env, emulators.environment, {
