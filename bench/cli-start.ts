@@ -3,7 +3,8 @@
  * running local platform, each a fresh `node dist/mlops.cjs` process (the way an installed `mlops`
  * runs), with the AWS CLI's `aws --version` timed in the same run as the reference.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -26,20 +27,29 @@ export interface CliStartOptions {
   readonly progress?: (message: string) => void;
 }
 
-/** Wall time of `command args` in a fresh process, in ms; fails unless it exits 0. */
-function timeRun(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): number {
+/**
+ * Wall time of `command args` in a fresh process, in ms; fails unless it exits 0. Spawned, not
+ * spawnSync'd: the local platform answers from this process's event loop.
+ */
+async function timeRun(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, [...args], { env, cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const child = spawn(command, [...args], { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
   return elapsedMs;
 }
 
-/** Medians of `runs` runs after one unmeasured run (which warms the file cache). */
-function median(runs: number, run: () => number) {
-  run();
-  return summarize(Array.from({ length: runs }, run));
+/** Medians of `runs` runs, one after another, after one unmeasured run (which warms the file cache). */
+async function median(runs: number, run: () => Promise<number>) {
+  await run();
+  const samples: number[] = [];
+  for (let index = 0; index < runs; index++) samples.push(await run());
+  return summarize(samples);
 }
 
 const awsInstalled = () => !spawnSync('aws', ['--version'], { stdio: 'ignore' }).error;
@@ -58,10 +68,10 @@ export async function measureCliStart(options: CliStartOptions = {}) {
     if (platform) writeDescriptor(descriptorFile, platform.descriptor);
     progress(`timing mlops --version, mlops --local model list and aws --version (${runs} fresh processes each)`);
     // Run from a folder of the bench's own, as from a training project's: no .local/ of the repository's.
-    const version = median(runs, () => timeRun(process.execPath, [CLI_BUNDLE, '--version'], env, home));
+    const version = await median(runs, () => timeRun(process.execPath, [CLI_BUNDLE, '--version'], env, home));
     const localEnv = { ...env, MLOPS_LOCAL: descriptorFile };
-    const localModelList = median(runs, () => timeRun(process.execPath, [CLI_BUNDLE, '--local', 'model', 'list'], localEnv, home));
-    const awsVersion = awsInstalled() ? median(runs, () => timeRun('aws', ['--version'], env, home)) : undefined;
+    const localModelList = await median(runs, () => timeRun(process.execPath, [CLI_BUNDLE, '--local', 'model', 'list'], localEnv, home));
+    const awsVersion = awsInstalled() ? await median(runs, () => timeRun('aws', ['--version'], env, home)) : undefined;
     const target = (p50Ms: number) => ({
       p50Ms,
       overAwsVersion: awsVersion ? round(p50Ms / awsVersion.p50Ms, 2) : 'unavailable (aws not installed)',
