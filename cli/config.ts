@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { TrackingClient } from '../client/experiments/experiments-client';
@@ -20,8 +19,10 @@ import {
 } from '../client/shared/catalogue';
 import { discover } from '../client/shared/discovery';
 import { ConfigurationError } from '../client/shared/errors';
-import { DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, readDescriptor } from '../client/shared/local-connection';
+import { type LocalPlatformDescriptor, localAwsClients, readDescriptor } from '../client/shared/local-connection';
 import type { CliContext } from './context';
+import { processesOf } from './exec/node-process';
+import { LOCAL_ENV, localDescriptorFile } from './local-descriptor-file';
 
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 /** What the CLI lets callers name: every operation's function, and the resources with a flag. */
@@ -70,16 +71,13 @@ export function connectionSettings(): (Setting & { readonly help: string })[] {
 }
 
 export const STACK_ENV = 'MLOPS_STACK';
-/** Set to a descriptor path (or `1`) to use the platform `npm run local` started. */
-export const LOCAL_ENV = 'MLOPS_LOCAL';
+export { LOCAL_ENV } from './local-descriptor-file';
 export const ACTOR_ENV = 'MLOPS_ACTOR';
 
 /** The local platform's descriptor when `--local` or `MLOPS_LOCAL` asks for it. */
 function localDescriptor(context: CliContext, options: GlobalOptions): LocalPlatformDescriptor | undefined {
-  const localSetting = context.env[LOCAL_ENV];
-  if (!options.local && !localSetting) return undefined;
-  const namesFile = localSetting && !['1', 'true'].includes(localSetting);
-  return readDescriptor(namesFile ? localSetting : join(DEFAULT_DATA_DIRECTORY, DESCRIPTOR_FILE));
+  if (!options.local && !context.env[LOCAL_ENV]) return undefined;
+  return readDescriptor(localDescriptorFile(context.env, processesOf(context).cwd()));
 }
 
 /** What a capability's client is built from, wherever the names came from. */

@@ -13,6 +13,9 @@ const START_LOCAL = `start one with \`npm run local\` in the mlops-platform fold
 const REACH_A_PLATFORM =
   'to reach a platform, deploy one with `npx cdk deploy`, name its stack with --stack or MLOPS_STACK, or use --local for the one `npm run local` started';
 
+/** Discovery's refusal when the stack is not deployed (client/shared/discovery.ts). */
+const STACK_MISSING = /^stack "[^"]*" does not exist\b/;
+
 const isLocal = (target: Target) => target.localFlag || Boolean(target.env[LOCAL_ENV]);
 
 function descriptorOf(target: Target): string {
@@ -28,7 +31,7 @@ export function errorMessage(error: unknown, target: Target): string {
   if (error instanceof UnreachableError && isLocal(target)) {
     return `error (${error.errorType}): no local platform answers at ${error.endpoint} (descriptor ${descriptorOf(target)}): ${START_LOCAL}`;
   }
-  if (error instanceof ConfigurationError && !isLocal(target)) return `error (${error.errorType}): ${error.message}; ${REACH_A_PLATFORM}`;
+  if (error instanceof ConfigurationError && STACK_MISSING.test(error.message)) return `error (${error.errorType}): ${error.message}; ${REACH_A_PLATFORM}`;
   if (error instanceof MlopsError) return `error (${error.errorType}): ${error.message}`;
   // Duck-typed: errors from Node's internals and the SDK may come from another realm (as under jest).
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };

@@ -13,6 +13,7 @@ import { addShowCommand } from './commands/registry/model-show';
 import { addVersionsCommand } from './commands/registry/model-versions';
 import { connectionSettings, LOCAL_ENV, STACK_ENV } from './config';
 import type { CliContext } from './context';
+import { VERSION } from './version';
 
 /**
  * The `mlops` command tree. Output goes to the context's streams and commander never exits the
@@ -25,6 +26,7 @@ export function createProgram(context: CliContext): Command {
     )
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
+    .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
     .addOption(new Option('--stack <name>', `the platform stack to discover the functions from (env ${STACK_ENV}, default ${DEFAULT_STACK_NAME})`));
   for (const { flag, help } of connectionSettings()) program.addOption(new Option(`${flag} <name>`, help));
@@ -33,7 +35,7 @@ export function createProgram(context: CliContext): Command {
     .addOption(
       new Option(
         '--local',
-        `use the platform npm run local started, described in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} (env ${LOCAL_ENV}: 1, or another descriptor's path)`,
+        `use the platform npm run local started: its descriptor in ${DEFAULT_DATA_DIRECTORY}/${DESCRIPTOR_FILE} here, else ~/.mlops/local-platform.json (env ${LOCAL_ENV}: 1, or a descriptor's path)`,
       ),
     )
     .addOption(new Option('--json', 'print machine-readable JSON on stdout, nothing else'));
