@@ -8,9 +8,9 @@
  * - `integration`: real SDK calls to DynamoDB Local and moto, started by the global setup.
  * Tests are transpiled without type checks; `npm test` type-checks the whole tree once with tsc.
  * Timeouts are set for a busy 2-core machine; `slowTestThreshold` (seconds per file) flags what grew slow.
- * Workers (package.json): unit and synth files only compute, so their scripts use every core (`--maxWorkers 100%`;
- * jest's default, one fewer than the cores, is half of a 2-core machine); integration keeps the default, since the
- * emulators it calls need a core of their own.
+ * Workers: one per core. jest's default, one fewer than the cores, is half of a 2-core machine, and every project
+ * gains from a second worker there (measured under other jobs' load: unit 197 s against 295 s, integration 230 s
+ * against 420 s, no timeout).
  */
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true }, diagnostics: false }],
@@ -30,6 +30,7 @@ const setup = (testTimeoutMs, ...setupFiles) => ({
 const SYNTH_TESTS = ['<rootDir>/test/lib/**/*.test.ts', '<rootDir>/test/**/*.synth.test.ts'];
 
 module.exports = {
+  maxWorkers: '100%',
   projects: [
     {
       ...common,
