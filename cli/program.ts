@@ -13,7 +13,6 @@ import { addShowCommand } from './commands/registry/model-show';
 import { addVersionsCommand } from './commands/registry/model-versions';
 import { connectionSettings, LOCAL_ENV, STACK_ENV } from './config';
 import type { CliContext } from './context';
-import { VERSION } from './version';
 
 /**
  * The `mlops` command tree. Output goes to the context's streams and commander never exits the
@@ -26,7 +25,6 @@ export function createProgram(context: CliContext): Command {
     )
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
-    .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
     .addOption(new Option('--stack <name>', `the platform stack to discover the functions from (env ${STACK_ENV}, default ${DEFAULT_STACK_NAME})`));
   for (const { flag, help } of connectionSettings()) program.addOption(new Option(`${flag} <name>`, help));

@@ -63,13 +63,6 @@ describe('mlops --version', () => {
     expect(stdout).toBe(`${version}\n`);
     expect(stderr).toBe('');
   });
-
-  it('prints the same version when other options come with it', async () => {
-    const { code, stdout } = await cli.run(['--json', '--version']);
-
-    expect(code).toBe(0);
-    expect(stdout).toBe(`${version}\n`);
-  });
 });
 
 describe('mlops when no platform can be reached', () => {
