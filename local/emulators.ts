@@ -201,6 +201,8 @@ export async function startDynamoDbLocal(options: StartEmulatorOptions = {}): Pr
       '-XX:+UseSerialGC',
       ...launcher,
       ...storage,
+      // It would report usage to AWS from every start: a local platform and the tests reach no network.
+      '-disableTelemetry',
       '-port',
       String(port),
     ],
