@@ -9,8 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildCli, CLI_BUNDLE } from '../bin/build-cli';
-import { writeDescriptor } from '../client/shared/local-connection';
-import { startLocalPlatform } from '../local/platform';
+import { startBenchPlatform } from './local-start';
 import { round, summarize } from './stats';
 
 /** Below 0.3 s, and at most 0.4x the AWS CLI's `aws --version`. */
@@ -21,7 +20,7 @@ export interface CliStartOptions {
   readonly runs?: number;
   /**
    * The descriptor of a running local platform for `--local model list`.
-   * @default - a local platform started here (in memory) and stopped after
+   * @default - `npm run local` started for the bench (in memory) and stopped after
    */
   readonly descriptorFile?: string;
   readonly progress?: (message: string) => void;
@@ -29,7 +28,7 @@ export interface CliStartOptions {
 
 /**
  * Wall time of `command args` in a fresh process, in ms; fails unless it exits 0. Spawned, not
- * spawnSync'd: the local platform answers from this process's event loop.
+ * spawnSync'd, so a platform that answers from this process's event loop is not blocked.
  */
 async function timeRun(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const started = process.hrtime.bigint();
@@ -62,10 +61,12 @@ export async function measureCliStart(options: CliStartOptions = {}) {
   // The user's own files stay out of it: a home of the bench's own.
   const home = mkdtempSync(path.join(tmpdir(), 'mlops-bench-cli-'));
   const env = { ...process.env, MLOPS_HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const platform = options.descriptorFile ? undefined : await startLocalPlatform({ log: (line) => progress(`local platform: ${line}`) });
+  // A platform in a process of its own, as `npm run local` runs: the CLI's calls do not wait on this event loop.
+  if (!options.descriptorFile) progress('starting npm run local (in memory) for --local model list');
+  const platform = options.descriptorFile ? undefined : await startBenchPlatform();
   try {
-    const descriptorFile = options.descriptorFile ?? path.join(home, 'platform.json');
-    if (platform) writeDescriptor(descriptorFile, platform.descriptor);
+    const descriptorFile = options.descriptorFile ?? platform?.descriptorFile;
+    if (!descriptorFile) throw new Error('no local platform descriptor');
     progress(`timing mlops --version, mlops --local model list and aws --version (${runs} fresh processes each)`);
     // Run from a folder of the bench's own, as from a training project's: no .local/ of the repository's.
     const version = await median(runs, () => timeRun(process.execPath, [CLI_BUNDLE, '--version'], env, home));

@@ -49,7 +49,7 @@ const DRIFT_NOTE =
   "drift: one process, single-threaded (scipy with OMP/OpenBLAS/MKL threads at 1); medians; rows are rows per side; the sketch path is the drift job's (baseline built beforehand: sketch the current window in its frame, then windowDrift: KS with p-value and bounds, PSI, Jensen-Shannon, Wasserstein); the exact path is samplesDrift on the raw columns (sorts both); vsScipy.ratio = scipy ks_2samp + wasserstein_distance time over the sketch path's (>= 1 meets the target)";
 
 const CLI_NOTE =
-  'cli: wall time of fresh `node dist/mlops.cjs` processes (as an installed mlops runs), medians of 10 after one unmeasured run (which also writes the code cache, as a first call does), from a folder outside the repository; --local model list against a local platform started for the bench (in memory, no models); aws --version is the AWS CLI found on PATH, timed in the same run';
+  'cli: wall time of fresh `node dist/mlops.cjs` processes (as an installed mlops runs), medians of 10 after one unmeasured run (which also writes the code cache, as a first call does), from a folder outside the repository; --local model list against npm run local started for the bench (its own process, in memory, no models); aws --version is the AWS CLI found on PATH, timed in the same run';
 
 /** `npm run local` cold and warm, and the demo, against the targets. */
 async function measureLocal() {
