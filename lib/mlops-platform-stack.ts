@@ -13,7 +13,8 @@ import { PlatformDirectory } from './shared/platform-directory';
 
 export interface MlopsPlatformStackProps extends StackProps {
   /**
-   * Encrypt the registry's table and artifacts with a customer-managed KMS key (billed monthly).
+   * Encrypt the platform's data with one customer-managed KMS key (billed monthly): the four tables,
+   * the artifact and monitoring buckets, the image repository, the build project and the alarm topic.
    * @default false - AWS-owned and S3-managed keys
    */
   readonly customerManagedKey?: boolean;

@@ -35,7 +35,13 @@ export function synthesizeFunctions(
   const cwd = process.cwd();
   process.chdir(path.join(__dirname, '..'));
   try {
-    const app = new App({ outdir: path.resolve(cwd, outdir), context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+    // Without CDK's built-in CloudFormation validation: loading it costs some 10 s per synthesis, and the
+    // tests lint the same templates with cfn-lint.
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      outdir: path.resolve(cwd, outdir),
+      context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true },
+    });
     new MlopsPlatformStack(app, STACK_NAME, props);
     app.synth();
   } finally {
