@@ -1,9 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { TrackingClient } from '../client/experiments/experiments-client';
-import { ImagesClient } from '../client/images/images-client';
-import { MonitoringClient } from '../client/monitoring/monitoring-client';
-import { RegistryClient } from '../client/registry/registry-client';
+import type { TrackingClient } from '../client/experiments/experiments-client';
+import type { ImagesClient } from '../client/images/images-client';
+import type { MonitoringClient } from '../client/monitoring/monitoring-client';
+import type { RegistryClient } from '../client/registry/registry-client';
 import {
   CAPABILITIES,
   type Capability,
@@ -95,11 +95,19 @@ interface Clients {
   readonly images: ImagesClient;
 }
 
+// Each client is required when a command connects, not imported: a call initializes one area's
+// client and schemas, not all four (module initialization is most of the CLI's start-up).
 const CLIENTS: { readonly [C in Capability]: (connection: Connection<C>) => Clients[C] } = {
-  registry: (connection) => new RegistryClient(connection),
-  experiments: ({ functions, lambda }) => new TrackingClient({ functions, lambda }),
-  monitoring: (connection) => new MonitoringClient(connection),
-  images: (connection) => new ImagesClient(connection),
+  registry: (connection) =>
+    new (require('../client/registry/registry-client') as typeof import('../client/registry/registry-client')).RegistryClient(connection),
+  experiments: ({ functions, lambda }) =>
+    new (require('../client/experiments/experiments-client') as typeof import('../client/experiments/experiments-client')).TrackingClient({
+      functions,
+      lambda,
+    }),
+  monitoring: (connection) =>
+    new (require('../client/monitoring/monitoring-client') as typeof import('../client/monitoring/monitoring-client')).MonitoringClient(connection),
+  images: (connection) => new (require('../client/images/images-client') as typeof import('../client/images/images-client')).ImagesClient(connection),
 };
 
 const pick = <K extends string>(keys: readonly K[], from: Partial<Record<string, string>>) =>

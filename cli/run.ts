@@ -23,7 +23,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   // Required here, not imported above, so that the version answer loads none of it.
   const { createProgram } = require('./program') as typeof import('./program');
   const { CommanderError } = require('commander') as typeof import('commander');
-  const program = createProgram(context);
+  const program = createProgram(context, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

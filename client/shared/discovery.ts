@@ -1,6 +1,10 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CAPABILITIES, type Capability, type OperationOf, operationsOf, type ResourceOf, stackOutput } from './catalogue';
 import { ConfigurationError } from './errors';
+
+// Required at first use, not imported: a call against the local platform never reads a stack, and the
+// CLI starts faster without initializing CloudFormation's client.
+const cloudFormationModule = () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
 
 export interface DiscoverFunctionsOptions {
   readonly stackName: string;
@@ -30,7 +34,7 @@ export async function readStackOutputs(
 ): Promise<(key: string) => string> {
   let outputs: Map<string | undefined, string | undefined>;
   try {
-    const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const { Stacks = [] } = await cloudFormation.send(new (cloudFormationModule().DescribeStacksCommand)({ StackName: stackName }));
     outputs = new Map((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
   } catch (error) {
     if (error instanceof Error && /does not exist/.test(error.message)) {
@@ -48,7 +52,7 @@ export async function readStackOutputs(
 /** Reads a deployed stack's outputs to find a capability's functions and the resources its clients need. */
 export async function discover<C extends Capability>(
   capability: C,
-  { stackName, cloudFormation = new CloudFormationClient({}) }: DiscoverFunctionsOptions,
+  { stackName, cloudFormation = new (cloudFormationModule().CloudFormationClient)({}) }: DiscoverFunctionsOptions,
 ): Promise<Discovered<C>> {
   const operations = operationsOf(capability);
   const resources: readonly ResourceOf<C>[] = CAPABILITIES[capability].resources;

@@ -2,10 +2,10 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { TrackingClient } from '../experiments/experiments-client';
-import { ImagesClient } from '../images/images-client';
-import { MonitoringClient } from '../monitoring/monitoring-client';
-import { RegistryClient } from '../registry/registry-client';
+import type { TrackingClient } from '../experiments/experiments-client';
+import type { ImagesClient } from '../images/images-client';
+import type { MonitoringClient } from '../monitoring/monitoring-client';
+import type { RegistryClient } from '../registry/registry-client';
 import type { LocalResource, Operation } from './catalogue';
 import { mlopsHome } from './mlops-home';
 
@@ -61,20 +61,25 @@ export function localAwsClients(descriptor: LocalPlatformDescriptor): { lambda: 
 
 /** A registry client for the local platform, as `RegistryClient` is for a deployed one. */
 export function localRegistryClient(descriptor: LocalPlatformDescriptor): RegistryClient {
+  // Each client is required by its own function: the CLI, which reads descriptors here, initializes only the one it uses.
+  const { RegistryClient } = require('../registry/registry-client') as typeof import('../registry/registry-client');
   return new RegistryClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }
 
 /** A tracking client for the local platform, as `TrackingClient` is for a deployed one. */
 export function localTrackingClient(descriptor: LocalPlatformDescriptor): TrackingClient {
+  const { TrackingClient } = require('../experiments/experiments-client') as typeof import('../experiments/experiments-client');
   return new TrackingClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
 }
 
 /** A monitoring client for the local platform, as `MonitoringClient` is for a deployed one. */
 export function localMonitoringClient(descriptor: LocalPlatformDescriptor): MonitoringClient {
+  const { MonitoringClient } = require('../monitoring/monitoring-client') as typeof import('../monitoring/monitoring-client');
   return new MonitoringClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }
 
 /** An images client for the local platform, as `ImagesClient` is for a deployed one. */
 export function localImagesClient(descriptor: LocalPlatformDescriptor): ImagesClient {
+  const { ImagesClient } = require('../images/images-client') as typeof import('../images/images-client');
   return new ImagesClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }
