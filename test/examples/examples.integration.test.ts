@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { functionPublications, OPERATIONS, type Operation } from '../../client/shared/catalogue';
 import { localAwsClients, localRegistryClient, userDescriptorFile } from '../../client/shared/local-connection';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform';
+import { TEST_SYNTH_CACHE } from '../support/synth-cache-directory';
 import { runStateMachine, type StateMachineDefinition } from './asl-runner';
 
 // The examples/ recipes, run as a user runs them against one local platform. Its start (synthesis,
@@ -32,13 +33,13 @@ let childEnvironment: NodeJS.ProcessEnv;
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'mlops-examples-'));
   // The per-user descriptor (where MLOPS_LOCAL=1 finds the platform from any folder) goes to the scratch folder, not the real home;
-  // the synthesized app is cached across runs of this file.
+  // the synthesized app comes from the cache every test that starts a platform shares.
   const mlopsHome = path.join(scratch, 'mlops-home');
   platform = await startLocalPlatform({
     dataDirectory: path.join(scratch, 'platform'),
     inMemory: true,
     userDescriptorFile: userDescriptorFile({ MLOPS_HOME: mlopsHome }),
-    synthCacheDirectory: path.join(ROOT, 'node_modules', '.cache', 'mlops-examples-synth'),
+    synthCacheDirectory: TEST_SYNTH_CACHE,
   });
   artifact = path.join(scratch, 'model.tar.gz');
   writeFileSync(artifact, 'weights of a model trained for the examples');

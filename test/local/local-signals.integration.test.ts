@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { LocalPlatformDescriptor } from '../../client/shared/local-connection';
 import { answersHttp } from '../support/network';
-import { TEST_SYNTH_CACHE } from './synth-cache-directory';
+import { TEST_SYNTH_CACHE } from '../support/synth-cache-directory';
 
 // One `npm run local`: DynamoDB Local and moto, and a synthesis with bundling unless the tests'
 // shared cache has it (minutes on a busy 2-core machine when it has not).

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TEST_SYNTH_CACHE } from './synth-cache-directory';
+import { TEST_SYNTH_CACHE } from '../support/synth-cache-directory';
 
 // The README's monitoring walkthrough, its commands run as written: a local platform start (fresh
 // synthesis when the sources changed), a few CLI calls of 2-3 s each, and a wait for the schedule.

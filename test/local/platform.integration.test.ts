@@ -17,7 +17,7 @@ import { localTourTracking } from '../../demo/tour-tracking';
 import { startLocalPlatform } from '../../local/platform';
 import { serveImageLocally } from '../../local/serve-image';
 import { BufferTerminal } from '../cli/harness';
-import { TEST_SYNTH_CACHE } from './synth-cache-directory';
+import { TEST_SYNTH_CACHE } from '../support/synth-cache-directory';
 
 // Each test starts a platform of its own: DynamoDB Local and moto, and a synthesis with bundling
 // unless the shared cache has it (minutes on a busy 2-core machine when it has not; the restart
