@@ -33,3 +33,19 @@ export function outsidePrefixMessage(prefixes: string | readonly string[]): stri
   const list = (typeof prefixes === 'string' ? [prefixes] : prefixes).map((prefix) => `"${prefix}"`).join(' or ');
   return `must be under ${list} of the artifact bucket, where the matching grant lets its caller upload`;
 }
+
+/**
+ * MLflow's artifacts (`MlflowApi.grantMlflowWrite`): `mlflow/<experiment id>/<run id>/artifacts/...` for
+ * runs and `mlflow/<experiment id>/models/<model id>/artifacts/...` for logged models, as MLflow lays
+ * them out under an experiment's artifact location. MLflow clients write there with their own credentials.
+ */
+export const MLFLOW_ARTIFACTS_PREFIX = 'mlflow/';
+
+/** Where `RegisterModel` takes a directory artifact (an S3 prefix, as every MLflow model is) from: the model upload prefixes and MLflow's artifacts. */
+export const DIRECTORY_ARTIFACT_PREFIXES: readonly string[] = [...MODEL_UPLOAD_PREFIXES, MLFLOW_ARTIFACTS_PREFIX];
+
+/**
+ * Written by the platform only (`RegisterModel`): the manifest that pins a directory artifact's files,
+ * content-addressed, `registry-manifests/<manifest sha256>.json`.
+ */
+export const REGISTRY_MANIFESTS_PREFIX = 'registry-manifests/';

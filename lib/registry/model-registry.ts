@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import { DIRECTORY_ARTIFACT_PREFIXES, MODEL_UPLOAD_PREFIXES, REGISTRY_MANIFESTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { PLATFORM_METRICS } from '../../lambda/shared/platform-metrics';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
 import { createPlatformBucket } from '../shared/platform-bucket';
@@ -99,8 +99,10 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
       timeout: Duration.minutes(2),
     });
     registerModel.bindTable(this.table, 'REGISTRY_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
-    // It pins artifacts from the model upload prefixes only (lambda/registry/core/artifact.ts).
-    registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], MODEL_UPLOAD_PREFIXES);
+    // It pins artifacts from the model upload prefixes, directories also from MLflow's artifacts (lambda/registry/core/artifact.ts,
+    // directory-artifact.ts), and writes directories' manifests where nothing else writes.
+    registerModel.bindBucketObjects(this.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], DIRECTORY_ARTIFACT_PREFIXES);
+    registerModel.grantBucketPrefixes(this.artifactBucket, { write: [REGISTRY_MANIFESTS_PREFIX] });
     registerModel.bindEventBus(this.eventBus);
     if (props.runsTable) registerModel.bindTable(props.runsTable, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem']);
 
@@ -130,10 +132,11 @@ export class ModelRegistry extends PlatformCapability<RegistryOperation> {
 
   /**
    * Lets `grantee` query the registry and download the versions' artifacts, any S3 version of them
-   * (`models/*`, `uploads/*`): where every registered artifact is.
+   * (`models/*`, `uploads/*`, and `mlflow/*` for directories), and directories' manifests
+   * (`registry-manifests/*`): where every registered artifact is.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    const artifacts = MODEL_UPLOAD_PREFIXES.map((prefix) => `${prefix}*`);
+    const artifacts = [...DIRECTORY_ARTIFACT_PREFIXES, REGISTRY_MANIFESTS_PREFIX].map((prefix) => `${prefix}*`);
     return grantDownloadOf(this.artifactBucket, grantee, artifacts, ['s3:GetObject', 's3:GetObjectVersion']).combine(
       this.functions.queryRegistry.grantInvoke(grantee),
     );

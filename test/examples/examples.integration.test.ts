@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { functionPublications, OPERATIONS, type Operation } from '../../client/shared/catalogue';
 import { localAwsClients, localRegistryClient, userDescriptorFile } from '../../client/shared/local-connection';
+import type { ObjectArtifactRecord } from '../../lambda/registry/core/model';
 import { type LocalPlatform, startLocalPlatform } from '../../local/platform';
 import { TEST_SYNTH_CACHE } from '../support/synth-cache-directory';
 import { runStateMachine, type StateMachineDefinition } from './asl-runner';
@@ -74,7 +75,7 @@ test('the boto3 script uploads the artifact, registers it with its metrics and r
   const version = await registry().getVersion('churn-boto3', printed.version);
   expect(printed).toEqual({ name: 'churn-boto3', version: 1, metrics: { auc: 0.91 }, sha256: sha256(artifact) });
   expect(version).toMatchObject({ metrics: { auc: 0.91 }, tags: { source: 'boto3' }, artifact: { sha256: sha256(artifact) } });
-  expect(version.artifact.key).toMatch(/^models\/churn-boto3\//);
+  expect((version.artifact as ObjectArtifactRecord).key).toMatch(/^models\/churn-boto3\//);
 });
 
 awsCliTest('the AWS CLI recipe registers a version and moves production to it', async () => {

@@ -14,6 +14,7 @@ import {
 import { runTour } from '../../demo/tour';
 import { demoMonitor, SHIFTED_FEATURES } from '../../demo/tour-monitoring';
 import { localTourTracking } from '../../demo/tour-tracking';
+import type { ObjectArtifactRecord } from '../../lambda/registry/core/model';
 import { startLocalPlatform } from '../../local/platform';
 import { serveImageLocally } from '../../local/serve-image';
 import { BufferTerminal } from '../cli/harness';
@@ -105,9 +106,8 @@ describe('the local platform', () => {
       try {
         const version = await localRegistryClient(second.descriptor).getVersion('kept', 'latest');
         const { s3 } = localAwsClients(second.descriptor);
-        const object = await s3.send(
-          new HeadObjectCommand({ Bucket: version.artifact.bucket, Key: version.artifact.key, VersionId: version.artifact.s3VersionId }),
-        );
+        const artifact = version.artifact as ObjectArtifactRecord;
+        const object = await s3.send(new HeadObjectCommand({ Bucket: artifact.bucket, Key: artifact.key, VersionId: artifact.s3VersionId }));
 
         expect(version).toMatchObject({ version: registered.version, metrics: { auc: 0.9 }, artifact: { sha256: registered.artifact.sha256 } });
         expect(object.ContentLength).toBe(registered.artifact.sizeBytes);

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { actor, connect } from '../../config';
 import type { CliContext } from '../../context';
 import { collectDataset, collectMetric, collectPair, type DatasetArgument } from '../../parse';
-import { formatBytes, formatDate } from '../../render/format';
+import { formatDate } from '../../render/format';
 import { writeBlocks, writeJson } from '../../render/output';
 import { uploadProgress } from '../../render/progress';
 import { renderFields } from '../../render/table';
 import { globalOptions } from '../options';
+import { artifactFields } from './version-details';
 
 interface RegisterOptions {
   readonly name: string;
@@ -66,13 +67,7 @@ export function addRegisterCommand(model: Command, context: CliContext): void {
       writeBlocks(
         context.stdout,
         `registered ${result.name} version ${result.version}`,
-        renderFields([
-          ['artifact', artifact.uri],
-          ['s3 version', artifact.s3VersionId],
-          ['size', formatBytes(artifact.sizeBytes)],
-          ['sha256', `${artifact.sha256} (${artifact.sha256Source})`],
-          ['created', formatDate(result.createdAt)],
-        ]),
+        renderFields([...artifactFields(artifact), ['created', formatDate(result.createdAt)]]),
       );
     });
 }

@@ -1,6 +1,23 @@
-import type { DatasetRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
+import type { ArtifactRecord, DatasetRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import { alignDecimals, formatBytes, formatDate } from '../../render/format';
 import { renderFields, renderTable } from '../../render/table';
+
+/** A version's artifact as shown: a single object's S3 version, or a directory's file count and manifest. */
+export function artifactFields(artifact: ArtifactRecord): [string, string | undefined][] {
+  if (artifact.kind === 'directory') {
+    return [
+      ['artifact', `${artifact.uri} (directory of ${artifact.fileCount} files)`],
+      ['size', formatBytes(artifact.sizeBytes)],
+      ['sha256', `${artifact.sha256} (of the manifest ${artifact.manifestUri})`],
+    ];
+  }
+  return [
+    ['artifact', artifact.uri],
+    ['s3 version', artifact.s3VersionId],
+    ['size', formatBytes(artifact.sizeBytes)],
+    ['sha256', `${artifact.sha256} (${artifact.sha256Source})`],
+  ];
+}
 
 type Entry<V> = readonly [string, V];
 
@@ -48,10 +65,7 @@ export function renderVersionDetails(version: ModelVersionRecord, aliases: reado
       ['framework', version.framework],
       ['description', version.description],
       ['source run', version.sourceRun ? `${version.sourceRun.runName} in ${version.sourceRun.experiment} (${version.sourceRunId})` : version.sourceRunId],
-      ['artifact', artifact.uri],
-      ['s3 version', artifact.s3VersionId],
-      ['size', formatBytes(artifact.sizeBytes)],
-      ['sha256', `${artifact.sha256} (${artifact.sha256Source})`],
+      ...artifactFields(artifact),
     ]),
     keyValueTable('metric', metricsAligned(version.metrics), 'right'),
     keyValueTable('parameter', version.parameters),

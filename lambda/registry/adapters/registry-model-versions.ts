@@ -15,10 +15,19 @@ export class RegistryModelVersions {
     return (await this.table.get(keys.version(model, version))) !== undefined;
   }
 
-  /** The version's artifact as the registry pinned it (URI, S3 version, SHA-256), or undefined when the model has no such version. */
-  async artifact(model: string, version: number): Promise<{ uri: string; versionId?: string; sha256: string } | undefined> {
+  /**
+   * The version's artifact as the registry pinned it (URI, S3 version, SHA-256; a directory's manifest), or
+   * undefined when the model has no such version.
+   */
+  async artifact(
+    model: string,
+    version: number,
+  ): Promise<{ uri: string; versionId?: string; sha256: string; manifest?: { uri: string; versionId?: string } } | undefined> {
     const item = await this.table.get(keys.version(model, version));
-    const artifact = item?.artifact as Pick<ArtifactRecord, 'uri' | 's3VersionId' | 'sha256'> | undefined;
+    const artifact = item?.artifact as ArtifactRecord | undefined;
+    if (artifact?.kind === 'directory') {
+      return { uri: artifact.uri, sha256: artifact.sha256, manifest: { uri: artifact.manifestUri, versionId: artifact.manifestVersionId } };
+    }
     return artifact && { uri: artifact.uri, versionId: artifact.s3VersionId, sha256: artifact.sha256 };
   }
 

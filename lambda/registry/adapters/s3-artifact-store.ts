@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, NotFound, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { ArtifactStore, ObjectFacts, ObjectLocation } from '../core/ports';
+import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, paginateListObjectsV2, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { ArtifactStore, ListedObject, ObjectFacts, ObjectLocation } from '../core/ports';
 
 /** The user metadata key where the platform's client stores a multipart upload's full SHA-256. */
 export const SHA256_METADATA_KEY = 'sha256';
@@ -38,5 +38,28 @@ export class S3ArtifactStore implements ArtifactStore {
     const hash = createHash('sha256');
     for await (const chunk of Body as Readable) hash.update(chunk as Buffer);
     return hash.digest('hex');
+  }
+
+  /**
+   * ListObjectsV2, a page of up to 1,000 keys per call. No listing call returns checksum values (only
+   * their algorithm), so each file's version and checksum come from `describe` (HeadObject) anyway;
+   * ListObjectVersions would add every noncurrent version and delete marker to the pages.
+   */
+  async list(bucket: string, prefix: string, limit: number): Promise<readonly ListedObject[]> {
+    const listed: ListedObject[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.s3 }, { Bucket: bucket, Prefix: prefix })) {
+      for (const object of page.Contents ?? []) {
+        listed.push({ key: object.Key!, sizeBytes: object.Size ?? 0 });
+        if (listed.length >= limit) return listed;
+      }
+    }
+    return listed;
+  }
+
+  async putJson({ bucket, key }: Omit<ObjectLocation, 'versionId'>, text: string): Promise<string | undefined> {
+    const { VersionId } = await this.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' }),
+    );
+    return VersionId;
   }
 }

@@ -1,7 +1,9 @@
 /** The registry's records, as the use cases and callers see them (storage keys live in the adapter). */
 
 /** Where a version's artifact is, pinned to one S3 object version, and how to check it. */
-export interface ArtifactRecord {
+export interface ObjectArtifactRecord {
+  /** Absent on a single object (every artifact registered before directories). */
+  readonly kind?: 'object';
   readonly uri: string;
   readonly bucket: string;
   readonly key: string;
@@ -12,6 +14,30 @@ export interface ArtifactRecord {
   /** Where the digest came from: S3's full-object checksum, the uploading client, or read back by the registry. */
   readonly sha256Source: 's3-checksum' | 'client' | 'computed';
 }
+
+/**
+ * A directory artifact (an S3 prefix, as every MLflow model is): each file under it pinned to its S3
+ * version and SHA-256 in a manifest (artifact-manifest.ts) the registry wrote, whose digest is `sha256`.
+ */
+export interface DirectoryArtifactRecord {
+  readonly kind: 'directory';
+  /** As registered: `s3://<bucket>/<prefix>`. */
+  readonly uri: string;
+  readonly bucket: string;
+  /** The key prefix of the files, ending with "/". */
+  readonly prefix: string;
+  /** The SHA-256 of the manifest's canonical text. */
+  readonly sha256: string;
+  /** The files' total size. */
+  readonly sizeBytes: number;
+  readonly fileCount: number;
+  /** `s3://<bucket>/registry-manifests/<sha256>.json`, written by the platform only. */
+  readonly manifestUri: string;
+  /** Absent in an unversioned bucket. */
+  readonly manifestVersionId?: string;
+}
+
+export type ArtifactRecord = ObjectArtifactRecord | DirectoryArtifactRecord;
 
 export interface DatasetRecord {
   readonly uri: string;

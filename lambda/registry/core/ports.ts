@@ -64,11 +64,21 @@ export interface ObjectLocation {
   readonly versionId?: string;
 }
 
+/** An object under a listed prefix. */
+export interface ListedObject {
+  readonly key: string;
+  readonly sizeBytes: number;
+}
+
 export interface ArtifactStore {
   /** The object's facts, or undefined when there is no such object (or version). */
   describe(location: ObjectLocation): Promise<ObjectFacts | undefined>;
   /** Reads the object (that exact version) and returns its SHA-256 in hex. */
   computeSha256(location: ObjectLocation): Promise<string>;
+  /** The current objects whose keys start with `prefix`, in key order; it stops listing after `limit` of them. */
+  list(bucket: string, prefix: string, limit: number): Promise<readonly ListedObject[]>;
+  /** Writes a JSON document the platform made; returns the S3 version it was written as (undefined when the bucket is unversioned). */
+  putJson(location: Omit<ObjectLocation, 'versionId'>, text: string): Promise<string | undefined>;
 }
 
 /** A tracked run as the registry sees it when a version names it as its source. */

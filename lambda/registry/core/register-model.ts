@@ -5,6 +5,7 @@ import { fingerprint } from '../../shared/fingerprint';
 import { utf8Length } from '../../shared/schema-fields';
 import { parseRequest } from '../../shared/validation';
 import { resolveArtifact } from './artifact';
+import { directoryRecord, pinDirectory, saveDirectory } from './directory-artifact';
 import type { ArtifactRecord, ModelVersionRecord } from './model';
 import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
 import { CopiedRunContent, type RegisterModelCommand } from './schemas';
@@ -57,6 +58,23 @@ function checkCopiedContent(run: SourceRun, record: { parameters: object; metric
       `run ${run.runName} brings too many params and metrics: the version would exceed ${MAX_VERSION_RECORD_BYTES} bytes`,
     );
   }
+}
+
+/**
+ * The artifact pinned, as it will be recorded; `save` returns the final record, writing a directory's
+ * manifest, which is called only once the whole registration is known to be valid.
+ */
+async function pinArtifact(
+  artifacts: ArtifactStore,
+  artifactBucket: string,
+  request: RegisterModelCommand['artifact'],
+): Promise<{ readonly record: ArtifactRecord; readonly save: () => Promise<ArtifactRecord> }> {
+  if (request.kind !== 'directory') {
+    const record = await resolveArtifact(artifacts, artifactBucket, request);
+    return { record, save: async () => record };
+  }
+  const pinned = await pinDirectory(artifacts, artifactBucket, request);
+  return { record: directoryRecord(pinned), save: () => saveDirectory(artifacts, pinned) };
 }
 
 const toResult = ({ name, version, artifact, createdAt }: ModelVersionRecord): RegisterModelResult => ({
@@ -112,7 +130,7 @@ export function registerModel(deps: RegisterModelDependencies) {
     // A replay wins over a failed check: its version exists whatever happened to the object since.
     const [replayed, resolved, source] = await Promise.allSettled([
       clientToken ? replay(command.name, clientToken, requestFingerprint) : Promise.resolve(undefined),
-      resolveArtifact(deps.artifacts, deps.artifactBucket, artifactRequest),
+      pinArtifact(deps.artifacts, deps.artifactBucket, artifactRequest),
       tracked ? deps.sourceRuns!.get(command.sourceRunId!) : Promise.resolve(undefined),
     ]);
     if (replayed.status === 'rejected') throw replayed.reason;
@@ -122,13 +140,14 @@ export function registerModel(deps: RegisterModelDependencies) {
     if (tracked && !source.value) {
       throw ValidationError.of('sourceRunId', `is not a run known to experiment tracking (${command.sourceRunId})`);
     }
-    const artifact = resolved.value;
     const createdAt = clock.now().toISOString();
-    const fields = { ...content, createdAt, createdBy: actor, artifact };
+    const fields = { ...content, createdAt, createdBy: actor, artifact: resolved.value.record };
     const recordFields = source.value ? withSourceRun(fields, source.value) : fields;
     if (source.value) checkCopiedContent(source.value, recordFields);
+    // The whole request is valid: only now is a directory's manifest written.
+    const artifact = await resolved.value.save();
     const version = await store.reserveVersion(command.name, createdAt);
-    const record: ModelVersionRecord = { ...recordFields, version };
+    const record: ModelVersionRecord = { ...recordFields, artifact, version };
 
     const outcome = await store.commitVersion(record, clientToken ? { clientToken, fingerprint: requestFingerprint } : undefined);
     if (outcome.kind === 'token-taken') {

@@ -67,11 +67,16 @@ export const CopiedRunContent = z.strictObject({
 export const RegisterModelFields = z.strictObject({
   name: ModelName,
   artifact: z.strictObject({
+    /**
+     * `object` (when absent): one S3 object. `directory`: every file under the prefix `uri` (as an MLflow
+     * model is), each pinned to its current S3 version in a manifest whose SHA-256 is the artifact's.
+     */
+    kind: z.optional(z.enum(['object', 'directory'])),
     /** Where the artifact is, in the platform's artifact bucket. */
     uri: S3Uri,
-    /** Pins an S3 object version; the current version is recorded when absent. */
+    /** Pins an S3 object version; the current version is recorded when absent. Not accepted for a directory. */
     versionId: z.optional(Text(1024).check(z.minLength(1))),
-    /** The digest the caller computed; it must match what S3 holds. */
+    /** The digest the caller computed (of the manifest, for a directory); it must match what S3 holds. */
     sha256: z.optional(Sha256Hex),
   }),
   description: z.optional(LongText(5000)),

@@ -36,7 +36,7 @@ export const BUCKET_KINDS = {
   ARTIFACT_BUCKET_NAME: {
     kind: 'artifact-bucket',
     grantsBy: 'bucket',
-    foldersGrantedApart: ['images/', 'image-inputs/', 'training-data/', 'models/', 'uploads/'],
+    foldersGrantedApart: ['images/', 'image-inputs/', 'training-data/', 'models/', 'uploads/', 'mlflow/', 'registry-manifests/'],
   },
   MONITORING_BUCKET_NAME: { kind: 'monitoring-bucket', grantsBy: 'folder' },
 } as const satisfies Partial<Record<EnvironmentVariable, BucketGrants>>;

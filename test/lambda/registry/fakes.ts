@@ -5,6 +5,7 @@ import type {
   CommitAliasOutcome,
   CommitVersionOutcome,
   EventPublisher,
+  ListedObject,
   ObjectFacts,
   ObjectLocation,
   RegistryEvent,
@@ -233,6 +234,8 @@ export class InMemoryArtifactStore implements ArtifactStore {
   private readonly objects = new Map<string, StoredObject[]>();
   /** Every location read back to compute a digest. */
   readonly digested: ObjectLocation[] = [];
+  /** Every object the registry wrote (`putJson`), by URI. */
+  readonly written: string[] = [];
 
   /** Stores a new version of an object. `facts` override what S3 would report (checksums, size). */
   put(uri: string, body: string | Buffer, facts: Partial<ObjectFacts> = {}): ObjectFacts {
@@ -261,6 +264,24 @@ export class InMemoryArtifactStore implements ArtifactStore {
     const stored = this.find(location);
     if (!stored) throw new Error(`no object at s3://${location.bucket}/${location.key} (${location.versionId ?? 'current'})`);
     return sha256Hex(stored.body);
+  }
+
+  async list(bucket: string, prefix: string, limit: number): Promise<readonly ListedObject[]> {
+    const keys = [...this.objects.keys()]
+      .filter((name) => name.startsWith(`${bucket}/${prefix}`))
+      .map((name) => name.slice(bucket.length + 1))
+      .sort();
+    return keys.slice(0, limit).map((key) => ({ key, sizeBytes: this.find({ bucket, key })!.facts.sizeBytes }));
+  }
+
+  async putJson({ bucket, key }: Omit<ObjectLocation, 'versionId'>, text: string): Promise<string | undefined> {
+    this.written.push(`s3://${bucket}/${key}`);
+    return this.put(`s3://${bucket}/${key}`, text).versionId;
+  }
+
+  /** The current bytes of the object at `uri`. */
+  read(uri: string): Buffer | undefined {
+    return this.find(splitUri(uri))?.body;
   }
 
   private find({ bucket, key, versionId }: ObjectLocation): StoredObject | undefined {

@@ -120,25 +120,31 @@ describe('ModelRegistry', () => {
     expect(JSON.stringify(statements)).not.toContain(JSON.stringify(objects('')));
   });
 
-  test('grantRead and grantSetAlias let a role query, download artifacts (any version) under the model prefixes and move aliases', () => {
+  test('grantRead and grantSetAlias let a role query, download artifacts (any version) under the model prefixes and manifests, and move aliases', () => {
     const statements = statementsOf(readerRole);
 
     expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual(['lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion']);
     expect(statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('s3:')))).toEqual([
-      expect.objectContaining({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] }),
+      expect.objectContaining({
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: [objects('mlflow/'), objects('models/'), objects('registry-manifests/'), objects('uploads/')],
+      }),
     ]);
   });
 
-  test('RegisterModel reads and pins artifacts under the model upload prefixes only', () => {
+  test("RegisterModel reads and pins artifacts under the model upload prefixes and MLflow's, and writes only manifests", () => {
     const role = registry.functions.registerModel.role as iam.Role;
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('models/'), objects('uploads/')] }),
+          Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objects('mlflow/'), objects('models/'), objects('uploads/')] }),
+          Match.objectLike({ Action: 's3:PutObject', Resource: objects('registry-manifests/') }),
         ]),
       },
     });
+    const writes = statementsOf(role).filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(writes.map((s) => s.Resource)).toEqual([objects('registry-manifests/')]);
     expect(JSON.stringify(statementsOf(role))).not.toContain(JSON.stringify(objects('')));
   });
 

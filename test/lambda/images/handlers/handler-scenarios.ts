@@ -10,6 +10,7 @@ import { imageKeys, TOKEN_TTL_DAYS } from '../../../../lambda/images/adapters/ta
 import type { ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { RegisterImageRequest } from '../../../../lambda/images/core/schemas';
+import type { ObjectArtifactRecord } from '../../../../lambda/registry/core/model';
 import { fingerprint } from '../../../../lambda/shared/fingerprint';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
@@ -432,7 +433,9 @@ export const registerImageScenarios: readonly HandlerScenario[] = [
     arrange: (fakes) => {
       const key = 'uploads/5f1e7c1a/model.tar.gz';
       fakes.registry.put(
-        registryItems.version(OTHER_MODEL, 5, { artifact: { ...registryItems.version(OTHER_MODEL, 5).artifact, uri: `s3://${ARTIFACT_BUCKET}/${key}`, key } }),
+        registryItems.version(OTHER_MODEL, 5, {
+          artifact: { ...(registryItems.version(OTHER_MODEL, 5).artifact as ObjectArtifactRecord), uri: `s3://${ARTIFACT_BUCKET}/${key}`, key },
+        }),
       );
       fakes.s3.put(ARTIFACT_BUCKET, key, `weights of ${OTHER_MODEL} 5`, 's3-version-5');
       fakes.ecr.push(EXTERNAL_REPOSITORY, '1.4.0');

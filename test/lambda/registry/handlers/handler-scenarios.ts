@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../lambda/registry/adapters/table-keys';
 import type { ModelVersionRecord } from '../../../../lambda/registry/core/model';
@@ -78,6 +78,9 @@ export const items = {
     changedAt: `2025-05-2${revision}T09:00:00.000Z`,
   }),
 };
+
+/** An MLflow logged model's artifacts, registered as a directory. */
+export const DIRECTORY_PREFIX = 'mlflow/1/models/m-0a1b2c/artifacts';
 
 /** An artifact uploaded without a model name (`RegistryClient.uploadArtifact`), under the other model upload prefix. */
 export const UNNAMED_ARTIFACT_KEY = 'uploads/5f1e7c1a/model.tar.gz';
@@ -242,6 +245,32 @@ export const registerModelScenarios: readonly HandlerScenario[] = [
     event: registration({ sourceRunId: RUN_ID, clientToken: 'pipeline-run-42' }),
     // The token, artifact and run lookups go out together; the token's version is read and announced (and linked) again.
     sends: ['GetCommand', 'HeadObjectCommand', 'GetCommand', 'GetCommand', ...ANNOUNCEMENT, 'UpdateCommand'],
+  },
+  {
+    name: 'an MLflow model directory, its files pinned in a manifest the registry writes',
+    arrange: () => {
+      s3Mock
+        .on(ListObjectsV2Command, { Bucket: ARTIFACT_BUCKET, Prefix: `${DIRECTORY_PREFIX}/` })
+        .resolves({ Contents: ['MLmodel', 'model.pkl'].map((file) => ({ Key: `${DIRECTORY_PREFIX}/${file}`, Size: ARTIFACT_BODY.length })) });
+      artifactInS3({}, `${DIRECTORY_PREFIX}/MLmodel`);
+      // Uploaded without a checksum: read back, by the version described.
+      artifactInS3({ ChecksumSHA256: undefined, ChecksumType: undefined }, `${DIRECTORY_PREFIX}/model.pkl`);
+      s3Mock
+        .on(GetObjectCommand, { Bucket: ARTIFACT_BUCKET, Key: `${DIRECTORY_PREFIX}/model.pkl`, VersionId: 's3-version-7' })
+        .callsFake(() => ({ Body: Readable.from([Buffer.from(ARTIFACT_BODY)]) }));
+      s3Mock.on(PutObjectCommand, { Bucket: ARTIFACT_BUCKET }).resolves({ VersionId: 'manifest-version-1' });
+    },
+    event: registration({ artifact: { kind: 'directory', uri: `s3://${ARTIFACT_BUCKET}/${DIRECTORY_PREFIX}` } }),
+    sends: [
+      'ListObjectsV2Command',
+      'HeadObjectCommand',
+      'HeadObjectCommand',
+      'GetObjectCommand',
+      'PutObjectCommand',
+      'UpdateCommand',
+      'TransactWriteCommand',
+      ...ANNOUNCEMENT,
+    ],
   },
 ];
 

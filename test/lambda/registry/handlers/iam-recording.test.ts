@@ -3,7 +3,7 @@ import { recordIamActions, recordIamNeeds } from '../../handler-support/scenario
 import { registryScenarios } from './handler-scenarios';
 
 describe('recordIamActions', () => {
-  it('lists what RegisterModel needs: item reads, counter updates and transactional puts, versioned object reads with ListBucket, PutEvents, and a read and a link of the source run on the tracking table', async () => {
+  it('lists what RegisterModel needs: item reads, counter updates and transactional puts, versioned object reads with ListBucket, manifest writes, PutEvents, and a read and a link of the source run on the tracking table', async () => {
     const needs = await recordIamNeeds('RegisterModel', registryScenarios.RegisterModel);
 
     expect(needs.map(describeNeed)).toEqual([
@@ -13,12 +13,16 @@ describe('recordIamActions', () => {
       'dynamodb:UpdateItem on experiments-table',
       'dynamodb:UpdateItem on registry-table',
       'events:PutEvents on event-bus',
-      // Artifacts are pinned from the model upload prefixes only.
+      // Artifacts are pinned from the model upload prefixes, directories also from MLflow's artifacts.
+      's3:GetObject on artifact-bucket/mlflow/*',
       's3:GetObject on artifact-bucket/models/*',
       's3:GetObject on artifact-bucket/uploads/*',
+      's3:GetObjectVersion on artifact-bucket/mlflow/*',
       's3:GetObjectVersion on artifact-bucket/models/*',
       's3:GetObjectVersion on artifact-bucket/uploads/*',
       's3:ListBucket on artifact-bucket',
+      // A directory's manifest, written where only the registry writes.
+      's3:PutObject on artifact-bucket/registry-manifests/*',
     ]);
   });
 
