@@ -10,7 +10,7 @@ export function like(value: string, pattern: string, caseInsensitive: boolean): 
   const cacheKey = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let regex = compiled.get(cacheKey);
   if (regex === undefined) {
-    const body = [...pattern].map((char) => (char === '%' ? '[\\s\\S]*' : char === '_' ? '[\\s\\S]' : char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'))).join('');
+    const body = [...pattern].map((char) => (char === '%' ? '[\\s\\S]*' : char === '_' ? '[\\s\\S]' : char.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))).join('');
     regex = new RegExp(`^${body}$`, caseInsensitive ? 'iu' : 'u');
     if (compiled.size >= MAX_CACHED) compiled.clear();
     compiled.set(cacheKey, regex);
