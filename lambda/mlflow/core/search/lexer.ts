@@ -8,7 +8,7 @@ export type Token =
   | { readonly type: 'string'; readonly text: string; readonly value: string; readonly start: number; readonly end: number }
   | { readonly type: 'number'; readonly text: string; readonly value: number; readonly start: number; readonly end: number };
 
-export const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'LIKE', 'ILIKE', 'IS', 'NULL']);
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'LIKE', 'ILIKE', 'IS', 'NULL']);
 
 /** A problem in the text itself, at a character offset; the caller words it for `filter` or `order_by`. */
 export class LexError extends Error {}

@@ -22,6 +22,7 @@ export function parseFilter(entity: SearchEntity, filter: string | undefined): F
   return new FilterParser(filter, ENTITY_RULES[entity]).parse();
 }
 
+const MAX_NESTING = 32;
 const filterError = (message: string) => ValidationError.of('filter', message);
 const inClause = (message: string, clause: string) => filterError(`${message} (in clause: ${clause})`);
 
@@ -34,6 +35,7 @@ type RawValue =
 class FilterParser {
   private readonly tokens: Token[];
   private at = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -80,7 +82,10 @@ class FilterParser {
     const token = this.peek();
     if (token.type !== '(') return this.comparison();
     this.at += 1;
+    // Bounds the recursion of parsing and of evaluation alike.
+    if (++this.depth > MAX_NESTING) throw this.syntax(token, `parentheses nest deeper than ${MAX_NESTING}`);
     const inner = this.or();
+    this.depth -= 1;
     const close = this.next();
     if (close.type !== ')') throw this.syntax(close, `the parenthesis at character ${token.start + 1} is not closed`);
     return inner;
@@ -161,14 +166,16 @@ class FilterParser {
 
 function junction(kind: 'and' | 'or', operands: FilterExpr[]): FilterExpr {
   if (operands.length === 1) return operands[0] as FilterExpr;
-  return { kind, operands: operands.flatMap((operand) => (operand.kind === kind ? (operand as { operands: readonly FilterExpr[] }).operands : [operand])) };
+  return { kind, operands: operands.flatMap((operand) => (operand.kind !== 'comparison' && operand.kind === kind ? operand.operands : [operand])) };
 }
 
 /** MLflow's `_get_identifier`: split at the first dot, unquote the key, check it against the entity. */
 export function resolveIdentifier(rules: EntityRules, raw: string, attributes: ReadonlyMap<string, string>): { field: FieldKind; key: string } {
   const dot = raw.indexOf('.');
   const written = dot < 0 ? raw : raw.slice(dot + 1);
-  const key = trimBackticks(written.startsWith('"') ? (unquote(written)?.replaceAll('""', '"') ?? written) : (unquote(written) ?? written));
+  const unquoted = unquote(written);
+  // A double-quoted key may double a quote inside, as in SQL (MLflow would keep both; no key of its has them).
+  const key = trimBackticks(unquoted === undefined ? written : written.startsWith('"') ? unquoted.replaceAll('""', '"') : unquoted);
   let field: FieldKind = 'attribute';
   if (dot >= 0) {
     const prefixWritten = raw.slice(0, dot);

@@ -131,6 +131,14 @@ describe('LIKE and ILIKE, as SQL', () => {
     expect(likes(value, comparator as 'LIKE' | 'ILIKE', pattern)).toBe(expected);
   });
 
+  it('answers a pattern that makes a RegExp backtrack without end, quickly', () => {
+    const started = performance.now();
+
+    expect(likes('a'.repeat(5000), 'LIKE', `${'%a'.repeat(40)}b`)).toBe(false);
+    expect(likes(`${'a'.repeat(5000)}b`, 'ILIKE', `${'%A'.repeat(40)}%B`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('compares = and != case-sensitively', () => {
     expect(matches(parseFilter('runs', "params.p = 'abc'"), subject('x', { params: { p: 'ABC' } }))).toBe(false);
     expect(matches(parseFilter('runs', "params.p != 'abc'"), subject('x', { params: { p: 'ABC' } }))).toBe(true);

@@ -140,6 +140,7 @@ describe('parseFilter with OR and parentheses', () => {
     ],
     ["metrics.a > 1 AND (params.b = 'x' AND tags.c = 'y')", { kind: 'and', operands: [a, b, c] }],
     ['((metrics.a > 1))', a],
+    [`${'('.repeat(32)}metrics.a > 1${')'.repeat(32)}`, a],
     ["(metrics.a > 1)and(params.b = 'x')", { kind: 'and', operands: [a, b] }],
   ])('%s', (filter, expected) => {
     expect(parseFilter('runs', filter)).toEqual(expected);
@@ -154,6 +155,7 @@ describe('parseFilter with OR and parentheses', () => {
     ['()', "')'"],
     ["metrics.a > 1 params.b = 'x'", 'expected AND, OR or the end of the filter'],
     ["NOT params.b = 'x'", "'NOT params.b = 'x''"],
+    [`${'('.repeat(33)}metrics.a > 1${')'.repeat(33)}`, 'parentheses nest deeper than 32'],
   ])('fails on %s, naming where', (filter, where) => {
     const message = failure('runs', filter);
     expect(message).toMatch(/^Invalid clause\(s\) in filter string: /);

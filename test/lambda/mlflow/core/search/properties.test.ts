@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import type { Comparator, Comparison, FilterExpr } from '../../../../../lambda/mlflow/core/search/ast';
 import { matches } from '../../../../../lambda/mlflow/core/search/evaluate';
+import { like } from '../../../../../lambda/mlflow/core/search/like';
 import { parseFilter } from '../../../../../lambda/mlflow/core/search/parse-filter';
 import { printFilter } from '../../../../../lambda/mlflow/core/search/print-filter';
 import { subject } from './subjects';
@@ -132,6 +133,18 @@ describe('filter properties', () => {
       fc.property(fc.array(comparisons(narrow), { minLength: 2, maxLength: 4 }), fc.constantFrom('AND', 'and', 'And'), (clauses, keyword) => {
         expect(reparse(clauses.map(printFilter).join(` ${keyword} `))).toEqual({ kind: 'and', operands: clauses });
       }),
+    );
+  });
+
+  it('matches LIKE as a RegExp of the pattern does, on short values', () => {
+    const short = fc.string({ unit: fc.constantFrom('a', 'b', 'A', '%', '_', '.', '*'), maxLength: 8 });
+    fc.assert(
+      fc.property(short, short, fc.boolean(), (value, pattern, caseInsensitive) => {
+        const body = [...pattern].map((char) => (char === '%' ? '.*' : char === '_' ? '.' : char.replace(/[.*]/, '\\$&'))).join('');
+
+        expect(like(value, pattern, caseInsensitive)).toBe(new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's').test(value));
+      }),
+      { numRuns: 500 },
     );
   });
 });
