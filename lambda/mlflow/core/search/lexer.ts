@@ -13,6 +13,9 @@ const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'LIKE', 'ILIKE', 'IS', 'NULL
 /** A problem in the text itself, at a character offset; the caller words it for `filter` or `order_by`. */
 export class LexError extends Error {}
 
+/** A `;`: MLflow's parser reads two statements and refuses them. */
+export class MultipleStatementsError extends LexError {}
+
 const SEGMENT = /[\p{L}_$][\p{L}\p{N}_$]*|`[^`]*`|"(?:[^"]|"")*"/uy;
 /** After a dot a key part may start with a digit (`params.p.1`). */
 const KEY_SEGMENT = /[\p{L}\p{N}_$]+|`[^`]*`|"(?:[^"]|"")*"/uy;
@@ -53,7 +56,7 @@ export function tokenize(text: string): Token[] {
       at += 1;
       continue;
     }
-    if (char === ';') throw new LexError('multiple expressions');
+    if (char === ';') throw new MultipleStatementsError(`';' at character ${at + 1}`);
     const quoted = matchAt(SINGLE_QUOTED, text, at);
     if (quoted) {
       tokens.push({ type: 'string', text: quoted[0], value: (quoted[1] as string).replaceAll("''", "'"), start: at, end: at + quoted[0].length });

@@ -10,7 +10,7 @@ import {
   type SearchEntity,
   STRING_COMPARATORS,
 } from './entities';
-import { LexError, type Token, tokenize, trimBackticks, unquote } from './lexer';
+import { LexError, MultipleStatementsError, type Token, tokenize, trimBackticks, unquote } from './lexer';
 
 /**
  * Parses an MLflow `filter` (search runs, experiments, registered models, model versions, logged models)
@@ -46,7 +46,7 @@ class FilterParser {
     } catch (error) {
       if (!(error instanceof LexError)) throw error;
       throw filterError(
-        error.message === 'multiple expressions'
+        error instanceof MultipleStatementsError
           ? `Search filter contained multiple expression '${text}'. Provide AND-ed expression list.`
           : `Invalid clause(s) in filter string: ${error.message}`,
       );
