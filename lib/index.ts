@@ -1,6 +1,7 @@
 export * from './experiments/experiment-tracking';
 export * from './experiments/experiments-dashboard';
 export * from './images/inference-images';
+export * from './mlflow/mlflow-api';
 export * from './mlops-platform-stack';
 export * from './monitoring/model-monitoring';
 export * from './monitoring/monitor';

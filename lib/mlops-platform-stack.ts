@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { functionPublications, OPERATIONS, type Operation, RESOURCES, type Resource } from '../client/shared/catalogue';
 import { ExperimentTracking } from './experiments/experiment-tracking';
 import { InferenceImages } from './images/inference-images';
+import { MlflowApi } from './mlflow/mlflow-api';
 import { ModelMonitoring } from './monitoring/model-monitoring';
 import type { MonitorOptions } from './monitoring/monitor';
 import { ModelRegistry } from './registry/model-registry';
@@ -53,6 +54,7 @@ export class MlopsPlatformStack extends Stack {
   readonly experiments: ExperimentTracking;
   readonly monitoring: ModelMonitoring;
   readonly images: InferenceImages;
+  readonly mlflow: MlflowApi;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
@@ -81,6 +83,13 @@ export class MlopsPlatformStack extends Stack {
       allowedPackageIndexes: props.allowedPackageIndexes,
       externalImageRepositories: props.externalImageRepositories,
     });
+    this.mlflow = new MlflowApi(this, 'Mlflow', {
+      experimentsTable: this.experiments.table,
+      registryTable: this.registry.table,
+      artifactBucket: this.registry.artifactBucket,
+      eventBus: this.eventBus,
+      encryptionKey,
+    });
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
@@ -102,6 +111,7 @@ export class MlopsPlatformStack extends Stack {
       monitoringBucket: this.monitoring.monitoringBucket.bucketName,
       imageRepositoryUri: this.images.repository.repositoryUri,
       eventBus: this.eventBus.eventBusName,
+      mlflowApiUrl: this.mlflow.url,
     };
     for (const [resource, { output, parameter, description }] of Object.entries(RESOURCES)) {
       directory.publish(output, parameter, resources[resource as Resource], description);

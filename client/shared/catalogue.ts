@@ -133,13 +133,18 @@ export const OPERATIONS = {
   },
 } as const satisfies Record<string, OperationEntry>;
 
-/** Functions no caller invokes (events, workflows and schedules do): nothing is published for them. */
+/** Areas of the platform no CLI capability stands for: the MLflow API, which MLflow's own clients call over HTTP. */
+type HttpArea = 'mlflow';
+
+/** Functions no caller invokes (events, workflows, schedules and API Gateway do): nothing is published for them. */
 export const INTERNAL_FUNCTIONS = {
   imageEvents: { capability: 'images', functionId: 'ImageEvents' },
   checkDrift: { capability: 'monitoring', functionId: 'CheckDrift' },
   sketchCaptureChunk: { capability: 'monitoring', functionId: 'SketchCaptureChunk' },
   retrainGate: { capability: 'monitoring', functionId: 'RetrainGate' },
-} as const satisfies Record<string, Pick<OperationEntry, 'capability' | 'functionId'>>;
+  // Published by its API's URL (`mlflowApiUrl`).
+  mlflowApi: { capability: 'mlflow', functionId: 'MlflowApi' },
+} as const satisfies Record<string, { readonly capability: OperationEntry['capability'] | HttpArea; readonly functionId: string }>;
 
 interface ResourceEntry {
   /** The stack output's key (its logical id). */
@@ -171,6 +176,8 @@ export const RESOURCES = {
   },
   imageRepositoryUri: { output: 'ImageRepositoryUri', parameter: 'images/repository-uri', description: 'ECR repository of the inference images', local: false },
   eventBus: { output: 'EventBusName', parameter: 'events/bus-name', description: 'Platform event bus name', local: true },
+  // The local platform serves MLflow on an endpoint of its own (the descriptor's `endpoints.mlflow`).
+  mlflowApiUrl: { output: 'MlflowApiUrl', parameter: 'mlflow/api-url', description: 'MLflow tracking URI (SigV4-signed requests only)', local: false },
 } as const satisfies Record<string, ResourceEntry>;
 
 export type Capability = keyof typeof CAPABILITIES;

@@ -4,6 +4,7 @@ import { BUCKET_KINDS, describeNeed, NAMED_RESOURCE_KINDS, TABLE_KINDS } from '.
 import { type HandlerScenarios, recordIamNeeds } from '../lambda/handler-support/scenarios';
 import { FUNCTION_ENVIRONMENT, type PlatformFunctionName, TEST_ACCOUNT, TEST_REGION } from '../lambda/handler-support/sdk-mocks';
 import { imagesScenarios } from '../lambda/images/handlers/handler-scenarios';
+import { mlflowScenarios } from '../lambda/mlflow/handlers/handler-scenarios';
 import { monitoringScenarios } from '../lambda/monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../lambda/registry/handlers/handler-scenarios';
 import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
@@ -17,7 +18,7 @@ import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 const RUNTIME_GRANTS = ['logs:CreateLogStream on log-group', 'logs:PutLogEvents on log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
 /** Every platform function's scenarios: a function added without them fails to compile here. */
-const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios, ...imagesScenarios };
+const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios, ...imagesScenarios, ...mlflowScenarios };
 
 /** The resource types a function is told the name of by an environment variable, and told apart by it. */
 const NAMED_TYPES = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project'];

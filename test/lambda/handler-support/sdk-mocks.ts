@@ -98,8 +98,9 @@ export type RegistryFunction = 'RegisterModel' | 'SetModelAlias' | 'QueryRegistr
 export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRuns' | 'SweepRuns';
 export type MonitoringFunction = 'CollectData' | 'RegisterBaseline' | 'CheckDrift' | 'SketchCaptureChunk' | 'RetrainGate' | 'QueryMonitoring';
 export type ImagesFunction = 'RegisterImage' | 'ImageEvents' | 'QueryImages';
+export type MlflowFunction = 'MlflowApi';
 /** The platform's functions, by the construct id that is also their Powertools service name. */
-export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction | ImagesFunction;
+export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction | ImagesFunction | MlflowFunction;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -121,6 +122,7 @@ const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> =
   RegisterImage: () => require('../../../lambda/images/handlers/register-image'),
   ImageEvents: () => require('../../../lambda/images/handlers/image-events'),
   QueryImages: () => require('../../../lambda/images/handlers/query-images'),
+  MlflowApi: () => require('../../../lambda/mlflow/handlers/mlflow-api'),
 };
 
 export function lambdaContext(functionName: string): Context {

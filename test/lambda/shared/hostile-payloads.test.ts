@@ -15,6 +15,7 @@ import {
   clearSentCommands,
   FUNCTION_ENVIRONMENT,
   invoke,
+  type MlflowFunction,
   type PlatformFakes,
   type PlatformFunctionName,
   resetSdkMocks,
@@ -25,7 +26,10 @@ import { imagesScenarios } from '../images/handlers/handler-scenarios';
 import { monitoringScenarios } from '../monitoring/handlers/handler-scenarios';
 import { registryScenarios } from '../registry/handlers/handler-scenarios';
 
-const SCENARIOS: Record<PlatformFunctionName, readonly HandlerScenario[]> = {
+/** The functions invoked with JSON events; MlflowApi takes HTTP requests, whose hostile bodies its own handler tests cover. */
+type EventFunction = Exclude<PlatformFunctionName, MlflowFunction>;
+
+const SCENARIOS: Record<EventFunction, readonly HandlerScenario[]> = {
   ...registryScenarios,
   ...experimentScenarios,
   ...monitoringScenarios,
@@ -54,7 +58,7 @@ interface FunctionFields {
   readonly numbers?: readonly string[];
 }
 
-const FIELDS: Record<PlatformFunctionName, FunctionFields> = {
+const FIELDS: Record<EventFunction, FunctionFields> = {
   RegisterModel: {
     scenario: 'a new model',
     extra: {
@@ -119,7 +123,7 @@ function withValue(event: unknown, path: string, value: unknown): Record<string,
 
 const joinPath = (record: string, key: string) => (record === '' ? key : `${record}.${key}`);
 
-function scenarioOf(fn: PlatformFunctionName): HandlerScenario {
+function scenarioOf(fn: EventFunction): HandlerScenario {
   const { scenario, extra = {} } = FIELDS[fn];
   const base = scenarioNamed(SCENARIOS[fn], scenario);
   return { ...base, event: { ...(base.event as object), ...extra } };
@@ -143,7 +147,7 @@ function stateOf(fakes: PlatformFakes) {
 }
 
 /** Runs the function on `event` from the scenario's arranged state: what it threw, the writes it sent, the state before and after. */
-async function attempt(fn: PlatformFunctionName, event: unknown) {
+async function attempt(fn: EventFunction, event: unknown) {
   const scenario = scenarioOf(fn);
   const fakes = resetSdkMocks();
   await scenario.arrange?.(fakes);
@@ -158,18 +162,16 @@ async function attempt(fn: PlatformFunctionName, event: unknown) {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-type RefusedCase = readonly [PlatformFunctionName, string, unknown];
+type RefusedCase = readonly [EventFunction, string, unknown];
 
 const unstorableNumberCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn, fields]) =>
-  (fields.numbers ?? []).flatMap((path) => UNSTORABLE_NUMBERS.map((value): RefusedCase => [fn as PlatformFunctionName, path, value])),
+  (fields.numbers ?? []).flatMap((path) => UNSTORABLE_NUMBERS.map((value): RefusedCase => [fn as EventFunction, path, value])),
 );
 const prototypeKeyCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn, fields]) =>
-  fields.records.flatMap((record) =>
-    [{ polluted: true }, 'value'].map((value): RefusedCase => [fn as PlatformFunctionName, joinPath(record, '__proto__'), value]),
-  ),
+  fields.records.flatMap((record) => [{ polluted: true }, 'value'].map((value): RefusedCase => [fn as EventFunction, joinPath(record, '__proto__'), value])),
 );
 const controlCharacterCases: RefusedCase[] = Object.entries(FIELDS).flatMap(([fn, fields]) =>
-  (fields.text ?? []).flatMap((path) => CONTROL_TEXT.map((value): RefusedCase => [fn as PlatformFunctionName, path, value])),
+  (fields.text ?? []).flatMap((path) => CONTROL_TEXT.map((value): RefusedCase => [fn as EventFunction, path, value])),
 );
 
 describe('hostile payloads, every function', () => {
@@ -177,7 +179,7 @@ describe('hostile payloads, every function', () => {
     resetSdkMocks();
   });
 
-  it.each(Object.keys(FIELDS) as PlatformFunctionName[])('%s: the scenario each case starts from gets past validation', async (fn) => {
+  it.each(Object.keys(FIELDS) as EventFunction[])('%s: the scenario each case starts from gets past validation', async (fn) => {
     const { error } = await attempt(fn, scenarioOf(fn).event);
 
     // RegisterImage's inputs may be refused by their own checks (the artifact bucket's prefixes): not by a field made hostile here.
