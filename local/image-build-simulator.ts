@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { invokeFunction } from '../client/shared/function-invoker';
-import { MODEL_MANIFEST_FILE, parseContextFiles, parseModelManifest, SHIM_FILE } from '../lambda/images/core/build-context';
+import { MLFLOW_ENTRY_FILE, MLMODEL_FILE, MODEL_MANIFEST_FILE, parseContextFiles, parseModelManifest, SHIM_FILE } from '../lambda/images/core/build-context';
 import { type BuildPhase, buildPhaseChange, buildStateChange } from './codebuild-events';
 import type { StartedBuild } from './codebuild-stand-in';
 import { downloadContext, entryFileOf, readPinnedObject, runTar, s3Location } from './image-files';
@@ -44,7 +44,9 @@ class PhaseFailure extends Error {
  * object fails the build, as it does in CodeBuild), packs the models into `model.tar.gz` at the
  * build's model data URI, and in place of the image build starts
  * the serving shim on the entry script with the machine's python3 and asks `/ping`, so a script
- * whose `init()` fails fails its build here as it would on SageMaker. It then pushes a manifest
+ * whose `init()` fails fails its build here as it would on SageMaker. The platform's MLflow entry
+ * cannot run here (MLflow is not installable on this machine): for it, the build checks that the
+ * packed model is an MLflow model (its `MLmodel` file) instead. It then pushes a manifest
  * named by the context's content to ECR (moto) under the build's tag, and announces each phase
  * and the end to `ImageEvents` as EventBridge would.
  */
@@ -119,6 +121,7 @@ async function packModels(s3: S3Client, workspace: string, modelDataUri: string,
 async function smokeTest(workspace: string, buildLog: (line: string) => void): Promise<void> {
   const context = path.join(workspace, 'context');
   const entry = entryFileOf(context);
+  if (entry === MLFLOW_ENTRY_FILE) return checkMlflowModel(workspace, buildLog);
   const shim = await startShim({
     shimFile: path.join(context, SHIM_FILE),
     entryScript: path.join(context, entry),
@@ -132,6 +135,15 @@ async function smokeTest(workspace: string, buildLog: (line: string) => void): P
   } finally {
     await shim.stop();
   }
+}
+
+/** In place of loading it with MLflow: the one model the MLflow entry serves, `<model>/<version>/` of the packed models, has its `MLmodel` file. */
+function checkMlflowModel(workspace: string, buildLog: (line: string) => void): void {
+  const [first] = parseModelManifest(readFileSync(path.join(workspace, 'context', MODEL_MANIFEST_FILE), 'utf8'));
+  const served = first?.directory.split('/').slice(0, 2).join('/');
+  const mlmodel = path.join(workspace, 'model', served ?? '', MLMODEL_FILE);
+  if (!served || !existsSync(mlmodel)) throw new Error(`the MLflow entry serves ${served ?? 'no model'}, which has no ${MLMODEL_FILE} file`);
+  buildLog(`the MLflow entry cannot run here (no MLflow on this machine): checked that ${served} holds ${MLMODEL_FILE}`);
 }
 
 /** What `docker push` leaves in ECR: a manifest under the tag, named by its SHA-256; its config is named by the context's content. */

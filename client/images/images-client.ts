@@ -169,7 +169,8 @@ export class ImagesClient {
 
   /**
    * Registers the next version of an image: built by the platform from a local `entry` script (and
-   * `requirements`), or an `imageUri` already in ECR. The request is checked before anything is
+   * `requirements`), or around the platform's MLflow entry when neither `entry` nor `imageUri` is given
+   * (the one model served must be an MLflow model directory), or an `imageUri` already in ECR. The request is checked before anything is
    * uploaded. Files go to `image-inputs/<name>/<sha256>/<file name>` in the artifact bucket, so a
    * file already uploaded is not uploaded again. A client token is generated when none is given,
    * so retries after throttling or a lost answer cannot make two versions. A built version comes
@@ -177,9 +178,14 @@ export class ImagesClient {
    */
   async register(request: RegisterImageOptions, options: RegisterImageUploadOptions = {}): Promise<ImageVersionRecord> {
     const { entry, requirements, baseImage, imageUri, models, ...fields } = request;
-    if ((entry === undefined) === (imageUri === undefined)) {
-      const message = 'give exactly one of entry (a script for the platform to build) and imageUri (an image in ECR)';
+    if (entry !== undefined && imageUri !== undefined) {
+      const message =
+        'give at most one of entry (a script for the platform to build) and imageUri (an image in ECR); with neither, the platform builds its MLflow entry';
       throw new ValidationError(`source: ${message}`, [{ path: 'source', message }]);
+    }
+    if (entry === undefined && imageUri === undefined && requirements !== undefined) {
+      const message = "come from the MLflow model's own requirements.txt without an entry script: leave requirements out, or give entry";
+      throw new ValidationError(`source.requirements: ${message}`, [{ path: 'source.requirements', message }]);
     }
     if (imageUri !== undefined && (requirements !== undefined || baseImage !== undefined)) {
       const message = 'requirements and baseImage describe a build: leave them out with imageUri';
@@ -189,6 +195,16 @@ export class ImagesClient {
     const clientToken = fields.clientToken ?? randomUUID();
     if (imageUri !== undefined) {
       return this.registerImage({ ...fields, models: references, source: { type: 'external', imageUri }, clientToken });
+    }
+    if (entry === undefined) {
+      const request: RegisterImageRequest = {
+        ...fields,
+        models: references,
+        source: { type: 'build', ...(baseImage === undefined ? {} : { baseImage }) },
+        clientToken,
+      };
+      validate(RegisterImageRequest, request);
+      return this.registerImage(request);
     }
 
     const bucket = this.artifactBucket();

@@ -15,7 +15,13 @@ import { MODEL_PACKAGE_GROUP_PREFIX } from '../../lambda/images/core/model-packa
 import { DEFAULT_PACKAGE_INDEX, PUBLIC_ECR_REGISTRY, SOURCE_FORMATS } from '../../lambda/images/core/supply-chain';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { RESERVED_ALIAS } from '../../lambda/registry/core/schemas';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES } from '../../lambda/shared/artifact-prefixes';
+import {
+  DIRECTORY_ARTIFACT_PREFIXES,
+  IMAGE_INPUTS_PREFIX,
+  IMAGES_PREFIX,
+  MODEL_DATA_FILE,
+  REGISTRY_MANIFESTS_PREFIX,
+} from '../../lambda/shared/artifact-prefixes';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
 import { nagResourceName } from '../shared/nag';
 import { PlatformCapability } from '../shared/platform-capability';
@@ -146,13 +152,15 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     });
     registerImage.bindTable(this.table, 'IMAGES_TABLE_NAME', ['GetItem', 'PutItem', 'UpdateItem']);
     registerImage.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
-    // It reads scripts and requirements under image-inputs/ only, writes contexts and model data under images/, and
-    // copies an external image's model data from the pinned version of a registered artifact (models/, uploads/).
+    // It reads scripts and requirements under image-inputs/ only, writes contexts and model data under images/,
+    // copies an external image's model data from the pinned version of a registered artifact (models/, uploads/), and
+    // reads a directory artifact's manifest (registry-manifests/) and an MLflow model's requirements.txt, by version.
     registerImage.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', {
-      read: [IMAGE_INPUTS_PREFIX, ...MODEL_UPLOAD_PREFIXES],
+      read: [IMAGE_INPUTS_PREFIX, ...DIRECTORY_ARTIFACT_PREFIXES, REGISTRY_MANIFESTS_PREFIX],
       write: [IMAGES_PREFIX],
     });
-    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: this.modelArtifacts(props.artifactBucket) }));
+    const pinnedReads = [...this.modelArtifacts(props.artifactBucket), props.artifactBucket.arnForObjects(`${REGISTRY_MANIFESTS_PREFIX}*`)];
+    registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: pinnedReads }));
     registerImage.addEnvironment('BUILD_PROJECT_NAME', this.buildProject.projectName);
     registerImage.addToRolePolicy(new iam.PolicyStatement({ actions: ['codebuild:StartBuild'], resources: [this.buildProject.projectArn] }));
     this.bindImageSources(registerImage, props);
@@ -277,7 +285,7 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
       Validations.of(project.role!).acknowledge({
         id: `AwsSolutions-IAM5[${nagResourceName(project, resource)}]`,
         reason:
-          'Each build reads its own context (images/<name>/<version>/context/) and the registered artifacts it serves (models/, uploads/), and writes its model data (images/<name>/<version>/model.tar.gz); the names are known only per build.',
+          'Each build reads its own context (images/<name>/<version>/context/) and the registered artifacts it serves (models/, uploads/, mlflow/), and writes its model data (images/<name>/<version>/model.tar.gz); the names are known only per build.',
       });
     }
     const { partition, region, account } = Stack.of(this);
@@ -332,9 +340,9 @@ export class InferenceImages extends PlatformCapability<ImagesOperation> {
     }
   }
 
-  /** Where registered model artifacts are: the registry's upload prefixes. */
+  /** Where registered model artifacts are: the registry's upload prefixes, and MLflow's artifacts for directories. */
   private modelArtifacts(bucket: s3.IBucket): string[] {
-    return MODEL_UPLOAD_PREFIXES.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+    return DIRECTORY_ARTIFACT_PREFIXES.map((prefix) => bucket.arnForObjects(`${prefix}*`));
   }
 
   /**

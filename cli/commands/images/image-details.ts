@@ -95,8 +95,8 @@ function sourceFields(image: ImageVersionRecord): [string, string | undefined][]
   if (source.type === 'external') return [['source', `external image ${source.imageUri}`]];
   return [
     ['base image', source.baseImage],
-    ['entry', source.entry],
-    ['requirements', source.requirements ?? 'none'],
+    ['entry', source.entry ?? "the platform's MLflow entry"],
+    ['requirements', source.requirements ?? (source.entry ? 'none' : "the model's requirements.txt")],
     ['build context', source.contextUri],
   ];
 }

@@ -43,17 +43,19 @@ export function addImageRegisterCommand(image: Command, context: CliContext): vo
   addWaitOptions(
     image
       .command('register')
-      .summary('register the next version of an inference image: built from a scoring script, or an image already in ECR')
+      .summary('register the next version of an inference image: built from a scoring script or around an MLflow model, or an image already in ECR')
       .description(
         'register the next version of an inference image serving the model versions given (an alias is pinned to the version it points at now). ' +
           `With --entry, the script (and --requirements) are uploaded to the artifact bucket under ${IMAGE_INPUTS_PREFIX}<name>/<sha256>/ (once per content) ` +
           'and the platform builds the image in CodeBuild, scans it and mirrors it to the SageMaker Model Registry; the version is BUILDING until then. ' +
+          'With neither, the platform builds its MLflow entry around the one model version given, whose artifact must be an MLflow model directory ' +
+          "(registered with kind directory, an MLmodel file at its top), installing the model's own requirements.txt. " +
           'With --image-uri, an image already in ECR is pinned to its digest and is READY at once. Prints the version, its status, the pinned models and the build; ' +
           '--wait then follows the build as image wait does.',
       )
       .argument('<name>', 'the image name (lowercase letters, digits and single "-")')
       .requiredOption('--model <ref>', 'a model version to serve: NAME:VERSION or NAME@ALIAS (repeatable)', collectModel)
-      .option('--entry <script.py>', 'the scoring script (init() and run(data)) to build the image around')
+      .option('--entry <script.py>', "the scoring script (init() and run(data)) to build the image around (default: the platform's MLflow entry)")
       .option('--requirements <file>', 'a pip requirements file to install in the image (with --entry)')
       .option('--base-image <image>', `the image to build on, with a tag or digest (with --entry; default ${DEFAULT_BASE_IMAGE})`)
       .addOption(
@@ -69,8 +71,8 @@ export function addImageRegisterCommand(image: Command, context: CliContext): vo
       .option('--client-token <token>', 'an idempotency token: retries of this registration with it return the same version (default: one per run)')
       .option('--wait', 'follow the build until the version is READY or FAILED, as image wait does'),
   ).action(async (name: string, options: RegisterOptions, command: Command) => {
-    if (options.entry === undefined && options.imageUri === undefined) {
-      command.error('error: give --entry <script.py> (the platform builds the image) or --image-uri <uri> (an image already in ECR)');
+    if (options.entry === undefined && options.requirements !== undefined) {
+      command.error("error: --requirements goes with --entry: without it, the MLflow model's own requirements.txt is installed");
     }
     const globals = globalOptions(command);
     const json = globals.json === true;

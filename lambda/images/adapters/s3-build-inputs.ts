@@ -9,7 +9,7 @@ const locationOf = (uri: string) => parseS3Uri(uri)!;
  * The function may read under `image-inputs/` but list nothing, so S3 answers a missing key with
  * 403 as well as 404: both mean there is nothing the function can use.
  */
-const isMissing = (error: unknown) => error instanceof Error && ['NotFound', 'NoSuchKey', 'Forbidden', 'AccessDenied'].includes(error.name);
+const isMissing = (error: unknown) => error instanceof Error && ['NotFound', 'NoSuchKey', 'NoSuchVersion', 'Forbidden', 'AccessDenied'].includes(error.name);
 
 /** S3 names the single version of an object in an unversioned bucket "null". */
 const versionOf = (versionId: string | undefined) => versionId ?? 'null';
@@ -18,10 +18,12 @@ const versionOf = (versionId: string | undefined) => versionId ?? 'null';
 export class S3BuildInputs implements BuildInputs {
   constructor(private readonly s3: S3Client) {}
 
-  async read(uri: string, maxBytes: number): Promise<InputRead> {
+  async read(uri: string, maxBytes: number, versionId?: string): Promise<InputRead> {
     const { bucket, key } = locationOf(uri);
     try {
-      const { Body, ContentLength = 0, VersionId } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      // "null" is the version of an object written while the bucket was unversioned: its current one.
+      const pinned = versionId === 'null' ? undefined : versionId;
+      const { Body, ContentLength = 0, VersionId } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: pinned }));
       if (ContentLength > maxBytes) {
         // The body is not wanted: release the connection.
         await Body?.transformToWebStream().cancel();

@@ -1,3 +1,4 @@
+import type { ManifestFile } from '../../registry/core/artifact-manifest';
 import type { ContextFile, ServedModel } from './model';
 
 /**
@@ -13,10 +14,16 @@ export const MODEL_DIR = '/opt/ml/model';
 export const SHIM_FILE = 'serve.py';
 /**
  * Lists the artifacts to pack, each pinned as the registry recorded it: one
- * `<sha256> <s3 version id> <model>/<version> <s3 uri>` per line (the URI last: keys may hold spaces).
+ * `<sha256> <s3 version id> <folder> <s3 uri>` per line (the URI last: keys may hold spaces), the
+ * folder `<model>/<version>` under the model directory, and for each file of a directory artifact
+ * `<model>/<version>/<the file's folder in the directory>` (`register-image.ts` refuses folders with white space).
  */
 export const MODEL_MANIFEST_FILE = 'models.txt';
 export const REQUIREMENTS_FILE = 'requirements.txt';
+/** The platform's entry script for an MLflow model (serving/mlflow_pyfunc.py), used when a build names none. */
+export const MLFLOW_ENTRY_FILE = 'mlflow_pyfunc.py';
+/** What marks a directory artifact as an MLflow model: its `MLmodel` file at the top. */
+export const MLMODEL_FILE = 'MLmodel';
 
 export interface BuildContextSpec {
   readonly imageName: string;
@@ -30,8 +37,8 @@ export interface BuildContextSpec {
   readonly requirements: readonly string[];
 }
 
-/** A served model whose artifact the registry pinned (every model a new image serves). */
-export type PinnedModel = ServedModel & { readonly artifactVersionId: string; readonly artifactSha256: string };
+/** A served model whose artifact the registry pinned (every model a new image serves); a directory's files as its manifest pins them. */
+export type PinnedModel = ServedModel & { readonly artifactVersionId: string; readonly artifactSha256: string; readonly files?: readonly ManifestFile[] };
 
 /** The context's generated files by name; the entry script is copied beside them as `entryFile`. */
 export function renderBuildContext(spec: BuildContextSpec, shim: string): Record<string, string> {
@@ -39,12 +46,23 @@ export function renderBuildContext(spec: BuildContextSpec, shim: string): Record
     Dockerfile: renderDockerfile(spec),
     [SHIM_FILE]: shim,
     [REQUIREMENTS_FILE]: spec.requirements.map((line) => `${line}\n`).join(''),
-    [MODEL_MANIFEST_FILE]: spec.models
-      .map((model) => `${model.artifactSha256} ${model.artifactVersionId} ${modelDirectory(model)} ${model.artifactUri}\n`)
-      .join(''),
+    [MODEL_MANIFEST_FILE]: spec.models.flatMap(modelManifestLines).join(''),
     '.dockerignore': `${MODEL_MANIFEST_FILE}\n`,
   };
 }
+
+/** The `models.txt` lines of a served model: its artifact, or each file of its directory, in the folder of its path there. */
+function modelManifestLines(model: PinnedModel): string[] {
+  if (!model.files) return [`${model.artifactSha256} ${model.artifactVersionId} ${modelDirectory(model)} ${model.artifactUri}\n`];
+  const prefix = model.artifactUri.endsWith('/') ? model.artifactUri : `${model.artifactUri}/`;
+  return model.files.map((file) => {
+    const folder = fileFolder(file.path);
+    return `${file.sha256} ${file.versionId} ${modelDirectory(model)}${folder ? `/${folder}` : ''} ${prefix}${file.path}\n`;
+  });
+}
+
+/** The folder of a path in a directory artifact (`code` of `code/helpers.py`), empty at its top. */
+export const fileFolder = (path: string) => path.slice(0, Math.max(path.lastIndexOf('/'), 0));
 
 /** Where a served model's artifact is under the model directory. */
 export const modelDirectory = (model: Pick<ServedModel, 'name' | 'version'>) => `${model.name}/${model.version}`;

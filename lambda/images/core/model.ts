@@ -10,9 +10,14 @@ export interface ServedModel {
   readonly requestedAlias?: string;
   /** The version's artifact, packed into the image's model data at build time. */
   readonly artifactUri: string;
-  /** The artifact's S3 version and SHA-256 as the registry pinned them: the build copies that version and checks that digest. */
+  /**
+   * The artifact's S3 version and SHA-256 as the registry pinned them: the build copies that version and checks that digest.
+   * For a directory, those of its manifest, which pins each file the build copies and checks.
+   */
   readonly artifactVersionId?: string;
   readonly artifactSha256?: string;
+  /** A directory artifact's manifest (`registry-manifests/<sha256>.json`); absent for a single object. */
+  readonly artifactManifestUri?: string;
 }
 
 /** One object a build reads, pinned: its S3 version id and the SHA-256 of its bytes. */
@@ -29,7 +34,8 @@ export interface ContextFile extends PinnedObject {
 export type ImageSourceRecord =
   | {
       readonly type: 'build';
-      readonly entry: string;
+      /** The uploaded entry script; absent when the image runs the platform's MLflow entry (`MLFLOW_ENTRY_FILE`). */
+      readonly entry?: string;
       readonly requirements?: string;
       /** The base image: as registered while the version builds, pinned to the digest the build pulled once READY. */
       readonly baseImage: string;
@@ -38,7 +44,7 @@ export type ImageSourceRecord =
       /** The build context CodeBuild reads: `s3://bucket/images/<name>/<version>/context/`. */
       readonly contextUri: string;
       /** The versions of the entry script and requirements that were checked and copied into the context. */
-      readonly inputs?: { readonly entry: PinnedObject; readonly requirements?: PinnedObject };
+      readonly inputs?: { readonly entry?: PinnedObject; readonly requirements?: PinnedObject };
       /** Every file of the context as written: the build downloads these versions and checks these digests. */
       readonly contextFiles?: readonly ContextFile[];
     }

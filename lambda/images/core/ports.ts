@@ -28,11 +28,16 @@ export interface ImageStore {
   versionsServing(model: string, modelVersion: number): Promise<readonly ImageVersionRef[]>;
 }
 
-/** A model version's artifact as the registry pinned it: the S3 object version and the SHA-256 of its bytes. */
+/**
+ * A model version's artifact as the registry pinned it: the S3 object version and the SHA-256 of its bytes; for a
+ * directory (an S3 prefix), the SHA-256 of its manifest, which lists each file's version and digest.
+ */
 export interface PinnedArtifact {
   readonly uri: string;
   readonly versionId?: string;
   readonly sha256: string;
+  /** A directory's manifest, as the registry wrote it. */
+  readonly manifest?: { readonly uri: string; readonly versionId?: string };
 }
 
 /** The registry's model versions, read to pin what an image serves and to follow its aliases. */
@@ -50,8 +55,8 @@ export type InputRead =
 
 /** The entry script and requirements uploaded by the client, and what the platform writes for builds and SageMaker. */
 export interface BuildInputs {
-  /** Reads the current version of the object at `uri`, unless it is larger than `maxBytes`. */
-  read(uri: string, maxBytes: number): Promise<InputRead>;
+  /** Reads version `versionId` (default: the current one) of the object at `uri`, unless it is larger than `maxBytes`. */
+  read(uri: string, maxBytes: number, versionId?: string): Promise<InputRead>;
   /** Writes each file under the context URI; returns the S3 version id each was written as, by name. */
   writeContext(contextUri: string, files: Readonly<Record<string, Uint8Array>>): Promise<Record<string, string>>;
   /** Copies one version of an artifact to `to` (server-side). */

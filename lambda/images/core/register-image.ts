@@ -1,16 +1,34 @@
 import { createHash } from 'node:crypto';
-import { IMAGE_INPUTS_PREFIX, IMAGES_PREFIX, isKeyUnder, MODEL_DATA_FILE, MODEL_UPLOAD_PREFIXES, outsidePrefixMessage } from '../../shared/artifact-prefixes';
+import { type ManifestFile, parseManifest } from '../../registry/core/artifact-manifest';
+import {
+  DIRECTORY_ARTIFACT_PREFIXES,
+  IMAGE_INPUTS_PREFIX,
+  IMAGES_PREFIX,
+  isKeyUnder,
+  MODEL_DATA_FILE,
+  MODEL_UPLOAD_PREFIXES,
+  outsidePrefixMessage,
+} from '../../shared/artifact-prefixes';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, type FieldIssue, ValidationError } from '../../shared/errors';
 import { boundedIssues, excerpt } from '../../shared/excerpt';
 import { fingerprint } from '../../shared/fingerprint';
 import { parseS3Uri } from '../../shared/s3-uri';
-import { formatContextFiles, type PinnedModel, REQUIREMENTS_FILE, renderBuildContext, SHIM_FILE } from './build-context';
+import {
+  fileFolder,
+  formatContextFiles,
+  MLFLOW_ENTRY_FILE,
+  MLMODEL_FILE,
+  type PinnedModel,
+  REQUIREMENTS_FILE,
+  renderBuildContext,
+  SHIM_FILE,
+} from './build-context';
 import type { ImageBuildVariables } from './buildspec';
 import { parseEcrImageUri, pinnedImageUri } from './ecr-uri';
 import { type ContextFile, type ImageVersionRecord, imageTag, type PinnedObject } from './model';
 import { createModelPackages, type ModelPackageDependencies } from './model-packages';
-import type { BuildInputs, EcrImageFacts, ImageBuilder, ImageEvents, ImageRepository, ImageStore, ModelVersions } from './ports';
+import type { BuildInputs, EcrImageFacts, ImageBuilder, ImageEvents, ImageRepository, ImageStore, ModelVersions, PinnedArtifact } from './ports';
 import { parseRequirements } from './requirements';
 import type { RegisterImageCommand } from './schemas';
 import { stateChange } from './state-change';
@@ -28,6 +46,8 @@ export interface RegisterImageDependencies extends ModelPackageDependencies {
   readonly artifactBucket: string;
   /** The serving shim's source, written into every build context. */
   readonly shim: string;
+  /** The platform's MLflow entry script (serving/mlflow_pyfunc.py), written into the context of a build that names no entry. */
+  readonly mlflowEntry: string;
   /** The registries base images and the indexes requirements may come from. */
   readonly buildSources: BuildSources;
   /** The repositories images built elsewhere may be registered from. */
@@ -38,11 +58,17 @@ export interface RegisterImageDependencies extends ModelPackageDependencies {
 export const MAX_REQUIREMENTS_BYTES = 64 * 1024;
 /** Entry scripts larger than this are refused: they are read whole, to be copied into the context as checked. */
 export const MAX_ENTRY_BYTES = 1024 * 1024;
+/** A directory artifact's manifest larger than this is refused: 10,000 files of 1 KB keys fit in it. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** What the MLflow entry installs for a model without a requirements.txt: the one package it needs, unpinned. */
+export const MLFLOW_FALLBACK_REQUIREMENT = 'mlflow';
 
 type Source = RegisterImageCommand['source'];
 /** An input as read at registration: the bytes the context gets, and the version they were. */
 type ReadInput = { readonly bytes: Uint8Array; readonly pinned: PinnedObject };
-type BuildInputsRead = { readonly entry: ReadInput; readonly requirements?: ReadInput; readonly requirementLines: readonly string[] };
+/** The entry script as the context gets it: an uploaded one (`pinned`) or the platform's MLflow entry. */
+type EntryScript = { readonly file: string; readonly bytes: Uint8Array; readonly pinned?: PinnedObject };
+type BuildInputsRead = { readonly entry: EntryScript; readonly requirements?: ReadInput; readonly requirementLines: readonly string[] };
 type Checked = { readonly models: PinnedModel[]; readonly build?: BuildInputsRead; readonly external?: EcrImageFacts };
 
 /**
@@ -147,7 +173,10 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   if (source.type === 'build') {
     const refusal = baseImageRefusal(source.baseImage, deps.buildSources);
     if (refusal) issues.push({ path: 'source.baseImage', message: refusal });
-    build = await checkBuildInputs(deps, source, issues);
+    build =
+      source.entry === undefined
+        ? await mlflowEntryInputs(deps, source, command.models.length, models, issues)
+        : await checkBuildInputs(deps, source, source.entry, issues);
   } else {
     const refusal = externalImageRefusal(source.imageUri, deps.externalImages);
     if (refusal) issues.push({ path: 'source.imageUri', message: refusal });
@@ -157,11 +186,8 @@ async function check(deps: RegisterImageDependencies, command: RegisterImageComm
   return { models, build, external };
 }
 
-async function resolveModels(
-  { versions, artifactBucket }: RegisterImageDependencies,
-  references: RegisterImageCommand['models'],
-  issues: FieldIssue[],
-): Promise<PinnedModel[]> {
+async function resolveModels(deps: RegisterImageDependencies, references: RegisterImageCommand['models'], issues: FieldIssue[]): Promise<PinnedModel[]> {
+  const { versions, artifactBucket } = deps;
   const served: PinnedModel[] = [];
   for (const [index, reference] of references.entries()) {
     const path = `models[${index}]`;
@@ -177,13 +203,17 @@ async function resolveModels(
     }
     // Builds read artifacts only where registrants upload them; a version registered elsewhere before that rule cannot be built.
     const location = parseS3Uri(artifact.uri);
-    if (location?.bucket !== artifactBucket || !isKeyUnder(location.key, MODEL_UPLOAD_PREFIXES)) {
+    const readable = artifact.manifest ? DIRECTORY_ARTIFACT_PREFIXES : MODEL_UPLOAD_PREFIXES;
+    if (location?.bucket !== artifactBucket || !isKeyUnder(location.key, readable)) {
       issues.push({
         path,
-        message: `the artifact of ${reference.name} version ${version} is not under ${MODEL_UPLOAD_PREFIXES.join(' or ')} of the artifact bucket, where builds read artifacts: register it again from there`,
+        message: `the artifact of ${reference.name} version ${version} is not under ${readable.join(' or ')} of the artifact bucket, where builds read artifacts: register it again from there`,
       });
       continue;
     }
+    const what = `${reference.name} version ${version}`;
+    const files = artifact.manifest ? await readManifest(deps, what, artifact.manifest, artifact.sha256, path, issues) : undefined;
+    if (artifact.manifest && !files) continue;
     if (served.some((model) => model.name === reference.name && model.version === version)) {
       issues.push({ path, message: `${reference.name} version ${version} is listed twice` });
       continue;
@@ -192,29 +222,123 @@ async function resolveModels(
       name: reference.name,
       version,
       artifactUri: artifact.uri,
-      // S3 names the single version of an object in an unversioned bucket "null".
-      artifactVersionId: artifact.versionId ?? 'null',
+      // S3 names the single version of an object in an unversioned bucket "null". A directory is pinned by its manifest.
+      artifactVersionId: (artifact.manifest ? artifact.manifest.versionId : artifact.versionId) ?? 'null',
       artifactSha256: artifact.sha256,
       ...(reference.alias ? { requestedAlias: reference.alias } : {}),
+      ...(artifact.manifest ? { artifactManifestUri: artifact.manifest.uri, files } : {}),
     });
   }
   return served;
 }
 
+/**
+ * The files of a directory artifact, read from its manifest (that version, refused unless it has the
+ * digest the registry recorded), each in a folder the build can unpack: the build's file list is
+ * split on white space, which only the last field (the URI) may hold.
+ */
+async function readManifest(
+  deps: RegisterImageDependencies,
+  what: string,
+  manifest: NonNullable<PinnedArtifact['manifest']>,
+  sha256Recorded: string,
+  path: string,
+  issues: FieldIssue[],
+): Promise<readonly ManifestFile[] | undefined> {
+  const read = await deps.inputs.read(manifest.uri, MAX_MANIFEST_BYTES, manifest.versionId);
+  if (read.kind !== 'read') {
+    issues.push({ path, message: `the manifest of ${what}'s directory artifact (${manifest.uri}) cannot be read (${read.kind})` });
+    return undefined;
+  }
+  let files: readonly ManifestFile[];
+  try {
+    files = parseManifest(new TextDecoder().decode(read.bytes), sha256Recorded);
+  } catch (error) {
+    issues.push({ path, message: `the manifest of ${what}'s directory artifact is not what the registry recorded: ${(error as Error).message}` });
+    return undefined;
+  }
+  const unpackable = files.find((file) => /\s/.test(fileFolder(file.path)) || /[\u0000-\u001f\u007f]/.test(file.path));
+  if (unpackable) {
+    issues.push({
+      path,
+      message: `${what} holds "${excerpt(unpackable.path)}", whose folder name or path a build cannot unpack (white space in a folder, or a control character)`,
+    });
+    return undefined;
+  }
+  return files;
+}
+
+/**
+ * The inputs of a build that names no entry script: the platform's MLflow entry, serving the image's one
+ * model, whose artifact must be an MLflow model directory (an `MLmodel` file at its top), with the model's
+ * own requirements.txt (that version, checked against its manifest digest and by `parseRequirements`), or
+ * `mlflow` alone when it has none.
+ */
+async function mlflowEntryInputs(
+  deps: RegisterImageDependencies,
+  source: Extract<Source, { type: 'build' }>,
+  requested: number,
+  models: readonly PinnedModel[],
+  issues: FieldIssue[],
+): Promise<BuildInputsRead | undefined> {
+  if (source.requirements !== undefined) {
+    issues.push({
+      path: 'source.requirements',
+      message: "come from the MLflow model's own requirements.txt without an entry script: leave them out, or give source.entry",
+    });
+  }
+  if (requested !== 1) {
+    issues.push({ path: 'source.entry', message: `is required for an image of ${requested} models: the platform's MLflow entry serves one` });
+    return undefined;
+  }
+  // The model could not be resolved: its issue is reported already.
+  const [model] = models;
+  if (!model) return undefined;
+  if (!model.files?.some((file) => file.path === MLMODEL_FILE)) {
+    issues.push({
+      path: 'source.entry',
+      message: `is required: the artifact of ${model.name} version ${model.version} is not an MLflow model directory (no ${MLMODEL_FILE} file in its manifest)`,
+    });
+    return undefined;
+  }
+  const entry = { file: MLFLOW_ENTRY_FILE, bytes: Buffer.from(deps.mlflowEntry) };
+  const pinnedRequirements = model.files.find((file) => file.path === REQUIREMENTS_FILE);
+  if (!pinnedRequirements) return { entry, requirementLines: [MLFLOW_FALLBACK_REQUIREMENT] };
+
+  const path = 'models[0]';
+  const uri = `${model.artifactUri.replace(/\/?$/, '/')}${REQUIREMENTS_FILE}`;
+  const read = await deps.inputs.read(uri, MAX_REQUIREMENTS_BYTES, pinnedRequirements.versionId);
+  if (read.kind !== 'read' || sha256(read.bytes) !== pinnedRequirements.sha256) {
+    const why =
+      read.kind === 'too-large' ? `is ${read.sizeBytes} bytes; at most ${MAX_REQUIREMENTS_BYTES} are accepted` : 'is not the version the registry pinned';
+    issues.push({ path, message: `the model's ${REQUIREMENTS_FILE} ${why}` });
+    return undefined;
+  }
+  const parsed = parseRequirements(new TextDecoder().decode(read.bytes), deps.buildSources.packageIndexes);
+  const problems = parsed.problems.map((problem) => ({
+    path,
+    message: `${REQUIREMENTS_FILE} line ${problem.line} "${excerpt(problem.text)}" ${problem.reason}`,
+  }));
+  issues.push(...boundedIssues(problems));
+  return problems.length > 0 ? undefined : { entry, requirementLines: parsed.requirements };
+}
+
 async function checkBuildInputs(
   deps: RegisterImageDependencies,
   source: Extract<Source, { type: 'build' }>,
+  entryUri: string,
   issues: FieldIssue[],
 ): Promise<BuildInputsRead | undefined> {
-  const entryFile = entryFileName(source.entry);
+  const entryFile = entryFileName(entryUri);
   const badName = !/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(entryFile) || [SHIM_FILE, REQUIREMENTS_FILE].includes(entryFile);
-  let entry: ReadInput | undefined;
+  let uploaded: ReadInput | undefined;
   if (badName)
     issues.push({
       path: 'source.entry',
       message: `must be a Python module file like score.py (not "${SHIM_FILE}", the serving shim's name), got "${excerpt(entryFile)}"`,
     });
-  else entry = await readInput(deps, { path: 'source.entry', uri: source.entry, what: 'script', maxBytes: MAX_ENTRY_BYTES }, issues);
+  else uploaded = await readInput(deps, { path: 'source.entry', uri: entryUri, what: 'script', maxBytes: MAX_ENTRY_BYTES }, issues);
+  const entry = uploaded && { file: entryFile, bytes: uploaded.bytes, pinned: uploaded.pinned };
   if (source.requirements === undefined) return entry && { entry, requirementLines: [] };
 
   const requirements = await readInput(deps, { path: 'source.requirements', uri: source.requirements, what: 'file', maxBytes: MAX_REQUIREMENTS_BYTES }, issues);
@@ -269,7 +393,8 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
     updatedAt: now,
     createdBy: command.registeredBy,
     description: command.description,
-    models: checked.models,
+    // A directory's files are in its manifest, not in the record.
+    models: checked.models.map(({ files: _files, ...model }) => model),
     environment: command.environment,
     allowCriticalFindings: command.allowCriticalFindings,
   };
@@ -300,7 +425,7 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
       requirements: source.requirements,
       baseImage: source.baseImage,
       contextUri: `${prefix}/context/`,
-      inputs: { entry: entry.pinned, ...(requirements ? { requirements: requirements.pinned } : {}) },
+      inputs: { ...(entry.pinned ? { entry: entry.pinned } : {}), ...(requirements ? { requirements: requirements.pinned } : {}) },
     },
     modelDataUrl: `${prefix}/${MODEL_DATA_FILE}`,
   };
@@ -319,7 +444,7 @@ async function writeBuildFiles(deps: RegisterImageDependencies, record: ImageVer
   }
   const source = record.source;
   const build = checked.build!;
-  const entryFile = entryFileName(source.entry);
+  const entryFile = build.entry.file;
   const generated = renderBuildContext(
     {
       imageName: record.name,

@@ -56,9 +56,13 @@ export const EcrImageUri = z
 /** An image the platform builds: the entry script and requirements were uploaded to the artifact bucket. */
 export const BuildSource = z.strictObject({
   type: z.literal('build'),
-  /** The entry script (`init()`, `run(data)`), uploaded to the artifact bucket. */
-  entry: S3Uri,
-  /** A pip requirements file, uploaded to the artifact bucket. */
+  /**
+   * The entry script (`init()`, `run(data)`), uploaded to the artifact bucket. Absent: the platform's
+   * MLflow entry, which serves the one model version of the image if its artifact is an MLflow model
+   * directory, installing the model's own requirements.txt.
+   */
+  entry: z.optional(S3Uri),
+  /** A pip requirements file, uploaded to the artifact bucket (with an entry script only). */
   requirements: z.optional(S3Uri),
   baseImage: z._default(BaseImage, DEFAULT_BASE_IMAGE),
 });

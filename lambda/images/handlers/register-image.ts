@@ -13,6 +13,7 @@ import { SageMakerModelPackages } from '../adapters/sagemaker-model-packages';
 import { registerImage } from '../core/register-image';
 import { RegisterImageRequest } from '../core/schemas';
 import { SOURCE_FORMATS } from '../core/supply-chain';
+import mlflowEntry from '../serving/mlflow_pyfunc.py';
 import shim from '../serving/serve.py';
 
 /** A list of sources as `InferenceImages` writes it: comma-separated, each in its format. */
@@ -51,6 +52,7 @@ export const handler = createHandler(
     artifactBucket: env.ARTIFACT_BUCKET_NAME,
     approvalAlias: env.APPROVAL_ALIAS,
     shim,
+    mlflowEntry,
     buildSources: { baseImageRegistries: env.BASE_IMAGE_REGISTRIES, packageIndexes: env.PACKAGE_INDEXES },
     externalImages: { registry: env.IMAGE_REGISTRY, repositories: env.EXTERNAL_IMAGE_REPOSITORIES },
   }),

@@ -155,15 +155,29 @@ describe('ImagesClient.register', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
-  it('fails unless exactly one of entry and imageUri is given, or with build fields beside an imageUri', async () => {
+  it('fails with both entry and imageUri, with build fields beside an imageUri, or with requirements but no entry', async () => {
     const both = client.register({ name: 'churn-scorer', models: ['churn:3'], entry: inputs.entry, imageUri: 'x' } as never);
-    const neither = client.register({ name: 'churn-scorer', models: ['churn:3'] } as never);
     const mixed = client.register({ name: 'churn-scorer', models: ['churn:3'], imageUri: 'x', requirements: 'r.txt' } as never);
+    const requirementsAlone = client.register({ name: 'churn-scorer', models: ['churn:3'], requirements: inputs.requirements });
 
-    await expect(both).rejects.toThrow('source: give exactly one of entry (a script for the platform to build) and imageUri (an image in ECR)');
-    await expect(neither).rejects.toThrow('source: give exactly one of entry');
+    await expect(both).rejects.toThrow('source: give at most one of entry (a script for the platform to build) and imageUri (an image in ECR)');
     await expect(mixed).rejects.toThrow('source: requirements and baseImage describe a build: leave them out with imageUri');
+    await expect(requirementsAlone).rejects.toMatchObject({ issues: [{ path: 'source.requirements' }] });
     expect(invokes()).toHaveLength(0);
+  });
+
+  it("registers a build of the platform's MLflow entry when neither entry nor imageUri is given, uploading nothing", async () => {
+    lambda.on(InvokeCommand).resolves(functionResult(buildingImage()));
+    const noBucket = new ImagesClient({ functions, lambda: lambdaClient, s3: s3Client });
+
+    await noBucket.register({ name: 'churn-scorer', models: ['churn@champion'], baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' });
+
+    expect(s3.calls()).toHaveLength(0);
+    expect(payloads()[0]).toMatchObject({
+      source: { type: 'build', baseImage: 'public.ecr.aws/docker/library/python:3.11-slim' },
+      models: [{ name: 'churn', alias: 'champion' }],
+    });
+    expect(payloads()[0].source).not.toHaveProperty('entry');
   });
 
   it('fails before uploading when the client has no bucket or no register function', async () => {

@@ -295,9 +295,11 @@ describe('InferenceImages', () => {
         's3:GetBucketAcl arn:aws:s3:::artifacts',
         's3:GetBucketLocation arn:aws:s3:::artifacts',
         's3:GetObject arn:aws:s3:::artifacts/images/*/context/*',
+        's3:GetObject arn:aws:s3:::artifacts/mlflow/*',
         's3:GetObject arn:aws:s3:::artifacts/models/*',
         's3:GetObject arn:aws:s3:::artifacts/uploads/*',
         's3:GetObjectVersion arn:aws:s3:::artifacts/images/*/context/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/mlflow/*',
         's3:GetObjectVersion arn:aws:s3:::artifacts/models/*',
         's3:GetObjectVersion arn:aws:s3:::artifacts/uploads/*',
         's3:ListBucket arn:aws:s3:::artifacts if {"StringLike":{"s3:prefix":["images/*"]}}',
@@ -388,7 +390,7 @@ describe('InferenceImages', () => {
       expect(variables(keyTemplate, 'ImageEvents').APPROVAL_ALIAS).toBe('live');
     });
 
-    test('RegisterImage reads uploads under image-inputs/ and registered artifact versions, writes contexts and model data under images/, starts builds and creates packages, reading no ECR repository by default', () => {
+    test('RegisterImage reads uploads under image-inputs/, registered artifact versions and directory manifests, writes contexts and model data under images/, starts builds and creates packages, reading no ECR repository by default', () => {
       const table = `<${idOf(images.table)}.Arn>`;
 
       expect(grantsOf(template, 'registerImage')).toEqual([
@@ -399,9 +401,13 @@ describe('InferenceImages', () => {
         `dynamodb:UpdateItem ${table}`,
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
         's3:GetObject arn:aws:s3:::artifacts/image-inputs/*',
+        's3:GetObject arn:aws:s3:::artifacts/mlflow/*',
         's3:GetObject arn:aws:s3:::artifacts/models/*',
+        's3:GetObject arn:aws:s3:::artifacts/registry-manifests/*',
         's3:GetObject arn:aws:s3:::artifacts/uploads/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/mlflow/*',
         's3:GetObjectVersion arn:aws:s3:::artifacts/models/*',
+        's3:GetObjectVersion arn:aws:s3:::artifacts/registry-manifests/*',
         's3:GetObjectVersion arn:aws:s3:::artifacts/uploads/*',
         's3:PutObject arn:aws:s3:::artifacts/images/*',
         'sagemaker:CreateModelPackage arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/mlops-*',

@@ -78,6 +78,17 @@ describe('mlops image show', () => {
     expect(stdout).not.toContain('PACKAGE GROUP');
   });
 
+  it("shows a build of the platform's MLflow entry, installing the model's requirements", async () => {
+    const building = buildingImage();
+    const { entry: _entry, requirements: _requirements, ...source } = building.source as Extract<typeof building.source, { type: 'build' }>;
+    cli.answer('query-images-fn', () => ({ ...building, source }));
+
+    const { stdout } = await run(['image', 'show', 'churn-scorer']);
+
+    expect(stdout).toContain("entry          the platform's MLflow entry\n");
+    expect(stdout).toContain("requirements   the model's requirements.txt\n");
+  });
+
   it('shows why a FAILED build failed and where its logs are', async () => {
     cli.answer('query-images-fn', () => failedImage());
 

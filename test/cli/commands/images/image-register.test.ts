@@ -190,7 +190,10 @@ describe('mlops image register', () => {
   });
 
   it.each([
-    [['--model', 'churn:3'], 'error: give --entry <script.py> (the platform builds the image) or --image-uri <uri> (an image already in ECR)'],
+    [
+      ['--model', 'churn:3', '--requirements', 'r.txt'],
+      "error: --requirements goes with --entry: without it, the MLflow model's own requirements.txt is installed",
+    ],
     [
       ['--model', 'churn:3', '--requirements', 'r.txt', '--image-uri', 'x'],
       "error: option '--image-uri <uri>' cannot be used with option '--requirements <file>'",
@@ -206,6 +209,29 @@ describe('mlops image register', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(cli.invocations()).toEqual([]);
+  });
+
+  it("registers a build of the platform's MLflow entry without --entry, uploading nothing", async () => {
+    const { code } = await register(['--model', 'churn@champion']);
+
+    expect(code).toBe(0);
+    expect(cli.invocations('register-image-fn')).toEqual([
+      expect.objectContaining({
+        models: [{ name: 'churn', alias: 'champion' }],
+        source: { type: 'build', baseImage: 'public.ecr.aws/docker/library/python:3.12-slim' },
+      }),
+    ]);
+    expect(cli.mocks.s3.calls()).toHaveLength(0);
+  });
+
+  it('fails with exit code 1 when the model is not an MLflow model directory, naming source.entry', async () => {
+    const message = 'source.entry: is required: the artifact of churn version 3 is not an MLflow model directory (no MLmodel file in its manifest)';
+    cli.answer('register-image-fn', () => ({ errorType: 'ValidationError', errorMessage: message }));
+
+    const { code, stderr } = await register(['--model', 'churn:3']);
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error (ValidationError): ${message}\n`);
   });
 
   it('fails with exit code 1 on a bad model reference, uploading nothing', async () => {

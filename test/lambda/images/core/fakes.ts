@@ -229,9 +229,9 @@ export class InMemoryBuildInputs implements BuildInputs {
     return this.objects.get(uri)?.at(-1);
   }
 
-  async read(uri: string, maxBytes: number): Promise<InputRead> {
+  async read(uri: string, maxBytes: number, versionId?: string): Promise<InputRead> {
     this.reads.push(uri);
-    const object = this.current(uri);
+    const object = versionId === undefined ? this.current(uri) : this.objects.get(uri)?.find((stored) => stored.versionId === versionId);
     if (!object) return { kind: 'missing' };
     const bytes = Buffer.from(object.text);
     return bytes.length > maxBytes ? { kind: 'too-large', sizeBytes: bytes.length } : { kind: 'read', bytes, versionId: object.versionId };

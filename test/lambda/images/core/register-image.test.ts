@@ -23,6 +23,7 @@ const SCRIPT = 'def run(data):\n    return data\n';
 const REQUIREMENTS = `s3://${BUCKET}/image-inputs/churn-scorer/r1/requirements.txt`;
 const REQUIREMENTS_TEXT = '# pinned\nnumpy==1.26.4\nscikit-learn==1.4.2  # model\n';
 const SHIM = '# the serving shim\n';
+const MLFLOW_ENTRY = '# the MLflow entry\n';
 const CHURN_3 = `s3://${BUCKET}/models/churn/3/model.tar.gz`;
 const CHURN_4 = `s3://${BUCKET}/models/churn/4/model.tar.gz`;
 const FRAUD_1 = `s3://${BUCKET}/models/fraud/1/model.joblib`;
@@ -48,7 +49,20 @@ function setUp() {
   const events = new RecordingImageEvents();
   const clock = new FakeClock('2025-06-01T12:00:00.000Z');
   const register = registerImage({
-    ...{ store, versions, inputs, builder, repository, packages, events, clock, artifactBucket: BUCKET, shim: SHIM, approvalAlias: 'production' },
+    ...{
+      store,
+      versions,
+      inputs,
+      builder,
+      repository,
+      packages,
+      events,
+      clock,
+      artifactBucket: BUCKET,
+      shim: SHIM,
+      mlflowEntry: MLFLOW_ENTRY,
+      approvalAlias: 'production',
+    },
     buildSources: { baseImageRegistries: ['public.ecr.aws', ACCOUNT_REGISTRY], packageIndexes: ['https://pypi.org/simple'] },
     externalImages: { registry: ACCOUNT_REGISTRY, repositories: ['team/*'] },
   });

@@ -10,7 +10,8 @@ import { imageKeys, TOKEN_TTL_DAYS } from '../../../../lambda/images/adapters/ta
 import type { ImageVersionRecord, ModelPackageRecord } from '../../../../lambda/images/core/model';
 import { modelPackageGroupName } from '../../../../lambda/images/core/model-packages';
 import { RegisterImageRequest } from '../../../../lambda/images/core/schemas';
-import type { ObjectArtifactRecord } from '../../../../lambda/registry/core/model';
+import { buildManifest } from '../../../../lambda/registry/core/artifact-manifest';
+import type { DirectoryArtifactRecord, ObjectArtifactRecord } from '../../../../lambda/registry/core/model';
 import { fingerprint } from '../../../../lambda/shared/fingerprint';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
@@ -69,6 +70,35 @@ export function modelsInRegistry({ registry, s3 }: PlatformFakes): void {
   ] as const) {
     s3.put(ARTIFACT_BUCKET, `models/${model}/v${version}/model.tar.gz`, `weights of ${model} ${version}`, `s3-version-${version}`);
   }
+}
+
+/** An MLflow model directory (MLmodel, the model, its requirements.txt) registered as `churn` version 4, its manifest written by the registry. */
+export function mlflowModelInRegistry({ registry, s3 }: PlatformFakes): void {
+  const prefix = 'mlflow/1/models/m-4c2e/artifacts/';
+  const files = { MLmodel: 'flavors:\n  python_function: {}\n', 'model.pkl': 'pickled', 'requirements.txt': 'mlflow==3.1.0\nscikit-learn==1.6.1\n' };
+  for (const [path, body] of Object.entries(files)) s3.put(ARTIFACT_BUCKET, `${prefix}${path}`, body, `v-${path}`);
+  const manifest = buildManifest(
+    Object.entries(files).map(([path, body]) => ({
+      path,
+      versionId: `v-${path}`,
+      sizeBytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+    })),
+  );
+  const manifestKey = `registry-manifests/${manifest.sha256}.json`;
+  s3.put(ARTIFACT_BUCKET, manifestKey, manifest.text, 'v-manifest');
+  const artifact: DirectoryArtifactRecord = {
+    kind: 'directory',
+    uri: `s3://${ARTIFACT_BUCKET}/${prefix}`,
+    bucket: ARTIFACT_BUCKET,
+    prefix,
+    sha256: manifest.sha256,
+    sizeBytes: manifest.sizeBytes,
+    fileCount: manifest.files.length,
+    manifestUri: `s3://${ARTIFACT_BUCKET}/${manifestKey}`,
+    manifestVersionId: 'v-manifest',
+  };
+  registry.put(registryItems.version(OTHER_MODEL, 4, { artifact }));
 }
 
 /**
@@ -369,6 +399,13 @@ const COMMIT_AND_BUILD = ['TransactWriteCommand', 'PutEventsCommand', 'StartBuil
 const PACKAGE = ['GetCommand', 'CreateModelPackageGroupCommand', 'CreateModelPackageCommand'];
 
 export const registerImageScenarios: readonly HandlerScenario[] = [
+  {
+    name: "an image of the platform's MLflow entry around an MLflow model directory",
+    arrange: mlflowModelInRegistry,
+    event: { name: IMAGE, models: [{ name: OTHER_MODEL, version: 4 }], source: { type: 'build' } },
+    // The version read, its manifest and requirements.txt read by version; a number taken; the context written (the entry and five files).
+    sends: ['GetCommand', 'GetObjectCommand', 'GetObjectCommand', 'UpdateCommand', ...Array(6).fill('PutObjectCommand'), ...COMMIT_AND_BUILD],
+  },
   {
     name: 'an image to build, one model by alias and one by version',
     arrange: (fakes) => {

@@ -3,7 +3,7 @@ import { recordIamNeeds } from '../../handler-support/scenarios';
 import { imagesScenarios } from './handler-scenarios';
 
 describe('recordIamNeeds', () => {
-  it('lists what RegisterImage needs: the images and registry tables, reads of image-inputs/ and of artifact versions, writes under images/, without listing, the build, the allowed repositories, package creation', async () => {
+  it('lists what RegisterImage needs: the images and registry tables, reads of image-inputs/, of artifact versions and of directory manifests, writes under images/, without listing, the build, the allowed repositories, package creation', async () => {
     const needs = await recordIamNeeds('RegisterImage', imagesScenarios.RegisterImage);
 
     expect(needs.map(describeNeed)).toEqual([
@@ -15,10 +15,15 @@ describe('recordIamNeeds', () => {
       'ecr:DescribeImages on ecr:repository/team/*',
       'events:PutEvents on event-bus',
       's3:GetObject on artifact-bucket/image-inputs/*',
-      // An external image's model data is copied from the registered artifact version.
+      // An external image's model data is copied from the registered artifact version; an MLflow model directory's
+      // manifest and requirements.txt are read by the versions the registry pinned.
+      's3:GetObject on artifact-bucket/mlflow/*',
       's3:GetObject on artifact-bucket/models/*',
+      's3:GetObject on artifact-bucket/registry-manifests/*',
       's3:GetObject on artifact-bucket/uploads/*',
+      's3:GetObjectVersion on artifact-bucket/mlflow/*',
       's3:GetObjectVersion on artifact-bucket/models/*',
+      's3:GetObjectVersion on artifact-bucket/registry-manifests/*',
       's3:GetObjectVersion on artifact-bucket/uploads/*',
       's3:PutObject on artifact-bucket/images/*',
       'sagemaker:CreateModelPackage on sagemaker:model-package-group/mlops-*',
