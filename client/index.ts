@@ -11,7 +11,15 @@ export type { FeatureDrift, MethodScore } from '../lambda/monitoring/core/drift/
 export type { BaselineRecord, CheckRecord, CheckStatus } from '../lambda/monitoring/core/model';
 export type { DriftCheckReport } from '../lambda/monitoring/core/report/drift-check-report';
 export type { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../lambda/monitoring/core/schemas';
-export type { AliasChangeRecord, ArtifactRecord, DatasetRecord, ModelRecord, ModelVersionRecord } from '../lambda/registry/core/model';
+export type {
+  AliasChangeRecord,
+  ArtifactRecord,
+  DatasetRecord,
+  DirectoryArtifactRecord,
+  ModelRecord,
+  ModelVersionRecord,
+  ObjectArtifactRecord,
+} from '../lambda/registry/core/model';
 export type { ModelDetails } from '../lambda/registry/core/query-registry';
 export type { RegisterModelResult } from '../lambda/registry/core/register-model';
 export type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
