@@ -412,7 +412,7 @@ function versionRecord(deps: RegisterImageDependencies, command: RegisterImageCo
       imageUri: pinnedImageUri(source.imageUri, facts.digest),
       digest: facts.digest,
       scan: facts.scan,
-      modelDataUrl: only?.artifactUri.endsWith('.tar.gz') ? `${prefix}/${MODEL_DATA_FILE}` : undefined,
+      modelDataUrl: only && !only.files && only.artifactUri.endsWith('.tar.gz') ? `${prefix}/${MODEL_DATA_FILE}` : undefined,
     };
   }
   const { entry, requirements } = checked.build!;

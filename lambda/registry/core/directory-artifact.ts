@@ -42,13 +42,13 @@ export async function pinDirectory(
     throw ValidationError.of('artifact.versionId', 'is not accepted for a directory: each of its files is pinned to its current S3 version');
   }
   const prefix = key.endsWith('/') ? key : `${key}/`;
-  const listed = (await artifacts.list(artifactBucket, prefix, MAX_DIRECTORY_FILES + 1)).filter(
-    (object) => !(object.key.endsWith('/') && object.sizeBytes === 0),
-  );
+  // Counted before folder objects are left out: a listing cut at the limit must never pass for the whole directory.
+  const keys = await artifacts.list(artifactBucket, prefix, MAX_DIRECTORY_FILES + 1);
+  if (keys.length > MAX_DIRECTORY_FILES)
+    throw ValidationError.of('artifact.uri', `holds over ${MAX_DIRECTORY_FILES} objects, more than a directory artifact may`);
+  const listed = keys.filter((object) => !(object.key.endsWith('/') && object.sizeBytes === 0));
   if (listed.length === 0)
     throw ValidationError.of('artifact.uri', `holds no files (nothing under s3://${artifactBucket}/${prefix}): upload the directory first`);
-  if (listed.length > MAX_DIRECTORY_FILES)
-    throw ValidationError.of('artifact.uri', `holds over ${MAX_DIRECTORY_FILES} files, more than a directory artifact may`);
   const oddKey = listed.find((object) => !isRelativeFilePath(object.key.slice(prefix.length)));
   if (oddKey) throw ValidationError.of('artifact.uri', `holds "${excerpt(oddKey.key)}", whose key is not a file path under the directory`);
   const listedBytes = listed.reduce((total, object) => total + object.sizeBytes, 0);

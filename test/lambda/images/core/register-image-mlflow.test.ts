@@ -8,6 +8,7 @@ import { sha256Hex } from '../../registry/fakes';
 import { FakeClock } from '../../shared/fake-clock';
 import {
   ACCOUNT,
+  digestOf,
   InMemoryBuildInputs,
   InMemoryImageRepository,
   InMemoryImageStore,
@@ -44,10 +45,11 @@ function setUp() {
   const events = new RecordingImageEvents();
   const register = registerImage({
     ...{ store, versions, inputs, builder, events, clock: new FakeClock('2025-06-01T12:00:00.000Z') },
-    ...{ repository: new InMemoryImageRepository(), packages: new InMemoryModelPackages(), approvalAlias: 'production' },
+    ...{ repository: new InMemoryImageRepository().push('team/scorer', 'v1', { digest: digestOf('e'), scan: { status: 'COMPLETE', findings: {} } }) },
+    ...{ packages: new InMemoryModelPackages(), approvalAlias: 'production' },
     ...{ artifactBucket: BUCKET, shim: '# shim\n', mlflowEntry: MLFLOW_ENTRY },
     buildSources: { baseImageRegistries: ['public.ecr.aws'], packageIndexes: ['https://pypi.org/simple'] },
-    externalImages: { registry: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`, repositories: [] },
+    externalImages: { registry: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`, repositories: ['team/*'] },
   });
   const command = (overrides: Record<string, unknown> = {}) =>
     parseRequest(RegisterImageRequest, { name: 'churn-scorer', models: [{ name: 'churn', alias: 'champion' }], source: { type: 'build' }, ...overrides });
@@ -194,6 +196,18 @@ describe('registerImage of an MLflow model directory without an entry script', (
     directoryVersion(versions, inputs, { MLmodel: 'flavors: {}\n' }, `s3://${BUCKET}/training-data/churn/3`);
 
     expect(await issuesOf(register(command()))).toEqual(['models[0]']);
+  });
+});
+
+describe('registerImage of an external image serving a directory artifact', () => {
+  it('copies no model data: a directory is no single archive SageMaker could extract, whatever its name', async () => {
+    const { versions, inputs, register, command } = setUp();
+    directoryVersion(versions, inputs, { MLmodel: 'flavors: {}\n' }, `s3://${BUCKET}/mlflow/1/models/m-9/model.tar.gz`);
+
+    const record = await register(command({ source: { type: 'external', imageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/scorer:v1` } }));
+
+    expect(record.modelDataUrl).toBeUndefined();
+    expect(inputs.copies).toEqual([]);
   });
 });
 

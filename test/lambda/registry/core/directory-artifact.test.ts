@@ -114,9 +114,23 @@ describe('pinDirectory', () => {
     const { paths, message } = await refusal(() => pinDirectory(artifacts, BUCKET, { uri: URI }));
 
     expect(paths).toEqual(['artifact.uri']);
-    expect(message).toContain(`over ${MAX_DIRECTORY_FILES} files`);
+    expect(message).toContain(`over ${MAX_DIRECTORY_FILES} objects`);
     expect(listed).toEqual([MAX_DIRECTORY_FILES + 1]);
     expect(describe).not.toHaveBeenCalled();
+  });
+
+  it('fails on a listing cut at the limit even when folder objects in it leave fewer files', async () => {
+    jest
+      .spyOn(artifacts, 'list')
+      .mockImplementation(async (_bucket, prefix, limit) =>
+        Array.from({ length: limit }, (_, index) =>
+          index % 2 === 0 ? { key: `${prefix}folder-${index}/`, sizeBytes: 0 } : { key: `${prefix}${index}.bin`, sizeBytes: 1 },
+        ),
+      );
+
+    const { paths } = await refusal(() => pinDirectory(artifacts, BUCKET, { uri: URI }));
+
+    expect(paths).toEqual(['artifact.uri']);
   });
 
   it('fails on a directory over the size limit before describing a file', async () => {
