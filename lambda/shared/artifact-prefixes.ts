@@ -45,7 +45,7 @@ export const MLFLOW_ARTIFACTS_PREFIX = 'mlflow/';
 export const DIRECTORY_ARTIFACT_PREFIXES: readonly string[] = [...MODEL_UPLOAD_PREFIXES, MLFLOW_ARTIFACTS_PREFIX];
 
 /**
- * Written by the platform only (`RegisterModel`): the manifest that pins a directory artifact's files,
+ * Written by the platform only (`RegisterModel`, and `MlflowApi`, which runs its use case): the manifest that pins a directory artifact's files,
  * content-addressed, `registry-manifests/<manifest sha256>.json`.
  */
 export const REGISTRY_MANIFESTS_PREFIX = 'registry-manifests/';
