@@ -62,11 +62,13 @@ export const MetricValue = z.number().check(
   z.describe('A finite number, 0 or between 1e-130 and 9007199254740991 in magnitude; stored and returned unchanged.'),
 );
 
-/** Names of metrics and parameters, as MLflow allows them. */
+/** Names of metrics and parameters, as MLflow allows them: letters and digits of any script, `_ - . / :` and spaces. */
+export const KEY_NAME_PATTERN = /^[\p{L}\p{N}_.\-/: ]+$/u;
+
 export const KeyName = z.string().check(
   z.minLength(1),
   z.maxLength(250),
-  z.regex(/^[A-Za-z0-9_.\-/ ]+$/, 'must hold only letters, digits, "_", "-", ".", "/" and spaces'),
+  z.regex(KEY_NAME_PATTERN, 'must hold only letters, digits, "_", "-", ".", "/", ":" and spaces'),
   // A key of a plain object that JSON parsing and spreading treat as the prototype, not as data.
   z.refine((name: string) => name !== '__proto__', 'is reserved'),
 );

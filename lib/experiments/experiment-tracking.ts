@@ -7,6 +7,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { SEARCH_INDEX, SEARCH_PROJECTION } from '../../lambda/experiments/adapters/run-search-index';
 import { RUN_METRIC_DIMENSIONS } from '../../lambda/experiments/core/cloudwatch-batching';
 import { PLATFORM_METRICS, PLATFORM_METRICS_NAMESPACE } from '../../lambda/shared/platform-metrics';
 import { PlatformCapability } from '../shared/platform-capability';
@@ -63,6 +64,8 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
   static readonly LISTING_INDEX = 'gsi1';
   /** Holds only running runs, by heartbeat: what the sweep reads. */
   static readonly RUNNING_INDEX = 'gsi2';
+  /** Runs by experiment and last change, with their compact search fields: what MLflow's run search reads. */
+  static readonly SEARCH_INDEX = SEARCH_INDEX;
 
   readonly table: dynamodb.Table;
   readonly runMetricsNamespace: string;
@@ -88,6 +91,7 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
       indexes: {
         [ExperimentTracking.LISTING_INDEX]: dynamodb.ProjectionType.ALL,
         [ExperimentTracking.RUNNING_INDEX]: dynamodb.ProjectionType.KEYS_ONLY,
+        [ExperimentTracking.SEARCH_INDEX]: { include: SEARCH_PROJECTION },
       },
     });
 

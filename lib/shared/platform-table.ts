@@ -8,8 +8,11 @@ export interface PlatformTableProps {
   readonly encryptionKey?: kms.IKey;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
-  /** Global secondary indexes keyed `<name>pk`/`<name>sk`, with their projection. */
-  readonly indexes: Readonly<Record<string, dynamodb.ProjectionType>>;
+  /**
+   * Global secondary indexes keyed `<name>pk`/`<name>sk`, with their projection: a projection type,
+   * or the attributes an `INCLUDE` projection copies besides the keys.
+   */
+  readonly indexes: Readonly<Record<string, dynamodb.ProjectionType | { readonly include: readonly string[] }>>;
 }
 
 /**
@@ -28,12 +31,14 @@ export function createPlatformTable(scope: Construct, id: string, props: Platfor
     timeToLiveAttribute: 'expiresAt',
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   });
-  for (const [indexName, projectionType] of Object.entries(props.indexes)) {
+  for (const [indexName, projection] of Object.entries(props.indexes)) {
     table.addGlobalSecondaryIndex({
       indexName,
       partitionKey: { name: `${indexName}pk`, type: dynamodb.AttributeType.STRING },
       sortKey: { name: `${indexName}sk`, type: dynamodb.AttributeType.STRING },
-      projectionType,
+      ...(typeof projection === 'string'
+        ? { projectionType: projection }
+        : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...projection.include] }),
     });
   }
   return table;

@@ -6,14 +6,30 @@ import type { Page, PageRequest } from '../../shared/page';
 import { decodePageToken, encodePageToken } from '../../shared/page-token';
 import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
 import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, RunBatch, RunEnding, SilentRun } from '../core/ports';
+import { searchFields, searchIndexKeys } from './run-search-index';
 import { GSI1, GSI2, keys, RECEIPT_TTL_DAYS, RUNNING } from './table-keys';
 
 /** Attributes that exist for storage (keys, TTL, the request fingerprint), not for callers. */
-const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt', 'fingerprint']);
+const STORAGE_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'expiresAt',
+  'fingerprint',
+  'searchParams',
+  'searchTags',
+  'searchMetrics',
+  'searchInputs',
+]);
 
-const withoutKeys = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
+export const withoutKeys = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
 
-const toRun = (item: Item): RunRecord => withoutKeys<RunRecord>(item);
+export const toRun = (item: Item): RunRecord => withoutKeys<RunRecord>(item);
 
 /** Where a history page resumes: the item and how many of its points were returned already. */
 interface HistoryCursor {
@@ -23,11 +39,11 @@ interface HistoryCursor {
 
 /** Experiment tracking's storage on one DynamoDB table (layout in `table-keys.ts`). */
 export class DynamoExperimentStore implements ExperimentStore {
-  private readonly table: DynamoTable;
+  protected readonly table: DynamoTable;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly db: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {
     this.table = new DynamoTable(db, tableName);
   }
@@ -56,6 +72,8 @@ export class DynamoExperimentStore implements ExperimentStore {
             ...keys.runIndex(run.experiment, run.startTime, run.runId),
             gsi2pk: RUNNING,
             gsi2sk: run.heartbeatAt,
+            ...searchIndexKeys(run.experiment, run.runId, run.startTime),
+            ...searchFields(run),
             ...run,
             params: userKeyed(run.params),
             tags: userKeyed(run.tags),
@@ -110,6 +128,7 @@ export class DynamoExperimentStore implements ExperimentStore {
         ]
       : [];
     const revision = expectedRevision + 1;
+    const running = batch.status === 'RUNNING';
     const historyItems = batch.series.map(({ name, points }) => ({
       Put: {
         TableName: this.tableName,
@@ -129,10 +148,12 @@ export class DynamoExperimentStore implements ExperimentStore {
               Update: {
                 TableName: this.tableName,
                 Key: keys.run(runId),
-                // A batch on a crashed run revives it: back in the running index, its end undone.
+                // A running batch (on a crashed run too: it revives it) puts the run back in the running index, its end
+                // undone; a batch MLflow's client logs to a finished run leaves it finished.
                 UpdateExpression:
                   'SET #status = :status, heartbeatAt = :heartbeatAt, params = :params, tags = :tags, #metrics = :metrics, revision = :revision, ' +
-                  'gsi2pk = :running, gsi2sk = :heartbeatAt REMOVE endTime, reason',
+                  'gsi3pk = :gsi3pk, gsi3sk = :gsi3sk, searchParams = :searchParams, searchTags = :searchTags, searchMetrics = :searchMetrics' +
+                  (running ? ', gsi2pk = :running, gsi2sk = :heartbeatAt REMOVE endTime, reason' : ''),
                 ConditionExpression: 'revision = :expected',
                 // METRICS is a DynamoDB reserved word.
                 ExpressionAttributeNames: { '#status': 'status', '#metrics': 'metrics' },
@@ -144,7 +165,9 @@ export class DynamoExperimentStore implements ExperimentStore {
                   ':metrics': userKeyed(batch.metrics),
                   ':revision': revision,
                   ':expected': expectedRevision,
-                  ':running': RUNNING,
+                  ...(running ? { ':running': RUNNING } : {}),
+                  ...prefixed(searchIndexKeys(batch.experiment, runId, batch.heartbeatAt)),
+                  ...prefixed(searchFields(batch)),
                 },
               },
             },
@@ -163,14 +186,14 @@ export class DynamoExperimentStore implements ExperimentStore {
     }
   }
 
-  async endRun({ runId, expectedRevision, status, endTime, reason }: RunEnding): Promise<boolean> {
+  async endRun({ runId, experiment, expectedRevision, status, endTime, reason }: RunEnding): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.run(runId),
           // Without a reason, one from before (the sweep's, on a crashed run) goes: the run is as the caller is told.
-          UpdateExpression: `SET #status = :status, endTime = :endTime, revision = :revision${reason === undefined ? '' : ', reason = :reason'} REMOVE gsi2pk, gsi2sk${reason === undefined ? ', reason' : ''}`,
+          UpdateExpression: `SET #status = :status, endTime = :endTime, revision = :revision, gsi3pk = :gsi3pk, gsi3sk = :gsi3sk${reason === undefined ? '' : ', reason = :reason'} REMOVE gsi2pk, gsi2sk${reason === undefined ? ', reason' : ''}`,
           ConditionExpression: 'revision = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -178,6 +201,8 @@ export class DynamoExperimentStore implements ExperimentStore {
             ':endTime': endTime,
             ':revision': expectedRevision + 1,
             ':expected': expectedRevision,
+            // A sweep's end time is the last heartbeat, long past: the index orders by when the change was made.
+            ...prefixed(searchIndexKeys(experiment, runId, new Date().toISOString())),
             ...(reason === undefined ? {} : { ':reason': reason }),
           },
         }),

@@ -7,7 +7,10 @@
  *   R#<runId>   #RUN                        E#<experiment> <startTime>#<runId>     RUNNING   <heartbeatAt>   (gsi2 only while running)
  *   R#<runId>   B#<batch id>                (expires after RECEIPT_TTL_DAYS)
  *   R#<runId>   M#<metric>#<revision>       the points one batch logged for the metric
+ *   X#<id>      #EXPERIMENT-ID              (the name of the experiment with MLflow id <id>)
+ *   L#<modelId> #LOGGED-MODEL               L#<experiment>  <created at>#<modelId>     (MLflow's logged models)
  *
+ * Runs are also in the search index, `gsi3` (run-search-index.ts).
  * Metric names cannot hold `#`, so `M#<metric>#` prefixes exactly one metric's history.
  */
 export const GSI1 = 'gsi1';
@@ -28,4 +31,8 @@ export const keys = {
   history: (runId: string, metric: string, revision: number) => ({ pk: `R#${runId}`, sk: `M#${metric}#${pad(revision)}` }),
   historyPrefix: (metric: string) => `M#${metric}#`,
   partition: (runId: string) => `R#${runId}`,
+  experimentId: (id: string) => ({ pk: `X#${id}`, sk: '#EXPERIMENT-ID' }),
+  loggedModel: (modelId: string) => ({ pk: `L#${modelId}`, sk: '#LOGGED-MODEL' }),
+  loggedModelIndex: (experiment: string, createdAt: string, modelId: string) => ({ gsi1pk: `L#${experiment}`, gsi1sk: `${createdAt}#${modelId}` }),
+  loggedModelsOf: (experiment: string) => `L#${experiment}`,
 };

@@ -33,7 +33,7 @@ export function endRun({ store, clock, retryPolicy = DEFAULT_RETRY_POLICY }: End
         if (run.status === status) return { run, changed: false };
         if (TERMINAL_STATUSES.has(run.status)) throw new ConflictError(`run ${runId} already ended ${run.status}`);
         const endTime = clock.now().toISOString();
-        const ended = await store.endRun({ runId, expectedRevision: run.revision, status, endTime, reason });
+        const ended = await store.endRun({ runId, experiment: run.experiment, expectedRevision: run.revision, status, endTime, reason });
         return ended ? { run: { ...run, status, endTime, reason, revision: run.revision + 1 }, changed: true } : undefined;
       },
       () => `run ${runId} kept changing while it was ended; retry`,

@@ -115,6 +115,7 @@ export function logMetrics(deps: LogMetricsDependencies) {
         const accepted = command.metrics.length;
         const batch: RunBatch = {
           runId,
+          experiment: run.experiment,
           expectedRevision: run.revision,
           status: 'RUNNING',
           heartbeatAt: clock.now().toISOString(),

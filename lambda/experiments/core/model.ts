@@ -39,6 +39,34 @@ export interface RunRecord {
   readonly revision: number;
   /** Model versions registered from this run, as `name:version`. */
   readonly registeredVersions: readonly string[];
+  /** `deleted` once deleted through MLflow's API (restorable); absent means active. */
+  readonly lifecycleStage?: LifecycleStage;
+  /** Set on runs created through MLflow's API: they send no heartbeat (see the sweep). */
+  readonly origin?: 'mlflow';
+  /** The data sets and logged models the run consumed (MLflow's `log-inputs`). */
+  readonly inputs?: RunInputs;
+  /** The logged models the run produced (MLflow's `log-outputs`), with the step each was logged at. */
+  readonly outputs?: readonly { readonly modelId: string; readonly step: number }[];
+}
+
+export type LifecycleStage = 'active' | 'deleted';
+
+/** A data set a run used, as MLflow describes one; `tags` says how (`mlflow.data.context`: training, eval, ...). */
+export interface DatasetInput {
+  readonly dataset: {
+    readonly name: string;
+    readonly digest: string;
+    readonly sourceType: string;
+    readonly source: string;
+    readonly schema?: string;
+    readonly profile?: string;
+  };
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface RunInputs {
+  readonly datasets: readonly DatasetInput[];
+  readonly models: readonly { readonly modelId: string }[];
 }
 
 export interface ExperimentRecord {
@@ -46,6 +74,11 @@ export interface ExperimentRecord {
   readonly createdAt: string;
   readonly lastRunAt: string;
   readonly runCount: number;
+  /** `deleted` once deleted through MLflow's API (restorable); absent means active. */
+  readonly lifecycleStage?: LifecycleStage;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The last change to the experiment itself (tags, lifecycle); its creation until then. */
+  readonly updatedAt?: string;
 }
 
 /** One logged value, as stored and returned. */

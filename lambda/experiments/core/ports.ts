@@ -17,6 +17,7 @@ export interface BatchReceipt {
  */
 export interface RunBatch {
   readonly runId: string;
+  readonly experiment: string;
   readonly expectedRevision: number;
   readonly status: RunStatus;
   readonly heartbeatAt: string;
@@ -36,6 +37,7 @@ export type AppendBatchOutcome =
 
 export interface RunEnding {
   readonly runId: string;
+  readonly experiment: string;
   readonly expectedRevision: number;
   readonly status: Exclude<RunStatus, 'RUNNING'>;
   readonly endTime: string;

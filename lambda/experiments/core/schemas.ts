@@ -6,14 +6,14 @@ import { Actor, boundedRecord, Identifier, KeyName, LongText, MetricValue, Page,
  * types the TypeScript client, and is published as JSON Schema for other languages.
  */
 
-/** Experiment names follow model names: letters, digits, `-`, `_`, `.`, starting with a letter or digit. */
-export const ExperimentName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(200),
-    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and hold only letters, digits, "-", "_" and "."'),
-  );
+/**
+ * Experiment names as MLflow takes them: 1 to 500 characters of one line (MLflow's clients name
+ * experiments "Iris classification" or "/Users/alice/churn"), without surrounding spaces.
+ */
+export const ExperimentName = Text(500).check(
+  z.minLength(1),
+  z.refine((name: string) => name.trim() === name, 'must not start or end with spaces'),
+);
 
 /** Run ids are 32 lowercase hex digits, as MLflow's. */
 export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;

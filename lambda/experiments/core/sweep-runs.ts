@@ -34,7 +34,14 @@ export function sweepRuns({ store, clock, crashAfterMs }: SweepRunsDependencies)
           const run = await store.getRun(runId);
           if (run?.status !== 'RUNNING' || run.heartbeatAt >= cutoff) return undefined;
           const reason = `no heartbeat since ${run.heartbeatAt} (the sweep waits ${Math.round(crashAfterMs / 1000)} s)`;
-          const ended = await store.endRun({ runId, expectedRevision: run.revision, status: 'CRASHED', endTime: run.heartbeatAt, reason });
+          const ended = await store.endRun({
+            runId,
+            experiment: run.experiment,
+            expectedRevision: run.revision,
+            status: 'CRASHED',
+            endTime: run.heartbeatAt,
+            reason,
+          });
           return ended ? runId : undefined;
         }),
       );

@@ -10,17 +10,17 @@ import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
 /** Attributes that exist for storage (keys, TTL, the version counter), not for callers. */
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt', 'nextVersion']);
 
-function withoutKeys<T>(item: Item): T {
+export function withoutKeys<T>(item: Item): T {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
 }
 
 /** The registry's storage on one DynamoDB table (layout in `table-keys.ts`). */
 export class DynamoRegistryStore implements RegistryStore {
-  private readonly table: DynamoTable;
+  protected readonly table: DynamoTable;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly db: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {
     this.table = new DynamoTable(db, tableName);
   }

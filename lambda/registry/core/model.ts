@@ -69,6 +69,10 @@ export interface ModelRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly latestVersion: number;
+  /** Set through MLflow's API (create-registered-model, update). */
+  readonly description?: string;
+  /** The model's own tags (MLflow's registered-model tags); its versions have theirs. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface AliasRecord {

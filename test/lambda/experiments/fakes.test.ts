@@ -11,6 +11,7 @@ const run = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord =>
 
 const batch = (runId: string, expectedRevision: number, overrides: Partial<RunBatch> = {}): RunBatch => ({
   runId,
+  experiment: 'churn',
   expectedRevision,
   status: 'RUNNING',
   heartbeatAt: `2025-06-01T01:00:0${expectedRevision}.000Z`,
@@ -66,7 +67,7 @@ describe('InMemoryExperimentStore', () => {
   it('revives a crashed run on a batch: end time and reason removed, back in the running index', async () => {
     const store = new InMemoryExperimentStore();
     await store.createRun(run('r1'), 'fp');
-    await store.endRun({ runId: 'r1', expectedRevision: 0, status: 'CRASHED', endTime: 'e', reason: 'silent' });
+    await store.endRun({ experiment: 'churn', runId: 'r1', expectedRevision: 0, status: 'CRASHED', endTime: 'e', reason: 'silent' });
     expect(await store.countRunning()).toBe(0);
 
     await store.appendBatch(batch('r1', 1));
@@ -82,9 +83,9 @@ describe('InMemoryExperimentStore', () => {
     const store = new InMemoryExperimentStore();
     await store.createRun(run('r1', { reason: 'earlier' }), 'fp');
 
-    expect(await store.endRun({ runId: 'r1', expectedRevision: 1, status: 'FAILED', endTime: 'e' })).toBe(false);
-    expect(await store.endRun({ runId: 'r1', expectedRevision: 0, status: 'FAILED', endTime: 'e' })).toBe(true);
-    expect(await store.endRun({ runId: 'missing', expectedRevision: 0, status: 'FAILED', endTime: 'e' })).toBe(false);
+    expect(await store.endRun({ experiment: 'churn', runId: 'r1', expectedRevision: 1, status: 'FAILED', endTime: 'e' })).toBe(false);
+    expect(await store.endRun({ experiment: 'churn', runId: 'r1', expectedRevision: 0, status: 'FAILED', endTime: 'e' })).toBe(true);
+    expect(await store.endRun({ experiment: 'churn', runId: 'missing', expectedRevision: 0, status: 'FAILED', endTime: 'e' })).toBe(false);
 
     expect(await store.getRun('r1')).toMatchObject({ status: 'FAILED', endTime: 'e', reason: 'earlier', revision: 1 });
     expect(await store.countRunning()).toBe(0);
@@ -104,8 +105,8 @@ describe('InMemoryExperimentStore', () => {
     for (let i = 0; i < 5; i++) await store.createRun(run(`r${i}`, { heartbeatAt: `2025-06-01T00:00:0${i}.000Z` }), 'fp');
 
     const first = await store.findSilentRuns('9999', { limit: 2 });
-    await store.endRun({ runId: 'r0', expectedRevision: 0, status: 'CRASHED', endTime: 'e' });
-    await store.endRun({ runId: 'r1', expectedRevision: 0, status: 'CRASHED', endTime: 'e' });
+    await store.endRun({ experiment: 'churn', runId: 'r0', expectedRevision: 0, status: 'CRASHED', endTime: 'e' });
+    await store.endRun({ experiment: 'churn', runId: 'r1', expectedRevision: 0, status: 'CRASHED', endTime: 'e' });
     const second = await store.findSilentRuns('9999', { limit: 2, nextToken: first.nextToken });
     const third = await store.findSilentRuns('9999', { limit: 2, nextToken: second.nextToken });
 
@@ -116,8 +117,8 @@ describe('InMemoryExperimentStore', () => {
   it('returns a token whenever a query reads a full page, the last page possibly empty, and filters after the limit', async () => {
     const store = new InMemoryExperimentStore();
     for (let i = 0; i < 4; i++) await store.createRun(run(`r${i}`, { startTime: `2025-06-01T00:00:0${i}.000Z` }), 'fp');
-    await store.endRun({ runId: 'r3', expectedRevision: 0, status: 'COMPLETED', endTime: 'e' });
-    await store.endRun({ runId: 'r2', expectedRevision: 0, status: 'COMPLETED', endTime: 'e' });
+    await store.endRun({ experiment: 'churn', runId: 'r3', expectedRevision: 0, status: 'COMPLETED', endTime: 'e' });
+    await store.endRun({ experiment: 'churn', runId: 'r2', expectedRevision: 0, status: 'COMPLETED', endTime: 'e' });
 
     const first = await store.listRuns('churn', 'RUNNING', { limit: 2 });
     const second = await store.listRuns('churn', 'RUNNING', { limit: 2, nextToken: first.nextToken });

@@ -28,8 +28,9 @@ import { FakeClock } from '../shared/fake-clock';
  * - a run is created only if its id is free; it is stored as the document client writes it
  *   (undefined attributes dropped) and handed out as a copy;
  * - `appendBatch` is all or nothing: a receipt already there wins (`already-applied`), then the
- *   run's revision must be the expected one (`stale`); it revives a crashed run (end time and reason
- *   removed) and puts it back in the running index under its new heartbeat;
+ *   run's revision must be the expected one (`stale`); a `RUNNING` batch revives a crashed run (end
+ *   time and reason removed) and puts it back in the running index under its new heartbeat, any
+ *   other leaves the run's end as it is;
  * - `endRun` is a compare-and-set on the revision; it keeps the old reason when given none, and takes
  *   the run out of the running index;
  * - history is one item per metric and batch, keyed by the revision the batch produced, read in key
@@ -194,9 +195,11 @@ export class InMemoryExperimentStore implements ExperimentStore {
     if (!run || run.record.revision !== expectedRevision) return { kind: 'stale' };
 
     const revision = expectedRevision + 1;
+    // A running batch revives a crashed run; one on a finished run (MLflow's client logs to those) leaves it ended.
+    const running = batch.status === 'RUNNING';
     const { endTime: _endTime, reason: _reason, ...kept } = run.record;
     run.record = stored({
-      ...kept,
+      ...(running ? kept : run.record),
       status: batch.status,
       heartbeatAt: batch.heartbeatAt,
       params: batch.params,
@@ -204,7 +207,7 @@ export class InMemoryExperimentStore implements ExperimentStore {
       metrics: batch.metrics,
       revision,
     });
-    run.runningIndexKey = batch.heartbeatAt;
+    if (running) run.runningIndexKey = batch.heartbeatAt;
     if (receipt) this.receipts.set(`${runId}#${receipt.batchId}`, stored(receipt));
     const items = this.history.get(runId) ?? new Map<string, HistoryItem>();
     for (const { name, points } of batch.series) {

@@ -38,10 +38,10 @@ describe('StartRunRequest', () => {
   });
 
   it.each([
-    ['starts with a separator', '-churn'],
-    ['holds a slash', 'churn/v2'],
+    ['starts with a space', ' churn'],
+    ['holds a line break', 'churn\nv2'],
     ['is empty', ''],
-    ['is longer than 200 characters', 'e'.repeat(201)],
+    ['is longer than 500 characters', 'e'.repeat(501)],
   ])('fails when the experiment name %s', (_, experiment) => {
     expect(refusedPaths(StartRunRequest, { experiment })).toEqual(['experiment']);
   });

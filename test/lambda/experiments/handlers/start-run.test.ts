@@ -1,5 +1,6 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { searchFields, searchIndexKeys } from '../../../../lambda/experiments/adapters/run-search-index';
 import { keys } from '../../../../lambda/experiments/adapters/table-keys';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { dynamoMock, type FakeTable, inputsOf, invoke, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
@@ -57,6 +58,8 @@ describe('StartRun handler', () => {
       ...keys.runIndex(EXPERIMENT, run.startTime, run.runId),
       gsi2pk: 'RUNNING',
       gsi2sk: run.startTime,
+      ...searchIndexKeys(EXPERIMENT, run.runId, run.startTime),
+      ...searchFields(run),
       fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(tables.experiments.get(keys.experiment(EXPERIMENT))).toMatchObject({
@@ -98,7 +101,7 @@ describe('StartRun handler', () => {
   });
 
   it('fails with ValidationError naming every bad field by path, sending no SDK command', async () => {
-    const error = await thrownBy(invoke('StartRun', { experiment: '-churn', params: { lr: 0.1 }, gitCommit: 'not-a-commit', colour: 'blue' }));
+    const error = await thrownBy(invoke('StartRun', { experiment: ' churn', params: { lr: 0.1 }, gitCommit: 'not-a-commit', colour: 'blue' }));
 
     expect(error.name).toBe('ValidationError');
     expect(error.message).toMatch(/(^|; )experiment: /);
