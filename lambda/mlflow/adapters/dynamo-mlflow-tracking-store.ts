@@ -80,7 +80,7 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            this.experimentIdPut(experiment.name, experiment.experimentId),
+            { Put: this.experimentIdPut(experiment.name, experiment.experimentId) },
           ],
         }),
       );

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
-import { parseRequest } from '../../shared/validation';
 import { MlflowError, toMlflowError } from './mlflow-error';
+import { parseMlflowRequest } from './request-errors';
 import { MLFLOW_API_PREFIX, MLFLOW_ROUTES, MLFLOW_UNSUPPORTED_PREFIXES, type MlflowRoute } from './routes';
 
 /** One operation of the API: the schema its request must pass and what answers it. */
@@ -117,7 +117,7 @@ export async function dispatchMlflowRequest(
       );
     const fields = request.method.toUpperCase() === 'GET' && request.query !== '' ? queryFields(request.query) : jsonBody(request);
     const input = { ...(fields as object), ...found.parameters };
-    return { status: 200, body: await implemented.run(parseRequest(implemented.schema, input) as never) };
+    return { status: 200, body: await implemented.run(parseMlflowRequest(implemented.schema, input) as never) };
   } catch (error) {
     const refusal = toMlflowError(error, requestId);
     if (refusal.errorCode === 'INTERNAL_ERROR') onUnexpected(error);
