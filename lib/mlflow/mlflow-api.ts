@@ -93,7 +93,8 @@ export class MlflowApi extends PlatformCapability<MlflowApiOperation> {
     this.artifactBucket = props.artifactBucket;
 
     const mlflowApi = this.addFunction('MlflowApi', { description: "Answers MLflow's REST API over the platform's experiments and registry." });
-    mlflowApi.bindTable(props.experimentsTable, 'EXPERIMENTS_TABLE_NAME', STORE_ACTIONS, [ExperimentTracking.LISTING_INDEX]);
+    // MLflow's run search reads the run search index; listings read the listing index.
+    mlflowApi.bindTable(props.experimentsTable, 'EXPERIMENTS_TABLE_NAME', STORE_ACTIONS, [ExperimentTracking.LISTING_INDEX, ExperimentTracking.SEARCH_INDEX]);
     mlflowApi.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', STORE_ACTIONS, [ModelRegistry.LOOKUP_INDEX]);
     // It lists and pins the model directories MLflow registers, and writes their manifests.
     mlflowApi.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', {

@@ -170,6 +170,7 @@ describe('MlflowApi', () => {
         ...onTable('experiments-table'),
         ...onTable('registry-table'),
         'dynamodb:Query on <experiments-table>/index/gsi1',
+        'dynamodb:Query on <experiments-table>/index/gsi3',
         'dynamodb:Query on <registry-table>/index/gsi1',
         `s3:ListBucket on <artifacts>${LISTING}`,
         `s3:GetObject on ${objects('mlflow/')}`,
