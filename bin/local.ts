@@ -1,5 +1,6 @@
 #!/usr/bin/env tsx
 // `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N,
+// --mlflow-port N (MLflow's REST API; default 5000, or a free port when that one is taken),
 // --monitors FILE (a JSON array of monitors, in place of cdk.json's "monitors" context),
 // --synth-cache DIR (where synthesized apps are cached; default DIR/synth-cache of the data directory).
 import { readFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ async function main() {
       'in-memory': { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIRECTORY },
       port: { type: 'string', default: '3001' },
+      'mlflow-port': { type: 'string' },
       monitors: { type: 'string' },
       'synth-cache': { type: 'string' },
     },
@@ -40,6 +42,7 @@ async function main() {
     inMemory: values['in-memory'],
     synthCacheDirectory: values['synth-cache'],
     lambdaPort: Number(values.port),
+    mlflowPort: values['mlflow-port'] === undefined ? undefined : Number(values['mlflow-port']),
     monitors: declaredMonitors(values.monitors),
     log: (line) => console.log(`local: ${line}`),
     logInvocation: (line) => console.log(`invoke: ${line}`),
@@ -53,6 +56,9 @@ The platform is running. In another terminal:
   AWS_ACCESS_KEY_ID=${fromDescriptor('accessKeyId')} AWS_SECRET_ACCESS_KEY=${fromDescriptor('secretAccessKey')} AWS_DEFAULT_REGION=${platform.descriptor.region} \\
     aws lambda invoke --endpoint-url ${platform.descriptor.endpoints.lambda} --function-name ${platform.descriptor.functions.queryRegistry} \\
     --payload '{"query":"listModels"}' /dev/stdout
+MLflow's own client (tracking, logged models, registry; artifacts go to the S3 emulator):
+  export MLFLOW_TRACKING_URI=${platform.descriptor.endpoints.mlflow} MLFLOW_S3_ENDPOINT_URL=${platform.descriptor.endpoints.s3} \
+    AWS_ACCESS_KEY_ID=${fromDescriptor('accessKeyId')} AWS_SECRET_ACCESS_KEY=${fromDescriptor('secretAccessKey')} AWS_DEFAULT_REGION=${platform.descriptor.region}
 The Lambda endpoint serves only requests signed with the credentials in ${descriptor} (new at each start).
 Ctrl-C (or SIGTERM) stops it${values['in-memory'] ? '' : `; its state stays in ${values['data-dir']}`}.`);
   let stopping = false;

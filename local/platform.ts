@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mapOperations } from '../client/shared/catalogue';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, userDescriptorFile, writeDescriptor } from '../client/shared/local-connection';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
@@ -11,6 +12,7 @@ import { driftCheckRunner } from './drift-check-runner';
 import { emulatorClients, emulatorEnvironment, findFreePort, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
 import { imageBuildSimulator } from './image-build-simulator';
 import { startLambdaServer } from './lambda-server';
+import { startMlflowServer } from './mlflow-server';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import type { LocalCredentials } from './sigv4-verifier';
@@ -46,6 +48,11 @@ export interface LocalPlatformOptions {
    * @default - a free port
    */
   readonly lambdaPort?: number;
+  /**
+   * The port of the MLflow endpoint (MLflow's REST API, `endpoints.mlflow` of the descriptor).
+   * @default 5000 (MLflow's own), or a free port when that one is taken
+   */
+  readonly mlflowPort?: number;
   /**
    * Models to monitor, as `MlopsPlatformStackProps.monitors`: their drift checks run on their
    * schedules, and on demand with `checkDrift`.
@@ -180,10 +187,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }));
     const environmentOf = (name: string) => environments.get(functions.find((fn) => fn.name === name)!.logicalId)!;
     const registerEnvironment = environmentOf('RegisterModel');
+    const mlflow = await startMlflowServer({
+      lambda: new LambdaClient({ region: LOCAL_REGION, credentials, endpoint: server.endpoint }),
+      functionName: localName({ name: 'MlflowApi' }),
+      port: options.mlflowPort,
+      log,
+    });
+    stops.unshift(() => mlflow.stop());
     const descriptor: LocalPlatformDescriptor = {
       region: LOCAL_REGION,
       credentials,
-      endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint },
+      endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint, mlflow: mlflow.endpoint },
       functions: mapOperations(({ functionId }) => localName({ name: functionId })),
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
       monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
@@ -232,6 +246,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       stops.push(async () => withdraw(userFile, descriptor));
     }
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
+    log(`MLflow endpoint ${mlflow.endpoint}`);
     const timings: LocalPlatformTimings = { synthCached: cached, synthMs, emulatorsMs, provisioningMs, readyMs: elapsed() };
     return { descriptor, descriptorFile, userDescriptorFile: userFile || undefined, timings, checkDrift, stop };
   } catch (error) {

@@ -17,7 +17,8 @@ import { mlopsHome } from './mlops-home';
 export interface LocalPlatformDescriptor extends Readonly<Record<LocalResource, string>> {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string };
+  /** `mlflow`: MLflow's REST API (`MLFLOW_TRACKING_URI`); absent from descriptors of platforms older than it. */
+  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string; readonly mlflow?: string };
   /** Each operation's function (one written by an older local platform lacks those added since: the CLI checks). */
   readonly functions: Readonly<Record<Operation, string>>;
 }

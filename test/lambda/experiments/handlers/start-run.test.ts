@@ -2,6 +2,7 @@ import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { searchFields, searchIndexKeys } from '../../../../lambda/experiments/adapters/run-search-index';
 import { keys } from '../../../../lambda/experiments/adapters/table-keys';
+import type { RunRecord } from '../../../../lambda/experiments/core/model';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { dynamoMock, type FakeTable, inputsOf, invoke, REQUEST_ID, resetSdkMocks, sentCommands, thrownBy } from '../../handler-support/sdk-mocks';
 import { EXPERIMENT, items, startRunScenarios, TABLE_NAME } from './handler-scenarios';
@@ -59,7 +60,7 @@ describe('StartRun handler', () => {
       gsi2pk: 'RUNNING',
       gsi2sk: run.startTime,
       ...searchIndexKeys(EXPERIMENT, run.runId, run.startTime),
-      ...searchFields(run),
+      ...searchFields(run as unknown as RunRecord),
       fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(tables.experiments.get(keys.experiment(EXPERIMENT))).toMatchObject({
