@@ -199,6 +199,21 @@ describe('FakeTable, with the expressions of experiment tracking', () => {
     expect(count).toEqual({ Count: 2, ScannedCount: 2, LastEvaluatedKey: undefined });
   });
 
+  it('projects the keys and the included attributes only from an INCLUDE index (the run search index)', async () => {
+    const { experiments } = resetAllSdkMocks();
+    experiments.put({ ...run('a', 't1'), gsi3pk: 'S#churn#0', gsi3sk: 't1#a', runName: 'first', searchParams: '{}' });
+
+    const { Items } = await experiments.query({
+      TableName: EXPERIMENTS_TABLE,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :partition',
+      ExpressionAttributeValues: { ':partition': 'S#churn#0' },
+    });
+
+    // runName and searchParams are projected; runId, revision and the other indexes' keys are not.
+    expect(Items).toEqual([{ ...runKeys.run('a'), gsi3pk: 'S#churn#0', gsi3sk: 't1#a', status: 'RUNNING', runName: 'first', searchParams: '{}' }]);
+  });
+
   it('applies a filter after Limit, as DynamoDB does, and answers BETWEEN on the sort key', async () => {
     const { experiments } = resetAllSdkMocks();
     experiments.put(
@@ -243,7 +258,7 @@ describe('FakeTable, with the expressions of experiment tracking', () => {
     const puts = Array.from({ length: 101 }, (_, n) => ({ Put: { TableName: EXPERIMENTS_TABLE, Item: { pk: `R#${n}`, sk: '#RUN' } } }));
 
     await expect(experiments.query({ ...query, IndexName: 'gsi2', ConsistentRead: true })).rejects.toThrow(/Consistent reads are not supported/);
-    await expect(experiments.query({ ...query, IndexName: 'gsi3' })).rejects.toThrow(/does not have the specified index/);
+    await expect(experiments.query({ ...query, IndexName: 'gsi9' })).rejects.toThrow(/does not have the specified index/);
     await expect(experiments.transactWrite({ TransactItems: puts })).rejects.toThrow(/less than or equal to 100/);
     expect(experiments.all()).toEqual([]);
   });

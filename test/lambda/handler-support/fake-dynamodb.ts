@@ -40,7 +40,8 @@ export interface QueryOutput {
 export interface IndexSchema {
   readonly partitionKey: string;
   readonly sortKey?: string;
-  readonly projection: 'ALL' | 'KEYS_ONLY';
+  /** Every attribute, the keys alone, or the keys and the attributes named (`INCLUDE`). */
+  readonly projection: 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
 }
 
 /** A table as its construct declares it: `pk`/`sk` keys and its indexes by name. */
@@ -557,8 +558,9 @@ export class FakeTable {
     const evaluated = rest.slice(0, Math.min(input.Limit ?? Infinity, this.maxItemsPerPage));
     const filtered =
       input.FilterExpression === undefined ? evaluated : evaluated.filter((item) => conditionHolds(item, input.FilterExpression!, input as ExpressionInput));
-    const projected =
-      index?.projection === 'KEYS_ONLY' ? filtered.map((item) => Object.fromEntries(keyAttributes.map((name) => [name, item[name]]))) : filtered;
+    const projection = index?.projection ?? 'ALL';
+    const kept = projection === 'ALL' ? undefined : [...keyAttributes, ...(projection === 'KEYS_ONLY' ? [] : projection.include)];
+    const projected = kept ? filtered.map((item) => Object.fromEntries(kept.filter((name) => name in item).map((name) => [name, item[name]]))) : filtered;
     // When items remain, and whenever the Limit was reached: DynamoDB stops there without looking
     // further, so a page that ends exactly on the last item still has a key (and the next is empty).
     const last = evaluated.at(-1);

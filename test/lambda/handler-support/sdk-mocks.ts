@@ -12,6 +12,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { SEARCH_INDEX, SEARCH_PROJECTION } from '../../../lambda/experiments/adapters/run-search-index';
 import { FakeCodeBuild } from './fake-codebuild';
 import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb';
 import { FakeEcr } from './fake-ecr';
@@ -76,6 +77,7 @@ const TABLE_SCHEMAS: readonly TableSchema[] = [
     indexes: {
       gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
       gsi2: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+      [SEARCH_INDEX]: { partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: { include: SEARCH_PROJECTION } },
     },
   },
   { name: FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME, indexes: {} },

@@ -1,10 +1,309 @@
 /**
- * The MlflowApi function's handler scenarios, which the IAM coverage test (test/lib/iam-coverage.test.ts)
- * runs to compare what the handler sends with the role `MlflowApi` (lib/mlflow/mlflow-api.ts) grants.
- * None yet: the handler's tests add one per code path that sends an SDK call, and until then the coverage
- * test fails for MlflowApi, saying it has no scenarios.
+ * Scenarios that together drive every code path of the MlflowApi handler that sends an SDK call (run
+ * by the handler tests and by the IAM coverage test, test/lib/iam-coverage.test.ts, which compares what
+ * they send with the role `MlflowApi` is granted in lib/mlflow/mlflow-api.ts). Each is one HTTP request
+ * as API Gateway (HTTP API, payload 2.0) hands it to the function, from items laid out as the platform's
+ * own writers leave them.
  */
-import type { HandlerScenarios } from '../../handler-support/scenarios';
-import type { MlflowFunction } from '../../handler-support/sdk-mocks';
+import { SEARCH_SHARDS, searchFields, searchIndexKeys } from '../../../../lambda/experiments/adapters/run-search-index';
+import { keys as trackingKeys } from '../../../../lambda/experiments/adapters/table-keys';
+import { experimentIdOf } from '../../../../lambda/mlflow/core/experiment-ids';
+import type { LoggedModelStatus } from '../../../../lambda/mlflow/core/model';
+import { MLFLOW_API_PREFIX } from '../../../../lambda/mlflow/core/routes';
+import { EXPERIMENT, RUN_ID, items as runItems, summary } from '../../experiments/handlers/handler-scenarios';
+import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
+import { FUNCTION_ENVIRONMENT, type MlflowFunction, type PlatformFakes, REQUEST_ID } from '../../handler-support/sdk-mocks';
+import { ARTIFACT_BODY, artifactInS3, MODEL, items as registryItems } from '../../registry/handlers/handler-scenarios';
 
-export const mlflowScenarios: HandlerScenarios<MlflowFunction> = { MlflowApi: [] };
+export const ARTIFACT_BUCKET = FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME;
+/** The MLflow id of the experiment the tracking scenarios use. */
+export const EXPERIMENT_ID = experimentIdOf(EXPERIMENT);
+/** A logged model of that experiment (MLflow 3's ids: `m-` and 32 hex digits). */
+export const LOGGED_MODEL_ID = `m-${'0a1b2c3d'.repeat(4)}`;
+
+interface RequestOptions {
+  /** A JSON body, sent as text, or base64 with `base64: true`. */
+  readonly body?: unknown;
+  readonly query?: string;
+  readonly base64?: boolean;
+  readonly contentType?: string;
+}
+
+/**
+ * An MLflow request as API Gateway delivers it to the function: `path` under `/api/2.0/mlflow`, the route
+ * key the API matched (its path parameters as written in the route), the caller's signed identity.
+ */
+export function mlflowRequest(method: string, path: string, { body, query = '', base64 = false, contentType = 'application/json' }: RequestOptions = {}) {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const rawPath = `${MLFLOW_API_PREFIX}${path}`;
+  return {
+    version: '2.0',
+    routeKey: `${method} ${rawPath.replace(/\/logged-models\/m-[0-9a-f]+/, '/logged-models/{model_id}')}`,
+    rawPath,
+    rawQueryString: query,
+    headers: { 'Content-Type': contentType, host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-amz-date': '20250601T090000Z' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' } },
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'mlflow-python-client/3.1.0' },
+      requestId: REQUEST_ID,
+      routeKey: `${method} ${rawPath}`,
+      stage: '$default',
+      time: '01/Jun/2025:09:00:00 +0000',
+      timeEpoch: 1_748_768_400_000,
+    },
+    ...(text === undefined ? {} : { body: base64 ? Buffer.from(text).toString('base64') : text }),
+    isBase64Encoded: base64,
+  };
+}
+
+/** The experiment as `mlops run start` or MLflow's create-experiment leaves it: its item and its id's lookup item. */
+function experiment({ experiments }: PlatformFakes): void {
+  experiments.put(runItems.experiment(EXPERIMENT, 1), { ...trackingKeys.experimentId(EXPERIMENT_ID), name: EXPERIMENT });
+}
+
+/** A running run of the experiment (started by either client), in the run search index as its writers put it, with a metric's history. */
+function runningRun(fakes: PlatformFakes): void {
+  experiment(fakes);
+  const run = runItems.run({ params: { lr: '0.1' }, tags: { team: 'risk' }, metrics: { loss: summary(0.4, 2) } });
+  fakes.experiments.put(
+    { ...run, ...searchIndexKeys(EXPERIMENT, RUN_ID, run.startTime), ...searchFields(run) },
+    runItems.history(RUN_ID, 'loss', 1, [
+      { step: 0, value: 0.5 },
+      { step: 1, value: 0.4 },
+    ]),
+  );
+}
+
+/** A logged model of the experiment, as MLflow's `log_model` creates it (`PENDING`) and finalizes it once its files are uploaded. */
+function loggedModel(fakes: PlatformFakes, status: LoggedModelStatus = 'READY'): void {
+  runningRun(fakes);
+  fakes.experiments.put({
+    ...trackingKeys.loggedModel(LOGGED_MODEL_ID),
+    ...trackingKeys.loggedModelIndex(EXPERIMENT, '2025-05-20T09:00:00.000Z', LOGGED_MODEL_ID),
+    modelId: LOGGED_MODEL_ID,
+    experiment: EXPERIMENT,
+    name: 'model',
+    status,
+    lifecycleStage: 'active',
+    sourceRunId: RUN_ID,
+    createdAt: '2025-05-20T09:00:00.000Z',
+    updatedAt: '2025-05-20T09:00:00.000Z',
+    params: {},
+    tags: {},
+    metrics: [],
+  });
+}
+
+/**
+ * A model directory's files in the artifact bucket, versioned: MLmodel uploaded with S3's SHA-256 checksum,
+ * model.pkl without one (the registry reads it back to digest it).
+ */
+function modelFiles({ s3 }: PlatformFakes, prefix: string): void {
+  for (const file of ['MLmodel', 'model.pkl']) s3.put(ARTIFACT_BUCKET, `${prefix}/${file}`, ARTIFACT_BODY, 's3-version-7');
+  artifactInS3({}, `${prefix}/MLmodel`);
+  artifactInS3({ ChecksumSHA256: undefined, ChecksumType: undefined }, `${prefix}/model.pkl`);
+}
+
+const RUN_ARTIFACTS = `mlflow/${EXPERIMENT_ID}/${RUN_ID}/artifacts`;
+const MODEL_ARTIFACTS = `mlflow/${EXPERIMENT_ID}/models/${LOGGED_MODEL_ID}/artifacts`;
+/** A model directory uploaded with the registry's own grant (`ModelRegistry.grantRegister`). */
+const UPLOADED_DIRECTORY = 'models/churn/5f1e7c1a/model';
+
+/**
+ * A version from a directory, as RegisterModel registers one: the directory is listed (while the source
+ * run, if any, is read), each file described (one read back for its digest), the manifest written; then a
+ * number is taken, the version committed, the model's latest version raised and the event sent (and the
+ * source run linked to the version); the version is read back to answer.
+ */
+const directoryRegistration = ({ sourceRun }: { sourceRun: boolean }) => [
+  'ListObjectsV2Command',
+  ...(sourceRun ? ['GetCommand'] : []),
+  'HeadObjectCommand',
+  'HeadObjectCommand',
+  'GetObjectCommand',
+  'PutObjectCommand',
+  'UpdateCommand',
+  'TransactWriteCommand',
+  'UpdateCommand',
+  'PutEventsCommand',
+  ...(sourceRun ? ['UpdateCommand'] : []),
+  'GetCommand',
+];
+
+const now = Date.now();
+
+export const mlflowApiScenarios: readonly HandlerScenario[] = [
+  {
+    name: 'create-experiment',
+    event: mlflowRequest('POST', '/experiments/create', { body: { name: EXPERIMENT, tags: [{ key: 'team', value: 'risk' }] } }),
+    // The experiment and its id's lookup item, together.
+    sends: ['TransactWriteCommand'],
+  },
+  {
+    name: 'get-experiment',
+    arrange: experiment,
+    event: mlflowRequest('GET', '/experiments/get', { query: `experiment_id=${EXPERIMENT_ID}` }),
+    // The id's lookup item, then the experiment.
+    sends: ['GetCommand', 'GetCommand'],
+  },
+  {
+    name: 'get-experiment of one created by mlops run start, its id recorded on first sight',
+    arrange: ({ experiments }) => experiments.put(runItems.experiment(EXPERIMENT, 1)),
+    event: mlflowRequest('GET', '/experiments/get-by-name', { query: `experiment_name=${EXPERIMENT}` }),
+    sends: ['GetCommand', 'PutCommand'],
+  },
+  {
+    name: 'search-experiments',
+    arrange: experiment,
+    event: mlflowRequest('POST', '/experiments/search', { body: { max_results: 10, filter: "name LIKE 'churn%'" } }),
+    // The listing index, and the ids of experiments MLflow sees for the first time.
+    sends: ['QueryCommand', 'PutCommand'],
+  },
+  {
+    name: 'create-run',
+    arrange: experiment,
+    event: mlflowRequest('POST', '/runs/create', {
+      body: { experiment_id: EXPERIMENT_ID, start_time: now, run_name: 'baseline', tags: [{ key: 'mlflow.user', value: 'alice' }] },
+    }),
+    // The experiment by id, its run counter, the run.
+    sends: ['GetCommand', 'GetCommand', 'UpdateCommand', 'PutCommand'],
+  },
+  {
+    name: 'log-batch of metrics, params and tags',
+    arrange: runningRun,
+    event: mlflowRequest('POST', '/runs/log-batch', {
+      body: {
+        run_id: RUN_ID,
+        metrics: [
+          { key: 'loss', value: 0.5, timestamp: now, step: 1 },
+          { key: 'auc', value: 0.8, timestamp: now, step: 1 },
+        ],
+        params: [{ key: 'epochs', value: '20' }],
+        tags: [{ key: 'phase', value: 'train' }],
+      },
+    }),
+    // The run and its batch receipt, then the run and the batch's history in one transaction.
+    sends: ['GetCommand', 'GetCommand', 'TransactWriteCommand'],
+  },
+  {
+    name: 'get-metric-history',
+    arrange: runningRun,
+    event: mlflowRequest('GET', '/metrics/get-history', { query: `run_id=${RUN_ID}&metric_key=loss` }),
+    sends: ['GetCommand', 'QueryCommand'],
+  },
+  {
+    name: 'update-run to FINISHED',
+    arrange: runningRun,
+    event: mlflowRequest('POST', '/runs/update', { body: { run_id: RUN_ID, status: 'FINISHED', end_time: now } }),
+    sends: ['GetCommand', 'UpdateCommand'],
+  },
+  {
+    name: 'delete-run',
+    arrange: runningRun,
+    event: mlflowRequest('POST', '/runs/delete', { body: { run_id: RUN_ID } }),
+    sends: ['GetCommand', 'UpdateCommand'],
+  },
+  {
+    name: 'set-experiment-tag',
+    arrange: experiment,
+    event: mlflowRequest('POST', '/experiments/set-experiment-tag', { body: { experiment_id: EXPERIMENT_ID, key: 'owner', value: 'risk' } }),
+    // The experiment by id, then its tags.
+    sends: ['GetCommand', 'GetCommand', 'UpdateCommand'],
+  },
+  {
+    name: 'search-runs with a filter',
+    arrange: runningRun,
+    event: mlflowRequest('POST', '/runs/search', {
+      body: { experiment_ids: [EXPERIMENT_ID], filter: "params.lr = '0.1' or tags.team = 'risk'", max_results: 100 },
+    }),
+    // The experiment's id, then each shard of the run search index at once.
+    sends: ['GetCommand', ...Array(SEARCH_SHARDS).fill('QueryCommand')],
+  },
+  {
+    name: 'create a logged model',
+    arrange: runningRun,
+    event: mlflowRequest('POST', '/logged-models', { body: { experiment_id: EXPERIMENT_ID, name: 'model', source_run_id: RUN_ID } }),
+    sends: ['GetCommand', 'GetCommand', 'GetCommand', 'PutCommand'],
+  },
+  {
+    name: 'finalize a logged model',
+    arrange: (fakes) => loggedModel(fakes, 'PENDING'),
+    event: mlflowRequest('PATCH', `/logged-models/${LOGGED_MODEL_ID}`, { body: { status: 'LOGGED_MODEL_READY' } }),
+    sends: ['GetCommand', 'PutCommand'],
+  },
+  {
+    name: 'search logged models',
+    arrange: loggedModel,
+    event: mlflowRequest('POST', '/logged-models/search', { body: { experiment_ids: [EXPERIMENT_ID] } }),
+    sends: ['GetCommand', 'GetCommand', 'QueryCommand'],
+  },
+  {
+    name: 'create-registered-model',
+    event: mlflowRequest('POST', '/registered-models/create', { body: { name: MODEL } }),
+    // The model, then its latest version and aliases to answer with.
+    sends: ['PutCommand', 'QueryCommand'],
+  },
+  {
+    name: 'create-model-version from a logged model (models:/)',
+    arrange: (fakes) => {
+      loggedModel(fakes);
+      fakes.registry.put(registryItems.model(MODEL, 0));
+      modelFiles(fakes, MODEL_ARTIFACTS);
+    },
+    event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `models:/${LOGGED_MODEL_ID}`, run_id: RUN_ID } }),
+    // The registered model, the logged model, then the registration.
+    sends: ['GetCommand', 'GetCommand', ...directoryRegistration({ sourceRun: true })],
+  },
+  {
+    name: "create-model-version from a run's artifacts (runs:/)",
+    arrange: (fakes) => {
+      runningRun(fakes);
+      fakes.registry.put(registryItems.model(MODEL, 0));
+      modelFiles(fakes, `${RUN_ARTIFACTS}/model`);
+    },
+    event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `runs:/${RUN_ID}/model` } }),
+    sends: ['GetCommand', 'GetCommand', ...directoryRegistration({ sourceRun: true })],
+  },
+  {
+    name: 'create-model-version from an s3:// directory a registrant uploaded under models/',
+    arrange: (fakes) => {
+      fakes.registry.put(registryItems.model(MODEL, 0));
+      modelFiles(fakes, UPLOADED_DIRECTORY);
+    },
+    event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `s3://${ARTIFACT_BUCKET}/${UPLOADED_DIRECTORY}` } }),
+    // No source run: nothing read or linked on the tracking table.
+    sends: ['GetCommand', ...directoryRegistration({ sourceRun: false })],
+  },
+  {
+    name: 'search-registered-models',
+    arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2)),
+    event: mlflowRequest('GET', '/registered-models/search', { query: `filter=${encodeURIComponent("name LIKE 'ch%'")}` }),
+    // The lookup index, then each model's latest version and aliases.
+    sends: ['QueryCommand', 'QueryCommand', 'QueryCommand'],
+  },
+  {
+    name: 'search-model-versions of one model',
+    arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 1), registryItems.version(MODEL, 2)),
+    event: mlflowRequest('GET', '/model-versions/search', { query: `filter=${encodeURIComponent(`name='${MODEL}'`)}` }),
+    // The versions of the model the filter names, and its aliases.
+    sends: ['QueryCommand', 'QueryCommand'],
+  },
+  {
+    name: 'set-registered-model-alias',
+    arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2)),
+    event: mlflowRequest('POST', '/registered-models/alias', { body: { name: MODEL, alias: 'champion', version: '2' } }),
+    // The version, then the move as SetModelAlias makes it.
+    sends: ['GetCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
+  },
+  {
+    name: 'get-model-version-by-alias',
+    arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2), registryItems.alias(MODEL, 'champion', 2, 1)),
+    event: mlflowRequest('GET', '/registered-models/alias', { query: `name=${MODEL}&alias=champion` }),
+    sends: ['GetCommand', 'GetCommand', 'QueryCommand'],
+  },
+];
+
+export const mlflowScenarios: HandlerScenarios<MlflowFunction> = { MlflowApi: mlflowApiScenarios };
