@@ -51,6 +51,14 @@ async function all<T>(read: (page: PageRequest) => Promise<Page<T>>): Promise<T[
   return items;
 }
 
+/** MLflow's own alias rules, with its messages; the platform's stricter ones (lowercase only) come after. */
+function requireMlflowAlias(alias: string): void {
+  if (!/^[\w-]*$/.test(alias))
+    throw MlflowError.invalid(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
+  if (alias.toLowerCase() === 'latest') throw MlflowError.invalid(`'latest' alias name (case insensitive) is reserved.`);
+  if (/^[vV]\d+$/.test(alias)) throw MlflowError.invalid(`Version alias name '${alias}' is reserved.`);
+}
+
 /** MLflow's model registry over the platform's registry: versions are the registry's own, with their events, images and monitors. */
 export function registryApi(deps: RegistryApiDependencies) {
   const { store, tracking, locations } = deps;
@@ -206,6 +214,7 @@ export function registryApi(deps: RegistryApiDependencies) {
     },
 
     async setRegisteredModelAlias({ name, alias, version }: z.output<typeof SetRegisteredModelAlias>) {
+      requireMlflowAlias(alias);
       const command = parseRequest(SetModelAliasRequest, { name, alias, version });
       await findVersion(name, version);
       await deps.setAlias(command);

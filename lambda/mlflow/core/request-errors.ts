@@ -23,6 +23,8 @@ const MAX_QUOTED = 200;
 function mlflowRefusal(issue: FieldIssue, input: Record<string, unknown>): MlflowError {
   const value = valueAt(input, issue.path);
   if (value === undefined || value === null || value === '') return MlflowError.invalid(`Missing value for required parameter '${issue.path}'. ${SEE_DOCS}`);
+  // A schema message naming its field is already MLflow's whole sentence ("Parameter 'version' must be an integer, ...").
+  if (issue.message.includes(`'${issue.path}'`)) return MlflowError.invalid(issue.message);
   const quoted = JSON.stringify(value)?.slice(0, MAX_QUOTED);
   if (issue.message.startsWith('Invalid input: expected')) {
     return MlflowError.invalid(`Invalid value ${quoted} for parameter '${issue.path}' supplied:  Hint: Value was of type '${pythonType(value)}'. ${SEE_DOCS}`);

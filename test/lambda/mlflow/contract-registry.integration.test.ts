@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { createMlflowFixture, type MlflowFixture } from '../../emulators/mlflow-fixture';
+
+/** MLflow's model registry endpoints as MLflow's server answers them (notes/mlflow). */
+
+jest.setTimeout(60_000);
+
+const API = '/api/2.0/mlflow';
+let mlflow: MlflowFixture;
+
+beforeAll(async () => {
+  mlflow = await createMlflowFixture({ label: 'mlflow-contract-registry', observeEvents: false });
+});
+
+afterAll(async () => {
+  await mlflow?.dispose();
+});
+
+const refusal = (status: number, error_code: string, message: unknown = expect.any(String)) => ({ status, body: { error_code, message } });
+const ok = (body: unknown = {}) => ({ status: 200, body });
+
+/** A model directory uploaded under mlflow/, as an MLflow client leaves one: its s3:// URI. */
+async function uploadedModel(): Promise<string> {
+  const prefix = `mlflow/uploads/${randomUUID()}`;
+  await mlflow.putObject(`${prefix}/MLmodel`, 'flavors: {}\n');
+  await mlflow.putObject(`${prefix}/model.pkl`, randomUUID());
+  return `s3://${mlflow.artifactBucketName}/${prefix}`;
+}
+
+async function createModel(name: string, extra: Record<string, unknown> = {}) {
+  const answer = await mlflow.request('POST', `${API}/registered-models/create`, { body: { name, ...extra } });
+  expect(answer.status).toBe(200);
+  return answer.body.registered_model as Record<string, unknown>;
+}
+
+async function createVersion(name: string, extra: Record<string, unknown> = {}) {
+  const answer = await mlflow.request('POST', `${API}/model-versions/create`, { body: { name, source: await uploadedModel(), ...extra } });
+  expect(answer.status).toBe(200);
+  return answer.body.model_version as Record<string, unknown>;
+}
+
+describe('registered models', () => {
+  test('create answers the model with description "" and no empty lists; a second create is RESOURCE_ALREADY_EXISTS', async () => {
+    // Act
+    const created = await createModel('contract-rm');
+    const again = await mlflow.request('POST', `${API}/registered-models/create`, { body: { name: 'contract-rm' } });
+
+    // Assert
+    expect(created).toEqual({ name: 'contract-rm', creation_timestamp: expect.any(Number), last_updated_timestamp: expect.any(Number), description: '' });
+    expect(again).toEqual(refusal(400, 'RESOURCE_ALREADY_EXISTS', 'Registered Model (name=contract-rm) already exists.'));
+  });
+
+  test('get answers latest_versions, tags, and aliases as objects with string versions', async () => {
+    // Arrange
+    await createModel('contract-rm-full', { tags: [{ key: 'team', value: 'ml' }], description: 'churn model' });
+    await createVersion('contract-rm-full');
+    await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-rm-full', alias: 'champion', version: '1' } });
+
+    // Act
+    const { status, body } = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-rm-full' } });
+
+    // Assert
+    expect(status).toBe(200);
+    expect(body.registered_model).toEqual({
+      name: 'contract-rm-full',
+      creation_timestamp: expect.any(Number),
+      last_updated_timestamp: expect.any(Number),
+      description: 'churn model',
+      latest_versions: [expect.objectContaining({ name: 'contract-rm-full', version: '1', current_stage: 'None', status: 'READY', aliases: ['champion'] })],
+      tags: [{ key: 'team', value: 'ml' }],
+      aliases: [{ alias: 'champion', version: '1' }],
+    });
+  });
+
+  test('fails get of an unknown model with RESOURCE_DOES_NOT_EXIST (404), and create without a name naming the field', async () => {
+    expect(await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-nowhere' } })).toEqual(
+      refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=contract-nowhere not found'),
+    );
+    expect(await mlflow.request('POST', `${API}/registered-models/create`, { body: {} })).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'name'. See the API docs for more information about request parameters."),
+    );
+  });
+
+  test('update (PATCH) answers the model with its new description', async () => {
+    await createModel('contract-rm-update');
+
+    const { status, body } = await mlflow.request('PATCH', `${API}/registered-models/update`, { body: { name: 'contract-rm-update', description: 'new' } });
+
+    expect(status).toBe(200);
+    expect(body.registered_model).toMatchObject({ name: 'contract-rm-update', description: 'new' });
+  });
+
+  test('set-tag answers {}, delete-tag (DELETE with a JSON body) answers {} even for a missing tag', async () => {
+    // Arrange
+    await createModel('contract-rm-tags');
+
+    // Act
+    const set = await mlflow.request('POST', `${API}/registered-models/set-tag`, { body: { name: 'contract-rm-tags', key: 'k', value: 'v' } });
+    const tagged = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-rm-tags' } });
+    const deleted = await mlflow.request('DELETE', `${API}/registered-models/delete-tag`, { body: { name: 'contract-rm-tags', key: 'k' } });
+    const deletedAgain = await mlflow.request('DELETE', `${API}/registered-models/delete-tag`, { body: { name: 'contract-rm-tags', key: 'k' } });
+    const untagged = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-rm-tags' } });
+
+    // Assert
+    expect([set, deleted, deletedAgain]).toEqual([ok(), ok(), ok()]);
+    expect(tagged.body.registered_model).toMatchObject({ tags: [{ key: 'k', value: 'v' }] });
+    expect(untagged.body.registered_model).not.toHaveProperty('tags');
+  });
+
+  test('search (GET) filters by name and pages with next_page_token; no match answers {}', async () => {
+    // Arrange
+    for (const suffix of ['a', 'b', 'c']) await createModel(`contract-search-rm-${suffix}`);
+
+    // Act
+    const first = await mlflow.request('GET', `${API}/registered-models/search`, {
+      query: { filter: "name LIKE 'contract-search-rm-%'", max_results: '2', order_by: ['name DESC'] },
+    });
+    const second = await mlflow.request('GET', `${API}/registered-models/search`, {
+      query: { filter: "name LIKE 'contract-search-rm-%'", max_results: '2', order_by: ['name DESC'], page_token: first.body.next_page_token as string },
+    });
+    const none = await mlflow.request('GET', `${API}/registered-models/search`, { query: { filter: "name = 'contract-none'" } });
+
+    // Assert
+    const names = (page: Record<string, unknown>) => (page.registered_models as { name: string }[]).map(({ name }) => name);
+    expect(names(first.body)).toEqual(['contract-search-rm-c', 'contract-search-rm-b']);
+    expect(first.body.next_page_token).toEqual(expect.any(String));
+    expect(second.body).toEqual({ registered_models: [expect.objectContaining({ name: 'contract-search-rm-a' })] });
+    expect(none).toEqual(ok());
+  });
+
+  test('get-latest-versions (POST, as the client sends it, and GET) answers the highest version', async () => {
+    await createModel('contract-latest');
+    await createVersion('contract-latest');
+    await createVersion('contract-latest');
+
+    const post = await mlflow.request('POST', `${API}/registered-models/get-latest-versions`, { body: { name: 'contract-latest', stages: ['None'] } });
+    const get = await mlflow.request('GET', `${API}/registered-models/get-latest-versions`, { query: { name: 'contract-latest' } });
+
+    expect(post.body).toEqual({ model_versions: [expect.objectContaining({ version: '2', current_stage: 'None' })] });
+    expect(get.body).toEqual(post.body);
+  });
+
+  test.each([
+    ['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }],
+    ['DELETE', '/registered-models/delete', { name: 'x' }],
+    ['DELETE', '/registered-models/alias', { name: 'x', alias: 'champion' }],
+    ['PATCH', '/model-versions/update', { name: 'x', version: '1', description: 'd' }],
+    ['DELETE', '/model-versions/delete', { name: 'x', version: '1' }],
+    ['POST', '/model-versions/set-tag', { name: 'x', version: '1', key: 'k', value: 'v' }],
+    ['DELETE', '/model-versions/delete-tag', { name: 'x', version: '1', key: 'k' }],
+    ['POST', '/model-versions/transition-stage', { name: 'x', version: '1', stage: 'Production', archive_existing_versions: false }],
+  ])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
+    expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
+  });
+});
+
+describe('model versions', () => {
+  test('create from an s3:// directory answers version "1" READY with MLflow fields; get answers the same; download URI is the directory', async () => {
+    // Arrange
+    await createModel('contract-mv');
+    const source = await uploadedModel();
+
+    // Act
+    const created = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-mv', source, tags: [{ key: 'k', value: 'v' }], description: 'first' },
+    });
+    const got = await mlflow.request('GET', `${API}/model-versions/get`, { query: { name: 'contract-mv', version: '1' } });
+    const uri = await mlflow.request('GET', `${API}/model-versions/get-download-uri`, { query: { name: 'contract-mv', version: '1' } });
+
+    // Assert
+    const version = {
+      name: 'contract-mv',
+      version: '1',
+      creation_timestamp: expect.any(Number),
+      last_updated_timestamp: expect.any(Number),
+      current_stage: 'None',
+      description: 'first',
+      source,
+      status: 'READY',
+      tags: [{ key: 'k', value: 'v' }],
+      run_link: '',
+    };
+    expect(created).toEqual(ok({ model_version: version }));
+    expect(got).toEqual(ok({ model_version: version }));
+    expect(uri).toEqual(ok({ artifact_uri: source }));
+  });
+
+  test('fails get of a missing version with RESOURCE_DOES_NOT_EXIST, and a version that is no integer with INVALID_PARAMETER_VALUE', async () => {
+    await createModel('contract-mv-missing');
+
+    expect(await mlflow.request('GET', `${API}/model-versions/get`, { query: { name: 'contract-mv-missing', version: '7' } })).toEqual(
+      refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Model Version (name=contract-mv-missing, version=7) not found'),
+    );
+    expect(await mlflow.request('GET', `${API}/model-versions/get`, { query: { name: 'contract-mv-missing', version: 'abc' } })).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', "Parameter 'version' must be an integer, got 'abc'."),
+    );
+  });
+
+  test('fails create of a version of an unknown model with RESOURCE_DOES_NOT_EXIST, and of a relative source with INVALID_PARAMETER_VALUE', async () => {
+    await createModel('contract-mv-bad-source');
+
+    expect(await mlflow.request('POST', `${API}/model-versions/create`, { body: { name: 'contract-mv-unknown', source: await uploadedModel() } })).toEqual(
+      refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=contract-mv-unknown not found'),
+    );
+    expect(
+      await mlflow.request('POST', `${API}/model-versions/create`, {
+        body: { name: 'contract-mv-bad-source', source: `s3://${mlflow.artifactBucketName}/mlflow/../x` },
+      }),
+    ).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('Invalid model version source')));
+  });
+
+  test('aliases: set answers {}, get by alias answers the version with aliases as strings, moving the alias moves it; an unknown alias is INVALID_PARAMETER_VALUE', async () => {
+    // Arrange
+    await createModel('contract-alias');
+    await createVersion('contract-alias');
+    await createVersion('contract-alias');
+
+    // Act
+    const set = await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-alias', alias: 'champion', version: '1' } });
+    const first = await mlflow.request('GET', `${API}/registered-models/alias`, { query: { name: 'contract-alias', alias: 'champion' } });
+    await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-alias', alias: 'champion', version: '2' } });
+    const moved = await mlflow.request('GET', `${API}/registered-models/alias`, { query: { name: 'contract-alias', alias: 'champion' } });
+    const unknown = await mlflow.request('GET', `${API}/registered-models/alias`, { query: { name: 'contract-alias', alias: 'nobody' } });
+
+    // Assert
+    expect(set).toEqual(ok());
+    expect(first.body.model_version).toMatchObject({ version: '1', aliases: ['champion'] });
+    expect(moved.body.model_version).toMatchObject({ version: '2', aliases: ['champion'] });
+    expect(unknown).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', 'Registered model alias nobody not found.'));
+  });
+
+  test.each([
+    ['latest', expect.stringContaining("'latest' alias name (case insensitive) is reserved.")],
+    ['v1', expect.stringContaining("Version alias name 'v1' is reserved.")],
+    ['bad alias', expect.stringContaining("Invalid alias name: 'bad alias'.")],
+  ])('fails to set the alias %s with INVALID_PARAMETER_VALUE', async (alias, message) => {
+    await createModel(`contract-bad-alias-${alias.replace(/\W/g, '')}`);
+    await createVersion(`contract-bad-alias-${alias.replace(/\W/g, '')}`);
+
+    expect(
+      await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: `contract-bad-alias-${alias.replace(/\W/g, '')}`, alias, version: '1' } }),
+    ).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', message));
+  });
+
+  test('search (GET) by name answers versions with string versions, paged', async () => {
+    // Arrange
+    await createModel('contract-mv-search');
+    for (let i = 0; i < 3; i++) await createVersion('contract-mv-search');
+
+    // Act
+    const first = await mlflow.request('GET', `${API}/model-versions/search`, {
+      query: { filter: "name = 'contract-mv-search'", max_results: '2', order_by: ['version_number DESC'] },
+    });
+    const second = await mlflow.request('GET', `${API}/model-versions/search`, {
+      query: { filter: "name = 'contract-mv-search'", max_results: '2', order_by: ['version_number DESC'], page_token: first.body.next_page_token as string },
+    });
+
+    // Assert
+    const versions = (page: Record<string, unknown>) => (page.model_versions as { version: string }[]).map(({ version }) => version);
+    expect(versions(first.body)).toEqual(['3', '2']);
+    expect(versions(second.body)).toEqual(['1']);
+    expect(second.body).not.toHaveProperty('next_page_token');
+  });
+});
