@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { MLFLOW_API_PREFIX, MLFLOW_ROUTES, MLFLOW_UNSUPPORTED_PREFIXES } from '../../lambda/mlflow/core/routes';
-import { MLFLOW_ARTIFACTS_PREFIX, REGISTRY_MANIFESTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
+import { DIRECTORY_ARTIFACT_PREFIXES, MLFLOW_ARTIFACTS_PREFIX, REGISTRY_MANIFESTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { ExperimentTracking } from '../experiments/experiment-tracking';
 import { ModelRegistry } from '../registry/model-registry';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
@@ -52,8 +52,12 @@ export interface MlflowApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The DynamoDB actions a store of the platform sends; a `TransactWriteItems` is authorised item by item as these. */
-const STORE_ACTIONS: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'];
+/**
+ * The DynamoDB actions the MLflow stores send (lambda/mlflow/adapters, over the tracking and registry
+ * stores): a `TransactWriteItems` is authorised item by item as these; only the registry's checks a condition.
+ */
+const TRACKING_ACTIONS: readonly TableAction[] = ['GetItem', 'Query', 'PutItem', 'UpdateItem'];
+const REGISTRY_ACTIONS: readonly TableAction[] = [...TRACKING_ACTIONS, 'ConditionCheckItem'];
 
 /** What each access log line holds: who called which route, and how it went. */
 const ACCESS_LOG_FIELDS = {
@@ -94,14 +98,16 @@ export class MlflowApi extends PlatformCapability<MlflowApiOperation> {
 
     const mlflowApi = this.addFunction('MlflowApi', { description: "Answers MLflow's REST API over the platform's experiments and registry." });
     // MLflow's run search reads the run search index; listings read the listing index.
-    mlflowApi.bindTable(props.experimentsTable, 'EXPERIMENTS_TABLE_NAME', STORE_ACTIONS, [ExperimentTracking.LISTING_INDEX, ExperimentTracking.SEARCH_INDEX]);
-    mlflowApi.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', STORE_ACTIONS, [ModelRegistry.LOOKUP_INDEX]);
-    // It lists and pins the model directories MLflow registers, and writes their manifests.
-    mlflowApi.bindBucketPrefixes(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', {
-      list: [MLFLOW_ARTIFACTS_PREFIX],
-      pin: [MLFLOW_ARTIFACTS_PREFIX],
-      write: [REGISTRY_MANIFESTS_PREFIX],
-    });
+    mlflowApi.bindTable(props.experimentsTable, 'EXPERIMENTS_TABLE_NAME', TRACKING_ACTIONS, [
+      ExperimentTracking.LISTING_INDEX,
+      ExperimentTracking.SEARCH_INDEX,
+    ]);
+    mlflowApi.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', REGISTRY_ACTIONS, [ModelRegistry.LOOKUP_INDEX]);
+    // It registers versions as RegisterModel does: it pins directories where the registry takes them from
+    // (mlflow/, models/, uploads/), listing the bucket to tell a missing key (404) from a forbidden one, and
+    // writes their manifests.
+    mlflowApi.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], DIRECTORY_ARTIFACT_PREFIXES);
+    mlflowApi.grantBucketPrefixes(props.artifactBucket, { write: [REGISTRY_MANIFESTS_PREFIX] });
     mlflowApi.bindEventBus(props.eventBus);
     this.functions = { mlflowApi };
 

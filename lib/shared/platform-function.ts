@@ -61,12 +61,6 @@ export interface BucketPrefixAccess {
    */
   readonly write?: readonly string[];
   /**
-   * Prefixes whose objects the function pins: reads them and their metadata in any version
-   * (`s3:GetObject`, `s3:GetObjectVersion`), to record what it will serve later.
-   * @default - none
-   */
-  readonly pin?: readonly string[];
-  /**
    * Prefixes the function lists: `s3:ListBucket`, held to them by an `s3:prefix` condition.
    * @default - none
    */
@@ -185,25 +179,24 @@ export class PlatformFunction extends nodejs.NodejsFunction {
    * list answers 403, not 404.
    */
   grantBucketPrefixes(bucket: s3.IBucket, access: BucketPrefixAccess): void {
-    const { read = [], write = [], pin = [], list = [] } = access;
-    for (const prefix of [...read, ...write, ...pin, ...list]) {
+    const { read = [], write = [], list = [] } = access;
+    for (const prefix of [...read, ...write, ...list]) {
       if (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.includes('*'))) {
         throw new Error(`a key prefix must not start with "/" or hold "*", got "${prefix}"`);
       }
     }
-    const objectGrants: [string[], readonly string[]][] = [
-      [['s3:GetObject'], read],
-      [['s3:PutObject'], write],
-      [['s3:GetObject', 's3:GetObjectVersion'], pin],
+    const objectGrants: [string, readonly string[]][] = [
+      ['s3:GetObject', read],
+      ['s3:PutObject', write],
     ];
-    for (const [actions, prefixes] of objectGrants) {
+    for (const [action, prefixes] of objectGrants) {
       if (prefixes.length === 0) continue;
       const objects = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
-      this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: objects }));
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: objects }));
       for (const resource of objects) {
         Validations.of(this.role!).acknowledge({
           id: `AwsSolutions-IAM5[${nagResourceName(this, resource)}]`,
-          reason: 'The function reads or writes objects under any key of this prefix; the actions are the exact ones it sends.',
+          reason: 'The function reads or writes objects under any key of this prefix; the action is the exact one it sends.',
         });
       }
     }
@@ -216,8 +209,7 @@ export class PlatformFunction extends nodejs.NodejsFunction {
         }),
       );
     }
-    if (read.length + write.length + pin.length > 0)
-      this.grantKey(bucket.encryptionKey, write.length > 0 ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
+    if (read.length + write.length > 0) this.grantKey(bucket.encryptionKey, write.length > 0 ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']);
   }
 
   /**

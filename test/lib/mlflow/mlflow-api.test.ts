@@ -160,21 +160,21 @@ describe('MlflowApi', () => {
     });
   });
 
-  test("gives the function exactly a store's table actions, mlflow/ listed and pinned, manifests written and events put", () => {
-    const storeActions = ['BatchGetItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'];
-    const onTable = (table: string) => storeActions.map((action) => `dynamodb:${action} on <${table}>`);
+  test("gives the function exactly the MLflow stores' table actions, RegisterModel's artifact access (directories pinned, manifests written) and events", () => {
+    const onTable = (table: string, actions: string[]) => actions.map((action) => `dynamodb:${action} on <${table}>`);
     const objects = (prefix: string) => `<artifacts>/${prefix}*`;
+    const pinned = ['mlflow/', 'models/', 'uploads/'].map(objects);
 
     expect(grantsOf(mlflow.functions.mlflowApi.role!)).toEqual(
       [
-        ...onTable('experiments-table'),
-        ...onTable('registry-table'),
+        ...onTable('experiments-table', ['GetItem', 'PutItem', 'Query', 'UpdateItem']),
+        ...onTable('registry-table', ['ConditionCheckItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']),
         'dynamodb:Query on <experiments-table>/index/gsi1',
         'dynamodb:Query on <experiments-table>/index/gsi3',
         'dynamodb:Query on <registry-table>/index/gsi1',
-        `s3:ListBucket on <artifacts>${LISTING}`,
-        `s3:GetObject on ${objects('mlflow/')}`,
-        `s3:GetObjectVersion on ${objects('mlflow/')}`,
+        's3:ListBucket on <artifacts>',
+        ...pinned.map((resource) => `s3:GetObject on ${resource}`),
+        ...pinned.map((resource) => `s3:GetObjectVersion on ${resource}`),
         `s3:PutObject on ${objects('registry-manifests/')}`,
         'events:PutEvents on <bus>',
         // What every platform function has: its log group and X-Ray.

@@ -2,8 +2,6 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PLATFORM_METRICS_NAMESPACE } from '../../../lambda/shared/platform-metrics';
 import { PlatformFunction } from '../../../lib';
 import { testApp } from '../../support/platform-app';
@@ -38,26 +36,6 @@ describe('PlatformFunction', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }]) },
     });
-  });
-
-  test("grantBucketPrefixes pins objects under a prefix only: any version of them, with the bucket key's Decrypt", () => {
-    const { stack, fn } = functionStack();
-    const bucket = new s3.Bucket(stack, 'Artifacts', { encryptionKey: new kms.Key(stack, 'Key') });
-
-    fn.grantBucketPrefixes(bucket, { pin: ['mlflow/'] });
-
-    const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy');
-    const [policy] = Object.values(statements);
-    expect(policy.Properties.PolicyDocument.Statement).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Action: ['s3:GetObject', 's3:GetObjectVersion'],
-          Resource: stack.resolve(bucket.arnForObjects('mlflow/*')),
-        }),
-        expect.objectContaining({ Action: 'kms:Decrypt', Resource: stack.resolve(bucket.encryptionKey!.keyArn) }),
-      ]),
-    );
-    expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toContain('s3:PutObject');
   });
 
   test('bindEventBus takes another variable name', () => {
