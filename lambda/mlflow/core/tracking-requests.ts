@@ -32,7 +32,7 @@ const Param = KeyValue(LIMITS.key, LIMITS.paramValue);
 export const MetricEntry = z.looseObject({
   key: MlflowKey(LIMITS.key),
   value: Double,
-  timestamp: Int64,
+  timestamp: Int64.check(z.refine((millis: number) => millis >= 0, 'Timestamp must be a nonnegative long (64-bit integer)')),
   step: z._default(Int64, 0),
   model_id: optionalString(64),
   dataset_name: optionalString(500),

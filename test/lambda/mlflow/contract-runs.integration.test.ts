@@ -160,7 +160,7 @@ describe('runs', () => {
     );
   });
 
-  test('fails log-batch with a missing metric field or a key MLflow refuses, naming the field by its path', async () => {
+  test('fails log-batch and log-metric with a missing or bad field (a key MLflow refuses, a value no number, a negative timestamp), naming the field by its path', async () => {
     const runId = await createRun();
 
     expect(await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics: [{ key: 'a', value: 1 }] } })).toEqual(
@@ -179,6 +179,9 @@ describe('runs', () => {
     );
     expect(await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, key: 'a', value: 'abc', timestamp: T0 } })).toEqual(
       refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining(`Invalid value "abc" for parameter 'value' supplied`)),
+    );
+    expect(await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, key: 'a', value: 1, timestamp: -1 } })).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', "Invalid value -1 for parameter 'timestamp' supplied: Timestamp must be a nonnegative long (64-bit integer)"),
     );
   });
 
