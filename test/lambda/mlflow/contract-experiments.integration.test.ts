@@ -56,6 +56,15 @@ describe('experiments', () => {
     expect(body.experiment).toMatchObject({ experiment_id: id, name: 'contract-tagged', tags: [{ key: 'team', value: 'ml' }] });
   });
 
+  test("a GET without a query string reads its fields from a JSON body, as MLflow's server does", async () => {
+    const id = await create('contract-get-body');
+
+    const { status, body } = await mlflow.request('GET', `${API}/experiments/get`, { body: { experiment_id: id } });
+
+    expect(status).toBe(200);
+    expect(body.experiment).toMatchObject({ experiment_id: id, name: 'contract-get-body' });
+  });
+
   test('the default experiment "0" exists from the start', async () => {
     const { status, body } = await mlflow.request('GET', `${API}/experiments/get`, { query: { experiment_id: '0' } });
 

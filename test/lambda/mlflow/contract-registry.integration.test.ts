@@ -185,6 +185,33 @@ describe('model versions', () => {
     expect(uri).toEqual(ok({ artifact_uri: source }));
   });
 
+  test('create from models:/<model id> without run_id takes the logged model run and id; the model last_updated_timestamp follows', async () => {
+    // Arrange
+    const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-mv-logged' } })).body.experiment_id as string;
+    const runId = ((await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as { info: { run_id: string } })
+      .info.run_id;
+    const model = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'model', source_run_id: runId } })).body
+      .model as { info: { model_id: string; artifact_uri: string } };
+    await mlflow.putObject(`${model.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/MLmodel`, 'flavors: {}\n');
+    const registered = await createModel('contract-mv-logged');
+
+    // Act
+    const created = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-mv-logged', source: `models:/${model.info.model_id}` },
+    });
+    const after = (await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-mv-logged' } })).body.registered_model as Record<
+      string,
+      number
+    >;
+    const uri = await mlflow.request('GET', `${API}/model-versions/get-download-uri`, { query: { name: 'contract-mv-logged', version: '1' } });
+
+    // Assert
+    expect(created.body.model_version).toMatchObject({ version: '1', source: `models:/${model.info.model_id}`, run_id: runId, model_id: model.info.model_id });
+    expect(after.last_updated_timestamp).toBeGreaterThanOrEqual(registered.last_updated_timestamp as number);
+    expect(after.last_updated_timestamp).toBe((created.body.model_version as Record<string, number>).creation_timestamp);
+    expect(uri).toEqual(ok({ artifact_uri: model.info.artifact_uri }));
+  });
+
   test('fails get of a missing version with RESOURCE_DOES_NOT_EXIST, and a version that is no integer with INVALID_PARAMETER_VALUE', async () => {
     await createModel('contract-mv-missing');
 

@@ -93,6 +93,15 @@ describe('runs', () => {
     ).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining("Both 'run_name' argument and 'mlflow.runName' tag are specified")));
   });
 
+  test('get takes the legacy run_uuid alone', async () => {
+    const runId = await createRun();
+
+    const { status, body } = await mlflow.request('GET', `${API}/runs/get`, { query: { run_uuid: runId } });
+
+    expect(status).toBe(200);
+    expect(body.run).toMatchObject({ info: { run_id: runId, run_uuid: runId } });
+  });
+
   test('fails get of an unknown run with RESOURCE_DOES_NOT_EXIST (404)', async () => {
     const runId = 'f'.repeat(32);
 
@@ -203,6 +212,34 @@ describe('runs', () => {
         },
       }),
     ).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('Duplicate parameter keys have been submitted')));
+  });
+
+  test('fails log-batch changing a logged param, over 100 params, or over 1,000,000 bytes, with MLflow messages', async () => {
+    const runId = await createRun();
+    await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, params: [{ key: 'lr', value: '1' }] } });
+    const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: '1' }));
+
+    expect(await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, params: [{ key: 'lr', value: '2' }] } })).toEqual(
+      refusal(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Changing param values is not allowed. Params were already logged='[{'key': 'lr', 'old_value': '1', 'new_value': '2'}]' for run ID='${runId}'.`,
+      ),
+    );
+    expect(await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, params } })).toEqual(
+      refusal(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'A batch logging request can contain at most 100 params. Got 101 params. Please split up params across multiple requests and try again.',
+      ),
+    );
+    expect(await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, tags: [{ key: 't', value: 'x'.repeat(1_000_000) }] } })).toEqual(
+      refusal(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        expect.stringMatching(/^Batched logging API requests must be at most 1000000 bytes, got a request of size \d+\.$/),
+      ),
+    );
   });
 
   test('refuses non-finite metric values with INVALID_PARAMETER_VALUE for now', async () => {
@@ -451,6 +488,37 @@ describe('logged models', () => {
     expect(found.map(({ info }) => info.model_id).sort()).toEqual([...ids].sort());
     expect(first.body.next_page_token).toEqual(expect.any(String));
     expect(second.body).not.toHaveProperty('next_page_token');
+  });
+
+  test('get with allow_deleted=true answers a deleted model; allow_deleted that is no bool is refused', async () => {
+    const modelId = (await createModel()).info.model_id as string;
+    await mlflow.request('DELETE', `${API}/logged-models/${modelId}`, { body: { model_id: modelId } });
+
+    const allowed = await mlflow.request('GET', `${API}/logged-models/${modelId}`, { query: { allow_deleted: 'True' } });
+    const bad = await mlflow.request('GET', `${API}/logged-models/${modelId}`, { query: { allow_deleted: 'yes' } });
+
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.model).toMatchObject({ info: { model_id: modelId } });
+    expect(bad).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining("'allow_deleted'")));
+  });
+
+  test('a metric logged with a model_id shows in the model data with its run and dataset, and in the run as key, value, timestamp, step only', async () => {
+    // Arrange
+    const runId = await createRun();
+    const modelId = (await createModel({ source_run_id: runId })).info.model_id as string;
+
+    // Act
+    await mlflow.request('POST', `${API}/runs/log-metric`, {
+      body: { run_id: runId, key: 'acc', value: 0.9, timestamp: T0, step: 2, model_id: modelId, dataset_name: 'eval', dataset_digest: 'abc' },
+    });
+    const model = (await mlflow.request('GET', `${API}/logged-models/${modelId}`)).body.model as { data: unknown };
+    const run = await getRun(runId);
+
+    // Assert
+    expect(model.data).toEqual({
+      metrics: [{ key: 'acc', value: 0.9, timestamp: T0, step: 2, model_id: modelId, run_id: runId, dataset_name: 'eval', dataset_digest: 'abc' }],
+    });
+    expect(run.data.metrics).toEqual([{ key: 'acc', value: 0.9, timestamp: T0, step: 2 }]);
   });
 
   test('fails get of an unknown logged model with RESOURCE_DOES_NOT_EXIST (404)', async () => {
