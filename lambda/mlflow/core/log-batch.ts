@@ -84,13 +84,24 @@ function checkCapacity(run: RunRecord, params: Record<string, string>, tags: Rec
   }
 }
 
+/** A point repeated within one request is logged once, as MLflow's stores do (they key points by key, value, timestamp and step). */
+function distinctPoints(metrics: Batch['metrics']): Batch['metrics'] {
+  const seen = new Set<string>();
+  return metrics.filter(({ key, value, timestamp, step }) => {
+    const point = JSON.stringify([key, value, timestamp, step]);
+    if (seen.has(point)) return false;
+    seen.add(point);
+    return true;
+  });
+}
+
 /**
  * Splits a batch into chunks the store writes atomically: each names at most `MAX_METRICS_PER_BATCH`
  * metrics (one transaction holds one history item per metric); params and tags ride with the first.
  */
 function chunksOf(batch: Batch, now: number) {
   const series = toSeries(
-    batch.metrics.map(({ key, value, step, timestamp }) => ({ name: key, value, step, timestamp })),
+    distinctPoints(batch.metrics).map(({ key, value, step, timestamp }) => ({ name: key, value, step, timestamp })),
     now,
   );
   const chunks: (typeof series)[] = [];

@@ -351,6 +351,20 @@ describe('runs', () => {
     expect(none).toEqual(ok());
   });
 
+  test('a point logged twice, in one log-batch or in two requests, is in the history once', async () => {
+    // Arrange
+    const runId = await createRun();
+    const point = { key: 'twice', value: 1, timestamp: T0, step: 0 };
+
+    // Act
+    await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics: [point, point] } });
+    await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, ...point } });
+    const history = await mlflow.request('GET', `${API}/metrics/get-history`, { query: { run_id: runId, metric_key: 'twice' } });
+
+    // Assert
+    expect(history).toEqual(ok({ metrics: [point] }));
+  });
+
   test('get-history-bulk-interval answers NOT_IMPLEMENTED (501)', async () => {
     expect(await mlflow.request('GET', `${API}/metrics/get-history-bulk-interval`, { query: { run_ids: ['a', 'b'], metric_key: 'loss' } })).toEqual(
       refusal(501, 'NOT_IMPLEMENTED'),
