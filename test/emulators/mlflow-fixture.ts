@@ -3,9 +3,10 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { provisionFromTemplate } from '../../local/provision-from-template';
+import { type ApiGatewayRequestOptions, apiGatewayEvent } from '../support/api-gateway-event';
 import { type ObservedEvent, observeEvents } from './event-observer';
 import { type FunctionSource, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
 import { emptyAndDeleteBucket } from './registry-fixture';
@@ -19,17 +20,7 @@ export type { ObservedEvent } from './event-observer';
  * real handler called with events built as API Gateway (HTTP API, payload 2.0) builds them.
  */
 
-export interface MlflowRequestOptions {
-  /** Query fields; an array is one repeated key, as MLflow's client sends repeated fields. */
-  readonly query?: Record<string, string | readonly string[]>;
-  /** Sent as JSON text (a string is sent as it is). */
-  readonly body?: unknown;
-  /**
-   * The request's Content-Type; `null` sends none.
-   * @default 'application/json' when there is a body
-   */
-  readonly contentType?: string | null;
-}
+export type MlflowRequestOptions = ApiGatewayRequestOptions;
 
 export interface MlflowResponse {
   readonly status: number;
@@ -68,9 +59,6 @@ export interface MlflowFixture {
 
 type FunctionName = 'mlflowApi';
 const FUNCTIONS: Record<FunctionName, FunctionSource> = { mlflowApi: { service: 'MlflowApi', handler: 'mlflow/handlers/mlflow-api' } };
-
-const API_ID = 'mlflowapi';
-const ACCOUNT = '123456789012';
 
 export async function createMlflowFixture(options: MlflowFixtureOptions = {}): Promise<MlflowFixture> {
   requireEmulatorEnvironment('mlflow', ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_EVENTBRIDGE']);
@@ -136,45 +124,5 @@ export async function createMlflowFixture(options: MlflowFixtureOptions = {}): P
       ]);
       for (const client of [dynamodbClient, s3, eventBridge]) client.destroy();
     },
-  };
-}
-
-/**
- * The event API Gateway hands the function: the route key is the route that matched (the handler
- * only logs it), headers are lowercased, the query string keeps repeated keys in order.
- */
-function apiGatewayEvent(method: string, path: string, { query = {}, body, contentType }: MlflowRequestOptions): APIGatewayProxyEventV2 {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) for (const item of typeof value === 'string' ? [value] : value) search.append(key, item);
-  const rawQueryString = search.toString();
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const type = contentType === undefined ? (text === undefined ? undefined : 'application/json') : (contentType ?? undefined);
-  const headers: Record<string, string> = { host: `${API_ID}.execute-api.us-east-1.amazonaws.com`, 'user-agent': 'mlflow-python-client/3' };
-  if (type !== undefined) headers['content-type'] = type;
-  if (text !== undefined) headers['content-length'] = String(Buffer.byteLength(text));
-  const queryStringParameters =
-    rawQueryString === '' ? undefined : Object.fromEntries([...new Set(search.keys())].map((key) => [key, search.getAll(key).join(',')]));
-  const now = new Date();
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString,
-    headers,
-    ...(queryStringParameters ? { queryStringParameters } : {}),
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: API_ID,
-      domainName: headers.host,
-      domainPrefix: API_ID,
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] },
-      requestId: randomUUID(),
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(text === undefined ? {} : { body: text }),
-    isBase64Encoded: false,
   };
 }

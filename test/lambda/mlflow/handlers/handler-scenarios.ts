@@ -10,9 +10,10 @@ import { keys as trackingKeys } from '../../../../lambda/experiments/adapters/ta
 import { experimentIdOf } from '../../../../lambda/mlflow/core/experiment-ids';
 import type { LoggedModelStatus } from '../../../../lambda/mlflow/core/model';
 import { MLFLOW_API_PREFIX } from '../../../../lambda/mlflow/core/routes';
+import { type ApiGatewayRequestOptions, apiGatewayEvent } from '../../../support/api-gateway-event';
 import { EXPERIMENT, RUN_ID, items as runItems, summary } from '../../experiments/handlers/handler-scenarios';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
-import { FUNCTION_ENVIRONMENT, type MlflowFunction, type PlatformFakes, REQUEST_ID } from '../../handler-support/sdk-mocks';
+import { FUNCTION_ENVIRONMENT, type MlflowFunction, type PlatformFakes } from '../../handler-support/sdk-mocks';
 import { ARTIFACT_BODY, artifactInS3, MODEL, items as registryItems } from '../../registry/handlers/handler-scenarios';
 
 export const ARTIFACT_BUCKET = FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME;
@@ -21,43 +22,9 @@ export const EXPERIMENT_ID = experimentIdOf(EXPERIMENT);
 /** A logged model of that experiment (MLflow 3's ids: `m-` and 32 hex digits). */
 export const LOGGED_MODEL_ID = `m-${'0a1b2c3d'.repeat(4)}`;
 
-interface RequestOptions {
-  /** A JSON body, sent as text, or base64 with `base64: true`. */
-  readonly body?: unknown;
-  readonly query?: string;
-  readonly base64?: boolean;
-  readonly contentType?: string;
-}
-
-/**
- * An MLflow request as API Gateway delivers it to the function: `path` under `/api/2.0/mlflow`, the route
- * key the API matched (its path parameters as written in the route), the caller's signed identity.
- */
-export function mlflowRequest(method: string, path: string, { body, query = '', base64 = false, contentType = 'application/json' }: RequestOptions = {}) {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const rawPath = `${MLFLOW_API_PREFIX}${path}`;
-  return {
-    version: '2.0',
-    routeKey: `${method} ${rawPath.replace(/\/logged-models\/m-[0-9a-f]+/, '/logged-models/{model_id}')}`,
-    rawPath,
-    rawQueryString: query,
-    headers: { 'Content-Type': contentType, host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-amz-date': '20250601T090000Z' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/alice', accountId: '123456789012' } },
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'mlflow-python-client/3.1.0' },
-      requestId: REQUEST_ID,
-      routeKey: `${method} ${rawPath}`,
-      stage: '$default',
-      time: '01/Jun/2025:09:00:00 +0000',
-      timeEpoch: 1_748_768_400_000,
-    },
-    ...(text === undefined ? {} : { body: base64 ? Buffer.from(text).toString('base64') : text }),
-    isBase64Encoded: base64,
-  };
-}
+/** An MLflow request as API Gateway delivers it to the function, `path` under `/api/2.0/mlflow`. */
+export const mlflowRequest = (method: string, path: string, options?: ApiGatewayRequestOptions) =>
+  apiGatewayEvent(method, `${MLFLOW_API_PREFIX}${path}`, options);
 
 /** The experiment as `mlops run start` or MLflow's create-experiment leaves it: its item and its id's lookup item. */
 function experiment({ experiments }: PlatformFakes): void {
@@ -145,14 +112,14 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
   {
     name: 'get-experiment',
     arrange: experiment,
-    event: mlflowRequest('GET', '/experiments/get', { query: `experiment_id=${EXPERIMENT_ID}` }),
+    event: mlflowRequest('GET', '/experiments/get', { query: { experiment_id: EXPERIMENT_ID } }),
     // The id's lookup item, then the experiment.
     sends: ['GetCommand', 'GetCommand'],
   },
   {
     name: 'get-experiment of one created by mlops run start, its id recorded on first sight',
     arrange: ({ experiments }) => experiments.put(runItems.experiment(EXPERIMENT, 1)),
-    event: mlflowRequest('GET', '/experiments/get-by-name', { query: `experiment_name=${EXPERIMENT}` }),
+    event: mlflowRequest('GET', '/experiments/get-by-name', { query: { experiment_name: EXPERIMENT } }),
     sends: ['GetCommand', 'PutCommand'],
   },
   {
@@ -191,7 +158,7 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
   {
     name: 'get-metric-history',
     arrange: runningRun,
-    event: mlflowRequest('GET', '/metrics/get-history', { query: `run_id=${RUN_ID}&metric_key=loss` }),
+    event: mlflowRequest('GET', '/metrics/get-history', { query: { run_id: RUN_ID, metric_key: 'loss' } }),
     sends: ['GetCommand', 'QueryCommand'],
   },
   {
@@ -283,14 +250,14 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
   {
     name: 'search-registered-models',
     arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2)),
-    event: mlflowRequest('GET', '/registered-models/search', { query: `filter=${encodeURIComponent("name LIKE 'ch%'")}` }),
+    event: mlflowRequest('GET', '/registered-models/search', { query: { filter: "name LIKE 'ch%'" } }),
     // The lookup index, then each model's latest version and aliases.
     sends: ['QueryCommand', 'QueryCommand', 'QueryCommand'],
   },
   {
     name: 'search-model-versions of one model',
     arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 1), registryItems.version(MODEL, 2)),
-    event: mlflowRequest('GET', '/model-versions/search', { query: `filter=${encodeURIComponent(`name='${MODEL}'`)}` }),
+    event: mlflowRequest('GET', '/model-versions/search', { query: { filter: `name='${MODEL}'` } }),
     // The versions of the model the filter names, and its aliases.
     sends: ['QueryCommand', 'QueryCommand'],
   },
@@ -304,7 +271,7 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
   {
     name: 'get-model-version-by-alias',
     arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2), registryItems.alias(MODEL, 'champion', 2, 1)),
-    event: mlflowRequest('GET', '/registered-models/alias', { query: `name=${MODEL}&alias=champion` }),
+    event: mlflowRequest('GET', '/registered-models/alias', { query: { name: MODEL, alias: 'champion' } }),
     sends: ['GetCommand', 'GetCommand', 'QueryCommand'],
   },
 ];

@@ -1,6 +1,7 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys as trackingKeys } from '../../../../lambda/experiments/adapters/table-keys';
+import { apiGatewayEvent } from '../../../support/api-gateway-event';
 import { EXPERIMENT, RUN_ID } from '../../experiments/handlers/handler-scenarios';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
 import { clearSentCommands, dynamoMock, invoke, type PlatformFakes, REQUEST_ID, resetSdkMocks, sentCommands } from '../../handler-support/sdk-mocks';
@@ -72,7 +73,7 @@ describe('MlflowApi handler', () => {
 
   it("answers a path no route has with MLflow's ENDPOINT_NOT_FOUND, 404, and an unsupported area the same way, naming it", async () => {
     const unknown = answer(await invoke('MlflowApi', mlflowRequest('POST', '/runs/no-such-thing', { body: {} })));
-    const traces = answer(await invoke('MlflowApi', { ...mlflowRequest('POST', '/traces', { body: {} }), rawPath: '/api/3.0/mlflow/traces' }));
+    const traces = answer(await invoke('MlflowApi', apiGatewayEvent('POST', '/api/3.0/mlflow/traces', { body: {} })));
 
     expect(unknown.statusCode).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
