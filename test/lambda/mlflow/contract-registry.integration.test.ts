@@ -236,6 +236,21 @@ describe('model versions', () => {
     ).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('Invalid model version source')));
   });
 
+  test('a refused create-model-version (no files under its source) writes nothing to either table', async () => {
+    // Arrange
+    await createModel('contract-mv-refused');
+    const before = await mlflow.tableItems();
+
+    // Act
+    const refused = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-mv-refused', source: `s3://${mlflow.artifactBucketName}/mlflow/uploads/nothing-here` },
+    });
+
+    // Assert
+    expect(refused).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE'));
+    expect(await mlflow.tableItems()).toEqual(before);
+  });
+
   test('aliases: set answers {}, get by alias answers the version with aliases as strings, moving the alias moves it; an unknown alias is INVALID_PARAMETER_VALUE', async () => {
     // Arrange
     await createModel('contract-alias');
