@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SEARCH_PROJECTION } from '../../../lambda/experiments/adapters/run-search-index';
 import { ExperimentTracking, type ExperimentTrackingProps } from '../../../lib';
 import { testApp } from '../../support/platform-app';
 
@@ -25,7 +26,7 @@ describe('ExperimentTracking', () => {
   tracking.grantRead(reader);
   const template = Template.fromStack(stack);
 
-  test('keeps runs in an on-demand table with PITR and deletion protection, retained, with a listing index and a sparse running index', () => {
+  test('keeps runs in an on-demand table with PITR and deletion protection, retained, with a listing index, a sparse running index and the run search index', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
@@ -42,6 +43,15 @@ describe('ExperimentTracking', () => {
               { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'KEYS_ONLY' },
+          }),
+          // MLflow's run search reads runs by experiment shard and last change, with the compact fields it filters on.
+          Match.objectLike({
+            IndexName: 'gsi3',
+            KeySchema: [
+              { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...SEARCH_PROJECTION] },
           }),
         ],
       }),
