@@ -163,7 +163,7 @@ describe('experiments', () => {
     const id = await create('contract-deleted-runs');
     await mlflow.request('POST', `${API}/experiments/delete`, { body: { experiment_id: id } });
 
-    expect(await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: id, start_time: 1 } })).toEqual(
+    expect(await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: id } })).toEqual(
       refusal(400, 'INVALID_PARAMETER_VALUE', `The experiment ${id} must be in the 'active' state. Current state is deleted.`),
     );
   });
