@@ -128,7 +128,7 @@ describe('registered models', () => {
     expect(none).toEqual(ok());
   });
 
-  test('get-latest-versions (POST, as the client sends it, and GET) answers the highest version', async () => {
+  test('get-latest-versions (POST, as the client sends it, and GET) answers the highest version, in stage None; {} for another stage', async () => {
     await createModel('contract-latest');
     await createVersion('contract-latest');
     await createVersion('contract-latest');
@@ -138,6 +138,9 @@ describe('registered models', () => {
 
     expect(post.body).toEqual({ model_versions: [expect.objectContaining({ version: '2', current_stage: 'None' })] });
     expect(get.body).toEqual(post.body);
+    expect(await mlflow.request('POST', `${API}/registered-models/get-latest-versions`, { body: { name: 'contract-latest', stages: ['Production'] } })).toEqual(
+      ok(),
+    );
   });
 
   test.each([
