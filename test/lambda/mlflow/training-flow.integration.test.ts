@@ -192,6 +192,7 @@ describe('an MLflow client training, logging, registering and aliasing a model',
 
     // The registry announced each version with its directory pinned by a manifest.
     const registeredEvents = (await mlflow.events()).filter(({ detailType, detail }) => detailType === 'ModelVersionRegistered' && detail.name === 'churn');
+    expect(registeredEvents[0].detail).toMatchObject({ sourceRunId: runId, properties: { 'mlflow.source': `models:/${modelId}`, 'mlflow.modelId': modelId } });
     expect(registeredEvents.map(({ source, detail }) => ({ source, version: detail.version, artifact: detail.artifact }))).toEqual([
       {
         source: REGISTRY_EVENT_SOURCE,
