@@ -36,7 +36,7 @@ export async function startBenchPlatform(options: { readonly synthCacheDirectory
   const workDir = mkdtempSync(path.join(tmpdir(), 'mlops-bench-local-'));
   const dataDirectory = path.join(workDir, '.local');
   const mlopsHome = path.join(workDir, 'home');
-  const args = ['--in-memory', '--data-dir', dataDirectory, '--port', String(await findFreePort())];
+  const args = ['--in-memory', '--data-dir', dataDirectory, '--port', String(await findFreePort()), '--mlflow-port', String(await findFreePort())];
   if (options.synthCacheDirectory) args.push('--synth-cache', options.synthCacheDirectory);
   const started = performance.now();
   const child = spawn(TSX, [path.join(ROOT, 'bin', 'local.ts'), ...args], {

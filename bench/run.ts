@@ -12,8 +12,11 @@
  * - cli: `mlops --version` and `mlops --local model list` start-up (the bundle, fresh processes) next
  *   to `aws --version` in the same run, against a local platform of its own.
  * - local: `npm run local` to ready, cold (empty synthesis cache) and warm, and `npm run demo` (bench/local-start.ts).
+ * - mlflow: MLflow's REST API over HTTP on the local platform, 20 callers at once: create-run, log-batch
+ *   of 10 and of 1,000 metrics, get-run, search-runs over 10,000 runs, a 100,000-point metric history
+ *   (bench/mlflow-load.ts).
  * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators);
- * `BENCH_ONLY=cli` the CLI section alone; `BENCH_ONLY=local` the local section alone.
+ * `BENCH_ONLY=cli` the CLI section alone; `BENCH_ONLY=local` the local section alone; `BENCH_ONLY=mlflow` the MLflow section alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
 import { measureLocalStart } from './local-start';
+import { measureMlflowApi } from './mlflow-load';
 import { loadHandlers, measureRegistry } from './registry-load';
 import { round, summarize } from './stats';
 import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-load';
@@ -38,7 +42,16 @@ import { measureLogMetricsCore, measureLogMetricsEndToEnd } from './tracking-loa
  * its own emulator calls, and each function's init against the lightest function's (a function
  * should not load clients it does not use on its path).
  */
-const TARGETS = { registerP50OverEmulatorFloor: 2, initMedianOverLightest: 1.5, logMetrics1000PointBatchP50Ms: 100, localWarmStartMs: 10_000, demoMs: 45_000 };
+const TARGETS = {
+  registerP50OverEmulatorFloor: 2,
+  initMedianOverLightest: 1.5,
+  logMetrics1000PointBatchP50Ms: 100,
+  localWarmStartMs: 10_000,
+  demoMs: 45_000,
+  mlflowCreateRunP50Ms: 25,
+  mlflowLogBatch10P50Ms: 25,
+  mlflowSearchFirstPageMs: 1000,
+};
 const LOCAL_WARM_RUNS = Number(process.env.BENCH_LOCAL_WARM_RUNS ?? 3);
 const TRACKING_FUNCTIONS = ['StartRun', 'LogMetrics', 'EndRun', 'QueryRuns', 'SweepRuns'];
 const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
@@ -64,6 +77,37 @@ async function measureLocal() {
   };
 }
 
+const MLFLOW_NOTE =
+  "mlflow: HTTP to the MLflow endpoint of npm run local (its own process, in memory), 20 callers at once; latencies per request, throughput over each operation; log-batch of 1,000 metrics is 10 keys x 100 steps; searchRuns: 10,000 runs of one experiment, filter on a metric and a param, ORDER BY the metric, first page of 100: firstSearchMs is the first search of a fresh function instance (reads the experiment's whole run index), repeated the next 100 with 20 callers (reads only what changed); metricHistory: all pages (25,000 points each) of a 100,000-point metric";
+
+/** MLflow's REST API on the local platform, against the issue's targets. */
+async function measureMlflow() {
+  progress('MLflow API on the local platform');
+  const mlflow = await measureMlflowApi({
+    requests: 400,
+    searchRuns: Number(process.env.BENCH_MLFLOW_SEARCH_RUNS ?? 10_000),
+    historyPoints: 100_000,
+    progress,
+  });
+  const searchMs = Math.max(mlflow.searchRuns.repeated.p50Ms, mlflow.searchRuns.firstSearchMs);
+  return {
+    mlflow,
+    targets: {
+      mlflowCreateRunP50Under25Ms: {
+        target: TARGETS.mlflowCreateRunP50Ms,
+        measured: mlflow.createRun.p50Ms,
+        met: mlflow.createRun.p50Ms < TARGETS.mlflowCreateRunP50Ms,
+      },
+      mlflowLogBatch10P50Under25Ms: {
+        target: TARGETS.mlflowLogBatch10P50Ms,
+        measured: mlflow.logBatch10.p50Ms,
+        met: mlflow.logBatch10.p50Ms < TARGETS.mlflowLogBatch10P50Ms,
+      },
+      mlflowSearchFirstPageUnder1s: { target: TARGETS.mlflowSearchFirstPageMs, measured: searchMs, met: searchMs < TARGETS.mlflowSearchFirstPageMs },
+    },
+  };
+}
+
 /** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
 function measureDrift() {
   progress('drift throughput: ours, then scipy and numpy on the same data');
@@ -72,7 +116,15 @@ function measureDrift() {
 }
 
 async function main() {
-  if (ONLY !== undefined && !['drift', 'cli', 'local'].includes(ONLY)) throw new Error(`BENCH_ONLY must be "drift", "cli", "local" or unset, got "${ONLY}"`);
+  if (ONLY !== undefined && !['drift', 'cli', 'local', 'mlflow'].includes(ONLY)) {
+    throw new Error(`BENCH_ONLY must be "drift", "cli", "local", "mlflow" or unset, got "${ONLY}"`);
+  }
+  if (ONLY === 'mlflow') {
+    const { mlflow, targets } = await measureMlflow();
+    process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [MLFLOW_NOTE], mlflow, targets }, null, 2)}
+`);
+    return;
+  }
   if (ONLY === 'local') {
     const { local, targets } = await measureLocal();
     process.stdout.write(`${JSON.stringify({ machine: machine(), local, targets }, null, 2)}\n`);
@@ -193,8 +245,20 @@ async function main() {
     const cli = await measureCliStart({ progress });
     report.notes.push(CLI_NOTE);
     const local = await measureLocal();
+    const mlflow = await measureMlflow();
+    report.notes.push(MLFLOW_NOTE);
     process.stdout.write(
-      `${JSON.stringify({ ...report, cli: cli.figures, local: local.local, targets: { ...report.targets, ...cli.targets, ...local.targets } }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          ...report,
+          cli: cli.figures,
+          local: local.local,
+          mlflow: mlflow.mlflow,
+          targets: { ...report.targets, ...cli.targets, ...local.targets, ...mlflow.targets },
+        },
+        null,
+        2,
+      )}\n`,
     );
   } finally {
     await emulators.stop();

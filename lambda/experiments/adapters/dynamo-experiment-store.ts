@@ -6,6 +6,7 @@ import type { Page, PageRequest } from '../../shared/page';
 import { decodePageToken, encodePageToken } from '../../shared/page-token';
 import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
 import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, RunBatch, RunEnding, SilentRun } from '../core/ports';
+import { packPoints, unpackPoints } from './packed-points';
 import { searchFields, searchIndexKeys } from './run-search-index';
 import { GSI1, GSI2, keys, RECEIPT_TTL_DAYS, RUNNING } from './table-keys';
 
@@ -132,12 +133,7 @@ export class DynamoExperimentStore implements ExperimentStore {
     const historyItems = batch.series.map(({ name, points }) => ({
       Put: {
         TableName: this.tableName,
-        Item: {
-          ...keys.history(runId, name, revision),
-          steps: points.map((point) => point.step),
-          values: points.map((point) => point.value),
-          timestamps: points.map((point) => point.timestamp),
-        },
+        Item: { ...keys.history(runId, name, revision), points: packPoints(points) },
       },
     }));
     try {
@@ -260,16 +256,14 @@ export class DynamoExperimentStore implements ExperimentStore {
         }),
       );
       for (const item of Items) {
-        const steps = item.steps as number[];
-        const values = item.values as number[];
-        const timestamps = item.timestamps as number[];
-        const take = Math.min(steps.length - offset, page.limit - points.length);
-        for (let index = offset; index < offset + take; index++) points.push({ step: steps[index], value: values[index], timestamp: timestamps[index] });
+        const stored = unpackPoints(item);
+        const take = Math.min(stored.length - offset, page.limit - points.length);
+        points.push(...stored.slice(offset, offset + take));
         if (points.length === page.limit) {
           const resume = offset + take;
           const lastItem = item === Items[Items.length - 1];
           // A page that ends exactly at the end of the history has no next page.
-          if (resume === steps.length && lastItem && !LastEvaluatedKey) return { items: points };
+          if (resume === stored.length && lastItem && !LastEvaluatedKey) return { items: points };
           return { items: points, nextToken: encodePageToken(scope, { sk: item.sk, offset: resume }) };
         }
         offset = 0;

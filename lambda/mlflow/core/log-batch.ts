@@ -136,7 +136,6 @@ export function logBatch(deps: LogBatchDependencies) {
           const run = await findRun(store, runId);
           requireActiveRun(run);
           checkParams(run, params);
-          if (await store.getBatchReceipt(runId, batchId)) return true;
           const mergedParams = { ...run.params, ...Object.fromEntries(params.map(({ key, value }) => [key, value])) };
           const mergedTags = { ...run.tags, ...Object.fromEntries(tags.map(({ key, value }) => [key, value])) };
           checkCapacity(
@@ -162,6 +161,7 @@ export function logBatch(deps: LogBatchDependencies) {
             receipt: { batchId, fingerprint: batchId, revision: run.revision + 1, points },
           });
           if (outcome.kind === 'stale') return undefined;
+          // 'already-applied': a retry of a request whose chunk landed; nothing more to do for it.
           if (outcome.kind === 'committed' && series.length > 0) await deps.publisher?.publish(run, series).catch(() => undefined);
           return true;
         },

@@ -22,6 +22,12 @@ interface CachedExperiment {
   readAt: number;
 }
 
+/** The refresh of one experiment in flight, and the one queued behind it for callers who came later. */
+interface Refreshes {
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+
 /**
  * The experiments' run index entries held by one function instance between searches. The first
  * search of an experiment reads all its runs (its shards in parallel); the next ones read only the
@@ -30,6 +36,7 @@ interface CachedExperiment {
  */
 export class RunIndexCache {
   private readonly experiments = new Map<string, CachedExperiment>();
+  private readonly refreshes = new Map<string, Refreshes>();
   private readonly overlapMs: number;
   private readonly maxRuns: number;
 
@@ -42,8 +49,37 @@ export class RunIndexCache {
     this.maxRuns = options.maxRuns ?? 200_000;
   }
 
-  /** The experiment's runs as of now. */
+  /**
+   * The experiment's runs as of now: everything committed before the call is in them. Concurrent
+   * callers share reads: one that arrives while a refresh runs waits for the next refresh, which
+   * starts after it arrived and serves everyone who came meanwhile.
+   */
   async runs(experiment: string): Promise<readonly RunIndexEntry[]> {
+    await this.refreshAfterNow(experiment);
+    return [...(this.experiments.get(experiment)?.runs.values() ?? [])];
+  }
+
+  private refreshAfterNow(experiment: string): Promise<void> {
+    let state = this.refreshes.get(experiment);
+    if (!state) this.refreshes.set(experiment, (state = {}));
+    const refreshes = state;
+    if (!refreshes.running) {
+      refreshes.running = this.refresh(experiment).finally(() => {
+        refreshes.running = undefined;
+      });
+      return refreshes.running;
+    }
+    // The running refresh may have started before this caller's writes: wait for one that starts after.
+    refreshes.queued ??= refreshes.running
+      .catch(() => undefined)
+      .then(() => {
+        refreshes.queued = undefined;
+        return this.refreshAfterNow(experiment);
+      });
+    return refreshes.queued;
+  }
+
+  private async refresh(experiment: string): Promise<void> {
     const readAt = this.clock.now().getTime();
     const cached = this.experiments.get(experiment);
     const since = cached && new Date(cached.readAt - this.overlapMs).toISOString();
@@ -58,7 +94,6 @@ export class RunIndexCache {
     this.experiments.delete(experiment);
     this.experiments.set(experiment, current);
     this.evict();
-    return [...current.runs.values()];
   }
 
   private evict(): void {

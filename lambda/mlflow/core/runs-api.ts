@@ -66,8 +66,6 @@ export function runsApi(deps: LogBatchDependencies) {
 
   return {
     async createRun(request: z.output<typeof CreateRun>) {
-      const experiment = await experimentById(deps, request.experiment_id || '0');
-      requireActiveExperiment(experiment);
       const tags = Object.fromEntries(request.tags.filter(({ key }) => key !== RUN_NAME_TAG).map(({ key, value }) => [key, value]));
       const nameTag = request.tags.filter(({ key }) => key === RUN_NAME_TAG).at(-1)?.value;
       if (request.run_name && nameTag && request.run_name !== nameTag) {
@@ -76,7 +74,13 @@ export function runsApi(deps: LogBatchDependencies) {
         );
       }
       const startTime = request.start_time === undefined ? clock.now().toISOString() : isoOf(request.start_time, 'start_time');
-      const runNumber = await store.reserveRunNumber(experiment.name, clock.now().toISOString());
+      const experimentId = request.experiment_id || '0';
+      const name = experimentId === '0' ? (await experimentById(deps, experimentId)).name : await store.experimentNameOf(experimentId);
+      if (name === undefined) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+      // The number is taken while the experiment is checked: a number taken for a deleted experiment is only skipped.
+      const [experiment, runNumber] = await Promise.all([store.getExperiment(name), store.reserveRunNumber(name, clock.now().toISOString())]);
+      if (!experiment) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+      requireActiveExperiment(experiment);
       const run: RunRecord = {
         runId: newRunId(experiment.name),
         experiment: experiment.name,

@@ -1,6 +1,7 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unpackPoints } from '../../../../lambda/experiments/adapters/packed-points';
 import { keys, RECEIPT_TTL_DAYS } from '../../../../lambda/experiments/adapters/table-keys';
 import { PUT_METRIC_DATA_LIMITS, requestBytes } from '../../../../lambda/experiments/core/cloudwatch-batching';
 import { MAX_METRICS_PER_BATCH, MAX_PARAMS_PER_RUN, MAX_POINTS_PER_BATCH } from '../../../../lambda/experiments/core/schemas';
@@ -51,11 +52,13 @@ describe('LogMetrics handler', () => {
       ConditionExpression: 'revision = :expected',
       ExpressionAttributeValues: expect.objectContaining({ ':expected': 0, ':revision': 1, ':status': 'RUNNING' }),
     });
-    expect(loss.Put).toEqual({
-      TableName: TABLE_NAME,
-      Item: { ...keys.history(RUN_ID, 'loss', 1), steps: [1, 2], values: [0.5, 0.4], timestamps: [expect.any(Number), expect.any(Number)] },
-    });
-    expect(accuracy.Put.Item).toMatchObject({ ...keys.history(RUN_ID, 'accuracy', 1), steps: [2], values: [0.8] });
+    expect(loss.Put).toEqual({ TableName: TABLE_NAME, Item: { ...keys.history(RUN_ID, 'loss', 1), points: expect.any(Uint8Array) } });
+    expect(unpackPoints(loss.Put.Item)).toEqual([
+      { step: 1, value: 0.5, timestamp: expect.any(Number) },
+      { step: 2, value: 0.4, timestamp: expect.any(Number) },
+    ]);
+    expect(accuracy.Put.Item).toMatchObject(keys.history(RUN_ID, 'accuracy', 1));
+    expect(unpackPoints(accuracy.Put.Item)).toEqual([{ step: 2, value: 0.8, timestamp: expect.any(Number) }]);
     const stored = tables.experiments.get(keys.run(RUN_ID))!;
     expect(stored).toMatchObject({
       revision: 1,
@@ -147,7 +150,7 @@ describe('LogMetrics handler', () => {
     const { result, fakes: tables } = await runScenario('LogMetrics', scenario('points too old for CloudWatch, kept in the history only'));
 
     expect(result).toMatchObject({ accepted: 1 });
-    expect(tables.experiments.get(keys.history(RUN_ID, 'loss', 1))).toMatchObject({ values: [0.5] });
+    expect(unpackPoints(tables.experiments.get(keys.history(RUN_ID, 'loss', 1))!).map(({ value }) => value)).toEqual([0.5]);
   });
 
   it('brings a crashed run back to RUNNING and into the running index, its end undone', async () => {
@@ -231,7 +234,7 @@ describe('LogMetrics handler', () => {
 
       expect(result).toMatchObject({ accepted: 2, publishedToCloudWatch: true });
       expect(inputsOf('PutMetricDataCommand').flatMap((request) => request.MetricData.flatMap((datum: { Values: number[] }) => datum.Values))).toEqual([0.5]);
-      expect(table.get(keys.history(RUN_ID, 'gradient_norm', 1))).toMatchObject({ values: [1e-120] });
+      expect(unpackPoints(table.get(keys.history(RUN_ID, 'gradient_norm', 1))!).map(({ value }) => value)).toEqual([1e-120]);
     });
   });
 

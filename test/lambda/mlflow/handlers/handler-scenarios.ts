@@ -152,8 +152,8 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
         tags: [{ key: 'phase', value: 'train' }],
       },
     }),
-    // The run and its batch receipt, then the run and the batch's history in one transaction.
-    sends: ['GetCommand', 'GetCommand', 'TransactWriteCommand'],
+    // The run, then the run, the batch's history and its receipt in one transaction (a receipt already there cancels it).
+    sends: ['GetCommand', 'TransactWriteCommand'],
   },
   {
     name: 'get-metric-history',
