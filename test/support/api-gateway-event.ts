@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MLFLOW_API_PREFIX, MLFLOW_ROUTES, MLFLOW_UNSUPPORTED_PREFIXES } from '../../lambda/mlflow/core/routes';
 
 export interface ApiGatewayRequestOptions {
   /** Query fields; an array is one repeated key, as MLflow's client sends repeated fields. */
@@ -20,6 +21,27 @@ export interface ApiGatewayRequestOptions {
 
 const API_ID = 'mlflowapi';
 const ACCOUNT = '123456789012';
+
+/** The route keys the MlflowApi construct declares, each with the paths it matches. */
+const ROUTE_KEYS: readonly { readonly key: string; readonly method: string; readonly pattern: RegExp }[] = [
+  ...MLFLOW_ROUTES.map(({ method, path }) => ({
+    key: `${method} ${MLFLOW_API_PREFIX}${path}`,
+    method,
+    pattern: new RegExp(`^${MLFLOW_API_PREFIX}${path.replace(/\{\w+\}/g, '[^/]+')}$`),
+  })),
+  ...MLFLOW_UNSUPPORTED_PREFIXES.flatMap((prefix) => [
+    { key: `ANY ${prefix}`, method: 'ANY', pattern: new RegExp(`^${prefix}$`) },
+    { key: `ANY ${prefix}/{proxy+}`, method: 'ANY', pattern: new RegExp(`^${prefix}/.+$`) },
+  ]),
+];
+
+/**
+ * The route key API Gateway gives a request: the declared route it matched. The deployed API answers
+ * a request no route matches itself (404 `{"message":"Not Found"}`); tests hand it to the function
+ * under `$default`, as the local endpoint does, to check the function's own answer.
+ */
+const routeKeyOf = (method: string, path: string) =>
+  ROUTE_KEYS.find((route) => (route.method === method || route.method === 'ANY') && route.pattern.test(path))?.key ?? '$default';
 
 /**
  * The event API Gateway (HTTP API, payload 2.0) hands a function for one request: the route key is the
@@ -42,9 +64,10 @@ export function apiGatewayEvent(
   const queryStringParameters =
     rawQueryString === '' ? undefined : Object.fromEntries([...new Set(search.keys())].map((key) => [key, search.getAll(key).join(',')]));
   const now = new Date();
+  const routeKey = routeKeyOf(method, path);
   return {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey,
     rawPath: path,
     rawQueryString,
     headers,
@@ -56,7 +79,7 @@ export function apiGatewayEvent(
       domainPrefix: API_ID,
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] },
       requestId: randomUUID(),
-      routeKey: `${method} ${path}`,
+      routeKey,
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
