@@ -51,7 +51,7 @@ export function toMlflowError(error: unknown, requestId: string): MlflowError {
   if (error instanceof MlflowError) return error;
   if (error instanceof ValidationError) return MlflowError.invalid(error.message);
   if (error instanceof NotFoundError) return MlflowError.notFound(error.message);
-  if (error instanceof ConflictError) return MlflowError.invalid(error.message);
+  if (error instanceof ConflictError) return new MlflowError('TEMPORARILY_UNAVAILABLE', error.message);
   if (error instanceof PlatformError) return MlflowError.invalid(error.message);
   return new MlflowError('INTERNAL_ERROR', `internal error; quote request id ${requestId} when reporting it`);
 }
