@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { fromAttributeNumber, toAttributeNumber } from '../../shared/any-number';
 import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import { ValidationError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/page';
 import { decodePageToken, encodePageToken } from '../../shared/page-token';
-import type { ExperimentRecord, RunRecord, RunStatus, StoredPoint } from '../core/model';
+import type { ExperimentRecord, MetricSummary, RunRecord, RunStatus, StoredPoint } from '../core/model';
 import type { AppendBatchOutcome, BatchReceipt, ExperimentStore, RunBatch, RunEnding, SilentRun } from '../core/ports';
 import { packPoints, unpackPoints } from './packed-points';
 import { searchFields, searchIndexKeys } from './run-search-index';
@@ -30,7 +31,27 @@ const STORAGE_ATTRIBUTES = new Set([
 
 export const withoutKeys = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;
 
-export const toRun = (item: Item): RunRecord => withoutKeys<RunRecord>(item);
+/** A metric summary as an attribute holds it: numbers MLflow's clients log that a number attribute cannot hold are text. */
+const storedSummaries = (metrics: RunRecord['metrics']) =>
+  new Map(
+    Object.entries(metrics).map(([name, { last, lastStep, lastTimestamp, min, max, count }]) => [
+      name,
+      { last: toAttributeNumber(last), lastStep, lastTimestamp, min: toAttributeNumber(min), max: toAttributeNumber(max), count },
+    ]),
+  );
+
+const readSummaries = (metrics: Record<string, MetricSummary>): RunRecord['metrics'] =>
+  Object.fromEntries(
+    Object.entries(metrics).map(([name, summary]) => [
+      name,
+      { ...summary, last: fromAttributeNumber(summary.last), min: fromAttributeNumber(summary.min), max: fromAttributeNumber(summary.max) },
+    ]),
+  );
+
+export const toRun = (item: Item): RunRecord => {
+  const run = withoutKeys<RunRecord>(item);
+  return { ...run, metrics: readSummaries(run.metrics) };
+};
 
 /** Where a history page resumes: the item and how many of its points were returned already. */
 interface HistoryCursor {
@@ -78,7 +99,7 @@ export class DynamoExperimentStore implements ExperimentStore {
             ...run,
             params: userKeyed(run.params),
             tags: userKeyed(run.tags),
-            metrics: userKeyed(run.metrics),
+            metrics: storedSummaries(run.metrics),
             fingerprint,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -158,7 +179,7 @@ export class DynamoExperimentStore implements ExperimentStore {
                   ':heartbeatAt': batch.heartbeatAt,
                   ':params': userKeyed(batch.params),
                   ':tags': userKeyed(batch.tags),
-                  ':metrics': userKeyed(batch.metrics),
+                  ':metrics': storedSummaries(batch.metrics),
                   ':revision': revision,
                   ':expected': expectedRevision,
                   ...(running ? { ':running': RUNNING } : {}),

@@ -40,11 +40,16 @@ export const searchIndexKeys = (experiment: string, runId: string, changedAt: st
   gsi3sk: `${changedAt}#${runId}`,
 });
 
-/** A metric's latest point as the index keeps it: `[value, step, timestamp]`. */
-export type LatestPoint = readonly [number, number, number];
+/** A metric's latest point as the index keeps it: `[value, step, timestamp]`, the value as text when JSON has no number for it (NaN, infinities). */
+export type LatestPoint = readonly [number | string, number, number];
 
 const latestPoints = (metrics: Readonly<Record<string, MetricSummary>>) =>
-  Object.fromEntries(Object.entries(metrics).map(([name, summary]) => [name, [summary.last, summary.lastStep, summary.lastTimestamp] satisfies LatestPoint]));
+  Object.fromEntries(
+    Object.entries(metrics).map(([name, summary]) => [
+      name,
+      [Number.isFinite(summary.last) ? summary.last : String(summary.last), summary.lastStep, summary.lastTimestamp] satisfies LatestPoint,
+    ]),
+  );
 
 /** The compact copies of a run's params, tags and metrics the index projects. */
 export const searchFields = (run: Pick<RunRecord, 'params' | 'tags' | 'metrics'>) => ({

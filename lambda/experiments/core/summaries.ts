@@ -4,6 +4,9 @@ import type { MetricSeries, MetricSummary, StoredPoint } from './model';
 const isLater = (candidate: StoredPoint, current: { lastStep: number; lastTimestamp: number }) =>
   candidate.step > current.lastStep || (candidate.step === current.lastStep && candidate.timestamp >= current.lastTimestamp);
 
+/** The smaller or larger of two values, NaN (which MLflow's clients log for a diverged loss) only when both are. */
+const extreme = (pick: (a: number, b: number) => number, a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : pick(a, b));
+
 /**
  * Folds a batch's points of one metric into its summary. `last` is the value at the highest step,
  * as MLflow's latest metric, so a late-arriving earlier step never replaces the final value.
@@ -20,8 +23,8 @@ export function summarize(previous: MetricSummary | undefined, points: readonly 
       last: later ? point.value : summary.last,
       lastStep: later ? point.step : summary.lastStep,
       lastTimestamp: later ? point.timestamp : summary.lastTimestamp,
-      min: Math.min(summary.min, point.value),
-      max: Math.max(summary.max, point.value),
+      min: extreme(Math.min, summary.min, point.value),
+      max: extreme(Math.max, summary.max, point.value),
       count: summary.count + 1,
     };
   }

@@ -4,6 +4,7 @@ import { DynamoExperimentStore, withoutKeys } from '../../experiments/adapters/d
 import { SEARCH_INDEX, SEARCH_SHARDS, searchFields, searchIndexKeys, searchPartition } from '../../experiments/adapters/run-search-index';
 import { GSI1, keys, RUNNING } from '../../experiments/adapters/table-keys';
 import type { ExperimentRecord, RunRecord } from '../../experiments/core/model';
+import { fromAttributeNumber, toAttributeNumber } from '../../shared/any-number';
 import { cancellation, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import { experimentIdOf } from '../core/experiment-ids';
 import type { ExperimentView, LoggedModelRecord, RunIndexEntry } from '../core/model';
@@ -34,14 +35,21 @@ const toIndexEntry = (item: Item): RunIndexEntry => ({
   lifecycleStage: (item.lifecycleStage as RunIndexEntry['lifecycleStage'] | undefined) ?? 'active',
   params: parsed(item.searchParams, {}),
   tags: parsed(item.searchTags, {}),
-  metrics: parsed(item.searchMetrics, {}),
+  metrics: Object.fromEntries(
+    Object.entries(parsed<Record<string, [number | string, number, number]>>(item.searchMetrics, {})).map(([name, [value, step, timestamp]]) => [
+      name,
+      [fromAttributeNumber(value), step, timestamp] as const,
+    ]),
+  ),
   datasets: parsed(item.searchInputs, []),
   changedAt: (item.gsi3sk as string).slice(0, (item.gsi3sk as string).lastIndexOf('#')),
 });
 
 const LOGGED_MODEL_STORAGE = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
-const toLoggedModel = (item: Item): LoggedModelRecord =>
-  Object.fromEntries(Object.entries(item).filter(([name]) => !LOGGED_MODEL_STORAGE.has(name))) as unknown as LoggedModelRecord;
+const toLoggedModel = (item: Item): LoggedModelRecord => {
+  const model = Object.fromEntries(Object.entries(item).filter(([name]) => !LOGGED_MODEL_STORAGE.has(name))) as unknown as LoggedModelRecord;
+  return { ...model, metrics: model.metrics.map((metric) => ({ ...metric, value: fromAttributeNumber(metric.value) })) };
+};
 
 /** The data sets a run's search entry keeps: what `datasets.` filters compare. */
 const searchInputs = (inputs: NonNullable<RunRecord['inputs']>) =>
@@ -262,6 +270,7 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
       ...model,
       params: userKeyed(model.params),
       tags: userKeyed(model.tags),
+      metrics: model.metrics.map((metric) => ({ ...metric, value: toAttributeNumber(metric.value) })),
     };
   }
 

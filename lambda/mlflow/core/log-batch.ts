@@ -4,7 +4,7 @@ import { MAX_METRICS_PER_BATCH, MAX_METRICS_PER_RUN, MAX_PARAMS_PER_RUN, MAX_TAG
 import { summarize, toSeries } from '../../experiments/core/summaries';
 import { fingerprint } from '../../shared/fingerprint';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
-import { isStorableNumber, utf8Length } from '../../shared/schema-fields';
+import { utf8Length } from '../../shared/schema-fields';
 import { MlflowError } from './mlflow-error';
 import { findRun, requireActiveRun } from './run-access';
 import type { TrackingContext } from './tracking-context';
@@ -52,13 +52,6 @@ function checkLimits({ metrics, params, tags }: Batch): void {
   if (duplicates.length > 0) {
     throw MlflowError.invalid(
       `Duplicate parameter keys have been submitted: [${duplicates.map((key) => `'${key}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`,
-    );
-  }
-  const unstorable = metrics.findIndex(({ value }) => !isStorableNumber(value));
-  if (unstorable >= 0) {
-    const { key, value } = metrics[unstorable];
-    throw MlflowError.invalid(
-      `Invalid value ${value} for parameter 'metrics[${unstorable}].value' supplied: metric '${key}' must be a finite number, 0 or between 1e-130 and 9007199254740991 in magnitude (the platform stores no NaN or infinity)`,
     );
   }
 }

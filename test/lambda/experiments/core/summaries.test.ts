@@ -41,6 +41,17 @@ describe('summarize', () => {
     expect(summary).toEqual({ last: 4, lastStep: 4, lastTimestamp: T0 + 4000, min: -2, max: 8, count: 5 });
   });
 
+  it('keeps NaN out of min and max (a diverged loss MLflow logs), unless every point is NaN, while last follows the steps', () => {
+    const nan = summarize(undefined, [{ step: 0, value: Number.NaN, timestamp: 1 }]);
+    expect(nan).toMatchObject({ last: Number.NaN, min: Number.NaN, max: Number.NaN });
+    const later = summarize(nan, [
+      { step: 1, value: 0.5, timestamp: 2 },
+      { step: 2, value: Number.NaN, timestamp: 3 },
+    ]);
+
+    expect(later).toEqual({ last: Number.NaN, lastStep: 2, lastTimestamp: 3, min: 0.5, max: 0.5, count: 3 });
+  });
+
   it('fails on no points and no previous summary', () => {
     expect(() => summarize(undefined, [])).toThrow('at least one point');
   });
