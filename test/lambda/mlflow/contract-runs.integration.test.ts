@@ -242,13 +242,23 @@ describe('runs', () => {
     );
   });
 
-  test('refuses non-finite metric values with INVALID_PARAMETER_VALUE for now', async () => {
+  test('takes non-finite metric values as protobuf JSON strings (the client sends them so) and answers them the same way', async () => {
+    // Arrange
     const runId = await createRun();
+    const points = ['NaN', 'Infinity', '-Infinity'].map((value, step) => ({ key: 'loss', value, timestamp: T0 + step, step }));
 
-    for (const value of ['NaN', 'Infinity', '-Infinity']) {
-      const answer = await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, key: 'loss', value, timestamp: T0 } });
-      expect(answer).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE'));
-    }
+    // Act
+    const logged = [
+      await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, ...points[0] } }),
+      await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics: points.slice(1) } }),
+    ];
+    const history = await mlflow.request('GET', `${API}/metrics/get-history`, { query: { run_id: runId, metric_key: 'loss' } });
+    const run = await getRun(runId);
+
+    // Assert
+    expect(logged).toEqual([ok(), ok()]);
+    expect(history).toEqual(ok({ metrics: points }));
+    expect(run.data.metrics).toEqual([points[2]]);
   });
 
   test('delete-tag answers {}; deleting a missing tag is RESOURCE_DOES_NOT_EXIST', async () => {
