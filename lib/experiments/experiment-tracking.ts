@@ -32,6 +32,13 @@ export interface ExperimentTrackingProps {
    */
   readonly crashAfter?: Duration;
   /**
+   * How long a run started through MLflow's API may be silent before the sweep declares it crashed.
+   * MLflow's client sends no heartbeat: its runs are heard from only when they log, and one epoch of
+   * a large model can take hours.
+   * @default Duration.hours(24)
+   */
+  readonly mlflowCrashAfter?: Duration;
+  /**
    * How often the sweep looks for silent runs.
    * @default Duration.minutes(5)
    */
@@ -113,6 +120,11 @@ export class ExperimentTracking extends PlatformCapability<TrackingOperation> {
     const sweepRuns = this.addFunction('SweepRuns', { description: 'Declares runs whose heartbeat stopped CRASHED.' });
     sweepRuns.bindTable(this.table, 'EXPERIMENTS_TABLE_NAME', ['GetItem', 'UpdateItem'], [ExperimentTracking.RUNNING_INDEX]);
     sweepRuns.addEnvironment('CRASH_AFTER_SECONDS', String(crashAfter.toSeconds()));
+    const mlflowCrashAfter = props.mlflowCrashAfter ?? Duration.hours(24);
+    if (!mlflowCrashAfter.isUnresolved() && !crashAfter.isUnresolved() && mlflowCrashAfter.toSeconds() < crashAfter.toSeconds()) {
+      throw new Error(`mlflowCrashAfter (${mlflowCrashAfter.toHumanString()}) must be at least crashAfter (${crashAfter.toHumanString()})`);
+    }
+    sweepRuns.addEnvironment('MLFLOW_CRASH_AFTER_SECONDS', String(mlflowCrashAfter.toSeconds()));
 
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Runs the heartbeat sweep of experiment tracking.',

@@ -10,12 +10,19 @@ import { countRunsEnded } from '../adapters/run-status-metrics';
 import { SweepRunsRequest } from '../core/schemas';
 import { sweepRuns } from '../core/sweep-runs';
 
-const env = readEnvironment(z.object({ EXPERIMENTS_TABLE_NAME: required(), CRASH_AFTER_SECONDS: z.coerce.number().check(z.positive()) }));
+const env = readEnvironment(
+  z.object({
+    EXPERIMENTS_TABLE_NAME: required(),
+    CRASH_AFTER_SECONDS: z.coerce.number().check(z.positive()),
+    MLFLOW_CRASH_AFTER_SECONDS: z._default(z.coerce.number().check(z.positive()), 86_400),
+  }),
+);
 
 const sweep = sweepRuns({
   store: new DynamoExperimentStore(documentClient(), env.EXPERIMENTS_TABLE_NAME),
   clock: systemClock,
   crashAfterMs: env.CRASH_AFTER_SECONDS * 1000,
+  mlflowCrashAfterMs: env.MLFLOW_CRASH_AFTER_SECONDS * 1000,
 });
 
 export const handler = createHandler(SweepRunsRequest, async () => {

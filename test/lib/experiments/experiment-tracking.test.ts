@@ -58,10 +58,11 @@ describe('ExperimentTracking', () => {
     });
   });
 
-  test('runs the heartbeat sweep every 5 minutes, declaring runs silent for 10 minutes crashed', () => {
+  test("runs the heartbeat sweep every 5 minutes, declaring runs silent for 10 minutes crashed (MLflow's, which beat no heart, after 24 hours)", () => {
     const sweep = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'SweepRuns' } } } });
     const [sweepId] = Object.keys(sweep);
     expect(sweep[sweepId].Properties.Environment.Variables.CRASH_AFTER_SECONDS).toBe('600');
+    expect(sweep[sweepId].Properties.Environment.Variables.MLFLOW_CRASH_AFTER_SECONDS).toBe('86400');
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
@@ -135,6 +136,9 @@ describe('ExperimentTracking props', () => {
 
   test('refuses a crashAfter under a minute and a sweepInterval that is not whole minutes, showing the value', () => {
     expect(() => trackingStack({ crashAfter: Duration.seconds(30) })).toThrow('crashAfter must be at least a minute (two client heartbeats), got 30 seconds');
+    expect(() => trackingStack({ crashAfter: Duration.hours(2), mlflowCrashAfter: Duration.hours(1) })).toThrow(
+      'mlflowCrashAfter (1 hour) must be at least crashAfter (2 hours)',
+    );
     expect(() => trackingStack({ sweepInterval: Duration.seconds(90) })).toThrow(
       'sweepInterval must be a whole number of minutes (EventBridge schedules), got 1 minute 30 seconds',
     );

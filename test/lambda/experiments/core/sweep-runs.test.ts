@@ -1,4 +1,5 @@
 import type { RunRecord } from '../../../../lambda/experiments/core/model';
+import { sweepRuns } from '../../../../lambda/experiments/core/sweep-runs';
 import { fakeTracking } from '../fakes';
 
 const SECOND = 1000;
@@ -33,6 +34,29 @@ describe('sweepRuns', () => {
     expect(await store.getRun(beating.runId)).toMatchObject({ status: 'RUNNING' });
     expect(await store.getRun(justInside.runId)).toMatchObject({ status: 'RUNNING' });
     expect(await store.getRun(ended.runId)).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('waits mlflowCrashAfter for a run started through MLflow, whose client sends no heartbeat', async () => {
+    const { store, clock, crashAfterMs, startRun } = fakeTracking();
+    const mlflowCrashAfterMs = 24 * 3600 * SECOND;
+    const sweep = sweepRuns({ store, clock, crashAfterMs, mlflowCrashAfterMs });
+    const platformRun = await startRun({ experiment: 'churn' });
+    const mlflowRun = await startRun({ experiment: 'churn' });
+    await store.createRun({ ...(await store.getRun(mlflowRun.runId))!, runId: 'f'.repeat(32), origin: 'mlflow' } as RunRecord, 'fingerprint');
+    const lastLogged = clock.now().toISOString();
+    clock.advance(crashAfterMs + 5 * SECOND);
+
+    // Silent for longer than crashAfter: the platform's runs crash, MLflow's keep running...
+    expect((await sweep()).crashed.sort()).toEqual([mlflowRun.runId, platformRun.runId].sort());
+    expect(await store.getRun('f'.repeat(32))).toMatchObject({ status: 'RUNNING' });
+
+    // ...until they are silent for longer than mlflowCrashAfter.
+    clock.advance(mlflowCrashAfterMs);
+    expect((await sweep()).crashed).toEqual(['f'.repeat(32)]);
+    expect(await store.getRun('f'.repeat(32))).toMatchObject({
+      status: 'CRASHED',
+      reason: `no logging since ${lastLogged} (the sweep waits ${mlflowCrashAfterMs / 1000} s for runs started through MLflow)`,
+    });
   });
 
   it('leaves a run silent for exactly crashAfter running', async () => {
