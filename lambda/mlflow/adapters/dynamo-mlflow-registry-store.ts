@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRegistryStore } from '../../registry/adapters/dynamo-registry-store';
 import { keys } from '../../registry/adapters/table-keys';
-import type { ModelRecord } from '../../registry/core/model';
-import { type Item, userKeyed } from '../../shared/dynamo-table';
+import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
+import { cancellation, type Item, userKeyed } from '../../shared/dynamo-table';
 import type { MlflowRegistryStore } from '../core/registry-ports';
 
 /** MLflow's registry records on the registry's table (layout in registry/adapters/table-keys.ts). */
@@ -49,6 +49,63 @@ export class DynamoMlflowRegistryStore extends DynamoRegistryStore implements Ml
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async updateVersion(record: ModelVersionRecord, change: Partial<Pick<ModelVersionRecord, 'description' | 'tags' | 'stage'>>, at: string): Promise<boolean> {
+    const { name, version } = record;
+    const sets = ['updatedAt = :at'];
+    const names: Record<string, string> = {};
+    const values: Item = { ':at': at, ':tagsRead': userKeyed(record.tags) };
+    const removes: string[] = [];
+    for (const field of ['description', 'stage'] as const) {
+      if (!Object.hasOwn(change, field)) continue;
+      names[`#${field}`] = field;
+      if (change[field] === undefined) {
+        removes.push(`#${field}`);
+        continue;
+      }
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = change[field];
+    }
+    const indexItems = [];
+    if (change.tags !== undefined) {
+      sets.push('tags = :tags');
+      values[':tags'] = userKeyed(change.tags);
+      // The tag index follows the version's tags: changed and new keys put, removed ones deleted.
+      for (const [key, value] of Object.entries(change.tags)) {
+        if (record.tags[key] !== value)
+          indexItems.push({ Put: { TableName: this.tableName, Item: { ...keys.tag(name, version, key, value), name, version } } });
+      }
+      for (const key of Object.keys(record.tags)) {
+        if (!Object.hasOwn(change.tags, key)) {
+          const { pk, sk } = keys.tag(name, version, key, '');
+          indexItems.push({ Delete: { TableName: this.tableName, Key: { pk, sk } } });
+        }
+      }
+    }
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.version(name, version),
+                UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+                ConditionExpression: 'attribute_exists(pk) AND tags = :tagsRead',
+                ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+                ExpressionAttributeValues: values,
+              },
+            },
+            ...indexItems,
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellation(error)?.failed(0)) return false;
       throw error;
     }
   }

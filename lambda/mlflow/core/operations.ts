@@ -39,7 +39,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     register: deps.register,
     setAlias: deps.setAlias,
     locations,
-    now: () => deps.clock.now().toISOString(),
+    clock: deps.clock,
   });
   const t = trackingRequests;
   const l = loggedModelRequests;
@@ -93,5 +93,9 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     getModelVersion: operation(r.ModelVersionReference, registry.getModelVersion),
     searchModelVersions: operation(r.SearchModelVersions, registry.searchModelVersions),
     getModelVersionDownloadUri: operation(r.ModelVersionReference, registry.getModelVersionDownloadUri),
+    updateModelVersion: operation(r.UpdateModelVersion, registry.updateModelVersion),
+    setModelVersionTag: operation(r.SetModelVersionTag, registry.setModelVersionTag),
+    deleteModelVersionTag: operation(r.DeleteModelVersionTag, registry.deleteModelVersionTag),
+    transitionModelVersionStage: operation(r.TransitionModelVersionStage, registry.transitionModelVersionStage),
   };
 }

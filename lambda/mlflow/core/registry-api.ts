@@ -1,8 +1,10 @@
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
 import type { registerModel } from '../../registry/core/register-model';
-import { ModelName, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
+import { ModelName, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
+import type { Clock } from '../../shared/clock';
+import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
 import type { Page, PageRequest } from '../../shared/page';
 import { parseRequest } from '../../shared/validation';
 import { MlflowError } from './mlflow-error';
@@ -12,14 +14,18 @@ import type {
   AliasReference,
   CreateModelVersion,
   CreateRegisteredModel,
+  DeleteModelVersionTag,
   DeleteRegisteredModelTag,
   GetLatestVersions,
   ModelVersionReference,
   RegisteredModelName,
   SearchModelVersions,
   SearchRegisteredModels,
+  SetModelVersionTag,
   SetRegisteredModelAlias,
   SetRegisteredModelTag,
+  TransitionModelVersionStage,
+  UpdateModelVersion,
   UpdateRegisteredModel,
 } from './registry-requests';
 import { type ArtifactLocations, compact, keyValues } from './render';
@@ -34,7 +40,19 @@ export interface RegistryApiDependencies {
   readonly register: ReturnType<typeof registerModel>;
   readonly setAlias: ReturnType<typeof setModelAlias>;
   readonly locations: ArtifactLocations;
-  readonly now: () => string;
+  readonly clock: Clock;
+}
+
+const VersionTags = z.strictObject({ tags: RegisterModelFields.shape.tags });
+
+/** MLflow's stages, in MLflow's spelling; a version without one is in `None`. */
+const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
+
+/** A stage as MLflow takes it (any case), in its canonical spelling. */
+function canonicalStage(stage: string): (typeof STAGES)[number] {
+  const found = STAGES.find((each) => each.toLowerCase() === stage.toLowerCase());
+  if (!found) throw MlflowError.invalid(`Invalid Model Version stage: ${stage}. Value must be one of None, Staging, Production, Archived.`);
+  return found;
 }
 
 const millis = (iso: string) => Date.parse(iso);
@@ -59,9 +77,27 @@ function requireMlflowAlias(alias: string): void {
   if (/^[vV]\d+$/.test(alias)) throw MlflowError.invalid(`Version alias name '${alias}' is reserved.`);
 }
 
+/** A version's tags must be what the registry stores: its own key and value rules. */
+const checkedTags = (tags: Record<string, string>) => parseRequest(VersionTags, { tags }).tags;
+
 /** MLflow's model registry over the platform's registry: versions are the registry's own, with their events, images and monitors. */
 export function registryApi(deps: RegistryApiDependencies) {
   const { store, tracking, locations } = deps;
+  const now = () => deps.clock.now().toISOString();
+
+  /** Applies a change to a version, guarded by the tags read, retried while other writers move it on. */
+  function changeVersion(name: string, version: number, compute: (record: ModelVersionRecord) => Parameters<typeof store.updateVersion>[1]) {
+    return retryOptimistically(
+      deps.clock,
+      DEFAULT_RETRY_POLICY,
+      async () => {
+        const record = await findVersion(name, version);
+        const change = compute(record);
+        return (await store.updateVersion(record, change, now())) ? { ...record, ...change, updatedAt: now() } : undefined;
+      },
+      () => `version ${version} of ${name} kept changing while it was updated; retry`,
+    );
+  }
 
   async function findModel(name: string): Promise<ModelRecord> {
     const model = await store.getModel(name);
@@ -86,8 +122,8 @@ export function registryApi(deps: RegistryApiDependencies) {
       name: record.name,
       version: String(record.version),
       creation_timestamp: millis(record.createdAt),
-      last_updated_timestamp: millis(record.createdAt),
-      current_stage: 'None',
+      last_updated_timestamp: millis(record.updatedAt ?? record.createdAt),
+      current_stage: record.stage ?? 'None',
       description: record.description ?? '',
       source: record.properties[PROPERTY.source] ?? record.artifact.uri,
       run_id: record.sourceRunId,
@@ -145,7 +181,7 @@ export function registryApi(deps: RegistryApiDependencies) {
         run_id: record.sourceRunId,
         source_path: record.properties[PROPERTY.source] ?? record.artifact.uri,
         creation_timestamp: millis(record.createdAt),
-        last_updated_timestamp: millis(record.createdAt),
+        last_updated_timestamp: millis(record.updatedAt ?? record.createdAt),
       })[name],
     tag: (key) => (Object.hasOwn(record.tags, key) ? record.tags[key] : undefined),
   });
@@ -153,7 +189,7 @@ export function registryApi(deps: RegistryApiDependencies) {
   return {
     async createRegisteredModel(request: z.output<typeof CreateRegisteredModel>) {
       parseRequest(ModelName, request.name);
-      const at = deps.now();
+      const at = now();
       const tags = Object.fromEntries(request.tags.map(({ key, value }) => [key, value]));
       const model = { name: request.name, createdAt: at, updatedAt: at, description: request.description ?? '', tags };
       if (!(await store.createModel(model))) throw MlflowError.exists(`Registered Model (name=${request.name}) already exists.`);
@@ -165,14 +201,14 @@ export function registryApi(deps: RegistryApiDependencies) {
     },
 
     async updateRegisteredModel({ name, description }: z.output<typeof UpdateRegisteredModel>) {
-      if (!(await store.updateModel(name, { description: description ?? '' }, deps.now())))
+      if (!(await store.updateModel(name, { description: description ?? '' }, now())))
         throw MlflowError.notFound(`Registered Model with name=${name} not found`);
       return { registered_model: await renderModel(await findModel(name)) };
     },
 
     async setRegisteredModelTag({ name, key, value }: z.output<typeof SetRegisteredModelTag>) {
       const model = await findModel(name);
-      await store.updateModel(name, { tags: { ...model.tags, [key]: value } }, deps.now());
+      await store.updateModel(name, { tags: { ...model.tags, [key]: value } }, now());
       return {};
     },
 
@@ -180,7 +216,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       const model = await findModel(name);
       const tags = { ...model.tags };
       delete tags[key];
-      await store.updateModel(name, { tags }, deps.now());
+      await store.updateModel(name, { tags }, now());
       return {};
     },
 
@@ -205,12 +241,52 @@ export function registryApi(deps: RegistryApiDependencies) {
     },
 
     async getLatestVersions({ name, stages }: z.output<typeof GetLatestVersions>) {
-      const model = await findModel(name);
-      // Every version is in stage "None" (stages are MLflow's deprecated workflow; aliases replace them).
-      const wanted = stages.length === 0 || stages.some((stage) => stage.toLowerCase() === 'none');
-      const latest = wanted && model.latestVersion > 0 ? await store.getLatestVersion(name) : undefined;
-      if (!latest) return {};
-      return { model_versions: [renderVersion(latest, (await aliasesOf(name)).get(latest.version) ?? [])] };
+      await findModel(name);
+      const wanted = new Set(stages.map(canonicalStage));
+      // The highest version of each stage asked for (of every stage when none is).
+      const latest = new Map<string, ModelVersionRecord>();
+      for (const record of await all((page) => store.listVersions(name, page))) {
+        const stage = record.stage ?? 'None';
+        if ((wanted.size === 0 || wanted.has(stage)) && (latest.get(stage)?.version ?? 0) < record.version) latest.set(stage, record);
+      }
+      if (latest.size === 0) return {};
+      const aliases = await aliasesOf(name);
+      return { model_versions: [...latest.values()].map((record) => renderVersion(record, aliases.get(record.version) ?? [])) };
+    },
+
+    async updateModelVersion({ name, version, description }: z.output<typeof UpdateModelVersion>) {
+      const record = await changeVersion(name, version, () => ({ description: description ?? '' }));
+      return { model_version: renderVersion(record, (await aliasesOf(name)).get(version) ?? []) };
+    },
+
+    async setModelVersionTag({ name, version, key, value }: z.output<typeof SetModelVersionTag>) {
+      await changeVersion(name, version, (record) => ({ tags: checkedTags({ ...record.tags, [key]: value }) }));
+      return {};
+    },
+
+    async deleteModelVersionTag({ name, version, key }: z.output<typeof DeleteModelVersionTag>) {
+      await changeVersion(name, version, (record) => {
+        const tags = { ...record.tags };
+        delete tags[key];
+        return { tags };
+      });
+      return {};
+    },
+
+    /** MLflow's deprecated stages, kept on the version; aliases are the platform's way to name what is served. */
+    async transitionModelVersionStage({ name, version, stage, archive_existing_versions }: z.output<typeof TransitionModelVersionStage>) {
+      const target = canonicalStage(stage);
+      if (archive_existing_versions && target !== 'Staging' && target !== 'Production') {
+        throw MlflowError.invalid(
+          `Model version transition cannot archive existing model versions because '${target}' is not an Active stage. Valid stages are ['Staging', 'Production']`,
+        );
+      }
+      const record = await changeVersion(name, version, () => ({ stage: target === 'None' ? undefined : target }));
+      if (archive_existing_versions) {
+        const others = (await all((page) => store.listVersions(name, page))).filter((each) => each.version !== version && each.stage === target);
+        for (const other of others) await changeVersion(name, other.version, () => ({ stage: 'Archived' }));
+      }
+      return { model_version: renderVersion(record, (await aliasesOf(name)).get(version) ?? []) };
     },
 
     async setRegisteredModelAlias({ name, alias, version }: z.output<typeof SetRegisteredModelAlias>) {

@@ -54,3 +54,11 @@ export const TransitionModelVersionStage = z.looseObject({
   stage: requiredString(20),
   archive_existing_versions: z._default(Bool, false),
 });
+export const UpdateModelVersion = z.looseObject({ name: Name, version: Version, description: optionalString(5000) });
+export const SetModelVersionTag = z.looseObject({
+  name: Name,
+  version: Version,
+  key: requiredString(250),
+  value: z._default(z.string().check(z.maxLength(5000)), ''),
+});
+export const DeleteModelVersionTag = z.looseObject({ name: Name, version: Version, key: requiredString(250) });

@@ -62,6 +62,10 @@ export interface ModelVersionRecord {
   readonly sourceRunId?: string;
   /** The tracked run the version came from, when experiment tracking knows it. */
   readonly sourceRun?: { readonly experiment: string; readonly runName: string };
+  /** The last change to its description, tags or stage (through MLflow's API); its creation until then. */
+  readonly updatedAt?: string;
+  /** MLflow's (deprecated) stage: `Staging`, `Production`, `Archived`; absent is MLflow's `None`. */
+  readonly stage?: 'Staging' | 'Production' | 'Archived';
 }
 
 export interface ModelRecord {

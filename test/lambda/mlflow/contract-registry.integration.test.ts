@@ -147,17 +147,56 @@ describe('registered models', () => {
     ['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }],
     ['DELETE', '/registered-models/delete', { name: 'x' }],
     ['DELETE', '/registered-models/alias', { name: 'x', alias: 'champion' }],
-    ['PATCH', '/model-versions/update', { name: 'x', version: '1', description: 'd' }],
     ['DELETE', '/model-versions/delete', { name: 'x', version: '1' }],
-    ['POST', '/model-versions/set-tag', { name: 'x', version: '1', key: 'k', value: 'v' }],
-    ['DELETE', '/model-versions/delete-tag', { name: 'x', version: '1', key: 'k' }],
-    ['POST', '/model-versions/transition-stage', { name: 'x', version: '1', stage: 'Production', archive_existing_versions: false }],
   ])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
     expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
   });
 });
 
 describe('model versions', () => {
+  test('update, set-tag and delete-tag change the version and its tag index; transition-stage moves it, archiving the others on request', async () => {
+    // Arrange
+    await createModel('contract-mv-change');
+    await createVersion('contract-mv-change', { tags: [{ key: 'team', value: 'risk' }] });
+    await createVersion('contract-mv-change');
+    const path = (operation: string) => `${API}/model-versions/${operation}`;
+    const version = async (number: string) =>
+      (await mlflow.request('GET', path('get'), { query: { name: 'contract-mv-change', version: number } })).body.model_version as Record<string, unknown>;
+
+    // Act
+    const updated = await mlflow.request('PATCH', path('update'), { body: { name: 'contract-mv-change', version: '1', description: 'retrained' } });
+    const tagged = await mlflow.request('POST', path('set-tag'), { body: { name: 'contract-mv-change', version: '1', key: 'stage', value: 'qa' } });
+    const untagged = await mlflow.request('DELETE', path('delete-tag'), { body: { name: 'contract-mv-change', version: '1', key: 'team' } });
+    const staged1 = await mlflow.request('POST', path('transition-stage'), {
+      body: { name: 'contract-mv-change', version: '1', stage: 'production', archive_existing_versions: false },
+    });
+    const staged2 = await mlflow.request('POST', path('transition-stage'), {
+      body: { name: 'contract-mv-change', version: '2', stage: 'Production', archive_existing_versions: true },
+    });
+    const badStage = await mlflow.request('POST', path('transition-stage'), { body: { name: 'contract-mv-change', version: '1', stage: 'Live' } });
+    const latest = await mlflow.request('POST', `${API}/registered-models/get-latest-versions`, {
+      body: { name: 'contract-mv-change', stages: ['Production', 'Archived'] },
+    });
+    const searched = await mlflow.request('GET', `${API}/model-versions/search`, { query: { filter: "name = 'contract-mv-change' and tags.stage = 'qa'" } });
+
+    // Assert
+    expect(updated).toEqual(ok({ model_version: expect.objectContaining({ version: '1', description: 'retrained' }) }));
+    expect([tagged, untagged]).toEqual([ok(), ok()]);
+    expect(staged1).toEqual(ok({ model_version: expect.objectContaining({ version: '1', current_stage: 'Production' }) }));
+    expect(staged2).toEqual(ok({ model_version: expect.objectContaining({ version: '2', current_stage: 'Production' }) }));
+    expect(badStage).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', 'Invalid Model Version stage: Live. Value must be one of None, Staging, Production, Archived.'),
+    );
+    expect(await version('1')).toMatchObject({ current_stage: 'Archived', tags: [{ key: 'stage', value: 'qa' }] });
+    expect((await version('1')).last_updated_timestamp).toBeGreaterThanOrEqual((await version('1')).creation_timestamp as number);
+    expect(
+      (latest.body.model_versions as { version: string; current_stage: string }[]).map(({ version: v, current_stage }) => `${v}:${current_stage}`).sort(),
+    ).toEqual(['1:Archived', '2:Production']);
+    expect((searched.body.model_versions as { version: string }[]).map(({ version: v }) => v)).toEqual(['1']);
+    const index = (await mlflow.tableItems()).registry.filter((item) => String(item.sk).startsWith('G#') && item.name === 'contract-mv-change');
+    expect(index.map((item) => `${item.gsi1pk}=${String(item.gsi1sk).split('\u001f')[0]}`)).toEqual(['TAG#stage=qa']);
+  });
+
   test('create from an s3:// directory answers version "1" READY with MLflow fields; get answers the same; download URI is the directory', async () => {
     // Arrange
     await createModel('contract-mv');
