@@ -57,7 +57,8 @@ export interface MlflowApiProps {
  * stores): a `TransactWriteItems` is authorised item by item as these; only the registry's checks a condition.
  */
 const TRACKING_ACTIONS: readonly TableAction[] = ['GetItem', 'Query', 'PutItem', 'UpdateItem'];
-const REGISTRY_ACTIONS: readonly TableAction[] = [...TRACKING_ACTIONS, 'ConditionCheckItem'];
+/** A version's tag change deletes the tag's index item. */
+const REGISTRY_ACTIONS: readonly TableAction[] = [...TRACKING_ACTIONS, 'ConditionCheckItem', 'DeleteItem'];
 
 /** What each access log line holds: who called which route, and how it went. */
 const ACCESS_LOG_FIELDS = {

@@ -185,7 +185,7 @@ function conditionHolds(item: Item | undefined, expression: string, input: Expre
     const [, name, operator, placeholder] = comparison;
     const [left, right] = [item?.[resolve.name(name)], resolve.value(placeholder) as any];
     if (left === undefined) return false;
-    if (operator === '=' || operator === '<>') return (JSON.stringify(left) === JSON.stringify(right)) === (operator === '=');
+    if (operator === '=' || operator === '<>') return (canonical(left) === canonical(right)) === (operator === '=');
     return { '<': left < right, '<=': left <= right, '>': left > right, '>=': left >= right }[operator]!;
   };
   if (/[()]/.test(expression.replace(/\w+\([^()]*\)/g, ''))) throw new Error(`FakeDynamoDB does not understand parentheses in: ${expression}`);
@@ -270,6 +270,23 @@ function asStored(item: Item): Item {
   const marshalled = marshall(item, { removeUndefinedValues: true });
   for (const value of Object.values(marshalled)) assertStorableNumbers(value);
   return unmarshall(marshalled);
+}
+
+/** A value as DynamoDB compares it: by what it holds (a `Map` like a plain object), whatever the order of its keys. */
+function canonical(value: unknown): string {
+  const sorted = (inner: unknown): unknown => {
+    if (Array.isArray(inner)) return inner.map(sorted);
+    if (inner instanceof Set) return [...inner].sort();
+    if (inner !== null && typeof inner === 'object' && !(inner instanceof Uint8Array)) {
+      return Object.fromEntries(
+        Object.entries(inner)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, each]) => [name, sorted(each)]),
+      );
+    }
+    return inner;
+  };
+  return JSON.stringify(sorted(asStored({ value }).value));
 }
 
 function itemBytes(value: unknown): number {

@@ -168,7 +168,7 @@ describe('MlflowApi', () => {
     expect(grantsOf(mlflow.functions.mlflowApi.role!)).toEqual(
       [
         ...onTable('experiments-table', ['GetItem', 'PutItem', 'Query', 'UpdateItem']),
-        ...onTable('registry-table', ['ConditionCheckItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']),
+        ...onTable('registry-table', ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']),
         'dynamodb:Query on <experiments-table>/index/gsi1',
         'dynamodb:Query on <experiments-table>/index/gsi3',
         'dynamodb:Query on <registry-table>/index/gsi1',

@@ -269,6 +269,13 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     sends: ['GetCommand', 'GetCommand', 'TransactWriteCommand', 'PutEventsCommand'],
   },
   {
+    name: 'delete-model-version-tag',
+    arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), { ...registryItems.version(MODEL, 2), tags: { team: 'risk' } }),
+    event: mlflowRequest('DELETE', '/model-versions/delete-tag', { body: { name: MODEL, version: '2', key: 'team' } }),
+    // The version, then its tags and their index item in one transaction guarded by the tags read.
+    sends: ['GetCommand', 'TransactWriteCommand'],
+  },
+  {
     name: 'get-model-version-by-alias',
     arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2), registryItems.alias(MODEL, 'champion', 2, 1)),
     event: mlflowRequest('GET', '/registered-models/alias', { query: { name: MODEL, alias: 'champion' } }),

@@ -7,8 +7,10 @@ describe('recordIamNeeds', () => {
     const needs = await recordIamNeeds('MlflowApi', mlflowScenarios.MlflowApi);
 
     expect(needs.map(describeNeed)).toEqual([
-      // Only the alias move checks a condition (that the version exists); nothing is batch-read or deleted.
+      // Only the alias move checks a condition (that the version exists); nothing is batch-read.
       'dynamodb:ConditionCheckItem on registry-table',
+      // A version's tag removed: its index item goes.
+      'dynamodb:DeleteItem on registry-table',
       'dynamodb:GetItem on experiments-table',
       'dynamodb:GetItem on registry-table',
       'dynamodb:PutItem on experiments-table',
