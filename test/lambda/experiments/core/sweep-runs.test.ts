@@ -47,7 +47,7 @@ describe('sweepRuns', () => {
     clock.advance(crashAfterMs + 5 * SECOND);
 
     // Silent for longer than crashAfter: the platform's runs crash, MLflow's keep running...
-    expect((await sweep()).crashed.sort()).toEqual([mlflowRun.runId, platformRun.runId].sort());
+    expect([...(await sweep()).crashed].sort()).toEqual([mlflowRun.runId, platformRun.runId].sort());
     expect(await store.getRun('f'.repeat(32))).toMatchObject({ status: 'RUNNING' });
 
     // ...until they are silent for longer than mlflowCrashAfter.
