@@ -8,19 +8,48 @@ import { matches, orderComparator, paginate, parseFilter, parseOrderBy, type Sea
 import type { TrackingContext } from './tracking-context';
 import type { SearchRuns } from './tracking-requests';
 
+/**
+ * The most a page of runs may weigh as JSON: a Lambda response holds 6 MB, and MLflow's client asks
+ * for pages of 10,000 runs, which can be more. A page is cut short where it would outgrow it (at
+ * least one run), and its token resumes there: MLflow's client follows tokens until there are none.
+ */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+/** How many of `items`, from the first, fit in `budget` bytes of JSON (at least one). */
+function countWithin(items: readonly object[], budget: number): number {
+  let bytes = 0;
+  for (const [index, item] of items.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (bytes > budget) return Math.max(1, index);
+  }
+  return items.length;
+}
+
 /** A run's fields under the names MLflow's filters and order_by use. */
 export function runSubject(entry: RunIndexEntry, locations: ArtifactLocations): SearchSubject {
-  const attributes: Record<string, string | number | undefined> = {
-    run_id: entry.runId,
-    run_name: entry.runName,
-    user_id: entry.createdBy ?? '',
-    status: MLFLOW_STATUS[entry.status],
-    start_time: Date.parse(entry.startTime),
-    end_time: entry.endTime === undefined ? undefined : Date.parse(entry.endTime),
-    artifact_uri: locations.run(entry.experiment, entry.runId),
+  // Computed when a filter or an order asks: a search builds one subject per run of the experiment.
+  const attribute = (name: string): string | number | undefined => {
+    switch (name) {
+      case 'run_id':
+        return entry.runId;
+      case 'run_name':
+        return entry.runName;
+      case 'user_id':
+        return entry.createdBy ?? '';
+      case 'status':
+        return MLFLOW_STATUS[entry.status];
+      case 'start_time':
+        return Date.parse(entry.startTime);
+      case 'end_time':
+        return entry.endTime === undefined ? undefined : Date.parse(entry.endTime);
+      case 'artifact_uri':
+        return locations.run(entry.experiment, entry.runId);
+      default:
+        return undefined;
+    }
   };
   return {
-    attribute: (name) => attributes[name],
+    attribute,
     tag: (key) => {
       if (key === 'mlflow.runName') return entry.runName;
       if (key === 'mlflow.user' && !Object.hasOwn(entry.tags, key)) return entry.createdBy;
@@ -57,10 +86,15 @@ export function searchRuns(context: TrackingContext, cache: RunIndexCache) {
     const compare = orderComparator('runs', orderBy);
     found.sort((a, b) => compare(a.subject, b.subject));
     const scope = { experiments: [...new Set(request.experiment_ids)].sort(), view: request.run_view_type };
-    const page = paginate(found, { entity: 'runs', filter, orderBy, scope }, { maxResults: request.max_results, pageToken: request.page_token });
-    return {
-      ...(page.items.length > 0 ? { runs: page.items.map(({ entry }) => renderIndexedRun(entry, locations)) } : {}),
-      ...(page.nextToken ? { next_page_token: page.nextToken } : {}),
-    };
+    const query = { entity: 'runs' as const, filter, orderBy, scope };
+    let page = paginate(found, query, { maxResults: request.max_results, pageToken: request.page_token });
+    let runs = page.items.map(({ entry }) => renderIndexedRun(entry, locations));
+    const fitting = countWithin(runs, MAX_RESPONSE_BYTES);
+    if (fitting < runs.length) {
+      // The page is cut where it would outgrow a Lambda response; its token resumes at the cut.
+      page = paginate(found, query, { maxResults: fitting, pageToken: request.page_token });
+      runs = runs.slice(0, fitting);
+    }
+    return { ...(runs.length > 0 ? { runs } : {}), ...(page.nextToken ? { next_page_token: page.nextToken } : {}) };
   };
 }
