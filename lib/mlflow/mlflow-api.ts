@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { MLFLOW_API_PREFIX, MLFLOW_ROUTES, MLFLOW_UNSUPPORTED_PREFIXES } from '../../lambda/mlflow/core/routes';
-import { DIRECTORY_ARTIFACT_PREFIXES, MLFLOW_ARTIFACTS_PREFIX, REGISTRY_MANIFESTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
+import { MLFLOW_ARTIFACTS_PREFIX, REGISTRY_MANIFESTS_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { ExperimentTracking } from '../experiments/experiment-tracking';
 import { ModelRegistry } from '../registry/model-registry';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
@@ -104,10 +104,9 @@ export class MlflowApi extends PlatformCapability<MlflowApiOperation> {
       ExperimentTracking.SEARCH_INDEX,
     ]);
     mlflowApi.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', REGISTRY_ACTIONS, [ModelRegistry.LOOKUP_INDEX]);
-    // It registers versions as RegisterModel does: it pins directories where the registry takes them from
-    // (mlflow/, models/, uploads/), listing the bucket to tell a missing key (404) from a forbidden one, and
-    // writes their manifests.
-    mlflowApi.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], DIRECTORY_ARTIFACT_PREFIXES);
+    // It registers versions as RegisterModel does, from MLflow's artifacts only (where its callers write): it pins
+    // directories under mlflow/, listing the bucket to tell a missing key (404) from a forbidden one, and writes their manifests.
+    mlflowApi.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], [MLFLOW_ARTIFACTS_PREFIX]);
     mlflowApi.grantBucketPrefixes(props.artifactBucket, { write: [REGISTRY_MANIFESTS_PREFIX] });
     mlflowApi.bindEventBus(props.eventBus);
     this.functions = { mlflowApi };

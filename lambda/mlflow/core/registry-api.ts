@@ -167,9 +167,10 @@ export function registryApi(deps: RegistryApiDependencies) {
       if (!run) throw MlflowError.notFound(`Run with id=${runSource[1]} not found`);
       return { uri: `${locations.run(run.experiment, run.runId)}/${runSource[2].replace(/\/+$/, '')}`, runId: runId || run.runId, modelId };
     }
-    if (source.startsWith('s3://') && !source.split('/').includes('..')) return { uri: source.replace(/\/+$/, ''), runId, modelId };
+    // MLflow's writers may upload under mlflow/ only: a version from elsewhere in the bucket (other grants' uploads) is not theirs to register.
+    if (locations.holds(source) && !source.split('/').includes('..')) return { uri: source.replace(/\/+$/, ''), runId, modelId };
     throw MlflowError.invalid(
-      `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location in the platform's artifact bucket.`,
+      `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location under the MLflow artifacts of the platform's artifact bucket (${locations.experiment('<experiment id>').replace('/<experiment id>', '/')}).`,
     );
   }
 

@@ -31,6 +31,12 @@ export const keyValues = (record: Readonly<Record<string, string>> | undefined) 
 export class ArtifactLocations {
   constructor(private readonly bucket: string) {}
 
+  /** Whether `uri` is under MLflow's artifacts (`s3://<bucket>/mlflow/`), the only place MLflow's clients write. */
+  holds(uri: string): boolean {
+    const root = `s3://${this.bucket}/${MLFLOW_ARTIFACTS_PREFIX}`;
+    return uri.startsWith(root) && uri.length > root.length;
+  }
+
   experiment(experimentId: string): string {
     return `s3://${this.bucket}/${MLFLOW_ARTIFACTS_PREFIX}${experimentId}`;
   }

@@ -71,6 +71,13 @@ export function runSubject(entry: RunIndexEntry, locations: ArtifactLocations): 
  */
 export function searchRuns(context: TrackingContext, cache: RunIndexCache) {
   const { store, locations } = context;
+  // One subject per run entry, kept while the entry is (a changed run is a new entry): searches reuse them.
+  const subjects = new WeakMap<RunIndexEntry, SearchSubject>();
+  const subjectOf = (entry: RunIndexEntry) => {
+    let subject = subjects.get(entry);
+    if (!subject) subjects.set(entry, (subject = runSubject(entry, locations)));
+    return subject;
+  };
   return async (request: z.output<typeof SearchRuns>) => {
     const filter = parseFilter('runs', request.filter);
     const orderBy = parseOrderBy('runs', request.order_by);
@@ -81,7 +88,7 @@ export function searchRuns(context: TrackingContext, cache: RunIndexCache) {
     const entries = (await Promise.all(names.filter((name): name is string => name !== undefined).map((name) => cache.runs(name)))).flat();
     const found = entries
       .filter((entry) => showsStage(request.run_view_type, entry.lifecycleStage))
-      .map((entry) => ({ entry, subject: runSubject(entry, locations) }))
+      .map((entry) => ({ entry, subject: subjectOf(entry) }))
       .filter(({ subject }) => matches(filter, subject));
     const compare = orderComparator('runs', orderBy);
     found.sort((a, b) => compare(a.subject, b.subject));

@@ -163,7 +163,7 @@ describe('MlflowApi', () => {
   test("gives the function exactly the MLflow stores' table actions, RegisterModel's artifact access (directories pinned, manifests written) and events", () => {
     const onTable = (table: string, actions: string[]) => actions.map((action) => `dynamodb:${action} on <${table}>`);
     const objects = (prefix: string) => `<artifacts>/${prefix}*`;
-    const pinned = ['mlflow/', 'models/', 'uploads/'].map(objects);
+    const pinned = ['mlflow/'].map(objects);
 
     expect(grantsOf(mlflow.functions.mlflowApi.role!)).toEqual(
       [

@@ -77,7 +77,8 @@ function modelFiles({ s3 }: PlatformFakes, prefix: string): void {
 const RUN_ARTIFACTS = `mlflow/${EXPERIMENT_ID}/${RUN_ID}/artifacts`;
 const MODEL_ARTIFACTS = `mlflow/${EXPERIMENT_ID}/models/${LOGGED_MODEL_ID}/artifacts`;
 /** Model directories uploaded with the registry's own grant (`ModelRegistry.grantRegister`), with and without a model name. */
-const UPLOADED_DIRECTORIES = ['models/churn/5f1e7c1a/model', 'uploads/5f1e7c1a/model'];
+/** A model directory an MLflow client uploaded itself, outside any run or logged model. */
+const UPLOADED_DIRECTORY = 'mlflow/uploads/5f1e7c1a/model';
 
 /**
  * A version from a directory, as RegisterModel registers one: the directory is listed (while the source
@@ -234,19 +235,16 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `runs:/${RUN_ID}/model` } }),
     sends: ['GetCommand', 'GetCommand', ...directoryRegistration({ sourceRun: true })],
   },
-  // The registry's own upload prefixes (ModelRegistry.grantRegister), where RegisterModel takes directories from too.
-  ...UPLOADED_DIRECTORIES.map(
-    (directory): HandlerScenario => ({
-      name: `create-model-version from an s3:// directory a registrant uploaded under ${directory.slice(0, directory.indexOf('/') + 1)}`,
-      arrange: (fakes) => {
-        fakes.registry.put(registryItems.model(MODEL, 0));
-        modelFiles(fakes, directory);
-      },
-      event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `s3://${ARTIFACT_BUCKET}/${directory}` } }),
-      // No source run: nothing read or linked on the tracking table.
-      sends: ['GetCommand', ...directoryRegistration({ sourceRun: false })],
-    }),
-  ),
+  {
+    name: 'create-model-version from an s3:// directory under mlflow/',
+    arrange: (fakes) => {
+      fakes.registry.put(registryItems.model(MODEL, 0));
+      modelFiles(fakes, UPLOADED_DIRECTORY);
+    },
+    event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `s3://${ARTIFACT_BUCKET}/${UPLOADED_DIRECTORY}` } }),
+    // No source run: nothing read or linked on the tracking table.
+    sends: ['GetCommand', ...directoryRegistration({ sourceRun: false })],
+  },
   {
     name: 'search-registered-models',
     arrange: ({ registry }) => registry.put(registryItems.model(MODEL, 2), registryItems.version(MODEL, 2)),

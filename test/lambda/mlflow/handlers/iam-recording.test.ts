@@ -24,13 +24,9 @@ describe('recordIamNeeds', () => {
       'dynamodb:UpdateItem on experiments-table',
       'dynamodb:UpdateItem on registry-table',
       'events:PutEvents on event-bus',
-      // Directories are pinned from MLflow's artifacts and the registry's upload prefixes, any S3 version.
+      // Directories are pinned from MLflow's artifacts only, any S3 version.
       's3:GetObject on artifact-bucket/mlflow/*',
-      's3:GetObject on artifact-bucket/models/*',
-      's3:GetObject on artifact-bucket/uploads/*',
       's3:GetObjectVersion on artifact-bucket/mlflow/*',
-      's3:GetObjectVersion on artifact-bucket/models/*',
-      's3:GetObjectVersion on artifact-bucket/uploads/*',
       's3:ListBucket on artifact-bucket',
       's3:PutObject on artifact-bucket/registry-manifests/*',
     ]);

@@ -142,14 +142,22 @@ describe('MlflowApi handler', () => {
       },
       {
         what: 'create-model-version from outside the artifact bucket',
-        scenario: 'create-model-version from an s3:// directory a registrant uploaded under models/',
+        scenario: 'create-model-version from an s3:// directory under mlflow/',
         event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: 's3://someone-elses-bucket/models/churn/model' } }),
         status: 400,
         errorCode: 'INVALID_PARAMETER_VALUE',
       },
       {
+        // models/ and uploads/ are other grants' uploads: MLflow's writers may upload under mlflow/ only.
+        what: "create-model-version from the registry's upload prefix, outside MLflow's artifacts",
+        scenario: 'create-model-version from an s3:// directory under mlflow/',
+        event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `s3://${ARTIFACT_BUCKET}/models/churn/5f1e7c1a/model` } }),
+        status: 400,
+        errorCode: 'INVALID_PARAMETER_VALUE',
+      },
+      {
         what: 'create-model-version from a directory that holds no files (no version number taken)',
-        scenario: 'create-model-version from an s3:// directory a registrant uploaded under models/',
+        scenario: 'create-model-version from an s3:// directory under mlflow/',
         event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `s3://${ARTIFACT_BUCKET}/mlflow/1/nothing-here` } }),
         status: 400,
         errorCode: 'INVALID_PARAMETER_VALUE',
