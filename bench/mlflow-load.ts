@@ -123,6 +123,13 @@ export async function measureMlflowApi(options: MlflowLoadOptions) {
       })
     ).runs.map(({ info }) => info.run_id);
 
+    // The same calls from one caller: a request's own latency, with no queue before it.
+    const createRunAlone = await load(
+      http,
+      Array.from({ length: 100 }, () => ({ method: 'POST' as const, path: '/runs/create', body: { experiment_id: loadExperiment, user_id: 'bench' } })),
+      1,
+    );
+
     options.progress('MLflow API: log-batch of 10 and of 1,000 metrics, get-run');
     const logBatch10 = await load(
       http,
@@ -131,6 +138,15 @@ export async function measureMlflowApi(options: MlflowLoadOptions) {
         path: '/runs/log-batch',
         body: { run_id: runs[index % runs.length], metrics: metricsBatch(10, 1, at + index * 10) },
       })),
+    );
+    const logBatch10Alone = await load(
+      http,
+      Array.from({ length: 100 }, (_, index) => ({
+        method: 'POST' as const,
+        path: '/runs/log-batch',
+        body: { run_id: runs[index % runs.length], metrics: metricsBatch(10, 1, at + 500_000 + index * 10) },
+      })),
+      1,
     );
     const logBatch1000 = await load(
       http,
@@ -206,7 +222,9 @@ export async function measureMlflowApi(options: MlflowLoadOptions) {
     }
     return {
       createRun,
+      createRunAlone,
       logBatch10,
+      logBatch10Alone,
       logBatch1000,
       getRun,
       searchRuns: {
