@@ -85,6 +85,7 @@ export class MlopsPlatformStack extends Stack {
     });
     this.mlflow = new MlflowApi(this, 'Mlflow', {
       experimentsTable: this.experiments.table,
+      runMetricsNamespace: this.experiments.runMetricsNamespace,
       registryTable: this.registry.table,
       artifactBucket: this.registry.artifactBucket,
       eventBus: this.eventBus,

@@ -1,5 +1,5 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from './errors';
 import type { Page, PageRequest } from './page';
 import { decodePageToken, encodePageToken, type PageScope } from './page-token';
@@ -55,6 +55,30 @@ export class DynamoTable {
       }
     }
     return found;
+  }
+
+  /**
+   * Sets `fields` on the item at `key`, if there is one (`false` otherwise); fields left undefined are
+   * left as they are. Records keyed by callers go as `userKeyed` maps.
+   */
+  async setIfExists(key: Item, fields: Item): Promise<boolean> {
+    const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${defined.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: Object.fromEntries(defined.map(([name], index) => [`#f${index}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(defined.map(([, value], index) => [`:f${index}`, value])),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** One page of a query; the token it returns resumes this query (`scope`) and no other. */

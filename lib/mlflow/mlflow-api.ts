@@ -34,6 +34,12 @@ export interface MlflowApiProps {
   /** The platform's event bus, on which versions registered through MLflow are announced. */
   readonly eventBus: events.IEventBus;
   /**
+   * The CloudWatch namespace of runs' metrics (`ExperimentTracking.runMetricsNamespace`): metrics logged
+   * through MLflow go there too, so the experiments dashboard and alarms see them as the platform's own runs'.
+   * @default - not sent to CloudWatch (kept in the run's history only)
+   */
+  readonly runMetricsNamespace?: string;
+  /**
    * A customer-managed key for the API's access logs. Its key policy gets the statement that lets
    * CloudWatch Logs of this account and region use it (a key imported into the app must hold it already).
    * @default - CloudWatch Logs' own encryption
@@ -109,6 +115,7 @@ export class MlflowApi extends PlatformCapability<MlflowApiOperation> {
     mlflowApi.bindBucketObjects(props.artifactBucket, 'ARTIFACT_BUCKET_NAME', ['GetObject', 'GetObjectVersion'], [MLFLOW_ARTIFACTS_PREFIX]);
     mlflowApi.grantBucketPrefixes(props.artifactBucket, { write: [REGISTRY_MANIFESTS_PREFIX] });
     mlflowApi.bindEventBus(props.eventBus);
+    if (props.runMetricsNamespace !== undefined) mlflowApi.bindMetricNamespace(props.runMetricsNamespace, 'RUN_METRICS_NAMESPACE');
     this.functions = { mlflowApi };
 
     this.api = new apigwv2.HttpApi(this, 'Api', {

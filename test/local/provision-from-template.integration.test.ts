@@ -43,7 +43,11 @@ describe('provisionFromTemplate', () => {
         (Table?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({
           IndexName,
           KeySchema,
-          Projection: { ProjectionType: Projection?.ProjectionType },
+          // An INCLUDE projection names what it copies besides the keys (the run search index does).
+          Projection: {
+            ProjectionType: Projection?.ProjectionType,
+            ...(Projection?.NonKeyAttributes ? { NonKeyAttributes: Projection.NonKeyAttributes } : {}),
+          },
         })),
       ).toEqual(Properties!.GlobalSecondaryIndexes ?? []);
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRegistryStore } from '../../registry/adapters/dynamo-registry-store';
 import { keys } from '../../registry/adapters/table-keys';
 import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
@@ -25,32 +25,8 @@ export class DynamoMlflowRegistryStore extends DynamoRegistryStore implements Ml
     }
   }
 
-  async updateModel(name: string, change: Pick<ModelRecord, 'description' | 'tags'>, at: string): Promise<boolean> {
-    const sets = ['updatedAt = :at'];
-    const values: Item = { ':at': at };
-    if (change.description !== undefined) {
-      sets.push('description = :description');
-      values[':description'] = change.description;
-    }
-    if (change.tags !== undefined) {
-      sets.push('tags = :tags');
-      values[':tags'] = userKeyed(change.tags);
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.model(name),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  updateModel(name: string, change: Pick<ModelRecord, 'description' | 'tags'>, at: string): Promise<boolean> {
+    return this.table.setIfExists(keys.model(name), { updatedAt: at, description: change.description, tags: change.tags && userKeyed(change.tags) });
   }
 
   async updateVersion(record: ModelVersionRecord, change: Partial<Pick<ModelVersionRecord, 'description' | 'tags' | 'stage'>>, at: string): Promise<boolean> {

@@ -130,32 +130,12 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
     return items.map(toExperiment);
   }
 
-  async updateExperiment(name: string, change: ExperimentChange, at: string): Promise<boolean> {
-    const sets = ['updatedAt = :at'];
-    const values: Item = { ':at': at };
-    if (change.lifecycleStage !== undefined) {
-      sets.push('lifecycleStage = :lifecycleStage');
-      values[':lifecycleStage'] = change.lifecycleStage;
-    }
-    if (change.tags !== undefined) {
-      sets.push('tags = :tags');
-      values[':tags'] = userKeyed(change.tags);
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.experiment(name),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  updateExperiment(name: string, change: ExperimentChange, at: string): Promise<boolean> {
+    return this.table.setIfExists(keys.experiment(name), {
+      updatedAt: at,
+      lifecycleStage: change.lifecycleStage,
+      tags: change.tags && userKeyed(change.tags),
+    });
   }
 
   async updateRun(run: RunRecord, change: RunChange, at: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { fingerprint } from '../../shared/fingerprint';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
 import { utf8Length } from '../../shared/schema-fields';
 import { MlflowError } from './mlflow-error';
-import { findRun, requireActiveRun } from './run-access';
+import { changeRun, findRun, requireActiveRun } from './run-access';
 import type { TrackingContext } from './tracking-context';
 import { LIMITS, type LogBatch, type MetricEntry } from './tracking-requests';
 
@@ -168,17 +168,7 @@ export function logBatch(deps: LogBatchDependencies) {
 }
 
 /** MLflow keeps a run's name in its `mlflow.runName` tag too: setting the tag renames the run. */
-export async function renameRun({ store, clock }: TrackingContext, runId: string, runName: string): Promise<RunRecord> {
+export function renameRun(context: TrackingContext, runId: string, runName: string): Promise<RunRecord> {
   if (runName.length === 0 || runName.length > LIMITS.runName) throw MlflowError.invalid(`run_name must hold 1 to ${LIMITS.runName} characters`);
-  return retryOptimistically(
-    clock,
-    DEFAULT_RETRY_POLICY,
-    async () => {
-      const run = await findRun(store, runId);
-      requireActiveRun(run);
-      if (run.runName === runName) return run;
-      return (await store.updateRun(run, { runName }, clock.now().toISOString())) ? { ...run, runName, revision: run.revision + 1 } : undefined;
-    },
-    () => `run ${runId} kept changing while it was renamed; retry`,
-  );
+  return changeRun(context, runId, (run) => (run.runName === runName ? undefined : { runName }));
 }

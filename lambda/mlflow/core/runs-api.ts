@@ -2,12 +2,11 @@ import type * as z from 'zod/mini';
 import type { RunRecord, RunStatus } from '../../experiments/core/model';
 import { newRunId } from '../../experiments/core/run-id';
 import { fingerprint } from '../../shared/fingerprint';
-import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
 import { type LogBatchDependencies, logBatch, RUN_NAME_TAG, renameRun } from './log-batch';
 import { MlflowError } from './mlflow-error';
 import type { RunChange } from './ports';
 import { double, renderRun, renderRunInfo } from './render';
-import { findRun, requireActiveRun, runIdOf } from './run-access';
+import { changeRun, findRun, runIdOf } from './run-access';
 import { experimentById, requireActiveExperiment } from './tracking-context';
 import type {
   CreateRun,
@@ -48,21 +47,10 @@ export function runsApi(deps: LogBatchDependencies) {
   const { store, clock, locations } = deps;
   const applyBatch = logBatch(deps);
 
-  /** Applies a change to the run, guarded by its revision, retried while other writers move it on. */
-  function change(runId: string, compute: (run: RunRecord) => RunChange | undefined): Promise<RunRecord> {
-    return retryOptimistically(
-      clock,
-      DEFAULT_RETRY_POLICY,
-      async () => {
-        const run = await findRun(store, runId);
-        requireActiveRun(run);
-        const update = compute(run);
-        if (update === undefined) return run;
-        return (await store.updateRun(run, update, clock.now().toISOString())) ? ({ ...run, ...update, revision: run.revision + 1 } as RunRecord) : undefined;
-      },
-      () => `run ${runId} kept changing while it was updated; retry`,
-    );
-  }
+  const change = (runId: string, compute: (run: RunRecord) => RunChange | undefined) => changeRun(deps, runId, compute);
+  /** Deleting a deleted run, or restoring an active one, changes nothing (as MLflow). */
+  const setLifecycle = (runId: string, stage: 'active' | 'deleted') =>
+    changeRun(deps, runId, (run) => ((run.lifecycleStage ?? 'active') === stage ? undefined : { lifecycleStage: stage }), true);
 
   return {
     async createRun(request: z.output<typeof CreateRun>) {
@@ -120,32 +108,12 @@ export function runsApi(deps: LogBatchDependencies) {
     },
 
     async deleteRun(request: z.output<typeof RunReference>) {
-      const runId = runIdOf(request);
-      await retryOptimistically(
-        clock,
-        DEFAULT_RETRY_POLICY,
-        async () => {
-          const run = await findRun(store, runId);
-          if (run.lifecycleStage === 'deleted') return true;
-          return (await store.updateRun(run, { lifecycleStage: 'deleted' }, clock.now().toISOString())) || undefined;
-        },
-        () => `run ${runId} kept changing while it was deleted; retry`,
-      );
+      await setLifecycle(runIdOf(request), 'deleted');
       return {};
     },
 
     async restoreRun(request: z.output<typeof RunReference>) {
-      const runId = runIdOf(request);
-      await retryOptimistically(
-        clock,
-        DEFAULT_RETRY_POLICY,
-        async () => {
-          const run = await findRun(store, runId);
-          if (run.lifecycleStage !== 'deleted') return true;
-          return (await store.updateRun(run, { lifecycleStage: 'active' }, clock.now().toISOString())) || undefined;
-        },
-        () => `run ${runId} kept changing while it was restored; retry`,
-      );
+      await setLifecycle(runIdOf(request), 'active');
       return {};
     },
 

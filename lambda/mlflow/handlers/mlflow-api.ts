@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { CloudWatchMetricPublisher } from '../../experiments/adapters/cloudwatch-metric-publisher';
 import { DynamoSourceRuns } from '../../experiments/adapters/dynamo-source-runs';
 import { EventBridgePublisher } from '../../registry/adapters/eventbridge-publisher';
 import { S3ArtifactStore } from '../../registry/adapters/s3-artifact-store';
 import { registerModel } from '../../registry/core/register-model';
 import { setModelAlias } from '../../registry/core/set-model-alias';
-import { documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
+import { cloudWatchClient, documentClient, eventBridgeClient, s3Client } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
 import { readEnvironment, required } from '../../shared/environment';
 import { logger } from '../../shared/handler';
@@ -15,7 +16,14 @@ import { dispatchMlflowRequest } from '../core/http-dispatch';
 import { mlflowOperations } from '../core/operations';
 
 const env = readEnvironment(
-  z.object({ EXPERIMENTS_TABLE_NAME: required(), REGISTRY_TABLE_NAME: required(), ARTIFACT_BUCKET_NAME: required(), EVENT_BUS_NAME: required() }),
+  z.object({
+    EXPERIMENTS_TABLE_NAME: required(),
+    REGISTRY_TABLE_NAME: required(),
+    ARTIFACT_BUCKET_NAME: required(),
+    EVENT_BUS_NAME: required(),
+    // Set when runs' metrics go to CloudWatch too (the stack sets it): the experiments dashboard shows MLflow's runs.
+    RUN_METRICS_NAMESPACE: z.optional(required()),
+  }),
 );
 
 const db = documentClient();
@@ -35,6 +43,7 @@ const operations = mlflowOperations({
   setAlias: setModelAlias({ store: registry, events, clock: systemClock }),
   clock: systemClock,
   artifactBucket: env.ARTIFACT_BUCKET_NAME,
+  publisher: env.RUN_METRICS_NAMESPACE ? new CloudWatchMetricPublisher(cloudWatchClient(), env.RUN_METRICS_NAMESPACE, systemClock) : undefined,
 });
 
 /**

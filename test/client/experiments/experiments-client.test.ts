@@ -76,10 +76,10 @@ describe('TrackingClient.startRun', () => {
   });
 
   it('fails client-side on a bad request and invokes nothing', async () => {
-    const failure = client.startRun({ experiment: '-churn', gitCommit: 'not-a-commit' });
+    const failure = client.startRun({ experiment: ' churn', gitCommit: 'not-a-commit' });
 
     await expect(failure).rejects.toBeInstanceOf(ValidationError);
-    await expect(failure).rejects.toThrow(/^experiment: must start with a letter or digit.*; gitCommit: must be a git commit id/);
+    await expect(failure).rejects.toThrow(/^experiment: must not start or end with spaces; gitCommit: must be a git commit id/);
     expect(invokes()).toHaveLength(0);
   });
 });

@@ -153,8 +153,9 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
         tags: [{ key: 'phase', value: 'train' }],
       },
     }),
-    // The run, then the run, the batch's history and its receipt in one transaction (a receipt already there cancels it).
-    sends: ['GetCommand', 'TransactWriteCommand'],
+    // The run, then the run, the batch's history and its receipt in one transaction (a receipt already there cancels it),
+    // then the points to CloudWatch, as LogMetrics sends them (the experiments dashboard shows MLflow's runs too).
+    sends: ['GetCommand', 'TransactWriteCommand', 'PutMetricDataCommand'],
   },
   {
     name: 'get-metric-history',

@@ -3,10 +3,12 @@ import { recordIamNeeds } from '../../handler-support/scenarios';
 import { mlflowScenarios } from './handler-scenarios';
 
 describe('recordIamNeeds', () => {
-  it('lists what MlflowApi needs: item reads and writes on both tables, their listing indexes and the run search index, directories pinned and manifests written as RegisterModel does, PutEvents', async () => {
+  it('lists what MlflowApi needs: run metrics to CloudWatch, item reads and writes on both tables, their listing indexes and the run search index, directories pinned and manifests written as RegisterModel does, PutEvents', async () => {
     const needs = await recordIamNeeds('MlflowApi', mlflowScenarios.MlflowApi);
 
     expect(needs.map(describeNeed)).toEqual([
+      // A batch's points go to CloudWatch as LogMetrics sends them, in the runs' namespace only.
+      'cloudwatch:PutMetricData on * if StringEquals cloudwatch:namespace = $RUN_METRICS_NAMESPACE',
       // Only the alias move checks a condition (that the version exists); nothing is batch-read.
       'dynamodb:ConditionCheckItem on registry-table',
       // A version's tag removed: its index item goes.
