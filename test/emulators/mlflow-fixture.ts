@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
@@ -49,6 +49,8 @@ export interface MlflowFixture {
   request(method: string, path: string, options?: MlflowRequestOptions): Promise<MlflowResponse>;
   /** Uploads an object into the artifact bucket, as an MLflow client does with its own credentials. */
   putObject(key: string, bytes: string | Uint8Array): Promise<void>;
+  /** Every object version of the artifact bucket, as `<key>@<version id>`, sorted: what a refused request must leave as it was. */
+  objectVersions(): Promise<string[]>;
   /** Every item of the experiments and registry tables, each sorted by `pk` then `sk`. */
   tableItems(): Promise<{ readonly experiments: Record<string, unknown>[]; readonly registry: Record<string, unknown>[] }>;
   /** Every registry event that reached the bus, oldest first. */
@@ -97,6 +99,20 @@ export async function createMlflowFixture(options: MlflowFixtureOptions = {}): P
 
     async putObject(key, bytes) {
       await s3.send(new PutObjectCommand({ Bucket: environment.ARTIFACT_BUCKET_NAME, Key: key, Body: typeof bytes === 'string' ? Buffer.from(bytes) : bytes }));
+    },
+
+    async objectVersions() {
+      const versions: string[] = [];
+      let KeyMarker: string | undefined;
+      let VersionIdMarker: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectVersionsCommand({ Bucket: environment.ARTIFACT_BUCKET_NAME, KeyMarker, VersionIdMarker }));
+        versions.push(...(page.Versions ?? []).map(({ Key, VersionId }) => `${Key}@${VersionId}`));
+        KeyMarker = page.NextKeyMarker;
+        VersionIdMarker = page.NextVersionIdMarker;
+        if (!page.IsTruncated) break;
+      } while (KeyMarker);
+      return versions.sort();
     },
 
     async tableItems() {

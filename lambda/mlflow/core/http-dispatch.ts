@@ -121,9 +121,15 @@ export async function dispatchMlflowRequest(
   } catch (error) {
     const refusal = toMlflowError(error, requestId);
     if (refusal.errorCode === 'INTERNAL_ERROR') onUnexpected(error);
-    return { status: refusal.status, body: { error_code: refusal.errorCode, message: refusal.message } };
+    return { status: refusal.status, body: { error_code: refusal.errorCode, message: bounded(refusal.message) } };
   }
 }
+
+/** The most of a message an answer carries: refusals quote what they refuse, and a caller's bulk is not echoed back. */
+export const MAX_MESSAGE_CHARS = 4096;
+
+const bounded = (message: string) =>
+  message.length <= MAX_MESSAGE_CHARS ? message : `${Array.from(message.slice(0, MAX_MESSAGE_CHARS)).slice(0, -1).join('')}…`;
 
 function notFound({ method, path }: MlflowHttpRequest): MlflowError {
   const area = MLFLOW_UNSUPPORTED_PREFIXES.find((prefix) => path.startsWith(`${prefix}/`) || path === prefix);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { excerpt } from '../../shared/excerpt';
 import { Bool, Int64, KeyValue, optionalString, repeated, requiredString } from './protocol';
 
 /** The requests of MLflow's model registry, one schema each, with MLflow's field names. */
@@ -10,7 +11,7 @@ const Version = z.pipe(
   z.transform((value, context) => {
     const text = String(value);
     if (/^\d{1,10}$/.test(text) && Number(text) > 0) return Number(text);
-    context.issues.push({ code: 'custom', input: value, message: `Parameter 'version' must be an integer, got '${text}'.` });
+    context.issues.push({ code: 'custom', input: value, message: `Parameter 'version' must be an integer, got '${excerpt(text)}'.` });
     return z.NEVER;
   }),
 );
