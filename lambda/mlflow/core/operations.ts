@@ -70,6 +70,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     logOutputs: operation(t.LogOutputs, runs.logOutputs),
     logModel: operation(t.LogModel, runs.logModel),
     getMetricHistory: operation(t.GetMetricHistory, runs.getMetricHistory),
+    getMetricHistoryBulkInterval: operation(t.GetMetricHistoryBulkInterval, runs.getMetricHistoryBulkInterval),
 
     createLoggedModel: operation(l.CreateLoggedModel, loggedModels.createLoggedModel),
     getLoggedModel: operation(l.GetLoggedModel, loggedModels.getLoggedModel),

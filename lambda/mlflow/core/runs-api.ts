@@ -12,6 +12,7 @@ import type {
   CreateRun,
   DeleteTag,
   GetMetricHistory,
+  GetMetricHistoryBulkInterval,
   LogBatch,
   LogInputs,
   LogMetric,
@@ -227,5 +228,50 @@ export function runsApi(deps: LogBatchDependencies) {
       } while (nextToken && metrics.length < limit);
       return { ...(metrics.length > 0 ? { metrics } : {}), ...(nextToken ? { next_page_token: nextToken } : {}) };
     },
+
+    /**
+     * The MLflow UI's charts: each run's points at up to `max_results` steps of the range, the same steps
+     * for every run, spread evenly from the first to the last (both kept), as MLflow's server samples them.
+     */
+    async getMetricHistoryBulkInterval(request: z.output<typeof GetMetricHistoryBulkInterval>) {
+      const { run_ids: runIds, metric_key: key, start_step: start, end_step: end } = request;
+      if (runIds.length === 0 || runIds.length > 100) throw MlflowError.invalid(`run_ids must name 1 to 100 runs, got ${runIds.length}`);
+      if ((start === undefined) !== (end === undefined)) throw MlflowError.invalid('If either start step or end step are specified, both must be specified.');
+      if (start !== undefined && end !== undefined && start > end) throw MlflowError.invalid('end_step must be greater than start_step.');
+      const maxResults = request.max_results ?? 100;
+      if (maxResults < 1 || maxResults > 2500)
+        throw MlflowError.invalid('max_results must be between 1 and 2500. See the API docs for more information about request parameters.');
+      const histories = await Promise.all(
+        [...new Set(runIds)].map(async (runId) => {
+          await findRun(store, runId);
+          const points = [];
+          let nextToken: string | undefined;
+          do {
+            const page = await store.metricHistory(runId, key, { limit: 10_000, nextToken });
+            points.push(...page.items.filter(({ step }) => start === undefined || (step >= start && step <= (end as number))));
+            nextToken = page.nextToken;
+          } while (nextToken);
+          return { runId, points };
+        }),
+      );
+      const steps = sampleSteps(
+        [...new Set(histories.flatMap(({ points }) => points.map(({ step }) => step)))].sort((a, b) => a - b),
+        maxResults,
+      );
+      const metrics = histories.flatMap(({ runId, points }) =>
+        points
+          .filter(({ step }) => steps.has(step))
+          .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+          .map(({ step, value, timestamp }) => ({ key, value: double(value), timestamp, step, run_id: runId })),
+      );
+      return metrics.length > 0 ? { metrics } : {};
+    },
   };
+}
+
+/** At most `count` of the sorted `steps`, evenly spread, the first and the last always among them. */
+export function sampleSteps(steps: readonly number[], count: number): ReadonlySet<number> {
+  if (steps.length <= count) return new Set(steps);
+  if (count === 1) return new Set([steps[steps.length - 1]]);
+  return new Set(Array.from({ length: count }, (_, index) => steps[Math.round((index * (steps.length - 1)) / (count - 1))]));
 }

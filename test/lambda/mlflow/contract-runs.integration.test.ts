@@ -375,10 +375,35 @@ describe('runs', () => {
     expect(history).toEqual(ok({ metrics: [point] }));
   });
 
-  test('get-history-bulk-interval answers NOT_IMPLEMENTED (501)', async () => {
-    expect(await mlflow.request('GET', `${API}/metrics/get-history-bulk-interval`, { query: { run_ids: ['a', 'b'], metric_key: 'loss' } })).toEqual(
-      refusal(501, 'NOT_IMPLEMENTED'),
+  test('get-history-bulk-interval answers each run at the same evenly spread steps of the range, first and last kept, as MetricWithRunId', async () => {
+    // Arrange
+    const [first, second] = [await createRun(), await createRun()];
+    const points = (runId: string, steps: number[]) =>
+      mlflow.request('POST', `${API}/runs/log-batch`, {
+        body: { run_id: runId, metrics: steps.map((step) => ({ key: 'loss', value: 1 / (step + 1), timestamp: T0 + step, step })) },
+      });
+    await points(
+      first,
+      Array.from({ length: 11 }, (_, step) => step),
     );
+    await points(second, [0, 5, 10, 20]);
+
+    // Act
+    const sampled = await mlflow.request('GET', `${API}/metrics/get-history-bulk-interval`, {
+      query: { run_ids: [first, second], metric_key: 'loss', start_step: '0', end_step: '10', max_results: '3' },
+    });
+    const bothOrNeither = await mlflow.request('GET', `${API}/metrics/get-history-bulk-interval`, {
+      query: { run_ids: [first], metric_key: 'loss', start_step: '0' },
+    });
+    const tooMany = await mlflow.request('GET', `${API}/metrics/get-history-bulk-interval`, {
+      query: { run_ids: [first], metric_key: 'loss', max_results: '2501' },
+    });
+
+    // Assert: the steps of the range are 0..10; three of them, spread, are 0, 5 and 10.
+    const at = (runId: string, step: number) => ({ key: 'loss', value: 1 / (step + 1), timestamp: T0 + step, step, run_id: runId });
+    expect(sampled).toEqual(ok({ metrics: [at(first, 0), at(first, 5), at(first, 10), at(second, 0), at(second, 5), at(second, 10)] }));
+    expect(bothOrNeither).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.'));
+    expect(tooMany).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringMatching(/^max_results must be between 1 and 2500/)));
   });
 
   test('search pages with next_page_token and answers {} when nothing matches', async () => {
