@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -9,7 +9,7 @@ import { provisionFromTemplate } from '../../local/provision-from-template';
 import { type ApiGatewayRequestOptions, apiGatewayEvent } from '../support/api-gateway-event';
 import { type ObservedEvent, observeEvents } from './event-observer';
 import { type FunctionSource, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
-import { emptyAndDeleteBucket } from './registry-fixture';
+import { deleteProvisioned } from './registry-fixture';
 import { readSynthesizedTemplate } from './synthesized-template';
 
 export type { ObservedEvent } from './event-observer';
@@ -129,15 +129,7 @@ export async function createMlflowFixture(options: MlflowFixtureOptions = {}): P
     },
 
     async dispose() {
-      const provisioned = (type: string) => [...names].filter(([logicalId]) => template.Resources[logicalId].Type === type).map(([, name]) => name);
-      await Promise.all([
-        ...provisioned('AWS::DynamoDB::Table').map((TableName) => dynamodbClient.send(new DeleteTableCommand({ TableName }))),
-        ...provisioned('AWS::S3::Bucket').map((bucket) => emptyAndDeleteBucket(s3, bucket)),
-        (async () => {
-          await observer?.dispose();
-          await eventBridge.send(new DeleteEventBusCommand({ Name: environment.EVENT_BUS_NAME }));
-        })(),
-      ]);
+      await deleteProvisioned(template, names, { dynamodb: dynamodbClient, s3, eventBridge }, { name: environment.EVENT_BUS_NAME, observer });
       for (const client of [dynamodbClient, s3, eventBridge]) client.destroy();
     },
   };

@@ -8,7 +8,7 @@ import type { QueryResult } from '../../lambda/registry/core/query-registry';
 import type { RegisterModelResult } from '../../lambda/registry/core/register-model';
 import type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../../lambda/registry/core/schemas';
 import type { SetModelAliasResult } from '../../lambda/registry/core/set-model-alias';
-import { provisionFromTemplate } from '../../local/provision-from-template';
+import { type CloudFormationTemplate, provisionFromTemplate } from '../../local/provision-from-template';
 import { type ObservedEvent, observeEvents as observeBusEvents } from './event-observer';
 import { type FunctionSource, type Invocation, loadFunctions, requireEmulatorEnvironment, resourcesOf, scanTable } from './function-harness';
 import { readSynthesizedTemplate } from './synthesized-template';
@@ -181,19 +181,29 @@ export async function createRegistryFixture(options: RegistryFixtureOptions = {}
     },
 
     async dispose() {
-      const provisioned = (type: string) => [...names].filter(([logicalId]) => template.Resources[logicalId].Type === type).map(([, name]) => name);
-      await Promise.all([
-        ...provisioned('AWS::DynamoDB::Table').map((TableName) => dynamodbClient.send(new DeleteTableCommand({ TableName }))),
-        ...provisioned('AWS::S3::Bucket').map((bucket) => emptyAndDeleteBucket(s3, bucket)),
-        (async () => {
-          await observer?.dispose();
-          await eventBridge.send(new DeleteEventBusCommand({ Name: eventBusName }));
-        })(),
-      ]);
+      await deleteProvisioned(template, names, { dynamodb: dynamodbClient, s3, eventBridge }, { name: eventBusName, observer });
       for (const client of [dynamodbClient, s3, s3WithoutChecksums, eventBridge]) client.destroy();
     },
   };
   return fixture;
+}
+
+/** Deletes what a fixture provisioned from the template: its tables, its buckets with every object version, its bus and the bus's observer. */
+export async function deleteProvisioned(
+  template: CloudFormationTemplate,
+  names: ReadonlyMap<string, string>,
+  clients: { readonly dynamodb: DynamoDBClient; readonly s3: S3Client; readonly eventBridge: EventBridgeClient },
+  bus: { readonly name: string; readonly observer?: { dispose(): Promise<void> } },
+): Promise<void> {
+  const provisioned = (type: string) => [...names].filter(([logicalId]) => template.Resources[logicalId].Type === type).map(([, name]) => name);
+  await Promise.all([
+    ...provisioned('AWS::DynamoDB::Table').map((TableName) => clients.dynamodb.send(new DeleteTableCommand({ TableName }))),
+    ...provisioned('AWS::S3::Bucket').map((bucket) => emptyAndDeleteBucket(clients.s3, bucket)),
+    (async () => {
+      await bus.observer?.dispose();
+      await clients.eventBridge.send(new DeleteEventBusCommand({ Name: bus.name }));
+    })(),
+  ]);
 }
 
 /** Deletes every version and delete marker, then the bucket. */
