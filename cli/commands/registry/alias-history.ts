@@ -9,7 +9,7 @@ export function renderAliasHistory(moves: readonly AliasChangeRecord[], options:
     ...(options.showAlias ? [{ header: 'alias', value: (row: AliasChangeRecord) => row.alias }] : []),
     { header: 'rev', value: (row) => row.revision, align: 'right' },
     { header: 'from', value: (row) => row.fromVersion ?? '-', align: 'right' },
-    { header: 'to', value: (row) => row.toVersion, align: 'right' },
+    { header: 'to', value: (row) => row.toVersion ?? 'removed', align: 'right' },
     { header: 'by', value: (row) => row.changedBy ?? '-' },
     { header: 'reason', value: (row) => row.reason ?? '' },
   ];

@@ -82,7 +82,8 @@ const AliasMoveDetail = z.looseObject({
   name: ModelName,
   alias: AliasName,
   fromVersion: z.optional(VersionNumber),
-  toVersion: VersionNumber,
+  /** Absent when the alias was removed (through MLflow's API): the version it left is re-decided alone. */
+  toVersion: z.optional(VersionNumber),
 });
 
 export const ImageEvent = z.discriminatedUnion('detail-type', [

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRegistryStore } from '../../registry/adapters/dynamo-registry-store';
 import { keys } from '../../registry/adapters/table-keys';
-import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
+import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../../registry/core/model';
 import { cancellation, type Item, userKeyed } from '../../shared/dynamo-table';
 import type { MlflowRegistryStore } from '../core/registry-ports';
 
@@ -82,6 +82,45 @@ export class DynamoMlflowRegistryStore extends DynamoRegistryStore implements Ml
       return true;
     } catch (error) {
       if (cancellation(error)?.failed(0)) return false;
+      throw error;
+    }
+  }
+
+  async removeAlias(removal: AliasChangeRecord): Promise<boolean> {
+    const { name, alias, revision, changedAt, changedBy } = removal;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.alias(name, alias),
+                // Who removed it, or nobody named: the last mover's name does not stay on it.
+                UpdateExpression: `SET revision = :revision, updatedAt = :at, removed = :removed${changedBy === undefined ? '' : ', updatedBy = :by'} REMOVE version${changedBy === undefined ? ', updatedBy' : ''}`,
+                ConditionExpression: 'revision = :previous AND attribute_exists(version)',
+                ExpressionAttributeValues: {
+                  ':revision': revision,
+                  ':previous': revision - 1,
+                  ':at': changedAt,
+                  ':removed': true,
+                  ...(changedBy === undefined ? {} : { ':by': changedBy }),
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.history(name, changedAt, alias, revision), ...removal },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellation(error)) return false;
       throw error;
     }
   }

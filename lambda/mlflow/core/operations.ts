@@ -1,4 +1,5 @@
 import type { MetricPublisher } from '../../experiments/core/ports';
+import type { EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
@@ -21,6 +22,8 @@ export interface MlflowApiDependencies {
   readonly registry: MlflowRegistryStore;
   readonly register: ReturnType<typeof registerModel>;
   readonly setAlias: ReturnType<typeof setModelAlias>;
+  /** Where registry events go (alias removals; registrations and moves go through their use cases). */
+  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly artifactBucket: string;
   readonly publisher?: MetricPublisher;
@@ -38,6 +41,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     tracking: deps.tracking,
     register: deps.register,
     setAlias: deps.setAlias,
+    events: deps.events,
     locations,
     clock: deps.clock,
   });
@@ -89,6 +93,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     deleteRegisteredModelTag: operation(r.DeleteRegisteredModelTag, registry.deleteRegisteredModelTag),
     setRegisteredModelAlias: operation(r.SetRegisteredModelAlias, registry.setRegisteredModelAlias),
     getModelVersionByAlias: operation(r.AliasReference, registry.getModelVersionByAlias),
+    deleteRegisteredModelAlias: operation(r.AliasReference, registry.deleteRegisteredModelAlias),
     getLatestVersions: operation(r.GetLatestVersions, registry.getLatestVersions),
     createModelVersion: operation(r.CreateModelVersion, registry.createModelVersion),
     getModelVersion: operation(r.ModelVersionReference, registry.getModelVersion),

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
+import { type AliasChangeRecord, isLive, type ModelRecord, type ModelVersionRecord } from '../../registry/core/model';
+import type { EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
 import { ModelName, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
@@ -39,6 +40,7 @@ export interface RegistryApiDependencies {
   readonly tracking: MlflowTrackingStore;
   readonly register: ReturnType<typeof registerModel>;
   readonly setAlias: ReturnType<typeof setModelAlias>;
+  readonly events: EventPublisher;
   readonly locations: ArtifactLocations;
   readonly clock: Clock;
 }
@@ -300,9 +302,32 @@ export function registryApi(deps: RegistryApiDependencies) {
 
     async getModelVersionByAlias({ name, alias }: z.output<typeof AliasReference>) {
       const found = await store.getAlias(name, alias);
-      if (!found) throw MlflowError.invalid(`Registered model alias ${alias} not found.`);
+      if (!isLive(found)) throw MlflowError.invalid(`Registered model alias ${alias} not found.`);
       const record = await findVersion(name, found.version);
       return { model_version: renderVersion(record, (await aliasesOf(name)).get(record.version) ?? []) };
+    },
+
+    /**
+     * Removes the alias, as a move to nowhere: the alias keeps its revision (its next move is the next
+     * one), the removal goes into its history and out as `ModelAliasChanged` without a `toVersion`. An
+     * alias that does not exist is removed already, as in MLflow.
+     */
+    async deleteRegisteredModelAlias({ name, alias }: z.output<typeof AliasReference>) {
+      await findModel(name);
+      await retryOptimistically(
+        deps.clock,
+        DEFAULT_RETRY_POLICY,
+        async () => {
+          const current = await store.getAlias(name, alias);
+          if (!isLive(current)) return true;
+          const removal: AliasChangeRecord = { name, alias, revision: current.revision + 1, fromVersion: current.version, removed: true, changedAt: now() };
+          if (!(await store.removeAlias(removal))) return undefined;
+          await deps.events.publish({ type: 'ModelAliasChanged', detail: removal });
+          return true;
+        },
+        () => `alias ${alias} of ${name} kept moving while it was removed; retry`,
+      );
+      return {};
     },
 
     async createModelVersion(request: z.output<typeof CreateModelVersion>) {

@@ -1,4 +1,4 @@
-import type { ModelRecord, ModelVersionRecord } from '../../registry/core/model';
+import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../../registry/core/model';
 import type { RegistryStore } from '../../registry/core/ports';
 
 /** What MLflow's registry API stores beyond the registry's own port: models made before any version, their description and tags. */
@@ -11,5 +11,10 @@ export interface MlflowRegistryStore extends RegistryStore {
    * Changes a version's description, tags (and their index) or stage, provided its tags are still
    * those of `version` (a concurrent change makes it `false`: read it again).
    */
+  /**
+   * Removes the alias (`removal.revision - 1` must still be its revision; `false` when it moved on): its
+   * item stays, pointing nowhere, with the new revision, and the removal goes into its history.
+   */
+  removeAlias(removal: AliasChangeRecord): Promise<boolean>;
   updateVersion(version: ModelVersionRecord, change: Partial<Pick<ModelVersionRecord, 'description' | 'tags' | 'stage'>>, at: string): Promise<boolean>;
 }

@@ -41,6 +41,7 @@ const operations = mlflowOperations({
     sourceRuns: new DynamoSourceRuns(db, env.EXPERIMENTS_TABLE_NAME),
   }),
   setAlias: setModelAlias({ store: registry, events, clock: systemClock }),
+  events,
   clock: systemClock,
   artifactBucket: env.ARTIFACT_BUCKET_NAME,
   publisher: env.RUN_METRICS_NAMESPACE ? new CloudWatchMetricPublisher(cloudWatchClient(), env.RUN_METRICS_NAMESPACE, systemClock) : undefined,

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, type QueryCommandInput, TransactWriteComma
 import { cancellation, DynamoTable, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import type { Page, PageRequest } from '../../shared/page';
 import type { PageScope } from '../../shared/page-token';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../core/model';
+import { type AliasChangeRecord, type AliasMove, type AliasRecord, type AliasState, isLive, type ModelRecord, type ModelVersionRecord } from '../core/model';
 import type { CommitAliasOutcome, CommitVersionOutcome, RegistryStore, TokenRecord } from '../core/ports';
 import { GSI1, keys, TOKEN_TTL_DAYS } from './table-keys';
 
@@ -168,9 +168,9 @@ export class DynamoRegistryStore implements RegistryStore {
     return { items: await this.batchGetVersions(hits.items), nextToken: hits.nextToken };
   }
 
-  async getAlias(name: string, alias: string): Promise<AliasRecord | undefined> {
+  async getAlias(name: string, alias: string): Promise<AliasState | undefined> {
     const item = await this.get(keys.alias(name, alias));
-    return item && withoutKeys<AliasRecord>(item);
+    return item && withoutKeys<AliasState>(item);
   }
 
   async listAliases(name: string): Promise<readonly AliasRecord[]> {
@@ -185,13 +185,14 @@ export class DynamoRegistryStore implements RegistryStore {
           ConsistentRead: true,
         },
       );
-      aliases.push(...page.items);
+      // A removed alias keeps its item (and revision) but is no alias of the model.
+      aliases.push(...page.items.filter((alias) => isLive(alias)));
       nextToken = page.nextToken;
     } while (nextToken);
     return aliases;
   }
 
-  async commitAlias(change: AliasChangeRecord): Promise<CommitAliasOutcome> {
+  async commitAlias(change: AliasMove): Promise<CommitAliasOutcome> {
     const { name, alias, revision, toVersion, changedAt, changedBy } = change;
     try {
       await this.db.send(

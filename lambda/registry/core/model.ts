@@ -89,14 +89,32 @@ export interface AliasRecord {
   readonly updatedBy?: string;
 }
 
+/**
+ * What `getAlias` finds: a live alias, or one removed (through MLflow's API), which points nowhere but
+ * keeps its revision, so the alias's next move is the next revision and no consumer mistakes it for an
+ * old one.
+ */
+export type AliasState = AliasRecord | RemovedAlias;
+
+export interface RemovedAlias extends Omit<AliasRecord, 'version'> {
+  readonly removed: true;
+}
+
+export const isLive = (alias: AliasState | undefined): alias is AliasRecord => alias !== undefined && !('removed' in alias && alias.removed);
+
 /** One move of an alias, kept forever as the audit trail. */
 export interface AliasChangeRecord {
   readonly name: string;
   readonly alias: string;
   readonly revision: number;
   readonly fromVersion?: number;
-  readonly toVersion: number;
+  /** Absent when the move removed the alias (`removed`). */
+  readonly toVersion?: number;
+  readonly removed?: true;
   readonly changedAt: string;
   readonly changedBy?: string;
   readonly reason?: string;
 }
+
+/** A move that points the alias at a version (every move but a removal). */
+export type AliasMove = AliasChangeRecord & { readonly toVersion: number };

@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../../shared/page';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
+import type { AliasChangeRecord, AliasMove, AliasRecord, AliasState, ModelRecord, ModelVersionRecord } from './model';
 
 /** What a client token was used for: the version it produced and the request it came with. */
 export interface TokenRecord {
@@ -34,13 +34,15 @@ export interface RegistryStore {
   listVersions(name: string, page: PageRequest): Promise<Page<ModelVersionRecord>>;
   findVersions(tag: { key: string; value?: string }, name: string | undefined, page: PageRequest): Promise<Page<ModelVersionRecord>>;
 
-  getAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
+  /** The alias, live or removed (`isLive` tells), or undefined when it never existed. */
+  getAlias(name: string, alias: string): Promise<AliasState | undefined>;
+  /** The model's live aliases. */
   listAliases(name: string): Promise<readonly AliasRecord[]>;
   /**
    * Points the alias at `change.toVersion` and appends the change to its history, provided the
    * version exists and the alias is still at revision `change.revision - 1` (absent for 0).
    */
-  commitAlias(change: AliasChangeRecord): Promise<CommitAliasOutcome>;
+  commitAlias(change: AliasMove): Promise<CommitAliasOutcome>;
   /** The history entry of the alias's current revision. */
   getAliasChange(current: AliasRecord): Promise<AliasChangeRecord | undefined>;
   aliasHistory(name: string, alias: string | undefined, page: PageRequest): Promise<Page<AliasChangeRecord>>;

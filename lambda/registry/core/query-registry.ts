@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../shared/errors';
 import type { Page } from '../../shared/page';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from './model';
+import { type AliasChangeRecord, type AliasRecord, isLive, type ModelRecord, type ModelVersionRecord } from './model';
 import type { RegistryStore } from './ports';
 import type { QueryRegistryCommand } from './schemas';
 
@@ -24,7 +24,7 @@ export function queryRegistry(store: RegistryStore) {
   async function resolveVersion(name: string, version: number | 'latest' | undefined, alias: string | undefined): Promise<ModelVersionRecord> {
     if (alias !== undefined) {
       const target = await store.getAlias(name, alias);
-      if (!target) {
+      if (!isLive(target)) {
         await requireModel(name);
         throw new NotFoundError(`model ${name} has no alias "${alias}"`);
       }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryOptimistically } from '../../shared/optimistic-retry';
-import type { AliasChangeRecord } from './model';
+import { type AliasMove, isLive } from './model';
 import type { EventPublisher, RegistryStore } from './ports';
 import type { SetModelAliasCommand } from './schemas';
 
@@ -38,7 +38,9 @@ export function setModelAlias(deps: SetModelAliasDependencies) {
       clock,
       deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
       async () => {
-        const current = await store.getAlias(command.name, command.alias);
+        const state = await store.getAlias(command.name, command.alias);
+        // A removed alias points nowhere, but its revisions go on.
+        const current = isLive(state) ? state : undefined;
         if (command.expectedVersion !== undefined && command.expectedVersion !== (current?.version ?? null)) {
           const now = current ? `points at version ${current.version}` : 'does not exist';
           const expected = command.expectedVersion === null ? 'not to exist' : `to point at version ${command.expectedVersion}`;
@@ -58,10 +60,10 @@ export function setModelAlias(deps: SetModelAliasDependencies) {
           };
           return unchanged;
         }
-        const change: AliasChangeRecord = {
+        const change: AliasMove = {
           name: command.name,
           alias: command.alias,
-          revision: (current?.revision ?? 0) + 1,
+          revision: (state?.revision ?? 0) + 1,
           fromVersion: current?.version,
           toVersion: command.version,
           changedAt: clock.now().toISOString(),

@@ -146,7 +146,6 @@ describe('registered models', () => {
   test.each([
     ['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }],
     ['DELETE', '/registered-models/delete', { name: 'x' }],
-    ['DELETE', '/registered-models/alias', { name: 'x', alias: 'champion' }],
     ['DELETE', '/model-versions/delete', { name: 'x', version: '1' }],
   ])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
     expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
@@ -154,6 +153,41 @@ describe('registered models', () => {
 });
 
 describe('model versions', () => {
+  test("delete alias removes it as a move to nowhere: get by alias then refuses, a second delete is {}, and the alias's next move continues its revisions", async () => {
+    // Arrange
+    await createModel('contract-alias-delete');
+    await createVersion('contract-alias-delete');
+    await createVersion('contract-alias-delete');
+    const alias = (version: string) =>
+      mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-alias-delete', alias: 'champion', version } });
+    await alias('1');
+
+    // Act
+    const removed = await mlflow.request('DELETE', `${API}/registered-models/alias`, { body: { name: 'contract-alias-delete', alias: 'champion' } });
+    const lookedUp = await mlflow.request('GET', `${API}/registered-models/alias`, { query: { name: 'contract-alias-delete', alias: 'champion' } });
+    const model = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-alias-delete' } });
+    const again = await mlflow.request('DELETE', `${API}/registered-models/alias`, { body: { name: 'contract-alias-delete', alias: 'champion' } });
+    const unknownModel = await mlflow.request('DELETE', `${API}/registered-models/alias`, { body: { name: 'contract-no-such-model', alias: 'champion' } });
+    const moved = await alias('2');
+
+    // Assert
+    expect([removed, again, moved]).toEqual([ok(), ok(), ok()]);
+    expect(lookedUp).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', 'Registered model alias champion not found.'));
+    expect(model.body.registered_model).not.toHaveProperty('aliases');
+    expect(unknownModel).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST'));
+    const items = (await mlflow.tableItems()).registry.filter((item) => item.name === 'contract-alias-delete');
+    expect(items.find((item) => item.sk === 'A#champion')).toMatchObject({ version: 2, revision: 3 });
+    expect(items.find((item) => item.sk === 'A#champion')).not.toHaveProperty('removed');
+    const history = items
+      .filter((item) => String(item.sk).startsWith('H#'))
+      .map(({ revision, fromVersion, toVersion, removed: gone }) => ({ revision, fromVersion, toVersion, gone }));
+    expect(history).toEqual([
+      { revision: 1, fromVersion: undefined, toVersion: 1, gone: undefined },
+      { revision: 2, fromVersion: 1, toVersion: undefined, gone: true },
+      { revision: 3, fromVersion: undefined, toVersion: 2, gone: undefined },
+    ]);
+  });
+
   test('update, set-tag and delete-tag change the version and its tag index; transition-stage moves it, archiving the others on request', async () => {
     // Arrange
     await createModel('contract-mv-change');

@@ -1,4 +1,4 @@
-import type { AliasChangeRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
+import type { AliasMove, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import { InMemoryRegistryStore } from './fakes';
 
 /** The fake store must keep the RegistryStore contract, or the core tests prove nothing. */
@@ -15,7 +15,7 @@ const version = (n: number, name = 'churn'): ModelVersionRecord => ({
   datasets: [],
 });
 
-const move = (revision: number, toVersion: number): AliasChangeRecord => ({
+const move = (revision: number, toVersion: number): AliasMove => ({
   name: 'churn',
   alias: 'prod',
   revision,

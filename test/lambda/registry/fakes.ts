@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AliasChangeRecord, AliasRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
+import type { AliasChangeRecord, AliasMove, AliasRecord, ModelRecord, ModelVersionRecord } from '../../../lambda/registry/core/model';
 import type {
   ArtifactStore,
   CommitAliasOutcome,
@@ -176,14 +176,14 @@ export class InMemoryRegistryStore implements RegistryStore {
     return [...this.aliases.values()].filter((alias) => alias.name === name);
   }
 
-  async commitAlias(change: AliasChangeRecord): Promise<CommitAliasOutcome> {
+  async commitAlias(change: AliasMove): Promise<CommitAliasOutcome> {
     await this.runInterleaved();
     const outcome = this.tryCommitAlias(change);
     this.commitAttempts.push(outcome);
     return outcome;
   }
 
-  private tryCommitAlias(change: AliasChangeRecord): CommitAliasOutcome {
+  private tryCommitAlias(change: AliasMove): CommitAliasOutcome {
     if (this.alwaysStale) return { kind: 'stale' };
     if (!this.versions.has(versionKey(change.name, change.toVersion))) return { kind: 'version-missing' };
     const current = this.aliases.get(`${change.name}#${change.alias}`);

@@ -572,6 +572,20 @@ describe('handleImageEvent', () => {
       expect(Object.values(packages.statuses()).sort()).toEqual(['Approved', 'Approved', 'Approved', 'PendingManualApproval']);
     });
 
+    it('withdraws the approvals of the version an alias removed (through MLflow) left: a move to nowhere, without toVersion', async () => {
+      const setup = setUp({ status: 'READY' });
+      await mirrored(setup);
+      const { store } = setup;
+      setup.versions.setAlias('churn', 'production', undefined);
+
+      const outcome = await setup.handle(
+        event({ source: 'mlops.registry', 'detail-type': 'ModelAliasChanged', detail: { name: 'churn', alias: 'production', fromVersion: 3, removed: true } }),
+      );
+
+      expect(outcome).toMatchObject({ outcome: 'approvals' });
+      expect(await packagesOf(store, 'churn-scorer', 2)).toEqual(['churn/3 PendingManualApproval']);
+    });
+
     it('leaves the packages of other models of the same image alone', async () => {
       const setup = setUp({ status: 'READY' });
       await mirrored(setup);
