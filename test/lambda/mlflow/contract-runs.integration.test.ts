@@ -1,3 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoExperimentStore } from '../../../lambda/experiments/adapters/dynamo-experiment-store';
+import { sweepRuns } from '../../../lambda/experiments/core/sweep-runs';
 import { createMlflowFixture, type MlflowFixture } from '../../emulators/mlflow-fixture';
 
 /** MLflow's run, metric and logged-model endpoints as MLflow's server answers them (notes/mlflow). */
@@ -404,6 +408,29 @@ describe('runs', () => {
     expect(sampled).toEqual(ok({ metrics: [at(first, 0), at(first, 5), at(first, 10), at(second, 0), at(second, 5), at(second, 10)] }));
     expect(bothOrNeither).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', 'If either start step or end step are specified, both must be specified.'));
     expect(tooMany).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringMatching(/^max_results must be between 1 and 2500/)));
+  });
+
+  test('a run the sweep declared crashed is FAILED to MLflow, its mlops.crashed tag saying why, and running again once it logs', async () => {
+    // Arrange: a run silent for longer than the sweep waits for MLflow's runs (24 hours).
+    const runId = await createRun();
+    const store = new DynamoExperimentStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), mlflow.experimentsTableName);
+    const later = { now: () => new Date(Date.now() + 25 * 3_600_000), sleep: async () => undefined };
+    const swept = await sweepRuns({ store, clock: later, crashAfterMs: 600_000, mlflowCrashAfterMs: 86_400_000 })();
+
+    // Act
+    const crashed = await getRun(runId);
+    const failedOnes = await mlflow.request('POST', `${API}/runs/search`, { body: { experiment_ids: [experimentId], filter: "attributes.status = 'FAILED'" } });
+    await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, key: 'loss', value: 0.5, timestamp: Date.now(), step: 1 } });
+    const revived = await getRun(runId);
+
+    // Assert
+    expect(swept.crashed).toContain(runId);
+    expect(crashed.info).toMatchObject({ status: 'FAILED' });
+    expect(crashed.data.tags).toContainEqual({ key: 'mlops.crashed', value: expect.stringMatching(/^no logging since .* for runs started through MLflow\)$/) });
+    expect((failedOnes.body.runs as { info: { run_id: string } }[]).map(({ info }) => info.run_id)).toContain(runId);
+    expect(revived.info).toMatchObject({ status: 'RUNNING' });
+    expect(revived.info).not.toHaveProperty('end_time');
+    expect((revived.data.tags as { key: string }[]).map(({ key }) => key)).not.toContain('mlops.crashed');
   });
 
   test('search pages with next_page_token and answers {} when nothing matches', async () => {
