@@ -37,6 +37,45 @@ const CONTEXT = {
   'score.py': 'def run(data):\n    return data\n',
 };
 
+/** S3 answering each `<key>@<version id>` of `objects` with its text, and nothing else, as a build's pinned reads meet it. */
+function serveVersions(objects: Readonly<Record<string, string>>): void {
+  s3.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
+    const body = objects[`${input.Key}@${input.VersionId}`];
+    if (body === undefined) throw new NoSuchKey({ message: 'The specified version does not exist.', $metadata: {} });
+    return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])) };
+  });
+}
+
+/** The build of churn-scorer version 1 the CodeBuild stand-in starts, its context in `files`. */
+const startedBuild = (id: string, files: readonly ContextFile[]): StartedBuild => ({
+  id,
+  projectName: 'image-build',
+  sourceLocation: `${BUCKET}/${PREFIX}`,
+  startedAt: new Date(),
+  variables: {
+    REPOSITORY_URI: '123456789012.dkr.ecr.us-east-1.amazonaws.com/images',
+    REPOSITORY_NAME: 'images',
+    IMAGE_NAME: 'churn-scorer',
+    IMAGE_VERSION: '1',
+    IMAGE_TAG: 'churn-scorer-1',
+    MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
+    CONTEXT_BUCKET: BUCKET,
+    CONTEXT_PREFIX: PREFIX,
+    CONTEXT_FILES: formatContextFiles(files),
+  },
+});
+
+/** The local simulation of `build`, its logs in `logDirectory`. */
+const simulateIn = (logDirectory: string) => (build: StartedBuild) =>
+  imageBuildSimulator({
+    lambda: new LambdaClient({}),
+    s3: new S3Client({}),
+    ecr: new ECRClient({}),
+    imageEventsFunction: 'image-events',
+    logDirectory,
+    phaseDelayMs: 0,
+  })(build);
+
 /**
  * The local build of a context whose objects were swapped after registration: it fetches each
  * pinned version and checks its digest, as the buildspec does, so it fails before packing the
@@ -63,39 +102,11 @@ describe('imageBuildSimulator', () => {
     const files: ContextFile[] = Object.entries(CONTEXT).map(([name, text]) => ({ name, versionId: `V-${name}`, sha256: sha256(text) }));
     const objects: Record<string, string> = { 'models/churn/1/model.json@Vmodel': WEIGHTS, ...swap };
     for (const file of files) objects[`${PREFIX}${file.name}@${file.versionId}`] ??= CONTEXT[file.name as keyof typeof CONTEXT];
-    s3.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
-      const body = objects[`${input.Key}@${input.VersionId}`];
-      if (body === undefined) throw new NoSuchKey({ message: 'The specified version does not exist.', $metadata: {} });
-      return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])) };
-    });
-    return {
-      id: 'image-build:1',
-      projectName: 'image-build',
-      sourceLocation: `${BUCKET}/${PREFIX}`,
-      startedAt: new Date(),
-      variables: {
-        REPOSITORY_URI: '123456789012.dkr.ecr.us-east-1.amazonaws.com/images',
-        REPOSITORY_NAME: 'images',
-        IMAGE_NAME: 'churn-scorer',
-        IMAGE_VERSION: '1',
-        IMAGE_TAG: 'churn-scorer-1',
-        MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
-        CONTEXT_BUCKET: BUCKET,
-        CONTEXT_PREFIX: PREFIX,
-        CONTEXT_FILES: formatContextFiles(files),
-      },
-    };
+    serveVersions(objects);
+    return startedBuild('image-build:1', files);
   }
 
-  const simulate = (build: StartedBuild) =>
-    imageBuildSimulator({
-      lambda: new LambdaClient({}),
-      s3: new S3Client({}),
-      ecr: new ECRClient({}),
-      imageEventsFunction: 'image-events',
-      logDirectory,
-      phaseDelayMs: 0,
-    })(build);
+  const simulate = (build: StartedBuild) => simulateIn(logDirectory)(build);
 
   it.each([
     [
@@ -192,39 +203,11 @@ describe('imageBuildSimulator, an MLflow model directory', () => {
     const objects: Record<string, string> = { ...swap };
     for (const [file, text] of Object.entries(files)) objects[`mlflow/1/models/m-7f3a/artifacts/${file}@V-${file}`] ??= text;
     for (const file of contextFiles) objects[`${PREFIX}${file.name}@${file.versionId}`] ??= context[file.name as keyof typeof context];
-    s3.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
-      const body = objects[`${input.Key}@${input.VersionId}`];
-      if (body === undefined) throw new NoSuchKey({ message: 'The specified version does not exist.', $metadata: {} });
-      return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])) };
-    });
-    return {
-      id: 'image-build:2',
-      projectName: 'image-build',
-      sourceLocation: `${BUCKET}/${PREFIX}`,
-      startedAt: new Date(),
-      variables: {
-        REPOSITORY_URI: '123456789012.dkr.ecr.us-east-1.amazonaws.com/images',
-        REPOSITORY_NAME: 'images',
-        IMAGE_NAME: 'churn-scorer',
-        IMAGE_VERSION: '1',
-        IMAGE_TAG: 'churn-scorer-1',
-        MODEL_DATA_URI: `s3://${BUCKET}/images/churn-scorer/1/model.tar.gz`,
-        CONTEXT_BUCKET: BUCKET,
-        CONTEXT_PREFIX: PREFIX,
-        CONTEXT_FILES: formatContextFiles(contextFiles),
-      },
-    };
+    serveVersions(objects);
+    return startedBuild('image-build:2', contextFiles);
   }
 
-  const simulate = (build: StartedBuild) =>
-    imageBuildSimulator({
-      lambda: new LambdaClient({}),
-      s3: new S3Client({}),
-      ecr: new ECRClient({}),
-      imageEventsFunction: 'image-events',
-      logDirectory,
-      phaseDelayMs: 0,
-    })(build);
+  const simulate = (build: StartedBuild) => simulateIn(logDirectory)(build);
 
   /** The files of the model data the build uploaded, by path. */
   function packedFiles(): string[] {
