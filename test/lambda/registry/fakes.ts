@@ -14,6 +14,7 @@ import type {
 } from '../../../lambda/registry/core/ports';
 import { registerModel } from '../../../lambda/registry/core/register-model';
 import { RegisterModelRequest } from '../../../lambda/registry/core/schemas';
+import { ValidationError } from '../../../lambda/shared/errors';
 import type { Page, PageRequest } from '../../../lambda/shared/page';
 import { parseRequest } from '../../../lambda/shared/validation';
 import { FakeClock } from '../shared/fake-clock';
@@ -294,6 +295,16 @@ function splitUri(uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!match) throw new Error(`not an S3 URI: ${uri}`);
   return { bucket: match[1], key: match[2] };
+}
+
+/** Runs `act`, expecting a ValidationError, and returns the paths it names and its message. */
+export async function refusal(act: () => Promise<unknown>): Promise<{ paths: string[]; message: string }> {
+  const error = await act().then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
+  return { paths: error.issues.map((issue) => issue.path), message: error.message };
 }
 
 export const sha256Hex = (body: string | Buffer): string => createHash('sha256').update(body).digest('hex');

@@ -1,20 +1,9 @@
 import { MAX_DIGESTED_ARTIFACT_BYTES, resolveArtifact } from '../../../../lambda/registry/core/artifact';
-import { ValidationError } from '../../../../lambda/shared/errors';
-import { InMemoryArtifactStore, sha256Base64, sha256Hex } from '../fakes';
+import { InMemoryArtifactStore, refusal, sha256Base64, sha256Hex } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
 const URI = `s3://${BUCKET}/models/churn/model.tar.gz`;
 const BODY = 'model weights';
-
-/** Runs `act`, expecting a ValidationError, and returns the paths it names. */
-async function refusal(act: () => Promise<unknown>): Promise<{ paths: string[]; message: string }> {
-  const error = await act().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
-  return { paths: error.issues.map((issue) => issue.path), message: error.message };
-}
 
 describe('resolveArtifact', () => {
   let artifacts: InMemoryArtifactStore;

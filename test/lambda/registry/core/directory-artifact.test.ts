@@ -1,8 +1,7 @@
 import { MAX_DIGESTED_ARTIFACT_BYTES } from '../../../../lambda/registry/core/artifact';
 import { buildManifest } from '../../../../lambda/registry/core/artifact-manifest';
 import { MAX_DIRECTORY_BYTES, MAX_DIRECTORY_FILES, pinDirectory, saveDirectory } from '../../../../lambda/registry/core/directory-artifact';
-import { ValidationError } from '../../../../lambda/shared/errors';
-import { InMemoryArtifactStore, sha256Base64, sha256Hex } from '../fakes';
+import { InMemoryArtifactStore, refusal, sha256Base64, sha256Hex } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
 const PREFIX = 'mlflow/1/models/m-123/artifacts';
@@ -14,15 +13,6 @@ function upload(artifacts: InMemoryArtifactStore, files: Record<string, string>,
   return Object.fromEntries(
     Object.entries(files).map(([path, body]) => [path, artifacts.put(`s3://${BUCKET}/${prefix}/${path}`, body, { checksumSha256: sha256Base64(body) })]),
   );
-}
-
-async function refusal(act: () => Promise<unknown>): Promise<{ paths: string[]; message: string }> {
-  const error = await act().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
-  return { paths: error.issues.map((issue) => issue.path), message: error.message };
 }
 
 describe('pinDirectory', () => {

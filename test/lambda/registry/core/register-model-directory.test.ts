@@ -4,7 +4,7 @@ import { RegisterModelRequest } from '../../../../lambda/registry/core/schemas';
 import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import { FakeClock } from '../../shared/fake-clock';
-import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, sha256Base64 } from '../fakes';
+import { InMemoryArtifactStore, InMemoryRegistryStore, RecordingEventPublisher, refusal, sha256Base64 } from '../fakes';
 
 const BUCKET = 'artifact-bucket';
 const PREFIX = 'mlflow/1/models/m-123/artifacts';
@@ -22,15 +22,6 @@ function setUp() {
   const command = (artifact: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
     parseRequest(RegisterModelRequest, { name: 'churn', artifact: { kind: 'directory', uri: URI, ...artifact }, ...overrides });
   return { store, artifacts, events, register, command };
-}
-
-async function refusal(act: () => Promise<unknown>): Promise<string[]> {
-  const error = await act().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(error)}`);
-  return error.issues.map((issue) => issue.path);
 }
 
 describe('registerModel with a directory artifact', () => {
@@ -65,7 +56,7 @@ describe('registerModel with a directory artifact', () => {
   ])('fails on %s, writing nothing', async (_, artifact, overrides, path) => {
     const { store, artifacts, events, register, command } = setUp();
 
-    expect(await refusal(() => register(command(artifact, overrides)))).toEqual([path]);
+    expect((await refusal(() => register(command(artifact, overrides)))).paths).toEqual([path]);
     expect(artifacts.written).toEqual([]);
     expect(store.reservations).toEqual([]);
     expect(events.published).toEqual([]);
