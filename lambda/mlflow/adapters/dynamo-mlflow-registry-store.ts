@@ -124,4 +124,34 @@ export class DynamoMlflowRegistryStore extends DynamoRegistryStore implements Ml
       throw error;
     }
   }
+
+  async deleteVersion(record: ModelVersionRecord, at: string): Promise<boolean> {
+    const { name, version } = record;
+    const indexItems = Object.keys(record.tags).map((key) => {
+      const { pk, sk } = keys.tag(name, version, key, '');
+      return { Delete: { TableName: this.tableName, Key: { pk, sk } } };
+    });
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.version(name, version),
+                UpdateExpression: 'SET deletedAt = :at, updatedAt = :at',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+                ExpressionAttributeValues: { ':at': at },
+              },
+            },
+            ...indexItems,
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellation(error)?.failed(0)) return false;
+      throw error;
+    }
+  }
 }

@@ -94,6 +94,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     setRegisteredModelAlias: operation(r.SetRegisteredModelAlias, registry.setRegisteredModelAlias),
     getModelVersionByAlias: operation(r.AliasReference, registry.getModelVersionByAlias),
     deleteRegisteredModelAlias: operation(r.AliasReference, registry.deleteRegisteredModelAlias),
+    deleteModelVersion: operation(r.ModelVersionReference, registry.deleteModelVersion),
     getLatestVersions: operation(r.GetLatestVersions, registry.getLatestVersions),
     createModelVersion: operation(r.CreateModelVersion, registry.createModelVersion),
     getModelVersion: operation(r.ModelVersionReference, registry.getModelVersion),

@@ -107,10 +107,26 @@ export function registryApi(deps: RegistryApiDependencies) {
     return model;
   }
 
+  /** A version MLflow sees: a deleted one is not found, as MLflow's server forgets it. */
   async function findVersion(name: string, version: number): Promise<ModelVersionRecord> {
     const record = await store.getVersion(name, version);
-    if (!record) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
+    if (!record || record.deletedAt !== undefined) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
     return record;
+  }
+
+  /** The model's versions MLflow sees, newest first. */
+  const liveVersions = async (name: string) => (await all((page) => store.listVersions(name, page))).filter((record) => record.deletedAt === undefined);
+
+  /** The highest version MLflow sees, reading back from the newest only past deleted ones. */
+  async function latestLive(name: string): Promise<ModelVersionRecord | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await store.listVersions(name, { limit: 10, nextToken });
+      const live = page.items.find((record) => record.deletedAt === undefined);
+      if (live) return live;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
   }
 
   async function aliasesOf(name: string): Promise<Map<number, string[]>> {
@@ -138,7 +154,7 @@ export function registryApi(deps: RegistryApiDependencies) {
   }
 
   async function renderModel(model: ModelRecord) {
-    const [latest, aliases] = await Promise.all([model.latestVersion > 0 ? store.getLatestVersion(model.name) : undefined, store.listAliases(model.name)]);
+    const [latest, aliases] = await Promise.all([model.latestVersion > 0 ? latestLive(model.name) : undefined, store.listAliases(model.name)]);
     const byVersion = new Map<number, string[]>();
     for (const { alias, version } of aliases) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
     return compact({
@@ -173,6 +189,23 @@ export function registryApi(deps: RegistryApiDependencies) {
     if (locations.holds(source) && !source.split('/').includes('..')) return { uri: source.replace(/\/+$/, ''), runId, modelId };
     throw MlflowError.invalid(
       `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location under the MLflow artifacts of the platform's artifact bucket (${locations.experiment('<experiment id>').replace('/<experiment id>', '/')}).`,
+    );
+  }
+
+  /** Removes a live alias as a move to nowhere, announced; nothing when it is not live. */
+  function removeAlias(name: string, alias: string): Promise<true> {
+    return retryOptimistically(
+      deps.clock,
+      DEFAULT_RETRY_POLICY,
+      async () => {
+        const current = await store.getAlias(name, alias);
+        if (!isLive(current)) return true as const;
+        const removal: AliasChangeRecord = { name, alias, revision: current.revision + 1, fromVersion: current.version, removed: true, changedAt: now() };
+        if (!(await store.removeAlias(removal))) return undefined;
+        await deps.events.publish({ type: 'ModelAliasChanged', detail: removal });
+        return true as const;
+      },
+      () => `alias ${alias} of ${name} kept moving while it was removed; retry`,
     );
   }
 
@@ -248,7 +281,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       const wanted = new Set(stages.map(canonicalStage));
       // The highest version of each stage asked for (of every stage when none is).
       const latest = new Map<string, ModelVersionRecord>();
-      for (const record of await all((page) => store.listVersions(name, page))) {
+      for (const record of await liveVersions(name)) {
         const stage = record.stage ?? 'None';
         if ((wanted.size === 0 || wanted.has(stage)) && (latest.get(stage)?.version ?? 0) < record.version) latest.set(stage, record);
       }
@@ -286,7 +319,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       }
       const record = await changeVersion(name, version, () => ({ stage: target === 'None' ? undefined : target }));
       if (archive_existing_versions) {
-        const others = (await all((page) => store.listVersions(name, page))).filter((each) => each.version !== version && each.stage === target);
+        const others = (await liveVersions(name)).filter((each) => each.version !== version && each.stage === target);
         for (const other of others) await changeVersion(name, other.version, () => ({ stage: 'Archived' }));
       }
       return { model_version: renderVersion(record, (await aliasesOf(name)).get(version) ?? []) };
@@ -314,19 +347,21 @@ export function registryApi(deps: RegistryApiDependencies) {
      */
     async deleteRegisteredModelAlias({ name, alias }: z.output<typeof AliasReference>) {
       await findModel(name);
-      await retryOptimistically(
-        deps.clock,
-        DEFAULT_RETRY_POLICY,
-        async () => {
-          const current = await store.getAlias(name, alias);
-          if (!isLive(current)) return true;
-          const removal: AliasChangeRecord = { name, alias, revision: current.revision + 1, fromVersion: current.version, removed: true, changedAt: now() };
-          if (!(await store.removeAlias(removal))) return undefined;
-          await deps.events.publish({ type: 'ModelAliasChanged', detail: removal });
-          return true;
-        },
-        () => `alias ${alias} of ${name} kept moving while it was removed; retry`,
-      );
+      await removeAlias(name, alias);
+      return {};
+    },
+
+    /**
+     * MLflow's delete, kept as the record of what was registered: the version is marked deleted (MLflow sees
+     * it no more; it takes no alias and no new image; images built from it keep serving it), its tag index
+     * goes, and every alias on it is removed as a move to nowhere. Its number is never given again.
+     */
+    async deleteModelVersion({ name, version }: z.output<typeof ModelVersionReference>) {
+      const record = await findVersion(name, version);
+      const onIt = (await store.listAliases(name)).filter((alias) => alias.version === version);
+      // The aliases go first: a version deleted with an alias still on it would point users at nothing.
+      for (const { alias } of onIt) await removeAlias(name, alias);
+      if (!(await store.deleteVersion(record, now()))) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
       return {};
     },
 
@@ -363,7 +398,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       // A filter naming the model reads its versions only; otherwise every model's.
       const named = attributeHints(filter).get('name');
       const names = named ?? (await all((page) => store.listModels(page))).map(({ name }) => name);
-      const versions = (await Promise.all(names.map((name) => all((page) => store.listVersions(name, page))))).flat();
+      const versions = (await Promise.all(names.map(liveVersions))).flat();
       const found = versions.map((record) => ({ record, subject: versionSubject(record) })).filter(({ subject }) => matches(filter, subject));
       const compare = orderComparator('modelVersions', orderBy);
       found.sort((a, b) => compare(a.subject, b.subject));

@@ -16,5 +16,7 @@ export interface MlflowRegistryStore extends RegistryStore {
    * item stays, pointing nowhere, with the new revision, and the removal goes into its history.
    */
   removeAlias(removal: AliasChangeRecord): Promise<boolean>;
+  /** Marks the version deleted and drops its tag index items; `false` when it is gone or deleted already. */
+  deleteVersion(version: ModelVersionRecord, at: string): Promise<boolean>;
   updateVersion(version: ModelVersionRecord, change: Partial<Pick<ModelVersionRecord, 'description' | 'tags' | 'stage'>>, at: string): Promise<boolean>;
 }

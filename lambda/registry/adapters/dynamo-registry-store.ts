@@ -202,7 +202,8 @@ export class DynamoRegistryStore implements RegistryStore {
               ConditionCheck: {
                 TableName: this.tableName,
                 Key: keys.version(name, toVersion),
-                ConditionExpression: 'attribute_exists(pk)',
+                // A version deleted through MLflow's API takes no alias.
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
               },
             },
             {

@@ -24,7 +24,8 @@ export class RegistryModelVersions {
     version: number,
   ): Promise<{ uri: string; versionId?: string; sha256: string; manifest?: { uri: string; versionId?: string } } | undefined> {
     const item = await this.table.get(keys.version(model, version));
-    const artifact = item?.artifact as ArtifactRecord | undefined;
+    // A version deleted through MLflow's API is served by the images built before, but by no new one.
+    const artifact = item?.deletedAt === undefined ? (item?.artifact as ArtifactRecord | undefined) : undefined;
     if (artifact?.kind === 'directory') {
       return { uri: artifact.uri, sha256: artifact.sha256, manifest: { uri: artifact.manifestUri, versionId: artifact.manifestVersionId } };
     }

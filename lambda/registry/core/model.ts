@@ -66,6 +66,11 @@ export interface ModelVersionRecord {
   readonly updatedAt?: string;
   /** MLflow's (deprecated) stage: `Staging`, `Production`, `Archived`; absent is MLflow's `None`. */
   readonly stage?: 'Staging' | 'Production' | 'Archived';
+  /**
+   * When the version was deleted through MLflow's API: it stays as the record of what was registered
+   * (and what images built from it serve), but takes no alias and no new image, and MLflow sees it no more.
+   */
+  readonly deletedAt?: string;
 }
 
 export interface ModelRecord {

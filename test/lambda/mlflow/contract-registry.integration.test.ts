@@ -146,13 +146,50 @@ describe('registered models', () => {
   test.each([
     ['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }],
     ['DELETE', '/registered-models/delete', { name: 'x' }],
-    ['DELETE', '/model-versions/delete', { name: 'x', version: '1' }],
   ])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
     expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
   });
 });
 
 describe('model versions', () => {
+  test('delete forgets the version for MLflow (get 404, not searched, not latest), removes its aliases, takes no alias after, and never gives its number again', async () => {
+    // Arrange
+    await createModel('contract-mv-delete');
+    await createVersion('contract-mv-delete', { tags: [{ key: 'team', value: 'risk' }] });
+    await createVersion('contract-mv-delete', { tags: [{ key: 'team', value: 'risk' }] });
+    await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-mv-delete', alias: 'champion', version: '2' } });
+    const path = (operation: string) => `${API}/model-versions/${operation}`;
+
+    // Act
+    const deleted = await mlflow.request('DELETE', path('delete'), { body: { name: 'contract-mv-delete', version: '2' } });
+    const got = await mlflow.request('GET', path('get'), { query: { name: 'contract-mv-delete', version: '2' } });
+    const again = await mlflow.request('DELETE', path('delete'), { body: { name: 'contract-mv-delete', version: '2' } });
+    const searched = await mlflow.request('GET', path('search'), { query: { filter: "name = 'contract-mv-delete'" } });
+    const byTag = await mlflow.request('GET', path('search'), { query: { filter: "name = 'contract-mv-delete' and tags.team = 'risk'" } });
+    const model = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-mv-delete' } });
+    const alias = await mlflow.request('GET', `${API}/registered-models/alias`, { query: { name: 'contract-mv-delete', alias: 'champion' } });
+    const aliasToDeleted = await mlflow.request('POST', `${API}/registered-models/alias`, {
+      body: { name: 'contract-mv-delete', alias: 'champion', version: '2' },
+    });
+    const next = await createVersion('contract-mv-delete');
+
+    // Assert
+    expect(deleted).toEqual(ok());
+    expect(got).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Model Version (name=contract-mv-delete, version=2) not found'));
+    expect(again).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST'));
+    expect((searched.body.model_versions as { version: string }[]).map(({ version }) => version)).toEqual(['1']);
+    expect((byTag.body.model_versions as { version: string }[]).map(({ version }) => version)).toEqual(['1']);
+    expect(model.body.registered_model).toMatchObject({ latest_versions: [expect.objectContaining({ version: '1' })] });
+    expect(model.body.registered_model).not.toHaveProperty('aliases');
+    expect(alias).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', 'Registered model alias champion not found.'));
+    expect(aliasToDeleted).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST'));
+    expect(next.version).toBe('3');
+    // Kept as the record of what was registered; its tag index gone.
+    const items = (await mlflow.tableItems()).registry.filter((item) => item.name === 'contract-mv-delete');
+    expect(items.find((item) => item.sk === 'V#0000000002')).toMatchObject({ deletedAt: expect.any(String) });
+    expect(items.filter((item) => String(item.sk).startsWith('G#0000000002'))).toEqual([]);
+  });
+
   test("delete alias removes it as a move to nowhere: get by alias then refuses, a second delete is {}, and the alias's next move continues its revisions", async () => {
     // Arrange
     await createModel('contract-alias-delete');

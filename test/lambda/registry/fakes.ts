@@ -186,7 +186,9 @@ export class InMemoryRegistryStore implements RegistryStore {
 
   private tryCommitAlias(change: AliasMove): CommitAliasOutcome {
     if (this.alwaysStale) return { kind: 'stale' };
-    if (!this.versions.has(versionKey(change.name, change.toVersion))) return { kind: 'version-missing' };
+    const target = this.versions.get(versionKey(change.name, change.toVersion));
+    // A version deleted through MLflow's API takes no alias, as the store's condition says.
+    if (!target || target.deletedAt !== undefined) return { kind: 'version-missing' };
     const current = this.aliases.get(`${change.name}#${change.alias}`);
     if ((current?.revision ?? 0) !== change.revision - 1) return { kind: 'stale' };
 

@@ -1,3 +1,5 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../lambda/registry/adapters/table-keys';
 import type { AliasChangeRecord } from '../../../lambda/registry/core/model';
 import type { ModelDetails } from '../../../lambda/registry/core/query-registry';
 import type { Page } from '../../../lambda/shared/page';
@@ -36,6 +38,27 @@ describe('setModelAlias', () => {
     expect(invocation).toEqual({
       result: { name, alias: 'production', version: 1, revision: 1, changedAt: expect.any(String), changed: true },
     });
+    expect(await aliasesOf(name)).toEqual({ production: 1 });
+  });
+
+  test('refuses a version deleted through MLflow (kept as a record, it takes no alias): NotFoundError, the alias unmoved', async () => {
+    // Arrange
+    const name = await modelWithVersions('deleted-version', 2);
+    await registry.call('setModelAlias', { name, alias: 'production', version: 1 });
+    await registry.clients.dynamodb.send(
+      new UpdateCommand({
+        TableName: registry.tableName,
+        Key: keys.version(name, 2),
+        UpdateExpression: 'SET deletedAt = :at',
+        ExpressionAttributeValues: { ':at': '2026-12-06T00:00:00.000Z' },
+      }),
+    );
+
+    // Act
+    const invocation = await registry.invoke('setModelAlias', { name, alias: 'production', version: 2 });
+
+    // Assert
+    expect(invocation).toMatchObject({ errorType: 'NotFoundError', errorMessage: `model ${name} has no version 2` });
     expect(await aliasesOf(name)).toEqual({ production: 1 });
   });
 

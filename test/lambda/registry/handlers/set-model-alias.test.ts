@@ -34,7 +34,8 @@ describe('SetModelAlias handler', () => {
     expect(versionCheck.ConditionCheck).toEqual({
       TableName: TABLE_NAME,
       Key: { pk: 'M#churn', sk: 'V#0000000002' },
-      ConditionExpression: 'attribute_exists(pk)',
+      // A version deleted through MLflow's API takes no alias.
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
     });
     expect(alias.Put).toEqual({
       TableName: TABLE_NAME,
