@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRegistryStore } from '../../registry/adapters/dynamo-registry-store';
 import { keys } from '../../registry/adapters/table-keys';
 import type { AliasChangeRecord, ModelRecord, ModelVersionRecord } from '../../registry/core/model';
-import { cancellation, type Item, userKeyed } from '../../shared/dynamo-table';
+import { cancellation, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
 import type { MlflowRegistryStore } from '../core/registry-ports';
 
 /** MLflow's registry records on the registry's table (layout in registry/adapters/table-keys.ts). */
@@ -11,11 +11,41 @@ export class DynamoMlflowRegistryStore extends DynamoRegistryStore implements Ml
   async createModel(model: Omit<ModelRecord, 'latestVersion'>): Promise<boolean> {
     try {
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          // The version counter starts where `reserveVersion` would start it.
-          Item: { ...keys.model(model.name), ...keys.modelIndex(model.name), ...model, tags: userKeyed(model.tags ?? {}), latestVersion: 0, nextVersion: 0 },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: keys.model(model.name),
+          // The version counter starts where `reserveVersion` starts it, or goes on for a model deleted before.
+          UpdateExpression:
+            'SET #name = :name, createdAt = :at, updatedAt = :at, description = :description, tags = :tags, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, ' +
+            'latestVersion = if_not_exists(latestVersion, :zero), nextVersion = if_not_exists(nextVersion, :zero) REMOVE deletedAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(deletedAt)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: {
+            ':name': model.name,
+            ':at': model.createdAt,
+            ':description': model.description ?? '',
+            ':tags': userKeyed(model.tags ?? {}),
+            ':zero': 0,
+            ...prefixed(keys.modelIndex(model.name)),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deleteModel(name: string, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.model(name),
+          UpdateExpression: 'SET deletedAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ':at': at },
         }),
       );
       return true;

@@ -95,6 +95,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     getModelVersionByAlias: operation(r.AliasReference, registry.getModelVersionByAlias),
     deleteRegisteredModelAlias: operation(r.AliasReference, registry.deleteRegisteredModelAlias),
     deleteModelVersion: operation(r.ModelVersionReference, registry.deleteModelVersion),
+    deleteRegisteredModel: operation(r.RegisteredModelName, registry.deleteRegisteredModel),
     getLatestVersions: operation(r.GetLatestVersions, registry.getLatestVersions),
     createModelVersion: operation(r.CreateModelVersion, registry.createModelVersion),
     getModelVersion: operation(r.ModelVersionReference, registry.getModelVersion),

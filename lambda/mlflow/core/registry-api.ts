@@ -101,9 +101,10 @@ export function registryApi(deps: RegistryApiDependencies) {
     );
   }
 
+  /** A model MLflow sees: a deleted one is not found. */
   async function findModel(name: string): Promise<ModelRecord> {
     const model = await store.getModel(name);
-    if (!model) throw MlflowError.notFound(`Registered Model with name=${name} not found`);
+    if (!model || model.deletedAt !== undefined) throw MlflowError.notFound(`Registered Model with name=${name} not found`);
     return model;
   }
 
@@ -192,6 +193,17 @@ export function registryApi(deps: RegistryApiDependencies) {
     );
   }
 
+  /**
+   * Deletes a version, kept as the record of what was registered: it is marked deleted (MLflow sees it no
+   * more; it takes no alias and no new image; images built from it keep serving it), its tag index goes,
+   * and every alias on it is removed first as a move to nowhere. Its number is never given again.
+   */
+  async function deleteVersion(record: ModelVersionRecord): Promise<void> {
+    const { name, version } = record;
+    for (const { alias } of (await store.listAliases(name)).filter((each) => each.version === version)) await removeAlias(name, alias);
+    if (!(await store.deleteVersion(record, now()))) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
+  }
+
   /** Removes a live alias as a move to nowhere, announced; nothing when it is not live. */
   function removeAlias(name: string, alias: string): Promise<true> {
     return retryOptimistically(
@@ -259,7 +271,7 @@ export function registryApi(deps: RegistryApiDependencies) {
     async searchRegisteredModels(request: z.output<typeof SearchRegisteredModels>) {
       const filter = parseFilter('registeredModels', request.filter);
       const orderBy = parseOrderBy('registeredModels', request.order_by);
-      const models = await all((page) => store.listModels(page));
+      const models = (await all((page) => store.listModels(page))).filter((model) => model.deletedAt === undefined);
       const found = models
         .map((model) => ({
           model,
@@ -351,17 +363,21 @@ export function registryApi(deps: RegistryApiDependencies) {
       return {};
     },
 
-    /**
-     * MLflow's delete, kept as the record of what was registered: the version is marked deleted (MLflow sees
-     * it no more; it takes no alias and no new image; images built from it keep serving it), its tag index
-     * goes, and every alias on it is removed as a move to nowhere. Its number is never given again.
-     */
+    /** MLflow's delete of a version (see `deleteVersion`). */
     async deleteModelVersion({ name, version }: z.output<typeof ModelVersionReference>) {
-      const record = await findVersion(name, version);
-      const onIt = (await store.listAliases(name)).filter((alias) => alias.version === version);
-      // The aliases go first: a version deleted with an alias still on it would point users at nothing.
-      for (const { alias } of onIt) await removeAlias(name, alias);
-      if (!(await store.deleteVersion(record, now()))) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
+      await deleteVersion(await findVersion(name, version));
+      return {};
+    },
+
+    /**
+     * MLflow's delete of a model and every version of it, kept as the record of what was registered: each
+     * version deleted as `deleteModelVersion` deletes one, then the model marked deleted. A model of that
+     * name registered again revives it, its version numbers going on.
+     */
+    async deleteRegisteredModel({ name }: z.output<typeof RegisteredModelName>) {
+      await findModel(name);
+      for (const record of await liveVersions(name)) await deleteVersion(record);
+      if (!(await store.deleteModel(name, now()))) throw MlflowError.notFound(`Registered Model with name=${name} not found`);
       return {};
     },
 

@@ -3,8 +3,13 @@ import type { RegistryStore } from '../../registry/core/ports';
 
 /** What MLflow's registry API stores beyond the registry's own port: models made before any version, their description and tags. */
 export interface MlflowRegistryStore extends RegistryStore {
-  /** Creates a model with no version yet; `false` when one of that name exists. */
+  /**
+   * Creates a model with no version yet, or revives one deleted (its version numbers go on); `false`
+   * when a live one of that name exists.
+   */
   createModel(model: Omit<ModelRecord, 'latestVersion'>): Promise<boolean>;
+  /** Marks the model deleted; `false` when it is gone or deleted already. */
+  deleteModel(name: string, at: string): Promise<boolean>;
   /** Changes an existing model's description or tags; `false` when there is none of that name. */
   updateModel(name: string, change: Pick<ModelRecord, 'description' | 'tags'>, at: string): Promise<boolean>;
   /**

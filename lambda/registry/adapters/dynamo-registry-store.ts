@@ -60,7 +60,9 @@ export class DynamoRegistryStore implements RegistryStore {
         Key: keys.model(name),
         UpdateExpression:
           'SET #name = :name, createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at), ' +
-          'latestVersion = if_not_exists(latestVersion, :none), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one',
+          'latestVersion = if_not_exists(latestVersion, :none), gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD nextVersion :one ' +
+          // A model deleted through MLflow's API comes back with its next version; its numbers go on.
+          'REMOVE deletedAt',
         ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: { ':name': name, ':at': at, ':none': 0, ':one': 1, ...prefixed(keys.modelIndex(name)) },
         ReturnValues: 'UPDATED_NEW',

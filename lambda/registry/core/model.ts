@@ -82,6 +82,8 @@ export interface ModelRecord {
   readonly description?: string;
   /** The model's own tags (MLflow's registered-model tags); its versions have theirs. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** When the model was deleted through MLflow's API (its versions with it); a new registration revives it. */
+  readonly deletedAt?: string;
 }
 
 export interface AliasRecord {

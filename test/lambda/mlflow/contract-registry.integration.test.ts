@@ -143,15 +143,43 @@ describe('registered models', () => {
     );
   });
 
-  test.each([
-    ['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }],
-    ['DELETE', '/registered-models/delete', { name: 'x' }],
-  ])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
+  test.each([['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }]])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
     expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
   });
 });
 
 describe('model versions', () => {
+  test('delete of a registered model forgets it and its versions for MLflow; created again, it is new to MLflow but its numbers go on', async () => {
+    // Arrange
+    await createModel('contract-rm-delete', { description: 'first life' });
+    await createVersion('contract-rm-delete');
+    await createVersion('contract-rm-delete');
+    await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-rm-delete', alias: 'champion', version: '1' } });
+
+    // Act
+    const deleted = await mlflow.request('DELETE', `${API}/registered-models/delete`, { body: { name: 'contract-rm-delete' } });
+    const got = await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-rm-delete' } });
+    const version = await mlflow.request('GET', `${API}/model-versions/get`, { query: { name: 'contract-rm-delete', version: '1' } });
+    const searched = await mlflow.request('GET', `${API}/registered-models/search`, { query: { filter: "name = 'contract-rm-delete'" } });
+    const again = await mlflow.request('DELETE', `${API}/registered-models/delete`, { body: { name: 'contract-rm-delete' } });
+    const recreated = await createModel('contract-rm-delete');
+    const next = await createVersion('contract-rm-delete');
+
+    // Assert
+    expect(deleted).toEqual(ok());
+    expect(got).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=contract-rm-delete not found'));
+    expect(version).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST'));
+    expect(searched).toEqual(ok());
+    expect(again).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST'));
+    expect(recreated).toEqual({
+      name: 'contract-rm-delete',
+      creation_timestamp: expect.any(Number),
+      last_updated_timestamp: expect.any(Number),
+      description: '',
+    });
+    expect(next.version).toBe('3');
+  });
+
   test('delete forgets the version for MLflow (get 404, not searched, not latest), removes its aliases, takes no alias after, and never gives its number again', async () => {
     // Arrange
     await createModel('contract-mv-delete');

@@ -212,8 +212,8 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
   {
     name: 'create-registered-model',
     event: mlflowRequest('POST', '/registered-models/create', { body: { name: MODEL } }),
-    // The model, then its latest version and aliases to answer with.
-    sends: ['PutCommand', 'QueryCommand'],
+    // The model (new, or one deleted before, revived), then its aliases to answer with.
+    sends: ['UpdateCommand', 'QueryCommand'],
   },
   {
     name: 'create-model-version from a logged model (models:/)',
