@@ -19,6 +19,7 @@ const toExperiment = (item: Item): ExperimentView => {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt ?? record.lastRunAt ?? record.createdAt,
     tags: record.tags ?? {},
+    idRecorded: record.experimentId !== undefined,
   };
 };
 
@@ -84,6 +85,7 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
                   runCount: 0,
                   lifecycleStage: experiment.lifecycleStage,
                   tags: userKeyed(experiment.tags),
+                  experimentId: experiment.experimentId,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -103,9 +105,25 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
 
   async recordExperimentId(name: string, experimentId: string): Promise<void> {
     try {
-      await this.db.send(new PutCommand(this.experimentIdPut(name, experimentId)));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.experimentIdPut(name, experimentId) },
+            // The experiment says its id is recorded: readers need not record it again.
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.experiment(name),
+                UpdateExpression: 'SET experimentId = :id',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':id': experimentId },
+              },
+            },
+          ],
+        }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new Error(`experiment id ${experimentId} of "${name}" is another experiment's`);
+      if (cancellation(error)?.failed(0)) throw new Error(`experiment id ${experimentId} of "${name}" is another experiment's`);
       throw error;
     }
   }

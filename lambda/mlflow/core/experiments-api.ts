@@ -54,7 +54,7 @@ export function experimentsApi(context: TrackingContext) {
       const at = now();
       const experimentId = experimentIdOf(name);
       const tags = Object.fromEntries(request.tags.map(({ key, value }) => [key, value]));
-      const created = await store.createExperiment({ experimentId, name, lifecycleStage: 'active', createdAt: at, updatedAt: at, tags });
+      const created = await store.createExperiment({ experimentId, name, lifecycleStage: 'active', createdAt: at, updatedAt: at, tags, idRecorded: true });
       if (!created) throw MlflowError.exists(`Experiment(name=${name}) already exists.`);
       return { experiment_id: experimentId };
     },
@@ -85,7 +85,11 @@ export function experimentsApi(context: TrackingContext) {
         { maxResults: request.max_results, pageToken: request.page_token },
       );
       // Experiments `mlops run start` made get their id recorded once MLflow's client may ask for them by it.
-      await Promise.all(page.items.map(({ experiment }) => store.recordExperimentId(experiment.name, experiment.experimentId)));
+      await Promise.all(
+        page.items
+          .filter(({ experiment }) => !experiment.idRecorded)
+          .map(({ experiment }) => store.recordExperimentId(experiment.name, experiment.experimentId)),
+      );
       return {
         ...(page.items.length > 0 ? { experiments: page.items.map(({ experiment }) => renderExperiment(experiment, locations)) } : {}),
         ...(page.nextToken ? { next_page_token: page.nextToken } : {}),

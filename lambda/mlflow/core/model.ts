@@ -9,6 +9,8 @@ export interface ExperimentView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** Whether its id can be looked up (experiments made by `mlops run start` have it recorded on first sight). */
+  readonly idRecorded: boolean;
 }
 
 /** A run as the search index holds it: enough to filter and order by, without reading the run. */

@@ -34,6 +34,7 @@ async function ensureDefaultExperiment(store: MlflowTrackingStore, at: string): 
     createdAt: at,
     updatedAt: at,
     tags: {},
+    idRecorded: true,
   };
   // A concurrent first reference may create it first: either way it exists now.
   await store.createExperiment(created);
@@ -47,7 +48,7 @@ async function ensureDefaultExperiment(store: MlflowTrackingStore, at: string): 
 export async function experimentByName({ store, clock }: TrackingContext, name: string): Promise<ExperimentView | undefined> {
   if (name === DEFAULT_EXPERIMENT.name) return ensureDefaultExperiment(store, clock.now().toISOString());
   const experiment = await store.getExperiment(name);
-  if (experiment) await store.recordExperimentId(name, experimentIdOf(name));
+  if (experiment && !experiment.idRecorded) await store.recordExperimentId(name, experimentIdOf(name));
   return experiment;
 }
 

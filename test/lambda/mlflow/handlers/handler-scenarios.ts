@@ -26,9 +26,9 @@ export const LOGGED_MODEL_ID = `m-${'0a1b2c3d'.repeat(4)}`;
 export const mlflowRequest = (method: string, path: string, options?: ApiGatewayRequestOptions) =>
   apiGatewayEvent(method, `${MLFLOW_API_PREFIX}${path}`, options);
 
-/** The experiment as `mlops run start` or MLflow's create-experiment leaves it: its item and its id's lookup item. */
+/** The experiment as MLflow's create-experiment leaves it (or `mlops run start`, once MLflow saw it): its item, saying its id is recorded, and the id's lookup item. */
 function experiment({ experiments }: PlatformFakes): void {
-  experiments.put(runItems.experiment(EXPERIMENT, 1), { ...trackingKeys.experimentId(EXPERIMENT_ID), name: EXPERIMENT });
+  experiments.put({ ...runItems.experiment(EXPERIMENT, 1), experimentId: EXPERIMENT_ID }, { ...trackingKeys.experimentId(EXPERIMENT_ID), name: EXPERIMENT });
 }
 
 /** A running run of the experiment (started by either client), in the run search index as its writers put it, with a metric's history. */
@@ -121,14 +121,15 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     name: 'get-experiment of one created by mlops run start, its id recorded on first sight',
     arrange: ({ experiments }) => experiments.put(runItems.experiment(EXPERIMENT, 1)),
     event: mlflowRequest('GET', '/experiments/get-by-name', { query: { experiment_name: EXPERIMENT } }),
-    sends: ['GetCommand', 'PutCommand'],
+    // The experiment, then its id's lookup item and the mark that it is recorded, together (once: it says so after).
+    sends: ['GetCommand', 'TransactWriteCommand'],
   },
   {
     name: 'search-experiments',
-    arrange: experiment,
+    arrange: ({ experiments }) => experiments.put(runItems.experiment(EXPERIMENT, 1)),
     event: mlflowRequest('POST', '/experiments/search', { body: { max_results: 10, filter: "name LIKE 'churn%'" } }),
-    // The listing index, and the ids of experiments MLflow sees for the first time.
-    sends: ['QueryCommand', 'PutCommand'],
+    // The listing index, and the ids of experiments MLflow sees for the first time (none again after).
+    sends: ['QueryCommand', 'TransactWriteCommand'],
   },
   {
     name: 'create-run',
