@@ -175,8 +175,7 @@ export function loggedModelsApi(context: TrackingContext) {
       const byModel = new Map<string, MetricEntry[]>();
       for (const metric of metrics) byModel.set(metric.model_id!, [...(byModel.get(metric.model_id!) ?? []), metric]);
       for (const [modelId, linked] of byModel) {
-        const model = await store.getLoggedModel(modelId);
-        if (!model) throw MlflowError.notFound(`Logged model with ID '${modelId}' not found.`);
+        // `change` reads the model and refuses one that is not there.
         await change(modelId, (current) => {
           const latest = new Map(current.metrics.map((metric) => [`${metric.key}\n${metric.datasetName ?? ''}\n${metric.datasetDigest ?? ''}`, metric]));
           for (const { key, value, step, timestamp, dataset_name, dataset_digest } of linked) {
