@@ -59,6 +59,12 @@ function canonicalStage(stage: string): (typeof STAGES)[number] {
 
 const millis = (iso: string) => Date.parse(iso);
 
+function aliasNamesByVersion(aliases: readonly { alias: string; version: number }[]): Map<number, string[]> {
+  const byVersion = new Map<number, string[]>();
+  for (const { alias, version } of aliases) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
+  return byVersion;
+}
+
 /** Reads every page of a paged store query. */
 async function all<T>(read: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
   const items: T[] = [];
@@ -130,11 +136,8 @@ export function registryApi(deps: RegistryApiDependencies) {
     return undefined;
   }
 
-  async function aliasesOf(name: string): Promise<Map<number, string[]>> {
-    const byVersion = new Map<number, string[]>();
-    for (const { alias, version } of await store.listAliases(name)) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
-    return byVersion;
-  }
+  /** The model's alias names by the version each points at. */
+  const aliasesOf = async (name: string) => aliasNamesByVersion(await store.listAliases(name));
 
   function renderVersion(record: ModelVersionRecord, aliases: readonly string[]) {
     return compact({
@@ -156,8 +159,7 @@ export function registryApi(deps: RegistryApiDependencies) {
 
   async function renderModel(model: ModelRecord) {
     const [latest, aliases] = await Promise.all([model.latestVersion > 0 ? latestLive(model.name) : undefined, store.listAliases(model.name)]);
-    const byVersion = new Map<number, string[]>();
-    for (const { alias, version } of aliases) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
+    const byVersion = aliasNamesByVersion(aliases);
     return compact({
       name: model.name,
       creation_timestamp: millis(model.createdAt),
