@@ -89,6 +89,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     getRegisteredModel: operation(r.RegisteredModelName, registry.getRegisteredModel),
     searchRegisteredModels: operation(r.SearchRegisteredModels, registry.searchRegisteredModels),
     updateRegisteredModel: operation(r.UpdateRegisteredModel, registry.updateRegisteredModel),
+    renameRegisteredModel: operation(r.RenameRegisteredModel, registry.renameRegisteredModel),
     setRegisteredModelTag: operation(r.SetRegisteredModelTag, registry.setRegisteredModelTag),
     deleteRegisteredModelTag: operation(r.DeleteRegisteredModelTag, registry.deleteRegisteredModelTag),
     setRegisteredModelAlias: operation(r.SetRegisteredModelAlias, registry.setRegisteredModelAlias),

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { type AliasChangeRecord, isLive, type ModelRecord, type ModelVersionRecord } from '../../registry/core/model';
 import type { EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
-import { ModelName, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
+import { ModelName, type RegisterModelCommand, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
@@ -20,6 +20,7 @@ import type {
   GetLatestVersions,
   ModelVersionReference,
   RegisteredModelName,
+  RenameRegisteredModel,
   SearchModelVersions,
   SearchRegisteredModels,
   SetModelVersionTag,
@@ -44,6 +45,16 @@ export interface RegistryApiDependencies {
   readonly locations: ArtifactLocations;
   readonly clock: Clock;
 }
+
+/** What a new version registers: its artifact as the registry pins it, and the run and logged model it came from. */
+interface VersionStorage {
+  readonly artifact: RegisterModelCommand['artifact'];
+  readonly runId?: string;
+  readonly modelId?: string;
+}
+
+/** Every MLflow model is a directory, pinned file by file. */
+const directory = (uri: string): RegisterModelCommand['artifact'] => ({ kind: 'directory', uri });
 
 const VersionTags = z.strictObject({ tags: RegisterModelFields.shape.tags });
 
@@ -172,27 +183,53 @@ export function registryApi(deps: RegistryApiDependencies) {
   }
 
   /**
-   * Where a version's files are, from MLflow's `source`: a logged model (`models:/<model id>`), a
-   * run's artifacts (`runs:/<run id>/<path>`) or an `s3://` prefix of the artifact bucket.
+   * What a version's files are, from MLflow's `source`: a logged model (`models:/<model id>`), another
+   * registered version (`models:/<name>/<version>` or `models:/<name>@<alias>`, as `copy_model_version`
+   * sends), a run's artifacts (`runs:/<run id>/<path>`) or an `s3://` prefix of the artifact bucket.
    */
-  async function storageOf(source: string, runId: string | undefined, modelId: string | undefined) {
-    const loggedModelId = /^models:\/(m-[0-9a-f]{32})\/?$/.exec(source)?.[1] ?? (modelId && source.startsWith('models:/') ? modelId : undefined);
-    if (loggedModelId) {
-      const model = await tracking.getLoggedModel(loggedModelId);
-      if (!model || model.lifecycleStage === 'deleted') throw MlflowError.notFound(`Logged model with ID '${loggedModelId}' not found.`);
-      return { uri: locations.loggedModel(model.experiment, model.modelId), runId: runId || model.sourceRunId, modelId: model.modelId };
+  async function storageOf(source: string, runId: string | undefined, modelId: string | undefined): Promise<VersionStorage> {
+    const loggedModelId = /^models:\/(m-[0-9a-f]{32})\/?$/.exec(source)?.[1];
+    const registered = loggedModelId ? undefined : /^models:\/([^/@]+)(?:\/(\d+)|@([^/]+))\/?$/.exec(source);
+    if (registered) return copiedFrom(await sourceVersion(registered[1], registered[2], registered[3]), runId, modelId);
+    const modelSource = loggedModelId ?? (modelId && source.startsWith('models:/') ? modelId : undefined);
+    if (modelSource) {
+      const model = await tracking.getLoggedModel(modelSource);
+      if (!model || model.lifecycleStage === 'deleted') throw MlflowError.notFound(`Logged model with ID '${modelSource}' not found.`);
+      return { artifact: directory(locations.loggedModel(model.experiment, model.modelId)), runId: runId || model.sourceRunId, modelId: model.modelId };
     }
     const runSource = /^runs:\/([^/]+)\/(.+)$/.exec(source);
     if (runSource) {
       const run = await tracking.getRun(runSource[1]);
       if (!run) throw MlflowError.notFound(`Run with id=${runSource[1]} not found`);
-      return { uri: `${locations.run(run.experiment, run.runId)}/${runSource[2].replace(/\/+$/, '')}`, runId: runId || run.runId, modelId };
+      return { artifact: directory(`${locations.run(run.experiment, run.runId)}/${runSource[2].replace(/\/+$/, '')}`), runId: runId || run.runId, modelId };
     }
     // MLflow's writers may upload under mlflow/ only: a version from elsewhere in the bucket (other grants' uploads) is not theirs to register.
-    if (locations.holds(source) && !source.split('/').includes('..')) return { uri: source.replace(/\/+$/, ''), runId, modelId };
+    if (locations.holds(source) && !source.split('/').includes('..')) return { artifact: directory(source.replace(/\/+$/, '')), runId, modelId };
     throw MlflowError.invalid(
-      `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location under the MLflow artifacts of the platform's artifact bucket (${locations.experiment('<experiment id>').replace('/<experiment id>', '/')}).`,
+      `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a registered version (models:/<name>/<version> or models:/<name>@<alias>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location under the MLflow artifacts of the platform's artifact bucket (${locations.experiment('<experiment id>').replace('/<experiment id>', '/')}).`,
     );
+  }
+
+  /** The version a `models:/<name>/<version>` or `models:/<name>@<alias>` source names. */
+  async function sourceVersion(name: string, version: string | undefined, alias: string | undefined): Promise<ModelVersionRecord> {
+    if (version !== undefined) return findVersion(name, Number(version));
+    const found = await store.getAlias(name, alias!);
+    if (!isLive(found)) throw MlflowError.invalid(`Registered model alias ${alias} not found.`);
+    return findVersion(name, found.version);
+  }
+
+  /**
+   * A copy holds exactly what its source version holds: the same files, with the source's digest claimed,
+   * so files changed since the source was registered are refused rather than pinned anew.
+   */
+  function copiedFrom(source: ModelVersionRecord, runId: string | undefined, modelId: string | undefined): VersionStorage {
+    const { artifact } = source;
+    const pinned: RegisterModelCommand['artifact'] =
+      artifact.kind === 'directory'
+        ? { kind: 'directory', uri: artifact.uri, sha256: artifact.sha256 }
+        : { kind: 'object', uri: artifact.uri, sha256: artifact.sha256, ...(artifact.s3VersionId ? { versionId: artifact.s3VersionId } : {}) };
+    const sourceModelId = modelId || source.properties[PROPERTY.modelId];
+    return { artifact: pinned, runId: runId || source.sourceRunId, ...(sourceModelId ? { modelId: sourceModelId } : {}) };
   }
 
   /**
@@ -254,6 +291,20 @@ export function registryApi(deps: RegistryApiDependencies) {
       if (!(await store.updateModel(name, { description: description ?? '' }, now())))
         throw MlflowError.notFound(`Registered Model with name=${name} not found`);
       return { registered_model: await renderModel(await findModel(name)) };
+    },
+
+    /**
+     * A rename to the same name is no change; any other is refused: the name is the model's identity in its
+     * versions' records, its alias history, its images and its SageMaker model package group. Versions move
+     * to another name by copy (`copy_model_version`), pinned to the same files.
+     */
+    async renameRegisteredModel({ name, new_name }: z.output<typeof RenameRegisteredModel>) {
+      const model = await findModel(name);
+      if (new_name !== name)
+        throw MlflowError.invalid(
+          `registered models cannot be renamed on this platform: ${name} is the name its versions, alias history, images and SageMaker model package group are filed under; copy the versions you need with MlflowClient().copy_model_version("models:/${name}/<version>", "${new_name}")`,
+        );
+      return { registered_model: await renderModel(model) };
     },
 
     async setRegisteredModelTag({ name, key, value }: z.output<typeof SetRegisteredModelTag>) {
@@ -391,7 +442,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       if (request.run_link) properties[PROPERTY.runLink] = request.run_link;
       const command = parseRequest(RegisterModelRequest, {
         name: request.name,
-        artifact: { kind: 'directory', uri: storage.uri },
+        artifact: storage.artifact,
         ...(request.description ? { description: request.description } : {}),
         tags: Object.fromEntries(request.tags.map(({ key, value }) => [key, value])),
         properties,

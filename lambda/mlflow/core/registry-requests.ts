@@ -21,6 +21,7 @@ const Tag = KeyValue(250, 5000);
 export const CreateRegisteredModel = z.looseObject({ name: Name, tags: repeated(Tag), description: optionalString(5000) });
 export const RegisteredModelName = z.looseObject({ name: Name });
 export const UpdateRegisteredModel = z.looseObject({ name: Name, description: optionalString(5000) });
+export const RenameRegisteredModel = z.looseObject({ name: Name, new_name: Name });
 export const SearchRegisteredModels = z.looseObject({
   filter: optionalString(8000),
   max_results: z.optional(Int64),

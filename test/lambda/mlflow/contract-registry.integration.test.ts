@@ -143,8 +143,26 @@ describe('registered models', () => {
     );
   });
 
-  test.each([['POST', '/registered-models/rename', { name: 'x', new_name: 'y' }]])('%s %s answers NOT_IMPLEMENTED (501)', async (method, path, body) => {
-    expect(await mlflow.request(method, `${API}${path}`, { body })).toEqual(refusal(501, 'NOT_IMPLEMENTED'));
+  test('rename to its own name answers the model; to another name is INVALID_PARAMETER_VALUE naming copy_model_version, and changes nothing', async () => {
+    // Arrange
+    await createModel('contract-rename');
+    await createVersion('contract-rename');
+    const before = await mlflow.tableItems();
+
+    // Act
+    const same = await mlflow.request('POST', `${API}/registered-models/rename`, { body: { name: 'contract-rename', new_name: 'contract-rename' } });
+    const other = await mlflow.request('POST', `${API}/registered-models/rename`, { body: { name: 'contract-rename', new_name: 'contract-renamed' } });
+    const unknown = await mlflow.request('POST', `${API}/registered-models/rename`, { body: { name: 'contract-rename-nowhere', new_name: 'x' } });
+
+    // Assert
+    expect(same).toEqual(
+      ok({ registered_model: expect.objectContaining({ name: 'contract-rename', latest_versions: [expect.objectContaining({ version: '1' })] }) }),
+    );
+    expect(other).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('copy_model_version("models:/contract-rename/<version>", "contract-renamed")')),
+    );
+    expect(unknown).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=contract-rename-nowhere not found'));
+    expect(await mlflow.tableItems()).toEqual(before);
   });
 });
 
@@ -351,6 +369,58 @@ describe('model versions', () => {
     expect(after.last_updated_timestamp).toBeGreaterThanOrEqual(registered.last_updated_timestamp as number);
     expect(after.last_updated_timestamp).toBe((created.body.model_version as Record<string, number>).creation_timestamp);
     expect(uri).toEqual(ok({ artifact_uri: model.info.artifact_uri }));
+  });
+
+  test('create from models:/<name>/<version> and models:/<name>@<alias> (copy_model_version) pins the same files as the source version', async () => {
+    // Arrange
+    await createModel('contract-copy-source');
+    const source = await createVersion('contract-copy-source', { tags: [{ key: 'k', value: 'v' }] });
+    await mlflow.request('POST', `${API}/registered-models/alias`, { body: { name: 'contract-copy-source', alias: 'champion', version: '1' } });
+    await createModel('contract-copy');
+
+    // Act
+    const byVersion = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-copy', source: 'models:/contract-copy-source/1', tags: [{ key: 'k', value: 'v' }] },
+    });
+    const byAlias = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-copy', source: 'models:/contract-copy-source@champion' },
+    });
+    const uri = await mlflow.request('GET', `${API}/model-versions/get-download-uri`, { query: { name: 'contract-copy', version: '2' } });
+
+    // Assert
+    expect(byVersion).toEqual(
+      ok({ model_version: expect.objectContaining({ name: 'contract-copy', version: '1', source: 'models:/contract-copy-source/1', status: 'READY' }) }),
+    );
+    expect(byAlias).toEqual(ok({ model_version: expect.objectContaining({ version: '2', source: 'models:/contract-copy-source@champion' }) }));
+    expect(uri).toEqual(ok({ artifact_uri: source.source }));
+    const artifacts = (await mlflow.tableItems()).registry
+      .filter((item) => item.sk === 'V#0000000001' && (item.name === 'contract-copy-source' || item.name === 'contract-copy'))
+      .map((item) => item.artifact);
+    expect(artifacts).toHaveLength(2);
+    // The same files and manifest digest; the manifest object is written again, as a new S3 version of the same content.
+    expect(artifacts[0]).toEqual({ ...(artifacts[1] as object), manifestVersionId: expect.any(String) });
+  });
+
+  test('create from a registered version whose files changed since is INVALID_PARAMETER_VALUE and writes nothing; an unknown one is RESOURCE_DOES_NOT_EXIST', async () => {
+    // Arrange
+    await createModel('contract-copy-changed-source');
+    const source = await createVersion('contract-copy-changed-source');
+    await mlflow.putObject(`${(source.source as string).slice(`s3://${mlflow.artifactBucketName}/`.length)}/model.pkl`, 'retrained in place');
+    await createModel('contract-copy-changed');
+    const before = await mlflow.tableItems();
+
+    // Act
+    const changed = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-copy-changed', source: 'models:/contract-copy-changed-source/1' },
+    });
+    const unknown = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-copy-changed', source: 'models:/contract-copy-changed-source/9' },
+    });
+
+    // Assert
+    expect(changed).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('does not match the SHA-256')));
+    expect(unknown).toEqual(refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Model Version (name=contract-copy-changed-source, version=9) not found'));
+    expect(await mlflow.tableItems()).toEqual(before);
   });
 
   test('fails get of a missing version with RESOURCE_DOES_NOT_EXIST, and a version that is no integer with INVALID_PARAMETER_VALUE', async () => {
