@@ -134,6 +134,9 @@ export class MlflowApi extends PlatformCapability<MlflowApiOperation> {
       this.api.addRoutes({ path: prefix, methods: [apigwv2.HttpMethod.ANY], integration });
       this.api.addRoutes({ path: `${prefix}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration });
     }
+    // Any other path reaches the function too (IAM-authorized as every route), which answers MLflow's
+    // ENDPOINT_NOT_FOUND: API Gateway's own {"message":"Not Found"} reads to MLflow's client as INTERNAL_ERROR.
+    new apigwv2.HttpRoute(this, 'DefaultRoute', { httpApi: this.api, routeKey: apigwv2.HttpRouteKey.DEFAULT, integration });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,

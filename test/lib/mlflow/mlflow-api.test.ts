@@ -100,7 +100,11 @@ describe('MlflowApi in the platform stack', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `ANY ${prefix}`, AuthorizationType: 'AWS_IAM' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `ANY ${prefix}/{proxy+}`, AuthorizationType: 'AWS_IAM' });
     }
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', MLFLOW_ROUTES.length + 2 * MLFLOW_UNSUPPORTED_PREFIXES.length);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', MLFLOW_ROUTES.length + 2 * MLFLOW_UNSUPPORTED_PREFIXES.length + 1);
+  });
+
+  test("routes any other path ($default) to the function with IAM authorization, for MLflow's ENDPOINT_NOT_FOUND rather than API Gateway's 404", () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
   });
 
   test('has no route without IAM authorization', () => {
