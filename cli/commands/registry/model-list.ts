@@ -6,6 +6,7 @@ import { formatDate } from '../../render/format';
 import { writeJson } from '../../render/output';
 import { renderTable } from '../../render/table';
 import { globalOptions } from '../options';
+import { deletedColumn } from './deleted-column';
 
 export function addListCommand(model: Command, context: CliContext): void {
   model
@@ -25,6 +26,7 @@ export function addListCommand(model: Command, context: CliContext): void {
             { header: 'latest', value: (row) => row.latestVersion, align: 'right' },
             { header: 'updated', value: (row) => formatDate(row.updatedAt) },
             { header: 'created', value: (row) => formatDate(row.createdAt) },
+            ...deletedColumn(models),
           ],
           models,
         ),

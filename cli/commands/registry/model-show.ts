@@ -24,6 +24,8 @@ function renderModel(model: ModelDetails): string[] {
       ['latest version', model.latestVersion],
       ['created', formatDate(model.createdAt)],
       ['updated', formatDate(model.updatedAt)],
+      // Deleted through MLflow's API: kept as the record of what was registered.
+      ['deleted', model.deletedAt && formatDate(model.deletedAt)],
     ]),
     aliases.length === 0
       ? 'no aliases'

@@ -6,6 +6,7 @@ import { formatBytes, formatDate, formatPairs, shortDigest } from '../../render/
 import { writeJson } from '../../render/output';
 import { renderTable } from '../../render/table';
 import { globalOptions } from '../options';
+import { deletedColumn } from './deleted-column';
 import { aliasesOf } from './model-show';
 
 export function addVersionsCommand(model: Command, context: CliContext): void {
@@ -31,6 +32,7 @@ export function addVersionsCommand(model: Command, context: CliContext): void {
             { header: 'size', value: (row) => formatBytes(row.artifact.sizeBytes), align: 'right' },
             { header: 'sha256', value: (row) => shortDigest(row.artifact.sha256) },
             { header: 'metrics', value: (row) => formatPairs(row.metrics) },
+            ...deletedColumn(versions),
           ],
           versions,
         ),

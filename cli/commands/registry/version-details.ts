@@ -62,6 +62,7 @@ export function renderVersionDetails(version: ModelVersionRecord, aliases: reado
     renderFields([
       ['aliases', aliases.length > 0 ? aliases.join(', ') : undefined],
       ['created', `${formatDate(version.createdAt)}${version.createdBy ? ` by ${version.createdBy}` : ''}`],
+      ['deleted', version.deletedAt && `${formatDate(version.deletedAt)} (kept as the record of what was registered; it takes no alias and no new image)`],
       ['framework', version.framework],
       ['description', version.description],
       ['source run', version.sourceRun ? `${version.sourceRun.runName} in ${version.sourceRun.experiment} (${version.sourceRunId})` : version.sourceRunId],

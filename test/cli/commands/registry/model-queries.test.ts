@@ -172,6 +172,53 @@ describe('mlops model versions', () => {
   });
 });
 
+describe('models and versions deleted through MLflow', () => {
+  it('list and versions add a deleted column only when a row was deleted', async () => {
+    // Arrange
+    cli.answerQueries({
+      listModels: () => ({ items: [fraudModel, { ...churnModel, deletedAt: '2026-11-30T12:00:00.000Z' }] }),
+      getModel: () => fraudDetails,
+      listVersions: () => ({ items: [fraudVersion(12, { metrics: {}, deletedAt: '2026-11-30T12:00:00.000Z' }), fraudVersion(11, { metrics: {} })] }),
+    });
+
+    // Act
+    const models = await cli.run(['model', 'list']);
+    const versions = await cli.run(['model', 'versions', 'fraud-detector']);
+
+    // Assert
+    expect(models.stdout.split('\n').slice(0, 3)).toEqual([
+      'NAME            LATEST  UPDATED           CREATED           DELETED',
+      'fraud-detector      12  2026-11-24 14:03  2026-11-02 08:00  -',
+      'churn                3  2026-10-20 17:45  2026-10-01 09:30  2026-11-30 12:00',
+    ]);
+    expect(versions.stdout.split('\n')[0]).toMatch(/METRICS {2}DELETED$/);
+    expect(versions.stdout.split('\n')[1]).toMatch(/ -\s+2026-11-30 12:00$/);
+    expect(versions.stdout.split('\n')[2]).toMatch(/ -\s+-$/);
+  });
+
+  it('show says when the model or the version was deleted', async () => {
+    // Arrange
+    const deletedAt = '2026-11-30T12:00:00.000Z';
+    cli.answerQueries({ getModel: () => ({ ...fraudDetails, deletedAt }), getVersion: () => fraudVersion(11, { deletedAt }) });
+
+    // Act
+    const model = await cli.run(['model', 'show', 'fraud-detector']);
+    const version = await cli.run(['model', 'show', 'fraud-detector:11']);
+
+    // Assert
+    expect(model.stdout).toContain('deleted         2026-11-30 12:00\n');
+    expect(version.stdout).toContain('2026-11-30 12:00 (kept as the record of what was registered; it takes no alias and no new image)');
+  });
+
+  it('tables of models and versions none of which was deleted have no deleted column', async () => {
+    cli.answerQueries({ listModels: () => ({ items: [fraudModel] }) });
+
+    const { stdout } = await cli.run(['model', 'list']);
+
+    expect(stdout).not.toContain('DELETED');
+  });
+});
+
 describe('mlops model find', () => {
   it('finds versions by tag value within one model, showing the tag as a column', async () => {
     cli.answerQueries({ findVersions: () => ({ items: [fraudVersion(11)] }) });
