@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { MLFLOW_ROUTES } from '../../../lambda/mlflow/core/routes';
 import { createMlflowFixture, type MlflowFixture } from '../../emulators/mlflow-fixture';
 import { HOSTILE_LEAVES, hostileRequests } from '../../support/hostile-mutations';
 
@@ -24,7 +25,8 @@ const CLIENT_ERRORS = new Set([
 ]);
 
 let mlflow: MlflowFixture;
-let seeded: { experimentId: string; runId: string; modelId: string; source: string };
+/** What `beforeAll` made; the doomed ones are there to be deleted. */
+let seeded: { experimentId: string; runId: string; modelId: string; source: string; doomedExperimentId: string; doomedModelId: string };
 
 interface Call {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -32,12 +34,14 @@ interface Call {
   readonly fields: Record<string, unknown>;
 }
 
-/** One well-formed request per operation, naming what `beforeAll` seeded. */
+/** One well-formed request per route, naming what `beforeAll` seeded. */
 function wellFormed(): Call[] {
-  const { experimentId, runId, modelId, source } = seeded;
+  const { experimentId, runId, modelId, source, doomedExperimentId, doomedModelId } = seeded;
   const metric = { key: 'auc', value: 0.5, timestamp: 1_765_000_000_000, step: 1 };
   const post = (path: string, fields: Record<string, unknown>): Call => ({ method: 'POST', path, fields });
   const get = (path: string, fields: Record<string, unknown>): Call => ({ method: 'GET', path, fields });
+  const patch = (path: string, fields: Record<string, unknown>): Call => ({ method: 'PATCH', path, fields });
+  const del = (path: string, fields: Record<string, unknown>): Call => ({ method: 'DELETE', path, fields });
   return [
     post('/experiments/create', { name: 'fuzzed', tags: [{ key: 'team', value: 'risk' }] }),
     get('/experiments/get', { experiment_id: experimentId }),
@@ -58,7 +62,7 @@ function wellFormed(): Call[] {
     post('/logged-models', { experiment_id: experimentId, name: 'm', source_run_id: runId, params: [{ key: 'p', value: '1' }] }),
     get(`/logged-models/${modelId}`, {}),
     post('/logged-models/search', { experiment_ids: [experimentId], order_by: [{ field_name: 'name', ascending: true }] }),
-    { method: 'PATCH', path: `/logged-models/${modelId}/tags`, fields: { tags: [{ key: 'k', value: 'v' }] } },
+    patch(`/logged-models/${modelId}/tags`, { tags: [{ key: 'k', value: 'v' }] }),
     post('/registered-models/create', { name: 'fuzzed-model', description: 'd' }),
     get('/registered-models/get', { name: 'churn' }),
     get('/registered-models/search', { filter: "name = 'churn'" }),
@@ -67,6 +71,35 @@ function wellFormed(): Call[] {
     get('/model-versions/get', { name: 'churn', version: '1' }),
     post('/model-versions/set-tag', { name: 'churn', version: '1', key: 'k', value: 'v' }),
     get('/model-versions/get-download-uri', { name: 'churn', version: '1' }),
+    get('/experiments/search', { max_results: 5 }),
+    post('/experiments/update', { experiment_id: experimentId, new_name: 'churn' }),
+    post('/experiments/delete', { experiment_id: doomedExperimentId }),
+    post('/experiments/restore', { experiment_id: doomedExperimentId }),
+    post('/experiments/delete-experiment-tag', { experiment_id: experimentId, key: 'k' }),
+    post('/runs/delete', { run_id: runId }),
+    post('/runs/restore', { run_id: runId }),
+    post('/runs/delete-tag', { run_id: runId, key: 't' }),
+    post('/runs/log-model', { run_id: runId, model_json: JSON.stringify({ artifact_path: 'model', flavors: {} }) }),
+    get('/metrics/get-history-bulk-interval', { run_ids: runId, metric_key: 'auc', max_results: 10 }),
+    patch(`/logged-models/${modelId}`, { status: 'LOGGED_MODEL_READY' }),
+    del(`/logged-models/${doomedModelId}`, {}),
+    del(`/logged-models/${modelId}/tags/k`, {}),
+    post(`/logged-models/${modelId}/params`, { params: [{ key: 'q', value: '2' }] }),
+    patch('/registered-models/update', { name: 'churn', description: 'updated' }),
+    post('/registered-models/rename', { name: 'churn', new_name: 'churn-renamed' }),
+    del('/registered-models/delete', { name: 'doomed' }),
+    post('/registered-models/set-tag', { name: 'churn', key: 'k', value: 'v' }),
+    del('/registered-models/delete-tag', { name: 'churn', key: 'k' }),
+    del('/registered-models/alias', { name: 'churn', alias: 'champion' }),
+    get('/registered-models/alias', { name: 'churn', alias: 'champion' }),
+    post('/registered-models/get-latest-versions', { name: 'churn', stages: ['None'] }),
+    get('/registered-models/get-latest-versions', { name: 'churn' }),
+    post('/model-versions/create', { name: 'churn', source: 'models:/churn/1' }),
+    get('/model-versions/search', { filter: "name = 'churn'", max_results: 5 }),
+    patch('/model-versions/update', { name: 'churn', version: '1', description: 'd' }),
+    del('/model-versions/delete', { name: 'doomed', version: '1' }),
+    del('/model-versions/delete-tag', { name: 'churn', version: '1', key: 'k' }),
+    post('/model-versions/transition-stage', { name: 'churn', version: '1', stage: 'Staging', archive_existing_versions: true }),
   ];
 }
 
@@ -93,7 +126,20 @@ beforeAll(async () => {
   const source = `s3://${mlflow.artifactBucketName}/mlflow/uploads/fuzz/model`;
   await mlflow.request('POST', `${API}/registered-models/create`, { body: { name: 'churn' } });
   expect((await mlflow.request('POST', `${API}/model-versions/create`, { body: { name: 'churn', source } })).status).toBe(200);
-  seeded = { experimentId, runId: run.info.run_id, modelId: model.info.model_id, source };
+  const doomedExperimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'doomed' } })).body.experiment_id as string;
+  const doomedModel = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'doomed' } })).body.model as {
+    info: { model_id: string };
+  };
+  await mlflow.request('POST', `${API}/registered-models/create`, { body: { name: 'doomed' } });
+  expect((await mlflow.request('POST', `${API}/model-versions/create`, { body: { name: 'doomed', source } })).status).toBe(200);
+  seeded = { experimentId, runId: run.info.run_id, modelId: model.info.model_id, source, doomedExperimentId, doomedModelId: doomedModel.info.model_id };
+});
+
+test('sends a well-formed request to every route of the API', () => {
+  const routeOf = (call: Call) =>
+    MLFLOW_ROUTES.find((route) => route.method === call.method && new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(call.path));
+  const covered = new Set(wellFormed().map(routeOf));
+  expect(MLFLOW_ROUTES.filter((route) => !covered.has(route)).map((route) => `${route.method} ${route.path}`)).toEqual([]);
 });
 
 afterAll(async () => {
