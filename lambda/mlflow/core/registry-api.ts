@@ -58,6 +58,15 @@ const directory = (uri: string): RegisterModelCommand['artifact'] => ({ kind: 'd
 
 const VersionTags = z.strictObject({ tags: RegisterModelFields.shape.tags });
 
+/**
+ * MLflow 3's client adds ``tags.`mlflow.prompt.is_prompt` != 'true'`` to every registry search, and MLflow's
+ * server reads a model or version without that tag as no prompt: so does this one, where any other absent tag
+ * matches no comparison.
+ */
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+const taggedOrNoPrompt = (tags: Readonly<Record<string, string>> | undefined) => (key: string) =>
+  tags && Object.hasOwn(tags, key) ? tags[key] : key === PROMPT_TAG ? 'false' : undefined;
+
 /** MLflow's stages, in MLflow's spelling; a version without one is in `None`. */
 const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
 
@@ -270,7 +279,7 @@ export function registryApi(deps: RegistryApiDependencies) {
         creation_timestamp: millis(record.createdAt),
         last_updated_timestamp: millis(record.updatedAt ?? record.createdAt),
       })[name],
-    tag: (key) => (Object.hasOwn(record.tags, key) ? record.tags[key] : undefined),
+    tag: taggedOrNoPrompt(record.tags),
   });
 
   return {
@@ -330,7 +339,7 @@ export function registryApi(deps: RegistryApiDependencies) {
           model,
           subject: {
             attribute: (key: string) => ({ name: model.name, last_updated_timestamp: millis(model.updatedAt) })[key],
-            tag: (key: string) => (model.tags && Object.hasOwn(model.tags, key) ? model.tags[key] : undefined),
+            tag: taggedOrNoPrompt(model.tags),
           } satisfies SearchSubject,
         }))
         .filter(({ subject }) => matches(filter, subject));

@@ -128,6 +128,29 @@ describe('registered models', () => {
     expect(none).toEqual(ok());
   });
 
+  test("search with MLflow 3's prompt exclusion, as its client sends every search, answers the models and versions that are no prompts", async () => {
+    // Arrange
+    await createModel('contract-prompt-model');
+    await createVersion('contract-prompt-model');
+    await createModel('contract-prompt-prompt', { tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }] });
+    const excluded = "tags.`mlflow.prompt.is_prompt` != 'true'";
+
+    // Act
+    const models = await mlflow.request('GET', `${API}/registered-models/search`, {
+      query: { filter: `name LIKE 'contract-prompt-%' AND ${excluded}`, max_results: '100' },
+    });
+    const prompts = await mlflow.request('GET', `${API}/registered-models/search`, {
+      query: { filter: "name LIKE 'contract-prompt-%' AND tags.`mlflow.prompt.is_prompt` = 'true'" },
+    });
+    const versions = await mlflow.request('GET', `${API}/model-versions/search`, { query: { filter: `name = 'contract-prompt-model' AND ${excluded}` } });
+
+    // Assert
+    const names = (page: Record<string, unknown>) => ((page.registered_models ?? []) as { name: string }[]).map(({ name }) => name);
+    expect(names(models.body)).toEqual(['contract-prompt-model']);
+    expect(names(prompts.body)).toEqual(['contract-prompt-prompt']);
+    expect(versions.body.model_versions).toEqual([expect.objectContaining({ name: 'contract-prompt-model', version: '1' })]);
+  });
+
   test('get-latest-versions (POST, as the client sends it, and GET) answers the highest version, in stage None; {} for another stage', async () => {
     await createModel('contract-latest');
     await createVersion('contract-latest');
