@@ -5,7 +5,7 @@ import type { ExperimentView } from './model';
 import { showsStage } from './protocol';
 import { renderExperiment } from './render';
 import { matches, orderComparator, paginate, parseFilter, parseOrderBy, type SearchSubject } from './search';
-import { experimentById, experimentByName, requireActiveExperiment, type TrackingContext } from './tracking-context';
+import { defaultExperiment, experimentById, experimentByName, requireActiveExperiment, type TrackingContext } from './tracking-context';
 import type {
   CreateExperiment,
   DeleteExperimentTag,
@@ -72,7 +72,9 @@ export function experimentsApi(context: TrackingContext) {
     async searchExperiments(request: z.output<typeof SearchExperiments>) {
       const filter = parseFilter('experiments', request.filter);
       const orderBy = parseOrderBy('experiments', request.order_by);
-      const all = await store.allExperiments();
+      const listed = await store.allExperiments();
+      // The default experiment is listed from the start, as on MLflow's server, though made on first reference.
+      const all = listed.some(({ name }) => name === DEFAULT_EXPERIMENT.name) ? listed : [...listed, await defaultExperiment(context)];
       const found = all
         .filter((experiment) => showsStage(request.view_type, experiment.lifecycleStage))
         .map(experimentSubjectOf)

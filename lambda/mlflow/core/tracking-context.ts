@@ -24,6 +24,11 @@ export async function experimentById({ store, clock }: TrackingContext, experime
   return experiment;
 }
 
+/** The default experiment, created if nothing referred to it yet (it exists from the start on MLflow's server). */
+export function defaultExperiment({ store, clock }: TrackingContext): Promise<ExperimentView> {
+  return ensureDefaultExperiment(store, clock.now().toISOString());
+}
+
 async function ensureDefaultExperiment(store: MlflowTrackingStore, at: string): Promise<ExperimentView> {
   const existing = await store.getExperiment(DEFAULT_EXPERIMENT.name);
   if (existing) return existing;

@@ -24,6 +24,14 @@ const create = async (name: string, tags?: { key: string; value: string }[]): Pr
 const refusal = (status: number, error_code: string, message: unknown = expect.any(String)) => ({ status, body: { error_code, message } });
 
 describe('experiments', () => {
+  // First in the file: nothing has referred to the default experiment yet.
+  test('search lists the default experiment "0" from the start, before anything referred to it', async () => {
+    const { status, body } = await mlflow.request('POST', `${API}/experiments/search`, { body: { max_results: 10 } });
+
+    expect(status).toBe(200);
+    expect(body.experiments).toEqual([expect.objectContaining({ experiment_id: '0', name: 'Default', lifecycle_stage: 'active' })]);
+  });
+
   test('create answers the id as a string, and get answers the experiment with int64 times as numbers and no empty tags', async () => {
     // Act
     const id = await create('contract-plain');
