@@ -27,6 +27,7 @@ const STORAGE_ATTRIBUTES = new Set([
   'searchTags',
   'searchMetrics',
   'searchInputs',
+  'searchIndexed',
 ]);
 
 export const withoutKeys = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name))) as T;

@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoExperimentStore, withoutKeys } from '../../experiments/adapters/dynamo-experiment-store';
+import { DynamoExperimentStore, toRun, withoutKeys } from '../../experiments/adapters/dynamo-experiment-store';
 import { SEARCH_INDEX, SEARCH_SHARDS, searchFields, searchIndexKeys, searchPartition } from '../../experiments/adapters/run-search-index';
 import { GSI1, keys, RUNNING } from '../../experiments/adapters/table-keys';
 import type { ExperimentRecord, RunRecord } from '../../experiments/core/model';
 import { fromAttributeNumber, toAttributeNumber } from '../../shared/any-number';
 import { cancellation, type Item, prefixed, userKeyed } from '../../shared/dynamo-table';
+import { mapConcurrently } from '../../shared/map-concurrently';
 import { experimentIdOf } from '../core/experiment-ids';
 import type { ExperimentView, LoggedModelRecord, RunIndexEntry } from '../core/model';
 import type { ExperimentChange, MlflowTrackingStore, RunChange } from '../core/ports';
@@ -22,6 +23,9 @@ const toExperiment = (item: Item): ExperimentView => {
     idRecorded: record.experimentId !== undefined,
   };
 };
+
+/** How many earlier runs are put in the search index at once. */
+const INDEXING_CONCURRENCY = 8;
 
 const parsed = <T>(text: unknown, empty: T): T => (typeof text === 'string' ? (JSON.parse(text) as T) : empty);
 
@@ -86,6 +90,8 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
                   lifecycleStage: experiment.lifecycleStage,
                   tags: userKeyed(experiment.tags),
                   experimentId: experiment.experimentId,
+                  // A new experiment's runs are indexed as they are written (see indexEarlierRuns).
+                  searchIndexed: true,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -207,6 +213,7 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
   }
 
   async runIndex(experiment: string, changedSince?: string): Promise<readonly RunIndexEntry[]> {
+    if (changedSince === undefined) await this.indexEarlierRuns(experiment);
     // The shards are independent partitions: read them at once.
     const shards = await Promise.all(
       Array.from({ length: SEARCH_SHARDS }, (_, shard) =>
@@ -218,6 +225,46 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
       ),
     );
     return shards.flat().map(toIndexEntry);
+  }
+
+  /**
+   * Runs written before the search index existed (a platform upgraded to it) are not in it: before the first full
+   * read of an experiment not yet marked indexed, its runs (the listing index, one Query) missing from the search
+   * index are put in it, as changed now so readers holding the experiment see them, and the experiment is marked.
+   * Once per experiment, ever; experiments MLflow creates are marked from the start.
+   */
+  private async indexEarlierRuns(experiment: string): Promise<void> {
+    const item = await this.table.get(keys.experiment(experiment));
+    if (!item || item.searchIndexed === true) return;
+    const unindexed = await this.queryAll({
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :runs',
+      FilterExpression: 'attribute_not_exists(gsi3pk)',
+      ExpressionAttributeValues: { ':runs': keys.runsOf(experiment) },
+    });
+    const at = new Date().toISOString();
+    await mapConcurrently(unindexed, INDEXING_CONCURRENCY, async (runItem) => {
+      const run = toRun(runItem);
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.run(run.runId),
+            UpdateExpression: `SET gsi3pk = :gsi3pk, gsi3sk = :gsi3sk, searchParams = :searchParams, searchTags = :searchTags, searchMetrics = :searchMetrics${run.inputs ? ', searchInputs = :searchInputs' : ''}`,
+            // A writer that indexed the run meanwhile indexed it as it is now.
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi3pk)',
+            ExpressionAttributeValues: {
+              ...prefixed(searchIndexKeys(run.experiment, run.runId, at)),
+              ...prefixed(searchFields(run)),
+              ...(run.inputs ? { ':searchInputs': searchInputs(run.inputs) } : {}),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+    await this.table.setIfExists(keys.experiment(experiment), { searchIndexed: true });
   }
 
   async createLoggedModel(model: LoggedModelRecord): Promise<void> {

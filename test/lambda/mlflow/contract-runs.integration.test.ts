@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoExperimentStore } from '../../../lambda/experiments/adapters/dynamo-experiment-store';
 import { sweepRuns } from '../../../lambda/experiments/core/sweep-runs';
 import { createMlflowFixture, type MlflowFixture } from '../../emulators/mlflow-fixture';
@@ -458,6 +458,41 @@ describe('runs', () => {
     expect(first.body.next_page_token).toEqual(expect.any(String));
     expect(ids(second.body)).toEqual([runIds[0]]);
     expect(none).toEqual(ok());
+  });
+
+  test('search finds runs written before the search index existed (a platform upgraded to it), indexed at the first search of their experiment', async () => {
+    // Arrange: runs and an experiment as an earlier platform left them, without the index's attributes.
+    const id = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-search-earlier' } })).body.experiment_id as string;
+    const runIds: string[] = [];
+    for (const acc of [0.4, 0.9]) {
+      const { body } = await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: id, start_time: T0 } });
+      const runId = (body.run as { info: { run_id: string } }).info.run_id;
+      await mlflow.request('POST', `${API}/runs/log-metric`, { body: { run_id: runId, key: 'acc', value: acc, timestamp: T0 } });
+      runIds.push(runId);
+    }
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const unindex = (pk: unknown, sk: unknown, attributes: string) =>
+      db.send(new UpdateCommand({ TableName: mlflow.experimentsTableName, Key: { pk, sk }, UpdateExpression: `REMOVE ${attributes}` }));
+    const items = (await mlflow.tableItems()).experiments;
+    for (const item of items.filter((each) => runIds.some((runId) => String(each.pk).endsWith(runId)) && each.gsi3pk !== undefined)) {
+      await unindex(item.pk, item.sk, 'gsi3pk, gsi3sk, searchParams, searchTags, searchMetrics');
+    }
+    const experimentItem = items.find((each) => each.pk === 'E#contract-search-earlier' && each.sk === '#EXPERIMENT')!;
+    await unindex(experimentItem.pk, experimentItem.sk, 'searchIndexed');
+
+    // Act
+    const search = () => mlflow.request('POST', `${API}/runs/search`, { body: { experiment_ids: [id], filter: 'metrics.acc > 0.5' } });
+    const first = await search();
+    const again = await search();
+
+    // Assert
+    const ids = (page: Record<string, unknown>) => ((page.runs ?? []) as { info: { run_id: string } }[]).map(({ info }) => info.run_id);
+    expect(ids(first.body)).toEqual([runIds[1]]);
+    expect(ids(again.body)).toEqual([runIds[1]]);
+    const after = (await mlflow.tableItems()).experiments;
+    expect(after.find((each) => each.pk === 'E#contract-search-earlier' && each.sk === '#EXPERIMENT')?.searchIndexed).toBe(true);
+    expect(after.filter((each) => runIds.some((runId) => String(each.pk).endsWith(runId)) && each.gsi3pk !== undefined)).toHaveLength(2);
+    db.destroy();
   });
 
   test('fails search with a bad filter with INVALID_PARAMETER_VALUE', async () => {

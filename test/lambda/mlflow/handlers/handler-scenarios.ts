@@ -128,8 +128,9 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     name: 'search-experiments',
     arrange: ({ experiments }) => experiments.put(runItems.experiment(EXPERIMENT, 1)),
     event: mlflowRequest('POST', '/experiments/search', { body: { max_results: 10, filter: "name LIKE 'churn%'" } }),
-    // The listing index, and the ids of experiments MLflow sees for the first time (none again after).
-    sends: ['QueryCommand', 'TransactWriteCommand'],
+    // The listing index; the default experiment, made as nothing referred to it yet (read, created, read back);
+    // and the ids of experiments MLflow sees for the first time (none again after).
+    sends: ['QueryCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand'],
   },
   {
     name: 'create-run',
@@ -189,8 +190,9 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     event: mlflowRequest('POST', '/runs/search', {
       body: { experiment_ids: [EXPERIMENT_ID], filter: "params.lr = '0.1' or tags.team = 'risk'", max_results: 100 },
     }),
-    // The experiment's id, then each shard of the run search index at once.
-    sends: ['GetCommand', ...Array(SEARCH_SHARDS).fill('QueryCommand')],
+    // The experiment's id; the experiment, not marked indexed (as a platform before the search index left it), so
+    // its runs missing from the index (none here) and then its mark; then each shard of the run search index at once.
+    sends: ['GetCommand', 'GetCommand', 'QueryCommand', 'UpdateCommand', ...Array(SEARCH_SHARDS).fill('QueryCommand')],
   },
   {
     name: 'create a logged model',
