@@ -1,6 +1,6 @@
 import type { MetricSummary, RunRecord } from '../../experiments/core/model';
 import type { MetricPublisher } from '../../experiments/core/ports';
-import { MAX_METRICS_PER_BATCH, MAX_METRICS_PER_RUN, MAX_PARAMS_PER_RUN, MAX_TAGS_PER_RUN } from '../../experiments/core/schemas';
+import { MAX_METRICS_PER_BATCH, MAX_METRICS_PER_RUN } from '../../experiments/core/schemas';
 import { summarize, toSeries } from '../../experiments/core/summaries';
 import { fingerprint } from '../../shared/fingerprint';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
@@ -63,10 +63,18 @@ function checkParams(run: RunRecord, params: Batch['params']): void {
   throw MlflowError.invalid(`Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${run.runId}'.`);
 }
 
+/**
+ * The most params and tags an MLflow run holds. MLflow's server counts none, and its integrations log many:
+ * Hugging Face's callback logs every training argument and the model's config (often over 100 params). What
+ * bounds a run is its item's size: `MAX_RUN_PARAMS_AND_TAGS_BYTES`.
+ */
+export const MAX_MLFLOW_PARAMS_PER_RUN = 1000;
+export const MAX_MLFLOW_TAGS_PER_RUN = 1000;
+
 function checkCapacity(run: RunRecord, params: Record<string, string>, tags: Record<string, string>, metricNames: readonly string[]): void {
   const limits = [
-    [Object.keys(params).length, MAX_PARAMS_PER_RUN, 'params'],
-    [Object.keys(tags).length, MAX_TAGS_PER_RUN, 'tags'],
+    [Object.keys(params).length, MAX_MLFLOW_PARAMS_PER_RUN, 'params'],
+    [Object.keys(tags).length, MAX_MLFLOW_TAGS_PER_RUN, 'tags'],
     [new Set([...Object.keys(run.metrics), ...metricNames]).size, MAX_METRICS_PER_RUN, 'metrics'],
   ] as const;
   for (const [count, max, what] of limits) {
@@ -76,6 +84,13 @@ function checkCapacity(run: RunRecord, params: Record<string, string>, tags: Rec
     throw MlflowError.invalid(`run ${run.runId} would hold more than ${MAX_RUN_PARAMS_AND_TAGS_BYTES} bytes of params and tags, the platform's limit per run`);
   }
 }
+
+const merged = (current: Readonly<Record<string, string>>, entries: readonly { key: string; value: string }[]) => ({
+  ...current,
+  ...Object.fromEntries(entries.map(({ key, value }) => [key, value])),
+});
+
+const distinctNames = (metrics: Batch['metrics']) => [...new Set(metrics.map(({ key }) => key))];
 
 /** A point repeated within one request is logged once, as MLflow's stores do (they key points by key, value, timestamp and step). */
 function distinctPoints(metrics: Batch['metrics']): Batch['metrics'] {
@@ -117,6 +132,11 @@ export function logBatch(deps: LogBatchDependencies) {
     const tagsToSet = batch.tags.filter(({ key }) => key !== RUN_NAME_TAG);
     const runName = batch.tags.filter(({ key }) => key === RUN_NAME_TAG).at(-1)?.value;
     const chunks = chunksOf(batch, clock.now().getTime());
+    // What the batch holds is checked against the run before its first chunk is written: a batch refused for it changes nothing.
+    let known: RunRecord | undefined = await findRun(store, runId);
+    requireActiveRun(known);
+    checkParams(known, batch.params);
+    checkCapacity(known, merged(known.params, batch.params), merged(known.tags, tagsToSet), distinctNames(batch.metrics));
     for (const [index, series] of chunks.entries()) {
       const first = index === 0;
       const params = first ? batch.params : [];
@@ -126,11 +146,14 @@ export function logBatch(deps: LogBatchDependencies) {
         clock,
         DEFAULT_RETRY_POLICY,
         async () => {
-          const run = await findRun(store, runId);
+          // The first attempt of the first chunk takes the run read above; the run moves on with every chunk written.
+          const run = known ?? (await findRun(store, runId));
+          known = undefined;
           requireActiveRun(run);
           checkParams(run, params);
-          const mergedParams = { ...run.params, ...Object.fromEntries(params.map(({ key, value }) => [key, value])) };
-          const mergedTags = { ...run.tags, ...Object.fromEntries(tags.map(({ key, value }) => [key, value])) };
+          const mergedParams = merged(run.params, params);
+          const mergedTags = merged(run.tags, tags);
+          // Again per chunk: another writer may have added to the run since.
           checkCapacity(
             run,
             mergedParams,

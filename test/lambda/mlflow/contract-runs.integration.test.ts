@@ -246,6 +246,37 @@ describe('runs', () => {
     );
   });
 
+  test('refuses a log-batch that would take the run over 500 distinct metrics before writing any of it (its chunks are separate writes)', async () => {
+    // Arrange
+    const runId = await createRun();
+    const metrics = Array.from({ length: 600 }, (_, i) => ({ key: `k${i}`, value: i, timestamp: T0, step: 0 }));
+    const before = await mlflow.tableItems();
+
+    // Act
+    const refused = await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics } });
+
+    // Assert
+    expect(refused).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', `run ${runId} would hold 600 distinct metrics, over the platform's limit of 500 per run`));
+    expect(await mlflow.tableItems()).toEqual(before);
+  });
+
+  test("takes more than 100 params on a run in batches of 100, as Hugging Face's callback logs its training arguments", async () => {
+    // Arrange
+    const runId = await createRun();
+    const params = Array.from({ length: 250 }, (_, i) => ({ key: `arg_${i}`, value: String(i) }));
+
+    // Act
+    const answers = [];
+    for (let start = 0; start < params.length; start += 100) {
+      answers.push(await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, params: params.slice(start, start + 100) } }));
+    }
+    const run = await getRun(runId);
+
+    // Assert
+    expect(answers).toEqual([ok(), ok(), ok()]);
+    expect((run.data as { params: unknown[] }).params).toHaveLength(250);
+  });
+
   test('takes non-finite metric values as protobuf JSON strings (the client sends them so) and answers them the same way', async () => {
     // Arrange
     const runId = await createRun();
