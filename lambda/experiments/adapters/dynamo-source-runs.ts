@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SourceRun, SourceRuns } from '../../registry/core/ports';
+import { fromAttributeNumber } from '../../shared/any-number';
 import { DynamoTable } from '../../shared/dynamo-table';
 import type { RunRecord } from '../core/model';
 import { keys } from './table-keys';
@@ -19,8 +20,10 @@ export class DynamoSourceRuns implements SourceRuns {
   async get(runId: string): Promise<SourceRun | undefined> {
     const item = (await this.table.get(keys.run(runId))) as RunRecord | undefined;
     if (!item) return undefined;
-    const finalMetrics = Object.fromEntries(Object.entries(item.metrics).map(([name, summary]) => [name, summary.last]));
-    return { runId, experiment: item.experiment, runName: item.runName, status: item.status, params: item.params, finalMetrics };
+    // Values a number attribute cannot hold (MLflow's NaN and infinities) are stored as text.
+    const finalMetrics = Object.fromEntries(Object.entries(item.metrics).map(([name, summary]) => [name, fromAttributeNumber(summary.last)]));
+    const { experiment, runName, status, params, origin } = item;
+    return { runId, experiment, runName, status, params, finalMetrics, ...(origin ? { origin } : {}) };
   }
 
   async linkVersion(runId: string, name: string, version: number): Promise<void> {

@@ -92,6 +92,8 @@ export interface SourceRun {
   readonly params: Readonly<Record<string, string>>;
   /** Each metric's last value (at its highest step). */
   readonly finalMetrics: Readonly<Record<string, number>>;
+  /** Set on a run MLflow's API started: its content follows MLflow's rules, not the platform's. */
+  readonly origin?: 'mlflow';
 }
 
 /** Experiment tracking's runs, read by the registry to copy a source run into a version. */

@@ -1,14 +1,15 @@
+import * as z from 'zod/mini';
 import { RUN_ID_PATTERN } from '../../experiments/core/schemas';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, ValidationError } from '../../shared/errors';
 import { fingerprint } from '../../shared/fingerprint';
-import { utf8Length } from '../../shared/schema-fields';
+import { KeyName, MetricValue, utf8Length } from '../../shared/schema-fields';
 import { parseRequest } from '../../shared/validation';
 import { resolveArtifact } from './artifact';
 import { directoryRecord, pinDirectory, saveDirectory } from './directory-artifact';
 import type { ArtifactRecord, ModelVersionRecord } from './model';
 import type { ArtifactStore, EventPublisher, RegistryStore, SourceRun, SourceRuns } from './ports';
-import { CopiedRunContent, type RegisterModelCommand } from './schemas';
+import { CopiedRunContent, ParameterValue, type RegisterModelCommand } from './schemas';
 
 export interface RegisterModelResult {
   readonly name: string;
@@ -35,12 +36,28 @@ export const MAX_VERSION_RECORD_BYTES = 200 * 1024;
 
 /** What a source run adds to a version: its params and final metrics (the request's own win), and a link. */
 function withSourceRun<T extends { parameters: Readonly<Record<string, string>>; metrics: Readonly<Record<string, number>> }>(content: T, run: SourceRun) {
+  const copied = run.origin === 'mlflow' ? holdable(run, content) : { params: run.params, finalMetrics: run.finalMetrics };
   return {
     ...content,
-    parameters: { ...run.params, ...content.parameters },
-    metrics: { ...run.finalMetrics, ...content.metrics },
+    parameters: { ...copied.params, ...content.parameters },
+    metrics: { ...copied.finalMetrics, ...content.metrics },
     sourceRun: { experiment: run.experiment, runName: run.runName },
   };
+}
+
+/**
+ * What a version holds of an MLflow run's params and final metrics. Such a run follows MLflow's rules (NaN and
+ * infinite metrics, params of 6,000 characters, 1,000 of them), and MLflow's registry copies nothing from a run,
+ * so registering one never fails on it: a version takes the entries it can hold, and none when they would not fit
+ * it. The run keeps them all (`mlops run show`, MLflow's client).
+ */
+function holdable(run: SourceRun, content: { parameters: object; metrics: object }): Pick<SourceRun, 'params' | 'finalMetrics'> {
+  const entries = <V>(record: Readonly<Record<string, V>>, value: z.ZodMiniType) =>
+    Object.fromEntries(Object.entries(record).filter(([key, each]) => z.safeParse(KeyName, key).success && z.safeParse(value, each).success));
+  const params = entries(run.params, ParameterValue);
+  const finalMetrics = entries(run.finalMetrics, MetricValue);
+  const record = { ...content, parameters: { ...params, ...content.parameters }, metrics: { ...finalMetrics, ...content.metrics } };
+  return utf8Length(record) <= MAX_VERSION_RECORD_BYTES ? { params, finalMetrics } : { params: {}, finalMetrics: {} };
 }
 
 /** A source run's params and metrics must be storable in the version as the request's own are, and fit it. */

@@ -55,7 +55,7 @@ export const S3Uri = z
  */
 export const MAX_REGISTRATION_BYTES = 128 * 1024;
 
-const ParameterValue = Text(1000);
+export const ParameterValue = Text(1000);
 
 /** What a version copies from its source run: checked again, since the run's records were stored under other rules. */
 export const CopiedRunContent = z.strictObject({

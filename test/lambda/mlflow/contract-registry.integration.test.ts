@@ -446,6 +446,31 @@ describe('model versions', () => {
     expect(await mlflow.tableItems()).toEqual(before);
   });
 
+  test("create from runs:/ of a run with a NaN metric registers it (MLflow's registry copies nothing from runs; the version takes what it can hold)", async () => {
+    // Arrange
+    const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-mv-nan' } })).body.experiment_id as string;
+    const run = (await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as {
+      info: { run_id: string; artifact_uri: string };
+    };
+    const metrics = [
+      { key: 'loss', value: 'NaN', timestamp: 1, step: 0 },
+      { key: 'acc', value: 0.9, timestamp: 1, step: 0 },
+    ];
+    await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: run.info.run_id, metrics } });
+    await mlflow.putObject(`${run.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/model/MLmodel`, 'flavors: {}\n');
+    await createModel('contract-mv-nan');
+
+    // Act
+    const created = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-mv-nan', source: `runs:/${run.info.run_id}/model`, run_id: run.info.run_id },
+    });
+
+    // Assert
+    expect(created).toEqual(ok({ model_version: expect.objectContaining({ version: '1', run_id: run.info.run_id }) }));
+    const version = (await mlflow.tableItems()).registry.find((item) => item.name === 'contract-mv-nan' && item.sk === 'V#0000000001');
+    expect(version?.metrics).toEqual({ acc: 0.9 });
+  });
+
   test('fails get of a missing version with RESOURCE_DOES_NOT_EXIST, and a version that is no integer with INVALID_PARAMETER_VALUE', async () => {
     await createModel('contract-mv-missing');
 

@@ -104,6 +104,32 @@ describe('registerModel with a tracked source run', () => {
     expect(await store.getModel('churn')).toBeUndefined();
   });
 
+  it("copies from an MLflow run only what a version can hold (MLflow's NaN, infinities, long params stay on the run), and registers", async () => {
+    const mlflowRun: SourceRun = {
+      ...run,
+      origin: 'mlflow',
+      params: { lr: '0.1', config: 'x'.repeat(5000), 'my param': 'ok' },
+      finalMetrics: { auc: 0.93, loss: Number.NaN, grad: Number.POSITIVE_INFINITY },
+    };
+    const { store, sourceRuns, register, command } = setUp({ [RUN_ID]: mlflowRun });
+
+    await register(command({ sourceRunId: RUN_ID }));
+
+    const version = await store.getVersion('churn', 1);
+    expect(version?.parameters).toEqual({ lr: '0.1', 'my param': 'ok' });
+    expect(version?.metrics).toEqual({ auc: 0.93 });
+    expect(sourceRuns.links).toEqual([`${RUN_ID} churn:1`]);
+  });
+
+  it('copies none of an MLflow run whose params would make the version too large, and registers', async () => {
+    const params = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}_${'k'.repeat(200)}`, 'v'.repeat(900)]));
+    const { store, register, command } = setUp({ [RUN_ID]: { ...run, origin: 'mlflow', params } });
+
+    await register(command({ sourceRunId: RUN_ID, parameters: { own: '1' } }));
+
+    expect(await store.getVersion('churn', 1)).toMatchObject({ sourceRunId: RUN_ID, parameters: { own: '1' }, metrics: {} });
+  });
+
   it('refuses a run whose params and metrics would make the version too large', async () => {
     const huge: SourceRun = {
       ...run,
