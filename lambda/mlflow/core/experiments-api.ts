@@ -4,6 +4,7 @@ import { MlflowError } from './mlflow-error';
 import type { ExperimentView } from './model';
 import { showsStage } from './protocol';
 import { renderExperiment } from './render';
+import { setRunsLifecycle } from './run-access';
 import { matches, orderComparator, paginate, parseFilter, parseOrderBy, type SearchSubject } from './search';
 import { defaultExperiment, experimentById, experimentByName, requireActiveExperiment, type TrackingContext } from './tracking-context';
 import type {
@@ -40,6 +41,17 @@ export function experimentsApi(context: TrackingContext) {
     const experiment = await experimentById(context, experimentId);
     const updated = await store.updateExperiment(experiment.name, update(experiment), now());
     if (!updated) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+  }
+
+  /**
+   * Deletes or restores an experiment with its runs, as MLflow's server does: the runs first, so a request that
+   * fails midway is completed by its retry (the experiment is still where it was, the runs done are left).
+   */
+  async function setLifecycle(experimentId: string, stage: 'active' | 'deleted') {
+    const experiment = await experimentById(context, experimentId);
+    if (experiment.lifecycleStage === stage) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+    await setRunsLifecycle(context, experiment.name, stage);
+    await change(experimentId, () => ({ lifecycleStage: stage }));
   }
 
   return {
@@ -110,18 +122,12 @@ export function experimentsApi(context: TrackingContext) {
       if (experiment_id === DEFAULT_EXPERIMENT.id) {
         throw MlflowError.invalid(`Cannot delete the default experiment '0'. This is an internally reserved experiment.`);
       }
-      await change(experiment_id, (experiment) => {
-        if (experiment.lifecycleStage === 'deleted') throw MlflowError.notFound(`No Experiment with id=${experiment_id} exists`);
-        return { lifecycleStage: 'deleted' };
-      });
+      await setLifecycle(experiment_id, 'deleted');
       return {};
     },
 
     async restoreExperiment({ experiment_id }: z.output<typeof ExperimentLifecycle>) {
-      await change(experiment_id, (experiment) => {
-        if (experiment.lifecycleStage === 'active') throw MlflowError.notFound(`No Experiment with id=${experiment_id} exists`);
-        return { lifecycleStage: 'active' };
-      });
+      await setLifecycle(experiment_id, 'active');
       return {};
     },
 

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../../experiments/core/model';
+import { mapConcurrently } from '../../shared/map-concurrently';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
 import { MlflowError } from './mlflow-error';
 import type { MlflowTrackingStore, RunChange } from './ports';
@@ -47,4 +48,28 @@ export function changeRun(
     },
     () => `run ${runId} kept changing while it was updated; retry`,
   );
+}
+
+/** The change that puts a run in `stage`: none when it is there already (deleting a deleted run changes nothing, as in MLflow). */
+export const lifecycleTo =
+  (stage: 'active' | 'deleted') =>
+  (run: RunRecord): RunChange | undefined =>
+    (run.lifecycleStage ?? 'active') === stage ? undefined : { lifecycleStage: stage };
+
+/** How many of an experiment's runs change at once when it is deleted or restored. */
+const CASCADE_CONCURRENCY = 16;
+
+/**
+ * Puts every run of the experiment in `stage`, each as deleting or restoring it alone would (its search entry
+ * with it), as MLflow's server does when it deletes or restores an experiment. Safe to repeat: runs already
+ * there are left as they are.
+ */
+export async function setRunsLifecycle(context: Pick<TrackingContext, 'store' | 'clock'>, experiment: string, stage: 'active' | 'deleted'): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await context.store.listRuns(experiment, undefined, { limit: 100, nextToken });
+    const moving = page.items.filter((run) => lifecycleTo(stage)(run) !== undefined);
+    await mapConcurrently(moving, CASCADE_CONCURRENCY, (run) => changeRun(context, run.runId, lifecycleTo(stage), true));
+    nextToken = page.nextToken;
+  } while (nextToken);
 }

@@ -6,7 +6,7 @@ import { type LogBatchDependencies, logBatch, RUN_NAME_TAG, renameRun } from './
 import { MlflowError } from './mlflow-error';
 import type { RunChange } from './ports';
 import { double, renderRun, renderRunInfo } from './render';
-import { changeRun, findRun, runIdOf } from './run-access';
+import { changeRun, findRun, lifecycleTo, runIdOf } from './run-access';
 import { experimentById, requireActiveExperiment } from './tracking-context';
 import type {
   CreateRun,
@@ -49,9 +49,7 @@ export function runsApi(deps: LogBatchDependencies) {
   const applyBatch = logBatch(deps);
 
   const change = (runId: string, compute: (run: RunRecord) => RunChange | undefined) => changeRun(deps, runId, compute);
-  /** Deleting a deleted run, or restoring an active one, changes nothing (as MLflow). */
-  const setLifecycle = (runId: string, stage: 'active' | 'deleted') =>
-    changeRun(deps, runId, (run) => ((run.lifecycleStage ?? 'active') === stage ? undefined : { lifecycleStage: stage }), true);
+  const setLifecycle = (runId: string, stage: 'active' | 'deleted') => changeRun(deps, runId, lifecycleTo(stage), true);
 
   return {
     async createRun(request: z.output<typeof CreateRun>) {

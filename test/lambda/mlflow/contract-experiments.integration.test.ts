@@ -167,6 +167,39 @@ describe('experiments', () => {
     expect(afterRestore.body.experiment).toMatchObject({ lifecycle_stage: 'active' });
   });
 
+  test("delete marks the experiment's runs deleted (writes to them refused, searches leave them out) and restore brings them all back, as MLflow's server does", async () => {
+    // Arrange
+    const id = await create('contract-lifecycle-runs');
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { body } = await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: id } });
+      runIds.push((body.run as { info: { run_id: string } }).info.run_id);
+    }
+    await mlflow.request('POST', `${API}/runs/delete`, { body: { run_id: runIds[2] } });
+    const stages = async () =>
+      Promise.all(
+        runIds.map(
+          async (runId) =>
+            ((await mlflow.request('GET', `${API}/runs/get`, { query: { run_id: runId } })).body.run as { info: { lifecycle_stage: string } }).info
+              .lifecycle_stage,
+        ),
+      );
+    const activeRuns = async () =>
+      ((await mlflow.request('POST', `${API}/runs/search`, { body: { experiment_ids: [id], run_view_type: 'ACTIVE_ONLY' } })).body.runs ?? []) as unknown[];
+
+    // Act
+    await mlflow.request('POST', `${API}/experiments/delete`, { body: { experiment_id: id } });
+    const whileDeleted = { stages: await stages(), active: await activeRuns() };
+    const write = await mlflow.request('POST', `${API}/runs/log-parameter`, { body: { run_id: runIds[0], key: 'lr', value: '0.1' } });
+    await mlflow.request('POST', `${API}/experiments/restore`, { body: { experiment_id: id } });
+
+    // Assert
+    expect(whileDeleted).toEqual({ stages: ['deleted', 'deleted', 'deleted'], active: [] });
+    expect(write).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', `The run ${runIds[0]} must be in the 'active' state. Current state is deleted.`));
+    expect(await stages()).toEqual(['active', 'active', 'active']);
+    expect(await activeRuns()).toHaveLength(3);
+  });
+
   test('fails to create a run in a deleted experiment with INVALID_PARAMETER_VALUE', async () => {
     const id = await create('contract-deleted-runs');
     await mlflow.request('POST', `${API}/experiments/delete`, { body: { experiment_id: id } });
