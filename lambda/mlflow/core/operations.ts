@@ -1,5 +1,5 @@
 import type { MetricPublisher } from '../../experiments/core/ports';
-import type { EventPublisher } from '../../registry/core/ports';
+import type { ArtifactStore, EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
@@ -26,6 +26,8 @@ export interface MlflowApiDependencies {
   readonly events: EventPublisher;
   readonly clock: Clock;
   readonly artifactBucket: string;
+  /** The artifact bucket's listing: where a `runs:/` source's files are. */
+  readonly artifacts: Pick<ArtifactStore, 'list'>;
   readonly publisher?: MetricPublisher;
 }
 
@@ -43,6 +45,7 @@ export function mlflowOperations(deps: MlflowApiDependencies): Readonly<Record<s
     setAlias: deps.setAlias,
     events: deps.events,
     locations,
+    artifacts: deps.artifacts,
     clock: deps.clock,
   });
   const t = trackingRequests;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { type AliasChangeRecord, isLive, type ModelRecord, type ModelVersionRecord } from '../../registry/core/model';
-import type { EventPublisher } from '../../registry/core/ports';
+import type { ArtifactStore, EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
 import { ModelName, type RegisterModelCommand, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
@@ -43,6 +43,7 @@ export interface RegistryApiDependencies {
   readonly setAlias: ReturnType<typeof setModelAlias>;
   readonly events: EventPublisher;
   readonly locations: ArtifactLocations;
+  readonly artifacts: Pick<ArtifactStore, 'list'>;
   readonly clock: Clock;
 }
 
@@ -191,6 +192,12 @@ export function registryApi(deps: RegistryApiDependencies) {
     });
   }
 
+  /** Whether any object is under the `s3://` directory (of the artifact bucket). */
+  async function holdsFiles(uri: string): Promise<boolean> {
+    const { bucket, key } = locations.locate(uri);
+    return (await deps.artifacts.list(bucket, `${key}/`, 1)).length > 0;
+  }
+
   /**
    * What a version's files are, from MLflow's `source`: a logged model (`models:/<model id>`), another
    * registered version (`models:/<name>/<version>` or `models:/<name>@<alias>`, as `copy_model_version`
@@ -210,7 +217,21 @@ export function registryApi(deps: RegistryApiDependencies) {
     if (runSource) {
       const run = await tracking.getRun(runSource[1]);
       if (!run) throw MlflowError.notFound(`Run with id=${runSource[1]} not found`);
-      return { artifact: directory(`${locations.run(run.experiment, run.runId)}/${runSource[2].replace(/\/+$/, '')}`), runId: runId || run.runId, modelId };
+      const path = runSource[2].replace(/\/+$/, '');
+      const runDirectory = `${locations.run(run.experiment, run.runId)}/${path}`;
+      // MLflow 3 logs a model (`log_model(name="model")`) as a logged model of the run, not among its artifacts, and
+      // its client reads `runs:/<run>/model` as that model's files: so does this, when the run has none of its own there.
+      if (!(await holdsFiles(runDirectory))) {
+        const [name, ...rest] = path.split('/');
+        const logged = (await tracking.listLoggedModels(run.experiment)).find(
+          (model) => model.name === name && model.sourceRunId === run.runId && model.lifecycleStage !== 'deleted',
+        );
+        if (logged) {
+          const uri = [locations.loggedModel(logged.experiment, logged.modelId), ...rest].join('/');
+          return { artifact: directory(uri), runId: runId || run.runId, modelId: modelId || logged.modelId };
+        }
+      }
+      return { artifact: directory(runDirectory), runId: runId || run.runId, modelId };
     }
     // MLflow's writers may upload under mlflow/ only: a version from elsewhere in the bucket (other grants' uploads) is not theirs to register.
     if (locations.holds(source) && !source.split('/').includes('..')) return { artifact: directory(source.replace(/\/+$/, '')), runId, modelId };

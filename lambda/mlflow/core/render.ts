@@ -37,6 +37,11 @@ export class ArtifactLocations {
     return uri.startsWith(root) && uri.length > root.length;
   }
 
+  /** The bucket and key of one of its `s3://` URIs. */
+  locate(uri: string): { bucket: string; key: string } {
+    return { bucket: this.bucket, key: uri.slice(`s3://${this.bucket}/`.length) };
+  }
+
   experiment(experimentId: string): string {
     return `s3://${this.bucket}/${MLFLOW_ARTIFACTS_PREFIX}${experimentId}`;
   }

@@ -29,12 +29,13 @@ const env = readEnvironment(
 const db = documentClient();
 const registry = new DynamoMlflowRegistryStore(db, env.REGISTRY_TABLE_NAME);
 const events = new EventBridgePublisher(eventBridgeClient(), env.EVENT_BUS_NAME);
+const artifacts = new S3ArtifactStore(s3Client());
 const operations = mlflowOperations({
   tracking: new DynamoMlflowTrackingStore(db, env.EXPERIMENTS_TABLE_NAME),
   registry,
   register: registerModel({
     store: registry,
-    artifacts: new S3ArtifactStore(s3Client()),
+    artifacts,
     events,
     clock: systemClock,
     artifactBucket: env.ARTIFACT_BUCKET_NAME,
@@ -44,6 +45,7 @@ const operations = mlflowOperations({
   events,
   clock: systemClock,
   artifactBucket: env.ARTIFACT_BUCKET_NAME,
+  artifacts,
   publisher: env.RUN_METRICS_NAMESPACE ? new CloudWatchMetricPublisher(cloudWatchClient(), env.RUN_METRICS_NAMESPACE, systemClock) : undefined,
 });
 

@@ -471,6 +471,29 @@ describe('model versions', () => {
     expect(version?.metrics).toEqual({ acc: 0.9 });
   });
 
+  test('create from runs:/<run>/<name> of an MLflow 3 model (a logged model of the run, not among its artifacts) pins the logged model', async () => {
+    // Arrange: what `mlflow.pyfunc.log_model(name="model")` leaves.
+    const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-mv-run-model' } })).body.experiment_id as string;
+    const runId = ((await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as { info: { run_id: string } })
+      .info.run_id;
+    const model = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'model', source_run_id: runId } })).body
+      .model as { info: { model_id: string; artifact_uri: string } };
+    await mlflow.putObject(`${model.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/MLmodel`, 'flavors: {}\n');
+    await createModel('contract-mv-run-model');
+
+    // Act
+    const created = await mlflow.request('POST', `${API}/model-versions/create`, {
+      body: { name: 'contract-mv-run-model', source: `runs:/${runId}/model`, run_id: runId },
+    });
+    const uri = await mlflow.request('GET', `${API}/model-versions/get-download-uri`, { query: { name: 'contract-mv-run-model', version: '1' } });
+
+    // Assert
+    expect(created).toEqual(
+      ok({ model_version: expect.objectContaining({ version: '1', source: `runs:/${runId}/model`, run_id: runId, model_id: model.info.model_id }) }),
+    );
+    expect(uri).toEqual(ok({ artifact_uri: model.info.artifact_uri }));
+  });
+
   test('fails get of a missing version with RESOURCE_DOES_NOT_EXIST, and a version that is no integer with INVALID_PARAMETER_VALUE', async () => {
     await createModel('contract-mv-missing');
 

@@ -237,7 +237,8 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
       modelFiles(fakes, `${RUN_ARTIFACTS}/model`);
     },
     event: mlflowRequest('POST', '/model-versions/create', { body: { name: MODEL, source: `runs:/${RUN_ID}/model` } }),
-    sends: ['GetCommand', 'GetCommand', ...directoryRegistration({ sourceRun: true })],
+    // The model, the run, whether the run has files at the path (else it is an MLflow 3 logged model's name), the registration.
+    sends: ['GetCommand', 'GetCommand', 'ListObjectsV2Command', ...directoryRegistration({ sourceRun: true })],
   },
   {
     name: 'create-model-version from an s3:// directory under mlflow/',
