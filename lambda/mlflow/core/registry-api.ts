@@ -5,6 +5,7 @@ import type { registerModel } from '../../registry/core/register-model';
 import { ModelName, type RegisterModelCommand, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
+import { ValidationError } from '../../shared/errors';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
 import type { Page, PageRequest } from '../../shared/page';
 import { parseRequest } from '../../shared/validation';
@@ -56,6 +57,9 @@ interface VersionStorage {
 
 /** Every MLflow model is a directory, pinned file by file. */
 const directory = (uri: string): RegisterModelCommand['artifact'] => ({ kind: 'directory', uri });
+
+/** A model name, refused under MLflow's field name. */
+const ModelNameField = z.strictObject({ name: ModelName });
 
 const VersionTags = z.strictObject({ tags: RegisterModelFields.shape.tags });
 
@@ -305,7 +309,7 @@ export function registryApi(deps: RegistryApiDependencies) {
 
   return {
     async createRegisteredModel(request: z.output<typeof CreateRegisteredModel>) {
-      parseRequest(ModelName, request.name);
+      parseRequest(ModelNameField, { name: request.name });
       const at = now();
       const tags = Object.fromEntries(request.tags.map(({ key, value }) => [key, value]));
       const model = { name: request.name, createdAt: at, updatedAt: at, description: request.description ?? '', tags };
@@ -478,7 +482,12 @@ export function registryApi(deps: RegistryApiDependencies) {
         properties,
         ...(storage.runId ? { sourceRunId: storage.runId } : {}),
       });
-      const registered = await deps.register(command);
+      const registered = await deps.register(command).catch((error: unknown) => {
+        // The registry names the artifact it pins; MLflow's caller named a source.
+        if (error instanceof ValidationError)
+          throw new ValidationError(error.issues.map((issue) => ({ ...issue, path: issue.path.replace(/^artifact\b[.\w]*/, 'source') })));
+        throw error;
+      });
       return { model_version: renderVersion(await findVersion(registered.name, registered.version), []) };
     },
 

@@ -72,6 +72,12 @@ describe('registered models', () => {
     });
   });
 
+  test('fails create with a name the registry refuses with INVALID_PARAMETER_VALUE naming the name field', async () => {
+    expect(await mlflow.request('POST', `${API}/registered-models/create`, { body: { name: 'churn model!' } })).toEqual(
+      refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringMatching(/^name: /)),
+    );
+  });
+
   test('fails get of an unknown model with RESOURCE_DOES_NOT_EXIST (404), and create without a name naming the field', async () => {
     expect(await mlflow.request('GET', `${API}/registered-models/get`, { query: { name: 'contract-nowhere' } })).toEqual(
       refusal(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=contract-nowhere not found'),
@@ -528,8 +534,8 @@ describe('model versions', () => {
       body: { name: 'contract-mv-refused', source: `s3://${mlflow.artifactBucketName}/mlflow/uploads/nothing-here` },
     });
 
-    // Assert
-    expect(refused).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE'));
+    // Assert: the field named is the caller's (source), not the registry's (artifact.uri).
+    expect(refused).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringMatching(/^source: holds no files/)));
     expect(await mlflow.tableItems()).toEqual(before);
   });
 
