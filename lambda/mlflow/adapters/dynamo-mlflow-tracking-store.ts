@@ -109,6 +109,25 @@ export class DynamoMlflowTrackingStore extends DynamoExperimentStore implements 
     }
   }
 
+  async takeRunNumber(name: string, at: string): Promise<{ experiment: ExperimentView; runNumber: number } | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.experiment(name),
+          UpdateExpression: 'SET lastRunAt = :at ADD runCount :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { experiment: toExperiment(Attributes!), runNumber: Attributes!.runCount as number };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   async recordExperimentId(name: string, experimentId: string): Promise<void> {
     try {
       await this.db.send(

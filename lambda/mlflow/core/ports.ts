@@ -17,6 +17,11 @@ export interface MlflowTrackingStore extends ExperimentStore {
   experimentNameOf(experimentId: string): Promise<string | undefined>;
   /** Creates an experiment and its id; `false` when one of that name exists (deleted or not). */
   createExperiment(experiment: ExperimentView): Promise<boolean>;
+  /**
+   * Takes the experiment's next run number and answers the experiment as it is then, in one write; `undefined`
+   * when there is no experiment of that name (nothing written).
+   */
+  takeRunNumber(name: string, at: string): Promise<{ readonly experiment: ExperimentView; readonly runNumber: number } | undefined>;
   /** Records the id of an experiment made by the platform's own API (idempotent). */
   recordExperimentId(name: string, experimentId: string): Promise<void>;
   allExperiments(): Promise<readonly ExperimentView[]>;

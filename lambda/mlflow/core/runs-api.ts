@@ -64,9 +64,10 @@ export function runsApi(deps: LogBatchDependencies) {
       const experimentId = request.experiment_id || '0';
       const name = experimentId === '0' ? (await experimentById(deps, experimentId)).name : await store.experimentNameOf(experimentId);
       if (name === undefined) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
-      // The number is taken while the experiment is checked: a number taken for a deleted experiment is only skipped.
-      const [experiment, runNumber] = await Promise.all([store.getExperiment(name), store.reserveRunNumber(name, clock.now().toISOString())]);
-      if (!experiment) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+      // The number is taken as the experiment is read: a number taken for a deleted experiment is only skipped.
+      const taken = await store.takeRunNumber(name, clock.now().toISOString());
+      if (!taken) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
+      const { experiment, runNumber } = taken;
       requireActiveExperiment(experiment);
       const run: RunRecord = {
         runId: newRunId(experiment.name),

@@ -138,8 +138,8 @@ export const mlflowApiScenarios: readonly HandlerScenario[] = [
     event: mlflowRequest('POST', '/runs/create', {
       body: { experiment_id: EXPERIMENT_ID, start_time: now, run_name: 'baseline', tags: [{ key: 'mlflow.user', value: 'alice' }] },
     }),
-    // The experiment by id, its run counter, the run.
-    sends: ['GetCommand', 'GetCommand', 'UpdateCommand', 'PutCommand'],
+    // The experiment by id; its run counter, answering the experiment; the run.
+    sends: ['GetCommand', 'UpdateCommand', 'PutCommand'],
   },
   {
     name: 'log-batch of metrics, params and tags',
