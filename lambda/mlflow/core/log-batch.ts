@@ -132,11 +132,8 @@ export function logBatch(deps: LogBatchDependencies) {
     const tagsToSet = batch.tags.filter(({ key }) => key !== RUN_NAME_TAG);
     const runName = batch.tags.filter(({ key }) => key === RUN_NAME_TAG).at(-1)?.value;
     const chunks = chunksOf(batch, clock.now().getTime());
-    // What the batch holds is checked against the run before its first chunk is written: a batch refused for it changes nothing.
+    const names = distinctNames(batch.metrics);
     let known: RunRecord | undefined = await findRun(store, runId);
-    requireActiveRun(known);
-    checkParams(known, batch.params);
-    checkCapacity(known, merged(known.params, batch.params), merged(known.tags, tagsToSet), distinctNames(batch.metrics));
     for (const [index, series] of chunks.entries()) {
       const first = index === 0;
       const params = first ? batch.params : [];
@@ -150,16 +147,14 @@ export function logBatch(deps: LogBatchDependencies) {
           const run = known ?? (await findRun(store, runId));
           known = undefined;
           requireActiveRun(run);
-          checkParams(run, params);
           const mergedParams = merged(run.params, params);
           const mergedTags = merged(run.tags, tags);
-          // Again per chunk: another writer may have added to the run since.
-          checkCapacity(
-            run,
-            mergedParams,
-            mergedTags,
-            series.map(({ name }) => name),
-          );
+          if (first) {
+            // The whole batch is checked against the run as it is when the first chunk is written, at every attempt:
+            // a batch refused for what it holds changes nothing, and once its first chunk is in, the rest follows.
+            checkParams(run, params);
+            checkCapacity(run, mergedParams, mergedTags, names);
+          }
           const metrics: Record<string, MetricSummary> = { ...run.metrics };
           for (const { name, points } of series) metrics[name] = summarize(Object.hasOwn(run.metrics, name) ? run.metrics[name] : undefined, points);
           const points = series.reduce((sum, { points: each }) => sum + each.length, 0);

@@ -260,6 +260,31 @@ describe('runs', () => {
     expect(await mlflow.tableItems()).toEqual(before);
   });
 
+  test.each([
+    ['a fresh run, two writers of 300 new metrics', 0, 2, 300],
+    ['a run of 300 metrics, three writers of 200 new ones', 300, 3, 200],
+  ])('racing log-batches on %s: each is written whole or refused with none of it written', async (_, prefilled, writers, size) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Arrange
+      const runId = await createRun();
+      if (prefilled > 0) {
+        const first = Array.from({ length: prefilled }, (_, i) => ({ key: `first_${i}`, value: i, timestamp: T0, step: 0 }));
+        expect((await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics: first } })).status).toBe(200);
+      }
+      const batches = Array.from({ length: writers }, (_, writer) =>
+        Array.from({ length: size }, (_, i) => ({ key: `w${writer}_${i}`, value: i, timestamp: T0, step: 0 })),
+      );
+
+      // Act
+      const answers = await Promise.all(batches.map((metrics) => mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics } })));
+
+      // Assert
+      const stored = new Set(((await getRun(runId)).data as { metrics?: { key: string }[] }).metrics?.map(({ key }) => key));
+      const outcomes = answers.map((answer, writer) => [answer.status, batches[writer].filter(({ key }) => stored.has(key)).length]);
+      expect(outcomes).toEqual(answers.map(({ status }) => (status === 200 ? [200, size] : [400, 0])));
+    }
+  });
+
   test("takes more than 100 params on a run in batches of 100, as Hugging Face's callback logs its training arguments", async () => {
     // Arrange
     const runId = await createRun();
