@@ -39,6 +39,17 @@ async function createVersion(name: string, extra: Record<string, unknown> = {}) 
   return answer.body.model_version as Record<string, unknown>;
 }
 
+/** A run of a new experiment and its logged model named "model" with its files, as `log_model(name="model")` leaves them. */
+async function loggedModelOfNewRun(experiment: string) {
+  const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: experiment } })).body.experiment_id as string;
+  const runId = ((await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as { info: { run_id: string } }).info
+    .run_id;
+  const model = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'model', source_run_id: runId } })).body
+    .model as { info: { model_id: string; artifact_uri: string } };
+  await mlflow.putObject(`${model.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/MLmodel`, 'flavors: {}\n');
+  return { runId, model };
+}
+
 describe('registered models', () => {
   test('create answers the model with description "" and no empty lists; a second create is RESOURCE_ALREADY_EXISTS', async () => {
     // Act
@@ -375,12 +386,7 @@ describe('model versions', () => {
 
   test('create from models:/<model id> without run_id takes the logged model run and id; the model last_updated_timestamp follows', async () => {
     // Arrange
-    const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-mv-logged' } })).body.experiment_id as string;
-    const runId = ((await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as { info: { run_id: string } })
-      .info.run_id;
-    const model = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'model', source_run_id: runId } })).body
-      .model as { info: { model_id: string; artifact_uri: string } };
-    await mlflow.putObject(`${model.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/MLmodel`, 'flavors: {}\n');
+    const { runId, model } = await loggedModelOfNewRun('contract-mv-logged');
     const registered = await createModel('contract-mv-logged');
 
     // Act
@@ -479,12 +485,7 @@ describe('model versions', () => {
 
   test('create from runs:/<run>/<name> of an MLflow 3 model (a logged model of the run, not among its artifacts) pins the logged model', async () => {
     // Arrange: what `mlflow.pyfunc.log_model(name="model")` leaves.
-    const experimentId = (await mlflow.request('POST', `${API}/experiments/create`, { body: { name: 'contract-mv-run-model' } })).body.experiment_id as string;
-    const runId = ((await mlflow.request('POST', `${API}/runs/create`, { body: { experiment_id: experimentId } })).body.run as { info: { run_id: string } })
-      .info.run_id;
-    const model = (await mlflow.request('POST', `${API}/logged-models`, { body: { experiment_id: experimentId, name: 'model', source_run_id: runId } })).body
-      .model as { info: { model_id: string; artifact_uri: string } };
-    await mlflow.putObject(`${model.info.artifact_uri.slice(`s3://${mlflow.artifactBucketName}/`.length)}/MLmodel`, 'flavors: {}\n');
+    const { runId, model } = await loggedModelOfNewRun('contract-mv-run-model');
     await createModel('contract-mv-run-model');
 
     // Act
