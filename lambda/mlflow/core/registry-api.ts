@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { type AliasChangeRecord, isLive, type ModelRecord, type ModelVersionRecord } from '../../registry/core/model';
 import type { ArtifactStore, EventPublisher } from '../../registry/core/ports';
 import type { registerModel } from '../../registry/core/register-model';
-import { ModelName, type RegisterModelCommand, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
+import { ModelName, RegisterModelFields, RegisterModelRequest, SetModelAliasRequest } from '../../registry/core/schemas';
 import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
 import { ValidationError } from '../../shared/errors';
@@ -11,6 +11,7 @@ import type { Page, PageRequest } from '../../shared/page';
 import { parseRequest } from '../../shared/validation';
 import { MlflowError } from './mlflow-error';
 import type { MlflowTrackingStore } from './ports';
+import { modelMlflowSees, versionMlflowSees } from './registry-lookups';
 import type { MlflowRegistryStore } from './registry-ports';
 import type {
   AliasReference,
@@ -33,9 +34,7 @@ import type {
 } from './registry-requests';
 import { type ArtifactLocations, compact, keyValues } from './render';
 import { attributeHints, matches, orderComparator, paginate, parseFilter, parseOrderBy, type SearchSubject } from './search';
-
-/** Where MLflow's fields of a version live among the registry's version properties. */
-const PROPERTY = { source: 'mlflow.source', modelId: 'mlflow.modelId', runLink: 'mlflow.runLink' } as const;
+import { PROPERTY, versionSources } from './version-sources';
 
 export interface RegistryApiDependencies {
   readonly store: MlflowRegistryStore;
@@ -47,16 +46,6 @@ export interface RegistryApiDependencies {
   readonly artifacts: Pick<ArtifactStore, 'list'>;
   readonly clock: Clock;
 }
-
-/** What a new version registers: its artifact as the registry pins it, and the run and logged model it came from. */
-interface VersionStorage {
-  readonly artifact: RegisterModelCommand['artifact'];
-  readonly runId?: string;
-  readonly modelId?: string;
-}
-
-/** Every MLflow model is a directory, pinned file by file. */
-const directory = (uri: string): RegisterModelCommand['artifact'] => ({ kind: 'directory', uri });
 
 /** A model name, refused under MLflow's field name. */
 const ModelNameField = z.strictObject({ name: ModelName });
@@ -132,19 +121,9 @@ export function registryApi(deps: RegistryApiDependencies) {
     );
   }
 
-  /** A model MLflow sees: a deleted one is not found. */
-  async function findModel(name: string): Promise<ModelRecord> {
-    const model = await store.getModel(name);
-    if (!model || model.deletedAt !== undefined) throw MlflowError.notFound(`Registered Model with name=${name} not found`);
-    return model;
-  }
-
-  /** A version MLflow sees: a deleted one is not found, as MLflow's server forgets it. */
-  async function findVersion(name: string, version: number): Promise<ModelVersionRecord> {
-    const record = await store.getVersion(name, version);
-    if (!record || record.deletedAt !== undefined) throw MlflowError.notFound(`Model Version (name=${name}, version=${version}) not found`);
-    return record;
-  }
+  const findModel = (name: string) => modelMlflowSees(store, name);
+  const findVersion = (name: string, version: number) => versionMlflowSees(store, name, version);
+  const sourceOf = versionSources({ store, tracking, locations, artifacts: deps.artifacts });
 
   /** The model's versions MLflow sees, newest first. */
   const liveVersions = async (name: string) => (await all((page) => store.listVersions(name, page))).filter((record) => record.deletedAt === undefined);
@@ -194,76 +173,6 @@ export function registryApi(deps: RegistryApiDependencies) {
       tags: keyValues(model.tags),
       aliases: aliases.map(({ alias, version }) => ({ alias, version: String(version) })),
     });
-  }
-
-  /** Whether any object is under the `s3://` directory (of the artifact bucket). */
-  async function holdsFiles(uri: string): Promise<boolean> {
-    const { bucket, key } = locations.locate(uri);
-    return (await deps.artifacts.list(bucket, `${key}/`, 1)).length > 0;
-  }
-
-  /**
-   * What a version's files are, from MLflow's `source`: a logged model (`models:/<model id>`), another
-   * registered version (`models:/<name>/<version>` or `models:/<name>@<alias>`, as `copy_model_version`
-   * sends), a run's artifacts (`runs:/<run id>/<path>`) or an `s3://` prefix of the artifact bucket.
-   */
-  async function storageOf(source: string, runId: string | undefined, modelId: string | undefined): Promise<VersionStorage> {
-    const loggedModelId = /^models:\/(m-[0-9a-f]{32})\/?$/.exec(source)?.[1];
-    const registered = loggedModelId ? undefined : /^models:\/([^/@]+)(?:\/(\d+)|@([^/]+))\/?$/.exec(source);
-    if (registered) return copiedFrom(await sourceVersion(registered[1], registered[2], registered[3]), runId, modelId);
-    const modelSource = loggedModelId ?? (modelId && source.startsWith('models:/') ? modelId : undefined);
-    if (modelSource) {
-      const model = await tracking.getLoggedModel(modelSource);
-      if (!model || model.lifecycleStage === 'deleted') throw MlflowError.notFound(`Logged model with ID '${modelSource}' not found.`);
-      return { artifact: directory(locations.loggedModel(model.experiment, model.modelId)), runId: runId || model.sourceRunId, modelId: model.modelId };
-    }
-    const runSource = /^runs:\/([^/]+)\/(.+)$/.exec(source);
-    if (runSource) {
-      const run = await tracking.getRun(runSource[1]);
-      if (!run) throw MlflowError.notFound(`Run with id=${runSource[1]} not found`);
-      const path = runSource[2].replace(/\/+$/, '');
-      const runDirectory = `${locations.run(run.experiment, run.runId)}/${path}`;
-      // MLflow 3 logs a model (`log_model(name="model")`) as a logged model of the run, not among its artifacts, and
-      // its client reads `runs:/<run>/model` as that model's files: so does this, when the run has none of its own there.
-      if (!(await holdsFiles(runDirectory))) {
-        const [name, ...rest] = path.split('/');
-        const logged = (await tracking.listLoggedModels(run.experiment)).find(
-          (model) => model.name === name && model.sourceRunId === run.runId && model.lifecycleStage !== 'deleted',
-        );
-        if (logged) {
-          const uri = [locations.loggedModel(logged.experiment, logged.modelId), ...rest].join('/');
-          return { artifact: directory(uri), runId: runId || run.runId, modelId: modelId || logged.modelId };
-        }
-      }
-      return { artifact: directory(runDirectory), runId: runId || run.runId, modelId };
-    }
-    // MLflow's writers may upload under mlflow/ only: a version from elsewhere in the bucket (other grants' uploads) is not theirs to register.
-    if (locations.holds(source) && !source.split('/').includes('..')) return { artifact: directory(source.replace(/\/+$/, '')), runId, modelId };
-    throw MlflowError.invalid(
-      `Invalid model version source: '${source}'. Give a logged model (models:/<model id>), a registered version (models:/<name>/<version> or models:/<name>@<alias>), a run's artifacts (runs:/<run id>/<path>) or an s3:// location under the MLflow artifacts of the platform's artifact bucket (${locations.experiment('<experiment id>').replace('/<experiment id>', '/')}).`,
-    );
-  }
-
-  /** The version a `models:/<name>/<version>` or `models:/<name>@<alias>` source names. */
-  async function sourceVersion(name: string, version: string | undefined, alias: string | undefined): Promise<ModelVersionRecord> {
-    if (version !== undefined) return findVersion(name, Number(version));
-    const found = await store.getAlias(name, alias!);
-    if (!isLive(found)) throw MlflowError.invalid(`Registered model alias ${alias} not found.`);
-    return findVersion(name, found.version);
-  }
-
-  /**
-   * A copy holds exactly what its source version holds: the same files, with the source's digest claimed,
-   * so files changed since the source was registered are refused rather than pinned anew.
-   */
-  function copiedFrom(source: ModelVersionRecord, runId: string | undefined, modelId: string | undefined): VersionStorage {
-    const { artifact } = source;
-    const pinned: RegisterModelCommand['artifact'] =
-      artifact.kind === 'directory'
-        ? { kind: 'directory', uri: artifact.uri, sha256: artifact.sha256 }
-        : { kind: 'object', uri: artifact.uri, sha256: artifact.sha256, ...(artifact.s3VersionId ? { versionId: artifact.s3VersionId } : {}) };
-    const sourceModelId = modelId || source.properties[PROPERTY.modelId];
-    return { artifact: pinned, runId: runId || source.sourceRunId, ...(sourceModelId ? { modelId: sourceModelId } : {}) };
   }
 
   /**
@@ -470,7 +379,7 @@ export function registryApi(deps: RegistryApiDependencies) {
 
     async createModelVersion(request: z.output<typeof CreateModelVersion>) {
       await findModel(request.name);
-      const storage = await storageOf(request.source, request.run_id || undefined, request.model_id || undefined);
+      const storage = await sourceOf(request.source, request.run_id || undefined, request.model_id || undefined);
       const properties: Record<string, string> = { [PROPERTY.source]: request.source };
       if (storage.modelId) properties[PROPERTY.modelId] = storage.modelId;
       if (request.run_link) properties[PROPERTY.runLink] = request.run_link;
