@@ -260,6 +260,24 @@ describe('runs', () => {
     expect(await mlflow.tableItems()).toEqual(before);
   });
 
+  test('refuses a log-batch that would make the run item too large for DynamoDB (long params and 500 long metric names) before writing any of it', async () => {
+    // Arrange: params near their 120 KB, then 500 metrics whose names are 250 characters long.
+    const runId = await createRun();
+    for (let start = 0; start < 19; start += 5) {
+      const params = Array.from({ length: Math.min(5, 19 - start) }, (_, i) => ({ key: `p${start + i}`, value: 'v'.repeat(6000) }));
+      expect((await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, params } })).status).toBe(200);
+    }
+    const metrics = Array.from({ length: 500 }, (_, i) => ({ key: `${String(i).padStart(3, '0')}${'m'.repeat(247)}`, value: i, timestamp: T0, step: 0 }));
+    const before = await mlflow.tableItems();
+
+    // Act
+    const refused = await mlflow.request('POST', `${API}/runs/log-batch`, { body: { run_id: runId, metrics } });
+
+    // Assert
+    expect(refused).toEqual(refusal(400, 'INVALID_PARAMETER_VALUE', expect.stringContaining('would make the run larger than')));
+    expect(await mlflow.tableItems()).toEqual(before);
+  });
+
   test.each([
     ['a fresh run, two writers of 300 new metrics', 0, 2, 300],
     ['a run of 300 metrics, three writers of 200 new ones', 300, 3, 200],
