@@ -4,6 +4,7 @@ import { fingerprint } from '../../shared/fingerprint';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryOptimistically } from '../../shared/optimistic-retry';
 import { type MetricSummary, type RunRecord, TERMINAL_STATUSES } from './model';
 import type { BatchReceipt, ExperimentStore, MetricPublisher, RunBatch } from './ports';
+import { MAX_STORED_RUN_BYTES, storedRunBytes } from './run-size';
 import { type LogMetricsCommand, MAX_METRICS_PER_RUN, MAX_PARAMS_PER_RUN, MAX_TAGS_PER_RUN } from './schemas';
 import { summarize, toSeries } from './summaries';
 
@@ -52,6 +53,13 @@ function checkRunCapacity(run: RunRecord, command: LogMetricsCommand, metricName
     .filter(({ total, max }) => total > max)
     .map(({ path, total, max }) => ({ path, message: `the run would hold ${total} distinct ${path}, over its limit of ${max}` }));
   if (issues.length > 0) throw new ValidationError(issues);
+  const stored = storedRunBytes({ ...run.params, ...command.params }, { ...run.tags, ...command.tags }, [...Object.keys(run.metrics), ...metricNames]);
+  if (stored > MAX_STORED_RUN_BYTES) {
+    throw ValidationError.of(
+      'metrics',
+      `the run would take ${stored} bytes of params, tags and metric names as stored, over its limit of ${MAX_STORED_RUN_BYTES} (a run is one DynamoDB item): log fewer or shorter ones`,
+    );
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MetricSummary, RunRecord } from '../../experiments/core/model';
 import type { MetricPublisher } from '../../experiments/core/ports';
+import { MAX_STORED_RUN_BYTES, storedRunBytes } from '../../experiments/core/run-size';
 import { MAX_METRICS_PER_BATCH, MAX_METRICS_PER_RUN } from '../../experiments/core/schemas';
 import { summarize, toSeries } from '../../experiments/core/summaries';
 import { fingerprint } from '../../shared/fingerprint';
@@ -83,26 +84,11 @@ function checkCapacity(run: RunRecord, params: Record<string, string>, tags: Rec
   if (utf8Length({ params, tags }) > MAX_RUN_PARAMS_AND_TAGS_BYTES) {
     throw MlflowError.invalid(`run ${run.runId} would hold more than ${MAX_RUN_PARAMS_AND_TAGS_BYTES} bytes of params and tags, the platform's limit per run`);
   }
-  const names = new Set([...Object.keys(run.metrics), ...metricNames]);
-  if (storedRunBytes(params, tags, names) > MAX_STORED_RUN_BYTES) {
+  if (storedRunBytes(params, tags, [...Object.keys(run.metrics), ...metricNames]) > MAX_STORED_RUN_BYTES) {
     throw MlflowError.invalid(
       `run ${run.runId} would make the run larger than ${MAX_STORED_RUN_BYTES} bytes of params, tags and metric names as stored (a run is one DynamoDB item, of at most 400 KB): log fewer or shorter ones`,
     );
   }
-}
-
-/**
- * What a run's params, tags and metrics take in its item: each twice (the run's maps and the search index's
- * compact copy), a metric with its summary and latest point (`METRIC_STORED_BYTES` beside its name). The rest
- * of the item (names, times, inputs, keys) stays within what `MAX_STORED_RUN_BYTES` leaves of DynamoDB's 400 KB.
- */
-export const MAX_STORED_RUN_BYTES = 350 * 1024;
-const METRIC_STORED_BYTES = 96;
-
-function storedRunBytes(params: Record<string, string>, tags: Record<string, string>, metricNames: ReadonlySet<string>): number {
-  let metrics = 0;
-  for (const name of metricNames) metrics += Buffer.byteLength(name) + METRIC_STORED_BYTES;
-  return 2 * (utf8Length({ params, tags }) + metrics);
 }
 
 const merged = (current: Readonly<Record<string, string>>, entries: readonly { key: string; value: string }[]) => ({

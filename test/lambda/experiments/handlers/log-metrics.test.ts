@@ -313,6 +313,23 @@ describe('LogMetrics handler', () => {
     });
   });
 
+  it('fails with ValidationError at metrics, writing nothing, when the run would grow past what its one DynamoDB item holds', async () => {
+    // Within every count limit: 100 params of 1,000 characters under 250-character names, 150 metrics, 98 more.
+    const longName = (prefix: string, n: number) => `${prefix}${String(n).padStart(3, '0')}`.padEnd(250, 'x');
+    const params = Object.fromEntries(Array.from({ length: MAX_PARAMS_PER_RUN }, (_, n) => [longName('p', n), 'v'.repeat(1000)]));
+    const summary = { last: 1, lastStep: 0, lastTimestamp: 1, min: 1, max: 1, count: 1 };
+    const metrics = Object.fromEntries(Array.from({ length: 150 }, (_, n) => [longName('m', n), summary]));
+    table.put(items.run({ params, metrics }));
+
+    const error = await thrownBy(
+      invoke('LogMetrics', { runId: RUN_ID, metrics: Array.from({ length: MAX_METRICS_PER_BATCH }, (_, n) => ({ name: longName('n', n), value: 1 })) }),
+    );
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toMatch(/^metrics: the run would take \d+ bytes of params, tags and metric names as stored, over its limit of 358400/);
+    expect(inputsOf('TransactWriteCommand')).toEqual([]);
+  });
+
   it('fails with ConflictError when a batch id is reused for a different batch of an ended run', async () => {
     table.put(items.run({ status: 'COMPLETED', endTime: minutesAgo(1) }), {
       ...keys.receipt(RUN_ID, 'batch-1'),
