@@ -1,0 +1,107 @@
+import * as z from 'zod/mini';
+import { ImageName, ImageVersionNumber } from '../../images/core/schemas';
+import { AliasName, ModelName } from '../../registry/core/schemas';
+import { Actor, Identifier } from '../../shared/schema-fields';
+import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
+
+/**
+ * The request contracts of the deployment functions: handler validation, the TypeScript client's types and the
+ * published JSON Schema all come from here.
+ */
+
+/**
+ * Deployment names become SageMaker names (`mlops-<name>` for the endpoint, `mlops-<name>-<revision>` for its
+ * configs and models): lowercase, because SageMaker's ARNs lowercase names and IAM matches them as written, and
+ * short enough for SageMaker's 63 characters with the prefix and a revision.
+ */
+export const DeploymentName = z
+  .string()
+  .check(z.minLength(1), z.maxLength(40), z.regex(/^[a-z0-9](-?[a-z0-9])*$/, 'must hold only lowercase letters, digits and single "-" between them'));
+
+/** Serverless memory sizes SageMaker takes: 1 to 6 GB, in whole GB. */
+export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+
+/** Nothing runs, and nothing is billed, while no request comes: SageMaker starts containers on demand. */
+export const ServerlessCompute = z.strictObject({
+  kind: z.literal('serverless'),
+  memoryMb: z._default(
+    z.number().check(
+      z.refine((size: number) => (SERVERLESS_MEMORY_SIZES_MB as readonly number[]).includes(size), {
+        message: `must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`,
+      }),
+    ),
+    2048,
+  ),
+  maxConcurrency: z._default(z.int().check(z.gte(1), z.lte(200)), 5),
+});
+
+/** Instances run, and are billed by the hour, whether requests come or not. */
+export const InstanceCompute = z.strictObject({
+  kind: z.literal('instances'),
+  instanceType: z
+    .string()
+    .check(z.refine((type: string) => HOSTING_INSTANCE_TYPES.includes(type), { message: 'is not an instance type SageMaker hosts endpoints on' })),
+  count: z._default(z.int().check(z.gte(1), z.lte(10)), 1),
+});
+
+export const Compute = z.discriminatedUnion('kind', [ServerlessCompute, InstanceCompute]);
+
+/** How long traffic is watched before the next step, and before the old version goes. */
+const BakeMinutes = z.int().check(z.gte(0), z.lte(60));
+
+/**
+ * How an update reaches the new version: all at once, a canary share first, or in equal steps; each step is
+ * watched for `bakeMinutes` (`intervalMinutes` for linear steps), and an alarm rolls it back.
+ */
+export const Strategy = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('all-at-once'), bakeMinutes: z._default(BakeMinutes, 10) }),
+  z.strictObject({ kind: z.literal('canary'), percent: z._default(z.int().check(z.gte(1), z.lte(50)), 10), bakeMinutes: z._default(BakeMinutes, 10) }),
+  z.strictObject({
+    kind: z.literal('linear'),
+    stepPercent: z._default(z.int().check(z.gte(10), z.lte(50)), 20),
+    intervalMinutes: z._default(BakeMinutes, 5),
+  }),
+]);
+
+/** The alarms that roll an update back: the new version's 5xx share and its p99 model latency, per minute. */
+export const RollbackAlarms = z.strictObject({
+  errorRatePercent: z._default(z.number().check(z.gt(0), z.lte(100)), 5),
+  latencyP99Ms: z._default(z.int().check(z.gte(1), z.lte(3_600_000)), 1000),
+});
+
+/** The image a deployment serves: one version of it, or the version serving whatever model version an alias names. */
+const ImageTarget = {
+  image: ImageName,
+  /** The image version to serve. */
+  version: z.optional(ImageVersionNumber),
+  /** Serve the image version that serves this model alias's version, and follow the alias when it moves. */
+  follow: z.optional(z.strictObject({ model: ModelName, alias: AliasName })),
+};
+
+/** Canary and linear split traffic between two fleets, which a serverless endpoint does not have. */
+export const SERVERLESS_STRATEGY_REFUSAL =
+  'canary and linear split traffic between two fleets, which a serverless endpoint does not have (SageMaker runs one variant on it): deploy on instances, or update all at once (the platform watches the alarms and rolls back)';
+
+export const CreateDeploymentRequest = z
+  .strictObject({
+    name: DeploymentName,
+    ...ImageTarget,
+    compute: z._default(Compute, { kind: 'serverless', memoryMb: 2048, maxConcurrency: 5 }),
+    strategy: z._default(Strategy, { kind: 'all-at-once', bakeMinutes: 10 }),
+    alarms: z._default(RollbackAlarms, { errorRatePercent: 5, latencyP99Ms: 1000 }),
+    /** Makes a retried create return the deployment it made. */
+    clientToken: z.optional(Identifier),
+    actor: z.optional(Actor),
+  })
+  .check(
+    z.refine((request) => (request.version === undefined) !== (request.follow === undefined), {
+      message: 'must give an image version or an alias to follow, not both',
+      path: ['version'],
+    }),
+    z.refine((request) => request.compute.kind === 'instances' || request.strategy.kind === 'all-at-once', {
+      message: SERVERLESS_STRATEGY_REFUSAL,
+      path: ['strategy'],
+    }),
+  );
+export type CreateDeploymentRequest = z.input<typeof CreateDeploymentRequest>;
+export type CreateDeploymentCommand = z.output<typeof CreateDeploymentRequest>;
