@@ -1,0 +1,55 @@
+import { ValidationError } from '../../shared/errors';
+import type { ServedImage } from './model';
+import type { DeploymentImages, ModelAliases } from './ports';
+
+/** What a deployment asks to serve: one image version, or the one serving a model alias's version. */
+export interface ImageTarget {
+  readonly image: string;
+  readonly version?: number;
+  readonly follow?: { readonly model: string; readonly alias: string };
+}
+
+/**
+ * The READY image version a target names, pinned (digest and model data): refused with the field at fault when
+ * the image or version does not exist, is not READY, has no model data SageMaker can load, or, for an alias, when
+ * no READY version of the image serves the alias's model version.
+ */
+export async function servedImage(images: DeploymentImages, aliases: ModelAliases, target: ImageTarget): Promise<ServedImage> {
+  const version = target.version ?? (await followedVersion(images, aliases, target.image, target.follow!));
+  const field = target.version === undefined ? 'follow' : 'version';
+  const record = await images.getVersion(target.image, version);
+  if (!record) throw ValidationError.of(field, `image ${target.image} has no version ${version}`);
+  if (record.status !== 'READY' || !record.imageUri) {
+    throw ValidationError.of(
+      field,
+      `version ${version} of image ${target.image} is ${record.status}, not READY: wait for its build (mlops image show ${target.image})`,
+    );
+  }
+  if (!record.modelDataUrl) {
+    throw ValidationError.of(
+      field,
+      `version ${version} of image ${target.image} has no model data for SageMaker to load (an external image serving several models or a directory)`,
+    );
+  }
+  return {
+    name: record.name,
+    version: record.version,
+    imageUri: record.imageUri,
+    modelDataUrl: record.modelDataUrl,
+    models: record.models.map(({ name, version: modelVersion }) => ({ name, version: modelVersion })),
+  };
+}
+
+/** The newest READY version of `image` that serves the version `alias` points at. */
+async function followedVersion(images: DeploymentImages, aliases: ModelAliases, image: string, { model, alias }: { model: string; alias: string }) {
+  const modelVersion = await aliases.aliasVersion(model, alias);
+  if (modelVersion === undefined) throw ValidationError.of('follow', `model ${model} has no alias ${alias}`);
+  const serving = (await images.versionsServing(model, modelVersion)).filter(({ name }) => name === image).map(({ version }) => version);
+  for (const version of serving.sort((a, b) => b - a)) {
+    if ((await images.getVersion(image, version))?.status === 'READY') return version;
+  }
+  throw ValidationError.of(
+    'follow',
+    `no READY version of image ${image} serves ${model} version ${modelVersion} (${alias}): register one with mlops image register ${image} --model ${model}@${alias}`,
+  );
+}

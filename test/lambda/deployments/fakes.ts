@@ -1,0 +1,107 @@
+import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange } from '../../../lambda/deployments/core/model';
+import type {
+  CreateOutcome,
+  DeploymentEvents,
+  DeploymentImages,
+  DeploymentStore,
+  ModelAliases,
+  RollbackAlarmStore,
+  SageMakerHosting,
+} from '../../../lambda/deployments/core/ports';
+import type { ImageVersionRecord } from '../../../lambda/images/core/model';
+
+/** Deployments and their history in memory, with the table's conditions. */
+export class InMemoryDeploymentStore implements DeploymentStore {
+  readonly deployments = new Map<string, DeploymentRecord>();
+  readonly history: DeploymentStateChange[] = [];
+
+  async getDeployment(name: string) {
+    return this.deployments.get(name);
+  }
+
+  async createDeployment(record: DeploymentRecord, change: DeploymentStateChange): Promise<CreateOutcome> {
+    const existing = this.deployments.get(record.name);
+    if (existing && existing.status !== 'DELETED') return { kind: 'name-taken', existing };
+    this.deployments.set(record.name, record);
+    this.history.push(change);
+    return { kind: 'created' };
+  }
+
+  async updateDeployment(record: DeploymentRecord, expected: DeploymentRecord, change: DeploymentStateChange) {
+    if (this.deployments.get(record.name)?.updatedAt !== expected.updatedAt) return false;
+    this.deployments.set(record.name, record);
+    this.history.push(change);
+    return true;
+  }
+}
+
+/** A READY image version serving `churn` version `modelVersion`, built by the platform. */
+export function readyImage(name: string, version: number, modelVersion = 3, overrides: Partial<ImageVersionRecord> = {}): ImageVersionRecord {
+  return {
+    name,
+    version,
+    status: 'READY',
+    createdAt: '2026-12-01T10:00:00.000Z',
+    updatedAt: '2026-12-01T10:05:00.000Z',
+    models: [{ name: 'churn', version: modelVersion, artifactUri: `s3://artifacts/models/churn/v${modelVersion}/model.tar.gz` }],
+    source: { type: 'build', baseImage: 'public.ecr.aws/docker/library/python:3.12-slim', contextUri: `s3://artifacts/images/${name}/${version}/context/` },
+    environment: {},
+    allowCriticalFindings: false,
+    imageUri: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlops-images@sha256:${String(version).padStart(64, '0')}`,
+    digest: `sha256:${String(version).padStart(64, '0')}`,
+    modelDataUrl: `s3://artifacts/images/${name}/${version}/model.tar.gz`,
+    ...overrides,
+  };
+}
+
+export class FakeImages implements DeploymentImages {
+  constructor(private readonly versions: readonly ImageVersionRecord[]) {}
+  async getVersion(name: string, version: number) {
+    return this.versions.find((each) => each.name === name && each.version === version);
+  }
+  async versionsServing(model: string, modelVersion: number) {
+    return this.versions
+      .filter((each) => each.models.some((served) => served.name === model && served.version === modelVersion))
+      .map(({ name, version }) => ({ name, version }));
+  }
+}
+
+export class FakeAliases implements ModelAliases {
+  constructor(private readonly aliases: Record<string, number> = {}) {}
+  async aliasVersion(model: string, alias: string) {
+    return this.aliases[`${model}@${alias}`];
+  }
+}
+
+/** SageMaker calls as made, in order; `failOn` makes that call throw as SageMaker would. */
+export class RecordingHosting implements SageMakerHosting {
+  readonly calls: string[] = [];
+  constructor(private readonly failOn?: { call: string; error: Error }) {}
+  private record(call: string) {
+    this.calls.push(call);
+    if (this.failOn && call.startsWith(this.failOn.call)) throw this.failOn.error;
+  }
+  async createRevision(_deployment: DeploymentRecord, revision: DeploymentRevision) {
+    this.record(`createRevision ${revision.model} ${revision.endpointConfig}`);
+  }
+  async createEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision) {
+    this.record(`createEndpoint ${deployment.endpoint} ${revision.endpointConfig}`);
+  }
+  async deleteRevision(revision: DeploymentRevision) {
+    this.record(`deleteRevision ${revision.model} ${revision.endpointConfig}`);
+  }
+}
+
+export class RecordingAlarms implements RollbackAlarmStore {
+  readonly put: string[] = [];
+  async putAlarms(deployment: DeploymentRecord) {
+    this.put.push(deployment.name);
+  }
+}
+
+export class RecordingDeploymentEvents implements DeploymentEvents {
+  readonly published: DeploymentStateChange[] = [];
+  async publish(change: DeploymentStateChange) {
+    this.published.push(change);
+  }
+}
