@@ -1,11 +1,12 @@
 import type { Clock } from '../../shared/clock';
 import { ValidationError } from '../../shared/errors';
-import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange } from './model';
+import type { DeploymentRecord, DeploymentRevision } from './model';
 import type { DeploymentEvents, DeploymentImages, DeploymentStore, ModelAliases, RollbackAlarmStore, SageMakerHosting } from './ports';
 import { rolloutPlan } from './rollout-plan';
 import { rollbackAlarmNames, sageMakerNames } from './sagemaker-names';
 import type { CreateDeploymentCommand } from './schemas';
 import { servedImage } from './served-image';
+import { stateChange } from './state-change';
 
 export interface CreateDeploymentDependencies {
   readonly store: DeploymentStore;
@@ -73,24 +74,5 @@ export function createDeployment(deps: CreateDeploymentDependencies) {
       return fail(record, revision, error);
     }
     return record;
-  };
-}
-
-export function stateChange(
-  record: DeploymentRecord,
-  revision: DeploymentRevision,
-  from: DeploymentStateChange['from'],
-  reason: string,
-  at: string,
-): DeploymentStateChange {
-  return {
-    name: record.name,
-    revision: revision.revision,
-    ...(from ? { from } : {}),
-    to: record.status,
-    reason,
-    image: { name: revision.image.name, version: revision.image.version },
-    at,
-    ...(record.createdBy ? { by: record.createdBy } : {}),
   };
 }

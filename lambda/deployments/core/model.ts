@@ -25,6 +25,8 @@ export interface DeploymentRevision {
   readonly model: string;
   readonly rollout: RolloutPlan;
   readonly startedAt: string;
+  /** Set when a rollout the platform runs has the new revision serving: the alarms are watched until then. */
+  readonly bakeUntil?: string;
 }
 
 export interface DeploymentRecord {

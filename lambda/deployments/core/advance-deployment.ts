@@ -1,0 +1,153 @@
+import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange, DeploymentStatus } from './model';
+import { stateChange } from './state-change';
+
+/** What SageMaker says of a deployment's endpoint (DescribeEndpoint), and which of its rollback alarms fire. */
+export interface EndpointObservation {
+  /** SageMaker's EndpointStatus, or `NotFound` once the endpoint is gone. */
+  readonly status:
+    | 'Creating'
+    | 'Updating'
+    | 'SystemUpdating'
+    | 'RollingBack'
+    | 'InService'
+    | 'Deleting'
+    | 'Failed'
+    | 'UpdateRollbackFailed'
+    | 'OutOfService'
+    | 'NotFound';
+  /** The endpoint config serving now. */
+  readonly endpointConfig?: string;
+  readonly failureReason?: string;
+  /** The deployment's rollback alarms in ALARM. */
+  readonly firingAlarms: readonly string[];
+}
+
+/** What the platform must do after a step: roll back to a revision, or delete revisions no longer needed. */
+export type DeploymentAction =
+  | { readonly kind: 'rollback'; readonly to: DeploymentRevision }
+  | { readonly kind: 'retire'; readonly revisions: readonly DeploymentRevision[] };
+
+export interface DeploymentStep {
+  readonly record: DeploymentRecord;
+  /** Set when the step changes the deployment (its state, or a bake starting). */
+  readonly change?: DeploymentStateChange;
+  readonly actions: readonly DeploymentAction[];
+}
+
+const unchanged = (record: DeploymentRecord): DeploymentStep => ({ record, actions: [] });
+
+/**
+ * One step of a deployment in transit, decided from SageMaker's view of its endpoint and the alarms, at `now`:
+ * a creation or rollout that completed or failed, a rollback SageMaker made, and for rollouts the platform runs
+ * (serverless), the bake: the alarms watched for the strategy's minutes once the new revision serves, a firing one
+ * rolling back to the revision before. A deployment at rest, or still in SageMaker's hands, is left as it is.
+ */
+export function advanceDeployment(record: DeploymentRecord, observed: EndpointObservation, now: Date): DeploymentStep {
+  const at = now.toISOString();
+  const move = (to: DeploymentStatus, changes: Partial<DeploymentRecord>, revision: DeploymentRevision, reason: string, actions: DeploymentAction[] = []) => {
+    const next: DeploymentRecord = { ...record, ...changes, status: to, updatedAt: at };
+    return { record: next, change: stateChange(next, revision, record.status, reason, at), actions };
+  };
+  const { pending, current } = record;
+  const serving = (revision: DeploymentRevision | undefined) => revision !== undefined && observed.endpointConfig === revision.endpointConfig;
+  const failed = observed.status === 'Failed' || observed.status === 'UpdateRollbackFailed';
+
+  switch (record.status) {
+    case 'CREATING':
+      if (!pending) return unchanged(record);
+      if (failed)
+        return move(
+          'FAILED',
+          { reason: observed.failureReason },
+          pending,
+          `SageMaker could not create the endpoint: ${observed.failureReason ?? 'no reason given'}`,
+        );
+      if (observed.status === 'InService' && serving(pending)) return move('IN_SERVICE', { current: pending, pending: undefined }, pending, 'in service');
+      return unchanged(record);
+
+    case 'UPDATING': {
+      if (!pending || !current) return unchanged(record);
+      if (failed)
+        return move(
+          'FAILED',
+          { reason: observed.failureReason },
+          pending,
+          `SageMaker could not update the endpoint: ${observed.failureReason ?? 'no reason given'}`,
+        );
+      if (observed.status === 'RollingBack')
+        return move('ROLLING_BACK', {}, pending, `SageMaker is rolling back: ${observed.failureReason ?? 'an alarm fired'}`);
+      if (observed.status !== 'InService') return unchanged(record);
+      if (serving(current)) {
+        // SageMaker's guardrails rolled the update back before it completed.
+        const reason = observed.failureReason ?? `alarm ${observed.firingAlarms.join(', ') || 'unknown'} fired`;
+        return move('IN_SERVICE', { pending: undefined, reason }, pending, `rolled back by SageMaker: ${reason}`, [{ kind: 'retire', revisions: [pending] }]);
+      }
+      if (!serving(pending)) return unchanged(record);
+      if (pending.rollout.runBy === 'sagemaker') return completed(record, pending, current, move);
+      return bake(record, pending, current, observed, now, move);
+    }
+
+    case 'ROLLING_BACK': {
+      if (!pending || !current) return unchanged(record);
+      if (failed)
+        return move('FAILED', { reason: observed.failureReason }, pending, `SageMaker could not roll back: ${observed.failureReason ?? 'no reason given'}`);
+      if (observed.status === 'InService' && serving(current)) {
+        return move('IN_SERVICE', { pending: undefined }, pending, 'rolled back', [{ kind: 'retire', revisions: [pending] }]);
+      }
+      return unchanged(record);
+    }
+
+    case 'DELETING': {
+      if (observed.status !== 'NotFound') return unchanged(record);
+      const revisions = [record.current, record.previous, record.pending].filter((revision): revision is DeploymentRevision => revision !== undefined);
+      const last = record.current ?? record.pending ?? record.previous;
+      if (!last) return unchanged(record);
+      return move('DELETED', { current: undefined, pending: undefined, previous: undefined }, last, 'deleted', [{ kind: 'retire', revisions }]);
+    }
+
+    default:
+      return unchanged(record);
+  }
+}
+
+type Move = (
+  to: DeploymentStatus,
+  changes: Partial<DeploymentRecord>,
+  revision: DeploymentRevision,
+  reason: string,
+  actions?: DeploymentAction[],
+) => DeploymentStep;
+
+/** The new revision serves alone: the one it replaced becomes what a rollback goes back to; the one before that goes. */
+function completed(record: DeploymentRecord, pending: DeploymentRevision, current: DeploymentRevision, move: Move, reason = 'rolled out'): DeploymentStep {
+  const retired = record.previous ? [{ kind: 'retire' as const, revisions: [record.previous] }] : [];
+  return move(
+    'IN_SERVICE',
+    { current: { ...pending, bakeUntil: undefined }, previous: current, pending: undefined, reason: undefined },
+    pending,
+    reason,
+    retired,
+  );
+}
+
+/** A rollout the platform runs: once the new revision serves, its alarms are watched for the bake, and one firing rolls back. */
+function bake(
+  record: DeploymentRecord,
+  pending: DeploymentRevision,
+  current: DeploymentRevision,
+  observed: EndpointObservation,
+  now: Date,
+  move: Move,
+): DeploymentStep {
+  if (pending.rollout.runBy !== 'platform') return unchanged(record);
+  if (pending.bakeUntil === undefined) {
+    const bakeUntil = new Date(now.getTime() + pending.rollout.bakeMinutes * 60_000).toISOString();
+    return move('UPDATING', { pending: { ...pending, bakeUntil } }, pending, `serving; watching its alarms until ${bakeUntil}`);
+  }
+  if (observed.firingAlarms.length > 0) {
+    const reason = `alarm ${observed.firingAlarms.join(', ')} fired while the new revision baked`;
+    return move('ROLLING_BACK', { reason }, pending, reason, [{ kind: 'rollback', to: current }]);
+  }
+  if (now.getTime() >= Date.parse(pending.bakeUntil)) return completed(record, pending, current, move, 'baked without an alarm; rolled out');
+  return unchanged(record);
+}
