@@ -51,29 +51,19 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
   const { pending, current } = record;
   const serving = (revision: DeploymentRevision | undefined) => revision !== undefined && observed.endpointConfig === revision.endpointConfig;
   const failed = observed.status === 'Failed' || observed.status === 'UpdateRollbackFailed';
+  const failedTo = (what: string, revision: DeploymentRevision) =>
+    move('FAILED', { reason: observed.failureReason }, revision, `SageMaker could not ${what}: ${observed.failureReason ?? 'no reason given'}`);
 
   switch (record.status) {
     case 'CREATING':
       if (!pending) return unchanged(record);
-      if (failed)
-        return move(
-          'FAILED',
-          { reason: observed.failureReason },
-          pending,
-          `SageMaker could not create the endpoint: ${observed.failureReason ?? 'no reason given'}`,
-        );
+      if (failed) return failedTo('create the endpoint', pending);
       if (observed.status === 'InService' && serving(pending)) return move('IN_SERVICE', { current: pending, pending: undefined }, pending, 'in service');
       return unchanged(record);
 
     case 'UPDATING': {
       if (!pending || !current) return unchanged(record);
-      if (failed)
-        return move(
-          'FAILED',
-          { reason: observed.failureReason },
-          pending,
-          `SageMaker could not update the endpoint: ${observed.failureReason ?? 'no reason given'}`,
-        );
+      if (failed) return failedTo('update the endpoint', pending);
       if (observed.status === 'RollingBack')
         return move('ROLLING_BACK', {}, pending, `SageMaker is rolling back: ${observed.failureReason ?? 'an alarm fired'}`);
       if (observed.status !== 'InService') return unchanged(record);
@@ -89,8 +79,7 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
 
     case 'ROLLING_BACK': {
       if (!pending || !current) return unchanged(record);
-      if (failed)
-        return move('FAILED', { reason: observed.failureReason }, pending, `SageMaker could not roll back: ${observed.failureReason ?? 'no reason given'}`);
+      if (failed) return failedTo('roll back', pending);
       if (observed.status === 'InService' && serving(current)) {
         return move('IN_SERVICE', { pending: undefined }, pending, 'rolled back', [{ kind: 'retire', revisions: [pending] }]);
       }

@@ -1,25 +1,11 @@
-import type { Clock } from '../../shared/clock';
 import { ValidationError } from '../../shared/errors';
 import type { DeploymentRecord, DeploymentRevision } from './model';
-import type { DeploymentEvents, DeploymentImages, DeploymentStore, ModelAliases, RollbackAlarmStore, SageMakerHosting } from './ports';
+import type { DeploymentDependencies } from './ports';
 import { rolloutPlan } from './rollout-plan';
 import { rollbackAlarmNames, sageMakerNames } from './sagemaker-names';
 import type { CreateDeploymentCommand } from './schemas';
 import { servedImage } from './served-image';
-import { stateChange } from './state-change';
-
-export interface CreateDeploymentDependencies {
-  readonly store: DeploymentStore;
-  readonly images: DeploymentImages;
-  readonly aliases: ModelAliases;
-  readonly hosting: SageMakerHosting;
-  readonly alarms: RollbackAlarmStore;
-  readonly events: DeploymentEvents;
-  readonly clock: Clock;
-}
-
-/** A failure SageMaker gave, as a deployment's reason: its message, never a stack. */
-const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);
+import { failureReason, stateChange } from './state-change';
 
 /**
  * Creates a deployment: everything the request names is checked first (the image version READY and pinned, the
@@ -28,14 +14,14 @@ const reasonOf = (error: unknown) => (error instanceof Error ? `${error.name}: $
  * the endpoint; the endpoint comes into service later (`AdvanceDeployments` follows it). When SageMaker refuses,
  * the deployment is recorded FAILED with SageMaker's reason, and the model and config it made are deleted.
  */
-export function createDeployment(deps: CreateDeploymentDependencies) {
+export function createDeployment(deps: DeploymentDependencies) {
   const { store, clock } = deps;
 
   async function fail(record: DeploymentRecord, revision: DeploymentRevision, error: unknown): Promise<DeploymentRecord> {
     await deps.hosting.deleteRevision(revision).catch(() => undefined);
     const at = clock.now().toISOString();
-    const failed: DeploymentRecord = { ...record, status: 'FAILED', reason: reasonOf(error), updatedAt: at };
-    const change = stateChange(failed, revision, 'CREATING', `SageMaker refused the deployment: ${failed.reason}`, at);
+    const failed: DeploymentRecord = { ...record, status: 'FAILED', reason: failureReason(error), updatedAt: at };
+    const change = stateChange(failed, revision, 'CREATING', `SageMaker refused the deployment: ${failed.reason}`, at, record.createdBy);
     if (await store.updateDeployment(failed, record, change)) await deps.events.publish(change);
     return failed;
   }
@@ -54,6 +40,7 @@ export function createDeployment(deps: CreateDeploymentDependencies) {
       strategy: command.strategy,
       alarms: command.alarms,
       status: 'CREATING',
+      lastRevision: 1,
       createdAt: at,
       ...(command.actor ? { createdBy: command.actor } : {}),
       updatedAt: at,
@@ -62,7 +49,7 @@ export function createDeployment(deps: CreateDeploymentDependencies) {
     const rollout = rolloutPlan(command.compute, command.strategy, rollbackAlarmNames(command.name));
     const revision: DeploymentRevision = { revision: 1, image, endpointConfig: names.endpointConfig, model: names.model, rollout, startedAt: at };
     const record: DeploymentRecord = { ...draft, pending: revision };
-    const created = stateChange(record, revision, undefined, 'created', at);
+    const created = stateChange(record, revision, undefined, 'created', at, command.actor);
     const outcome = await store.createDeployment(record, created);
     if (outcome.kind === 'name-taken') throw ValidationError.of('name', `is in use by a deployment that is ${outcome.existing.status}`);
     await deps.events.publish(created);

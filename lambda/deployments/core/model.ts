@@ -39,6 +39,8 @@ export interface DeploymentRecord {
   readonly strategy: z.output<typeof Strategy>;
   readonly alarms: z.output<typeof RollbackAlarms>;
   readonly status: DeploymentStatus;
+  /** The highest revision number taken: each update takes the next, so SageMaker names are never reused. */
+  readonly lastRevision: number;
   /** What answers requests now; absent until the first revision is in service. */
   readonly current?: DeploymentRevision;
   /** The revision being rolled out (or created). */

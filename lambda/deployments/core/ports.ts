@@ -1,4 +1,5 @@
 import type { ImageVersionRecord } from '../../images/core/model';
+import type { Clock } from '../../shared/clock';
 import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange } from './model';
 
 /** The outcome of writing a new deployment. */
@@ -30,6 +31,8 @@ export interface SageMakerHosting {
   /** Creates the revision's SageMaker model and endpoint config, tagged with the deployment. */
   createRevision(deployment: DeploymentRecord, revision: DeploymentRevision): Promise<void>;
   createEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision): Promise<void>;
+  /** Moves the endpoint to the revision's config, with its rollout (SageMaker's blue/green when SageMaker runs it). */
+  updateEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision): Promise<void>;
   /** Deletes a revision's model and endpoint config; gone ones are fine. */
   deleteRevision(revision: DeploymentRevision): Promise<void>;
 }
@@ -41,4 +44,15 @@ export interface RollbackAlarmStore {
 
 export interface DeploymentEvents {
   publish(change: DeploymentStateChange): Promise<void>;
+}
+
+/** What the deployment use cases run on. */
+export interface DeploymentDependencies {
+  readonly store: DeploymentStore;
+  readonly images: DeploymentImages;
+  readonly aliases: ModelAliases;
+  readonly hosting: SageMakerHosting;
+  readonly alarms: RollbackAlarmStore;
+  readonly events: DeploymentEvents;
+  readonly clock: Clock;
 }

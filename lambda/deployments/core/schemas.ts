@@ -105,3 +105,18 @@ export const CreateDeploymentRequest = z
   );
 export type CreateDeploymentRequest = z.input<typeof CreateDeploymentRequest>;
 export type CreateDeploymentCommand = z.output<typeof CreateDeploymentRequest>;
+
+export const UpdateDeploymentRequest = z.strictObject({
+  name: DeploymentName,
+  /** The image version to roll out; absent on a deployment that follows an alias: the one serving its version now. */
+  version: z.optional(ImageVersionNumber),
+  /** This update's rollout, instead of the deployment's own. */
+  strategy: z.optional(Strategy),
+  actor: z.optional(Actor),
+});
+export type UpdateDeploymentRequest = z.input<typeof UpdateDeploymentRequest>;
+export type UpdateDeploymentCommand = z.output<typeof UpdateDeploymentRequest>;
+
+export const RollbackDeploymentRequest = z.strictObject({ name: DeploymentName, actor: z.optional(Actor) });
+export type RollbackDeploymentRequest = z.input<typeof RollbackDeploymentRequest>;
+export type RollbackDeploymentCommand = z.output<typeof RollbackDeploymentRequest>;

@@ -7,6 +7,7 @@ export function stateChange(
   from: DeploymentStateChange['from'],
   reason: string,
   at: string,
+  by?: string,
 ): DeploymentStateChange {
   return {
     name: record.name,
@@ -16,6 +17,9 @@ export function stateChange(
     reason,
     image: { name: revision.image.name, version: revision.image.version },
     at,
-    ...(record.createdBy ? { by: record.createdBy } : {}),
+    ...(by ? { by } : {}),
   };
 }
+
+/** A failure SageMaker gave, as a deployment's reason: its name and message, never a stack. */
+export const failureReason = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);

@@ -87,6 +87,9 @@ export class RecordingHosting implements SageMakerHosting {
   async createEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision) {
     this.record(`createEndpoint ${deployment.endpoint} ${revision.endpointConfig}`);
   }
+  async updateEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision) {
+    this.record(`updateEndpoint ${deployment.endpoint} ${revision.endpointConfig} ${revision.rollout.runBy}`);
+  }
   async deleteRevision(revision: DeploymentRevision) {
     this.record(`deleteRevision ${revision.model} ${revision.endpointConfig}`);
   }

@@ -30,6 +30,7 @@ function deployment(overrides: Partial<DeploymentRecord>): DeploymentRecord {
     strategy: { kind: 'all-at-once', bakeMinutes: 10 },
     alarms: { errorRatePercent: 5, latencyP99Ms: 1000 },
     status: 'IN_SERVICE',
+    lastRevision: 2,
     createdAt: T0.toISOString(),
     updatedAt: T0.toISOString(),
     ...overrides,
