@@ -33,6 +33,8 @@ export interface SageMakerHosting {
   createEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision): Promise<void>;
   /** Moves the endpoint to the revision's config, with its rollout (SageMaker's blue/green when SageMaker runs it). */
   updateEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision): Promise<void>;
+  /** Deletes the endpoint; a gone one is fine. */
+  deleteEndpoint(deployment: DeploymentRecord): Promise<void>;
   /** Deletes a revision's model and endpoint config; gone ones are fine. */
   deleteRevision(revision: DeploymentRevision): Promise<void>;
 }
@@ -40,6 +42,7 @@ export interface SageMakerHosting {
 /** The alarms that roll a deployment's updates back (named by `rollbackAlarmNames`), made or changed to its thresholds. */
 export interface RollbackAlarmStore {
   putAlarms(deployment: DeploymentRecord): Promise<void>;
+  deleteAlarms(deployment: DeploymentRecord): Promise<void>;
 }
 
 export interface DeploymentEvents {

@@ -118,5 +118,9 @@ export type UpdateDeploymentRequest = z.input<typeof UpdateDeploymentRequest>;
 export type UpdateDeploymentCommand = z.output<typeof UpdateDeploymentRequest>;
 
 export const RollbackDeploymentRequest = z.strictObject({ name: DeploymentName, actor: z.optional(Actor) });
+
+export const DeleteDeploymentRequest = RollbackDeploymentRequest;
+export type DeleteDeploymentRequest = z.input<typeof DeleteDeploymentRequest>;
+export type DeleteDeploymentCommand = z.output<typeof DeleteDeploymentRequest>;
 export type RollbackDeploymentRequest = z.input<typeof RollbackDeploymentRequest>;
 export type RollbackDeploymentCommand = z.output<typeof RollbackDeploymentRequest>;

@@ -90,6 +90,9 @@ export class RecordingHosting implements SageMakerHosting {
   async updateEndpoint(deployment: DeploymentRecord, revision: DeploymentRevision) {
     this.record(`updateEndpoint ${deployment.endpoint} ${revision.endpointConfig} ${revision.rollout.runBy}`);
   }
+  async deleteEndpoint(deployment: DeploymentRecord) {
+    this.record(`deleteEndpoint ${deployment.endpoint}`);
+  }
   async deleteRevision(revision: DeploymentRevision) {
     this.record(`deleteRevision ${revision.model} ${revision.endpointConfig}`);
   }
@@ -97,8 +100,12 @@ export class RecordingHosting implements SageMakerHosting {
 
 export class RecordingAlarms implements RollbackAlarmStore {
   readonly put: string[] = [];
+  readonly deleted: string[] = [];
   async putAlarms(deployment: DeploymentRecord) {
     this.put.push(deployment.name);
+  }
+  async deleteAlarms(deployment: DeploymentRecord) {
+    this.deleted.push(deployment.name);
   }
 }
 

@@ -1,9 +1,15 @@
 import { advanceDeployment } from '../../../../lambda/deployments/core/advance-deployment';
 import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
+import { deleteDeployment } from '../../../../lambda/deployments/core/delete-deployment';
 import type { DeploymentRecord } from '../../../../lambda/deployments/core/model';
 import type { DeploymentDependencies } from '../../../../lambda/deployments/core/ports';
 import { rollbackDeployment } from '../../../../lambda/deployments/core/rollback-deployment';
-import { CreateDeploymentRequest, RollbackDeploymentRequest, UpdateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
+import {
+  CreateDeploymentRequest,
+  DeleteDeploymentRequest,
+  RollbackDeploymentRequest,
+  UpdateDeploymentRequest,
+} from '../../../../lambda/deployments/core/schemas';
 import { updateDeployment } from '../../../../lambda/deployments/core/update-deployment';
 import { ConflictError, NotFoundError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
@@ -141,5 +147,25 @@ describe('rollbackDeployment', () => {
     const { rollback } = await setUp();
 
     await expect(rollback()).rejects.toThrow('deployment churn-api has served only version 1 of churn-scorer: there is nothing to roll back to');
+  });
+});
+
+describe('deleteDeployment', () => {
+  it('records DELETING, announces it, deletes the endpoint and the alarms; the endpoint gone, the deployment is DELETED and its revisions go', async () => {
+    const { deps, store, hosting, events, deployment } = await setUp();
+    const remove = () => deleteDeployment(deps)(parseRequest(DeleteDeploymentRequest, { name: 'churn-api', actor: 'ana' }));
+
+    const deleting = await remove();
+    const again = await remove();
+    const step = advanceDeployment(await deployment(), { status: 'NotFound', firingAlarms: [] }, deps.clock.now());
+
+    expect(deleting.status).toBe('DELETING');
+    expect(again).toEqual(deleting);
+    expect(hosting.calls).toEqual(['deleteEndpoint mlops-churn-api']);
+    expect((deps.alarms as RecordingAlarms).deleted).toEqual(['churn-api']);
+    expect(events.published).toEqual([expect.objectContaining({ from: 'IN_SERVICE', to: 'DELETING', reason: 'deletion requested by ana', by: 'ana' })]);
+    expect(step.record.status).toBe('DELETED');
+    expect(step.actions).toEqual([{ kind: 'retire', revisions: [expect.objectContaining({ revision: 1 })] }]);
+    expect(store.history.at(-1)?.to).toBe('DELETING');
   });
 });
