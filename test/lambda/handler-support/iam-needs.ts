@@ -18,6 +18,7 @@ export const TABLE_KINDS = {
   EXPERIMENTS_TABLE_NAME: 'experiments-table',
   MONITORING_TABLE_NAME: 'monitoring-table',
   IMAGES_TABLE_NAME: 'images-table',
+  DEPLOYMENTS_TABLE_NAME: 'deployments-table',
 } as const satisfies Partial<Record<EnvironmentVariable, string>>;
 
 export type TableKind = (typeof TABLE_KINDS)[keyof typeof TABLE_KINDS];

@@ -56,6 +56,7 @@ export const FUNCTION_ENVIRONMENT = {
   IMAGE_REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
   // The repositories the deployer named for images built elsewhere (InferenceImagesProps.externalImageRepositories).
   EXTERNAL_IMAGE_REPOSITORIES: 'team/*',
+  DEPLOYMENTS_TABLE_NAME: 'deployments-table',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
@@ -82,6 +83,7 @@ const TABLE_SCHEMAS: readonly TableSchema[] = [
   },
   { name: FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME, indexes: {} },
   { name: FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
+  { name: FUNCTION_ENVIRONMENT.DEPLOYMENTS_TABLE_NAME, indexes: { gsi1: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' } } },
 ];
 
 /** One mock per client class: every instance the handlers create at module load sends through these. */
@@ -188,6 +190,7 @@ export interface PlatformFakes {
   readonly experiments: FakeTable;
   readonly monitoring: FakeTable;
   readonly images: FakeTable;
+  readonly deployments: FakeTable;
   readonly s3: FakeS3;
   /** The account's ECR registry, holding the platform's (empty) image repository. */
   readonly ecr: FakeEcr;
@@ -216,6 +219,7 @@ export function resetSdkMocks(): PlatformFakes {
     experiments: db.table(FUNCTION_ENVIRONMENT.EXPERIMENTS_TABLE_NAME),
     monitoring: db.table(FUNCTION_ENVIRONMENT.MONITORING_TABLE_NAME),
     images: db.table(FUNCTION_ENVIRONMENT.IMAGES_TABLE_NAME),
+    deployments: db.table(FUNCTION_ENVIRONMENT.DEPLOYMENTS_TABLE_NAME),
     s3: new FakeS3([FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME, FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME]).serve(s3Mock),
     ecr: new FakeEcr(TEST_ACCOUNT, [FUNCTION_ENVIRONMENT.REPOSITORY_NAME]).serve(ecrMock),
     codeBuild: new FakeCodeBuild(FUNCTION_ENVIRONMENT.BUILD_PROJECT_NAME, TEST_ACCOUNT, TEST_REGION).serve(codeBuildMock),
