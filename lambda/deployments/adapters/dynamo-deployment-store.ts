@@ -1,8 +1,9 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { cancellation, DynamoTable, type Item } from '../../shared/dynamo-table';
+import type { Page, PageRequest } from '../../shared/page';
 import type { DeploymentRecord, DeploymentStateChange } from '../core/model';
 import type { CreateOutcome, DeploymentStore } from '../core/ports';
-import { deploymentKeys } from './table-keys';
+import { deploymentKeys, GSI1 } from './table-keys';
 
 const withoutKeys = ({ pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record }: Item) => record as unknown as DeploymentRecord;
 
@@ -15,6 +16,19 @@ export class DynamoDeploymentStore extends DynamoTable implements DeploymentStor
   async getDeployment(name: string): Promise<DeploymentRecord | undefined> {
     const item = await this.get(deploymentKeys.deployment(name));
     return item && withoutKeys(item);
+  }
+
+  listDeployments(page: PageRequest): Promise<Page<DeploymentRecord>> {
+    return this.queryPage(
+      ['deployments'],
+      page,
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :deployments',
+        ExpressionAttributeValues: { ':deployments': deploymentKeys.deploymentIndex('').gsi1pk },
+      },
+      withoutKeys,
+    );
   }
 
   async createDeployment(record: DeploymentRecord, change: DeploymentStateChange): Promise<CreateOutcome> {

@@ -1,5 +1,7 @@
 import type { ImageVersionRecord } from '../../images/core/model';
 import type { Clock } from '../../shared/clock';
+import type { Page, PageRequest } from '../../shared/page';
+import type { EndpointObservation } from './advance-deployment';
 import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange } from './model';
 
 /** The outcome of writing a new deployment. */
@@ -12,6 +14,13 @@ export interface DeploymentStore {
   createDeployment(record: DeploymentRecord, change: DeploymentStateChange): Promise<CreateOutcome>;
   /** Replaces the deployment if it is still as `expected` left it (its `updatedAt`), with a history entry; `false` otherwise. */
   updateDeployment(record: DeploymentRecord, expected: DeploymentRecord, change: DeploymentStateChange): Promise<boolean>;
+  /** Every deployment, by name (the deleted ones too). */
+  listDeployments(page: PageRequest): Promise<Page<DeploymentRecord>>;
+}
+
+/** SageMaker's view of a deployment's endpoint, and which of its rollback alarms fire. */
+export interface EndpointWatcher {
+  observe(deployment: DeploymentRecord): Promise<EndpointObservation>;
 }
 
 /** The inference images a deployment serves (the images table). */

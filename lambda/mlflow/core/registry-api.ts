@@ -7,7 +7,7 @@ import type { setModelAlias } from '../../registry/core/set-model-alias';
 import type { Clock } from '../../shared/clock';
 import { ValidationError } from '../../shared/errors';
 import { DEFAULT_RETRY_POLICY, retryOptimistically } from '../../shared/optimistic-retry';
-import type { Page, PageRequest } from '../../shared/page';
+import { allPages } from '../../shared/page';
 import { parseRequest } from '../../shared/validation';
 import { MlflowError } from './mlflow-error';
 import type { MlflowTrackingStore } from './ports';
@@ -79,18 +79,6 @@ function aliasNamesByVersion(aliases: readonly { alias: string; version: number 
   return byVersion;
 }
 
-/** Reads every page of a paged store query. */
-async function all<T>(read: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await read({ limit: 100, nextToken });
-    items.push(...page.items);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return items;
-}
-
 /** MLflow's own alias rules, with its messages; the platform's stricter ones (lowercase only) come after. */
 function requireMlflowAlias(alias: string): void {
   if (!/^[\w-]*$/.test(alias))
@@ -126,7 +114,7 @@ export function registryApi(deps: RegistryApiDependencies) {
   const sourceOf = versionSources({ store, tracking, locations, artifacts: deps.artifacts });
 
   /** The model's versions MLflow sees, newest first. */
-  const liveVersions = async (name: string) => (await all((page) => store.listVersions(name, page))).filter((record) => record.deletedAt === undefined);
+  const liveVersions = async (name: string) => (await allPages((page) => store.listVersions(name, page))).filter((record) => record.deletedAt === undefined);
 
   /** The highest version MLflow sees, reading back from the newest only past deleted ones. */
   async function latestLive(name: string): Promise<ModelVersionRecord | undefined> {
@@ -267,7 +255,7 @@ export function registryApi(deps: RegistryApiDependencies) {
     async searchRegisteredModels(request: z.output<typeof SearchRegisteredModels>) {
       const filter = parseFilter('registeredModels', request.filter);
       const orderBy = parseOrderBy('registeredModels', request.order_by);
-      const models = (await all((page) => store.listModels(page))).filter((model) => model.deletedAt === undefined);
+      const models = (await allPages((page) => store.listModels(page))).filter((model) => model.deletedAt === undefined);
       const found = models
         .map((model) => ({
           model,
@@ -414,7 +402,7 @@ export function registryApi(deps: RegistryApiDependencies) {
       const orderBy = parseOrderBy('modelVersions', request.order_by);
       // A filter naming the model reads its versions only; otherwise every model's.
       const named = attributeHints(filter).get('name');
-      const names = named ?? (await all((page) => store.listModels(page))).map(({ name }) => name);
+      const names = named ?? (await allPages((page) => store.listModels(page))).map(({ name }) => name);
       const versions = (await Promise.all(names.map(liveVersions))).flat();
       const found = versions.map((record) => ({ record, subject: versionSubject(record) })).filter(({ subject }) => matches(filter, subject));
       const compare = orderComparator('modelVersions', orderBy);

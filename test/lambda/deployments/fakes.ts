@@ -27,6 +27,10 @@ export class InMemoryDeploymentStore implements DeploymentStore {
     return { kind: 'created' };
   }
 
+  async listDeployments() {
+    return { items: [...this.deployments.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
   async updateDeployment(record: DeploymentRecord, expected: DeploymentRecord, change: DeploymentStateChange) {
     if (this.deployments.get(record.name)?.updatedAt !== expected.updatedAt) return false;
     this.deployments.set(record.name, record);

@@ -1,0 +1,80 @@
+import type { EndpointObservation } from '../../../../lambda/deployments/core/advance-deployment';
+import { advanceDeployments } from '../../../../lambda/deployments/core/advance-deployments';
+import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
+import type { DeploymentRecord } from '../../../../lambda/deployments/core/model';
+import type { DeploymentDependencies, EndpointWatcher } from '../../../../lambda/deployments/core/ports';
+import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
+import { parseRequest } from '../../../../lambda/shared/validation';
+import { FakeClock } from '../../shared/fake-clock';
+import { FakeAliases, FakeImages, InMemoryDeploymentStore, RecordingAlarms, RecordingDeploymentEvents, RecordingHosting, readyImage } from '../fakes';
+
+/** SageMaker's view, set per endpoint by the test; an endpoint the test set nothing for fails to be described. */
+class ScriptedWatcher implements EndpointWatcher {
+  readonly views = new Map<string, EndpointObservation>();
+  async observe(deployment: DeploymentRecord) {
+    const view = this.views.get(deployment.endpoint);
+    if (!view) throw new Error(`DescribeEndpoint of ${deployment.endpoint} failed`);
+    return view;
+  }
+}
+
+async function setUp() {
+  const watcher = new ScriptedWatcher();
+  const deps: DeploymentDependencies = {
+    store: new InMemoryDeploymentStore(),
+    images: new FakeImages([readyImage('churn-scorer', 1)]),
+    aliases: new FakeAliases(),
+    hosting: new RecordingHosting(),
+    alarms: new RecordingAlarms(),
+    events: new RecordingDeploymentEvents(),
+    clock: new FakeClock(),
+  };
+  for (const name of ['a', 'b', 'c']) {
+    await createDeployment(deps)(parseRequest(CreateDeploymentRequest, { name, image: 'churn-scorer', version: 1 }));
+  }
+  (deps.events as RecordingDeploymentEvents).published.length = 0;
+  return { deps, watcher, advance: advanceDeployments({ ...deps, watcher }), store: deps.store as InMemoryDeploymentStore };
+}
+
+describe('advanceDeployments', () => {
+  it('steps every deployment in transit, records and announces what changed, and goes on past one that fails', async () => {
+    const { deps, watcher, advance, store } = await setUp();
+    watcher.views.set('mlops-a', { status: 'InService', endpointConfig: 'mlops-a-1', firingAlarms: [] });
+    watcher.views.set('mlops-b', { status: 'Creating', firingAlarms: [] });
+
+    const summary = await advance();
+
+    expect(summary).toEqual({ watched: 3, changed: 1, failed: [{ name: 'c', error: 'DescribeEndpoint of mlops-c failed' }] });
+    expect((await store.getDeployment('a'))?.status).toBe('IN_SERVICE');
+    expect((await store.getDeployment('b'))?.status).toBe('CREATING');
+    expect((deps.events as RecordingDeploymentEvents).published).toEqual([expect.objectContaining({ name: 'a', from: 'CREATING', to: 'IN_SERVICE' })]);
+  });
+
+  it('looks at no deployment at rest', async () => {
+    const { watcher, advance } = await setUp();
+    for (const name of ['a', 'b', 'c']) watcher.views.set(`mlops-${name}`, { status: 'InService', endpointConfig: `mlops-${name}-1`, firingAlarms: [] });
+    await advance();
+
+    expect(await advance()).toEqual({ watched: 0, changed: 0, failed: [] });
+  });
+
+  it("runs a step's actions: a deleted deployment's revisions lose their SageMaker model and config", async () => {
+    const { deps, watcher, advance, store } = await setUp();
+    const record = (await store.getDeployment('a'))!;
+    await store.updateDeployment({ ...record, status: 'DELETING', updatedAt: 'later' }, record, {
+      name: 'a',
+      revision: 1,
+      to: 'DELETING',
+      reason: 'test',
+      image: { name: 'churn-scorer', version: 1 },
+      at: 'later',
+    });
+    watcher.views.set('mlops-a', { status: 'NotFound', firingAlarms: [] });
+    (deps.hosting as RecordingHosting).calls.length = 0;
+
+    await advance();
+
+    expect((await store.getDeployment('a'))?.status).toBe('DELETED');
+    expect((deps.hosting as RecordingHosting).calls).toEqual(['deleteRevision mlops-a-1 mlops-a-1']);
+  });
+});
