@@ -9,6 +9,7 @@ import type {
   SageMakerHosting,
 } from '../../../lambda/deployments/core/ports';
 import type { ImageVersionRecord } from '../../../lambda/images/core/model';
+import { FakeClock } from '../shared/fake-clock';
 
 /** Deployments and their history in memory, with the table's conditions. */
 export class InMemoryDeploymentStore implements DeploymentStore {
@@ -71,9 +72,16 @@ export class FakeImages implements DeploymentImages {
 }
 
 export class FakeAliases implements ModelAliases {
-  constructor(private readonly aliases: Record<string, number> = {}) {}
+  private readonly aliases: Map<string, number>;
+  constructor(aliases: Record<string, number> = {}) {
+    this.aliases = new Map(Object.entries(aliases));
+  }
   async aliasVersion(model: string, alias: string) {
-    return this.aliases[`${model}@${alias}`];
+    return this.aliases.get(`${model}@${alias}`);
+  }
+  /** Moves an alias, as the registry would. */
+  move(model: string, alias: string, version: number) {
+    this.aliases.set(`${model}@${alias}`, version);
   }
 }
 
@@ -118,4 +126,17 @@ export class RecordingDeploymentEvents implements DeploymentEvents {
   async publish(change: DeploymentStateChange) {
     this.published.push(change);
   }
+}
+
+/** Every dependency of the deployment use cases as a fake, typed as the fakes so tests can look inside. */
+export function fakeDeploymentDependencies(options: { images: readonly ImageVersionRecord[]; aliases?: Record<string, number>; hosting?: RecordingHosting }) {
+  return {
+    store: new InMemoryDeploymentStore(),
+    images: new FakeImages(options.images),
+    aliases: new FakeAliases(options.aliases),
+    hosting: options.hosting ?? new RecordingHosting(),
+    alarms: new RecordingAlarms(),
+    events: new RecordingDeploymentEvents(),
+    clock: new FakeClock(),
+  };
 }

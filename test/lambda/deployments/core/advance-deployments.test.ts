@@ -2,11 +2,10 @@ import type { EndpointObservation } from '../../../../lambda/deployments/core/ad
 import { advanceDeployments } from '../../../../lambda/deployments/core/advance-deployments';
 import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
 import type { DeploymentRecord } from '../../../../lambda/deployments/core/model';
-import type { DeploymentDependencies, EndpointWatcher } from '../../../../lambda/deployments/core/ports';
+import type { EndpointWatcher } from '../../../../lambda/deployments/core/ports';
 import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock } from '../../shared/fake-clock';
-import { FakeAliases, FakeImages, InMemoryDeploymentStore, RecordingAlarms, RecordingDeploymentEvents, RecordingHosting, readyImage } from '../fakes';
+import { fakeDeploymentDependencies, readyImage } from '../fakes';
 
 /** SageMaker's view, set per endpoint by the test; an endpoint the test set nothing for fails to be described. */
 class ScriptedWatcher implements EndpointWatcher {
@@ -20,20 +19,12 @@ class ScriptedWatcher implements EndpointWatcher {
 
 async function setUp() {
   const watcher = new ScriptedWatcher();
-  const deps: DeploymentDependencies = {
-    store: new InMemoryDeploymentStore(),
-    images: new FakeImages([readyImage('churn-scorer', 1)]),
-    aliases: new FakeAliases(),
-    hosting: new RecordingHosting(),
-    alarms: new RecordingAlarms(),
-    events: new RecordingDeploymentEvents(),
-    clock: new FakeClock(),
-  };
+  const deps = fakeDeploymentDependencies({ images: [readyImage('churn-scorer', 1)] });
   for (const name of ['a', 'b', 'c']) {
     await createDeployment(deps)(parseRequest(CreateDeploymentRequest, { name, image: 'churn-scorer', version: 1 }));
   }
-  (deps.events as RecordingDeploymentEvents).published.length = 0;
-  return { deps, watcher, advance: advanceDeployments({ ...deps, watcher }), store: deps.store as InMemoryDeploymentStore };
+  deps.events.published.length = 0;
+  return { deps, watcher, advance: advanceDeployments({ ...deps, watcher }), store: deps.store };
 }
 
 describe('advanceDeployments', () => {
@@ -47,7 +38,7 @@ describe('advanceDeployments', () => {
     expect(summary).toEqual({ watched: 3, changed: 1, failed: [{ name: 'c', error: 'DescribeEndpoint of mlops-c failed' }] });
     expect((await store.getDeployment('a'))?.status).toBe('IN_SERVICE');
     expect((await store.getDeployment('b'))?.status).toBe('CREATING');
-    expect((deps.events as RecordingDeploymentEvents).published).toEqual([expect.objectContaining({ name: 'a', from: 'CREATING', to: 'IN_SERVICE' })]);
+    expect(deps.events.published).toEqual([expect.objectContaining({ name: 'a', from: 'CREATING', to: 'IN_SERVICE' })]);
   });
 
   it('looks at no deployment at rest', async () => {
@@ -70,11 +61,11 @@ describe('advanceDeployments', () => {
       at: 'later',
     });
     watcher.views.set('mlops-a', { status: 'NotFound', firingAlarms: [] });
-    (deps.hosting as RecordingHosting).calls.length = 0;
+    deps.hosting.calls.length = 0;
 
     await advance();
 
     expect((await store.getDeployment('a'))?.status).toBe('DELETED');
-    expect((deps.hosting as RecordingHosting).calls).toEqual(['deleteRevision mlops-a-1 mlops-a-1']);
+    expect(deps.hosting.calls).toEqual(['deleteRevision mlops-a-1 mlops-a-1']);
   });
 });

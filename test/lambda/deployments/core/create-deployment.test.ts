@@ -2,8 +2,7 @@ import { createDeployment } from '../../../../lambda/deployments/core/create-dep
 import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
 import { ValidationError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock } from '../../shared/fake-clock';
-import { FakeAliases, FakeImages, InMemoryDeploymentStore, RecordingAlarms, RecordingDeploymentEvents, RecordingHosting, readyImage } from '../fakes';
+import { fakeDeploymentDependencies, RecordingHosting, readyImage } from '../fakes';
 
 const IMAGES = [
   readyImage('churn-scorer', 1, 3),
@@ -14,19 +13,9 @@ const IMAGES = [
 ];
 
 function setUp(options: { hosting?: RecordingHosting } = {}) {
-  const store = new InMemoryDeploymentStore();
-  const hosting = options.hosting ?? new RecordingHosting();
-  const alarms = new RecordingAlarms();
-  const events = new RecordingDeploymentEvents();
-  const create = createDeployment({
-    store,
-    images: new FakeImages(IMAGES),
-    aliases: new FakeAliases({ 'churn@production': 4, 'churn@shadow': 7 }),
-    hosting,
-    alarms,
-    events,
-    clock: new FakeClock(),
-  });
+  const deps = fakeDeploymentDependencies({ images: IMAGES, aliases: { 'churn@production': 4, 'churn@shadow': 7 }, hosting: options.hosting });
+  const { store, hosting, alarms, events } = deps;
+  const create = createDeployment(deps);
   const command = (overrides: Record<string, unknown> = {}) =>
     parseRequest(CreateDeploymentRequest, { name: 'churn-api', image: 'churn-scorer', version: 1, actor: 'ana', ...overrides });
   const nothingWritten = () => {

@@ -2,7 +2,6 @@ import { advanceDeployment } from '../../../../lambda/deployments/core/advance-d
 import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
 import { deleteDeployment } from '../../../../lambda/deployments/core/delete-deployment';
 import type { DeploymentRecord } from '../../../../lambda/deployments/core/model';
-import type { DeploymentDependencies } from '../../../../lambda/deployments/core/ports';
 import { rollbackDeployment } from '../../../../lambda/deployments/core/rollback-deployment';
 import {
   CreateDeploymentRequest,
@@ -13,25 +12,13 @@ import {
 import { updateDeployment } from '../../../../lambda/deployments/core/update-deployment';
 import { ConflictError, NotFoundError } from '../../../../lambda/shared/errors';
 import { parseRequest } from '../../../../lambda/shared/validation';
-import { FakeClock } from '../../shared/fake-clock';
-import { FakeAliases, FakeImages, InMemoryDeploymentStore, RecordingAlarms, RecordingDeploymentEvents, RecordingHosting, readyImage } from '../fakes';
+import { fakeDeploymentDependencies, RecordingHosting, readyImage } from '../fakes';
 
 const IMAGES = [readyImage('churn-scorer', 1, 3), readyImage('churn-scorer', 2, 4), readyImage('churn-scorer', 3, 5)];
 
 async function setUp(options: { create?: Record<string, unknown>; hosting?: RecordingHosting } = {}) {
-  const aliases = new FakeAliases({ 'churn@production': 3 });
-  const deps: DeploymentDependencies = {
-    store: new InMemoryDeploymentStore(),
-    images: new FakeImages(IMAGES),
-    aliases,
-    hosting: options.hosting ?? new RecordingHosting(),
-    alarms: new RecordingAlarms(),
-    events: new RecordingDeploymentEvents(),
-    clock: new FakeClock(),
-  };
-  const store = deps.store as InMemoryDeploymentStore;
-  const hosting = deps.hosting as RecordingHosting;
-  const events = deps.events as RecordingDeploymentEvents;
+  const deps = fakeDeploymentDependencies({ images: IMAGES, aliases: { 'churn@production': 3 }, hosting: options.hosting });
+  const { store, hosting, events } = deps;
   await createDeployment(deps)(parseRequest(CreateDeploymentRequest, { name: 'churn-api', image: 'churn-scorer', version: 1, ...options.create }));
   /** SageMaker reports `endpointConfig` in service: the deployment takes the step that follows. */
   const serve = async (endpointConfig: string, firingAlarms: string[] = []) => {
@@ -46,7 +33,7 @@ async function setUp(options: { create?: Record<string, unknown>; hosting?: Reco
   const update = (request: Record<string, unknown>) => updateDeployment(deps)(parseRequest(UpdateDeploymentRequest, { name: 'churn-api', ...request }));
   const rollback = () => rollbackDeployment(deps)(parseRequest(RollbackDeploymentRequest, { name: 'churn-api', actor: 'ana' }));
   const deployment = async () => (await store.getDeployment('churn-api')) as DeploymentRecord;
-  return { deps, store, hosting, events, update, rollback, deployment, serve, clock: deps.clock as FakeClock };
+  return { deps, store, hosting, events, update, rollback, deployment, serve, clock: deps.clock };
 }
 
 describe('updateDeployment', () => {
@@ -162,7 +149,7 @@ describe('deleteDeployment', () => {
     expect(deleting.status).toBe('DELETING');
     expect(again).toEqual(deleting);
     expect(hosting.calls).toEqual(['deleteEndpoint mlops-churn-api']);
-    expect((deps.alarms as RecordingAlarms).deleted).toEqual(['churn-api']);
+    expect(deps.alarms.deleted).toEqual(['churn-api']);
     expect(events.published).toEqual([expect.objectContaining({ from: 'IN_SERVICE', to: 'DELETING', reason: 'deletion requested by ana', by: 'ana' })]);
     expect(step.record.status).toBe('DELETED');
     expect(step.actions).toEqual([{ kind: 'retire', revisions: [expect.objectContaining({ revision: 1 })] }]);

@@ -1,0 +1,64 @@
+import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
+import { followAlias } from '../../../../lambda/deployments/core/follow-alias';
+import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
+import { parseRequest } from '../../../../lambda/shared/validation';
+import { fakeDeploymentDependencies, readyImage } from '../fakes';
+
+async function setUp() {
+  const deps = fakeDeploymentDependencies({
+    images: [readyImage('churn-scorer', 1, 3), readyImage('churn-scorer', 2, 4), readyImage('fraud-scorer', 1, 3)],
+    aliases: { 'churn@production': 3, 'churn@staging': 3 },
+  });
+  const { store, aliases } = deps;
+  const create = (name: string, follow: { model: string; alias: string }) =>
+    createDeployment(deps)(parseRequest(CreateDeploymentRequest, { name, image: 'churn-scorer', follow }));
+  await create('prod-a', { model: 'churn', alias: 'production' });
+  await create('prod-b', { model: 'churn', alias: 'production' });
+  await create('staging', { model: 'churn', alias: 'staging' });
+  // All three in service on image version 1 (churn 3).
+  for (const record of [...store.deployments.values()]) {
+    const inService = { ...record, status: 'IN_SERVICE' as const, current: record.pending, pending: undefined, updatedAt: 'in service' };
+    await store.updateDeployment(inService, record, {
+      name: record.name,
+      revision: 1,
+      to: 'IN_SERVICE',
+      reason: 'test',
+      image: { name: 'churn-scorer', version: 1 },
+      at: 'in service',
+    });
+  }
+  return { store, aliases, follow: followAlias(deps) };
+}
+
+describe('followAlias', () => {
+  it('rolls the image serving the moved alias out on each deployment following it, and on no other', async () => {
+    const { store, aliases, follow } = await setUp();
+    aliases.move('churn', 'production', 4);
+
+    const outcome = await follow({ name: 'churn', alias: 'production' });
+
+    expect(outcome).toEqual({ started: ['prod-a', 'prod-b'], skipped: [] });
+    expect((await store.getDeployment('prod-a'))?.pending?.image.version).toBe(2);
+    expect((await store.getDeployment('staging'))?.status).toBe('IN_SERVICE');
+  });
+
+  it('changes nothing for an event about a move it rolled out already, or one that moved the alias back', async () => {
+    const { follow } = await setUp();
+
+    expect(await follow({ name: 'churn', alias: 'production' })).toEqual({ started: [], skipped: [] });
+  });
+
+  it('skips, saying why, a deployment with nothing READY to roll out, and keeps it serving', async () => {
+    const { store, aliases, follow } = await setUp();
+    aliases.move('churn', 'production', 9);
+
+    const outcome = await follow({ name: 'churn', alias: 'production' });
+
+    expect(outcome.started).toEqual([]);
+    expect(outcome.skipped).toEqual([
+      { name: 'prod-a', reason: expect.stringContaining('no READY version of image churn-scorer serves churn version 9 (production)') },
+      { name: 'prod-b', reason: expect.stringContaining('no READY version of image churn-scorer serves churn version 9 (production)') },
+    ]);
+    expect((await store.getDeployment('prod-a'))?.status).toBe('IN_SERVICE');
+  });
+});
