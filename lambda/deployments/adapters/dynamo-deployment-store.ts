@@ -31,6 +31,19 @@ export class DynamoDeploymentStore extends DynamoTable implements DeploymentStor
     );
   }
 
+  history(name: string, page: PageRequest): Promise<Page<DeploymentStateChange>> {
+    return this.queryPage(
+      ['history', name],
+      page,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': deploymentKeys.partition(name), ':prefix': deploymentKeys.historyPrefix },
+        ScanIndexForward: false,
+      },
+      ({ pk: _pk, sk: _sk, ...change }) => change as unknown as DeploymentStateChange,
+    );
+  }
+
   async createDeployment(record: DeploymentRecord, change: DeploymentStateChange): Promise<CreateOutcome> {
     try {
       // A deleted deployment's name may be taken again; its history stays, the new one's entries after it.

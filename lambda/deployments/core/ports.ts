@@ -16,6 +16,8 @@ export interface DeploymentStore {
   updateDeployment(record: DeploymentRecord, expected: DeploymentRecord, change: DeploymentStateChange): Promise<boolean>;
   /** Every deployment, by name (the deleted ones too). */
   listDeployments(page: PageRequest): Promise<Page<DeploymentRecord>>;
+  /** A deployment's state changes, newest first. */
+  history(name: string, page: PageRequest): Promise<Page<DeploymentStateChange>>;
 }
 
 /** SageMaker's view of a deployment's endpoint, and which of its rollback alarms fire. */

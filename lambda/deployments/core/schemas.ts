@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ImageName, ImageVersionNumber } from '../../images/core/schemas';
 import { AliasName, ModelName } from '../../registry/core/schemas';
-import { Actor, Identifier } from '../../shared/schema-fields';
+import { Actor, Identifier, Page } from '../../shared/schema-fields';
 import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
 
 /**
@@ -124,3 +124,20 @@ export type DeleteDeploymentRequest = z.input<typeof DeleteDeploymentRequest>;
 export type DeleteDeploymentCommand = z.output<typeof DeleteDeploymentRequest>;
 export type RollbackDeploymentRequest = z.input<typeof RollbackDeploymentRequest>;
 export type RollbackDeploymentCommand = z.output<typeof RollbackDeploymentRequest>;
+
+export const QueryDeploymentsRequest = z.discriminatedUnion('query', [
+  z.strictObject({ query: z.literal('getDeployment'), name: DeploymentName }),
+  z.strictObject({ query: z.literal('listDeployments'), ...Page }),
+  z.strictObject({ query: z.literal('deploymentHistory'), name: DeploymentName, ...Page }),
+]);
+export type QueryDeploymentsRequest = z.input<typeof QueryDeploymentsRequest>;
+export type QueryDeploymentsCommand = z.output<typeof QueryDeploymentsRequest>;
+
+/** Every request schema by the function that takes it, for the published JSON Schemas. */
+export const deploymentsRequestSchemas = {
+  CreateDeployment: CreateDeploymentRequest,
+  UpdateDeployment: UpdateDeploymentRequest,
+  RollbackDeployment: RollbackDeploymentRequest,
+  DeleteDeployment: DeleteDeploymentRequest,
+  QueryDeployments: QueryDeploymentsRequest,
+} as const;

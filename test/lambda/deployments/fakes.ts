@@ -14,7 +14,7 @@ import { FakeClock } from '../shared/fake-clock';
 /** Deployments and their history in memory, with the table's conditions. */
 export class InMemoryDeploymentStore implements DeploymentStore {
   readonly deployments = new Map<string, DeploymentRecord>();
-  readonly history: DeploymentStateChange[] = [];
+  readonly changes: DeploymentStateChange[] = [];
 
   async getDeployment(name: string) {
     return this.deployments.get(name);
@@ -24,7 +24,7 @@ export class InMemoryDeploymentStore implements DeploymentStore {
     const existing = this.deployments.get(record.name);
     if (existing && existing.status !== 'DELETED') return { kind: 'name-taken', existing };
     this.deployments.set(record.name, record);
-    this.history.push(change);
+    this.changes.push(change);
     return { kind: 'created' };
   }
 
@@ -32,10 +32,14 @@ export class InMemoryDeploymentStore implements DeploymentStore {
     return { items: [...this.deployments.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
+  async history(name: string) {
+    return { items: this.changes.filter((change) => change.name === name).reverse() };
+  }
+
   async updateDeployment(record: DeploymentRecord, expected: DeploymentRecord, change: DeploymentStateChange) {
     if (this.deployments.get(record.name)?.updatedAt !== expected.updatedAt) return false;
     this.deployments.set(record.name, record);
-    this.history.push(change);
+    this.changes.push(change);
     return true;
   }
 }

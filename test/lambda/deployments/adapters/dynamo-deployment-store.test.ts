@@ -74,4 +74,21 @@ describe('DynamoDeploymentStore', () => {
     expect(await store.getDeployment('churn-api')).toEqual(inService);
     expect(fakes.deployments.all()).toEqual(before);
   });
+
+  it("lists the deployments by name, and a deployment's history newest first, in pages", async () => {
+    await store.createDeployment(record(), change('CREATING'));
+    await store.createDeployment(record({ name: 'a-api', endpoint: 'mlops-a-api' }), { ...change('CREATING'), name: 'a-api' });
+    await store.updateDeployment(
+      record({ status: 'IN_SERVICE', updatedAt: '2026-12-07T10:05:00.000Z' }),
+      record(),
+      change('IN_SERVICE', '2026-12-07T10:05:00.000Z'),
+    );
+
+    const first = await store.history('churn-api', { limit: 1 });
+    const second = await store.history('churn-api', { limit: 1, nextToken: first.nextToken });
+
+    expect((await store.listDeployments({ limit: 10 })).items.map(({ name }) => name)).toEqual(['a-api', 'churn-api']);
+    expect(first.items).toEqual([change('IN_SERVICE', '2026-12-07T10:05:00.000Z')]);
+    expect(second.items).toEqual([change('CREATING')]);
+  });
 });

@@ -20,7 +20,7 @@ function setUp(options: { hosting?: RecordingHosting } = {}) {
     parseRequest(CreateDeploymentRequest, { name: 'churn-api', image: 'churn-scorer', version: 1, actor: 'ana', ...overrides });
   const nothingWritten = () => {
     expect(store.deployments.size).toBe(0);
-    expect(store.history).toEqual([]);
+    expect(store.changes).toEqual([]);
     expect(hosting.calls).toEqual([]);
     expect(alarms.put).toEqual([]);
     expect(events.published).toEqual([]);
@@ -54,10 +54,10 @@ describe('createDeployment', () => {
       },
     });
     expect(store.deployments.get('churn-api')).toEqual(created);
-    expect(store.history).toEqual([
+    expect(store.changes).toEqual([
       { name: 'churn-api', revision: 1, to: 'CREATING', reason: 'created', image: { name: 'churn-scorer', version: 1 }, at: expect.any(String), by: 'ana' },
     ]);
-    expect(events.published).toEqual(store.history);
+    expect(events.published).toEqual(store.changes);
     expect(alarms.put).toEqual(['churn-api']);
     expect(hosting.calls).toEqual(['createRevision mlops-churn-api-1 mlops-churn-api-1', 'createEndpoint mlops-churn-api mlops-churn-api-1']);
   });
@@ -109,10 +109,10 @@ describe('createDeployment', () => {
   it('refuses a name in use with ValidationError at name, and changes nothing', async () => {
     const { store, hosting, create, command } = setUp();
     await create(command());
-    const before = { deployments: [...store.deployments.values()], history: [...store.history], calls: [...hosting.calls] };
+    const before = { deployments: [...store.deployments.values()], history: [...store.changes], calls: [...hosting.calls] };
 
     await expect(create(command({ version: 2 }))).rejects.toThrow(/^name: is in use by a deployment that is CREATING$/);
-    expect({ deployments: [...store.deployments.values()], history: store.history, calls: hosting.calls }).toEqual(before);
+    expect({ deployments: [...store.deployments.values()], history: store.changes, calls: hosting.calls }).toEqual(before);
   });
 
   it('refuses a rollout longer than SageMaker allows before anything is created', async () => {

@@ -153,6 +153,6 @@ describe('deleteDeployment', () => {
     expect(events.published).toEqual([expect.objectContaining({ from: 'IN_SERVICE', to: 'DELETING', reason: 'deletion requested by ana', by: 'ana' })]);
     expect(step.record.status).toBe('DELETED');
     expect(step.actions).toEqual([{ kind: 'retire', revisions: [expect.objectContaining({ revision: 1 })] }]);
-    expect(store.history.at(-1)?.to).toBe('DELETING');
+    expect(store.changes.at(-1)?.to).toBe('DELETING');
   });
 });

@@ -1,0 +1,26 @@
+import { NotFoundError } from '../../shared/errors';
+import type { Page } from '../../shared/page';
+import type { DeploymentRecord, DeploymentStateChange } from './model';
+import type { DeploymentStore } from './ports';
+import type { QueryDeploymentsCommand } from './schemas';
+
+export type QueryDeploymentsResult = DeploymentRecord | Page<DeploymentRecord> | Page<DeploymentStateChange>;
+
+/** Answers the deployment queries: one deployment, the deployments, a deployment's history (newest first). */
+export function queryDeployments(store: DeploymentStore) {
+  return async (command: QueryDeploymentsCommand): Promise<QueryDeploymentsResult> => {
+    switch (command.query) {
+      case 'getDeployment': {
+        const record = await store.getDeployment(command.name);
+        if (!record) throw new NotFoundError(`no deployment named ${command.name}`);
+        return record;
+      }
+      case 'listDeployments':
+        return store.listDeployments(command);
+      case 'deploymentHistory': {
+        if (!(await store.getDeployment(command.name))) throw new NotFoundError(`no deployment named ${command.name}`);
+        return store.history(command.name, command);
+      }
+    }
+  };
+}
