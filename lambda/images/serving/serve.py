@@ -328,7 +328,26 @@ def encode_result(result: Any) -> str:
 # ---- Capture ---------------------------------------------------------------------------------
 
 
-def capture_line(media_type: str, input_text: str, output_text: str, at: datetime) -> Dict[str, Any]:
+# What SageMaker Runtime passes a caller's InvokeEndpoint `InferenceId` and `CustomAttributes` as; SageMaker
+# limits each to 64 and 1024 characters, and so does the capture.
+INFERENCE_ID_HEADER = 'X-Amzn-SageMaker-Inference-Id'
+CUSTOM_ATTRIBUTES_HEADER = 'X-Amzn-SageMaker-Custom-Attributes'
+
+
+def caller_metadata(headers: Any) -> Dict[str, str]:
+    """The caller's inference id (as SageMaker's capture records it) and custom attributes (the platform's
+    addition: who calls, for usage counts), when the request carries them."""
+    metadata: Dict[str, str] = {}
+    inference_id = headers.get(INFERENCE_ID_HEADER)
+    if inference_id:
+        metadata['inferenceId'] = inference_id[:64]
+    custom_attributes = headers.get(CUSTOM_ATTRIBUTES_HEADER)
+    if custom_attributes:
+        metadata['customAttributes'] = custom_attributes[:1024]
+    return metadata
+
+
+def capture_line(media_type: str, input_text: str, output_text: str, at: datetime, caller: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """One line of SageMaker data capture. The input is stored as decoded text, so its content type
     is the bare media type: a charset parameter of the original bytes would mislead."""
     return {
@@ -346,7 +365,7 @@ def capture_line(media_type: str, input_text: str, output_text: str, at: datetim
                 'encoding': 'JSON',
             },
         },
-        'eventMetadata': {'eventId': str(uuid.uuid4()), 'inferenceTime': iso_time(at)},
+        'eventMetadata': {'eventId': str(uuid.uuid4()), 'inferenceTime': iso_time(at), **(caller or {})},
         'eventVersion': '0',
     }
 
@@ -413,7 +432,7 @@ class Shim:
         output = encode_result(result)
         # Written before the answer, so a caller that has its answer finds the line on disk.
         if self.capture is not None:
-            self.write_capture(capture_line(media_type, text, output, at), at)
+            self.write_capture(capture_line(media_type, text, output, at, caller_metadata(headers)), at)
         return HTTPStatus.OK, output
 
     def write_capture(self, line: Dict[str, Any], at: datetime) -> None:

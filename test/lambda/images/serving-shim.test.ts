@@ -69,8 +69,11 @@ async function stopShim(shim: Shim | undefined): Promise<void> {
   }
 }
 
-const invoke = (shim: Shim, contentType: string, body: string) =>
-  fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+const invoke = (shim: Shim, contentType: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body });
+
+/** What SageMaker Runtime passes the container of a caller's InferenceId and CustomAttributes. */
+const CALLER_HEADERS = { 'X-Amzn-SageMaker-Inference-Id': 'order-1234', 'X-Amzn-SageMaker-Custom-Attributes': 'caller=checkout-service' };
 
 async function answerOf(response: Response): Promise<{ status: number; contentType: string | null; body: unknown }> {
   return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
@@ -122,7 +125,7 @@ describe('the serving shim', () => {
   });
 
   it('answers JSON with the predictions of the model init() loaded', async () => {
-    const answer = await answerOf(await invoke(shim, 'application/json; charset=utf-8', JSON.stringify(JSON_REQUEST)));
+    const answer = await answerOf(await invoke(shim, 'application/json; charset=utf-8', JSON.stringify(JSON_REQUEST), CALLER_HEADERS));
     expect(answer).toEqual({ status: 200, contentType: 'application/json', body: { predictions: [2.5, 5] } });
   });
 
@@ -192,6 +195,12 @@ describe('the serving shim', () => {
         endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: '[[4, 0, 0]]', encoding: 'JSON' },
         endpointOutput: { observedContentType: 'application/json', mode: 'OUTPUT', data: '{"predictions":[3.0]}', encoding: 'JSON' },
       },
+    ]);
+    // The caller's inference id and custom attributes go with its request's line, and only with it.
+    expect(captured.map(({ eventMetadata }) => [eventMetadata?.inferenceId, eventMetadata?.customAttributes])).toEqual([
+      ['order-1234', 'caller=checkout-service'],
+      [undefined, undefined],
+      [undefined, undefined],
     ]);
     for (const line of captured) {
       expect(line.eventVersion).toBe('0');

@@ -7,7 +7,13 @@ import { type CapturedPayload, recordsOfPayload } from './captured-payload';
  */
 export interface CaptureLine {
   readonly captureData: { readonly endpointInput?: CapturedPayload; readonly endpointOutput?: CapturedPayload };
-  readonly eventMetadata?: { readonly eventId?: string; readonly inferenceTime?: string; readonly inferenceId?: string };
+  readonly eventMetadata?: {
+    readonly eventId?: string;
+    readonly inferenceTime?: string;
+    readonly inferenceId?: string;
+    /** The caller's SageMaker custom attributes: the platform's serving shim records them, SageMaker does not. */
+    readonly customAttributes?: string;
+  };
   readonly eventVersion?: string;
 }
 
