@@ -51,7 +51,8 @@ export function experimentsApi(context: TrackingContext) {
     const experiment = await experimentById(context, experimentId);
     if (experiment.lifecycleStage === stage) throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
     await setRunsLifecycle(context, experiment.name, stage);
-    await change(experimentId, () => ({ lifecycleStage: stage }));
+    if (!(await store.updateExperiment(experiment.name, { lifecycleStage: stage }, now())))
+      throw MlflowError.notFound(`No Experiment with id=${experimentId} exists`);
   }
 
   return {

@@ -69,7 +69,11 @@ export async function setRunsLifecycle(context: Pick<TrackingContext, 'store' | 
   do {
     const page = await context.store.listRuns(experiment, undefined, { limit: 100, nextToken });
     const moving = page.items.filter((run) => lifecycleTo(stage)(run) !== undefined);
-    await mapConcurrently(moving, CASCADE_CONCURRENCY, (run) => changeRun(context, run.runId, lifecycleTo(stage), true));
+    // The listed run is a full record: changed as listed, read again only when another writer moved it meanwhile.
+    await mapConcurrently(moving, CASCADE_CONCURRENCY, async (run) => {
+      if (await context.store.updateRun(run, { lifecycleStage: stage }, context.clock.now().toISOString())) return;
+      await changeRun(context, run.runId, lifecycleTo(stage), true);
+    });
     nextToken = page.nextToken;
   } while (nextToken);
 }
