@@ -1,4 +1,5 @@
-import { ValidationError } from '../../shared/errors';
+import { ConflictError, ValidationError } from '../../shared/errors';
+import { fingerprint } from '../../shared/fingerprint';
 import type { DeploymentRecord, DeploymentRevision } from './model';
 import type { DeploymentDependencies } from './ports';
 import { rolloutPlan } from './rollout-plan';
@@ -13,6 +14,7 @@ import { failureReason, stateChange } from './state-change';
  * recorded as CREATING, its rollback alarms are put, and SageMaker is asked for the model, the endpoint config and
  * the endpoint; the endpoint comes into service later (`AdvanceDeployments` follows it). When SageMaker refuses,
  * the deployment is recorded FAILED with SageMaker's reason, and the model and config it made are deleted.
+ * A create retried with its client token returns the deployment the first one made, as it is now.
  */
 export function createDeployment(deps: DeploymentDependencies) {
   const { store, clock } = deps;
@@ -26,8 +28,21 @@ export function createDeployment(deps: DeploymentDependencies) {
     return failed;
   }
 
+  /** The deployment a create with this client token made, when `existing` is it; a different request with the token is a conflict. */
+  function retried(existing: DeploymentRecord | undefined, command: CreateDeploymentCommand, requestFingerprint: string): DeploymentRecord | undefined {
+    if (!existing || command.clientToken === undefined || existing.createdWith?.clientToken !== command.clientToken) return undefined;
+    if (existing.createdWith.fingerprint !== requestFingerprint) {
+      throw new ConflictError(`client token ${command.clientToken} was used for a different create of deployment ${command.name}`);
+    }
+    return existing;
+  }
+
   return async (command: CreateDeploymentCommand): Promise<DeploymentRecord> => {
+    // Who asked is no part of the request: a retry from another session is the same create.
+    const requestFingerprint = fingerprint({ ...command, actor: undefined });
     const existing = await store.getDeployment(command.name);
+    const retry = retried(existing, command, requestFingerprint);
+    if (retry) return retry;
     if (existing && existing.status !== 'DELETED') throw ValidationError.of('name', `is in use by a deployment that is ${existing.status}`);
     const image = await servedImage(deps.images, deps.aliases, command);
     const at = clock.now().toISOString();
@@ -43,6 +58,7 @@ export function createDeployment(deps: DeploymentDependencies) {
       lastRevision: 1,
       createdAt: at,
       ...(command.actor ? { createdBy: command.actor } : {}),
+      ...(command.clientToken ? { createdWith: { clientToken: command.clientToken, fingerprint: requestFingerprint } } : {}),
       updatedAt: at,
     };
     // Checked before anything is written: a rollout SageMaker would refuse to run is refused now.
@@ -51,7 +67,11 @@ export function createDeployment(deps: DeploymentDependencies) {
     const record: DeploymentRecord = { ...draft, pending: revision };
     const created = stateChange(record, revision, undefined, 'created', at, command.actor);
     const outcome = await store.createDeployment(record, created);
-    if (outcome.kind === 'name-taken') throw ValidationError.of('name', `is in use by a deployment that is ${outcome.existing.status}`);
+    if (outcome.kind === 'name-taken') {
+      const raced = retried(outcome.existing, command, requestFingerprint);
+      if (raced) return raced;
+      throw ValidationError.of('name', `is in use by a deployment that is ${outcome.existing.status}`);
+    }
     await deps.events.publish(created);
     try {
       await deps.alarms.putAlarms(record);

@@ -47,6 +47,8 @@ export interface DeploymentRecord {
   readonly pending?: DeploymentRevision;
   /** What a rollback goes back to. */
   readonly previous?: DeploymentRevision;
+  /** The client token of the create that made it, and a digest of that request: a retry with the token returns this deployment. */
+  readonly createdWith?: { readonly clientToken: string; readonly fingerprint: string };
   /** Why the deployment is FAILED, or why its last rollout was rolled back. */
   readonly reason?: string;
   readonly createdAt: string;

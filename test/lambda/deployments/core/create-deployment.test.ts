@@ -115,6 +115,37 @@ describe('createDeployment', () => {
     expect({ deployments: [...store.deployments.values()], history: store.changes, calls: hosting.calls }).toEqual(before);
   });
 
+  it('returns the deployment a create with the same client token made, as it is now, creating nothing again (also from another actor)', async () => {
+    const { store, hosting, events, create, command } = setUp();
+    const first = await create(command({ clientToken: 'create-1' }));
+    const before = { history: [...store.changes], calls: [...hosting.calls], published: [...events.published] };
+
+    const retried = await create(command({ clientToken: 'create-1', actor: 'ana@other-laptop' }));
+
+    expect(retried).toEqual(first);
+    expect(first.createdWith).toEqual({ clientToken: 'create-1', fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect({ history: store.changes, calls: hosting.calls, published: events.published }).toEqual(before);
+  });
+
+  it('fails with ConflictError when a client token is used again for a different create, and changes nothing', async () => {
+    const { store, hosting, create, command } = setUp();
+    await create(command({ clientToken: 'create-1' }));
+    const before = { deployments: [...store.deployments.values()], calls: [...hosting.calls] };
+
+    const refusal = create(command({ clientToken: 'create-1', version: 2 }));
+
+    await expect(refusal).rejects.toThrow('client token create-1 was used for a different create of deployment churn-api');
+    await expect(refusal).rejects.toMatchObject({ errorType: 'ConflictError' });
+    expect({ deployments: [...store.deployments.values()], calls: hosting.calls }).toEqual(before);
+  });
+
+  it('refuses a name in use by a create with another client token', async () => {
+    const { create, command } = setUp();
+    await create(command({ clientToken: 'create-1' }));
+
+    await expect(create(command({ clientToken: 'create-2' }))).rejects.toThrow(/^name: is in use by a deployment that is CREATING$/);
+  });
+
   it('refuses a rollout longer than SageMaker allows before anything is created', async () => {
     const { create, command, nothingWritten } = setUp();
 
