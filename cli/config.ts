@@ -1,5 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { DeploymentsClient } from '../client/deployments/deployments-client';
 import type { TrackingClient } from '../client/experiments/experiments-client';
 import type { ImagesClient } from '../client/images/images-client';
 import type { MonitoringClient } from '../client/monitoring/monitoring-client';
@@ -93,6 +94,7 @@ interface Clients {
   readonly experiments: TrackingClient;
   readonly monitoring: MonitoringClient;
   readonly images: ImagesClient;
+  readonly deployments: DeploymentsClient;
 }
 
 // Each client is required when a command connects, not imported: a call initializes one area's
@@ -108,6 +110,11 @@ const CLIENTS: { readonly [C in Capability]: (connection: Connection<C>) => Clie
   monitoring: (connection) =>
     new (require('../client/monitoring/monitoring-client') as typeof import('../client/monitoring/monitoring-client')).MonitoringClient(connection),
   images: (connection) => new (require('../client/images/images-client') as typeof import('../client/images/images-client')).ImagesClient(connection),
+  deployments: ({ functions, lambda }) =>
+    new (require('../client/deployments/deployments-client') as typeof import('../client/deployments/deployments-client')).DeploymentsClient({
+      functions,
+      lambda,
+    }),
 };
 
 const pick = <K extends string>(keys: readonly K[], from: Partial<Record<string, string>>) =>
@@ -179,6 +186,9 @@ export const connectMonitoring = (context: CliContext, options: GlobalOptions, n
   connectTo('monitoring', context, options, needs);
 /** An inference images client: `connectTo('images', ...)`. */
 export const connectImages = (context: CliContext, options: GlobalOptions, needs: readonly Need<'images'>[]) => connectTo('images', context, options, needs);
+/** A deployments client: `connectTo('deployments', ...)`. */
+export const connectDeployments = (context: CliContext, options: GlobalOptions, needs: readonly Need<'deployments'>[]) =>
+  connectTo('deployments', context, options, needs);
 
 /** Who the registry records as acting: `MLOPS_ACTOR`, else `<os user>@<hostname>`. */
 export function actor(context: CliContext): string {

@@ -1,3 +1,11 @@
+export type { DeploymentRecord, DeploymentRevision, DeploymentStateChange, DeploymentStatus, ServedImage } from '../lambda/deployments/core/model';
+export type {
+  CreateDeploymentRequest,
+  DeleteDeploymentRequest,
+  QueryDeploymentsRequest,
+  RollbackDeploymentRequest,
+  UpdateDeploymentRequest,
+} from '../lambda/deployments/core/schemas';
 export type { LogMetricsResult } from '../lambda/experiments/core/log-metrics';
 export type { EndStatus, ExperimentRecord, MetricSummary, RunRecord, RunStatus, StoredPoint } from '../lambda/experiments/core/model';
 export type { MetricHistoryPage } from '../lambda/experiments/core/query-runs';
@@ -25,6 +33,7 @@ export type { RegisterModelResult } from '../lambda/registry/core/register-model
 export type { QueryRegistryRequest, RegisterModelRequest, SetModelAliasRequest } from '../lambda/registry/core/schemas';
 export type { SetModelAliasResult } from '../lambda/registry/core/set-model-alias';
 export type { Page } from '../lambda/shared/page';
+export * from './deployments/deployments-client';
 export { ActiveRun, type ActiveRunOptions } from './experiments/active-run';
 export {
   type BestRun,

@@ -18,6 +18,7 @@ export const CAPABILITIES = {
   experiments: { title: 'experiment tracking', resources: [] },
   monitoring: { title: 'model monitoring', resources: ['monitoringBucket', 'artifactBucket'] },
   images: { title: 'inference images', resources: ['artifactBucket', 'imageRepositoryUri'] },
+  deployments: { title: 'deployments', resources: [] },
 } as const satisfies Record<string, { title: string; resources: readonly string[] }>;
 
 interface OperationEntry {
@@ -131,6 +132,41 @@ export const OPERATIONS = {
     flag: '--query-images-function',
     env: 'MLOPS_QUERY_IMAGES_FUNCTION',
   },
+  createDeployment: {
+    capability: 'deployments',
+    functionId: 'CreateDeployment',
+    parameter: 'deployments/create-deployment-function',
+    flag: '--create-deployment-function',
+    env: 'MLOPS_CREATE_DEPLOYMENT_FUNCTION',
+  },
+  updateDeployment: {
+    capability: 'deployments',
+    functionId: 'UpdateDeployment',
+    parameter: 'deployments/update-deployment-function',
+    flag: '--update-deployment-function',
+    env: 'MLOPS_UPDATE_DEPLOYMENT_FUNCTION',
+  },
+  rollbackDeployment: {
+    capability: 'deployments',
+    functionId: 'RollbackDeployment',
+    parameter: 'deployments/rollback-deployment-function',
+    flag: '--rollback-deployment-function',
+    env: 'MLOPS_ROLLBACK_DEPLOYMENT_FUNCTION',
+  },
+  deleteDeployment: {
+    capability: 'deployments',
+    functionId: 'DeleteDeployment',
+    parameter: 'deployments/delete-deployment-function',
+    flag: '--delete-deployment-function',
+    env: 'MLOPS_DELETE_DEPLOYMENT_FUNCTION',
+  },
+  queryDeployments: {
+    capability: 'deployments',
+    functionId: 'QueryDeployments',
+    parameter: 'deployments/query-deployments-function',
+    flag: '--query-deployments-function',
+    env: 'MLOPS_QUERY_DEPLOYMENTS_FUNCTION',
+  },
 } as const satisfies Record<string, OperationEntry>;
 
 /** Areas of the platform no CLI capability stands for: the MLflow API, which MLflow's own clients call over HTTP. */
@@ -142,6 +178,8 @@ export const INTERNAL_FUNCTIONS = {
   checkDrift: { capability: 'monitoring', functionId: 'CheckDrift' },
   sketchCaptureChunk: { capability: 'monitoring', functionId: 'SketchCaptureChunk' },
   retrainGate: { capability: 'monitoring', functionId: 'RetrainGate' },
+  deploymentEvents: { capability: 'deployments', functionId: 'DeploymentEvents' },
+  advanceDeployments: { capability: 'deployments', functionId: 'AdvanceDeployments' },
   // Published by its API's URL (`mlflowApiUrl`).
   mlflowApi: { capability: 'mlflow', functionId: 'MlflowApi' },
 } as const satisfies Record<string, { readonly capability: OperationEntry['capability'] | HttpArea; readonly functionId: string }>;

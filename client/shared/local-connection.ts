@@ -2,6 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { DeploymentsClient } from '../deployments/deployments-client';
 import type { TrackingClient } from '../experiments/experiments-client';
 import type { ImagesClient } from '../images/images-client';
 import type { MonitoringClient } from '../monitoring/monitoring-client';
@@ -83,4 +84,10 @@ export function localMonitoringClient(descriptor: LocalPlatformDescriptor): Moni
 export function localImagesClient(descriptor: LocalPlatformDescriptor): ImagesClient {
   const { ImagesClient } = require('../images/images-client') as typeof import('../images/images-client');
   return new ImagesClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
+}
+
+/** A deployments client for the local platform, as `DeploymentsClient` is for a deployed one. */
+export function localDeploymentsClient(descriptor: LocalPlatformDescriptor): DeploymentsClient {
+  const { DeploymentsClient } = require('../deployments/deployments-client') as typeof import('../deployments/deployments-client');
+  return new DeploymentsClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
 }
