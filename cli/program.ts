@@ -11,7 +11,7 @@ import type { CliContext } from './context';
 export function createProgram(context: CliContext, argv: readonly string[] = []): Command {
   const program = new Command('mlops')
     .description(
-      'Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift, build inference images. Times are UTC.',
+      'Work with the MLOps platform: register models, move aliases, query the registry, track training runs, watch for data drift, build inference images, deploy them. Times are UTC.',
     )
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
     .exitOverride()
@@ -62,6 +62,8 @@ const GROUPS: Readonly<Record<string, AddGroup>> = {
     (require('./commands/monitoring/monitor-commands') as typeof import('./commands/monitoring/monitor-commands')).addMonitorCommands(program, context),
   image: (program, context) =>
     (require('./commands/images/image-commands') as typeof import('./commands/images/image-commands')).addImageCommands(program, context),
+  deploy: (program, context) =>
+    (require('./commands/deployments/deploy-commands') as typeof import('./commands/deployments/deploy-commands')).addDeployCommands(program, context),
 };
 
 /**
