@@ -18,8 +18,11 @@ import { mlopsHome } from './mlops-home';
 export interface LocalPlatformDescriptor extends Readonly<Record<LocalResource, string>> {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** `mlflow`: MLflow's REST API (`MLFLOW_TRACKING_URI`); absent from descriptors of platforms older than it. */
-  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string; readonly mlflow?: string };
+  /**
+   * `mlflow`: MLflow's REST API (`MLFLOW_TRACKING_URI`); `sagemakerRuntime`: the SageMaker Runtime stand-in serving the
+   * deployments' endpoints. Each is absent from descriptors of platforms older than it.
+   */
+  readonly endpoints: { readonly lambda: string; readonly dynamodb: string; readonly s3: string; readonly mlflow?: string; readonly sagemakerRuntime?: string };
   /** Each operation's function (one written by an older local platform lacks those added since: the CLI checks). */
   readonly functions: Readonly<Record<Operation, string>>;
 }
