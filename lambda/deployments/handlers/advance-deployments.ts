@@ -1,0 +1,14 @@
+import * as z from 'zod/mini';
+import { createHandler, logger } from '../../shared/handler';
+import { platformDependencies } from '../adapters/platform-dependencies';
+import { advanceDeployments } from '../core/advance-deployments';
+
+const advance = advanceDeployments(platformDependencies());
+
+/** The every-minute schedule's target: what the scheduled event says is not read. */
+export const handler = createHandler(z.looseObject({}), async () => {
+  const summary = await advance();
+  // A failed step is retried by the next run; each is logged so one that keeps failing is seen.
+  for (const failure of summary.failed) logger.warn('deployment step failed', { deployment: failure.name, error: failure.error });
+  return summary;
+});

@@ -1,0 +1,6 @@
+import { createHandler } from '../../shared/handler';
+import { platformDependencies } from '../adapters/platform-dependencies';
+import { deleteDeployment } from '../core/delete-deployment';
+import { DeleteDeploymentRequest } from '../core/schemas';
+
+export const handler = createHandler(DeleteDeploymentRequest, deleteDeployment(platformDependencies()));
