@@ -1,8 +1,20 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { modelPackageGroupName } from '../../../lambda/images/core/model-packages';
 import { describeNeed, iamNeedsOf } from './iam-needs';
@@ -16,6 +28,7 @@ const {
   MONITORING_BUCKET_NAME,
   BUILD_PROJECT_NAME,
   REPOSITORY_NAME,
+  EXECUTION_ROLE_ARN,
 } = FUNCTION_ENVIRONMENT;
 
 describe('iamNeedsOf', () => {
@@ -121,6 +134,99 @@ describe('iamNeedsOf', () => {
     ['the approval of a package', new UpdateModelPackageCommand({ ModelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud-linear/1' })],
   ])("fails loudly on %s outside the platform's groups: the grants cover mlops-* only", (_, command) => {
     expect(() => iamNeedsOf([sent(command)])).toThrow(/the grants cover .*platform's groups only/);
+  });
+
+  it("needs CreateModel on the platform's models, AddTags when it tags, and PassRole on the execution role named to the function, only to SageMaker", () => {
+    const tags = [{ Key: 'mlops:deployment', Value: 'fraud-api' }];
+
+    expect(
+      iamNeedsOf([sent(new CreateModelCommand({ ModelName: 'mlops-fraud-api-1', ExecutionRoleArn: EXECUTION_ROLE_ARN, Tags: tags }))]).map(describeNeed),
+    ).toEqual([
+      'iam:PassRole on deployments-execution-role if StringEquals iam:PassedToService = "sagemaker.amazonaws.com"',
+      'sagemaker:AddTags on sagemaker:model/mlops-*',
+      'sagemaker:CreateModel on sagemaker:model/mlops-*',
+    ]);
+    expect(iamNeedsOf([sent(new CreateModelCommand({ ModelName: 'mlops-fraud-api-1', ExecutionRoleArn: EXECUTION_ROLE_ARN }))]).map(describeNeed)).toEqual([
+      'iam:PassRole on deployments-execution-role if StringEquals iam:PassedToService = "sagemaker.amazonaws.com"',
+      'sagemaker:CreateModel on sagemaker:model/mlops-*',
+    ]);
+  });
+
+  it('fails loudly on a CreateModel passing a role no environment variable holds: the handler hard-coded it', () => {
+    expect(() =>
+      iamNeedsOf([sent(new CreateModelCommand({ ModelName: 'mlops-fraud-api-1', ExecutionRoleArn: 'arn:aws:iam::123456789012:role/admin' }))]),
+    ).toThrow(/held by no function environment variable/);
+  });
+
+  it('needs CreateEndpoint and UpdateEndpoint on the endpoint and on the config it is given, AddTags on what a tagged create makes', () => {
+    const tags = [{ Key: 'mlops:deployment', Value: 'fraud-api' }];
+    const needs = iamNeedsOf([
+      sent(new CreateEndpointConfigCommand({ EndpointConfigName: 'mlops-fraud-api-1', ProductionVariants: [], Tags: tags })),
+      sent(new CreateEndpointCommand({ EndpointName: 'mlops-fraud-api', EndpointConfigName: 'mlops-fraud-api-1', Tags: tags })),
+      sent(new UpdateEndpointCommand({ EndpointName: 'mlops-fraud-api', EndpointConfigName: 'mlops-fraud-api-2' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'sagemaker:AddTags on sagemaker:endpoint-config/mlops-*',
+      'sagemaker:AddTags on sagemaker:endpoint/mlops-*',
+      'sagemaker:CreateEndpoint on sagemaker:endpoint-config/mlops-*',
+      'sagemaker:CreateEndpoint on sagemaker:endpoint/mlops-*',
+      'sagemaker:CreateEndpointConfig on sagemaker:endpoint-config/mlops-*',
+      'sagemaker:UpdateEndpoint on sagemaker:endpoint-config/mlops-*',
+      'sagemaker:UpdateEndpoint on sagemaker:endpoint/mlops-*',
+    ]);
+  });
+
+  it('needs the describe and deletes on the hosting resource each names', () => {
+    const needs = iamNeedsOf([
+      sent(new DescribeEndpointCommand({ EndpointName: 'mlops-fraud-api' })),
+      sent(new DeleteEndpointCommand({ EndpointName: 'mlops-fraud-api' })),
+      sent(new DeleteEndpointConfigCommand({ EndpointConfigName: 'mlops-fraud-api-1' })),
+      sent(new DeleteModelCommand({ ModelName: 'mlops-fraud-api-1' })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'sagemaker:DeleteEndpoint on sagemaker:endpoint/mlops-*',
+      'sagemaker:DeleteEndpointConfig on sagemaker:endpoint-config/mlops-*',
+      'sagemaker:DeleteModel on sagemaker:model/mlops-*',
+      'sagemaker:DescribeEndpoint on sagemaker:endpoint/mlops-*',
+    ]);
+  });
+
+  it.each([
+    ['an endpoint', new DescribeEndpointCommand({ EndpointName: 'fraud-api' })],
+    ['an endpoint config given to an update', new UpdateEndpointCommand({ EndpointName: 'mlops-fraud-api', EndpointConfigName: 'fraud-api-2' })],
+    ['a model', new DeleteModelCommand({ ModelName: 'fraud-api-1' })],
+  ])("fails loudly on %s outside the platform's names: the grants cover mlops-* only", (_, command) => {
+    expect(() => iamNeedsOf([sent(command)])).toThrow(/the grants cover the platform's .*s only/);
+  });
+
+  it("needs the alarm actions on the platform's alarms, by the names each command gives", () => {
+    const needs = iamNeedsOf([
+      sent(
+        new PutMetricAlarmCommand({
+          AlarmName: 'mlops-fraud-api-5xx-rate',
+          MetricName: 'Invocation5XXErrors',
+          EvaluationPeriods: 2,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      ),
+      sent(new DescribeAlarmsCommand({ AlarmNames: ['mlops-fraud-api-5xx-rate', 'mlops-fraud-api-latency-p99'] })),
+      sent(new DeleteAlarmsCommand({ AlarmNames: ['mlops-fraud-api-5xx-rate'] })),
+    ]);
+
+    expect(needs.map(describeNeed)).toEqual([
+      'cloudwatch:DeleteAlarms on cloudwatch:alarm:mlops-*',
+      'cloudwatch:DescribeAlarms on cloudwatch:alarm:mlops-*',
+      'cloudwatch:PutMetricAlarm on cloudwatch:alarm:mlops-*',
+    ]);
+  });
+
+  it("fails loudly on alarms outside the platform's names, and on a DescribeAlarms of every alarm of the account", () => {
+    expect(() => iamNeedsOf([sent(new DeleteAlarmsCommand({ AlarmNames: ['mlops-fraud-api-5xx-rate', 'billing'] }))])).toThrow(
+      /alarms billing are not the platform's/,
+    );
+    expect(() => iamNeedsOf([sent(new DescribeAlarmsCommand({}))])).toThrow(/names no alarm/);
   });
 
   it('names the objects of a bucket granted by folder by the top-level folder of the key, and holds its listing to that folder', () => {

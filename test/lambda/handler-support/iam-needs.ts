@@ -2,13 +2,26 @@
  * Which IAM actions an SDK command needs, and on what: the one place that says it, for the test
  * that compares what handler tests sent with the synthesized policies.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateModelPackageCommand, CreateModelPackageGroupCommand, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SAGEMAKER_NAME_PREFIX } from '../../../lambda/deployments/core/sagemaker-names';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../../lambda/images/core/model-packages';
 import { type EnvironmentVariable, FUNCTION_ENVIRONMENT, type PlatformFunctionName, type SentCommand, TEST_ACCOUNT } from './sdk-mocks';
 
@@ -48,12 +61,18 @@ export type BucketKind = (typeof BUCKET_KINDS)[keyof typeof BUCKET_KINDS]['kind'
 export const NAMED_RESOURCE_KINDS = {
   REPOSITORY_NAME: 'image-repository',
   BUILD_PROJECT_NAME: 'image-build-project',
+  EXECUTION_ROLE_ARN: 'deployments-execution-role',
 } as const satisfies Partial<Record<EnvironmentVariable, string>>;
 
 export type NamedResourceKind = (typeof NAMED_RESOURCE_KINDS)[keyof typeof NAMED_RESOURCE_KINDS];
 
 /** Resources of the function's own account and region that a request names, granted by pattern: `<service>:<resource type>/<name pattern>`. */
-export type AccountResource = `ecr:repository/${string}` | `sagemaker:model-package-group/${string}` | `sagemaker:model-package/${string}`;
+export type AccountResource =
+  | `ecr:repository/${string}`
+  | `sagemaker:model-package-group/${string}`
+  | `sagemaker:model-package/${string}`
+  | `sagemaker:${'endpoint' | 'endpoint-config' | 'model'}/${string}`
+  | `cloudwatch:alarm:${string}`;
 
 /**
  * Where an action applies: a table or one of its indexes (`experiments-table/index/gsi2`), a bucket
@@ -188,6 +207,36 @@ function platformPackage(arn: string): typeof PACKAGES {
   return PACKAGES;
 }
 
+/** The SageMaker hosting resources of deployments, as their grants name them: by the platform's name prefix. */
+const HOSTING = {
+  endpoint: `sagemaker:endpoint/${SAGEMAKER_NAME_PREFIX}*`,
+  'endpoint-config': `sagemaker:endpoint-config/${SAGEMAKER_NAME_PREFIX}*`,
+  model: `sagemaker:model/${SAGEMAKER_NAME_PREFIX}*`,
+} as const;
+
+/** `action` on the platform's hosting resource of `type` named `name`: its grants cover no other. */
+function onHosting(action: string, type: keyof typeof HOSTING, name: string): IamNeed {
+  if (!name?.startsWith(SAGEMAKER_NAME_PREFIX))
+    throw new Error(`SageMaker ${type} ${name} is not the platform's (${SAGEMAKER_NAME_PREFIX}*): the grants cover the platform's ${type}s only`);
+  return { action: `sagemaker:${action}`, resource: HOSTING[type] };
+}
+
+/** A create with tags needs `sagemaker:AddTags` on what it creates, as well as the create itself. */
+const tagged = (input: { Tags?: unknown[] }, type: keyof typeof HOSTING, name: string): IamNeed[] =>
+  input.Tags?.length ? [onHosting('AddTags', type, name)] : [];
+
+/** The platform's rollback alarms, as their grants name them: by the name prefix they share with the hosting resources. */
+const ALARMS = `cloudwatch:alarm:${SAGEMAKER_NAME_PREFIX}*` as const;
+
+/** `action` on the alarms a command names, each the platform's; a command naming none (every alarm of the account) is granted to no function. */
+function onAlarms(action: string, names: readonly string[] | undefined): IamNeed[] {
+  if (!names?.length) throw new Error(`${action} names no alarm: the grants cover the platform's alarms (${SAGEMAKER_NAME_PREFIX}*) by name only`);
+  const foreign = names.filter((name) => !name.startsWith(SAGEMAKER_NAME_PREFIX));
+  if (foreign.length > 0)
+    throw new Error(`alarms ${foreign.join(', ')} are not the platform's (${SAGEMAKER_NAME_PREFIX}*): the grants cover the platform's alarms only`);
+  return [{ action, resource: ALARMS }];
+}
+
 /** TransactWriteItems has no IAM action of its own: each item is authorised as its single-item action, on its own table. */
 const TRANSACT_WRITE_ITEM_ACTIONS: Readonly<Record<string, string>> = {
   Put: 'dynamodb:PutItem',
@@ -259,6 +308,43 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
     },
   ],
   [UpdateModelPackageCommand, (input) => [{ action: 'sagemaker:UpdateModelPackage', resource: platformPackage(input.ModelPackageArn) }]],
+  // CreateModel passes the execution role to SageMaker: PassRole on that role alone, and only to SageMaker.
+  [
+    CreateModelCommand,
+    (input) => [
+      onHosting('CreateModel', 'model', input.ModelName),
+      ...tagged(input, 'model', input.ModelName),
+      {
+        action: 'iam:PassRole',
+        resource: namedResourceKind(input.ExecutionRoleArn),
+        condition: 'StringEquals iam:PassedToService = "sagemaker.amazonaws.com"',
+      },
+    ],
+  ],
+  [
+    CreateEndpointConfigCommand,
+    (input) => [onHosting('CreateEndpointConfig', 'endpoint-config', input.EndpointConfigName), ...tagged(input, 'endpoint-config', input.EndpointConfigName)],
+  ],
+  // SageMaker authorises creating and updating an endpoint on the endpoint and on the config it is given.
+  [
+    CreateEndpointCommand,
+    (input) => [
+      onHosting('CreateEndpoint', 'endpoint', input.EndpointName),
+      onHosting('CreateEndpoint', 'endpoint-config', input.EndpointConfigName),
+      ...tagged(input, 'endpoint', input.EndpointName),
+    ],
+  ],
+  [
+    UpdateEndpointCommand,
+    (input) => [onHosting('UpdateEndpoint', 'endpoint', input.EndpointName), onHosting('UpdateEndpoint', 'endpoint-config', input.EndpointConfigName)],
+  ],
+  [DescribeEndpointCommand, (input) => [onHosting('DescribeEndpoint', 'endpoint', input.EndpointName)]],
+  [DeleteEndpointCommand, (input) => [onHosting('DeleteEndpoint', 'endpoint', input.EndpointName)]],
+  [DeleteEndpointConfigCommand, (input) => [onHosting('DeleteEndpointConfig', 'endpoint-config', input.EndpointConfigName)]],
+  [DeleteModelCommand, (input) => [onHosting('DeleteModel', 'model', input.ModelName)]],
+  [PutMetricAlarmCommand, (input) => onAlarms('cloudwatch:PutMetricAlarm', [input.AlarmName])],
+  [DescribeAlarmsCommand, (input) => onAlarms('cloudwatch:DescribeAlarms', input.AlarmNames)],
+  [DeleteAlarmsCommand, (input) => onAlarms('cloudwatch:DeleteAlarms', input.AlarmNames)],
   // PutMetricData has no resource-level permissions: the grant is scoped by a namespace condition instead.
   [
     PutMetricDataCommand,

@@ -13,12 +13,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { SEARCH_INDEX, SEARCH_PROJECTION } from '../../../lambda/experiments/adapters/run-search-index';
+import { FakeCloudWatchAlarms } from './fake-cloudwatch-alarms';
 import { FakeCodeBuild } from './fake-codebuild';
 import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb';
 import { FakeEcr } from './fake-ecr';
 import { FakeS3 } from './fake-s3';
 import { FakeSageMaker } from './fake-sagemaker';
 
+export { FakeCloudWatchAlarms } from './fake-cloudwatch-alarms';
 export { FakeCodeBuild } from './fake-codebuild';
 export { FakeDynamoDB, FakeTable, transactionCanceled, validationException } from './fake-dynamodb';
 export { digestOf, FakeEcr } from './fake-ecr';
@@ -57,6 +59,8 @@ export const FUNCTION_ENVIRONMENT = {
   // The repositories the deployer named for images built elsewhere (InferenceImagesProps.externalImageRepositories).
   EXTERNAL_IMAGE_REPOSITORIES: 'team/*',
   DEPLOYMENTS_TABLE_NAME: 'deployments-table',
+  // The role SageMaker runs deployments' containers with (ModelDeployments makes it).
+  EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/mlops-deployments-execution',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
@@ -103,8 +107,16 @@ export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRu
 export type MonitoringFunction = 'CollectData' | 'RegisterBaseline' | 'CheckDrift' | 'SketchCaptureChunk' | 'RetrainGate' | 'QueryMonitoring';
 export type ImagesFunction = 'RegisterImage' | 'ImageEvents' | 'QueryImages';
 export type MlflowFunction = 'MlflowApi';
+export type DeploymentsFunction =
+  | 'CreateDeployment'
+  | 'UpdateDeployment'
+  | 'RollbackDeployment'
+  | 'DeleteDeployment'
+  | 'QueryDeployments'
+  | 'DeploymentEvents'
+  | 'AdvanceDeployments';
 /** The platform's functions, by the construct id that is also their Powertools service name. */
-export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction | ImagesFunction | MlflowFunction;
+export type PlatformFunctionName = RegistryFunction | ExperimentFunction | MonitoringFunction | ImagesFunction | MlflowFunction | DeploymentsFunction;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -127,6 +139,13 @@ const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> =
   ImageEvents: () => require('../../../lambda/images/handlers/image-events'),
   QueryImages: () => require('../../../lambda/images/handlers/query-images'),
   MlflowApi: () => require('../../../lambda/mlflow/handlers/mlflow-api'),
+  CreateDeployment: () => require('../../../lambda/deployments/handlers/create-deployment'),
+  UpdateDeployment: () => require('../../../lambda/deployments/handlers/update-deployment'),
+  RollbackDeployment: () => require('../../../lambda/deployments/handlers/rollback-deployment'),
+  DeleteDeployment: () => require('../../../lambda/deployments/handlers/delete-deployment'),
+  QueryDeployments: () => require('../../../lambda/deployments/handlers/query-deployments'),
+  DeploymentEvents: () => require('../../../lambda/deployments/handlers/deployment-events'),
+  AdvanceDeployments: () => require('../../../lambda/deployments/handlers/advance-deployments'),
 };
 
 export function lambdaContext(functionName: string): Context {
@@ -197,12 +216,15 @@ export interface PlatformFakes {
   /** The image build project. */
   readonly codeBuild: FakeCodeBuild;
   readonly sageMaker: FakeSageMaker;
+  /** The account's CloudWatch metric alarms. */
+  readonly alarms: FakeCloudWatchAlarms;
 }
 
 /**
  * Resets the mocks (behaviour and history) to a state where any command nobody programmed fails
- * loudly, PutEvents and PutMetricData succeed, and the DynamoDB, S3, ECR, CodeBuild and SageMaker
- * calls go to new empty tables, buckets, repositories, build project and model registry.
+ * loudly, PutEvents and PutMetricData succeed, and the DynamoDB, S3, ECR, CodeBuild, SageMaker and
+ * CloudWatch alarm calls go to new empty tables, buckets, repositories, build project, model
+ * registry, hosting and alarms.
  */
 export function resetSdkMocks(): PlatformFakes {
   for (const mock of allMocks) {
@@ -224,6 +246,7 @@ export function resetSdkMocks(): PlatformFakes {
     ecr: new FakeEcr(TEST_ACCOUNT, [FUNCTION_ENVIRONMENT.REPOSITORY_NAME]).serve(ecrMock),
     codeBuild: new FakeCodeBuild(FUNCTION_ENVIRONMENT.BUILD_PROJECT_NAME, TEST_ACCOUNT, TEST_REGION).serve(codeBuildMock),
     sageMaker: new FakeSageMaker(TEST_ACCOUNT, TEST_REGION).serve(sageMakerMock),
+    alarms: new FakeCloudWatchAlarms(TEST_ACCOUNT, TEST_REGION).serve(cloudWatchMock),
   };
 }
 
