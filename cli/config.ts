@@ -1,5 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { DeploymentsClient } from '../client/deployments/deployments-client';
 import type { TrackingClient } from '../client/experiments/experiments-client';
 import type { ImagesClient } from '../client/images/images-client';
@@ -20,7 +21,7 @@ import {
 } from '../client/shared/catalogue';
 import { discover } from '../client/shared/discovery';
 import { ConfigurationError } from '../client/shared/errors';
-import { type LocalPlatformDescriptor, localAwsClients, readDescriptor } from '../client/shared/local-connection';
+import { type LocalPlatformDescriptor, localAwsClients, localSageMakerRuntimeClient, readDescriptor } from '../client/shared/local-connection';
 import type { CliContext } from './context';
 import { processesOf } from './exec/node-process';
 import { LOCAL_ENV, localDescriptorFile } from './local-descriptor-file';
@@ -87,6 +88,7 @@ interface Connection<C extends Capability> {
   readonly artifactBucket?: string;
   readonly lambda: LambdaClient;
   readonly s3: S3Client;
+  readonly sageMakerRuntime: () => SageMakerRuntimeClient;
 }
 
 interface Clients {
@@ -110,10 +112,11 @@ const CLIENTS: { readonly [C in Capability]: (connection: Connection<C>) => Clie
   monitoring: (connection) =>
     new (require('../client/monitoring/monitoring-client') as typeof import('../client/monitoring/monitoring-client')).MonitoringClient(connection),
   images: (connection) => new (require('../client/images/images-client') as typeof import('../client/images/images-client')).ImagesClient(connection),
-  deployments: ({ functions, lambda }) =>
+  deployments: ({ functions, lambda, sageMakerRuntime }) =>
     new (require('../client/deployments/deployments-client') as typeof import('../client/deployments/deployments-client')).DeploymentsClient({
       functions,
       lambda,
+      sageMakerRuntime,
     }),
 };
 
@@ -125,7 +128,12 @@ function localConnection<C extends Capability>(descriptor: LocalPlatformDescript
   const local: Partial<Record<string, string>> = { ...descriptor.functions, artifactBucket: descriptor.artifactBucket };
   const missing = needs.filter((need) => !local[need]);
   if (missing.length > 0) throw new ConfigurationError(`the local platform's descriptor names no ${missing.join(', ')} function: restart npm run local`);
-  return { functions: pick(operationsOf(capability), local), artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) };
+  return {
+    functions: pick(operationsOf(capability), local),
+    artifactBucket: descriptor.artifactBucket,
+    ...localAwsClients(descriptor),
+    sageMakerRuntime: () => localSageMakerRuntimeClient(descriptor),
+  };
 }
 
 /**
@@ -158,7 +166,13 @@ async function deployedConnection<C extends Capability>(
     if (!value(need)) throw new ConfigurationError(`no ${need} given: pass ${flag}, set ${env}, or name the stack with --stack`);
   }
   const names = Object.fromEntries(needsOf(capability).map((need) => [need, value(need)]));
-  return { functions: pick(operationsOf(capability), names), artifactBucket: names.artifactBucket, lambda: clients.lambda, s3: clients.s3 };
+  return {
+    functions: pick(operationsOf(capability), names),
+    artifactBucket: names.artifactBucket,
+    lambda: clients.lambda,
+    s3: clients.s3,
+    sageMakerRuntime: clients.sageMakerRuntime,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 
 /** Where the CLI writes: a process stream, or a buffer in tests. */
 export interface Terminal {
@@ -14,6 +15,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly s3: S3Client;
   readonly cloudFormation: CloudFormationClient;
+  /** Made at the first call: only `endpoint invoke` sends through it. */
+  readonly sageMakerRuntime: () => SageMakerRuntimeClient;
 }
 
 export type ForwardedSignal = 'SIGINT' | 'SIGTERM';
@@ -57,4 +60,6 @@ export interface CliContext {
   readonly processes?: ProcessControl;
   /** @default - the system clock and timers */
   readonly clock?: CliClock;
+  /** What `-` reads as a file (`endpoint invoke --body -`). @default - this process's stdin */
+  readonly stdin?: AsyncIterable<Uint8Array | string>;
 }

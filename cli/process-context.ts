@@ -25,6 +25,10 @@ export function processContext(): CliContext {
         // Emulators on loopback need path-style addressing, as in the functions' own clients.
         s3: new S3Client({ region, forcePathStyle: process.env.MLOPS_S3_FORCE_PATH_STYLE === 'true' }),
         cloudFormation: new CloudFormationClient({ region }),
+        sageMakerRuntime: () => {
+          const { SageMakerRuntimeClient } = require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
+          return new SageMakerRuntimeClient({ region });
+        },
       };
     },
     defaultActor: () => `${osUser()}@${hostname()}`,

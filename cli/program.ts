@@ -64,6 +64,8 @@ const GROUPS: Readonly<Record<string, AddGroup>> = {
     (require('./commands/images/image-commands') as typeof import('./commands/images/image-commands')).addImageCommands(program, context),
   deploy: (program, context) =>
     (require('./commands/deployments/deploy-commands') as typeof import('./commands/deployments/deploy-commands')).addDeployCommands(program, context),
+  endpoint: (program, context) =>
+    (require('./commands/deployments/endpoint-invoke') as typeof import('./commands/deployments/endpoint-invoke')).addEndpointCommands(program, context),
 };
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { DeploymentRecord, DeploymentStateChange, DeploymentStatus } from '../../lambda/deployments/core/model';
 import {
   CreateDeploymentRequest,
@@ -16,6 +17,7 @@ import { invokeFunction } from '../shared/function-invoker';
 import { allItems } from '../shared/pagination';
 import { type RetryOptions, retryTransient } from '../shared/retry';
 import { validate } from '../shared/validation';
+import { type EndpointAnswer, type EndpointRequest, invokeEndpoint } from './endpoint-invocation';
 
 export type DeploymentsFunctionNames = FunctionNames<'deployments'>;
 
@@ -25,6 +27,8 @@ export interface DeploymentsClientOptions {
   readonly lambda?: LambdaClient;
   /** Retries of reads, of creates (each carries a client token) and of deletes. @default - 4 attempts, jittered back-off */
   readonly retry?: RetryOptions;
+  /** Makes the SageMaker Runtime client `invoke` sends through, at its first call. @default - a client for the default region */
+  readonly sageMakerRuntime?: () => SageMakerRuntimeClient;
 }
 
 type QueryOf<Q extends QueryDeploymentsRequest['query']> = Omit<Extract<QueryDeploymentsRequest, { query: Q }>, 'query'>;
@@ -60,6 +64,12 @@ export class DeploymentWaitTimeoutError extends MlopsError {
 }
 
 const ITERATION_PAGE = 100;
+
+/** Required at the first invoke only: most callers never send a prediction through this client. */
+function defaultRuntime(): SageMakerRuntimeClient {
+  const { SageMakerRuntimeClient } = require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
+  return new SageMakerRuntimeClient({});
+}
 const DEFAULT_POLL_INTERVAL_MS = 10_000;
 const DEFAULT_WAIT_TIMEOUT_MS = 60 * 60_000;
 
@@ -69,6 +79,7 @@ const DEFAULT_WAIT_TIMEOUT_MS = 60 * 60_000;
  */
 export class DeploymentsClient {
   private readonly lambda: LambdaClient;
+  private runtime?: SageMakerRuntimeClient;
 
   constructor(private readonly options: DeploymentsClientOptions) {
     this.lambda = options.lambda ?? new LambdaClient({});
@@ -81,24 +92,24 @@ export class DeploymentsClient {
    */
   async create(request: CreateDeploymentRequest): Promise<DeploymentRecord> {
     const command = validate(CreateDeploymentRequest, { ...request, clientToken: request.clientToken ?? randomUUID() });
-    return this.invoke('createDeployment', command, { retry: true });
+    return this.call('createDeployment', command, { retry: true });
   }
 
   /** Rolls out another image version (or, on a deployment following an alias, the one serving it now). */
   async update(request: UpdateDeploymentRequest): Promise<DeploymentRecord> {
     // Not retried: a second rollout after a lost answer would be refused as in transit, or start another.
-    return this.invoke('updateDeployment', validate(UpdateDeploymentRequest, request), { retry: false });
+    return this.call('updateDeployment', validate(UpdateDeploymentRequest, request), { retry: false });
   }
 
   /** Goes back to the previous version, in one call (or, during a rollout the platform runs, stops it). */
   async rollback(request: RollbackDeploymentRequest): Promise<DeploymentRecord> {
     // Not retried: a second rollback would go forward again.
-    return this.invoke('rollbackDeployment', validate(RollbackDeploymentRequest, request), { retry: false });
+    return this.call('rollbackDeployment', validate(RollbackDeploymentRequest, request), { retry: false });
   }
 
   /** Deletes the endpoint, its configs and models; the record and its history stay, `DELETING` then `DELETED`. */
   async delete(request: DeleteDeploymentRequest): Promise<DeploymentRecord> {
-    return this.invoke('deleteDeployment', validate(DeleteDeploymentRequest, request), { retry: true });
+    return this.call('deleteDeployment', validate(DeleteDeploymentRequest, request), { retry: true });
   }
 
   async getDeployment(name: string): Promise<DeploymentRecord> {
@@ -140,11 +151,21 @@ export class DeploymentsClient {
     }
   }
 
-  private async query<T>(request: QueryDeploymentsRequest): Promise<T> {
-    return this.invoke('queryDeployments', validate(QueryDeploymentsRequest, request), { retry: true });
+  /**
+   * Sends one request to the deployment's endpoint, as SageMaker Runtime's InvokeEndpoint (the caller needs
+   * `sagemaker:InvokeEndpoint` on it). Not retried: a prediction may have effects. An error the model's container
+   * answered with is a `ModelInvocationError`.
+   */
+  async invoke(name: string, request: EndpointRequest): Promise<EndpointAnswer> {
+    this.runtime ??= this.options.sageMakerRuntime?.() ?? defaultRuntime();
+    return invokeEndpoint(this.runtime, name, request);
   }
 
-  private async invoke<T>(role: keyof DeploymentsFunctionNames, command: unknown, { retry }: { readonly retry: boolean }): Promise<T> {
+  private async query<T>(request: QueryDeploymentsRequest): Promise<T> {
+    return this.call('queryDeployments', validate(QueryDeploymentsRequest, request), { retry: true });
+  }
+
+  private async call<T>(role: keyof DeploymentsFunctionNames, command: unknown, { retry }: { readonly retry: boolean }): Promise<T> {
     const functionName = this.options.functions[role];
     if (!functionName) throw new ConfigurationError(`no ${role} function configured: pass functions.${role} (or discover them from the stack)`);
     const call = () => invokeFunction<T>(this.lambda, functionName, command);

@@ -2,12 +2,14 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { DeploymentsClient } from '../deployments/deployments-client';
 import type { TrackingClient } from '../experiments/experiments-client';
 import type { ImagesClient } from '../images/images-client';
 import type { MonitoringClient } from '../monitoring/monitoring-client';
 import type { RegistryClient } from '../registry/registry-client';
 import type { LocalResource, Operation } from './catalogue';
+import { ConfigurationError } from './errors';
 import { mlopsHome } from './mlops-home';
 
 /**
@@ -89,8 +91,20 @@ export function localImagesClient(descriptor: LocalPlatformDescriptor): ImagesCl
   return new ImagesClient({ functions: descriptor.functions, artifactBucket: descriptor.artifactBucket, ...localAwsClients(descriptor) });
 }
 
+/** A SageMaker Runtime client for the local platform's stand-in, which serves the deployments' endpoints. */
+export function localSageMakerRuntimeClient(descriptor: LocalPlatformDescriptor): SageMakerRuntimeClient {
+  const endpoint = descriptor.endpoints.sagemakerRuntime;
+  if (!endpoint) throw new ConfigurationError("the local platform's descriptor names no SageMaker Runtime endpoint: restart npm run local");
+  const { SageMakerRuntimeClient } = require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime');
+  return new SageMakerRuntimeClient({ region: descriptor.region, credentials: descriptor.credentials, endpoint });
+}
+
 /** A deployments client for the local platform, as `DeploymentsClient` is for a deployed one. */
 export function localDeploymentsClient(descriptor: LocalPlatformDescriptor): DeploymentsClient {
   const { DeploymentsClient } = require('../deployments/deployments-client') as typeof import('../deployments/deployments-client');
-  return new DeploymentsClient({ functions: descriptor.functions, lambda: localAwsClients(descriptor).lambda });
+  return new DeploymentsClient({
+    functions: descriptor.functions,
+    lambda: localAwsClients(descriptor).lambda,
+    sageMakerRuntime: () => localSageMakerRuntimeClient(descriptor),
+  });
 }

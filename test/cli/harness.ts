@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliContext, Terminal } from '../../cli/context';
 import { runCli } from '../../cli/run';
@@ -51,8 +52,14 @@ export function cliHarness() {
     lambda: new LambdaClient({ region: 'us-east-1' }),
     s3: new S3Client({ region: 'us-east-1' }),
     cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+    sageMakerRuntime: new SageMakerRuntimeClient({ region: 'us-east-1' }),
   };
-  const mocks = { lambda: mockClient(clients.lambda), s3: mockClient(clients.s3), cloudFormation: mockClient(clients.cloudFormation) };
+  const mocks = {
+    lambda: mockClient(clients.lambda),
+    s3: mockClient(clients.s3),
+    cloudFormation: mockClient(clients.cloudFormation),
+    sageMakerRuntime: mockClient(clients.sageMakerRuntime),
+  };
   const handlers = new Map<string, Handler>();
   const regions: (string | undefined)[] = [];
 
@@ -95,7 +102,7 @@ export function cliHarness() {
       env: options.env ?? EXPLICIT_ENV,
       awsClients: (region) => {
         regions.push(region);
-        return clients;
+        return { ...clients, sageMakerRuntime: () => clients.sageMakerRuntime };
       },
       defaultActor: () => 'osuser@host',
       ...options.context,

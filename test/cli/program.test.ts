@@ -3,7 +3,7 @@ import { cliHarness } from './harness';
 
 const context = { stdout: process.stdout, stderr: process.stderr, env: {}, awsClients: () => ({}), defaultActor: () => 'osuser@host' } as never;
 const groups = (argv: string[]) => createProgram(context, argv).commands.map((command) => command.name());
-const EVERY_GROUP = ['model', 'experiment', 'run', 'monitor', 'image', 'deploy'];
+const EVERY_GROUP = ['model', 'experiment', 'run', 'monitor', 'image', 'deploy', 'endpoint'];
 
 describe('createProgram', () => {
   it('adds only the group the command line names', () => {
