@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { deploymentsRequestSchemas } from '../deployments/core/schemas';
 import { experimentRequestSchemas } from '../experiments/core/schemas';
 import { imagesRequestSchemas } from '../images/core/schemas';
 import { monitoringRequestSchemas } from '../monitoring/core/schemas';
@@ -10,6 +11,7 @@ const requestSchemas: Record<string, z.ZodMiniType> = {
   ...experimentRequestSchemas,
   ...monitoringRequestSchemas,
   ...imagesRequestSchemas,
+  ...deploymentsRequestSchemas,
 };
 
 /**

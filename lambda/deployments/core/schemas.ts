@@ -65,7 +65,8 @@ export const Strategy = z.discriminatedUnion('kind', [
 
 /** The alarms that roll an update back: the new version's 5xx share and its p99 model latency, per minute. */
 export const RollbackAlarms = z.strictObject({
-  errorRatePercent: z._default(z.number().check(z.gt(0), z.lte(100)), 5),
+  // At least one request in 10,000: smaller shares are noise, and DynamoDB stores no number under 1e-130.
+  errorRatePercent: z._default(z.number().check(z.gte(0.01), z.lte(100)), 5),
   latencyP99Ms: z._default(z.int().check(z.gte(1), z.lte(3_600_000)), 1000),
 });
 

@@ -9,6 +9,7 @@
 
 import { keys as trackingKeys } from '../../../lambda/experiments/adapters/table-keys';
 import { keys as registryKeys } from '../../../lambda/registry/adapters/table-keys';
+import { deploymentsScenarios } from '../deployments/handlers/handler-scenarios';
 import { experimentScenarios, RUN_ID, items as runItems } from '../experiments/handlers/handler-scenarios';
 import { type HandlerScenario, runScenario, scenarioNamed } from '../handler-support/scenarios';
 import {
@@ -34,6 +35,7 @@ const SCENARIOS: Record<EventFunction, readonly HandlerScenario[]> = {
   ...experimentScenarios,
   ...monitoringScenarios,
   ...imagesScenarios,
+  ...deploymentsScenarios,
 };
 
 /** Numbers JSON carries that DynamoDB (through the document client) cannot store unchanged. */
@@ -105,6 +107,30 @@ const FIELDS: Record<EventFunction, FunctionFields> = {
   },
   QueryImages: { scenario: 'getImage, its latest version', records: [''] },
   ImageEvents: { scenario: 'a build that failed', records: ['', 'detail'] },
+  CreateDeployment: {
+    scenario: 'a serverless deployment of an image version',
+    extra: {
+      compute: { kind: 'serverless', memoryMb: 3072, maxConcurrency: 10 },
+      strategy: { kind: 'all-at-once', bakeMinutes: 5 },
+      alarms: { errorRatePercent: 2, latencyP99Ms: 500 },
+      clientToken: 'create-1',
+    },
+    text: ['actor', 'clientToken'],
+    records: ['', 'compute', 'strategy', 'alarms'],
+    numbers: ['alarms.errorRatePercent', 'alarms.latencyP99Ms', 'compute.memoryMb', 'compute.maxConcurrency', 'strategy.bakeMinutes'],
+  },
+  UpdateDeployment: {
+    scenario: 'a serverless update to another version, all at once',
+    extra: { strategy: { kind: 'all-at-once', bakeMinutes: 5 } },
+    text: ['actor'],
+    records: ['', 'strategy'],
+    numbers: ['version', 'strategy.bakeMinutes'],
+  },
+  RollbackDeployment: { scenario: 'a rollback in service: the previous version again, all at once', text: ['actor'], records: [''] },
+  DeleteDeployment: { scenario: 'a deployment in service deleted', text: ['actor'], records: [''] },
+  QueryDeployments: { scenario: 'deploymentHistory', records: [''], numbers: ['limit'] },
+  DeploymentEvents: { scenario: 'a move of an alias a deployment follows', records: ['', 'detail'] },
+  AdvanceDeployments: { scenario: 'an endpoint SageMaker brought into service', records: ['', 'detail'] },
 };
 
 /** `datasets[0].uri` -> `['datasets', 0, 'uri']`; '' is the event itself. */
@@ -141,6 +167,9 @@ function stateOf(fakes: PlatformFakes) {
     experiments: fakes.experiments.all(),
     monitoring: fakes.monitoring.all(),
     images: fakes.images.all(),
+    deployments: fakes.deployments.all(),
+    hosting: { models: fakes.sageMaker.models, endpointConfigs: fakes.sageMaker.endpointConfigs, endpoints: fakes.sageMaker.endpoints },
+    alarms: fakes.alarms.alarms,
     artifactBucket: objects(FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME),
     monitoringBucket: objects(FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME),
   };

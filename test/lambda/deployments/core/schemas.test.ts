@@ -56,6 +56,9 @@ describe('CreateDeploymentRequest', () => {
     ],
     ['an unknown strategy', { strategy: { kind: 'shadow' } }, ['strategy.kind']],
     ['an error rate of 0', { alarms: { errorRatePercent: 0 } }, ['alarms.errorRatePercent']],
+    // DynamoDB stores no number under 1e-130: a rate this small failed at the write, after the checks.
+    ['an error rate too small to store', { alarms: { errorRatePercent: 5e-324 } }, ['alarms.errorRatePercent']],
+    ['an error rate under one request in 10,000', { alarms: { errorRatePercent: 0.009 } }, ['alarms.errorRatePercent']],
   ])('refuses %s, naming the field', (_, overrides, paths) => {
     expect(refusedPaths(CreateDeploymentRequest, request(overrides))).toEqual(paths);
   });
