@@ -27,6 +27,7 @@ export interface EndpointWatcher {
 
 /** The inference images a deployment serves (the images table). */
 export interface DeploymentImages {
+  getImage(name: string): Promise<{ readonly name: string } | undefined>;
   getVersion(name: string, version: number): Promise<ImageVersionRecord | undefined>;
   /** The image versions serving this model version. */
   versionsServing(model: string, modelVersion: number): Promise<readonly { readonly name: string; readonly version: number }[]>;

@@ -18,7 +18,11 @@ export async function servedImage(images: DeploymentImages, aliases: ModelAliase
   const version = target.version ?? (await followedVersion(images, aliases, target.image, target.follow!));
   const field = target.version === undefined ? 'follow' : 'version';
   const record = await images.getVersion(target.image, version);
-  if (!record) throw ValidationError.of(field, `image ${target.image} has no version ${version}`);
+  if (!record) {
+    // Read only to say which field is wrong: no image at all is the caller's image name, not its version.
+    if (!(await images.getImage(target.image))) throw ValidationError.of('image', `no image is named ${target.image} (mlops image list)`);
+    throw ValidationError.of(field, `image ${target.image} has no version ${version}`);
+  }
   if (record.status !== 'READY' || !record.imageUri) {
     throw ValidationError.of(
       field,

@@ -65,6 +65,9 @@ export function readyImage(name: string, version: number, modelVersion = 3, over
 
 export class FakeImages implements DeploymentImages {
   constructor(private readonly versions: readonly ImageVersionRecord[]) {}
+  async getImage(name: string) {
+    return this.versions.some((each) => each.name === name) ? { name } : undefined;
+  }
   async getVersion(name: string, version: number) {
     return this.versions.find((each) => each.name === name && each.version === version);
   }

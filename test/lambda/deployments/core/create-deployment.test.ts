@@ -86,7 +86,7 @@ describe('createDeployment', () => {
 
   it.each([
     ['an image version that does not exist', { version: 9 }, 'version', 'image churn-scorer has no version 9'],
-    ['an image that does not exist', { image: 'nowhere' }, 'version', 'image nowhere has no version 1'],
+    ['an image that does not exist', { image: 'nowhere' }, 'image', 'no image is named nowhere (mlops image list)'],
     ['an image version that is not READY', { version: 3 }, 'version', 'version 3 of image churn-scorer is BUILDING, not READY'],
     ['an image version without model data', { version: 4 }, 'version', 'version 4 of image churn-scorer has no model data'],
     ['an alias the model does not have', { version: undefined, follow: { model: 'churn', alias: 'canary' } }, 'follow', 'model churn has no alias canary'],
