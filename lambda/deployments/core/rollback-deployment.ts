@@ -24,6 +24,13 @@ export function rollbackDeployment(deps: DeploymentDependencies) {
           `SageMaker is rolling version ${pending.image.version} out on ${record.name} and takes no other update until it ends (its alarms roll it back): roll back once it is IN_SERVICE`,
         );
       }
+      // Until the new revision serves (the bake starts then), SageMaker refuses another UpdateEndpoint: recorded
+      // ROLLING_BACK with the endpoint never sent back, the deployment would wait for a rollback that never comes.
+      if (pending.bakeUntil === undefined) {
+        throw new ConflictError(
+          `SageMaker is still moving ${record.name} to version ${pending.image.version} and takes no other update until it serves (within minutes): roll back then`,
+        );
+      }
       const at = deps.clock.now().toISOString();
       const rollingBack = {
         ...record,

@@ -110,8 +110,10 @@ describe('rollbackDeployment', () => {
   });
 
   it('during a serverless rollout, sends the endpoint back to the revision still current', async () => {
-    const { hosting, events, update, rollback } = await setUp();
+    const { hosting, events, update, rollback, serve } = await setUp();
     await update({ version: 2 });
+    // SageMaker serves the new revision: the platform's bake starts.
+    await serve('mlops-churn-api-2');
     hosting.calls.length = 0;
     events.published.length = 0;
 
@@ -120,6 +122,20 @@ describe('rollbackDeployment', () => {
     expect(rolling).toMatchObject({ status: 'ROLLING_BACK', reason: 'rollback requested by ana', pending: { revision: 2 } });
     expect(hosting.calls).toEqual(['updateEndpoint mlops-churn-api mlops-churn-api-1 platform']);
     expect(events.published).toEqual([expect.objectContaining({ from: 'UPDATING', to: 'ROLLING_BACK', by: 'ana' })]);
+  });
+
+  it('refuses while SageMaker is still swapping a serverless endpoint (it takes no other update until then), changing nothing', async () => {
+    const { store, hosting, events, update, rollback } = await setUp();
+    await update({ version: 2 });
+    const before = { deployment: await store.getDeployment('churn-api'), calls: [...hosting.calls], published: [...events.published] };
+
+    const refusal = rollback();
+
+    await expect(refusal).rejects.toThrow(ConflictError);
+    await expect(refusal).rejects.toThrow(
+      'SageMaker is still moving churn-api to version 2 and takes no other update until it serves (within minutes): roll back then',
+    );
+    expect({ deployment: await store.getDeployment('churn-api'), calls: hosting.calls, published: events.published }).toEqual(before);
   });
 
   it("refuses during SageMaker's own rollout (instances), telling to wait", async () => {
