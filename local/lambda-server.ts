@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { transformSync } from 'esbuild';
+import { readBody, sendError } from './aws-listener';
 import { LOCAL_REGION } from './emulators';
 import { type InvokeMessage, type RuntimeError, type SandboxMessage, type SandboxStart, toRuntimeError } from './function-worker';
 import { foreignRequestReason } from './loopback-guard';
@@ -303,26 +304,6 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-/** The body, or `undefined` when it is larger than `limit` bytes (the rest is read and dropped). */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= limit) chunks.push(chunk);
-  }
-  return size <= limit ? Buffer.concat(chunks) : undefined;
-}
-
-/** An error of the Invoke API: the SDK reads the type from `x-amzn-ErrorType`, the fields from the body. */
-function sendError(response: ServerResponse, status: number, errorType: string, body: Record<string, string>): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  response.writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': errorType }).end(JSON.stringify(body));
 }
 
 type Outcome = { readonly ok: true; readonly payload: string } | { readonly ok: false; readonly error: RuntimeError };

@@ -1,0 +1,63 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { foreignRequestReason } from './loopback-guard';
+import { type LocalCredentials, type SignatureRefusal, signatureRefusal } from './sigv4-verifier';
+
+/** What the local stand-ins of AWS APIs share: listening on loopback, reading bodies, refusing and answering as AWS. */
+
+/** Listens on 127.0.0.1 (`port`, or a free one); resolves with the port. */
+export function listenOnLoopback(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.removeListener('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The body, or `undefined` when it is larger than `limit` bytes (the rest is read and dropped). */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return size <= limit ? Buffer.concat(chunks) : undefined;
+}
+
+/** An AWS error: the SDK reads the type from `x-amzn-ErrorType`, the fields from the body. */
+export function sendError(response: ServerResponse, status: number, errorType: string, body: Record<string, string | number>): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': errorType }).end(JSON.stringify(body));
+}
+
+/**
+ * Why a request to a local AWS stand-in is refused (a foreign Host or Origin, a body over `maxBodyBytes`, or no
+ * valid SigV4 signature for `service` by one of `credentials`), with the status to answer; or its body.
+ */
+export async function admitSigned(
+  request: IncomingMessage,
+  port: number,
+  credentials: readonly LocalCredentials[],
+  service: string,
+  maxBodyBytes: number,
+): Promise<{ body: Buffer } | { status: number; refusal: SignatureRefusal | { type: 'AccessDeniedException' | 'RequestTooLargeException'; message: string } }> {
+  const foreign = foreignRequestReason(request.headers, port);
+  if (foreign) {
+    request.resume();
+    return { status: 403, refusal: { type: 'AccessDeniedException', message: foreign } };
+  }
+  const body = await readBody(request, maxBodyBytes);
+  if (body === undefined) return { status: 413, refusal: { type: 'RequestTooLargeException', message: `request bodies are limited to ${maxBodyBytes} bytes` } };
+  const received = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers, body };
+  // The signer's key decides which credentials it must match; an unknown key is refused as the first would refuse it.
+  const keyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+  const signer = credentials.find(({ accessKeyId }) => accessKeyId === keyId) ?? credentials[0];
+  const refusal = await signatureRefusal(received, signer, service);
+  return refusal ? { status: 403, refusal } : { body };
+}

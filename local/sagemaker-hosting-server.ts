@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { admitSigned, listenOnLoopback, sendError } from './aws-listener';
+import { LOCAL_REGION } from './emulators';
+import { type SageMakerEndpoints, SageMakerValidationError } from './sagemaker-endpoints';
+import type { LocalCredentials } from './sigv4-verifier';
+
+/**
+ * The SageMaker API on this machine (`AWS_ENDPOINT_URL_SAGEMAKER` of the local functions): SageMaker's JSON protocol
+ * (`X-Amz-Target: SageMaker.<Action>`), the hosting actions answered by `SageMakerEndpoints` (which moto cannot do:
+ * it has no UpdateEndpoint, puts endpoints in service at once and accepts what SageMaker refuses), every other action
+ * (model packages, tags, ...) passed through to moto unchanged, signed again with moto's credentials.
+ * Guarded as the other local listeners: loopback only, a foreign Host or Origin refused, SigV4 required.
+ */
+
+export interface SageMakerHostingServerOptions {
+  readonly endpoints: SageMakerEndpoints;
+  /** The credentials whose signed requests are served: the functions' (moto's) and the descriptor's. */
+  readonly credentials: readonly LocalCredentials[];
+  /** Where the other actions go. */
+  readonly moto: { readonly endpoint: string; readonly credentials: LocalCredentials };
+  /** @default - a free port on 127.0.0.1 */
+  readonly port?: number;
+}
+
+export interface SageMakerHostingServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** SageMaker's limit on a request. */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+// The SDK's input shapes, as the JSON protocol carries them (SageMakerEndpoints checks what it needs).
+type Input = any;
+const ACTIONS: Record<string, (endpoints: SageMakerEndpoints, input: Input) => unknown> = {
+  CreateModel: (endpoints, input) => endpoints.createModel(input),
+  DescribeModel: (endpoints, input) => endpoints.describeModel(input.ModelName),
+  DeleteModel: (endpoints, input) => endpoints.deleteModel(input.ModelName),
+  CreateEndpointConfig: (endpoints, input) => endpoints.createEndpointConfig(input),
+  DescribeEndpointConfig: (endpoints, input) => endpoints.describeEndpointConfig(input.EndpointConfigName),
+  DeleteEndpointConfig: (endpoints, input) => endpoints.deleteEndpointConfig(input.EndpointConfigName),
+  CreateEndpoint: (endpoints, input) => endpoints.createEndpoint(input),
+  UpdateEndpoint: (endpoints, input) => endpoints.updateEndpoint(input),
+  DescribeEndpoint: (endpoints, input) => endpoints.describeEndpoint(input.EndpointName),
+  DeleteEndpoint: (endpoints, input) => endpoints.deleteEndpoint(input.EndpointName),
+};
+
+export async function startSageMakerHostingServer(options: SageMakerHostingServerOptions): Promise<SageMakerHostingServer> {
+  let port = 0;
+  const server = createServer((request, response) => {
+    serve(request, response, port, options).catch((error: unknown) =>
+      sendError(response, 500, 'InternalFailure', { message: `local SageMaker endpoint failed: ${(error as Error).message}` }),
+    );
+  });
+  port = await listenOnLoopback(server, options.port);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, port: number, options: SageMakerHostingServerOptions): Promise<void> {
+  response.setHeader('x-amzn-RequestId', randomUUID());
+  const admitted = await admitSigned(request, port, options.credentials, 'sagemaker', MAX_BODY_BYTES);
+  if ('refusal' in admitted) return sendError(response, admitted.status, admitted.refusal.type, { message: admitted.refusal.message });
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const action = ACTIONS[target.replace(/^SageMaker\./, '')];
+  if (!action || !target.startsWith('SageMaker.')) return passThrough(request, admitted.body, response, options.moto);
+  let input: Input;
+  try {
+    input = admitted.body.length === 0 ? {} : JSON.parse(admitted.body.toString('utf8'));
+  } catch {
+    return sendError(response, 400, 'SerializationException', { message: 'the request body is not JSON' });
+  }
+  try {
+    const output = action(options.endpoints, input) ?? {};
+    response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' }).end(toAwsJson(output));
+  } catch (error) {
+    if (!(error instanceof SageMakerValidationError)) throw error;
+    sendError(response, 400, error.name, { __type: error.name, message: error.message });
+  }
+}
+
+/** JSON as SageMaker answers it: times as epoch seconds. */
+function toAwsJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, converted) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : converted;
+  });
+}
+
+/** Sends the request on to moto, signed with moto's credentials (the signature covers the Host it was sent to). */
+async function passThrough(request: IncomingMessage, body: Buffer, response: ServerResponse, moto: SageMakerHostingServerOptions['moto']): Promise<void> {
+  const url = new URL(moto.endpoint);
+  const signer = new SignatureV4({ credentials: moto.credentials, region: LOCAL_REGION, service: 'sagemaker', sha256: Sha256 });
+  const headers: Record<string, string> = { host: url.host };
+  for (const name of ['content-type', 'x-amz-target', 'x-amz-json-version']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const signed = await signer.sign({
+    method: request.method ?? 'POST',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: request.url ?? '/',
+    headers,
+    body,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const forwarded = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: signed.method,
+        path: request.url ?? '/',
+        headers: { ...signed.headers, 'content-length': String(body.length) },
+      },
+      (answer) => {
+        const passed = Object.fromEntries(
+          ['content-type', 'x-amzn-requestid', 'x-amzn-errortype'].flatMap((name) => (answer.headers[name] ? [[name, answer.headers[name]!]] : [])),
+        );
+        response.writeHead(answer.statusCode ?? 502, passed);
+        answer.pipe(response).on('finish', resolve).on('error', reject);
+      },
+    );
+    forwarded.on('error', reject);
+    forwarded.end(body);
+  });
+}
