@@ -1,3 +1,5 @@
+export * from './deployments/deployments-dashboard';
+export * from './deployments/model-deployments';
 export * from './experiments/experiment-tracking';
 export * from './experiments/experiments-dashboard';
 export * from './images/inference-images';

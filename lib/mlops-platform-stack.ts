@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { functionPublications, OPERATIONS, type Operation, RESOURCES, type Resource } from '../client/shared/catalogue';
+import { ModelDeployments } from './deployments/model-deployments';
 import { ExperimentTracking } from './experiments/experiment-tracking';
 import { InferenceImages } from './images/inference-images';
 import { MlflowApi } from './mlflow/mlflow-api';
@@ -14,7 +15,7 @@ import { PlatformDirectory } from './shared/platform-directory';
 
 export interface MlopsPlatformStackProps extends StackProps {
   /**
-   * Encrypt the platform's data with one customer-managed KMS key (billed monthly): the four tables,
+   * Encrypt the platform's data with one customer-managed KMS key (billed monthly): the five tables,
    * the artifact and monitoring buckets, the image repository, the build project and the alarm topic.
    * @default false - AWS-owned and S3-managed keys
    */
@@ -55,6 +56,7 @@ export class MlopsPlatformStack extends Stack {
   readonly monitoring: ModelMonitoring;
   readonly images: InferenceImages;
   readonly mlflow: MlflowApi;
+  readonly deployments: ModelDeployments;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformStackProps = {}) {
     super(scope, id, props);
@@ -92,6 +94,15 @@ export class MlopsPlatformStack extends Stack {
       encryptionKey,
     });
 
+    this.deployments = new ModelDeployments(this, 'Deployments', {
+      eventBus: this.eventBus,
+      images: this.images,
+      registryTable: this.registry.table,
+      monitoringBucket: this.monitoring.monitoringBucket,
+      encryptionKey,
+      alarmTopic: this.monitoring.alarmTopic,
+    });
+
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,
     });
@@ -101,6 +112,7 @@ export class MlopsPlatformStack extends Stack {
       ...this.experiments.functions,
       ...this.monitoring.functions,
       ...this.images.functions,
+      ...this.deployments.functions,
     };
     for (const operation of Object.keys(OPERATIONS) as Operation[]) {
       const { name, arn } = functionPublications(operation);

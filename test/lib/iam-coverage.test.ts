@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { deploymentsScenarios } from '../lambda/deployments/handlers/handler-scenarios';
 import { experimentScenarios } from '../lambda/experiments/handlers/handler-scenarios';
 import { BUCKET_KINDS, describeNeed, NAMED_RESOURCE_KINDS, TABLE_KINDS } from '../lambda/handler-support/iam-needs';
 import { type HandlerScenarios, recordIamNeeds } from '../lambda/handler-support/scenarios';
@@ -18,10 +19,17 @@ import { actionsOf, iamStatements, platformApp } from '../support/platform-app';
 const RUNTIME_GRANTS = ['logs:CreateLogStream on log-group', 'logs:PutLogEvents on log-group', 'xray:PutTelemetryRecords on *', 'xray:PutTraceSegments on *'];
 
 /** Every platform function's scenarios: a function added without them fails to compile here. */
-const SCENARIOS: HandlerScenarios = { ...registryScenarios, ...experimentScenarios, ...monitoringScenarios, ...imagesScenarios, ...mlflowScenarios };
+const SCENARIOS: HandlerScenarios = {
+  ...registryScenarios,
+  ...experimentScenarios,
+  ...monitoringScenarios,
+  ...imagesScenarios,
+  ...mlflowScenarios,
+  ...deploymentsScenarios,
+};
 
-/** The resource types a function is told the name of by an environment variable, and told apart by it. */
-const NAMED_TYPES = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project'];
+/** The resource types a function is told the name (or, for a role, the ARN) of by an environment variable, and told apart by it. */
+const NAMED_TYPES = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project', 'AWS::IAM::Role'];
 
 type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -35,7 +43,7 @@ function platformFunctions(template: Template): Map<string, Resource> {
   );
 }
 
-/** Each table's, bucket's, repository's and project's logical id to its kind, by the environment variable any function receives its name in. */
+/** Each table's, bucket's, repository's, project's and role's logical id to its kind, by the environment variable any function receives its name (or ARN) in. */
 function resourceKinds(template: Template): Map<string, string> {
   const variableKinds: Record<string, string> = {
     ...TABLE_KINDS,
@@ -46,7 +54,8 @@ function resourceKinds(template: Template): Map<string, string> {
   for (const fn of platformFunctions(template).values()) {
     for (const [variable, kind] of Object.entries(variableKinds)) {
       const reference = fn.Properties.Environment.Variables[variable] as Intrinsic | undefined;
-      if (reference?.Ref) kinds.set(reference.Ref, kind);
+      const logicalId = reference?.Ref ?? reference?.['Fn::GetAtt']?.[0];
+      if (logicalId) kinds.set(logicalId, kind);
     }
   }
   return kinds;

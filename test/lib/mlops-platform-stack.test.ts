@@ -20,7 +20,7 @@ describe('MlopsPlatformStack', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test("uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, the image build's ECR login", () => {
+  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, ECR logins (image builds, SageMaker pulls)', () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
     const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
     const namespace = (name: string) => ({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': name } } });
@@ -41,8 +41,10 @@ describe('MlopsPlatformStack', () => {
         JSON.stringify({ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] }),
         JSON.stringify(namespace('MlopsPlatform/Experiments')),
         JSON.stringify(namespace('MlopsPlatform/Monitoring')),
+        // The instance metrics SageMaker publishes for deployed endpoints with their execution role.
+        JSON.stringify(namespace('/aws/sagemaker/Endpoints')),
         JSON.stringify({ actions: [...logDelivery.map((action) => `logs:${action}`), ...tracing.map((action) => `xray:${action}`)] }),
-        // The image build's `docker login` to ECR.
+        // ECR logins: the image build's `docker login`, and SageMaker pulling images with the execution role.
         JSON.stringify({ actions: ['ecr:GetAuthorizationToken'] }),
       ]),
     );
@@ -81,7 +83,7 @@ describe('MlopsPlatformStack', () => {
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 18);
+    template.resourceCountIs('AWS::Lambda::Function', 25);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
