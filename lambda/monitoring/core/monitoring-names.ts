@@ -21,6 +21,11 @@ export const MONITORING_PREFIXES = {
   baselines: 'baselines/',
   /** `collected/<monitor>/yyyy/mm/dd/hh/<id>.jsonl`: what `CollectData` writes, in SageMaker's capture format. */
   collected: 'collected/',
+  /**
+   * `captured/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl`: what deployments capture (SageMaker on instances, the
+   * serving shim on serverless endpoints). Granted to the checks at synth time, so a monitor stored at runtime reads it.
+   */
+  captured: 'captured/',
   /** `reports/<monitor>/<check id>.json|.html` */
   reports: 'reports/',
   /** `checks/<monitor>/<check id>/manifest.json` and `.../partials/<chunk>.json`: a fanned-out check's work. */

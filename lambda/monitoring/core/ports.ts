@@ -1,8 +1,11 @@
+import type { DeploymentRecord } from '../../deployments/core/model';
 import type { Page, PageRequest } from '../../shared/page';
+import type { Config } from './check-drift';
 import type { BaselineRecord, CheckRecord } from './model';
 import type { BaselineProfile } from './profile/baseline-profile';
 import type { WindowWire } from './profile/window-wire';
 import type { DriftCheckReport } from './report/drift-check-report';
+import type { StoredMonitor } from './stored-monitor';
 
 /** A capture file: an object of JSON Lines in SageMaker's data capture format. */
 export interface CaptureObject {
@@ -77,4 +80,26 @@ export interface DriftMetrics {
 export interface MonitoringEvents {
   driftDetected(record: CheckRecord): Promise<void>;
   retrainRequested(detail: { readonly monitor: string; readonly model: string; readonly alarmTime: string }): Promise<void>;
+}
+
+/** The monitors the platform stores, each with its schedule. */
+export interface StoredMonitors {
+  getMonitor(name: string): Promise<StoredMonitor | undefined>;
+  /** Stores it unless one of its name is stored and `replace` is false: false then, storing nothing. */
+  putMonitor(monitor: StoredMonitor, replace: boolean): Promise<boolean>;
+  /** Deletes it and returns what it held; undefined when there was none. */
+  deleteMonitor(name: string): Promise<StoredMonitor | undefined>;
+  listStoredMonitors(): Promise<readonly StoredMonitor[]>;
+  /** Moves its next check from `expected` to `next`; false when another run moved it first. */
+  advanceSchedule(name: string, expected: string, next: string): Promise<boolean>;
+}
+
+/** Starts a drift check of a window: the state machine that checks it, at most once per monitor and window end. */
+export interface DriftCheckStarter {
+  start(config: Config, windowEnd: string): Promise<void>;
+}
+
+/** The deployments table, read for the deployment a monitor checks. */
+export interface DeploymentsView {
+  getDeployment(name: string): Promise<DeploymentRecord | undefined>;
 }

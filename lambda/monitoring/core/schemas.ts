@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
+import { DeploymentName } from '../../deployments/core/schemas';
 import { AliasName, ModelName, S3Uri, VersionNumber } from '../../registry/core/schemas';
-import { Identifier, LongText, noControlCharacters, Page, Text, utf8Length } from '../../shared/schema-fields';
+import { Actor, Identifier, LongText, noControlCharacters, Page, Text, utf8Length } from '../../shared/schema-fields';
 import { DEFAULT_THRESHOLDS } from './drift/drift-policy';
 
 /**
@@ -94,6 +95,10 @@ export const DriftThresholdsSchema = z.strictObject({
   driftShare: z._default(Share, DEFAULT_THRESHOLDS.driftShare),
 });
 
+const NumericMethod = z._default(z.enum(['auto', 'ks', 'psi', 'wasserstein', 'jensen_shannon']), 'auto');
+const CategoricalMethod = z._default(z.enum(['auto', 'chi_square', 'psi', 'jensen_shannon']), 'auto');
+const WindowMinutes = z.int().check(z.gte(1), z.lte(7 * 24 * 60));
+
 const BucketName = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
 const KeyPrefix = z.string().check(z.maxLength(512), z.regex(/^([^/].*\/)?$/, 'must be empty or end with "/" and not start with one'), noControlCharacters);
 
@@ -114,12 +119,12 @@ export const MonitorConfig = z
      * `collected/<monitor>/` in the monitoring bucket.
      */
     capture: z.strictObject({ bucket: BucketName, prefix: KeyPrefix }),
-    windowMinutes: z.int().check(z.gte(1), z.lte(7 * 24 * 60)),
+    windowMinutes: WindowMinutes,
     /** A window with fewer records gets no verdict (quiet hours do not alarm). */
     minRecords: z._default(z.int().check(z.gte(1)), 100),
     thresholds: z._default(DriftThresholdsSchema, DEFAULT_THRESHOLDS),
-    numericMethod: z._default(z.enum(['auto', 'ks', 'psi', 'wasserstein', 'jensen_shannon']), 'auto'),
-    categoricalMethod: z._default(z.enum(['auto', 'chi_square', 'psi', 'jensen_shannon']), 'auto'),
+    numericMethod: NumericMethod,
+    categoricalMethod: CategoricalMethod,
   })
   .check(
     z.refine(
@@ -169,9 +174,60 @@ export const RetrainGateRequest = z.strictObject({
 });
 export type RetrainGateRequest = z.input<typeof RetrainGateRequest>;
 
+/**
+ * A monitor the platform stores and checks on its own schedule, with no redeploy: what it compares (a model version's
+ * baseline, or the version an alias names at each check) and where the production records are (a deployment's
+ * capture, or what `CollectData` stores for the monitor).
+ */
+export const CreateMonitorRequest = z
+  .strictObject({
+    monitor: MonitorName,
+    model: ModelName,
+    version: z.optional(VersionNumber),
+    alias: z.optional(AliasName),
+    /** Check the requests this deployment captures; without it, the records `CollectData` stores for the monitor. */
+    deployment: z.optional(DeploymentName),
+    /** Minutes between checks, windows ending on multiples of it (UTC). */
+    scheduleMinutes: z._default(z.int().check(z.gte(5), z.lte(24 * 60)), 60),
+    /** @default - the schedule: each record is checked once */
+    windowMinutes: z.optional(WindowMinutes),
+    minRecords: z._default(z.int().check(z.gte(1), z.lte(1_000_000_000)), 100),
+    thresholds: z._default(DriftThresholdsSchema, DEFAULT_THRESHOLDS),
+    numericMethod: NumericMethod,
+    categoricalMethod: CategoricalMethod,
+    /** Replace a stored monitor of that name; without it, one is a ConflictError. */
+    replace: z._default(z.boolean(), false),
+    actor: z.optional(Actor),
+  })
+  .check(
+    z.refine((request) => (request.version === undefined) !== (request.alias === undefined), {
+      message: 'must give exactly one of version and alias',
+      path: ['version'],
+    }),
+  );
+export type CreateMonitorRequest = z.input<typeof CreateMonitorRequest>;
+export type CreateMonitorCommand = z.output<typeof CreateMonitorRequest>;
+
+export const DeleteMonitorRequest = z.strictObject({ monitor: MonitorName, actor: z.optional(Actor) });
+export type DeleteMonitorRequest = z.input<typeof DeleteMonitorRequest>;
+export type DeleteMonitorCommand = z.output<typeof DeleteMonitorRequest>;
+
+/**
+ * What the monitor event handler takes: its schedule's tick (each stored monitor that is due is checked), and a
+ * deployment's state change from the platform bus (a deployment going into service gets, or moves, its monitor).
+ * Only the fields read are checked; the deployment is read again from its table, not taken from the event.
+ */
+export const MonitorEvent = z.discriminatedUnion('detail-type', [
+  z.looseObject({ 'detail-type': z.literal('Scheduled Event'), time: z.iso.datetime({ offset: true }) }),
+  z.looseObject({ 'detail-type': z.literal('DeploymentStateChanged'), detail: z.looseObject({ name: DeploymentName }) }),
+]);
+export type MonitorEvent = z.output<typeof MonitorEvent>;
+
 /** Every request schema by the function that takes it, for the published JSON Schemas. */
 export const monitoringRequestSchemas = {
   CollectData: CollectDataRequest,
   RegisterBaseline: RegisterBaselineRequest,
   QueryMonitoring: QueryMonitoringRequest,
+  CreateMonitor: CreateMonitorRequest,
+  DeleteMonitor: DeleteMonitorRequest,
 } as const;
