@@ -47,8 +47,9 @@ export async function startSageMakerStandIns(options: SageMakerStandInsOptions):
   const endpoints = new SageMakerEndpoints({
     startFleet: imageFleets({ s3: options.s3, findImage: options.findImage }),
     firingAlarms: async (names) => {
-      const { MetricAlarms = [] } = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names], StateValue: 'ALARM' }));
-      return MetricAlarms.flatMap(({ AlarmName }) => (AlarmName ? [AlarmName] : []));
+      // moto ignores the StateValue filter when alarms are named: the states are read here.
+      const { MetricAlarms = [] } = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names] }));
+      return MetricAlarms.flatMap(({ AlarmName, StateValue }) => (AlarmName && StateValue === 'ALARM' ? [AlarmName] : []));
     },
     minuteMs: options.minuteMs,
     log,
