@@ -179,6 +179,9 @@ function resolveIntrinsic(template: CloudFormationTemplate, value: unknown, name
       const arnOf = ARN_OF[template.Resources[logicalId]?.Type];
       const name = names.get(logicalId);
       if (attribute === 'Arn' && arnOf && name !== undefined) return arnOf(name, pseudoParameters()['AWS::Region']);
+      // A role is not provisioned (nothing local checks IAM), but its ARN is passed on, such as SageMaker's execution role.
+      const role = template.Resources[logicalId];
+      if (attribute === 'Arn' && role?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${role.Properties?.RoleName ?? logicalId}`;
     } else if ('Fn::Join' in intrinsic) {
       const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
       return parts.map((part) => resolve(part) as string).join(separator);
