@@ -9,6 +9,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { DEPLOYMENTS_EVENT_SOURCE } from '../../lambda/deployments/adapters/eventbridge-deployment-events';
 import { CAPTURE_FOLDER } from '../../lambda/deployments/adapters/platform-dependencies';
 import { VARIANT_NAME } from '../../lambda/deployments/adapters/sagemaker-hosting';
 import { GSI1 } from '../../lambda/deployments/adapters/table-keys';
@@ -66,8 +67,9 @@ export interface ModelDeploymentsProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Where the deployment alarms (rollouts no longer watched, alias moves not followed) are told, on ALARM and on OK.
-   * @default - no notification; the alarms are on the dashboard
+   * Where the deployment alarms (rollouts no longer watched, alias moves not followed) are told, on ALARM and on OK,
+   * and every deployment that fails or rolls back.
+   * @default - no notification; the alarms are on the dashboard, failures and rollbacks in each deployment's history
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -216,6 +218,7 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
     });
 
     this.alarms = this.createAlarms(props.alarmTopic);
+    if (props.alarmTopic) this.notifyTrouble(props.eventBus, props.alarmTopic);
     this.dashboard = new DeploymentsDashboard(this, 'Dashboard', { functions: this.functions, alarms: this.alarms }).dashboard;
   }
 
@@ -347,6 +350,23 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
       Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${resource === '*' ? 'Resource::*' : nagResourceName(this, resource)}]`, reason });
     }
     return role;
+  }
+
+  /** Tells `topic` of each deployment that fails or starts rolling back (the platform's bake or SageMaker's alarms, or asked), with why. */
+  private notifyTrouble(bus: events.IEventBus, topic: sns.ITopic): void {
+    const field = (path: string) => events.EventField.fromPath(`$.detail.${path}`);
+    new events.Rule(this, 'FailuresAndRollbacks', {
+      eventBus: bus,
+      description: 'Deployments that fail or roll back, told to the alarm topic.',
+      eventPattern: { source: [DEPLOYMENTS_EVENT_SOURCE], detailType: ['DeploymentStateChanged'], detail: { to: ['FAILED', 'ROLLING_BACK'] } },
+      targets: [
+        new targets.SnsTopic(topic, {
+          message: events.RuleTargetInput.fromText(
+            `Deployment ${field('name')} (revision ${field('revision')}, image ${field('image.name')} version ${field('image.version')}) went from ${field('from')} to ${field('to')}: ${field('reason')}`,
+          ),
+        }),
+      ],
+    });
   }
 
   private createAlarms(topic: sns.ITopic | undefined): cloudwatch.Alarm[] {

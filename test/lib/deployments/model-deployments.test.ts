@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import { DEPLOYMENTS_EVENT_SOURCE } from '../../../lambda/deployments/adapters/eventbridge-deployment-events';
 import { REGISTRY_EVENT_SOURCE } from '../../../lambda/registry/adapters/eventbridge-publisher';
 import { DEPLOYMENTS_OPERATIONS, type DeploymentsOperation, ModelDeployments } from '../../../lib/deployments/model-deployments';
 import { InferenceImages } from '../../../lib/images/inference-images';
@@ -222,6 +223,19 @@ describe('ModelDeployments', () => {
         expect(alarm.OKActions).toEqual([topic]);
       }
     });
+
+    test('tells the alarm topic of each deployment that fails or starts rolling back, with its reason', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: stack.resolve(stack.eventBus.eventBusName),
+        EventPattern: { source: [DEPLOYMENTS_EVENT_SOURCE], 'detail-type': ['DeploymentStateChanged'], detail: { to: ['FAILED', 'ROLLING_BACK'] } },
+        Targets: [
+          Match.objectLike({
+            Arn: topic,
+            InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('went from <detail-from> to <detail-to>: <detail-reason>') }),
+          }),
+        ],
+      });
+    });
   });
 
   describe('dashboard', () => {
@@ -272,7 +286,7 @@ describe('ModelDeployments', () => {
   });
 
   describe('props', () => {
-    test('without an alarm topic, alarms notify no one; the removal policy reaches the table', () => {
+    test('without an alarm topic, alarms and failed deployments notify no one; the removal policy reaches the table', () => {
       const local = new Stack(testApp(), 'Local', { env: { account: '123456789012', region: 'eu-west-1' } });
       standalone(local, { removalPolicy: RemovalPolicy.DESTROY });
       const t = Template.fromStack(local);
@@ -280,6 +294,8 @@ describe('ModelDeployments', () => {
       for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
       t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
       t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+      const patterns = Object.values(t.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.EventPattern);
+      expect(patterns).not.toContainEqual(expect.objectContaining({ 'detail-type': ['DeploymentStateChanged'] }));
     });
   });
 });
