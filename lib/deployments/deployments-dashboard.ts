@@ -17,9 +17,10 @@ export interface DeploymentsDashboardProps {
 const VARIANT_SCHEMA = '{AWS/SageMaker,EndpointName,VariantName}';
 
 /**
- * The token every platform endpoint name holds: SEARCH matches a dimension value by its tokens (split at
- * non-alphanumeric characters), not by prefix, so `EndpointName=mlops` finds `mlops-<deployment>`, and would also
- * find another endpoint of the account with `mlops` as a word of its name.
+ * The token every platform endpoint name holds. SEARCH matches an unquoted term against the tokens of a dimension
+ * value (split at non-alphanumeric characters, digits and camel case; CloudWatch guide, "search expression syntax:
+ * tokenization, partial matches"), not by prefix: `EndpointName=mlops` finds every `mlops-<deployment>`, and would
+ * also find another endpoint of the account with `mlops` as a word of its name (`team-mlops-test`), not `mlopsdemo`.
  */
 const ENDPOINT_TOKEN = SAGEMAKER_NAME_PREFIX.replace(/-$/, '');
 
