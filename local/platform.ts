@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapOperations } from '../client/shared/catalogue';
 import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, userDescriptorFile, writeDescriptor } from '../client/shared/local-connection';
+import { DynamoImageStore } from '../lambda/images/adapters/dynamo-image-store';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
 import { type StartedBuild, startCodeBuildStandIn } from './codebuild-stand-in';
@@ -14,6 +17,7 @@ import { imageBuildSimulator } from './image-build-simulator';
 import { startLambdaServer } from './lambda-server';
 import { startMlflowServer } from './mlflow-server';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
+import { startSageMakerStandIns } from './sagemaker-stand-ins';
 import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import type { LocalCredentials } from './sigv4-verifier';
 import { synthesizeCached } from './synth-cache';
@@ -59,6 +63,13 @@ export interface LocalPlatformOptions {
    * @default - none
    */
   readonly monitors?: readonly MonitorOptions[];
+  /**
+   * How long a minute of the local SageMaker and CloudWatch lasts, in milliseconds: the waits of an endpoint update
+   * (a canary's bake, the old fleet's termination wait) and the rollback alarms' periods scale with it, so a demo
+   * runs a ten-minute bake in seconds. The platform's own schedules keep real time.
+   * @default 60_000 (real time)
+   */
+  readonly sageMakerMinuteMs?: number;
   /** Progress lines. @default - silent */
   readonly log?: (line: string) => void;
   /** One line per function invocation. @default - none */
@@ -162,6 +173,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const provisioningMs = Math.round(performance.now() - provisioningStarted);
     const environments = functionEnvironments(template, names);
     log(`provisioning: ${names.size} resources from the template (${seconds(provisioningMs)})`);
+    const environmentOf = (name: string) => environments.get(functions.find((fn) => fn.name === name)!.logicalId)!;
+
+    // SageMaker hosting and Runtime (moto has no UpdateEndpoint and runs no model): endpoints are served by the images' shims.
+    const imageStore = new DynamoImageStore(DynamoDBDocumentClient.from(clients.dynamodb), environmentOf('QueryImages').IMAGES_TABLE_NAME);
+    const sageMaker = await startSageMakerStandIns({
+      s3: clients.s3,
+      cloudWatch: new CloudWatchClient({ region: LOCAL_REGION, credentials: moto.credentials, endpoint: moto.endpoint }),
+      findImage: (name, version) => imageStore.getVersion(name, version),
+      credentials: [moto.credentials, credentials],
+      moto,
+      minuteMs: options.sageMakerMinuteMs,
+      log,
+    });
+    stops.unshift(() => sageMaker.stop());
 
     const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
     const localFunctions = functions.map((fn) => ({
@@ -173,6 +198,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       environment: {
         ...environment,
         AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint,
+        AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.hostingEndpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...environments.get(fn.logicalId),
       },
@@ -185,7 +211,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       target,
       functionName: localName(functions.find((fn) => fn.logicalId === target.functionLogicalId)!),
     }));
-    const environmentOf = (name: string) => environments.get(functions.find((fn) => fn.name === name)!.logicalId)!;
     const registerEnvironment = environmentOf('RegisterModel');
     const mlflow = await startMlflowServer({
       lambda: new LambdaClient({ region: LOCAL_REGION, credentials, endpoint: server.endpoint }),
@@ -197,7 +222,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const descriptor: LocalPlatformDescriptor = {
       region: LOCAL_REGION,
       credentials,
-      endpoints: { lambda: server.endpoint, dynamodb: dynamodb.endpoint, s3: moto.endpoint, mlflow: mlflow.endpoint },
+      endpoints: {
+        lambda: server.endpoint,
+        dynamodb: dynamodb.endpoint,
+        s3: moto.endpoint,
+        mlflow: mlflow.endpoint,
+        sagemakerRuntime: sageMaker.runtimeEndpoint,
+      },
       functions: mapOperations(({ functionId }) => localName({ name: functionId })),
       artifactBucket: registerEnvironment.ARTIFACT_BUCKET_NAME,
       monitoringBucket: environmentOf('CheckDrift').MONITORING_BUCKET_NAME,
@@ -247,6 +278,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
     log(`Lambda endpoint ${server.endpoint}: ${localFunctions.map((fn) => fn.name).join(', ')}`);
     log(`MLflow endpoint ${mlflow.endpoint}`);
+    log(`SageMaker Runtime endpoint ${sageMaker.runtimeEndpoint} (SageMaker hosting for the functions at ${sageMaker.hostingEndpoint})`);
     const timings: LocalPlatformTimings = { synthCached: cached, synthMs, emulatorsMs, provisioningMs, readyMs: elapsed() };
     return { descriptor, descriptorFile, userDescriptorFile: userFile || undefined, timings, checkDrift, stop };
   } catch (error) {
