@@ -259,6 +259,16 @@ describe('ModelDeployments', () => {
     });
   });
 
+  describe('metrics', () => {
+    test("names a deployment's endpoint metrics by its SageMaker endpoint and its one variant", () => {
+      const dimensions = { EndpointName: 'mlops-fraud-api', VariantName: 'main' };
+
+      expect(deployments.metricInvocations('fraud-api')).toMatchObject({ namespace: 'AWS/SageMaker', metricName: 'Invocations', dimensions });
+      expect(deployments.metricInvocationErrors('fraud-api', '5XX')).toMatchObject({ metricName: 'Invocation5XXErrors', dimensions });
+      expect(deployments.metricModelLatencyP99('fraud-api')).toMatchObject({ metricName: 'ModelLatency', statistic: 'p99', dimensions });
+    });
+  });
+
   describe('grants', () => {
     test('grantDeploy invokes the four changing functions, grantRead QueryDeployments only', () => {
       const app = testApp();
