@@ -102,6 +102,7 @@ export class MlopsPlatformStack extends Stack {
       encryptionKey,
       alarmTopic: this.monitoring.alarmTopic,
     });
+    this.monitoring.watchDeployments(this.deployments.table);
 
     const directory = new PlatformDirectory(this, 'Directory', {
       parameterPrefix: props.parameterPrefix ?? `/mlops-platform/${this.stackName}`,

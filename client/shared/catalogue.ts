@@ -118,6 +118,20 @@ export const OPERATIONS = {
     flag: '--query-monitoring-function',
     env: 'MLOPS_QUERY_MONITORING_FUNCTION',
   },
+  createMonitor: {
+    capability: 'monitoring',
+    functionId: 'CreateMonitor',
+    parameter: 'monitoring/create-monitor-function',
+    flag: '--create-monitor-function',
+    env: 'MLOPS_CREATE_MONITOR_FUNCTION',
+  },
+  deleteMonitor: {
+    capability: 'monitoring',
+    functionId: 'DeleteMonitor',
+    parameter: 'monitoring/delete-monitor-function',
+    flag: '--delete-monitor-function',
+    env: 'MLOPS_DELETE_MONITOR_FUNCTION',
+  },
   registerImage: {
     capability: 'images',
     functionId: 'RegisterImage',
@@ -178,6 +192,7 @@ export const INTERNAL_FUNCTIONS = {
   checkDrift: { capability: 'monitoring', functionId: 'CheckDrift' },
   sketchCaptureChunk: { capability: 'monitoring', functionId: 'SketchCaptureChunk' },
   retrainGate: { capability: 'monitoring', functionId: 'RetrainGate' },
+  monitorEvents: { capability: 'monitoring', functionId: 'MonitorEvents' },
   deploymentEvents: { capability: 'deployments', functionId: 'DeploymentEvents' },
   advanceDeployments: { capability: 'deployments', functionId: 'AdvanceDeployments' },
   // Published by its API's URL (`mlflowApiUrl`).

@@ -5,6 +5,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -25,3 +26,5 @@ export const ecrClient = () => new ECRClient({});
 export const codeBuildClient = () => new CodeBuildClient({});
 
 export const sageMakerClient = () => new SageMakerClient({});
+
+export const stepFunctionsClient = () => new SFNClient({});

@@ -2,13 +2,15 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { DEPLOYMENTS_EVENT_SOURCE } from '../../lambda/deployments/adapters/eventbridge-deployment-events';
 import { DEFAULT_MONITORING_NAMESPACE, MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import { grantDownloadOf, grantUploadUnder } from '../shared/bucket-grants';
@@ -23,7 +25,17 @@ import { Monitor, type MonitorOptions } from './monitor';
 import { MonitoringDashboard } from './monitoring-dashboard';
 
 /** The operations the monitoring functions serve. */
-export const MONITORING_OPERATIONS = ['collectData', 'registerBaseline', 'checkDrift', 'sketchCaptureChunk', 'retrainGate', 'queryMonitoring'] as const;
+export const MONITORING_OPERATIONS = [
+  'collectData',
+  'registerBaseline',
+  'checkDrift',
+  'sketchCaptureChunk',
+  'retrainGate',
+  'queryMonitoring',
+  'createMonitor',
+  'deleteMonitor',
+  'monitorEvents',
+] as const;
 export type MonitoringOperation = (typeof MONITORING_OPERATIONS)[number];
 
 /** How long fanned-out checks' manifests and partial sketches are kept: a check finishes within hours. */
@@ -137,7 +149,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       ],
       removalPolicy,
     });
-    const { baselines, collected, reports, checks } = MONITORING_PREFIXES;
+    const { baselines, collected, captured, reports, checks } = MONITORING_PREFIXES;
 
     const collectData = this.addFunction('CollectData', {
       description: "Stores a batch of production records for drift checks, in SageMaker's capture format.",
@@ -163,10 +175,11 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       memorySize: 1769,
       timeout: Duration.minutes(15),
     });
+    // Deployments' capture (captured/) is granted whole: a monitor stored at runtime may check any deployment's.
     checkDrift.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', {
-      read: [baselines, collected, checks],
+      read: [baselines, collected, captured, checks],
       write: [reports, checks],
-      list: [collected, checks],
+      list: [collected, captured, checks],
     });
     checkDrift.bindTable(this.table, 'MONITORING_TABLE_NAME', ['PutItem']);
     checkDrift.bindTable(props.registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
@@ -179,7 +192,7 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       memorySize: 1769,
       timeout: Duration.minutes(15),
     });
-    sketchCaptureChunk.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected], write: [checks] });
+    sketchCaptureChunk.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [baselines, collected, captured], write: [checks] });
 
     const retrainGate = this.addFunction('RetrainGate', {
       description: 'Turns a drift alarm into one RetrainRequested event per drift episode and cooldown.',
@@ -191,8 +204,6 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     queryMonitoring.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'Query']);
     queryMonitoring.bindBucketPrefixes(this.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [reports] });
 
-    this.functions = { collectData, registerBaseline, checkDrift, sketchCaptureChunk, retrainGate, queryMonitoring };
-
     this.driftCheck = new DriftCheckWorkflow(this, 'DriftCheck', {
       checkDrift,
       sketchCaptureChunk,
@@ -200,6 +211,19 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
       fanOutConcurrency,
       removalPolicy,
     }).stateMachine;
+
+    const { createMonitor, deleteMonitor, monitorEvents } = this.addStoredMonitorFunctions(props.registryTable);
+    this.functions = {
+      collectData,
+      registerBaseline,
+      checkDrift,
+      sketchCaptureChunk,
+      retrainGate,
+      queryMonitoring,
+      createMonitor,
+      deleteMonitor,
+      monitorEvents,
+    };
 
     if (props.encryptionKey) allowAlarmsToUseKey(props.encryptionKey);
     this.alarmTopic = createAlarmTopic(this, 'AlarmTopic', {
@@ -255,6 +279,26 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
     return monitor;
   }
 
+  /**
+   * Lets the stored monitors follow deployments: a deployment going into service gets a monitor of its capture
+   * (its model version's baseline; the alias it follows), moved with each rollout and deleted with it; and
+   * `mlops monitor create --deployment` may name one. Without it, monitors check what `CollectData` stores.
+   */
+  watchDeployments(deploymentsTable: dynamodb.ITable): void {
+    for (const fn of [this.functions.createMonitor, this.functions.monitorEvents]) fn.bindTable(deploymentsTable, 'DEPLOYMENTS_TABLE_NAME', ['GetItem']);
+    new events.Rule(this, 'DeploymentStateChanges', {
+      eventBus: this.eventBus,
+      description: 'Deployments going into service or deleted: their monitors follow (made, moved to the version served, deleted).',
+      eventPattern: { source: [DEPLOYMENTS_EVENT_SOURCE], detailType: ['DeploymentStateChanged'], detail: { to: ['IN_SERVICE', 'DELETED'] } },
+      targets: [new targets.LambdaFunction(this.functions.monitorEvents)],
+    });
+  }
+
+  /** Lets `grantee` store and delete monitors (invoke `CreateMonitor` and `DeleteMonitor`), checked with no redeploy. */
+  grantManageMonitors(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.createMonitor.grantInvoke(grantee).combine(this.functions.deleteMonitor.grantInvoke(grantee));
+  }
+
   /** Lets `grantee` send production records to monitors (invoke `CollectData`). */
   grantCollect(grantee: iam.IGrantable): iam.Grant {
     return this.functions.collectData.grantInvoke(grantee);
@@ -275,6 +319,36 @@ export class ModelMonitoring extends PlatformCapability<MonitoringOperation> {
    */
   grantManageBaselines(grantee: iam.IGrantable): iam.Grant {
     return grantUploadUnder(this.artifactBucket, grantee, [TRAINING_DATA_PREFIX]).combine(this.functions.registerBaseline.grantInvoke(grantee));
+  }
+
+  /** The functions of the monitors the platform stores, and the schedule that checks them when due. */
+  private addStoredMonitorFunctions(registryTable: dynamodb.ITable) {
+    const createMonitor = this.addFunction('CreateMonitor', {
+      description: "Stores a monitor (a version's or alias's baseline against a deployment's capture or collected records), checked with no redeploy.",
+    });
+    // A monitor is refused without a baseline: its version, alias and baseline are read first.
+    createMonitor.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem']);
+    createMonitor.bindTable(registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    // It names the bucket in the monitor it stores; it reads and writes nothing there.
+    createMonitor.addEnvironment('MONITORING_BUCKET_NAME', this.monitoringBucket.bucketName);
+
+    const deleteMonitor = this.addFunction('DeleteMonitor', { description: 'Deletes a stored monitor; its checks and reports stay.' });
+    deleteMonitor.bindTable(this.table, 'MONITORING_TABLE_NAME', ['DeleteItem']);
+
+    const monitorEvents = this.addFunction('MonitorEvents', {
+      description: "Each minute, starts the drift check of every stored monitor that is due; keeps deployments' monitors in step with them.",
+    });
+    monitorEvents.bindTable(this.table, 'MONITORING_TABLE_NAME', ['GetItem', 'PutItem', 'DeleteItem', 'Query', 'UpdateItem']);
+    monitorEvents.bindTable(registryTable, 'REGISTRY_TABLE_NAME', ['GetItem']);
+    monitorEvents.addEnvironment('MONITORING_BUCKET_NAME', this.monitoringBucket.bucketName);
+    monitorEvents.addEnvironment('DRIFT_CHECK_STATE_MACHINE_ARN', this.driftCheck.stateMachineArn);
+    this.driftCheck.grantStartExecution(monitorEvents);
+    new events.Rule(this, 'StoredMonitorSchedule', {
+      description: 'Starts the drift check of each stored monitor whose window has ended.',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(monitorEvents)],
+    });
+    return { createMonitor, deleteMonitor, monitorEvents };
   }
 
   /** Lets the drift check read a SageMaker capture destination: its objects under `prefix`, and listing them. */

@@ -83,8 +83,13 @@ export const QueryMonitoringRequest = z.discriminatedUnion('query', [
 export type QueryMonitoringRequest = z.input<typeof QueryMonitoringRequest>;
 export type QueryMonitoringCommand = z.output<typeof QueryMonitoringRequest>;
 
-const Share = z.number().check(z.gt(0), z.lte(1));
-const Distance = z.number().check(z.gt(0));
+/**
+ * Thresholds are stored with a stored monitor: bounded to what DynamoDB holds (and far past any useful setting),
+ * so a value that passes is one the table keeps.
+ */
+const SMALLEST_THRESHOLD = 1e-12;
+const Share = z.number().check(z.gte(SMALLEST_THRESHOLD), z.lte(1));
+const Distance = z.number().check(z.gte(SMALLEST_THRESHOLD), z.lte(1e6));
 
 export const DriftThresholdsSchema = z.strictObject({
   ksPValue: z._default(Share, DEFAULT_THRESHOLDS.ksPValue),

@@ -74,6 +74,8 @@ describe('discoverMonitoring', () => {
         [STACK_OUTPUTS.collectDataFunctionName]: 'collect-fn',
         [STACK_OUTPUTS.registerBaselineFunctionName]: 'baseline-fn',
         [STACK_OUTPUTS.queryMonitoringFunctionName]: 'query-monitoring-fn',
+        [STACK_OUTPUTS.createMonitorFunctionName]: 'create-monitor-fn',
+        [STACK_OUTPUTS.deleteMonitorFunctionName]: 'delete-monitor-fn',
         [STACK_OUTPUTS.monitoringBucketName]: 'monitoring-bucket',
         [STACK_OUTPUTS.artifactBucketName]: 'artifacts-bucket',
       }),
@@ -84,7 +86,13 @@ describe('discoverMonitoring', () => {
 
     // Assert
     expect(discovered).toEqual({
-      functions: { collectData: 'collect-fn', registerBaseline: 'baseline-fn', queryMonitoring: 'query-monitoring-fn' },
+      functions: {
+        collectData: 'collect-fn',
+        registerBaseline: 'baseline-fn',
+        queryMonitoring: 'query-monitoring-fn',
+        createMonitor: 'create-monitor-fn',
+        deleteMonitor: 'delete-monitor-fn',
+      },
       monitoringBucket: 'monitoring-bucket',
       artifactBucket: 'artifacts-bucket',
     });
@@ -97,7 +105,8 @@ describe('discoverMonitoring', () => {
 
     await expect(failure).rejects.toBeInstanceOf(ConfigurationError);
     await expect(failure).rejects.toThrow(
-      'stack "MlopsPlatform" has no output CollectDataFunctionName, RegisterBaselineFunctionName, QueryMonitoringFunctionName, MonitoringBucketName: ' +
+      'stack "MlopsPlatform" has no output CollectDataFunctionName, RegisterBaselineFunctionName, QueryMonitoringFunctionName, CreateMonitorFunctionName, ' +
+        'DeleteMonitorFunctionName, MonitoringBucketName: ' +
         'does it include model monitoring, fully deployed?',
     );
   });

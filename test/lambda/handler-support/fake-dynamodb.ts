@@ -10,6 +10,8 @@ import { ConditionalCheckFailedException, DynamoDBServiceException, TransactionC
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
+  DeleteCommand,
+  type DeleteCommandInput,
   GetCommand,
   type GetCommandInput,
   PutCommand,
@@ -376,6 +378,7 @@ export class FakeDynamoDB {
     mock.on(PutCommand).callsFake(this.putItem);
     mock.on(BatchGetCommand).callsFake(this.batchGet);
     mock.on(UpdateCommand).callsFake(this.updateItem);
+    mock.on(DeleteCommand).callsFake(this.deleteItem);
     mock.on(TransactWriteCommand).callsFake(this.transactWrite);
     mock.on(QueryCommand).callsFake(this.query);
     return this;
@@ -426,6 +429,19 @@ export class FakeDynamoDB {
       default:
         throw new Error(`FakeDynamoDB does not return ${input.ReturnValues}`);
     }
+  };
+
+  /** DeleteCommand's behaviour: the condition checked, the item removed, the old one returned when asked for. */
+  readonly deleteItem = async (input: DeleteCommandInput) => {
+    const table = this.table(input.TableName!);
+    const request = input as unknown as ExpressionInput & { readonly ConditionExpression?: string };
+    const existing = table.get(input.Key as Item);
+    assertPlaceholders(request, request.ConditionExpression);
+    if (request.ConditionExpression !== undefined && !conditionHolds(existing, request.ConditionExpression, request)) throw conditionalCheckFailed();
+    table.delete(input.Key as Item);
+    if ((input.ReturnValues ?? 'NONE') === 'NONE') return {};
+    if (input.ReturnValues !== 'ALL_OLD') throw new Error(`FakeDynamoDB does not return ${input.ReturnValues} from a delete`);
+    return existing ? { Attributes: structuredClone(existing) } : {};
   };
 
   /** TransactWriteCommand's behaviour: every condition checked first, then all the writes or none. */

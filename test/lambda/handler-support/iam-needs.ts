@@ -20,6 +20,7 @@ import {
   UpdateEndpointCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SAGEMAKER_NAME_PREFIX } from '../../../lambda/deployments/core/sagemaker-names';
 import { MODEL_PACKAGE_GROUP_PREFIX } from '../../../lambda/images/core/model-packages';
@@ -62,6 +63,7 @@ export const NAMED_RESOURCE_KINDS = {
   REPOSITORY_NAME: 'image-repository',
   BUILD_PROJECT_NAME: 'image-build-project',
   EXECUTION_ROLE_ARN: 'deployments-execution-role',
+  DRIFT_CHECK_STATE_MACHINE_ARN: 'drift-check-state-machine',
 } as const satisfies Partial<Record<EnvironmentVariable, string>>;
 
 export type NamedResourceKind = (typeof NAMED_RESOURCE_KINDS)[keyof typeof NAMED_RESOURCE_KINDS];
@@ -286,6 +288,7 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
   [ListObjectsV2Command, (input) => [listing(input)]],
   [PutEventsCommand, () => [{ action: 'events:PutEvents', resource: 'event-bus' }]],
   [StartBuildCommand, (input) => [{ action: 'codebuild:StartBuild', resource: namedResourceKind(input.projectName) }]],
+  [StartExecutionCommand, (input) => [{ action: 'states:StartExecution', resource: namedResourceKind(input.stateMachineArn) }]],
   [DescribeImagesCommand, (input) => [{ action: 'ecr:DescribeImages', resource: repositoryOf(input) }]],
   [
     CreateModelPackageGroupCommand,

@@ -9,6 +9,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
@@ -19,6 +20,7 @@ import { FakeDynamoDB, type FakeTable, type TableSchema } from './fake-dynamodb'
 import { FakeEcr } from './fake-ecr';
 import { FakeS3 } from './fake-s3';
 import { FakeSageMaker } from './fake-sagemaker';
+import { FakeStepFunctions } from './fake-step-functions';
 
 export { FakeCloudWatchAlarms } from './fake-cloudwatch-alarms';
 export { FakeCodeBuild } from './fake-codebuild';
@@ -61,6 +63,7 @@ export const FUNCTION_ENVIRONMENT = {
   DEPLOYMENTS_TABLE_NAME: 'deployments-table',
   // The role SageMaker runs deployments' containers with (ModelDeployments makes it).
   EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/mlops-deployments-execution',
+  DRIFT_CHECK_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:DriftCheck',
 } as const;
 
 export type EnvironmentVariable = keyof typeof FUNCTION_ENVIRONMENT;
@@ -98,13 +101,27 @@ export const cloudWatchMock = mockClient(CloudWatchClient);
 export const ecrMock = mockClient(ECRClient);
 export const codeBuildMock = mockClient(CodeBuildClient);
 export const sageMakerMock = mockClient(SageMakerClient);
+export const stepFunctionsMock = mockClient(SFNClient);
 
 /** The mocks with their client-specific types erased, for what is done to all of them. */
-const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock, ecrMock, codeBuildMock, sageMakerMock] as unknown as AwsStub<object, any, unknown>[];
+const allMocks = [dynamoMock, s3Mock, eventsMock, cloudWatchMock, ecrMock, codeBuildMock, sageMakerMock, stepFunctionsMock] as unknown as AwsStub<
+  object,
+  any,
+  unknown
+>[];
 
 export type RegistryFunction = 'RegisterModel' | 'SetModelAlias' | 'QueryRegistry';
 export type ExperimentFunction = 'StartRun' | 'LogMetrics' | 'EndRun' | 'QueryRuns' | 'SweepRuns';
-export type MonitoringFunction = 'CollectData' | 'RegisterBaseline' | 'CheckDrift' | 'SketchCaptureChunk' | 'RetrainGate' | 'QueryMonitoring';
+export type MonitoringFunction =
+  | 'CollectData'
+  | 'RegisterBaseline'
+  | 'CheckDrift'
+  | 'SketchCaptureChunk'
+  | 'RetrainGate'
+  | 'QueryMonitoring'
+  | 'CreateMonitor'
+  | 'DeleteMonitor'
+  | 'MonitorEvents';
 export type ImagesFunction = 'RegisterImage' | 'ImageEvents' | 'QueryImages';
 export type MlflowFunction = 'MlflowApi';
 export type DeploymentsFunction =
@@ -135,6 +152,9 @@ const handlerModules: Record<PlatformFunctionName, () => { handler: Handler }> =
   SketchCaptureChunk: () => require('../../../lambda/monitoring/handlers/sketch-capture-chunk'),
   RetrainGate: () => require('../../../lambda/monitoring/handlers/retrain-gate'),
   QueryMonitoring: () => require('../../../lambda/monitoring/handlers/query-monitoring'),
+  CreateMonitor: () => require('../../../lambda/monitoring/handlers/create-monitor'),
+  DeleteMonitor: () => require('../../../lambda/monitoring/handlers/delete-monitor'),
+  MonitorEvents: () => require('../../../lambda/monitoring/handlers/monitor-events'),
   RegisterImage: () => require('../../../lambda/images/handlers/register-image'),
   ImageEvents: () => require('../../../lambda/images/handlers/image-events'),
   QueryImages: () => require('../../../lambda/images/handlers/query-images'),
@@ -218,6 +238,8 @@ export interface PlatformFakes {
   readonly sageMaker: FakeSageMaker;
   /** The account's CloudWatch metric alarms. */
   readonly alarms: FakeCloudWatchAlarms;
+  /** The executions started of the drift check state machine. */
+  readonly stepFunctions: FakeStepFunctions;
 }
 
 /**
@@ -247,6 +269,7 @@ export function resetSdkMocks(): PlatformFakes {
     codeBuild: new FakeCodeBuild(FUNCTION_ENVIRONMENT.BUILD_PROJECT_NAME, TEST_ACCOUNT, TEST_REGION).serve(codeBuildMock),
     sageMaker: new FakeSageMaker(TEST_ACCOUNT, TEST_REGION).serve(sageMakerMock),
     alarms: new FakeCloudWatchAlarms(TEST_ACCOUNT, TEST_REGION).serve(cloudWatchMock),
+    stepFunctions: new FakeStepFunctions().serve(stepFunctionsMock),
   };
 }
 

@@ -99,6 +99,23 @@ const FIELDS: Record<EventFunction, FunctionFields> = {
   CheckDrift: { scenario: 'a window without drift, checked at once', records: ['', 'config', 'config.capture'] },
   SketchCaptureChunk: { scenario: 'a chunk of capture files', text: ['chunk.keys[0]'], records: ['', 'chunk', 'config'] },
   RetrainGate: { scenario: 'a first drift alarm', records: [''] },
+  CreateMonitor: {
+    scenario: "a monitor of a deployment's capture, pinned to a version",
+    extra: { minRecords: 50, thresholds: { ksPValue: 0.01, chiSquarePValue: 0.01, psi: 0.25, jensenShannon: 0.2, wasserstein: 0.3, driftShare: 0.4 } },
+    text: ['actor'],
+    records: ['', 'thresholds'],
+    numbers: [
+      'minRecords',
+      'thresholds.ksPValue',
+      'thresholds.chiSquarePValue',
+      'thresholds.psi',
+      'thresholds.jensenShannon',
+      'thresholds.wasserstein',
+      'thresholds.driftShare',
+    ],
+  },
+  DeleteMonitor: { scenario: 'a stored monitor', records: [''] },
+  MonitorEvents: { scenario: 'a deployment in service gets its monitor', records: ['', 'detail'] },
   RegisterImage: {
     scenario: 'an image to build, one model by alias and one by version',
     extra: { description: 'fraud scoring', environment: { WORKERS: '2' }, registeredBy: 'ana@laptop' },

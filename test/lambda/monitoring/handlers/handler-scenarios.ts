@@ -18,6 +18,7 @@ import { generateRows, type Row, toCsv } from '../../../cli/fixtures/monitor/dri
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
 import { type FakeS3, FUNCTION_ENVIRONMENT, invoke, type MonitoringFunction, type PlatformFakes } from '../../handler-support/sdk-mocks';
 import { items as registryItems } from '../../registry/handlers/handler-scenarios';
+import { createMonitorScenarios, deleteMonitorScenarios, monitorEventsScenarios } from './stored-monitor-scenarios';
 
 export const MONITORING_BUCKET = FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME;
 export const ARTIFACT_BUCKET = FUNCTION_ENVIRONMENT.ARTIFACT_BUCKET_NAME;
@@ -371,6 +372,9 @@ export const monitoringScenarios: HandlerScenarios<MonitoringFunction> = {
   SketchCaptureChunk: sketchCaptureChunkScenarios,
   RetrainGate: retrainGateScenarios,
   QueryMonitoring: queryMonitoringScenarios,
+  CreateMonitor: createMonitorScenarios,
+  DeleteMonitor: deleteMonitorScenarios,
+  MonitorEvents: monitorEventsScenarios,
 };
 
 /** What the tables and buckets hold, for assertions that a call wrote nothing. */
