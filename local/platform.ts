@@ -160,9 +160,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   let simulateBuild: (build: StartedBuild) => Promise<void> = async () => undefined;
   const codeBuild = await startCodeBuildStandIn({ onBuild: (build) => void builds.push(simulateBuild(build)) });
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop(), () => moto.stop(), () => codeBuild.close()];
+  /** What still writes to the emulators as it stops (the endpoints' capture): stopped before them. */
+  const drains: (() => Promise<void>)[] = [];
   const stop = async () => {
     // A build in flight still talks to the emulators and the functions: let it end first.
     await Promise.allSettled(builds);
+    await Promise.all(drains.map((drain) => drain()));
     await Promise.all(stops.map((stopOne) => stopOne()));
   };
   try {
@@ -186,7 +189,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       minuteMs: options.sageMakerMinuteMs,
       log,
     });
-    stops.unshift(() => sageMaker.stop());
+    drains.push(() => sageMaker.stop());
 
     const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
     const localFunctions = functions.map((fn) => ({
