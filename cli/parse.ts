@@ -80,3 +80,27 @@ export function parseModelReference(text: string): ModelReference {
   if (version !== undefined) return { name, version: /^\d+$/.test(version) ? Number(version) : version };
   return alias === undefined ? { name } : { name, version: alias };
 }
+
+/** A whole number, for counts and percentages; the schema checks the range. */
+export function parseWhole(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError('expected a whole number.');
+  return Number(text);
+}
+
+/** `10m`, `1h`, `0` (no bake); a bare number is minutes. Rollouts are timed in whole minutes. */
+export function parseMinutes(text: string): number {
+  if (/^\d+$/.test(text.trim())) return Number(text);
+  const ms = parseDuration(text);
+  if (ms % 60_000 !== 0) throw new InvalidArgumentError('expected whole minutes, like 10m or 1h (a bare number is minutes).');
+  return ms / 60_000;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `30m`, `1.5h`, `500ms`; a bare number is seconds. In milliseconds, more than 0. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? 's'] : Number.NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError('expected a duration like 90s, 30m or 1h (a bare number is seconds), more than 0.');
+  return ms;
+}

@@ -18,7 +18,14 @@ export type { DatasetDrift } from '../lambda/monitoring/core/drift/dataset-drift
 export type { FeatureDrift, MethodScore } from '../lambda/monitoring/core/drift/feature-drift';
 export type { BaselineRecord, CheckRecord, CheckStatus } from '../lambda/monitoring/core/model';
 export type { DriftCheckReport } from '../lambda/monitoring/core/report/drift-check-report';
-export type { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../lambda/monitoring/core/schemas';
+export type {
+  CollectDataRequest,
+  CreateMonitorRequest,
+  DeleteMonitorRequest,
+  QueryMonitoringRequest,
+  RegisterBaselineRequest,
+} from '../lambda/monitoring/core/schemas';
+export type { StoredMonitor } from '../lambda/monitoring/core/stored-monitor';
 export type {
   AliasChangeRecord,
   ArtifactRecord,

@@ -5,7 +5,14 @@ import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import type { collectData } from '../../lambda/monitoring/core/collect-data';
 import type { BaselineRecord, CheckRecord } from '../../lambda/monitoring/core/model';
 import type { DriftCheckReport } from '../../lambda/monitoring/core/report/drift-check-report';
-import { CollectDataRequest, QueryMonitoringRequest, RegisterBaselineRequest } from '../../lambda/monitoring/core/schemas';
+import {
+  CollectDataRequest,
+  CreateMonitorRequest,
+  DeleteMonitorRequest,
+  QueryMonitoringRequest,
+  RegisterBaselineRequest,
+} from '../../lambda/monitoring/core/schemas';
+import type { StoredMonitor } from '../../lambda/monitoring/core/stored-monitor';
 import { TRAINING_DATA_PREFIX } from '../../lambda/shared/artifact-prefixes';
 import type { Page } from '../../lambda/shared/page';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
@@ -144,6 +151,29 @@ export class MonitoringClient {
     });
     options.onUploaded?.(uploaded);
     return this.registerBaseline(full);
+  }
+
+  /**
+   * Stores a monitor the platform checks on its schedule from the next window on, with no redeploy: a version's
+   * (or an alias's) baseline against a deployment's capture, or against what `collect` sends it. Refused, storing
+   * nothing, when the version has no baseline or a monitor of that name is stored (unless `replace`). Not retried:
+   * a lost answer leaves the monitor stored, and a retry would be refused as a name in use.
+   */
+  async createMonitor(request: CreateMonitorRequest): Promise<StoredMonitor> {
+    const command = validate(CreateMonitorRequest, request);
+    return invokeFunction<StoredMonitor>(this.lambda, this.functionName('createMonitor'), command);
+  }
+
+  /** Stops checking a stored monitor and answers what it held; its checks and reports stay. */
+  async deleteMonitor(request: DeleteMonitorRequest): Promise<StoredMonitor> {
+    const command = validate(DeleteMonitorRequest, request);
+    return invokeFunction<StoredMonitor>(this.lambda, this.functionName('deleteMonitor'), command);
+  }
+
+  /** The monitors the platform stores, with their schedules (monitors from CDK props are not among them). */
+  async listStoredMonitors(): Promise<StoredMonitor[]> {
+    const answer = await this.query<{ monitors: readonly StoredMonitor[] }>({ query: 'listStoredMonitors' });
+    return [...answer.monitors];
   }
 
   /** Every monitor that has been checked, each with its latest check (by window end). */

@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
 import { actor, connectDeployments } from '../../config';
 import type { CliContext } from '../../context';
+import { parseWhole } from '../../parse';
 import { globalOptions } from '../options';
 import { addFollowOptions, type FollowOptions, showOrFollow } from './deploy-follow';
-import { addStrategyOptions, parseWhole, type StrategyOptions, strategyOf } from './deploy-options';
+import { addStrategyOptions, type StrategyOptions, strategyOf } from './deploy-options';
 
 interface UpdateOptions extends StrategyOptions, FollowOptions {
   readonly version?: number;

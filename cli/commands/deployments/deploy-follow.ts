@@ -4,8 +4,8 @@ import type { DeploymentRecord } from '../../../lambda/deployments/core/model';
 import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { EXIT_FAILED, ExitStatus } from '../../exit-status';
+import { parseDuration } from '../../parse';
 import { writeBlocks, writeJson } from '../../render/output';
-import { parseDuration } from '../images/image-arguments';
 import { statusLine } from '../monitoring/monitor-dataset';
 import { renderDeployment, renderProgress } from './deploy-details';
 

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CreateDeploymentRequest } from '../../../lambda/deployments/core/schemas';
-import { parseDuration } from '../images/image-arguments';
+import { parseDuration, parseMinutes, parseWhole } from '../../parse';
 import { BadInputError } from '../monitoring/monitor-dataset';
 
 /** The `deploy` options that shape a rollout and its compute, and how they become a request's fields. */
@@ -30,20 +30,6 @@ export interface AlarmOptions {
   readonly maxErrorRate?: number;
   /** Milliseconds. */
   readonly maxLatencyP99?: number;
-}
-
-/** A whole number, for counts and percentages; the schema checks the range. */
-export function parseWhole(text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError('expected a whole number.');
-  return Number(text);
-}
-
-/** `10m`, `1h`, `0` (no bake); a bare number is minutes. Rollouts are timed in whole minutes. */
-export function parseMinutes(text: string): number {
-  if (/^\d+$/.test(text.trim())) return Number(text);
-  const ms = parseDuration(text);
-  if (ms % 60_000 !== 0) throw new InvalidArgumentError('expected whole minutes, like 10m or 1h (a bare number is minutes).');
-  return ms / 60_000;
 }
 
 /** `1s`, `800ms`; a bare number is milliseconds. */

@@ -16,16 +16,6 @@ export function parseImageReference(text: string): ImageReference {
   return match[2] === undefined ? { name: match[1] } : { name: match[1], version: Number(match[2]) };
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `90s`, `30m`, `1.5h`, `500ms`; a bare number is seconds. In milliseconds, more than 0. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? 's'] : Number.NaN;
-  if (!(ms > 0)) throw new InvalidArgumentError('expected a duration like 90s, 30m or 1h (a bare number is seconds), more than 0.');
-  return ms;
-}
-
 /** Repeated `--model churn:3 --model fraud@production`: kept as given; the client parses them. */
 export function collectModel(text: string, previous: readonly string[] = []): string[] {
   return [...previous, text];

@@ -5,10 +5,11 @@ import { connectImages } from '../../config';
 import type { CliClock, CliContext, Terminal } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { EXIT_FAILED, ExitStatus } from '../../exit-status';
+import { parseDuration } from '../../parse';
 import { writeBlocks, writeJson } from '../../render/output';
 import { statusLine } from '../monitoring/monitor-dataset';
 import { globalOptions } from '../options';
-import { type ImageReference, parseDuration, parseImageReference } from './image-arguments';
+import { type ImageReference, parseImageReference } from './image-arguments';
 import { phaseText, renderBuildProgress, renderOutcome } from './image-details';
 
 export interface WaitOptions {

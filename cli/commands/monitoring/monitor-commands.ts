@@ -3,6 +3,7 @@ import type { CliContext } from '../../context';
 import { addBaselineCommand } from './monitor-baseline';
 import { addCheckCommand } from './monitor-check';
 import { addCollectCommand } from './monitor-collect';
+import { addManageCommands } from './monitor-manage';
 import { addReportCommand } from './monitor-report';
 import { addStatusCommand } from './monitor-status';
 
@@ -12,11 +13,12 @@ export function addMonitorCommands(program: Command, context: CliContext): void 
     .command('monitor')
     .description(
       "data drift: compare a data set with a reference, profile training data and register it as a model version's baseline, " +
-        "and follow the deployed monitors' checks and drift reports",
+        'store monitors the platform checks on its schedule, and follow their checks and drift reports',
     );
   addCheckCommand(monitor, context);
   addBaselineCommand(monitor, context);
   addCollectCommand(monitor, context);
   addStatusCommand(monitor, context);
   addReportCommand(monitor, context);
+  addManageCommands(monitor, context);
 }

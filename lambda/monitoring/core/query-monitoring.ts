@@ -1,10 +1,10 @@
 import type * as z from 'zod/mini';
 import { NotFoundError } from '../../shared/errors';
-import type { MonitoringObjects, MonitoringStore } from './ports';
+import type { MonitoringObjects, MonitoringStore, StoredMonitors } from './ports';
 import type { QueryMonitoringRequest } from './schemas';
 
 /** Answers `mlops monitor status|report` and the client: monitors, checks, reports and baselines. */
-export function queryMonitoring(deps: { readonly store: MonitoringStore; readonly objects: MonitoringObjects }) {
+export function queryMonitoring(deps: { readonly store: MonitoringStore; readonly objects: MonitoringObjects; readonly monitors: StoredMonitors }) {
   const checkOf = async (monitor: string, checkId: string | undefined) => {
     const check = checkId ? await deps.store.getCheck(monitor, checkId) : await deps.store.latestCheck(monitor);
     if (!check) throw new NotFoundError(checkId ? `monitor ${monitor} has no check ${checkId}` : `monitor ${monitor} has no checks yet`);
@@ -15,6 +15,8 @@ export function queryMonitoring(deps: { readonly store: MonitoringStore; readonl
     switch (query.query) {
       case 'listMonitors':
         return { monitors: await deps.store.listMonitors() };
+      case 'listStoredMonitors':
+        return { monitors: await deps.monitors.listStoredMonitors() };
       case 'listChecks':
         return deps.store.listChecks(query.monitor, { limit: query.limit, nextToken: query.nextToken });
       case 'getCheck':

@@ -75,6 +75,8 @@ export type RegisterBaselineCommand = z.output<typeof RegisterBaselineRequest>;
 
 export const QueryMonitoringRequest = z.discriminatedUnion('query', [
   z.strictObject({ query: z.literal('listMonitors') }),
+  /** The monitors the platform stores, with their schedules (a CDK monitor is not stored). */
+  z.strictObject({ query: z.literal('listStoredMonitors') }),
   z.strictObject({ query: z.literal('listChecks'), monitor: MonitorName, ...Page }),
   z.strictObject({ query: z.literal('getCheck'), monitor: MonitorName, checkId: z.optional(Identifier) }),
   z.strictObject({ query: z.literal('getReport'), monitor: MonitorName, checkId: z.optional(Identifier) }),

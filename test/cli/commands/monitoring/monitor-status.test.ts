@@ -207,6 +207,8 @@ describe('mlops monitor connection settings', () => {
     [STACK_OUTPUTS.collectDataFunctionName]: 'stack-collect-data',
     [STACK_OUTPUTS.registerBaselineFunctionName]: 'stack-register-baseline',
     [STACK_OUTPUTS.queryMonitoringFunctionName]: 'stack-query-monitoring',
+    [STACK_OUTPUTS.createMonitorFunctionName]: 'stack-create-monitor',
+    [STACK_OUTPUTS.deleteMonitorFunctionName]: 'stack-delete-monitor',
     [STACK_OUTPUTS.monitoringBucketName]: 'stack-monitoring-bucket',
     [STACK_OUTPUTS.artifactBucketName]: 'stack-artifacts',
   };
@@ -240,7 +242,7 @@ describe('mlops monitor connection settings', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(
       'error (ConfigurationError): stack "MlopsPlatform" has no output CollectDataFunctionName, RegisterBaselineFunctionName, QueryMonitoringFunctionName, ' +
-        'MonitoringBucketName, ArtifactBucketName: does it include model monitoring, fully deployed?\n',
+        'CreateMonitorFunctionName, DeleteMonitorFunctionName, MonitoringBucketName, ArtifactBucketName: does it include model monitoring, fully deployed?\n',
     );
   });
 

@@ -358,6 +358,7 @@ export function monitoredModel({ monitoring, s3 }: PlatformFakes): void {
 
 export const queryMonitoringScenarios: readonly HandlerScenario[] = [
   { name: 'listMonitors', arrange: monitoredModel, event: { query: 'listMonitors' }, sends: ['QueryCommand'] },
+  { name: 'listStoredMonitors', arrange: monitoredModel, event: { query: 'listStoredMonitors' }, sends: ['QueryCommand'] },
   { name: 'listChecks', arrange: monitoredModel, event: { query: 'listChecks', monitor: MONITOR, limit: 1 }, sends: ['QueryCommand'] },
   { name: 'getCheck, the latest', arrange: monitoredModel, event: { query: 'getCheck', monitor: MONITOR }, sends: ['GetCommand'] },
   { name: 'getCheck by id', arrange: monitoredModel, event: { query: 'getCheck', monitor: MONITOR, checkId: '20260601T110000Z' }, sends: ['GetCommand'] },
