@@ -71,8 +71,8 @@ describe('npm run local', () => {
     await waitUntil(() => output.includes(STARTED) || npm!.exitCode !== null, 480_000, `the platform did not start:\n${output}`);
     expect(output).toContain(STARTED);
     const { endpoints } = JSON.parse(readFileSync(path.join(dataDirectory, 'platform.json'), 'utf8')) as LocalPlatformDescriptor;
-    const listeners = [endpoints.lambda, endpoints.dynamodb, endpoints.s3].map((endpoint) => Number(new URL(endpoint).port));
-    expect(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).toEqual([true, true, true]);
+    const listeners = [endpoints.lambda, endpoints.dynamodb, endpoints.s3, endpoints.sagemakerRuntime!].map((endpoint) => Number(new URL(endpoint).port));
+    expect(await Promise.all(listeners.map((listener) => answersHttp('127.0.0.1', listener)))).toEqual([true, true, true, true]);
     // It announced itself where `mlops --local` looks from any folder.
     expect((JSON.parse(readFileSync(userFile, 'utf8')) as LocalPlatformDescriptor).endpoints).toEqual(endpoints);
 
