@@ -28,6 +28,8 @@ const SHIM = path.join(__dirname, '..', '..', 'lambda', 'images', 'serving', 'se
 /** A SageMaker minute lasts half a second: a 4-minute canary bake takes 2 s, alarm periods 0.5 s. */
 const MINUTE_MS = 500;
 const INSTANCES = { kind: 'instances', instanceType: 'ml.m5.large', count: 1 } as const;
+const SERVERLESS = { kind: 'serverless', memoryMb: 2048, maxConcurrency: 5 } as const;
+const ALL_AT_ONCE = { kind: 'all-at-once', bakeMinutes: 1 } as const;
 const CANARY = { kind: 'canary', percent: 20, bakeMinutes: 4 } as const;
 const ROW = '10,40,0.5\n';
 
@@ -76,22 +78,33 @@ async function putImage(version: number, modelData: Buffer): Promise<ImageVersio
   } as unknown as ImageVersionRecord;
 }
 
-function revisionOf(deployment: string, revision: number, version: number, strategy: DeploymentRecord['strategy']): DeploymentRevision {
+function revisionOf(
+  deployment: string,
+  revision: number,
+  version: number,
+  strategy: DeploymentRecord['strategy'],
+  compute: DeploymentRecord['compute'] = INSTANCES,
+): DeploymentRevision {
   const image = images.get(version)!;
   return {
     revision,
     image: { name: 'scorer', version, imageUri: image.imageUri!, modelDataUrl: image.modelDataUrl!, models: [] },
     ...sageMakerNames(deployment, revision),
-    rollout: rolloutPlan(INSTANCES, strategy, rollbackAlarmNames(deployment)),
+    rollout: rolloutPlan(compute, strategy, rollbackAlarmNames(deployment)),
     startedAt: new Date().toISOString(),
   };
 }
 
-function deploymentOf(name: string, strategy: DeploymentRecord['strategy'], revisions: Pick<DeploymentRecord, 'current' | 'pending'>): DeploymentRecord {
+function deploymentOf(
+  name: string,
+  strategy: DeploymentRecord['strategy'],
+  revisions: Pick<DeploymentRecord, 'current' | 'pending'>,
+  compute: DeploymentRecord['compute'] = INSTANCES,
+): DeploymentRecord {
   return {
     name,
     endpoint: sageMakerNames(name, 1).endpoint,
-    compute: INSTANCES,
+    compute,
     strategy,
     alarms: { errorRatePercent: 5, latencyP99Ms: 1000 },
     status: 'UPDATING',
@@ -276,6 +289,55 @@ describe('the local SageMaker stand-ins', () => {
     expect(tally.modelErrors / (tally.modelErrors + tally.answered)).toBeLessThan(0.4);
     const { MetricAlarms = [] } = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: ['mlops-broken-5xx-rate'] }));
     expect(MetricAlarms[0].StateReason).toMatch(/periods breached the threshold 0.05/);
+  });
+
+  it('swaps a serverless endpoint to a new revision at once, capturing where its shim would', async () => {
+    const first = revisionOf('quiet', 1, 1, ALL_AT_ONCE, SERVERLESS);
+    const second = revisionOf('quiet', 2, 1, ALL_AT_ONCE, SERVERLESS);
+    const deployment = deploymentOf('quiet', ALL_AT_ONCE, { current: first, pending: second }, SERVERLESS);
+    await hosting.createRevision(deployment, first);
+    await hosting.createEndpoint(deployment, first);
+    await until(
+      () => watcher.observe(deployment),
+      ({ status }) => status === 'InService',
+    );
+    await hosting.createRevision(deployment, second);
+
+    await hosting.updateEndpoint(deployment, second);
+    const observed = await until(
+      () => watcher.observe(deployment),
+      ({ status }) => status === 'InService',
+    );
+    await invoke('mlops-quiet', { InferenceId: 'req-9' });
+
+    expect(observed).toMatchObject({ endpointConfig: 'mlops-quiet-2' });
+    const described = await sageMaker.send(new DescribeEndpointCommand({ EndpointName: 'mlops-quiet' }));
+    expect(described.ProductionVariants?.[0].CurrentServerlessConfig).toEqual({ MemorySizeInMB: 2048, MaxConcurrency: 5 });
+    expect(described.CreationTime).toBeInstanceOf(Date);
+    expect(described.DataCaptureConfig).toBeUndefined();
+    const keys = await until(
+      async () => (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'captured/mlops-quiet/main/' }))).Contents ?? [],
+      (contents) => contents.length > 0,
+    );
+    expect(keys[0].Key).toMatch(/^captured\/mlops-quiet\/main\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/[^/]+\.jsonl$/);
+  });
+
+  it('deletes an endpoint (Deleting, then not found) and its revision, a second delete taken as done', async () => {
+    const deployment = await deployed('gone', 1);
+
+    await hosting.deleteEndpoint(deployment);
+    const deleting = await watcher.observe(deployment);
+    const gone = await until(
+      () => watcher.observe(deployment),
+      ({ status }) => status === 'NotFound',
+    );
+    await hosting.deleteRevision(deployment.current!);
+    await hosting.deleteRevision(deployment.current!);
+    await hosting.deleteEndpoint(deployment);
+
+    expect(['Deleting', 'NotFound']).toContain(deleting.status);
+    expect(gone.status).toBe('NotFound');
+    await expect(invoke('mlops-gone')).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
   it('passes the SageMaker actions it does not host to moto', async () => {
