@@ -29,7 +29,14 @@ const SCENARIOS: HandlerScenarios = {
 };
 
 /** The resource types a function is told the name (or, for a role, the ARN) of by an environment variable, and told apart by it. */
-const NAMED_TYPES = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project', 'AWS::IAM::Role'];
+const NAMED_TYPES = [
+  'AWS::DynamoDB::Table',
+  'AWS::S3::Bucket',
+  'AWS::ECR::Repository',
+  'AWS::CodeBuild::Project',
+  'AWS::IAM::Role',
+  'AWS::StepFunctions::StateMachine',
+];
 
 type Intrinsic = { 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -43,7 +50,7 @@ function platformFunctions(template: Template): Map<string, Resource> {
   );
 }
 
-/** Each table's, bucket's, repository's, project's and role's logical id to its kind, by the environment variable any function receives its name (or ARN) in. */
+/** Each table's, bucket's, repository's, project's, role's and state machine's logical id to its kind, by the environment variable any function receives its name (or ARN) in. */
 function resourceKinds(template: Template): Map<string, string> {
   const variableKinds: Record<string, string> = {
     ...TABLE_KINDS,
@@ -87,8 +94,10 @@ function resourceKind(template: Template, resource: unknown): string {
     if (!kinds[type]) throw new Error(`unrecognised policy resource type ${type}`);
     return kinds[type];
   };
-  const { 'Fn::GetAtt': getAtt, 'Fn::Join': join } = resource as Intrinsic;
+  const { 'Fn::GetAtt': getAtt, 'Fn::Join': join, Ref: ref } = resource as Intrinsic;
   if (getAtt) return kindOf(getAtt[0]);
+  // A state machine's Ref is its ARN.
+  if (ref && resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return kindOf(ref);
   if (join) {
     const [base, suffix] = join[1] as [Intrinsic, string];
     const logicalId = base['Fn::GetAtt']![0];

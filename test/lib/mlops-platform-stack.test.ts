@@ -83,7 +83,7 @@ describe('MlopsPlatformStack', () => {
   });
 
   test('runs every function on Node.js 24, arm64, with tracing and JSON logs in a retained log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 25);
+    template.resourceCountIs('AWS::Lambda::Function', 28);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

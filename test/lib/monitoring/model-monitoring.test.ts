@@ -119,6 +119,8 @@ function fixture() {
     inlineWindowBytes: Size.mebibytes(32),
     fanOutConcurrency: 25,
   });
+  // A platform with deployments: their monitors follow them.
+  keyed.watchDeployments(dynamodb.Table.fromTableName(keyStack, 'Deployments', 'deployments'));
   keyed.addMonitor('Ranker', {
     monitorName: 'ranker',
     model: 'ranker',
@@ -188,6 +190,7 @@ describe('ModelMonitoring', () => {
     );
     return [...new Set(grants)].filter((grant) => !RUNTIME_ACTIONS.includes(grant.split(' ')[0])).sort();
   }
+  const environmentOf = (t: Template, fn: IConstruct): Json => resourcesOf(t, 'AWS::Lambda::Function')[idOf(fn)].Properties.Environment.Variables;
   const grantsOf = (t: Template, fn: keyof typeof monitoring.functions, of = monitoring) => {
     const role = of.functions[fn].role!;
     return grantsOfRole(t, idOf(role));
@@ -329,6 +332,19 @@ describe('ModelMonitoring', () => {
   describe('monitors', () => {
     const scheduleOf = (rate: string) =>
       Object.values(resourcesOf(template, 'AWS::Events::Rule')).find((rule) => rule.Properties.ScheduleExpression === rate)!.Properties;
+
+    test('checks the stored monitors each minute, and follows deployments going into service or deleted on the platform bus', () => {
+      expect(scheduleOf('rate(1 minute)').Targets).toEqual([
+        expect.objectContaining({ Arn: { 'Fn::GetAtt': [idOf(monitoring.functions.monitorEvents), 'Arn'] } }),
+      ]);
+      const rules = Object.values(resourcesOf(f.keyTemplate, 'AWS::Events::Rule')).filter(
+        (rule) => rule.Properties.EventPattern?.['detail-type']?.[0] === 'DeploymentStateChanged',
+      );
+      expect(rules.map((rule) => rule.Properties.EventPattern)).toEqual([
+        { source: ['mlops-platform.deployments'], 'detail-type': ['DeploymentStateChanged'], detail: { to: ['IN_SERVICE', 'DELETED'] } },
+      ]);
+      expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [idOf(f.keyed.functions.monitorEvents), 'Arn'] } })]);
+    });
 
     test('starts a check of each window on the schedule, with the monitor config the handler accepts', () => {
       const rule = scheduleOf('rate(30 minutes)');
@@ -552,7 +568,7 @@ describe('ModelMonitoring', () => {
 
     test("is named after the stack and shows the functions', table's and workflow's health", () => {
       expect(dashboard().DashboardName).toBe('MlopsPlatform-Monitoring');
-      for (const title of ['Errors', 'Throttles', 'Duration p99']) expect(titled(`Monitoring functions: ${title}`)!.metrics).toHaveLength(6);
+      for (const title of ['Errors', 'Throttles', 'Duration p99']) expect(titled(`Monitoring functions: ${title}`)!.metrics).toHaveLength(9);
       expect(titled('Monitoring table: throttled requests')).toBeDefined();
       expect(titled('Drift checks')!.metrics).toEqual(expect.arrayContaining([expect.arrayContaining(['AWS/States', 'ExecutionsFailed'])]));
     });
@@ -609,10 +625,11 @@ describe('ModelMonitoring', () => {
         `events:PutEvents <${idOf(f.eventBus)}.Arn>`,
         `kms:Decrypt <${idOf(f.captureKey)}.Arn>`,
         `s3:GetObject ${bucket()}/baselines/*`,
+        `s3:GetObject ${bucket()}/captured/*`,
         `s3:GetObject ${bucket()}/checks/*`,
         `s3:GetObject ${bucket()}/collected/*`,
         's3:GetObject arn:aws:s3:::sagemaker-capture/datacapture/churn-endpoint/*',
-        `s3:ListBucket ${bucket()} if {"StringLike":{"s3:prefix":["collected/*","checks/*"]}}`,
+        `s3:ListBucket ${bucket()} if {"StringLike":{"s3:prefix":["collected/*","captured/*","checks/*"]}}`,
         's3:ListBucket arn:aws:s3:::sagemaker-capture if {"StringLike":{"s3:prefix":["datacapture/churn-endpoint/*"]}}',
         `s3:PutObject ${bucket()}/checks/*`,
         `s3:PutObject ${bucket()}/reports/*`,
@@ -623,6 +640,7 @@ describe('ModelMonitoring', () => {
       expect(grantsOf(template, 'sketchCaptureChunk')).toEqual([
         `kms:Decrypt <${idOf(f.captureKey)}.Arn>`,
         `s3:GetObject ${bucket()}/baselines/*`,
+        `s3:GetObject ${bucket()}/captured/*`,
         `s3:GetObject ${bucket()}/collected/*`,
         's3:GetObject arn:aws:s3:::sagemaker-capture/datacapture/churn-endpoint/*',
         `s3:PutObject ${bucket()}/checks/*`,
@@ -631,6 +649,35 @@ describe('ModelMonitoring', () => {
 
     test('RetrainGate updates the gate and announces retrain requests', () => {
       expect(grantsOf(template, 'retrainGate')).toEqual([`dynamodb:UpdateItem ${table()}`, `events:PutEvents <${idOf(f.eventBus)}.Arn>`]);
+    });
+
+    test('CreateMonitor reads the registry and baselines, and stores monitors; it is given the bucket name alone', () => {
+      expect(grantsOf(template, 'createMonitor')).toEqual([`dynamodb:GetItem ${table()}`, `dynamodb:GetItem ${registry}`, `dynamodb:PutItem ${table()}`]);
+      expect(environmentOf(template, monitoring.functions.createMonitor).MONITORING_BUCKET_NAME).toEqual({ Ref: idOf(monitoring.monitoringBucket) });
+    });
+
+    test('DeleteMonitor deletes stored monitors only', () => {
+      expect(grantsOf(template, 'deleteMonitor')).toEqual([`dynamodb:DeleteItem ${table()}`]);
+    });
+
+    test('MonitorEvents keeps the stored monitors and starts drift checks, on the drift check state machine alone', () => {
+      expect(grantsOf(template, 'monitorEvents')).toEqual([
+        `dynamodb:DeleteItem ${table()}`,
+        `dynamodb:GetItem ${table()}`,
+        `dynamodb:GetItem ${registry}`,
+        `dynamodb:PutItem ${table()}`,
+        `dynamodb:Query ${table()}`,
+        `dynamodb:UpdateItem ${table()}`,
+        `states:StartExecution <${idOf(monitoring.driftCheck)}>`,
+      ]);
+    });
+
+    test('with deployments, CreateMonitor and MonitorEvents read their table; without, neither is told of one', () => {
+      const deployments = 'arn:aws:dynamodb:eu-west-1:123456789012:table/deployments';
+      for (const fn of ['createMonitor', 'monitorEvents'] as const) {
+        expect(grantsOf(f.keyTemplate, fn, f.keyed)).toContain(`dynamodb:GetItem ${deployments}`);
+        expect(environmentOf(template, monitoring.functions[fn]).DEPLOYMENTS_TABLE_NAME).toBeUndefined();
+      }
     });
 
     test('QueryMonitoring reads the table and reports', () => {

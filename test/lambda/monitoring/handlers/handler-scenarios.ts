@@ -32,6 +32,9 @@ export const INFERENCE_TIME = '2026-06-01T11:30:00.000Z';
 export const CHECK_ID = '20260601T120000Z';
 export const CAPTURE_PREFIX = `collected/${MONITOR}/`;
 export const HOUR_FOLDER = CAPTURE_PREFIX + hourFolder(Date.parse(INFERENCE_TIME));
+/** Where a deployment's requests are captured (its endpoint's folder, variants beneath), as stored monitors read them. */
+export const DEPLOYMENT_CAPTURE_PREFIX = 'captured/mlops-fraud-api/';
+const DEPLOYMENT_CAPTURE_KEY = `${DEPLOYMENT_CAPTURE_PREFIX}main/${hourFolder(Date.parse(INFERENCE_TIME))}capture-1.jsonl`;
 
 /** Training data, production data drawn the same way, and production data with `income` and `plan` shifted. */
 export const TRAINING = generateRows(1000, 1, false);
@@ -206,6 +209,22 @@ export const checkDriftScenarios: readonly HandlerScenario[] = [
     sends: [...PLAN, 'GetObjectCommand', ...FINISH, 'PutEventsCommand'],
   },
   {
+    name: "a deployment's capture (a stored monitor's), under captured/",
+    arrange: (fakes) => {
+      const baseline = registeredWithBaseline(fakes);
+      fakes.s3.put(
+        MONITORING_BUCKET,
+        `${DEPLOYMENT_CAPTURE_PREFIX}main/${hourFolder(Date.parse(INFERENCE_TIME))}capture-1.jsonl`,
+        sageMakerCaptureFile(
+          STABLE.slice(0, 100),
+          baseline.features.map((feature) => feature.name),
+        ),
+      );
+    },
+    event: { phase: 'plan', config: monitorConfig({ capture: { bucket: MONITORING_BUCKET, prefix: DEPLOYMENT_CAPTURE_PREFIX } }), windowEnd: WINDOW_END },
+    sends: [...PLAN, 'GetObjectCommand', ...FINISH],
+  },
+  {
     name: 'a quiet window, too few records for a verdict',
     arrange: (fakes) => {
       registeredWithBaseline(fakes);
@@ -288,6 +307,26 @@ export const sketchCaptureChunkScenarios: readonly HandlerScenario[] = [
     },
     // The baseline, each capture file, then the chunk's sketch.
     sends: ['GetObjectCommand', 'GetObjectCommand', 'GetObjectCommand', 'PutObjectCommand'],
+  },
+  {
+    name: "a chunk of a deployment's capture",
+    arrange: (fakes) => {
+      const baseline = registeredWithBaseline(fakes);
+      fakes.s3.put(
+        MONITORING_BUCKET,
+        DEPLOYMENT_CAPTURE_KEY,
+        sageMakerCaptureFile(
+          SHIFTED.slice(0, 50),
+          baseline.features.map((feature) => feature.name),
+        ),
+      );
+    },
+    event: {
+      config: monitorConfig({ capture: { bucket: MONITORING_BUCKET, prefix: DEPLOYMENT_CAPTURE_PREFIX } }),
+      checkId: CHECK_ID,
+      chunk: { index: 0, version: VERSION, windowStart: '2026-06-01T11:00:00.000Z', windowEnd: WINDOW_END, keys: [DEPLOYMENT_CAPTURE_KEY] },
+    },
+    sends: ['GetObjectCommand', 'GetObjectCommand', 'PutObjectCommand'],
   },
 ];
 
