@@ -25,12 +25,14 @@ import { requireEmulatorEnvironment } from '../emulators/function-harness';
 
 const FIXTURES = path.join(__dirname, '..', 'lambda', 'images', 'fixtures');
 const SHIM = path.join(__dirname, '..', '..', 'lambda', 'images', 'serving', 'serve.py');
-/** A SageMaker minute lasts half a second: a 4-minute canary bake takes 2 s, alarm periods 0.5 s. */
+/** A SageMaker minute lasts half a second: alarm periods take 0.5 s, a 2-minute canary bake 1 s. */
 const MINUTE_MS = 500;
 const INSTANCES = { kind: 'instances', instanceType: 'ml.m5.large', count: 1 } as const;
 const SERVERLESS = { kind: 'serverless', memoryMb: 2048, maxConcurrency: 5 } as const;
 const ALL_AT_ONCE = { kind: 'all-at-once', bakeMinutes: 1 } as const;
-const CANARY = { kind: 'canary', percent: 20, bakeMinutes: 4 } as const;
+const CANARY = { kind: 'canary', percent: 20, bakeMinutes: 2 } as const;
+/** Time for the alarm's two bad periods, and its evaluation, within the canary's bake on a busy machine. */
+const LONG_CANARY = { kind: 'canary', percent: 20, bakeMinutes: 8 } as const;
 const ROW = '10,40,0.5\n';
 
 /** Entry scripts: the fixture's, one whose run() fails on every request, one whose init() fails. */
@@ -266,8 +268,8 @@ describe('the local SageMaker stand-ins', () => {
 
   it("rolls a broken revision back when its canary's 5xx alarm fires: the old fleet answers throughout", async () => {
     const deployment = await deployed('broken', 1);
-    const pending = revisionOf('broken', 2, 2, CANARY);
-    const updating = deploymentOf('broken', CANARY, { current: deployment.current, pending });
+    const pending = revisionOf('broken', 2, 2, LONG_CANARY);
+    const updating = deploymentOf('broken', LONG_CANARY, { current: deployment.current, pending });
     await new CloudWatchRollbackAlarms(cloudWatch).putAlarms(updating);
     await hosting.createRevision(updating, pending);
     await hosting.updateEndpoint(updating, pending);
