@@ -79,9 +79,12 @@ const ImageTarget = {
   follow: z.optional(z.strictObject({ model: ModelName, alias: AliasName })),
 };
 
-/** Canary and linear split traffic between two fleets, which a serverless endpoint does not have. */
+/**
+ * Canary and linear split traffic between two fleets, which a serverless endpoint does not have. (Worded without
+ * "at <word> (", which reads as a stack frame to the checks that refusals never show internals.)
+ */
 export const SERVERLESS_STRATEGY_REFUSAL =
-  'canary and linear split traffic between two fleets, which a serverless endpoint does not have (SageMaker runs one variant on it): deploy on instances, or update all at once (the platform watches the alarms and rolls back)';
+  'canary and linear split traffic between two fleets, which a serverless endpoint does not have (SageMaker runs one variant on it): deploy on instances, or update all at once, which the platform watches through a bake, rolling back on an alarm';
 
 export const CreateDeploymentRequest = z
   .strictObject({
