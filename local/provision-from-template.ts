@@ -57,6 +57,11 @@ function needed<T>(client: T | undefined, type: string): T {
 }
 
 const PROVISIONED_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Events::EventBus', 'AWS::ECR::Repository', 'AWS::CodeBuild::Project']);
+/** Named like the provisioned resources, but served by a local stand-in rather than created on an emulator. */
+const STAND_IN_TYPES = new Set(['AWS::StepFunctions::StateMachine']);
+
+/** A state machine's ARN, as its `Ref` gives it, from its local name. */
+export const stateMachineArn = (name: string) => `arn:aws:states:${pseudoParameters()['AWS::Region']}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
 
 export async function provisionFromTemplate(template: CloudFormationTemplate, clients: EmulatorClients, namePrefix: string): Promise<Map<string, string>> {
   const nameOf = (logicalId: string) =>
@@ -67,13 +72,14 @@ export async function provisionFromTemplate(template: CloudFormationTemplate, cl
   // Names in template order, known before anything is created: a project's environment refers to them.
   const names = new Map(
     Object.entries(template.Resources)
-      .filter(([, { Type }]) => PROVISIONED_TYPES.has(Type))
+      .filter(([, { Type }]) => PROVISIONED_TYPES.has(Type) || STAND_IN_TYPES.has(Type))
       .map(([logicalId]) => [logicalId, nameOf(logicalId)]),
   );
+  const provisioned = [...names.keys()].filter((logicalId) => PROVISIONED_TYPES.has(template.Resources[logicalId].Type));
   const isProject = (logicalId: string) => template.Resources[logicalId].Type === 'AWS::CodeBuild::Project';
   const create = (logicalId: string) => createResource(template, logicalId, names, clients);
-  await Promise.all([...names.keys()].filter((logicalId) => !isProject(logicalId)).map(create));
-  await Promise.all([...names.keys()].filter(isProject).map(create));
+  await Promise.all(provisioned.filter((logicalId) => !isProject(logicalId)).map(create));
+  await Promise.all(provisioned.filter(isProject).map(create));
   return names;
 }
 
@@ -173,6 +179,7 @@ function resolveIntrinsic(template: CloudFormationTemplate, value: unknown, name
     const intrinsic = inner as Record<string, any>;
     if ('Ref' in intrinsic) {
       const name = names.get(intrinsic.Ref) ?? pseudoParameters()[intrinsic.Ref];
+      if (name !== undefined && template.Resources[intrinsic.Ref]?.Type === 'AWS::StepFunctions::StateMachine') return stateMachineArn(name);
       if (name !== undefined) return name;
     } else if ('Fn::GetAtt' in intrinsic) {
       const [logicalId, attribute] = intrinsic['Fn::GetAtt'] as [string, string];
