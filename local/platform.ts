@@ -13,6 +13,7 @@ import type { MonitorOptions } from '../lib/monitoring/monitor';
 import { type StartedBuild, startCodeBuildStandIn } from './codebuild-stand-in';
 import { driftCheckRunner } from './drift-check-runner';
 import { emulatorClients, emulatorEnvironment, findFreePort, LOCAL_REGION, startDynamoDbLocal, startMoto } from './emulators';
+import { startEventStandIns } from './event-stand-ins';
 import { imageBuildSimulator } from './image-build-simulator';
 import { startLambdaServer } from './lambda-server';
 import { startMlflowServer } from './mlflow-server';
@@ -188,8 +189,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       moto,
       minuteMs: options.sageMakerMinuteMs,
       log,
+      logInvocation: options.logInvocation,
     });
     drains.push(() => sageMaker.stop());
+
+    // Moto delivers no bus rule and has no Step Functions: the functions' events and drift check executions go through these.
+    const eventStandIns = await startEventStandIns({ template, names, moto, credentials: [moto.credentials, credentials], log: options.logInvocation });
+    drains.push(() => eventStandIns.stop());
 
     const localName = (fn: { name: string }) => `${NAME_PREFIX}-${fn.name}`;
     const localFunctions = functions.map((fn) => ({
@@ -202,6 +208,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         ...environment,
         AWS_ENDPOINT_URL_CODEBUILD: codeBuild.endpoint,
         AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.hostingEndpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: eventStandIns.eventBridgeEndpoint,
+        AWS_ENDPOINT_URL_SFN: eventStandIns.stepFunctionsEndpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...environments.get(fn.logicalId),
       },
@@ -253,6 +261,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       functions: { checkDrift: localName({ name: 'CheckDrift' }), sketchCaptureChunk: localName({ name: 'SketchCaptureChunk' }) },
       monitoringBucket: descriptor.monitoringBucket,
     });
+    eventStandIns.serve({ lambda, functionName: (logicalId) => localName(functions.find((fn) => fn.logicalId === logicalId)!), runDriftCheck });
     const driftChecks = scheduledDriftChecks(template, names);
     const schedules = startSchedules({
       targets: scheduled,

@@ -14,7 +14,9 @@ import type {
   VariantStatus,
 } from '@aws-sdk/client-sagemaker';
 import { HOSTING_INSTANCE_TYPES } from '../lambda/deployments/core/hosting-instance-types';
+import { checkDeploymentConfig, EXECUTION_SECONDS, trafficSteps } from './blue-green-update';
 import { LOCAL_ACCOUNT } from './provision-from-template';
+import { validation } from './sagemaker-validation-error';
 
 /**
  * SageMaker hosting as this machine runs it: models, endpoint configs and endpoints kept in memory, each endpoint
@@ -60,11 +62,6 @@ export interface SageMakerEndpointsOptions {
   readonly region?: string;
   /** Progress lines (an endpoint in service, a rollout step, a rollback). @default - silent */
   readonly log?: (line: string) => void;
-}
-
-/** SageMaker's answer to a request it refuses: the SDK surfaces `name` as the error's name. */
-export class SageMakerValidationError extends Error {
-  override readonly name = 'ValidationException';
 }
 
 /** Where an invocation goes: the fleet chosen by the traffic shares and the variants' weights. */
@@ -125,9 +122,6 @@ interface EndpointState {
 const MINUTE_MS = 60_000;
 /** How often the rollback alarms are read during a bake, in SageMaker seconds. */
 const ALARM_POLL_SECONDS = 10;
-/** SageMaker's bounds on `BlueGreenUpdatePolicy` (the SDK's API reference). */
-const MAX_WAIT_SECONDS = 3600;
-const EXECUTION_SECONDS = { min: 600, max: 28_800 };
 
 export class SageMakerEndpoints {
   private readonly models = new Map<string, StoredModel>();
@@ -476,59 +470,9 @@ export class SageMakerEndpoints {
   }
 }
 
-const validation = (message: string) => new SageMakerValidationError(message);
-
 function required(value: string | undefined, field: string): string {
   if (!value) throw validation(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   return value;
-}
-
-/** The bounds SageMaker checks on a blue/green update before it starts one. */
-function checkDeploymentConfig(config: DeploymentConfig): void {
-  if (config.RollingUpdatePolicy) throw validation('The local SageMaker stand-in runs blue/green updates only, not RollingUpdatePolicy.');
-  const policy = config.BlueGreenUpdatePolicy;
-  const routing = policy?.TrafficRoutingConfiguration;
-  if (!policy || !routing)
-    throw validation(
-      "1 validation error detected: Value null at 'deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration' failed to satisfy constraint: Member must not be null",
-    );
-  const bound = (value: number | undefined, field: string, min: number, max: number) => {
-    if (value !== undefined && (value < min || value > max)) {
-      throw validation(
-        `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
-      );
-    }
-  };
-  bound(routing.WaitIntervalInSeconds, 'deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration.waitIntervalInSeconds', 0, MAX_WAIT_SECONDS);
-  bound(policy.TerminationWaitInSeconds, 'deploymentConfig.blueGreenUpdatePolicy.terminationWaitInSeconds', 0, MAX_WAIT_SECONDS);
-  bound(
-    policy.MaximumExecutionTimeoutInSeconds,
-    'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds',
-    EXECUTION_SECONDS.min,
-    EXECUTION_SECONDS.max,
-  );
-  if (routing.Type === 'CANARY' && !routing.CanarySize) throw validation('CanarySize must be specified for CANARY traffic routing.');
-  if (routing.Type === 'LINEAR' && !routing.LinearStepSize) throw validation('LinearStepSize must be specified for LINEAR traffic routing.');
-  if (routing.CanarySize?.Type === 'CAPACITY_PERCENT') bound(routing.CanarySize.Value, 'canarySize.value', 1, 50);
-  if (routing.LinearStepSize?.Type === 'CAPACITY_PERCENT') bound(routing.LinearStepSize.Value, 'linearStepSize.value', 10, 50);
-}
-
-/** The new fleet's share of traffic at each step of a blue/green update: a canary then all, linear steps, or all at once. */
-export function trafficSteps(
-  routing: NonNullable<DeploymentConfig['BlueGreenUpdatePolicy']>['TrafficRoutingConfiguration'],
-  variants: readonly ProductionVariant[],
-): number[] {
-  const capacity = variants.reduce((sum, { InitialInstanceCount }) => sum + (InitialInstanceCount ?? 1), 0);
-  const shareOf = (size: { Type?: string; Value?: number } | undefined) =>
-    Math.min(1, size?.Type === 'INSTANCE_COUNT' ? (size.Value ?? 1) / capacity : (size?.Value ?? 100) / 100);
-  if (routing?.Type === 'CANARY') return [shareOf(routing.CanarySize), 1];
-  if (routing?.Type === 'LINEAR') {
-    const step = shareOf(routing.LinearStepSize);
-    const steps = Array.from({ length: Math.ceil(1 / step - 1e-9) }, (_, index) => Math.min(1, Math.round((index + 1) * step * 1e6) / 1e6));
-    steps[steps.length - 1] = 1;
-    return steps;
-  }
-  return [1];
 }
 
 function variantSummary(variant: ProductionVariant, startedAt: Date | undefined, trafficShare: number): ProductionVariantSummary {

@@ -4,7 +4,8 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { admitSigned, listenOnLoopback, sendError } from './aws-listener';
 import { LOCAL_REGION } from './emulators';
-import { type SageMakerEndpoints, SageMakerValidationError } from './sagemaker-endpoints';
+import type { SageMakerEndpoints } from './sagemaker-endpoints';
+import { SageMakerValidationError } from './sagemaker-validation-error';
 import type { LocalCredentials } from './sigv4-verifier';
 
 /**

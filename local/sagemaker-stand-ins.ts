@@ -29,8 +29,10 @@ export interface SageMakerStandInsOptions {
    * @default 60_000 (real time)
    */
   readonly minuteMs?: number;
-  /** @default - silent */
+  /** Progress lines (endpoints in service, rollout steps, rollbacks, alarm states). @default - silent */
   readonly log?: (line: string) => void;
+  /** One line per invocation. @default - none */
+  readonly logInvocation?: (line: string) => void;
 }
 
 export interface SageMakerStandIns {
@@ -68,6 +70,7 @@ export async function startSageMakerStandIns(options: SageMakerStandInsOptions):
       credentials: options.credentials,
       metrics,
       capture,
+      log: options.logInvocation,
     });
     stops.unshift(() => runtime.stop());
     metrics.start();

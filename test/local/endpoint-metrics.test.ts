@@ -83,10 +83,11 @@ describe('EndpointMetrics', () => {
     cloudWatch.on(SetAlarmStateCommand).resolves({});
     cloudWatch.on(PutMetricDataCommand).resolves({});
     const metrics = new EndpointMetrics({ cloudWatch: new CloudWatchClient({}), minuteMs: MINUTE_MS });
-    for (const sample of [...minute(Date.now() - 2 * MINUTE_MS, 4, { status: 500 }), ...minute(Date.now() - MINUTE_MS, 4, { status: 500 })])
-      metrics.record(sample);
+    // The two minutes before a minute's start: both whole periods when it is evaluated.
+    const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    for (const sample of [...minute(now - 2 * MINUTE_MS, 4, { status: 500 }), ...minute(now - MINUTE_MS, 4, { status: 500 })]) metrics.record(sample);
 
-    await metrics.evaluate(Date.now() + MINUTE_MS);
+    await metrics.evaluate(now);
 
     expect(cloudWatch.commandCalls(SetAlarmStateCommand).map((call) => call.args[0].input)).toEqual([
       expect.objectContaining({ AlarmName: 'mlops-churn-5xx-rate', StateValue: 'ALARM' }),

@@ -1,8 +1,9 @@
 import type { DeploymentConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
-import { type FleetStarter, type RunningFleet, SageMakerEndpoints, trafficSteps } from '../../local/sagemaker-endpoints';
+import { trafficSteps } from '../../local/blue-green-update';
+import { type FleetStarter, type RunningFleet, SageMakerEndpoints } from '../../local/sagemaker-endpoints';
 
-/** A SageMaker second lasts 0.1 ms: a 600 s bake takes 60 ms. */
-const MINUTE_MS = 6;
+/** A SageMaker second lasts half a millisecond: a 600 s bake takes 300 ms, long enough to see each step on a busy machine. */
+const MINUTE_MS = 30;
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012';
 
 interface FakeFleets {
