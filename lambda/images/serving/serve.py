@@ -20,6 +20,16 @@ Settings, from environment variables:
 * ``MLOPS_CAPTURE_DIR``: when set, every successful invocation is appended, in SageMaker's data
   capture format, to ``<dir>/<yyyy>/<mm>/<dd>/<hh>/<host>-<pid>.jsonl`` (UTC hour of the
   inference), which the platform's drift monitoring reads.
+* ``MLOPS_CAPTURE_S3_URI`` (``s3://<bucket>/<prefix>``; set by the platform on serverless deployments,
+  where SageMaker cannot capture): instead of the directory, the lines are queued in memory and a
+  background thread uploads them to ``<uri>/<yyyy>/<mm>/<dd>/<hh>/<host>-<pid>-<n>.jsonl`` every
+  ``MLOPS_CAPTURE_FLUSH_SECONDS`` (default 10) or ``MLOPS_CAPTURE_FLUSH_LINES`` (default 1000) lines,
+  whichever comes first, and on SIGTERM (for at most 5 s). A prediction never waits for it: a full
+  queue drops lines, a failed upload is retried 3 times then dropped, both counted in the log. The
+  upload is signed (SigV4) with the credentials of the AWS SDKs' chain as far as a container needs it
+  (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``, the container credentials
+  endpoint, IMDSv2), in ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), to ``AWS_ENDPOINT_URL_S3``
+  path-style when set. Without a region the shim serves without capture and says so.
 
 HTTP:
 
@@ -56,11 +66,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
+import hmac
 import importlib.util
 import io
 import ipaddress
+import itertools
 import json
 import os
+import queue
 import re
 import signal
 import socket
@@ -68,13 +82,15 @@ import sys
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
-from urllib.parse import urlsplit
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+from urllib.parse import quote, urlsplit
 
 # SageMaker's limit on a real-time invocation payload (InvokeEndpoint's Body), 6 MiB.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -90,6 +106,8 @@ SUPPORTED_CHARSETS = frozenset({'utf-8', 'utf-8-sig', 'ascii', 'iso8859-1'})
 MAX_CHARSET_LENGTH = 40
 # Enough for any Content-Length up to the limit with leading zeros; longer ones are refused unparsed.
 MAX_LENGTH_DIGITS = 20
+DEFAULT_CAPTURE_FLUSH_SECONDS = 10.0
+DEFAULT_CAPTURE_FLUSH_LINES = 1000
 
 
 class Settings(NamedTuple):
@@ -98,6 +116,9 @@ class Settings(NamedTuple):
     entry_script: str
     model_dir: str
     capture_dir: Optional[str]
+    capture_s3_uri: Optional[str]
+    capture_flush_seconds: float
+    capture_flush_lines: int
 
 
 def ascii_number(text: str, max_digits: int) -> Optional[int]:
@@ -124,7 +145,30 @@ def settings_from_env(env: Dict[str, str]) -> Settings:
         entry_script=env.get('MLOPS_ENTRY_SCRIPT') or DEFAULT_ENTRY_SCRIPT,
         model_dir=env.get('MLOPS_MODEL_DIR') or DEFAULT_MODEL_DIR,
         capture_dir=env.get('MLOPS_CAPTURE_DIR') or None,
+        capture_s3_uri=capture_s3_uri(env.get('MLOPS_CAPTURE_S3_URI')),
+        capture_flush_seconds=positive_setting(env, 'MLOPS_CAPTURE_FLUSH_SECONDS', DEFAULT_CAPTURE_FLUSH_SECONDS, float),
+        capture_flush_lines=positive_setting(env, 'MLOPS_CAPTURE_FLUSH_LINES', DEFAULT_CAPTURE_FLUSH_LINES, int),
     )
+
+
+def capture_s3_uri(uri: Optional[str]) -> Optional[str]:
+    if uri and not re.fullmatch(r's3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?', uri):
+        raise ValueError(f'MLOPS_CAPTURE_S3_URI must be s3://<bucket>[/<prefix>], got {uri[:200]!r}')
+    return uri or None
+
+
+def positive_setting(env: Dict[str, str], name: str, default: Any, kind: Callable[[str], Any]) -> Any:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    # `not value > 0` also refuses NaN.
+    if value is None or not value > 0 or value == float('inf'):
+        raise ValueError(f'{name} must be a positive number, got {text[:40]!r}')
+    return value
 
 
 def log(message: str) -> None:
@@ -392,6 +436,308 @@ class CaptureWriter:
                 file.write(text)
 
 
+# ---- Capture upload to S3 --------------------------------------------------------------------
+#
+# SageMaker cannot capture on serverless endpoints, so there the shim uploads its capture itself, in
+# SageMaker's layout. Standard library only (the image may have no boto3): SigV4 and the credential
+# chain are written out here, as far as a container needs them.
+
+# Lines held in memory at most; more are dropped (and counted) rather than waited for.
+MAX_QUEUED_CAPTURE_LINES = 10_000
+UPLOAD_ATTEMPTS = 4
+# Waits between attempts: 0.5 s, 1 s, 2 s.
+UPLOAD_BACKOFF_SECONDS = 0.5
+UPLOAD_TIMEOUT_SECONDS = 5
+# How long a SIGTERM gives the uploader to send what it holds (docker stop's grace is 10 s).
+CAPTURE_DRAIN_SECONDS = 5
+# Credentials are fetched again this long before they expire, as the AWS SDKs do.
+CREDENTIALS_REFRESH_SECONDS = 5 * 60
+METADATA_TIMEOUT_SECONDS = 2
+# Where ECS-style container credentials are served (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI).
+CONTAINER_CREDENTIALS_HOST = 'http://169.254.170.2'
+INSTANCE_METADATA_ENDPOINT = 'http://169.254.169.254'
+# The SDKs send a container's authorization token only to these hosts over plain HTTP (or to loopback).
+CONTAINER_CREDENTIALS_HOSTS = frozenset({'169.254.170.2', '169.254.170.23', 'fd00:ec2::23'})
+
+
+class Credentials(NamedTuple):
+    access_key_id: str
+    secret_access_key: str
+    session_token: Optional[str] = None
+    # Seconds since the epoch; None for credentials that do not expire.
+    expires_at: Optional[float] = None
+
+
+class CredentialsError(Exception):
+    pass
+
+
+def sigv4_headers(
+    method: str, host: str, path: str, headers: Mapping[str, str], payload: bytes, credentials: Credentials, region: str, service: str, at: datetime
+) -> Dict[str, str]:
+    """`headers` with what AWS Signature Version 4 adds: `x-amz-date`, `x-amz-content-sha256`, the session token
+    and `Authorization`, every header signed. `path` is already URI-encoded (S3 signs it as sent) and has no query."""
+    amz_date = at.strftime('%Y%m%dT%H%M%SZ')
+    payload_sha256 = hashlib.sha256(payload).hexdigest()
+    signed = {name.lower(): ' '.join(value.split()) for name, value in headers.items()}
+    signed.update({'host': host, 'x-amz-date': amz_date, 'x-amz-content-sha256': payload_sha256})
+    if credentials.session_token:
+        signed['x-amz-security-token'] = credentials.session_token
+    names = sorted(signed)
+    canonical_request = '\n'.join(
+        [method, path, '', ''.join(f'{name}:{signed[name]}\n' for name in names), ';'.join(names), payload_sha256]
+    )
+    scope = f'{amz_date[:8]}/{region}/{service}/aws4_request'
+    string_to_sign = '\n'.join(['AWS4-HMAC-SHA256', amz_date, scope, hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()])
+    key = ('AWS4' + credentials.secret_access_key).encode('utf-8')
+    for part in (amz_date[:8], region, service, 'aws4_request'):
+        key = hmac.new(key, part.encode('utf-8'), hashlib.sha256).digest()
+    signature = hmac.new(key, string_to_sign.encode('utf-8'), hashlib.sha256).hexdigest()
+    authorization = f'AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/{scope}, SignedHeaders={";".join(names)}, Signature={signature}'
+    return {**signed, 'authorization': authorization}
+
+
+# Credential and metadata requests never go through a proxy: their endpoints are link-local.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def fetch(url: str, headers: Mapping[str, str], method: str = 'GET') -> bytes:
+    request = urllib.request.Request(url, headers=dict(headers), method=method)
+    with DIRECT.open(request, timeout=METADATA_TIMEOUT_SECONDS) as response:
+        return response.read()
+
+
+def credentials_document(body: bytes) -> Credentials:
+    """The JSON the container endpoint and the instance metadata service both answer."""
+    try:
+        document = json.loads(body)
+        expiration = document.get('Expiration')
+        return Credentials(
+            access_key_id=document['AccessKeyId'],
+            secret_access_key=document['SecretAccessKey'],
+            session_token=document.get('Token'),
+            expires_at=datetime.fromisoformat(expiration.replace('Z', '+00:00')).timestamp() if expiration else None,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise CredentialsError(f'the credentials answer cannot be read: {describe(error)}') from None
+
+
+def container_credentials(env: Mapping[str, str]) -> Optional[Credentials]:
+    """ECS-style container credentials, when the environment points at them."""
+    relative = env.get('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI')
+    url = CONTAINER_CREDENTIALS_HOST + relative if relative else env.get('AWS_CONTAINER_CREDENTIALS_FULL_URI')
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != 'https' and not (parts.scheme == 'http' and is_credentials_host(parts.hostname or '')):
+        raise CredentialsError(f'AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, loopback or the ECS/EKS address, got {url[:200]!r}')
+    # The token file is read at each fetch: the agent that writes it rotates the token.
+    token_file = env.get('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE')
+    if token_file:
+        with open(token_file, encoding='utf-8') as file:
+            token: Optional[str] = file.read().strip()
+    else:
+        token = env.get('AWS_CONTAINER_AUTHORIZATION_TOKEN')
+    return credentials_document(fetch(url, {'Authorization': token} if token else {}))
+
+
+def is_credentials_host(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback or host in CONTAINER_CREDENTIALS_HOSTS
+    except ValueError:
+        return host == 'localhost'
+
+
+def instance_credentials(env: Mapping[str, str]) -> Optional[Credentials]:
+    """The instance role's credentials from the instance metadata service, IMDSv2 (a session token first)."""
+    if env.get('AWS_EC2_METADATA_DISABLED', '').lower() == 'true':
+        return None
+    base = (env.get('AWS_EC2_METADATA_SERVICE_ENDPOINT') or INSTANCE_METADATA_ENDPOINT).rstrip('/')
+    token = fetch(f'{base}/latest/api/token', {'X-aws-ec2-metadata-token-ttl-seconds': '21600'}, 'PUT').decode('ascii')
+    headers = {'X-aws-ec2-metadata-token': token}
+    roles = fetch(f'{base}/latest/meta-data/iam/security-credentials/', headers).decode('utf-8').split()
+    if not roles:
+        raise CredentialsError('the instance has no role')
+    return credentials_document(fetch(f'{base}/latest/meta-data/iam/security-credentials/{quote(roles[0])}', headers))
+
+
+class CredentialChain:
+    """The AWS SDKs' chain as far as a container needs it: environment variables, then the container
+    credentials endpoint, then the instance metadata service; kept until shortly before they expire."""
+
+    def __init__(self, env: Mapping[str, str], now: Callable[[], float] = time.time) -> None:
+        self._env = env
+        self._now = now
+        self._cached: Optional[Credentials] = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Credentials:
+        with self._lock:
+            cached = self._cached
+            if cached is not None and (cached.expires_at is None or cached.expires_at - self._now() > CREDENTIALS_REFRESH_SECONDS):
+                return cached
+            try:
+                self._cached = self._resolve()
+            except (OSError, CredentialsError) as error:
+                # Credentials about to expire still sign until they do.
+                if cached is None or cached.expires_at is None or cached.expires_at <= self._now():
+                    raise CredentialsError(f'no AWS credentials: {describe(error)}') from None
+                log(f'refreshing AWS credentials failed, the current ones are used until they expire: {describe(error)}')
+                return cached
+            return self._cached
+
+    def _resolve(self) -> Credentials:
+        key, secret = self._env.get('AWS_ACCESS_KEY_ID'), self._env.get('AWS_SECRET_ACCESS_KEY')
+        if key and secret:
+            return Credentials(key, secret, self._env.get('AWS_SESSION_TOKEN') or None)
+        resolved = container_credentials(self._env) or instance_credentials(self._env)
+        if resolved is None:
+            raise CredentialsError('none in the environment, no container credentials endpoint, and instance metadata disabled')
+        return resolved
+
+
+class S3Uploader:
+    """PutObject, signed with SigV4, to `AWS_ENDPOINT_URL_S3` path-style when set, else to the bucket's
+    virtual-hosted regional endpoint."""
+
+    def __init__(self, env: Mapping[str, str], credentials: CredentialChain) -> None:
+        region = env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION')
+        if not region:
+            raise CredentialsError('neither AWS_REGION nor AWS_DEFAULT_REGION is set')
+        self.region = region
+        self._endpoint = (env.get('AWS_ENDPOINT_URL_S3') or '').rstrip('/') or None
+        self._credentials = credentials
+
+    def put_object(self, bucket: str, key: str, body: bytes) -> None:
+        path_key = '/' + quote(key, safe='/-_.~')
+        url = f'{self._endpoint}/{bucket}{path_key}' if self._endpoint else f'https://{bucket}.s3.{self.region}.amazonaws.com{path_key}'
+        parts = urlsplit(url)
+        headers = sigv4_headers(
+            'PUT', parts.netloc, parts.path, {'content-type': 'application/jsonlines'}, body, self._credentials.get(), self.region, 's3', datetime.now(timezone.utc)
+        )
+        request = urllib.request.Request(url, data=body, headers=headers, method='PUT')
+        try:
+            with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            # S3's error document names the cause (AccessDenied, NoSuchBucket, ...).
+            raise OSError(f'S3 answered {error.code}: {" ".join(error.read(300).decode("utf-8", "replace").split())}') from None
+
+
+class CaptureUploader:
+    """Queues capture lines in memory and uploads them from a daemon thread, as JSON Lines objects in the hour
+    folder of their inference time, every `flush_seconds` or `flush_lines` lines, whichever comes first.
+    `write` never blocks and never raises: a full queue drops the line, a failed upload is retried then dropped,
+    and both are counted in the log."""
+
+    def __init__(
+        self, uri: str, put_object: Callable[[str, str, bytes], None], flush_seconds: float, flush_lines: int, max_queued: int = MAX_QUEUED_CAPTURE_LINES
+    ) -> None:
+        bucket, _, prefix = uri[len('s3://') :].partition('/')
+        self._bucket = bucket
+        self._prefix = prefix.strip('/') + '/' if prefix.strip('/') else ''
+        self._put_object = put_object
+        self._flush_seconds = flush_seconds
+        self._flush_lines = flush_lines
+        self._queue: 'queue.Queue[Optional[Tuple[datetime, str]]]' = queue.Queue(max_queued)
+        self._file_stem = f'{socket.gethostname()}-{os.getpid()}'
+        self._sequence = itertools.count(1)
+        self._stopping = threading.Event()
+        self._drain_deadline = float('inf')
+        self._lock = threading.Lock()
+        self.dropped = 0
+        self.lost = 0
+        self._thread = threading.Thread(target=self._run, name='capture-upload', daemon=True)
+        self._thread.start()
+
+    def write(self, line: Dict[str, Any], at: datetime) -> None:
+        try:
+            self._queue.put_nowait((at, json.dumps(line, separators=(',', ':'))))
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+                dropped = self.dropped
+            # Logged at 1, 2, 4, 8, ... so a long outage does not flood the log.
+            if dropped & (dropped - 1) == 0:
+                log(f'capture queue full: {dropped} lines dropped so far')
+
+    def close(self, timeout: float = CAPTURE_DRAIN_SECONDS) -> None:
+        """Uploads what is queued, giving up after `timeout` seconds."""
+        self._drain_deadline = time.monotonic() + timeout
+        self._stopping.set()
+        try:
+            self._queue.put_nowait(None)  # wakes the thread at once
+        except queue.Full:
+            pass  # a full queue does not keep it waiting
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log(f'capture upload did not finish within {timeout:g} s: about {self._queue.qsize()} queued lines lost')
+
+    def _run(self) -> None:
+        while True:
+            try:
+                batch = self._collect()
+                for folder, texts in group_by_hour(batch).items():
+                    self._upload(f'{self._prefix}{folder}{self._file_stem}-{next(self._sequence)}.jsonl', texts)
+            except Exception:
+                # A bug here must not stop the uploads that follow.
+                traceback.print_exc()
+            if self._stopping.is_set() and self._queue.empty():
+                return
+
+    def _collect(self) -> List[Tuple[datetime, str]]:
+        batch: List[Tuple[datetime, str]] = []
+        deadline = time.monotonic() + self._flush_seconds
+        while len(batch) < self._flush_lines:
+            try:
+                if self._stopping.is_set():
+                    item = self._queue.get_nowait()
+                else:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if item is not None:
+                batch.append(item)
+        return batch
+
+    def _upload(self, key: str, texts: List[str]) -> None:
+        body = ('\n'.join(texts) + '\n').encode('utf-8')
+        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+            try:
+                self._put_object(self._bucket, key, body)
+                return
+            except Exception as error:
+                failure = describe(error)
+            delay = UPLOAD_BACKOFF_SECONDS * 2 ** (attempt - 1)
+            if attempt == UPLOAD_ATTEMPTS or time.monotonic() + delay > self._drain_deadline:
+                break
+            # A SIGTERM ends the wait: the drain retries at once, until its deadline.
+            self._stopping.wait(delay)
+        with self._lock:
+            self.lost += len(texts)
+            lost = self.lost
+        log(f'capture upload of {len(texts)} lines to s3://{self._bucket}/{key} failed after {attempt} attempts ({failure}): {lost} lines lost so far')
+
+
+def group_by_hour(batch: List[Tuple[datetime, str]]) -> Dict[str, List[str]]:
+    """The lines by SageMaker's hour folder of their inference time, `yyyy/mm/dd/hh/`."""
+    folders: Dict[str, List[str]] = {}
+    for at, text in batch:
+        folders.setdefault(at.strftime('%Y/%m/%d/%H/'), []).append(text)
+    return folders
+
+
+def start_capture_upload(settings: Settings, env: Mapping[str, str]) -> Optional[CaptureUploader]:
+    """The uploader, or None (logged) when the environment cannot sign for S3: serving goes on without capture."""
+    assert settings.capture_s3_uri is not None
+    try:
+        s3 = S3Uploader(env, CredentialChain(env))
+    except CredentialsError as error:
+        log(f'capture to {settings.capture_s3_uri} is off: {error}')
+        return None
+    return CaptureUploader(settings.capture_s3_uri, s3.put_object, settings.capture_flush_seconds, settings.capture_flush_lines)
+
+
 # ---- Routes ----------------------------------------------------------------------------------
 
 Reply = Tuple[int, str]
@@ -402,7 +748,7 @@ def json_reply(status: int, value: Any) -> Reply:
 
 
 class Shim:
-    def __init__(self, script: EntryScript, capture: Optional[CaptureWriter]) -> None:
+    def __init__(self, script: EntryScript, capture: Union[CaptureWriter, CaptureUploader, None]) -> None:
         self.script = script
         self.capture = capture
 
@@ -430,7 +776,7 @@ class Shim:
             traceback.print_exc()
             raise RequestError(HTTPStatus.INTERNAL_SERVER_ERROR, f'run() failed: {describe(error)}') from None
         output = encode_result(result)
-        # Written before the answer, so a caller that has its answer finds the line on disk.
+        # Written (or queued for upload) before the answer, so a caller that has its answer finds the line on disk.
         if self.capture is not None:
             self.write_capture(capture_line(media_type, text, output, at, caller_metadata(headers)), at)
         return HTTPStatus.OK, output
@@ -562,10 +908,13 @@ def main() -> int:
         log(str(error))
         return 2
     script = load_entry_script(settings.entry_script, settings.model_dir)
-    capture = CaptureWriter(settings.capture_dir) if settings.capture_dir else None
+    uploader = start_capture_upload(settings, os.environ) if settings.capture_s3_uri else None
+    capture = uploader or (CaptureWriter(settings.capture_dir) if settings.capture_dir else None)
     server = ShimServer(settings.bind_address, settings.port, Shim(script, capture))
     print(f'listening on port {server.server_address[1]}', flush=True)
     serve(server)
+    if uploader is not None:
+        uploader.close()
     log('stopped')
     return 0
 
