@@ -36,7 +36,9 @@ const LAMBDA_ROOT = path.join(__dirname, '..', '..', 'lambda');
 /** `RegisterModel` -> `registry/handlers/register-model`, found among the capability folders. */
 function handlerOf(operation: string): string {
   const file = operation.replace(/[A-Z]/g, (letter, index: number) => `${index === 0 ? '' : '-'}${letter.toLowerCase()}`);
-  const areas = ['registry', 'experiments', 'monitoring', 'images'].filter((area) => existsSync(path.join(LAMBDA_ROOT, area, 'handlers', `${file}.ts`)));
+  const areas = ['registry', 'experiments', 'monitoring', 'images', 'deployments'].filter((area) =>
+    existsSync(path.join(LAMBDA_ROOT, area, 'handlers', `${file}.ts`)),
+  );
   if (areas.length !== 1) throw new Error(`expected one handler module for ${operation}, found ${areas.length}`);
   return `${areas[0]}/handlers/${file}`;
 }
