@@ -1,5 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { LOCAL_REGION } from './emulators';
 import { foreignRequestReason } from './loopback-guard';
 import { type LocalCredentials, type SignatureRefusal, signatureRefusal } from './sigv4-verifier';
 
@@ -36,6 +39,14 @@ export function sendError(response: ServerResponse, status: number, errorType: s
   response.writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': errorType }).end(JSON.stringify(body));
 }
 
+/** JSON as the AWS JSON protocols answer it: times as epoch seconds. */
+export function toAwsJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, converted) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() / 1000 : converted;
+  });
+}
+
 /**
  * Why a request to a local AWS stand-in is refused (a foreign Host or Origin, a body over `maxBodyBytes`, or no
  * valid SigV4 signature for `service` by one of `credentials`), with the status to answer; or its body.
@@ -60,4 +71,62 @@ export async function admitSigned(
   const signer = credentials.find(({ accessKeyId }) => accessKeyId === keyId) ?? credentials[0];
   const refusal = await signatureRefusal(received, signer, service);
   return refusal ? { status: 403, refusal } : { body };
+}
+
+/** An answer as moto gave it, its body read. */
+export interface ForwardedAnswer {
+  readonly status: number;
+  /** The headers the SDK reads: content type, request id, error type. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/**
+ * Sends a request admitted by a stand-in on to moto unchanged (the JSON protocols' method, path, target and body),
+ * signed again for `service` with moto's credentials, as the signature covers the Host it is sent to.
+ */
+export async function forwardToMoto(
+  request: IncomingMessage,
+  body: Buffer,
+  moto: { readonly endpoint: string; readonly credentials: LocalCredentials },
+  service: string,
+): Promise<ForwardedAnswer> {
+  const url = new URL(moto.endpoint);
+  const signer = new SignatureV4({ credentials: moto.credentials, region: LOCAL_REGION, service, sha256: Sha256 });
+  const headers: Record<string, string> = { host: url.host };
+  for (const name of ['content-type', 'x-amz-target', 'x-amz-json-version']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const path = request.url ?? '/';
+  const signed = await signer.sign({
+    method: request.method ?? 'POST',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    headers,
+    body,
+  });
+  return new Promise((resolve, reject) => {
+    const forwarded = httpRequest(
+      { host: url.hostname, port: url.port, method: signed.method, path, headers: { ...signed.headers, 'content-length': String(body.length) } },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('error', reject);
+        answer.on('end', () =>
+          resolve({
+            status: answer.statusCode ?? 502,
+            headers: Object.fromEntries(
+              ['content-type', 'x-amzn-requestid', 'x-amzn-errortype'].flatMap((name) => (answer.headers[name] ? [[name, String(answer.headers[name])]] : [])),
+            ),
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    forwarded.on('error', reject);
+    forwarded.end(body);
+  });
 }
