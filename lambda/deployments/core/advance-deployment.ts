@@ -83,6 +83,11 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
       if (observed.status === 'InService' && serving(current)) {
         return move('IN_SERVICE', { pending: undefined }, pending, 'rolled back', [{ kind: 'retire', revisions: [pending] }]);
       }
+      // The platform's rollback was recorded but SageMaker never took it (its UpdateEndpoint failed after the
+      // record): the endpoint still serves the new revision, at rest. Sent again, with nothing new to record.
+      if (observed.status === 'InService' && serving(pending) && pending.rollout.runBy === 'platform') {
+        return { record, actions: [{ kind: 'rollback', to: current }] };
+      }
       return unchanged(record);
     }
 

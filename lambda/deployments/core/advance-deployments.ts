@@ -28,7 +28,11 @@ export interface AdvanceSummary {
 export function advanceDeployments(deps: AdvanceDeploymentsDependencies) {
   async function advance(record: DeploymentRecord): Promise<boolean> {
     const step = advanceDeployment(record, await deps.watcher.observe(record), deps.clock.now());
-    if (!step.change) return false;
+    if (!step.change) {
+      // An action without a change repeats one that did not happen (a rollback SageMaker never took).
+      for (const action of step.actions) await run(record, action);
+      return false;
+    }
     if (!(await deps.store.updateDeployment(step.record, record, step.change))) return false;
     await deps.events.publish(step.change);
     for (const action of step.actions) await run(step.record, action);

@@ -107,6 +107,16 @@ describe('advanceDeployment', () => {
       expect(step.actions).toEqual([{ kind: 'retire', revisions: [revision(0)] }]);
     });
 
+    it('sends a rollback SageMaker never took again (the endpoint at rest on the new revision), recording nothing new', () => {
+      const rollingBack = deployment({ status: 'ROLLING_BACK', current: revision(1), pending: revision(2), reason: 'alarm x fired' });
+
+      const step = advanceDeployment(rollingBack, seen('InService', 'mlops-churn-api-2'), minutes(9));
+
+      expect(step.change).toBeUndefined();
+      expect(step.record).toBe(rollingBack);
+      expect(step.actions).toEqual([{ kind: 'rollback', to: revision(1) }]);
+    });
+
     it('is back IN_SERVICE on the old revision once the rollback is done, the failed one deleted', () => {
       const rollingBack = deployment({ status: 'ROLLING_BACK', current: revision(1), pending: revision(2), reason: 'alarm x fired' });
 

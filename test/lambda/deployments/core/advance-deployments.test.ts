@@ -49,6 +49,34 @@ describe('advanceDeployments', () => {
     expect(await advance()).toEqual({ watched: 0, changed: 0, failed: [] });
   });
 
+  it('runs the actions of a step without a change: a rollback SageMaker never took is sent again, nothing recorded or announced', async () => {
+    const { deps, watcher, advance, store } = await setUp();
+    const record = (await store.getDeployment('a'))!;
+    const current = { ...record.pending!, endpointConfig: 'mlops-a-1' };
+    const pending = { ...record.pending!, revision: 2, endpointConfig: 'mlops-a-2', model: 'mlops-a-2' };
+    const rollingBack = { ...record, status: 'ROLLING_BACK' as const, current, pending, updatedAt: 'later' };
+    await store.updateDeployment(rollingBack, record, {
+      name: 'a',
+      revision: 2,
+      to: 'ROLLING_BACK',
+      reason: 'test',
+      image: { name: 'churn-scorer', version: 1 },
+      at: 'later',
+    });
+    watcher.views.set('mlops-a', { status: 'InService', endpointConfig: 'mlops-a-2', firingAlarms: [] });
+    watcher.views.set('mlops-b', { status: 'Creating', firingAlarms: [] });
+    watcher.views.set('mlops-c', { status: 'Creating', firingAlarms: [] });
+    deps.hosting.calls.length = 0;
+    const changes = store.changes.length;
+
+    const summary = await advance();
+
+    expect(summary).toEqual({ watched: 3, changed: 0, failed: [] });
+    expect(deps.hosting.calls).toEqual(['updateEndpoint mlops-a mlops-a-1 platform']);
+    expect(store.changes).toHaveLength(changes);
+    expect(deps.events.published).toEqual([]);
+  });
+
   it("runs a step's actions: a deleted deployment's revisions lose their SageMaker model and config", async () => {
     const { deps, watcher, advance, store } = await setUp();
     const record = (await store.getDeployment('a'))!;
