@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { DynamoImageStore } from '../../images/adapters/dynamo-image-store';
+import { MONITORING_PREFIXES } from '../../monitoring/core/monitoring-names';
 import { RegistryModelVersions } from '../../registry/adapters/registry-model-versions';
 import { cloudWatchClient, documentClient, eventBridgeClient, sageMakerClient } from '../../shared/aws-clients';
 import { systemClock } from '../../shared/clock';
@@ -11,8 +12,8 @@ import { EventBridgeDeploymentEvents } from './eventbridge-deployment-events';
 import { SageMakerEndpointWatcher } from './sagemaker-endpoint-watcher';
 import { SageMakerDeploymentHosting } from './sagemaker-hosting';
 
-/** The monitoring bucket's folder deployments capture requests under (`captured/<endpoint>/<variant>/yyyy/mm/dd/hh/`). */
-export const CAPTURE_FOLDER = 'captured';
+/** The monitoring bucket's folder deployments capture requests under (`captured/<endpoint>/<variant>/yyyy/mm/dd/hh/`), as the monitors read it. */
+export const CAPTURE_FOLDER = MONITORING_PREFIXES.captured.replace(/\/$/, '');
 
 /** What `ModelDeployments` gives every deployment function but QueryDeployments. */
 const DeploymentsEnvironment = z.object({
