@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -8,13 +7,7 @@ import { hourFolder } from '../../../lambda/monitoring/core/capture/hour-folders
 import { buildBaseline } from '../../../lambda/monitoring/core/profile/baseline-profile';
 import { emptyWindow } from '../../../lambda/monitoring/core/profile/window-sketch';
 import { answersHttp, nonLoopbackAddress } from '../../support/network';
-
-/** The real shim, run by the machine's Python (`MLOPS_PYTHON` picks another, e.g. a 3.9). */
-const PYTHON = process.env.MLOPS_PYTHON ?? 'python3';
-const SHIM = join(__dirname, '..', '..', '..', 'lambda', 'images', 'serving', 'serve.py');
-const FIXTURES = join(__dirname, 'fixtures');
-const SCORE = join(FIXTURES, 'score.py');
-const SPAWN_TIMEOUT_MS = 20_000;
+import { CALLER_HEADERS, FIXTURES, invoke, SCORE, type Shim, SPAWN_TIMEOUT_MS, startShim, stopShim } from './serving-shim-harness';
 
 /**
  * The fixture model, `fraud-linear` version 3: 1 + 0.5·amount − 2·age + 10·score (binary-exact).
@@ -27,53 +20,6 @@ const JSON_REQUEST = {
   ],
 };
 const CSV_REQUEST = '10,3,0.25\r\n2,1,0.5\r\n\r\n4,0,0\r\n';
-
-interface Shim {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly port: number;
-  readonly exited: Promise<number | null>;
-}
-
-/** Starts the shim on a free port and resolves once it prints the port. */
-function startShim(env: Record<string, string>): Promise<Shim> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PYTHONDONTWRITEBYTECODE: '1', ...env };
-  delete childEnv.SAGEMAKER_BIND_TO_PORT;
-  const child = spawn(PYTHON, [SHIM], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the shim printed no port in ${SPAWN_TIMEOUT_MS} ms:\n${stderr}`)), SPAWN_TIMEOUT_MS);
-    child.once('error', reject);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the shim exited with ${code} before listening:\n${stderr}`));
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /^listening on port (\d+)$/m.exec(stdout);
-      if (!match) return;
-      clearTimeout(timer);
-      const port = Number(match[1]);
-      resolve({ child, port, url: `http://127.0.0.1:${port}`, exited });
-    });
-  });
-}
-
-async function stopShim(shim: Shim | undefined): Promise<void> {
-  if (shim && shim.child.exitCode === null && shim.child.signalCode === null) {
-    shim.child.kill('SIGKILL');
-    await shim.exited;
-  }
-}
-
-const invoke = (shim: Shim, contentType: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${shim.url}/invocations`, { method: 'POST', headers: { 'Content-Type': contentType, ...headers }, body });
-
-/** What SageMaker Runtime passes the container of a caller's InferenceId and CustomAttributes. */
-const CALLER_HEADERS = { 'X-Amzn-SageMaker-Inference-Id': 'order-1234', 'X-Amzn-SageMaker-Custom-Attributes': 'caller=checkout-service' };
 
 async function answerOf(response: Response): Promise<{ status: number; contentType: string | null; body: unknown }> {
   return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
