@@ -188,6 +188,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       credentials: [moto.credentials, credentials],
       moto,
       minuteMs: options.sageMakerMinuteMs,
+      stateFile: persistent ? path.join(dataDirectory!, 'sagemaker.json') : undefined,
       log,
       logInvocation: options.logInvocation,
     });

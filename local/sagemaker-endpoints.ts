@@ -62,6 +62,22 @@ export interface SageMakerEndpointsOptions {
   readonly region?: string;
   /** Progress lines (an endpoint in service, a rollout step, a rollback). @default - silent */
   readonly log?: (line: string) => void;
+  /** Told what to keep across a restart (`restore`) each time it changes. @default - nothing kept */
+  readonly onChange?: (snapshot: HostingSnapshot) => void;
+}
+
+/** What the hosting keeps across a restart: its models, configs and endpoints, each on the config it serves. */
+export interface HostingSnapshot {
+  readonly models: readonly { readonly name: string; readonly createdAt: string; readonly definition: CreateModelInput }[];
+  readonly configs: readonly { readonly name: string; readonly createdAt: string; readonly definition: CreateEndpointConfigInput }[];
+  readonly endpoints: readonly {
+    readonly name: string;
+    readonly createdAt: string;
+    readonly config: string;
+    readonly status: EndpointStatus;
+    readonly failureReason?: string;
+    readonly lastDeploymentConfig?: DeploymentConfig;
+  }[];
 }
 
 /** Where an invocation goes: the fleet chosen by the traffic shares and the variants' weights. */
@@ -145,6 +161,7 @@ export class SageMakerEndpoints {
     if (this.models.has(name)) throw validation(`Cannot create already existing model "${arn}".`);
     if (!input.PrimaryContainer && !input.Containers?.length) throw validation('No containers were specified.');
     this.models.set(name, { name, arn, createdAt: new Date(), definition: input });
+    this.changed();
     return { ModelArn: arn };
   }
 
@@ -157,6 +174,7 @@ export class SageMakerEndpoints {
   deleteModel(name: string | undefined): void {
     this.model(required(name, 'modelName'));
     this.models.delete(name!);
+    this.changed();
   }
 
   createEndpointConfig(input: CreateEndpointConfigInput): { EndpointConfigArn: string } {
@@ -184,6 +202,7 @@ export class SageMakerEndpoints {
       if (input.DataCaptureConfig) throw validation('DataCaptureConfig is not supported for serverless endpoints.');
     }
     this.configs.set(name, { name, arn, createdAt: new Date(), definition: input });
+    this.changed();
     return { EndpointConfigArn: arn };
   }
 
@@ -196,6 +215,7 @@ export class SageMakerEndpoints {
   deleteEndpointConfig(name: string | undefined): void {
     this.config(required(name, 'endpointConfigName'));
     this.configs.delete(name!);
+    this.changed();
   }
 
   createEndpoint(input: CreateEndpointInput): { EndpointArn: string } {
@@ -203,31 +223,47 @@ export class SageMakerEndpoints {
     const arn = this.arn('endpoint', name);
     if (this.endpoints.has(name)) throw validation(`Cannot create already existing endpoint "${arn}".`);
     const config = this.config(required(input.EndpointConfigName, 'endpointConfigName'));
-    const now = new Date();
-    const state: EndpointState = {
-      name,
-      arn,
-      createdAt: now,
-      config,
-      lastModified: now,
-      status: 'Creating',
-      abort: new AbortController(),
-      operation: Promise.resolve(),
-    };
-    this.endpoints.set(name, state);
-    this.run(state, async (signal) => {
-      try {
-        state.current = await this.startGeneration(config, name, signal);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        this.settle(state, 'Failed', (error as Error).message);
-        this.log(`endpoint ${name} failed: ${(error as Error).message}`);
-        return;
-      }
-      this.settle(state, 'InService');
-      this.log(`endpoint ${name} in service on ${config.name}`);
-    });
+    this.launch(this.newEndpoint(name, config, new Date()));
+    this.changed();
     return { EndpointArn: arn };
+  }
+
+  /**
+   * Takes back what a snapshot kept (into a hosting that has nothing yet): the models and configs, and each endpoint
+   * `Creating` again on the config it served until its fleets answer. An update under way when the snapshot was
+   * taken is lost, as SageMaker's rollback would have left it: on the config it served, saying why.
+   */
+  restore(snapshot: HostingSnapshot): void {
+    if (this.models.size + this.configs.size + this.endpoints.size > 0) throw new Error('restore into a SageMaker hosting that has nothing yet');
+    for (const { name, createdAt, definition } of snapshot.models)
+      this.models.set(name, { name, arn: this.arn('model', name), createdAt: new Date(createdAt), definition });
+    for (const { name, createdAt, definition } of snapshot.configs) {
+      this.configs.set(name, { name, arn: this.arn('endpoint-config', name), createdAt: new Date(createdAt), definition });
+    }
+    for (const kept of snapshot.endpoints) {
+      const state = this.newEndpoint(kept.name, this.config(kept.config), new Date(kept.createdAt));
+      state.lastDeploymentConfig = kept.lastDeploymentConfig;
+      if (kept.status === 'Failed') this.settle(state, 'Failed', kept.failureReason);
+      else if (kept.status === 'Creating' || kept.status === 'InService') this.launch(state, kept.failureReason);
+      else this.launch(state, 'The local platform restarted during the update: the endpoint serves its config from before.');
+    }
+  }
+
+  snapshot(): HostingSnapshot {
+    return {
+      models: [...this.models.values()].map(({ name, createdAt, definition }) => ({ name, createdAt: createdAt.toISOString(), definition })),
+      configs: [...this.configs.values()].map(({ name, createdAt, definition }) => ({ name, createdAt: createdAt.toISOString(), definition })),
+      endpoints: [...this.endpoints.values()]
+        .filter(({ status }) => status !== 'Deleting')
+        .map((state) => ({
+          name: state.name,
+          createdAt: state.createdAt.toISOString(),
+          config: state.config.name,
+          status: state.status,
+          ...(state.failureReason ? { failureReason: state.failureReason } : {}),
+          ...(state.lastDeploymentConfig ? { lastDeploymentConfig: state.lastDeploymentConfig } : {}),
+        })),
+    };
   }
 
   updateEndpoint(input: UpdateEndpointInput): { EndpointArn: string } {
@@ -245,6 +281,7 @@ export class SageMakerEndpoints {
     state.status = 'Updating';
     state.failureReason = undefined;
     state.lastModified = now;
+    this.changed();
     this.run(state, (signal) => this.rollOut(state, rollout, deploymentConfig, signal));
     return { EndpointArn: state.arn };
   }
@@ -301,6 +338,7 @@ export class SageMakerEndpoints {
     void state.operation.then(async () => {
       await Promise.all([state.current, state.rollout?.generation].map(stopGeneration));
       this.endpoints.delete(state.name);
+      this.changed();
       this.log(`endpoint ${state.name} deleted`);
     });
   }
@@ -440,6 +478,42 @@ export class SageMakerEndpoints {
     state.status = status;
     state.failureReason = failureReason;
     state.lastModified = new Date();
+    this.changed();
+  }
+
+  private newEndpoint(name: string, config: StoredConfig, createdAt: Date): EndpointState {
+    const state: EndpointState = {
+      name,
+      arn: this.arn('endpoint', name),
+      createdAt,
+      config,
+      lastModified: new Date(),
+      status: 'Creating',
+      abort: new AbortController(),
+      operation: Promise.resolve(),
+    };
+    this.endpoints.set(name, state);
+    return state;
+  }
+
+  /** Starts an endpoint's fleets on its config: InService once they answer (keeping `failureReason`), Failed if they do not. */
+  private launch(state: EndpointState, failureReason?: string): void {
+    this.run(state, async (signal) => {
+      try {
+        state.current = await this.startGeneration(state.config, state.name, signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        this.settle(state, 'Failed', (error as Error).message);
+        this.log(`endpoint ${state.name} failed: ${(error as Error).message}`);
+        return;
+      }
+      this.settle(state, 'InService', failureReason);
+      this.log(`endpoint ${state.name} in service on ${state.config.name}`);
+    });
+  }
+
+  private changed(): void {
+    this.options.onChange?.(this.snapshot());
   }
 
   private ms(seconds: number): number {

@@ -1,9 +1,10 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EndpointCapture } from './endpoint-capture';
 import { type ImageFleetsOptions, imageFleets } from './endpoint-fleets';
 import { EndpointMetrics } from './endpoint-metrics';
-import { SageMakerEndpoints } from './sagemaker-endpoints';
+import { type HostingSnapshot, SageMakerEndpoints } from './sagemaker-endpoints';
 import { startSageMakerHostingServer } from './sagemaker-hosting-server';
 import { startSageMakerRuntimeServer } from './sagemaker-runtime-server';
 import type { LocalCredentials } from './sigv4-verifier';
@@ -29,6 +30,12 @@ export interface SageMakerStandInsOptions {
    * @default 60_000 (real time)
    */
   readonly minuteMs?: number;
+  /**
+   * Where the models, configs and endpoints are kept across restarts (JSON): each endpoint starts again on the config
+   * it served.
+   * @default - nothing kept
+   */
+  readonly stateFile?: string;
   /** Progress lines (endpoints in service, rollout steps, rollbacks, alarm states). @default - silent */
   readonly log?: (line: string) => void;
   /** One line per invocation. @default - none */
@@ -55,7 +62,10 @@ export async function startSageMakerStandIns(options: SageMakerStandInsOptions):
     },
     minuteMs: options.minuteMs,
     log,
+    onChange: options.stateFile === undefined ? undefined : (snapshot) => keep(options.stateFile!, snapshot),
   });
+  if (options.stateFile !== undefined && existsSync(options.stateFile))
+    endpoints.restore(JSON.parse(readFileSync(options.stateFile, 'utf8')) as HostingSnapshot);
   const metrics = new EndpointMetrics({ cloudWatch, minuteMs: options.minuteMs, log });
   const capture = new EndpointCapture({ s3: options.s3, log });
   const stops: (() => Promise<void>)[] = [() => endpoints.stop(), () => metrics.stop(), () => capture.stop()];
@@ -79,4 +89,11 @@ export async function startSageMakerStandIns(options: SageMakerStandInsOptions):
     await stop();
     throw error;
   }
+}
+
+/** Writes the snapshot whole or not at all (a new file renamed over the old). */
+function keep(file: string, snapshot: HostingSnapshot): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(snapshot), { mode: 0o600 });
+  renameSync(temporary, file);
 }

@@ -1,6 +1,6 @@
 import type { DeploymentConfig, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { trafficSteps } from '../../local/blue-green-update';
-import { type FleetStarter, type RunningFleet, SageMakerEndpoints } from '../../local/sagemaker-endpoints';
+import { type FleetStarter, type HostingSnapshot, type RunningFleet, SageMakerEndpoints } from '../../local/sagemaker-endpoints';
 
 /** A SageMaker second lasts half a millisecond: a 600 s bake takes 300 ms, long enough to see each step on a busy machine. */
 const MINUTE_MS = 30;
@@ -233,6 +233,38 @@ describe('SageMakerEndpoints', () => {
 
     expect(endpoints.route('ep')?.capture).toEqual({ destination: 's3://b/captured/ep/main', samplingPercentage: 50 });
     expect(endpoints.route('sl')?.capture).toEqual({ destination: 's3://b/captured/sl/main', samplingPercentage: 100 });
+  });
+
+  it('restores what it kept: models, configs, and each endpoint on the config it served, an update cut short said so', async () => {
+    let kept: HostingSnapshot | undefined;
+    endpoints = new SageMakerEndpoints({
+      startFleet: fleets.start,
+      firingAlarms: async () => [],
+      minuteMs: MINUTE_MS,
+      onChange: (snapshot) => (kept = snapshot),
+    });
+    revision('m-1');
+    revision('m-2');
+    await inService('steady', 'm-2');
+    await inService('ep', 'm-1');
+    endpoints.updateEndpoint({ EndpointName: 'ep', EndpointConfigName: 'm-2', DeploymentConfig: canary(25) });
+    await until(() => endpoints.describeEndpoint('ep').PendingDeploymentSummary?.ProductionVariants?.[0].CurrentWeight === 0.25);
+    await endpoints.stop();
+    const restarted = new SageMakerEndpoints({ startFleet: fakeFleets().start, firingAlarms: async () => [], minuteMs: MINUTE_MS });
+
+    restarted.restore(JSON.parse(JSON.stringify(kept)));
+
+    expect(restarted.describeEndpoint('ep').EndpointStatus).toBe('Creating');
+    await until(() => ['ep', 'steady'].every((name) => restarted.describeEndpoint(name).EndpointStatus === 'InService'));
+    expect(restarted.describeEndpoint('ep')).toMatchObject({
+      EndpointConfigName: 'm-1',
+      FailureReason: expect.stringContaining('restarted during the update'),
+    });
+    expect(restarted.describeEndpoint('steady')).toMatchObject({ EndpointConfigName: 'm-2', CreationTime: expect.any(Date) });
+    expect(restarted.describeEndpoint('steady').FailureReason).toBeUndefined();
+    expect(restarted.describeModel('m-1').ModelArn).toBe(`${ARN}:model/m-1`);
+    expect(restarted.route('ep')?.url).toBe('http://fleet/m-1');
+    await restarted.stop();
   });
 
   it('deletes an endpoint: Deleting, its fleets stopped, then gone', async () => {
