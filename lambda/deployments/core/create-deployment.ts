@@ -46,7 +46,9 @@ export function createDeployment(deps: DeploymentDependencies) {
     if (existing && existing.status !== 'DELETED') throw ValidationError.of('name', `is in use by a deployment that is ${existing.status}`);
     const image = await servedImage(deps.images, deps.aliases, command);
     const at = clock.now().toISOString();
-    const names = sageMakerNames(command.name, 1);
+    // A name taken again after a deletion goes on from the deleted deployment's revisions: SageMaker names are never reused.
+    const first = (existing?.lastRevision ?? 0) + 1;
+    const names = sageMakerNames(command.name, first);
     const draft: DeploymentRecord = {
       name: command.name,
       endpoint: names.endpoint,
@@ -55,7 +57,7 @@ export function createDeployment(deps: DeploymentDependencies) {
       strategy: command.strategy,
       alarms: command.alarms,
       status: 'CREATING',
-      lastRevision: 1,
+      lastRevision: first,
       createdAt: at,
       ...(command.actor ? { createdBy: command.actor } : {}),
       ...(command.clientToken ? { createdWith: { clientToken: command.clientToken, fingerprint: requestFingerprint } } : {}),
@@ -63,7 +65,7 @@ export function createDeployment(deps: DeploymentDependencies) {
     };
     // Checked before anything is written: a rollout SageMaker would refuse to run is refused now.
     const rollout = rolloutPlan(command.compute, command.strategy, rollbackAlarmNames(command.name));
-    const revision: DeploymentRevision = { revision: 1, image, endpointConfig: names.endpointConfig, model: names.model, rollout, startedAt: at };
+    const revision: DeploymentRevision = { revision: first, image, endpointConfig: names.endpointConfig, model: names.model, rollout, startedAt: at };
     const record: DeploymentRecord = { ...draft, pending: revision };
     const created = stateChange(record, revision, undefined, 'created', at, command.actor);
     const outcome = await store.createDeployment(record, created);

@@ -146,6 +146,22 @@ describe('createDeployment', () => {
     await expect(create(command({ clientToken: 'create-2' }))).rejects.toThrow(/^name: is in use by a deployment that is CREATING$/);
   });
 
+  it("takes a deleted deployment's name again with the revisions after its own, so no SageMaker name is reused", async () => {
+    const { store, hosting, create, command } = setUp();
+    const deleted = await create(command());
+    store.deployments.set('churn-api', { ...deleted, status: 'DELETED', lastRevision: 3, pending: undefined });
+    hosting.calls.length = 0;
+
+    const created = await create(command({ version: 2 }));
+
+    expect(created).toMatchObject({
+      status: 'CREATING',
+      lastRevision: 4,
+      pending: { revision: 4, endpointConfig: 'mlops-churn-api-4', model: 'mlops-churn-api-4' },
+    });
+    expect(hosting.calls).toEqual(['createRevision mlops-churn-api-4 mlops-churn-api-4', 'createEndpoint mlops-churn-api mlops-churn-api-4']);
+  });
+
   it('refuses a rollout longer than SageMaker allows before anything is created', async () => {
     const { create, command, nothingWritten } = setUp();
 
