@@ -28,8 +28,8 @@ Settings, from environment variables:
   queue drops lines, a failed upload is retried 3 times then dropped, both counted in the log. The
   upload is signed (SigV4) with the credentials of the AWS SDKs' chain as far as a container needs it
   (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``, the container credentials
-  endpoint, IMDSv2), in ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``), to ``AWS_ENDPOINT_URL_S3``
-  path-style when set. Without a region the shim serves without capture and says so.
+  endpoint, IMDSv2), in ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``; without either, or when it is not
+  the bucket's, S3's answer names the bucket's region), to ``AWS_ENDPOINT_URL_S3`` path-style when set.
 
 HTTP:
 
@@ -596,19 +596,31 @@ class CredentialChain:
         return resolved
 
 
+class BucketRegionError(Exception):
+    def __init__(self, region: str) -> None:
+        super().__init__(f'the bucket is in {region}')
+        self.region = region
+
+
 class S3Uploader:
     """PutObject, signed with SigV4, to `AWS_ENDPOINT_URL_S3` path-style when set, else to the bucket's
-    virtual-hosted regional endpoint."""
+    virtual-hosted regional endpoint. The region is `AWS_REGION` (or `AWS_DEFAULT_REGION`); without one, or
+    when it is not the bucket's, the bucket's region is learnt from S3's answer, as the AWS SDKs do."""
 
     def __init__(self, env: Mapping[str, str], credentials: CredentialChain) -> None:
-        region = env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION')
-        if not region:
-            raise CredentialsError('neither AWS_REGION nor AWS_DEFAULT_REGION is set')
-        self.region = region
+        self.region = env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION') or 'us-east-1'
         self._endpoint = (env.get('AWS_ENDPOINT_URL_S3') or '').rstrip('/') or None
         self._credentials = credentials
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
+        try:
+            self._put(bucket, key, body)
+        except BucketRegionError as moved:
+            log(f'the bucket {bucket} is in {moved.region}, not {self.region}: uploading there')
+            self.region = moved.region
+            self._put(bucket, key, body)
+
+    def _put(self, bucket: str, key: str, body: bytes) -> None:
         path_key = '/' + quote(key, safe='/-_.~')
         url = f'{self._endpoint}/{bucket}{path_key}' if self._endpoint else f'https://{bucket}.s3.{self.region}.amazonaws.com{path_key}'
         parts = urlsplit(url)
@@ -620,6 +632,10 @@ class S3Uploader:
             with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
                 response.read()
         except urllib.error.HTTPError as error:
+            # A request to the wrong region is refused (301 or 400) with the bucket's region in this header.
+            region = error.headers.get('x-amz-bucket-region', '')
+            if region != self.region and re.fullmatch(r'[a-z]{2}(-[a-z]+)+-[0-9]', region):
+                raise BucketRegionError(region) from None
             # S3's error document names the cause (AccessDenied, NoSuchBucket, ...).
             raise OSError(f'S3 answered {error.code}: {" ".join(error.read(300).decode("utf-8", "replace").split())}') from None
 
@@ -725,17 +741,6 @@ def group_by_hour(batch: List[Tuple[datetime, str]]) -> Dict[str, List[str]]:
     for at, text in batch:
         folders.setdefault(at.strftime('%Y/%m/%d/%H/'), []).append(text)
     return folders
-
-
-def start_capture_upload(settings: Settings, env: Mapping[str, str]) -> Optional[CaptureUploader]:
-    """The uploader, or None (logged) when the environment cannot sign for S3: serving goes on without capture."""
-    assert settings.capture_s3_uri is not None
-    try:
-        s3 = S3Uploader(env, CredentialChain(env))
-    except CredentialsError as error:
-        log(f'capture to {settings.capture_s3_uri} is off: {error}')
-        return None
-    return CaptureUploader(settings.capture_s3_uri, s3.put_object, settings.capture_flush_seconds, settings.capture_flush_lines)
 
 
 # ---- Routes ----------------------------------------------------------------------------------
@@ -908,7 +913,10 @@ def main() -> int:
         log(str(error))
         return 2
     script = load_entry_script(settings.entry_script, settings.model_dir)
-    uploader = start_capture_upload(settings, os.environ) if settings.capture_s3_uri else None
+    uploader = None
+    if settings.capture_s3_uri:
+        s3 = S3Uploader(os.environ, CredentialChain(os.environ))
+        uploader = CaptureUploader(settings.capture_s3_uri, s3.put_object, settings.capture_flush_seconds, settings.capture_flush_lines)
     capture = uploader or (CaptureWriter(settings.capture_dir) if settings.capture_dir else None)
     server = ShimServer(settings.bind_address, settings.port, Shim(script, capture))
     print(f'listening on port {server.server_address[1]}', flush=True)

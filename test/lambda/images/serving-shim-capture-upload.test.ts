@@ -33,14 +33,16 @@ interface SeenRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
-/** A fake credentials or metadata endpoint on loopback: `answer` gives each request's status and body. */
-async function fakeEndpoint(answer: (request: SeenRequest, index: number) => [number, string]): Promise<{ url: string; seen: SeenRequest[]; server: Server }> {
+/** A fake endpoint (credentials, metadata, S3) on loopback: `answer` gives each request's status, body and headers. */
+async function fakeEndpoint(
+  answer: (request: SeenRequest, index: number) => [number, string, Record<string, string>?],
+): Promise<{ url: string; seen: SeenRequest[]; server: Server }> {
   const seen: SeenRequest[] = [];
   const server = createServer((request, response) => {
     const seenRequest = { method: request.method!, path: request.url!, headers: request.headers };
     seen.push(seenRequest);
-    const [status, body] = answer(seenRequest, seen.length - 1);
-    response.writeHead(status, { 'Content-Type': 'application/json' }).end(body);
+    const [status, body, headers] = answer(seenRequest, seen.length - 1);
+    response.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
@@ -152,6 +154,25 @@ describe('the serving shim capture upload', () => {
     expect((await runCheck(['chain-once'])).error).toBe(
       'no AWS credentials: CredentialsError: none in the environment, no container credentials endpoint, and instance metadata disabled',
     );
+  });
+
+  it('learns the bucket’s region from S3’s refusal when the environment names none, and signs for it', async () => {
+    // As S3 refuses a request signed for another region than the bucket's: 400, the bucket's region in a header.
+    const s3 = await fakeEndpoint(({ headers }) =>
+      headers.authorization?.includes('/eu-west-1/s3/aws4_request')
+        ? [200, '']
+        : [400, '<Error><Code>AuthorizationHeaderMalformed</Code></Error>', { 'x-amz-bucket-region': 'eu-west-1' }],
+    );
+    servers.push(s3.server);
+
+    const outcome = await runCheck(['put-once'], { AWS_ACCESS_KEY_ID: 'AKIA-ENV', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_S3: s3.url });
+
+    expect(outcome).toMatchObject({ region: 'eu-west-1' });
+    expect(s3.seen.map(({ method, path, headers }) => [method, path, /Credential=AKIA-ENV\/\d{8}\/([a-z0-9-]+)\//.exec(headers.authorization!)?.[1]])).toEqual([
+      ['PUT', '/capture-bucket/captured/ep/AllTraffic/2026/12/07/03/a%20b.jsonl', 'us-east-1'],
+      ['PUT', '/capture-bucket/captured/ep/AllTraffic/2026/12/07/03/a%20b.jsonl', 'eu-west-1'],
+    ]);
+    expect(outcome.stderr).toContain('the bucket capture-bucket is in eu-west-1, not us-east-1: uploading there');
   });
 
   it('drops lines beyond the bounded queue while an upload hangs, without waiting, and counts them', async () => {

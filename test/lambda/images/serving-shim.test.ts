@@ -258,6 +258,18 @@ describe('the serving shim settings', () => {
     await expect(failed).rejects.toThrow(/exited with 2 before listening:\nthe port must be a number from 0 to 65535, got '\u00b2'/);
   });
 
+  it('refuses capture upload settings it cannot use with a message and exit code 2', async () => {
+    const refused: [Record<string, string>, string][] = [
+      [{ MLOPS_CAPTURE_S3_URI: 'https://bucket/captured' }, "MLOPS_CAPTURE_S3_URI must be s3://<bucket>[/<prefix>], got 'https://bucket/captured'"],
+      [{ MLOPS_CAPTURE_FLUSH_SECONDS: '0' }, "MLOPS_CAPTURE_FLUSH_SECONDS must be a positive number, got '0'"],
+      [{ MLOPS_CAPTURE_FLUSH_SECONDS: 'nan' }, "MLOPS_CAPTURE_FLUSH_SECONDS must be a positive number, got 'nan'"],
+      [{ MLOPS_CAPTURE_FLUSH_LINES: '1.5' }, "MLOPS_CAPTURE_FLUSH_LINES must be a positive number, got '1.5'"],
+    ];
+    for (const [env, message] of refused) {
+      await expect(startShim({ MLOPS_ENTRY_SCRIPT: SCORE, ...env })).rejects.toThrow(`exited with 2 before listening:\n${message}`);
+    }
+  });
+
   it('listens on MLOPS_BIND_ADDRESS only', async () => {
     const address = nonLoopbackAddress();
     if (!address) {
