@@ -448,7 +448,8 @@ UPLOAD_ATTEMPTS = 4
 # Waits between attempts: 0.5 s, 1 s, 2 s.
 UPLOAD_BACKOFF_SECONDS = 0.5
 UPLOAD_TIMEOUT_SECONDS = 5
-# How long a SIGTERM gives the uploader to send what it holds (docker stop's grace is 10 s).
+# How long a SIGTERM gives the uploader to send what it holds: well within docker stop's default 10 s before
+# SIGKILL (SageMaker documents no grace period of its own).
 CAPTURE_DRAIN_SECONDS = 5
 # Credentials are fetched again this long before they expire, as the AWS SDKs do.
 CREDENTIALS_REFRESH_SECONDS = 5 * 60
