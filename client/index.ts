@@ -1,3 +1,4 @@
+export type { DeploymentTraffic, RevisionTraffic, TrafficHour } from '../lambda/deployments/core/deployment-traffic';
 export type { DeploymentRecord, DeploymentRevision, DeploymentStateChange, DeploymentStatus, ServedImage } from '../lambda/deployments/core/model';
 export type {
   CreateDeploymentRequest,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { DeploymentTraffic } from '../../lambda/deployments/core/deployment-traffic';
 import type { DeploymentRecord, DeploymentStateChange, DeploymentStatus } from '../../lambda/deployments/core/model';
 import {
   CreateDeploymentRequest,
@@ -124,6 +125,15 @@ export class DeploymentsClient {
   /** One page of a deployment's state changes, newest first. */
   async deploymentHistory(name: string, page: DeploymentPageOptions = {}): Promise<Page<DeploymentStateChange>> {
     return this.query({ query: 'deploymentHistory', name, ...page });
+  }
+
+  /**
+   * A deployment's traffic over the last `hours` (default 24, at most 168): requests and distinct callers per hour
+   * from its capture, CloudWatch's invocations, 5xx and model latency per hour and per revision (image and model
+   * version).
+   */
+  async deploymentTraffic(name: string, hours?: number): Promise<DeploymentTraffic> {
+    return this.query({ query: 'deploymentTraffic', name, ...(hours === undefined ? {} : { hours }) });
   }
 
   iterateDeployments(options: Pick<DeploymentPageOptions, 'limit'> = {}): AsyncGenerator<DeploymentRecord> {

@@ -191,9 +191,20 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
     this.grantHosting(advanceDeployments, ['observe', 'updateEndpoint', 'deleteRevision']);
 
     const queryDeployments = this.addFunction('QueryDeployments', {
-      description: "Answers deployment queries: a deployment, the deployments, a deployment's history.",
+      description: "Answers deployment queries: a deployment, the deployments, a deployment's history and traffic.",
+      // A traffic query reads up to 256 MB of capture.
+      memorySize: 1024,
+      timeout: Duration.minutes(1),
     });
     queryDeployments.bindTable(this.table, 'DEPLOYMENTS_TABLE_NAME', ['GetItem', 'Query'], [GSI1]);
+    // Traffic: the deployments' capture (requests and callers) and SageMaker's endpoint metrics.
+    queryDeployments.bindBucketPrefixes(props.monitoringBucket, 'MONITORING_BUCKET_NAME', { read: [CAPTURE_PREFIX], list: [CAPTURE_PREFIX] });
+    queryDeployments.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(queryDeployments.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "X-Ray PutTraceSegments and PutTelemetryRecords, and CloudWatch GetMetricData (the endpoints' AWS/SageMaker metrics, for traffic), support no resource-level permissions.",
+    });
 
     this.functions = {
       createDeployment,

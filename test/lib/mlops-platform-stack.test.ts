@@ -20,7 +20,7 @@ describe('MlopsPlatformStack', () => {
     expect(wildcards).toEqual([]);
   });
 
-  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, Step Functions log delivery, ECR logins (image builds, SageMaker pulls)', () => {
+  test('uses a wildcard resource only for actions without resource-level permissions: X-Ray, PutMetricData held to one namespace, GetMetricData, Step Functions log delivery, ECR logins (image builds, SageMaker pulls)', () => {
     const starResources = iamStatements(template).filter(({ statement }) => statement.Resource === '*');
     const allowed = starResources.map(({ statement }) => ({ actions: actionsOf(statement).sort(), condition: statement.Condition }));
     const namespace = (name: string) => ({ actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': name } } });
@@ -46,6 +46,8 @@ describe('MlopsPlatformStack', () => {
         JSON.stringify({ actions: [...logDelivery.map((action) => `logs:${action}`), ...tracing.map((action) => `xray:${action}`)] }),
         // ECR logins: the image build's `docker login`, and SageMaker pulling images with the execution role.
         JSON.stringify({ actions: ['ecr:GetAuthorizationToken'] }),
+        // QueryDeployments reads the endpoints' metrics for a deployment's traffic (merged with its X-Ray grant).
+        JSON.stringify({ actions: ['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] }),
       ]),
     );
   });

@@ -133,6 +133,8 @@ export const QueryDeploymentsRequest = z.discriminatedUnion('query', [
   z.strictObject({ query: z.literal('getDeployment'), name: DeploymentName }),
   z.strictObject({ query: z.literal('listDeployments'), ...Page }),
   z.strictObject({ query: z.literal('deploymentHistory'), name: DeploymentName, ...Page }),
+  /** Requests, callers, errors and latency per hour and per revision, over the last `hours`. */
+  z.strictObject({ query: z.literal('deploymentTraffic'), name: DeploymentName, hours: z._default(z.int().check(z.gte(1), z.lte(168)), 24) }),
 ]);
 export type QueryDeploymentsRequest = z.input<typeof QueryDeploymentsRequest>;
 export type QueryDeploymentsCommand = z.output<typeof QueryDeploymentsRequest>;

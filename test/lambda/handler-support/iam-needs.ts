@@ -2,7 +2,7 @@
  * Which IAM actions an SDK command needs, and on what: the one place that says it, for the test
  * that compares what handler tests sent with the synthesized policies.
  */
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -348,6 +348,8 @@ const IAM_NEEDS = new Map<Function, (input: any, functionName?: PlatformFunction
   [PutMetricAlarmCommand, (input) => onAlarms('cloudwatch:PutMetricAlarm', [input.AlarmName])],
   [DescribeAlarmsCommand, (input) => onAlarms('cloudwatch:DescribeAlarms', input.AlarmNames)],
   [DeleteAlarmsCommand, (input) => onAlarms('cloudwatch:DeleteAlarms', input.AlarmNames)],
+  // GetMetricData has no resource-level permissions: a grant of it reads every metric of the account.
+  [GetMetricDataCommand, () => [{ action: 'cloudwatch:GetMetricData', resource: '*' }]],
   // PutMetricData has no resource-level permissions: the grant is scoped by a namespace condition instead.
   [
     PutMetricDataCommand,

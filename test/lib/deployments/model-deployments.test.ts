@@ -58,7 +58,7 @@ describe('ModelDeployments', () => {
       }
     });
 
-    test('gives every function but QueryDeployments the tables, bus, monitoring bucket and execution role its dependencies are built from', () => {
+    test('gives every function but QueryDeployments the tables, bus, monitoring bucket and execution role its dependencies are built from, and QueryDeployments its table and the capture', () => {
       const variables = (operation: DeploymentsOperation) =>
         Object.keys(template.toJSON().Resources[idOf(deployments.functions[operation])].Properties.Environment.Variables)
           .filter((name) => !name.startsWith('POWERTOOLS_'))
@@ -73,7 +73,7 @@ describe('ModelDeployments', () => {
           'REGISTRY_TABLE_NAME',
         ]);
       }
-      expect(variables('queryDeployments')).toEqual(['DEPLOYMENTS_TABLE_NAME']);
+      expect(variables('queryDeployments')).toEqual(['DEPLOYMENTS_TABLE_NAME', 'MONITORING_BUCKET_NAME']);
     });
   });
 
@@ -135,7 +135,14 @@ describe('ModelDeployments', () => {
           `sagemaker:UpdateEndpoint ${ENDPOINTS}`,
         ].sort(),
       );
-      expect(onPlatformResources('queryDeployments')).toEqual([]);
+      expect(onPlatformResources('queryDeployments')).toEqual(['cloudwatch:GetMetricData *']);
+    });
+
+    test("lets QueryDeployments read the deployments' capture, and list it, under captured/ alone", () => {
+      expect(grantsOf('queryDeployments').filter((grant) => grant.startsWith('s3:'))).toEqual([
+        expect.stringMatching(/^s3:GetObject .*\/captured\/\*"\]\]\}$/),
+        expect.stringMatching(/^s3:ListBucket .* if \{"StringLike":\{"s3:prefix":\["captured\/\*"\]\}\}$/),
+      ]);
     });
 
     test('lets SageMaker assume the execution role, which pulls images, reads model data, logs, captures and reads the rollback alarms, all scoped', () => {

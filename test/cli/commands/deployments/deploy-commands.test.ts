@@ -1,6 +1,6 @@
 import type { CliClock } from '../../../../cli/context';
 import { cliHarness } from '../../harness';
-import { change, creatingDeployment, deployment, revision } from './deployment-fixtures';
+import { change, checkOf, creatingDeployment, deployment, revision, traffic } from './deployment-fixtures';
 
 const DEPLOY_ENV = {
   MLOPS_CREATE_DEPLOYMENT_FUNCTION: 'create-fn',
@@ -8,6 +8,7 @@ const DEPLOY_ENV = {
   MLOPS_ROLLBACK_DEPLOYMENT_FUNCTION: 'rollback-fn',
   MLOPS_DELETE_DEPLOYMENT_FUNCTION: 'delete-fn',
   MLOPS_QUERY_DEPLOYMENTS_FUNCTION: 'query-deployments-fn',
+  MLOPS_QUERY_MONITORING_FUNCTION: 'query-monitoring-fn',
   MLOPS_ACTOR: 'ana@laptop',
 };
 
@@ -181,14 +182,19 @@ describe('mlops deploy update, rollback, delete', () => {
 });
 
 describe('mlops deploy status, list, history', () => {
-  it('status shows what is served, its traffic, compute and cost, strategy, alarms and the rollback target', async () => {
-    cli.answer('query-deployments-fn', () =>
-      deployment({ lastRevision: 2, current: revision(2, 5), previous: revision(1, 4), follow: { model: 'churn', alias: 'production' } }),
-    );
+  it('status shows what is served, its traffic, compute and cost, strategy, alarms, the rollback target, a traffic chart, each revision and the drift verdict', async () => {
+    const record = deployment({ lastRevision: 2, current: revision(2, 5), previous: revision(1, 4), follow: { model: 'churn', alias: 'production' } });
+    cli.answer('query-deployments-fn', (payload) => (payload.query === 'getDeployment' ? record : traffic()));
+    cli.answer('query-monitoring-fn', () => ({ ...checkOf('drift'), driftedFeatures: ['monthly_charges', 'support_calls'] }));
 
-    const { stdout } = await run(['deploy', 'status', 'churn-live']);
+    const { code, stdout } = await run(['deploy', 'status', 'churn-live', '--hours', '3']);
 
-    expect(cli.invocations('query-deployments-fn')).toEqual([{ query: 'getDeployment', name: 'churn-live' }]);
+    expect(code).toBe(0);
+    expect(cli.invocations('query-deployments-fn')).toEqual([
+      { query: 'getDeployment', name: 'churn-live' },
+      { query: 'deploymentTraffic', name: 'churn-live', hours: 3 },
+    ]);
+    expect(cli.invocations('query-monitoring-fn')).toEqual([{ query: 'getCheck', monitor: 'churn-live' }]);
     expect(stdout).toBe(
       [
         'deployment churn-live  IN_SERVICE',
@@ -204,8 +210,30 @@ describe('mlops deploy status, list, history', () => {
         'created      2026-12-01 10:00 by ana@laptop',
         'updated      2026-12-01 10:06',
         '',
+        'traffic, the last 3 hours to 2026-12-01 11:00 (requests per hour, from the capture)',
+        '  ▁▃█',
+        '  300 requests, 4 callers (20 requests named no caller); latest hour 200',
+        '  CloudWatch: 300 invocations, 3 answered 5xx (1%), model latency p99 41.5 ms in the worst hour',
+        '',
+        'REVISION  IMAGE           MODELS    INVOCATIONS  5XX    P99',
+        '       2  churn-scorer:5  churn v6          290    3  41 ms',
+        '       1  churn-scorer:4  churn v5           10    0      -',
+        '',
+        'drift     DRIFT in monthly_charges, support_calls: the window to 2026-12-01 10:00, 250 records, drift share 0.5 (mlops monitor status churn-live)',
+        '',
       ].join('\n'),
     );
+  });
+
+  it('status says when the monitor has no check yet, and --json holds the record, traffic and verdict', async () => {
+    cli.answer('query-deployments-fn', (payload) => (payload.query === 'getDeployment' ? deployment() : traffic()));
+    cli.answer('query-monitoring-fn', () => ({ errorType: 'NotFoundError', errorMessage: 'monitor churn-live has no checks yet' }));
+
+    const text = await run(['deploy', 'status', 'churn-live']);
+    const json = await run(['--json', 'deploy', 'status', 'churn-live']);
+
+    expect(text.stdout).toContain('drift     no check yet');
+    expect(JSON.parse(json.stdout)).toEqual({ ...deployment(), traffic: traffic(), drift: null });
   });
 
   it('list shows every deployment in a table, and says how to start when there is none', async () => {

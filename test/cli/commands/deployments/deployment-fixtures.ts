@@ -1,4 +1,6 @@
+import type { DeploymentTraffic } from '../../../../lambda/deployments/core/deployment-traffic';
 import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange } from '../../../../lambda/deployments/core/model';
+import type { CheckRecord } from '../../../../lambda/monitoring/core/model';
 
 /** Deployment records as QueryDeployments answers them, for the client's and the CLI's tests. */
 
@@ -51,5 +53,46 @@ export function change(overrides: Partial<DeploymentStateChange> = {}): Deployme
     at: '2026-12-01T10:00:00.000Z',
     by: 'ana@laptop',
     ...overrides,
+  };
+}
+
+/** Three hours of a deployment's traffic: 20, 80 and 200 requests, the last hour's errors and latency by CloudWatch. */
+export function traffic(): DeploymentTraffic {
+  return {
+    name: 'churn-live',
+    endpoint: 'mlops-churn-live',
+    start: '2026-12-01T08:00:00.000Z',
+    end: '2026-12-01T11:00:00.000Z',
+    hours: [
+      { hour: '2026-12-01T08:00:00.000Z', requests: 20, callers: 1, invocations: 20, errors5xx: 0 },
+      { hour: '2026-12-01T09:00:00.000Z', requests: 80, callers: 2, invocations: 80, errors5xx: 0, latencyP50Ms: 8, latencyP99Ms: 30 },
+      { hour: '2026-12-01T10:00:00.000Z', requests: 200, callers: 4, invocations: 200, errors5xx: 3, latencyP50Ms: 9, latencyP99Ms: 41.52 },
+    ],
+    callers: 4,
+    anonymousRequests: 20,
+    revisions: [
+      { revision: 1, image: { name: 'churn-scorer', version: 4 }, models: [{ name: 'churn', version: 5 }], invocations: 10, errors5xx: 0 },
+      { revision: 2, image: { name: 'churn-scorer', version: 5 }, models: [{ name: 'churn', version: 6 }], invocations: 290, errors5xx: 3, latencyP99Ms: 41 },
+    ],
+  };
+}
+
+/** The latest check of the deployment's monitor. */
+export function checkOf(status: CheckRecord['status']): CheckRecord {
+  return {
+    monitor: 'churn-live',
+    checkId: '20261201T100000Z',
+    model: 'churn',
+    version: 6,
+    windowStart: '2026-12-01T09:00:00.000Z',
+    windowEnd: '2026-12-01T10:00:00.000Z',
+    checkedAt: '2026-12-01T10:01:00.000Z',
+    status,
+    records: 250,
+    driftShare: 0.5,
+    driftedFeatures: [],
+    features: [],
+    reportUri: 's3://monitoring-bucket/reports/churn-live/20261201T100000Z.json',
+    htmlReportUri: 's3://monitoring-bucket/reports/churn-live/20261201T100000Z.html',
   };
 }

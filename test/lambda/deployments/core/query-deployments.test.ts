@@ -6,11 +6,15 @@ import { parseRequest } from '../../../../lambda/shared/validation';
 import { refusedPaths } from '../../shared/refused-paths';
 import { fakeDeploymentDependencies, RecordingHosting, readyImage } from '../fakes';
 
+const noTraffic = async () => {
+  throw new Error('no traffic query in these tests');
+};
+
 async function setUp() {
   const failing = new RecordingHosting({ call: 'createEndpoint', error: Object.assign(new Error('quota'), { name: 'ResourceLimitExceeded' }) });
   const deps = fakeDeploymentDependencies({ images: [readyImage('churn-scorer', 1)], hosting: failing });
   for (const name of ['b-api', 'a-api']) await createDeployment(deps)(parseRequest(CreateDeploymentRequest, { name, image: 'churn-scorer', version: 1 }));
-  const query = (request: Record<string, unknown>) => queryDeployments(deps.store)(parseRequest(QueryDeploymentsRequest, request));
+  const query = (request: Record<string, unknown>) => queryDeployments(deps.store, noTraffic)(parseRequest(QueryDeploymentsRequest, request));
   return { query };
 }
 

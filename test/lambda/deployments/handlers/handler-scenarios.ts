@@ -3,6 +3,7 @@
  * handler tests and by the IAM coverage test), and the deployments, image versions, SageMaker hosting and alarms
  * they start from, as the platform's functions leave them.
  */
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { EndpointStatus } from '@aws-sdk/client-sagemaker';
 import { deploymentKeys } from '../../../../lambda/deployments/adapters/table-keys';
 import type { DeploymentRecord, DeploymentRevision, DeploymentStateChange, DeploymentStatus, ServedImage } from '../../../../lambda/deployments/core/model';
@@ -10,7 +11,7 @@ import { rolloutPlan } from '../../../../lambda/deployments/core/rollout-plan';
 import { rollbackAlarmNames, sageMakerNames } from '../../../../lambda/deployments/core/sagemaker-names';
 import type { ImageVersionRecord } from '../../../../lambda/images/core/model';
 import type { HandlerScenario, HandlerScenarios } from '../../handler-support/scenarios';
-import { type DeploymentsFunction, invoke, type PlatformFakes } from '../../handler-support/sdk-mocks';
+import { cloudWatchMock, type DeploymentsFunction, FUNCTION_ENVIRONMENT, invoke, type PlatformFakes } from '../../handler-support/sdk-mocks';
 import {
   buildingVersion,
   committed,
@@ -436,7 +437,42 @@ export const queryDeploymentsScenarios: readonly HandlerScenario[] = [
     event: { query: 'deploymentHistory', name: SERVERLESS_NAME },
     sends: ['GetCommand', 'QueryCommand'],
   },
+  {
+    name: 'deploymentTraffic',
+    arrange: (fakes) => {
+      deploymentsWithHistory(fakes);
+      capturedTraffic(fakes);
+    },
+    event: { query: 'deploymentTraffic', name: SERVERLESS_NAME, hours: 2 },
+    // The deployment; its capture's variant folders, each hour folder listed, the files read; CloudWatch by hour and by config.
+    sends: [
+      'GetCommand',
+      'ListObjectsV2Command',
+      'GetMetricDataCommand',
+      'GetMetricDataCommand',
+      'ListObjectsV2Command',
+      'ListObjectsV2Command',
+      'GetObjectCommand',
+    ],
+  },
 ];
+
+/**
+ * The serverless deployment's capture in the current hour (of the clock the handler reads: frozen or not, the
+ * two-hour span holds it), and CloudWatch's answer for its endpoint.
+ */
+export function capturedTraffic(fakes: PlatformFakes): void {
+  const line = (time: string, caller: string) =>
+    JSON.stringify({ captureData: {}, eventMetadata: { eventId: time, inferenceTime: time, customAttributes: `caller=${caller}` }, eventVersion: '0' });
+  const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const folder = `${hour.toISOString().slice(0, 13).replace(/[-T]/g, '/')}/`;
+  fakes.s3.put(
+    FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME,
+    `captured/${sageMakerNames(SERVERLESS_NAME, 1).endpoint}/main/${folder}capture-1.jsonl`,
+    [line(hour.toISOString(), 'checkout'), line(hour.toISOString(), 'search')].join('\n'),
+  );
+  cloudWatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'hinv', Timestamps: [hour], Values: [2] }] });
+}
 
 export const deploymentEventsScenarios: readonly HandlerScenario[] = [
   {

@@ -64,13 +64,16 @@ describe('recordIamNeeds', () => {
     ]);
   });
 
-  it('lists what QueryDeployments needs: reads of the deployments table and its listing index, nothing else', async () => {
+  it("lists what QueryDeployments needs: reads of the deployments table and its listing index, of the deployments' capture, and CloudWatch's metrics", async () => {
     const needs = await recordIamNeeds('QueryDeployments', deploymentsScenarios.QueryDeployments);
 
     expect(needs.map(describeNeed)).toEqual([
+      'cloudwatch:GetMetricData on *',
       'dynamodb:GetItem on deployments-table',
       'dynamodb:Query on deployments-table',
       'dynamodb:Query on deployments-table/index/gsi1',
+      's3:GetObject on monitoring-bucket/captured/*',
+      's3:ListBucket on monitoring-bucket if StringLike s3:prefix = "captured/*"',
     ]);
   });
 
