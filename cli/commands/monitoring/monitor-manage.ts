@@ -54,7 +54,7 @@ export function addManageCommands(monitor: Command, context: CliContext): void {
     .argument('<name>', 'the monitor name (letters, digits, "-" and "_")')
     .requiredOption('--model <model>', 'MODEL:VERSION or MODEL@ALIAS, whose baseline the records are compared with')
     .option('--deployment <name>', "check this deployment's captured requests")
-    .addOption(new Option('--every <minutes>', 'minutes between checks, 5 to 1440; windows end on multiples of it (default 60m)').argParser(parseMinutes))
+    .addOption(new Option('--every <minutes>', 'minutes between checks, 1 to 1440; windows end on multiples of it (default 60m)').argParser(parseMinutes))
     .addOption(new Option('--window <minutes>', 'how far back each check looks (default: --every)').argParser(parseMinutes))
     .addOption(new Option('--min-records <count>', 'a window with fewer records gets no verdict (default 100)').argParser(parseWhole))
     .option('--replace', 'replace the stored monitor of that name')

@@ -194,8 +194,8 @@ export const CreateMonitorRequest = z
     alias: z.optional(AliasName),
     /** Check the requests this deployment captures; without it, the records `CollectData` stores for the monitor. */
     deployment: z.optional(DeploymentName),
-    /** Minutes between checks, windows ending on multiples of it (UTC). */
-    scheduleMinutes: z._default(z.int().check(z.gte(5), z.lte(24 * 60)), 60),
+    /** Minutes between checks, windows ending on multiples of it (UTC); the schedule looks each minute. */
+    scheduleMinutes: z._default(z.int().check(z.gte(1), z.lte(24 * 60)), 60),
     /** @default - the schedule: each record is checked once */
     windowMinutes: z.optional(WindowMinutes),
     minRecords: z._default(z.int().check(z.gte(1), z.lte(1_000_000_000)), 100),

@@ -131,8 +131,9 @@ describe('createMonitor', () => {
     expect(replaced).toMatchObject({ createdAt: NOW, updatedAt: '2026-12-01T10:08:00.000Z', config: { version: 6 } });
   });
 
-  it('refuses schedules under 5 minutes or over a day, and a version with an alias', () => {
-    expect(() => parseRequest(CreateMonitorRequest, { monitor: 'm', model: 'churn', version: 5, scheduleMinutes: 1 })).toThrow('scheduleMinutes');
+  it('refuses schedules under a minute or over a day, and a version with an alias', () => {
+    expect(() => parseRequest(CreateMonitorRequest, { monitor: 'm', model: 'churn', version: 5, scheduleMinutes: 0 })).toThrow('scheduleMinutes');
+    expect(() => parseRequest(CreateMonitorRequest, { monitor: 'm', model: 'churn', version: 5, scheduleMinutes: 1441 })).toThrow('scheduleMinutes');
     expect(() => parseRequest(CreateMonitorRequest, { monitor: 'm', model: 'churn', version: 5, alias: 'production' })).toThrow(
       'version: must give exactly one of version and alias',
     );

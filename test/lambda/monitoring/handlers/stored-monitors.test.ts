@@ -76,7 +76,7 @@ describe('CreateMonitor handler', () => {
   it.each([
     [{ version: 9 }, 'version', `model ${SERVED_MODEL} has no version 9`],
     [{ version: SERVED_VERSION, deployment: 'nowhere' }, 'deployment', 'no deployment named nowhere'],
-    [{ version: SERVED_VERSION, scheduleMinutes: 2 }, 'scheduleMinutes', 'Too small: expected number to be >=5'],
+    [{ version: SERVED_VERSION, scheduleMinutes: 0 }, 'scheduleMinutes', 'Too small: expected number to be >=1'],
     [{ version: SERVED_VERSION, monitor: 'bad name' }, 'monitor', 'must start with a letter or digit and hold only letters, digits, "-" and "_"'],
   ])('refuses %j with a ValidationError naming the field, storing nothing', async (fields, path, message) => {
     const fakes = resetSdkMocks();
