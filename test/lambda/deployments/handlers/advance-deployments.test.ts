@@ -64,6 +64,18 @@ describe('AdvanceDeployments', () => {
     expect(Object.keys(fakes.sageMaker.models)).toEqual(['mlops-fraud-api-1']);
   });
 
+  it('sends again a platform rollback SageMaker never took, recording nothing new', async () => {
+    const { result, fakes } = await runScenario(
+      'AdvanceDeployments',
+      scenario("the platform's rollback SageMaker never took (its UpdateEndpoint failed): sent again"),
+    );
+
+    expect(result).toEqual({ watched: 1, changed: 0, failed: [] });
+    expect(fakes.sageMaker.endpoints['mlops-fraud-api']).toMatchObject({ status: 'Updating', updatingTo: 'mlops-fraud-api-1' });
+    expect(stored(fakes, SERVERLESS_NAME)).toMatchObject({ status: 'ROLLING_BACK', updatedAt: '2026-06-01T11:00:00.000Z' });
+    expect(inputsOf('PutEventsCommand')).toEqual([]);
+  });
+
   it('records a canary SageMaker completed as rolled out', async () => {
     const { fakes } = await runScenario('AdvanceDeployments', scenario('a canary SageMaker finished: rolled out'));
 

@@ -579,6 +579,18 @@ export const advanceDeploymentsScenarios: readonly HandlerScenario[] = [
     sends: [...OBSERVE, ...RECORD, ...RETIRE],
   },
   {
+    name: "the platform's rollback SageMaker never took (its UpdateEndpoint failed): sent again",
+    arrange: (fakes) => {
+      imagesRegistered(fakes);
+      const current = revisionOf(SERVERLESS_NAME, 1, 1, SERVERLESS, ALL_AT_ONCE);
+      const pending = revisionOf(SERVERLESS_NAME, 2, 2, SERVERLESS, ALL_AT_ONCE);
+      const record = deploymentOf(SERVERLESS_NAME, SERVERLESS, 'ROLLING_BACK', { current, pending }, { reason: 'alarm mlops-fraud-api-5xx-rate fired' });
+      deployed(fakes, record, { status: 'InService', serving: pending });
+    },
+    event: SCHEDULED_EVENT,
+    sends: [...OBSERVE, 'UpdateEndpointCommand'],
+  },
+  {
     name: 'a canary SageMaker finished: rolled out',
     arrange: (fakes) => {
       instancesUpdating(fakes, { status: 'InService', servingPending: true });
