@@ -152,7 +152,8 @@ async function serve(
     return sendError(response, 400, 'SerializationException', { message: 'the request body is not JSON' });
   }
   try {
-    response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' }).end(toAwsJson(action(input)));
+    const output = toAwsJson(action(input));
+    response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' }).end(output);
   } catch (error) {
     if (!(error instanceof StepFunctionsError)) throw error;
     sendError(response, 400, error.type, { __type: error.type, message: error.message });
