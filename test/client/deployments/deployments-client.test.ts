@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DeploymentsClient, DeploymentWaitTimeoutError } from '../../../client/deployments/deployments-client';
 import { ConfigurationError, ConflictError, ValidationError } from '../../../client/shared/errors';
 import type { DeploymentRecord } from '../../../lambda/deployments/core/model';
-import type { Clock } from '../../../lambda/shared/clock';
 import { change, creatingDeployment, deployment } from '../../cli/commands/deployments/deployment-fixtures';
+import { FakeClock } from '../../lambda/shared/fake-clock';
 import { functionError, functionResult, sentPayload } from '../shared/lambda-responses';
 
 const lambdaClient = new LambdaClient({ region: 'us-east-1' });
@@ -22,18 +22,10 @@ const invokes = () => lambda.commandCalls(InvokeCommand).map((call) => call.args
 const payloads = () => invokes().map(sentPayload) as Record<string, unknown>[];
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $retryable: { throttling: true } });
 
-function fakeClock(start = Date.parse('2026-12-01T10:00:30.000Z')) {
-  let now = start;
-  const sleeps: number[] = [];
-  const clock: Clock = {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-  return { clock, sleeps };
-}
+const fakeClock = () => {
+  const clock = new FakeClock('2026-12-01T10:00:30.000Z');
+  return { clock, sleeps: clock.sleeps };
+};
 
 beforeEach(() => lambda.reset());
 

@@ -58,3 +58,29 @@ export class FakeDeploymentsView implements DeploymentsView {
     return this.deployments.get(name);
   }
 }
+
+/** A stored monitor as `DynamoStoredMonitors` writes it: hourly, the default thresholds, due at noon. */
+export function sampleStoredMonitor(
+  target: { readonly monitor: string; readonly model: string; readonly version: number; readonly bucket: string; readonly prefix: string },
+  overrides: Partial<StoredMonitor> = {},
+): StoredMonitor {
+  return {
+    config: {
+      monitor: target.monitor,
+      model: target.model,
+      version: target.version,
+      capture: { bucket: target.bucket, prefix: target.prefix },
+      windowMinutes: 60,
+      minRecords: 100,
+      thresholds: { ksPValue: 0.05, chiSquarePValue: 0.05, psi: 0.2, jensenShannon: 0.1, wasserstein: 0.1, driftShare: 0.5 },
+      numericMethod: 'auto',
+      categoricalMethod: 'auto',
+    },
+    scheduleMinutes: 60,
+    nextCheckAt: '2026-06-01T12:00:00.000Z',
+    createdAt: '2026-06-01T11:05:00.000Z',
+    createdBy: 'ana',
+    updatedAt: '2026-06-01T11:05:00.000Z',
+    ...overrides,
+  };
+}

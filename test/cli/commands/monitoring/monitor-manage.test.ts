@@ -1,30 +1,17 @@
 import type { StoredMonitor } from '../../../../lambda/monitoring/core/stored-monitor';
+import { sampleStoredMonitor } from '../../../lambda/monitoring/stored-monitor-fakes';
 import { cliHarness } from '../../harness';
 import { MONITORING_ENV } from './monitor-fixtures';
 
 const cli = cliHarness();
 const run = (args: string[]) => cli.run(args, { env: MONITORING_ENV });
 
-const stored = (overrides: Partial<StoredMonitor> = {}): StoredMonitor => ({
-  config: {
-    monitor: 'churn-live',
-    model: 'churn',
-    version: 5,
-    capture: { bucket: 'monitoring-bucket', prefix: 'captured/mlops-churn-live/' },
-    windowMinutes: 60,
-    minRecords: 100,
-    thresholds: { ksPValue: 0.05, chiSquarePValue: 0.05, psi: 0.2, jensenShannon: 0.1, wasserstein: 0.1, driftShare: 0.5 },
-    numericMethod: 'auto',
-    categoricalMethod: 'auto',
-  },
-  scheduleMinutes: 60,
-  nextCheckAt: '2026-12-01T11:00:00.000Z',
-  deployment: 'churn-live',
-  createdAt: '2026-12-01T10:07:00.000Z',
-  createdBy: 'ana@laptop',
-  updatedAt: '2026-12-01T10:07:00.000Z',
-  ...overrides,
-});
+/** The deployment's stored monitor, as CreateMonitor answers it. */
+const stored = (overrides: Partial<StoredMonitor> = {}): StoredMonitor =>
+  sampleStoredMonitor(
+    { monitor: 'churn-live', model: 'churn', version: 5, bucket: 'monitoring-bucket', prefix: 'captured/mlops-churn-live/' },
+    { nextCheckAt: '2026-12-01T11:00:00.000Z', deployment: 'churn-live', createdBy: 'ana@laptop', ...overrides },
+  );
 
 beforeEach(() => cli.reset());
 

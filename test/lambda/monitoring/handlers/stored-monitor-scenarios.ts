@@ -8,6 +8,7 @@ import { ALL_AT_ONCE, items as deploymentItems, deploymentOf, revisionOf, SERVER
 import type { HandlerScenario } from '../../handler-support/scenarios';
 import { FUNCTION_ENVIRONMENT, type PlatformFakes } from '../../handler-support/sdk-mocks';
 import { items as registryItems } from '../../registry/handlers/handler-scenarios';
+import { sampleStoredMonitor } from '../stored-monitor-fakes';
 
 const BUCKET = FUNCTION_ENVIRONMENT.MONITORING_BUCKET_NAME;
 /** The model the deployment's image serves first (the images scenarios' image version 2), and a monitor of it. */
@@ -27,28 +28,9 @@ export const baselineItem = (model: string, version: number) => ({
   features: [],
 });
 
-/** A stored monitor as `DynamoStoredMonitors` writes it, due at `nextCheckAt`. */
-export function storedMonitor(overrides: Partial<StoredMonitor> = {}): StoredMonitor {
-  return {
-    config: {
-      monitor: STORED,
-      model: SERVED_MODEL,
-      version: SERVED_VERSION,
-      capture: { bucket: BUCKET, prefix: `collected/${STORED}/` },
-      windowMinutes: 60,
-      minRecords: 100,
-      thresholds: { ksPValue: 0.05, chiSquarePValue: 0.05, psi: 0.2, jensenShannon: 0.1, wasserstein: 0.1, driftShare: 0.5 },
-      numericMethod: 'auto',
-      categoricalMethod: 'auto',
-    },
-    scheduleMinutes: 60,
-    nextCheckAt: '2026-06-01T12:00:00.000Z',
-    createdAt: '2026-06-01T11:05:00.000Z',
-    createdBy: 'ana',
-    updatedAt: '2026-06-01T11:05:00.000Z',
-    ...overrides,
-  };
-}
+/** A stored monitor of fraud-linear 3 against collected records, due at noon. */
+export const storedMonitor = (overrides: Partial<StoredMonitor> = {}): StoredMonitor =>
+  sampleStoredMonitor({ monitor: STORED, model: SERVED_MODEL, version: SERVED_VERSION, bucket: BUCKET, prefix: `collected/${STORED}/` }, overrides);
 
 export const storedMonitorItem = (monitor: StoredMonitor) => ({ ...monitoringKeys.storedMonitor(monitor.config.monitor), ...monitor });
 
