@@ -15,8 +15,12 @@
  * - mlflow: MLflow's REST API over HTTP on the local platform, 20 callers at once: create-run, log-batch
  *   of 10 and of 1,000 metrics, get-run, search-runs over 10,000 runs, a 100,000-point metric history
  *   (bench/mlflow-load.ts).
+ * - deployments: on a local platform, `deploy create` until the endpoint answers through the SageMaker Runtime
+ *   stand-in and until the platform records it IN_SERVICE (its every-minute schedule), and InvokeEndpoint through
+ *   the stand-in against the same requests straight to a serving shim (bench/deployments.ts).
  * Progress goes to stderr. `BENCH_ONLY=drift` runs the drift section alone (no synth, no emulators);
- * `BENCH_ONLY=cli` the CLI section alone; `BENCH_ONLY=local` the local section alone; `BENCH_ONLY=mlflow` the MLflow section alone.
+ * `BENCH_ONLY=cli` the CLI section alone; `BENCH_ONLY=local` the local section alone; `BENCH_ONLY=mlflow` the MLflow section alone;
+ * `BENCH_ONLY=deployments` the deployments section alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -26,6 +30,7 @@ import { emulatorClients, startEmulators } from '../local/emulators';
 import { functionEnvironments, provisionFromTemplate } from '../local/provision-from-template';
 import { synthesizeFunctions } from '../local/synthesize';
 import { measureCliStart } from './cli-start';
+import { measureDeployments } from './deployments';
 import { measureDriftThroughput } from './drift-throughput';
 import { registerFloor } from './emulator-floor';
 import { bundleFigures, measureInit } from './init-time';
@@ -108,6 +113,15 @@ async function measureMlflow() {
   };
 }
 
+const DEPLOYMENTS_CREATES = 4;
+const DEPLOYMENTS_NOTE = `deployments: a local platform in this process (in memory; its schedules as npm run local runs them), an image built by the local build simulator, deployed with the DeploymentsClient mlops deploy create calls (serverless, all-at-once, the defaults); ${DEPLOYMENTS_CREATES} creates spread over one minute so they meet every phase of AdvanceDeployments' rate(1 minute) schedule; firstAnswer: from the create call until InvokeEndpoint through the SageMaker Runtime stand-in is answered (polled every 50 ms; the stand-in refuses the endpoint until SageMaker's stand-in has it InService); recordInService: until the IN_SERVICE history entry the schedule writes (what deploy status and deploy create --wait show; --wait polls every 10 s on top); invokeLatency: InvokeEndpointCommand through the stand-in (SigV4 signed and verified, counted, captured) against fetch POST /invocations to a second shim of the same image, same body, from this process; sequential requests alternate between the paths, the concurrent variant runs stand-in, shim, shim, stand-in blocks; ratio = stand-in / shim`;
+
+/** Deployments on a local platform: create to first answer, and the Runtime stand-in's overhead over the shim. */
+async function measureDeploymentsSection() {
+  progress('deployments on the local platform');
+  return measureDeployments({ deployments: DEPLOYMENTS_CREATES, requests: 400, concurrency: 8, progress });
+}
+
 /** Drift runs before the emulators start, so the JVM and moto take no CPU from it. */
 function measureDrift() {
   progress('drift throughput: ours, then scipy and numpy on the same data');
@@ -116,8 +130,13 @@ function measureDrift() {
 }
 
 async function main() {
-  if (ONLY !== undefined && !['drift', 'cli', 'local', 'mlflow'].includes(ONLY)) {
-    throw new Error(`BENCH_ONLY must be "drift", "cli", "local", "mlflow" or unset, got "${ONLY}"`);
+  if (ONLY !== undefined && !['drift', 'cli', 'local', 'mlflow', 'deployments'].includes(ONLY)) {
+    throw new Error(`BENCH_ONLY must be "drift", "cli", "local", "mlflow", "deployments" or unset, got "${ONLY}"`);
+  }
+  if (ONLY === 'deployments') {
+    const deployments = await measureDeploymentsSection();
+    process.stdout.write(`${JSON.stringify({ machine: machine(), notes: [DEPLOYMENTS_NOTE], deployments }, null, 2)}\n`);
+    return;
   }
   if (ONLY === 'mlflow') {
     const { mlflow, targets } = await measureMlflow();
@@ -247,6 +266,8 @@ async function main() {
     const local = await measureLocal();
     const mlflow = await measureMlflow();
     report.notes.push(MLFLOW_NOTE);
+    const deployments = await measureDeploymentsSection();
+    report.notes.push(DEPLOYMENTS_NOTE);
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -254,6 +275,7 @@ async function main() {
           cli: cli.figures,
           local: local.local,
           mlflow: mlflow.mlflow,
+          deployments,
           targets: { ...report.targets, ...cli.targets, ...local.targets, ...mlflow.targets },
         },
         null,
