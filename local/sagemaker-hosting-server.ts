@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { admitSigned, listenOnLoopback, sendError } from './aws-listener';
-import { LOCAL_REGION } from './emulators';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { admitSigned, forwardToMoto, listenOnLoopback, sendError, toAwsJson } from './aws-listener';
 import type { SageMakerEndpoints } from './sagemaker-endpoints';
 import { SageMakerValidationError } from './sagemaker-validation-error';
 import type { LocalCredentials } from './sigv4-verifier';
@@ -74,7 +71,10 @@ async function serve(request: IncomingMessage, response: ServerResponse, port: n
   if ('refusal' in admitted) return sendError(response, admitted.status, admitted.refusal.type, { message: admitted.refusal.message });
   const target = String(request.headers['x-amz-target'] ?? '');
   const action = ACTIONS[target.replace(/^SageMaker\./, '')];
-  if (!action || !target.startsWith('SageMaker.')) return passThrough(request, admitted.body, response, options.moto);
+  if (!action || !target.startsWith('SageMaker.')) {
+    const answer = await forwardToMoto(request, admitted.body, options.moto, 'sagemaker');
+    return void response.writeHead(answer.status, answer.headers).end(answer.body);
+  }
   let input: Input;
   try {
     input = admitted.body.length === 0 ? {} : JSON.parse(admitted.body.toString('utf8'));
@@ -88,52 +88,4 @@ async function serve(request: IncomingMessage, response: ServerResponse, port: n
     if (!(error instanceof SageMakerValidationError)) throw error;
     sendError(response, 400, error.name, { __type: error.name, message: error.message });
   }
-}
-
-/** JSON as SageMaker answers it: times as epoch seconds. */
-function toAwsJson(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, converted) {
-    const raw = this[key];
-    return raw instanceof Date ? raw.getTime() / 1000 : converted;
-  });
-}
-
-/** Sends the request on to moto, signed with moto's credentials (the signature covers the Host it was sent to). */
-async function passThrough(request: IncomingMessage, body: Buffer, response: ServerResponse, moto: SageMakerHostingServerOptions['moto']): Promise<void> {
-  const url = new URL(moto.endpoint);
-  const signer = new SignatureV4({ credentials: moto.credentials, region: LOCAL_REGION, service: 'sagemaker', sha256: Sha256 });
-  const headers: Record<string, string> = { host: url.host };
-  for (const name of ['content-type', 'x-amz-target', 'x-amz-json-version']) {
-    const value = request.headers[name];
-    if (typeof value === 'string') headers[name] = value;
-  }
-  const signed = await signer.sign({
-    method: request.method ?? 'POST',
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: request.url ?? '/',
-    headers,
-    body,
-  });
-  await new Promise<void>((resolve, reject) => {
-    const forwarded = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: signed.method,
-        path: request.url ?? '/',
-        headers: { ...signed.headers, 'content-length': String(body.length) },
-      },
-      (answer) => {
-        const passed = Object.fromEntries(
-          ['content-type', 'x-amzn-requestid', 'x-amzn-errortype'].flatMap((name) => (answer.headers[name] ? [[name, answer.headers[name]!]] : [])),
-        );
-        response.writeHead(answer.statusCode ?? 502, passed);
-        answer.pipe(response).on('finish', resolve).on('error', reject);
-      },
-    );
-    forwarded.on('error', reject);
-    forwarded.end(body);
-  });
 }
