@@ -29,6 +29,8 @@ export const ServerlessCompute = z.strictObject({
       z.refine((size: number) => (SERVERLESS_MEMORY_SIZES_MB as readonly number[]).includes(size), {
         message: `must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`,
       }),
+      // What JSON Schema does not say from the check above, for callers in other languages.
+      z.describe(`Memory in MB: one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}.`),
     ),
     2048,
   ),
@@ -38,9 +40,10 @@ export const ServerlessCompute = z.strictObject({
 /** Instances run, and are billed by the hour, whether requests come or not. */
 export const InstanceCompute = z.strictObject({
   kind: z.literal('instances'),
-  instanceType: z
-    .string()
-    .check(z.refine((type: string) => HOSTING_INSTANCE_TYPES.includes(type), { message: 'is not an instance type SageMaker hosts endpoints on' })),
+  instanceType: z.string().check(
+    z.refine((type: string) => HOSTING_INSTANCE_TYPES.includes(type), { message: 'is not an instance type SageMaker hosts endpoints on' }),
+    z.describe("A SageMaker hosting instance type (ml.m5.large, ml.g5.xlarge, ...): one of the SageMaker API's ProductionVariantInstanceType values."),
+  ),
   count: z._default(z.int().check(z.gte(1), z.lte(10)), 1),
 });
 
