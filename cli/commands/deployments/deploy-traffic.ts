@@ -17,7 +17,7 @@ export function renderTraffic(traffic: DeploymentTraffic, width: number): string
   const worstP99 = Math.max(...traffic.hours.map((hour) => hour.latencyP99Ms ?? Number.NEGATIVE_INFINITY));
   const anonymous = traffic.anonymousRequests > 0 ? ` (${plural(traffic.anonymousRequests, 'request')} named no caller)` : '';
   const lines = [
-    `traffic, the last ${traffic.hours.length} hours to ${formatDate(traffic.end)} (requests per hour, from the capture)`,
+    `traffic over the last ${traffic.hours.length} hours, this one included (requests per hour, from the capture)`,
     `  ${total === 0 ? '(none)' : sparkline(requests, Math.max(10, Math.min(width - 4, 72)))}`,
     `  ${plural(total, 'request')}, ${plural(traffic.callers, 'caller')}${anonymous}; latest hour ${requests.at(-1) ?? 0}`,
     `  CloudWatch: ${plural(invocations, 'invocation')}, ${errors} answered 5xx${invocations > 0 ? ` (${formatNumber(Math.round((errors / invocations) * 1000) / 10)}%)` : ''}, model latency p99 ${Number.isFinite(worstP99) ? `${ms(worstP99)} in the worst hour` : '-'}`,

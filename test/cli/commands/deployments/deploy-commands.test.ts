@@ -210,7 +210,7 @@ describe('mlops deploy status, list, history', () => {
         'created      2026-12-01 10:00 by ana@laptop',
         'updated      2026-12-01 10:06',
         '',
-        'traffic, the last 3 hours to 2026-12-01 11:00 (requests per hour, from the capture)',
+        'traffic over the last 3 hours, this one included (requests per hour, from the capture)',
         '  ▁▃█',
         '  300 requests, 4 callers (20 requests named no caller); latest hour 200',
         '  CloudWatch: 300 invocations, 3 answered 5xx (1%), model latency p99 41.5 ms in the worst hour',
