@@ -12,6 +12,7 @@ import {
   localRegistryClient,
   localSageMakerRuntimeClient,
 } from '../client/shared/local-connection';
+import { systemClock } from '../lambda/shared/clock';
 import { startLocalPlatform } from '../local/platform';
 import { serveImageLocally } from '../local/serve-image';
 import { latencyOverhead } from './latency-overhead';
@@ -56,8 +57,6 @@ export interface DeploymentsBenchOptions {
   readonly progress: (message: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `attempt` until it gives a value, failing after `WAIT_LIMIT_MS`. */
 async function until<T>(what: string, attempt: () => Promise<T | undefined>, pollMs: number): Promise<T> {
   const deadline = performance.now() + WAIT_LIMIT_MS;
@@ -65,7 +64,7 @@ async function until<T>(what: string, attempt: () => Promise<T | undefined>, pol
     const value = await attempt();
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`${what}: still waiting after ${WAIT_LIMIT_MS / 1000} s`);
-    await sleep(pollMs);
+    await systemClock.sleep(pollMs);
   }
 }
 
@@ -165,7 +164,7 @@ export async function measureDeployments(options: DeploymentsBenchOptions) {
     options.progress(`deployments: ${options.deployments} creates, ${stagger / 1000} s apart, each until it answers and is IN_SERVICE`);
     const runs = await Promise.all(
       Array.from({ length: options.deployments }, async (_, index) => {
-        await sleep(index * stagger);
+        await systemClock.sleep(index * stagger);
         return deployOnce(deployments, runtime, `bench-${index + 1}`, { name: image.name, version: image.version });
       }),
     );
@@ -179,7 +178,9 @@ export async function measureDeployments(options: DeploymentsBenchOptions) {
         if (!answer.ok) throw new Error(`the shim answered ${answer.status}: ${await answer.text()}`);
         return answer.arrayBuffer();
       };
-      // Warm both paths (connections, the SDK's first signing) before anything is timed.
+      // Both paths give the same answer (the same model), and are warm (connections, the SDK's first signing) before anything is timed.
+      const answers = [Buffer.from((await throughStandIn()).Body!).toString('utf8'), Buffer.from(await straightToShim()).toString('utf8')];
+      if (answers[0] !== answers[1]) throw new Error(`the stand-in answered ${answers[0]}, the shim ${answers[1]}`);
       await timed(throughStandIn, 20, 1);
       await timed(straightToShim, 20, 1);
       const sequential = { standIn: [] as number[], shim: [] as number[] };
