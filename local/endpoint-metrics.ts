@@ -205,21 +205,36 @@ function minuteData(samples: readonly InvocationSample[], from: number, until: n
       { Name: 'VariantName', Value: variant },
     ];
     return [base, [...base, { Name: 'EndpointConfigName', Value: endpointConfig }]].flatMap((Dimensions) =>
-      Object.entries(METRICS).map(([MetricName, metric]): MetricDatum => {
+      Object.entries(METRICS).flatMap(([MetricName, metric]): MetricDatum[] => {
         const values = group.map(metric);
-        return {
-          MetricName,
-          Dimensions,
-          Timestamp: new Date(minute),
-          Unit: MetricName === 'ModelLatency' ? 'Microseconds' : 'None',
-          StatisticValues: {
-            SampleCount: values.length,
-            Sum: values.reduce((total, value) => total + value, 0),
-            Minimum: Math.min(...values),
-            Maximum: Math.max(...values),
+        const datum = { MetricName, Dimensions, Timestamp: new Date(minute), Unit: MetricName === 'ModelLatency' ? 'Microseconds' : 'None' } as const;
+        // Latencies go as values, so CloudWatch (moto here) can answer their percentiles; counts as statistics.
+        if (MetricName === 'ModelLatency') return valueBatches(values).map((batch) => ({ ...datum, ...batch }));
+        return [
+          {
+            ...datum,
+            StatisticValues: {
+              SampleCount: values.length,
+              Sum: values.reduce((total, value) => total + value, 0),
+              Minimum: Math.min(...values),
+              Maximum: Math.max(...values),
+            },
           },
-        };
+        ];
       }),
     );
+  });
+}
+
+/** PutMetricData's `Values` and `Counts`: at most 150 distinct values a datum. */
+const VALUES_PER_DATUM = 150;
+
+function valueBatches(values: readonly number[]): { Values: number[]; Counts: number[] }[] {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  const distinct = [...counts.entries()];
+  return Array.from({ length: Math.ceil(distinct.length / VALUES_PER_DATUM) }, (_, index) => {
+    const batch = distinct.slice(index * VALUES_PER_DATUM, (index + 1) * VALUES_PER_DATUM);
+    return { Values: batch.map(([value]) => value), Counts: batch.map(([, count]) => count) };
   });
 }

@@ -271,6 +271,43 @@ def guard_the_server():
     moto.server.run_simple = guarded_run_simple
 
 
+PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
+
+
+def percentile_statistics():
+    """Teaches moto's CloudWatch the percentile statistics (``p50``, ``p99.9``) GetMetricData asks for: moto knows
+    Sum, Average, Minimum, Maximum and SampleCount only, and answers a percentile with a 500. Computed from the
+    single values a period holds (PutMetricData ``Value`` or ``Values``/``Counts``), nearest rank, as CloudWatch
+    does for raw data; a period of only ``StatisticValues`` has no percentile, and none is answered for it."""
+    from moto.cloudwatch import models
+
+    known = models.Statistics.get_statistics_for_type
+
+    def get_statistics_for_type(self, stat):
+        match = PERCENTILE.match(stat)
+        if not match:
+            return known(self, stat)
+        values = sorted(self.metric_single_values_list)
+        if not values:
+            return None
+        rank = max(1, -(-float(match.group(1)) * len(values) // 100))
+        return values[int(rank) - 1]
+
+    models.Statistics.get_statistics_for_type = get_statistics_for_type
+    answer = models.CloudWatchBackend.get_metric_data
+
+    def get_metric_data(self, *args, **kwargs):
+        # A period without a percentile is left out, as CloudWatch leaves out a period without data.
+        results = answer(self, *args, **kwargs)
+        for result in results:
+            kept = [(timestamp, value) for timestamp, value in zip(result["timestamps"], result["values"]) if value is not None]
+            result["timestamps"] = [timestamp for timestamp, _ in kept]
+            result["values"] = [value for _, value in kept]
+        return results
+
+    models.CloudWatchBackend.get_metric_data = get_metric_data
+
+
 def restore(state_file):
     if not os.path.exists(state_file):
         return
@@ -299,6 +336,7 @@ def save(state_file):
 
 def main(argv):
     guard_the_server()
+    percentile_statistics()
     if argv[:1] != ["--state-file"]:
         moto.server.main(argv)
         return
