@@ -3,8 +3,11 @@ import type { CloudFormationTemplate } from './provision-from-template';
 /**
  * The template's EventBridge rules that match events by pattern, as the local event router delivers them: each
  * enabled rule with an `EventPattern`, on its bus, with the functions it targets. EventBridge's pattern language is
- * read as far as the template uses it: arrays of exact values, nested objects (`detail`). A content filter (an
- * object in a value array: `prefix`, `anything-but`, ...) is refused, naming the rule, rather than matched wrongly.
+ * read as far as the template uses it: arrays of exact values, nested objects (`detail`). A rule the router cannot
+ * deliver as EventBridge would (a content filter such as `prefix` or `anything-but`, a reference to something not
+ * provisioned locally, a function target given a transformed input) is left out with the reason, never matched or
+ * delivered wrongly: the platform's are CloudWatch alarms' rules (the monitors' retrain gate), whose events nothing
+ * local sends.
  */
 
 /** What EventBridge delivers to a rule's target. */
@@ -18,6 +21,12 @@ export interface BusEvent {
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail: unknown;
+}
+
+/** A rule the router leaves out, and why. */
+export interface UnroutedRule {
+  readonly ruleLogicalId: string;
+  readonly reason: string;
 }
 
 export interface EventRoute {
@@ -39,46 +48,65 @@ export interface EventPattern {
 type Target = { Arn: unknown; Input?: unknown; InputPath?: unknown; InputTransformer?: unknown };
 type RuleProperties = { EventPattern?: Record<string, unknown>; EventBusName?: unknown; State?: string; Targets?: Target[] };
 
-/** The rules with a pattern; `names` gives the local name of each provisioned resource a rule refers to. */
-export function eventRoutes(template: CloudFormationTemplate, names: ReadonlyMap<string, string>): EventRoute[] {
-  return Object.entries(template.Resources).flatMap(([ruleLogicalId, resource]) => {
+/** Why the router cannot deliver a rule as EventBridge would. */
+class UnroutableRuleError extends Error {}
+
+/** The rules with a pattern, and those left out; `names` gives the local name of each provisioned resource a rule refers to. */
+export function eventRoutes(template: CloudFormationTemplate, names: ReadonlyMap<string, string>): { routes: EventRoute[]; unrouted: UnroutedRule[] } {
+  const routes: EventRoute[] = [];
+  const unrouted: UnroutedRule[] = [];
+  for (const [ruleLogicalId, resource] of Object.entries(template.Resources)) {
     const properties = resource.Properties as RuleProperties | undefined;
-    if (resource.Type !== 'AWS::Events::Rule' || !properties?.EventPattern || properties.State === 'DISABLED') return [];
-    const refer = (value: unknown) => {
-      if (typeof value !== 'object' || value === null) return value;
-      const name = names.get((value as { Ref?: string }).Ref ?? '');
-      if (name === undefined) throw new Error(`rule ${ruleLogicalId} refers to ${JSON.stringify(value)}, which is not provisioned locally`);
-      return name;
-    };
-    const functionLogicalIds: string[] = [];
-    for (const target of properties.Targets ?? []) {
-      const getAtt = (target.Arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-      if (!getAtt || template.Resources[getAtt[0]]?.Type !== 'AWS::Lambda::Function') continue;
-      // The function would be handed another payload than the event: not what the router delivers.
-      if (target.Input !== undefined || target.InputPath !== undefined || target.InputTransformer !== undefined) {
-        throw new Error(`rule ${ruleLogicalId}: the local platform delivers whole events to functions, not a target's Input, InputPath or InputTransformer`);
-      }
-      functionLogicalIds.push(getAtt[0]);
+    if (resource.Type !== 'AWS::Events::Rule' || !properties?.EventPattern || properties.State === 'DISABLED') continue;
+    try {
+      routes.push(readRule(template, ruleLogicalId, properties as Required<Pick<RuleProperties, 'EventPattern'>> & RuleProperties, names));
+    } catch (error) {
+      if (!(error instanceof UnroutableRuleError)) throw error;
+      unrouted.push({ ruleLogicalId, reason: error.message });
     }
-    const eventBusName = properties.EventBusName === undefined ? 'default' : String(refer(properties.EventBusName));
-    const pattern = readPattern(properties.EventPattern, ruleLogicalId, refer);
-    return [{ ruleLogicalId, eventBusName, pattern, functionLogicalIds, otherTargets: (properties.Targets ?? []).length - functionLogicalIds.length }];
-  });
+  }
+  return { routes, unrouted };
 }
 
-function readPattern(pattern: Record<string, unknown>, ruleLogicalId: string, refer: (value: unknown) => unknown): EventPattern {
+function readRule(
+  template: CloudFormationTemplate,
+  ruleLogicalId: string,
+  properties: RuleProperties & { EventPattern: Record<string, unknown> },
+  names: ReadonlyMap<string, string>,
+): EventRoute {
+  const refer = (value: unknown) => {
+    const name = names.get((value as { Ref?: string }).Ref ?? '');
+    if (name === undefined) throw new UnroutableRuleError(`it refers to ${JSON.stringify(value)}, which is not provisioned locally`);
+    return name;
+  };
+  const functionLogicalIds: string[] = [];
+  for (const target of properties.Targets ?? []) {
+    const getAtt = (target.Arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (!getAtt || template.Resources[getAtt[0]]?.Type !== 'AWS::Lambda::Function') continue;
+    // The function would be handed another payload than the event: not what the router delivers.
+    if (target.Input !== undefined || target.InputPath !== undefined || target.InputTransformer !== undefined) {
+      throw new UnroutableRuleError(`the router delivers whole events to functions, not a target's Input, InputPath or InputTransformer`);
+    }
+    functionLogicalIds.push(getAtt[0]);
+  }
+  const eventBusName =
+    properties.EventBusName === undefined ? 'default' : typeof properties.EventBusName === 'string' ? properties.EventBusName : refer(properties.EventBusName);
+  const pattern = readPattern(properties.EventPattern, refer);
+  return { ruleLogicalId, eventBusName, pattern, functionLogicalIds, otherTargets: (properties.Targets ?? []).length - functionLogicalIds.length };
+}
+
+function readPattern(pattern: Record<string, unknown>, refer: (value: unknown) => string): EventPattern {
   const read: Record<string, EventPattern[string]> = Object.create(null);
   for (const [field, value] of Object.entries(pattern)) {
     if (!Array.isArray(value)) {
-      read[field] = readPattern(value as Record<string, unknown>, ruleLogicalId, refer);
+      read[field] = readPattern(value as Record<string, unknown>, refer);
       continue;
     }
     read[field] = value.map((accepted) => {
-      const resolved = typeof accepted === 'object' && accepted !== null && 'Ref' in accepted ? refer(accepted) : accepted;
-      if (typeof resolved === 'object' && resolved !== null) {
-        throw new Error(`rule ${ruleLogicalId}: the local platform matches exact values only, not the filter ${JSON.stringify(accepted)} of ${field}`);
-      }
-      return resolved as string | number | boolean | null;
+      if (typeof accepted !== 'object' || accepted === null) return accepted as string | number | boolean | null;
+      if ('Ref' in accepted) return refer(accepted);
+      if ('Fn::GetAtt' in accepted) throw new UnroutableRuleError(`it refers to ${JSON.stringify(accepted)}, which is not provisioned locally`);
+      throw new UnroutableRuleError(`the router matches exact values only, not the filter ${JSON.stringify(accepted)} of ${field}`);
     });
   }
   return read;

@@ -59,8 +59,10 @@ export async function startEventStandIns(options: EventStandInsOptions): Promise
     .map(([, name]) => [stateMachineArn(name), (input: unknown) => ready().runDriftCheck(input as DriftCheckInput)] as const);
   if (stateMachines.length > 1) throw new Error(`the local platform runs one state machine, the drift check; the template has ${stateMachines.length}`);
 
+  const { routes, unrouted } = eventRoutes(options.template, options.names);
+  for (const { ruleLogicalId, reason } of unrouted) options.log?.(`rule ${ruleLogicalId} is not routed locally: ${reason}`);
   const router = await startEventRouter({
-    routes: eventRoutes(options.template, options.names),
+    routes,
     credentials: options.credentials,
     moto: options.moto,
     deliver: async (functionLogicalId: string, event: BusEvent) => {

@@ -10,7 +10,7 @@ const names = new Map([
   [logicalIdOf('AWS::Events::EventBus'), 'mlops-local-platformevents'],
   [logicalIdOf('AWS::CodeBuild::Project'), 'mlops-local-imagesbuild'],
 ]);
-const routes = eventRoutes(template, names);
+const { routes, unrouted } = eventRoutes(template, names);
 const serviceOf = (logicalId: string) => template.Resources[logicalId].Properties?.Environment.Variables.POWERTOOLS_SERVICE_NAME;
 
 const event = (source: string, detailType: string, detail: unknown): BusEvent => ({
@@ -57,5 +57,25 @@ describe('eventRoutes of the platform template', () => {
     expect(reached(aliasMoved('production'), 'default')).toEqual([]);
     expect(reached(build, 'default')).toEqual(['ImageEvents']);
     expect(reached({ ...build, detail: { 'project-name': 'someone-elses' } }, 'default')).toEqual([]);
+  });
+
+  it('routes every rule of the platform', () => {
+    expect(unrouted).toEqual([]);
+  });
+
+  it("leaves out a monitor's retrain rule (a CloudWatch alarm's event, handed on transformed), saying why", () => {
+    const monitors = shapeTemplate('monitors').toJSON() as CloudFormationTemplate;
+    const monitorNames = new Map(
+      Object.keys(monitors.Resources)
+        .filter((id) => ['AWS::Events::EventBus', 'AWS::CodeBuild::Project'].includes(monitors.Resources[id].Type))
+        .map((id) => [id, id]),
+    );
+
+    const read = eventRoutes(monitors, monitorNames);
+
+    expect(read.unrouted).toEqual([
+      { ruleLogicalId: expect.stringMatching(/^MonitoringchurnprodRetrainOnDrift/), reason: expect.stringContaining('InputTransformer') },
+    ]);
+    expect(read.routes.map(({ ruleLogicalId }) => ruleLogicalId).sort()).toEqual(routes.map(({ ruleLogicalId }) => ruleLogicalId).sort());
   });
 });

@@ -28,28 +28,57 @@ describe('matchesPattern', () => {
 });
 
 describe('eventRoutes', () => {
-  it('fails a content filter (prefix, anything-but, ...), naming the rule, rather than matching it as an exact value', () => {
-    const template: CloudFormationTemplate = { Resources: { Fn: lambdaFunction, Moves: rule({ detail: { alias: [{ prefix: 'prod' }] } }) } };
+  it('leaves out a rule with a content filter (prefix, anything-but, ...), saying why, rather than matching it as an exact value', () => {
+    const template: CloudFormationTemplate = {
+      Resources: { Fn: lambdaFunction, Moves: rule({ detail: { alias: [{ prefix: 'prod' }] } }), Exact: rule({ detail: { alias: ['production'] } }) },
+    };
 
-    expect(() => eventRoutes(template, new Map())).toThrow(
-      'rule Moves: the local platform matches exact values only, not the filter {"prefix":"prod"} of alias',
-    );
+    const { routes, unrouted } = eventRoutes(template, new Map());
+
+    expect(unrouted).toEqual([{ ruleLogicalId: 'Moves', reason: 'the router matches exact values only, not the filter {"prefix":"prod"} of alias' }]);
+    expect(routes).toEqual([
+      { ruleLogicalId: 'Exact', eventBusName: 'default', pattern: { detail: { alias: ['production'] } }, functionLogicalIds: ['Fn'], otherTargets: 0 },
+    ]);
   });
 
-  it('fails a function target given another payload than the event (Input, InputPath, InputTransformer)', () => {
+  it('leaves out a rule giving a function another payload than the event (Input, InputPath, InputTransformer)', () => {
     const template: CloudFormationTemplate = { Resources: { Fn: lambdaFunction, Moves: rule({ source: ['a'] }, { InputPath: '$.detail' }) } };
 
-    expect(() => eventRoutes(template, new Map())).toThrow('rule Moves: the local platform delivers whole events to functions');
+    expect(eventRoutes(template, new Map())).toEqual({
+      routes: [],
+      unrouted: [{ ruleLogicalId: 'Moves', reason: "the router delivers whole events to functions, not a target's Input, InputPath or InputTransformer" }],
+    });
   });
 
-  it('skips disabled rules and schedules, and fails a reference to something not provisioned locally', () => {
-    const disabled = { ...rule({ source: ['a'] }), Properties: { ...rule({ source: ['a'] }).Properties, State: 'DISABLED' } };
+  it('skips disabled rules and schedules', () => {
+    const disabled = rule({ source: ['a'] });
     const template: CloudFormationTemplate = {
-      Resources: { Fn: lambdaFunction, Off: disabled, Tick: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 minute)', Targets: [] } } },
+      Resources: {
+        Fn: lambdaFunction,
+        Off: { ...disabled, Properties: { ...disabled.Properties, State: 'DISABLED' } },
+        Tick: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 minute)', Targets: [] } },
+      },
     };
-    const onTopic: CloudFormationTemplate = { Resources: { Fn: lambdaFunction, Built: rule({ detail: { project: [{ Ref: 'Project' }] } }) } };
 
-    expect(eventRoutes(template, new Map())).toEqual([]);
-    expect(() => eventRoutes(onTopic, new Map())).toThrow('rule Built refers to {"Ref":"Project"}, which is not provisioned locally');
+    expect(eventRoutes(template, new Map())).toEqual({ routes: [], unrouted: [] });
+  });
+
+  it('resolves a reference to a provisioned resource to its local name, and leaves out a rule referring to anything else', () => {
+    const template: CloudFormationTemplate = {
+      Resources: {
+        Fn: lambdaFunction,
+        Built: rule({ detail: { project: [{ Ref: 'Project' }] } }),
+        Alarmed: rule({ resources: [{ 'Fn::GetAtt': ['Alarm', 'Arn'] }] }),
+      },
+    };
+
+    const provisioned = eventRoutes(template, new Map([['Project', 'mlops-local-project']]));
+    const unprovisioned = eventRoutes(template, new Map());
+
+    expect(provisioned.routes).toMatchObject([{ ruleLogicalId: 'Built', pattern: { detail: { project: ['mlops-local-project'] } } }]);
+    expect(provisioned.unrouted).toEqual([
+      { ruleLogicalId: 'Alarmed', reason: 'it refers to {"Fn::GetAtt":["Alarm","Arn"]}, which is not provisioned locally' },
+    ]);
+    expect(unprovisioned.unrouted).toContainEqual({ ruleLogicalId: 'Built', reason: 'it refers to {"Ref":"Project"}, which is not provisioned locally' });
   });
 });
