@@ -64,8 +64,10 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
     case 'UPDATING': {
       if (!pending || !current) return unchanged(record);
       if (failed) return failedTo('update the endpoint', pending);
-      if (observed.status === 'RollingBack')
-        return move('ROLLING_BACK', {}, pending, `SageMaker is rolling back: ${observed.failureReason ?? 'an alarm fired'}`);
+      if (observed.status === 'RollingBack') {
+        const reason = observed.failureReason ?? 'an alarm fired';
+        return move('ROLLING_BACK', { reason }, pending, `SageMaker is rolling back: ${reason}`);
+      }
       if (observed.status !== 'InService') return unchanged(record);
       if (serving(current)) {
         // SageMaker's guardrails rolled the update back before it completed.
@@ -81,7 +83,9 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
       if (!pending || !current) return unchanged(record);
       if (failed) return failedTo('roll back', pending);
       if (observed.status === 'InService' && serving(current)) {
-        return move('IN_SERVICE', { pending: undefined }, pending, 'rolled back', [{ kind: 'retire', revisions: [pending] }]);
+        return move('IN_SERVICE', { pending: undefined }, pending, record.reason ? `rolled back: ${record.reason}` : 'rolled back', [
+          { kind: 'retire', revisions: [pending] },
+        ]);
       }
       // The platform's rollback was recorded but SageMaker never took it (its UpdateEndpoint failed after the
       // record): the endpoint still serves the new revision, at rest. Sent again, with nothing new to record.

@@ -153,6 +153,21 @@ describe('advanceDeployment', () => {
       expect(back.change?.reason).toBe('rolled back by SageMaker: Alarm mlops-churn-api-5xx-rate fired');
       expect(back.actions).toEqual([{ kind: 'retire', revisions: [revision(2, 'sagemaker')] }]);
     });
+
+    it('keeps the reason of a rollback seen in progress, and says it when the old config serves again', () => {
+      const rolling = advanceDeployment(
+        updating,
+        seen('RollingBack', 'mlops-churn-api-2', { failureReason: 'Alarm mlops-churn-api-5xx-rate fired' }),
+        minutes(12),
+      );
+      expect(rolling.record).toMatchObject({ status: 'ROLLING_BACK', reason: 'Alarm mlops-churn-api-5xx-rate fired' });
+
+      const back = advanceDeployment(rolling.record, seen('InService', 'mlops-churn-api-1'), minutes(14));
+
+      expect(back.record).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 }, reason: 'Alarm mlops-churn-api-5xx-rate fired' });
+      expect(back.record.pending).toBeUndefined();
+      expect(back.change?.reason).toBe('rolled back: Alarm mlops-churn-api-5xx-rate fired');
+    });
   });
 
   it('is DELETED once the endpoint is gone, every revision deleted', () => {
