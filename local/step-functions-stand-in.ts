@@ -65,16 +65,19 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
   const running = new Set<Promise<void>>();
 
   const run = (execution: Execution, runner: StateMachineRunner) => {
-    const done = runner(JSON.parse(execution.input)).then(
-      (output) => {
-        Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) });
-        options.log?.(`execution ${execution.executionArn} succeeded`);
-      },
-      (error: Error) => {
-        Object.assign(execution, { status: 'FAILED', error: error.name, cause: error.message });
-        options.log?.(`execution ${execution.executionArn} failed: ${error.message}`);
-      },
-    );
+    // A runner that throws at once fails its execution too, rather than the StartExecution that started it.
+    const done = Promise.resolve(execution.input)
+      .then((input) => runner(JSON.parse(input)))
+      .then(
+        (output) => {
+          Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) });
+          options.log?.(`execution ${execution.executionArn} succeeded`);
+        },
+        (error: Error) => {
+          Object.assign(execution, { status: 'FAILED', error: error.name, cause: error.message });
+          options.log?.(`execution ${execution.executionArn} failed: ${error.message}`);
+        },
+      );
     const settled = done.finally(() => {
       execution.stopDate = new Date();
       running.delete(settled);

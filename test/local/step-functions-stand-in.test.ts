@@ -92,6 +92,32 @@ describe('the local Step Functions stand-in', () => {
     expect(await describe_(started.executionArn!)).toMatchObject({ status: 'FAILED', error: 'Error', cause: 'CheckDrift failed with ValidationError' });
   });
 
+  it('fails the execution, not its start, when the runner throws at once', async () => {
+    const throwing = await startStepFunctionsStandIn({
+      stateMachines: new Map([
+        [
+          DRIFT_CHECK,
+          () => {
+            throw new Error('the local functions are not served yet');
+          },
+        ],
+      ]),
+      credentials: [credentials],
+    });
+    const early = new SFNClient({ region: 'us-east-1', credentials, endpoint: throwing.endpoint, maxAttempts: 1 });
+    try {
+      const started = await early.send(new StartExecutionCommand({ stateMachineArn: DRIFT_CHECK, name: 'early', input: '{}' }));
+      await settled();
+
+      expect(await early.send(new DescribeExecutionCommand({ executionArn: started.executionArn }))).toMatchObject({
+        status: 'FAILED',
+        cause: 'the local functions are not served yet',
+      });
+    } finally {
+      await throwing.stop();
+    }
+  });
+
   it('fails an unknown state machine, a bad name or input, an unknown execution and another action, as Step Functions names them', async () => {
     const other = DRIFT_CHECK.replace('driftcheck', 'other');
 
