@@ -19,4 +19,6 @@ export const PLATFORM_METRICS = {
   runsEnded: 'RunsEnded',
   /** SweepRuns: runs running at each sweep. */
   runsInProgress: 'RunsInProgress',
+  /** AdvanceDeployments: deployments whose step failed in a run (the next run tries them again). */
+  deploymentStepsFailed: 'DeploymentStepsFailed',
 } as const;

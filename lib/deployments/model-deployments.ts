@@ -15,11 +15,13 @@ import { VARIANT_NAME } from '../../lambda/deployments/adapters/sagemaker-hostin
 import { GSI1 } from '../../lambda/deployments/adapters/table-keys';
 import { SAGEMAKER_NAME_PREFIX, sageMakerNames } from '../../lambda/deployments/core/sagemaker-names';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
+import { PLATFORM_METRICS } from '../../lambda/shared/platform-metrics';
 import { EndpointMetricFactory } from '../monitoring/monitoring-metrics';
 import { grantUploadUnder } from '../shared/bucket-grants';
 import { nagResourceName } from '../shared/nag';
 import { type CapabilityFunctionProps, PlatformCapability } from '../shared/platform-capability';
 import type { PlatformFunction } from '../shared/platform-function';
+import { platformMetric } from '../shared/platform-metric';
 import { createPlatformTable } from '../shared/platform-table';
 import { DeploymentsDashboard } from './deployments-dashboard';
 
@@ -267,6 +269,11 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
     return this.endpointMetrics(deploymentName).metricInvocationErrors(errorClass, props);
   }
 
+  /** Deployments whose step failed in an AdvanceDeployments run (`DeploymentStepsFailed`, sum; each run retries them). */
+  metricStepsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return platformMetric({ service: 'AdvanceDeployments', metricName: PLATFORM_METRICS.deploymentStepsFailed, statistic: cloudwatch.Stats.SUM }, props);
+  }
+
   /** A deployment function with what all but `QueryDeployments` share: the environment of the platform dependencies and the bus. */
   private addDeploymentFunction(id: string, props: ModelDeploymentsProps, functionProps: CapabilityFunctionProps): PlatformFunction {
     const fn = this.addFunction(id, functionProps);
@@ -403,6 +410,15 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
         evaluationPeriods: 2,
         // A function that is not invoked publishes nothing: silence is the failure.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'DeploymentStepsFailing', {
+        alarmDescription:
+          "A deployment's step failed in 3 runs of AdvanceDeployments running (each run retries it): a call SageMaker or CloudWatch keeps refusing. See AdvanceDeployments' logs for the deployment and the error.",
+        metric: this.metricStepsFailed({ period: Duration.minutes(1) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       new cloudwatch.Alarm(this, 'DeploymentEventsFailing', {
         alarmDescription:

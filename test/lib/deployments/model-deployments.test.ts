@@ -204,8 +204,8 @@ describe('ModelDeployments', () => {
     const alarmNamed = (construct: IConstruct) => template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties;
     const topic = stack.resolve(stack.monitoring.alarmTopic.topicArn);
 
-    test("alarms when AdvanceDeployments fails or stops running, and when DeploymentEvents fails, telling the platform's alarm topic", () => {
-      const [failing, stopped, eventsFailing] = deployments.alarms.map(alarmNamed);
+    test("alarms when AdvanceDeployments fails or stops running, when a deployment's step keeps failing, and when DeploymentEvents fails, telling the platform's alarm topic", () => {
+      const [failing, stopped, stepsFailing, eventsFailing] = deployments.alarms.map(alarmNamed);
       const advance = stack.resolve(deployments.functions.advanceDeployments.functionName);
       expect(failing).toMatchObject({
         MetricName: 'Errors',
@@ -221,11 +221,20 @@ describe('ModelDeployments', () => {
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
       });
+      expect(stepsFailing).toMatchObject({
+        Namespace: 'MlopsPlatform',
+        MetricName: 'DeploymentStepsFailed',
+        Dimensions: [{ Name: 'service', Value: 'AdvanceDeployments' }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        Threshold: 1,
+      });
       expect(eventsFailing).toMatchObject({
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(deployments.functions.deploymentEvents.functionName) }],
       });
-      for (const alarm of [failing, stopped, eventsFailing]) {
+      for (const alarm of [failing, stopped, stepsFailing, eventsFailing]) {
         expect(alarm.AlarmActions).toEqual([topic]);
         expect(alarm.OKActions).toEqual([topic]);
       }
@@ -309,7 +318,7 @@ describe('ModelDeployments', () => {
       const t = Template.fromStack(local);
 
       for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
       t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
       const patterns = Object.values(t.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.EventPattern);
       expect(patterns).not.toContainEqual(expect.objectContaining({ 'detail-type': ['DeploymentStateChanged'] }));

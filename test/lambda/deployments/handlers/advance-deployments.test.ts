@@ -1,6 +1,8 @@
+import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { deploymentKeys } from '../../../../lambda/deployments/adapters/table-keys';
+import { metrics } from '../../../../lambda/shared/handler';
 import { runScenario, scenarioNamed } from '../../handler-support/scenarios';
-import { inputsOf } from '../../handler-support/sdk-mocks';
+import { inputsOf, sageMakerMock } from '../../handler-support/sdk-mocks';
 import { advanceDeploymentsScenarios, freezeDate, INSTANCES_NAME, NOW, SERVERLESS_NAME } from './handler-scenarios';
 
 const scenario = (name: string) => scenarioNamed(advanceDeploymentsScenarios, name);
@@ -24,6 +26,24 @@ describe('AdvanceDeployments', () => {
     expect(stored(fakes, SERVERLESS_NAME)).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 } });
     expect(stored(fakes, SERVERLESS_NAME)).not.toHaveProperty('pending');
     expect(publishedDetails()).toEqual([expect.objectContaining({ from: 'CREATING', to: 'IN_SERVICE', reason: 'in service' })]);
+  });
+
+  it('counts the deployments whose step failed, so one that keeps failing alarms (DeploymentStepsFailed)', async () => {
+    const added = jest.spyOn(metrics, 'addMetric');
+    try {
+      const { fakes } = await runScenario('AdvanceDeployments', {
+        ...scenario('an endpoint SageMaker brought into service'),
+        arrange: (arranged) => {
+          scenario('an endpoint SageMaker brought into service').arrange?.(arranged);
+          sageMakerMock.on(DescribeEndpointCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+        },
+      });
+
+      expect(added).toHaveBeenCalledWith('DeploymentStepsFailed', 'Count', 1);
+      expect(stored(fakes, SERVERLESS_NAME)).toMatchObject({ status: 'CREATING' });
+    } finally {
+      added.mockRestore();
+    }
   });
 
   it('leaves a deployment SageMaker is still creating as it is', async () => {
