@@ -14,6 +14,7 @@ import { CAPTURE_FOLDER } from '../../lambda/deployments/adapters/platform-depen
 import { VARIANT_NAME } from '../../lambda/deployments/adapters/sagemaker-hosting';
 import { GSI1 } from '../../lambda/deployments/adapters/table-keys';
 import { SAGEMAKER_NAME_PREFIX, sageMakerNames } from '../../lambda/deployments/core/sagemaker-names';
+import { IMAGES_EVENT_SOURCE } from '../../lambda/images/adapters/eventbridge-image-events';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { PLATFORM_METRICS } from '../../lambda/shared/platform-metrics';
 import { EndpointMetricFactory } from '../monitoring/monitoring-metrics';
@@ -222,6 +223,12 @@ export class ModelDeployments extends PlatformCapability<DeploymentsOperation> {
       eventBus: props.eventBus,
       description: 'Registry alias moves: deployments following the moved alias roll its new version out.',
       eventPattern: { source: [REGISTRY_EVENT_SOURCE], detailType: ['ModelAliasChanged'] },
+      targets: [new targets.LambdaFunction(deploymentEvents)],
+    });
+    new events.Rule(this, 'ImagesReady', {
+      eventBus: props.eventBus,
+      description: 'Image versions built: deployments following an alias roll out the version serving it, once READY.',
+      eventPattern: { source: [IMAGES_EVENT_SOURCE], detailType: ['ImageBuildStateChanged'], detail: { status: ['READY'] } },
       targets: [new targets.LambdaFunction(deploymentEvents)],
     });
     this.advanceSchedule = new events.Rule(this, 'AdvanceSchedule', {

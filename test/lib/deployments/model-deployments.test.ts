@@ -182,6 +182,14 @@ describe('ModelDeployments', () => {
       });
     });
 
+    test('follows the images built READY on the platform bus with DeploymentEvents (an alias moved before its image was built)', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: stack.resolve(stack.eventBus.eventBusName),
+        EventPattern: { source: ['mlops-platform.images'], 'detail-type': ['ImageBuildStateChanged'], detail: { status: ['READY'] } },
+        Targets: [Match.objectLike({ Arn: stack.resolve(deployments.functions.deploymentEvents.functionArn) })],
+      });
+    });
+
     test('runs AdvanceDeployments every minute', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(1 minute)',

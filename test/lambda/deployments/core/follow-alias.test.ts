@@ -1,12 +1,12 @@
 import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
-import { followAlias } from '../../../../lambda/deployments/core/follow-alias';
+import { followAlias, followImageBuilds } from '../../../../lambda/deployments/core/follow-alias';
 import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import { fakeDeploymentDependencies, readyImage } from '../fakes';
 
-async function setUp() {
+async function setUp(extraImages: ReturnType<typeof readyImage>[] = []) {
   const deps = fakeDeploymentDependencies({
-    images: [readyImage('churn-scorer', 1, 3), readyImage('churn-scorer', 2, 4), readyImage('fraud-scorer', 1, 3)],
+    images: [readyImage('churn-scorer', 1, 3), readyImage('churn-scorer', 2, 4), readyImage('fraud-scorer', 1, 3), ...extraImages],
     aliases: { 'churn@production': 3, 'churn@staging': 3 },
   });
   const { store, aliases } = deps;
@@ -27,7 +27,7 @@ async function setUp() {
       at: 'in service',
     });
   }
-  return { store, aliases, follow: followAlias(deps) };
+  return { store, aliases, follow: followAlias(deps), built: followImageBuilds(deps) };
 }
 
 describe('followAlias', () => {
@@ -60,5 +60,28 @@ describe('followAlias', () => {
       { name: 'prod-b', reason: expect.stringContaining('no READY version of image churn-scorer serves churn version 9 (production)') },
     ]);
     expect((await store.getDeployment('prod-a'))?.status).toBe('IN_SERVICE');
+  });
+});
+
+describe('followImageBuilds', () => {
+  it('rolls out, once an image version serving the alias is READY, what the alias move could not, on the following deployments of that image', async () => {
+    const { store, aliases, follow, built } = await setUp([readyImage('churn-scorer', 3, 9)]);
+    // The alias moved while version 3 was building (its move rolled nothing out); version 3 is READY now.
+    aliases.move('churn', 'staging', 9);
+
+    const outcome = await built({ name: 'churn-scorer', version: 3, status: 'READY' });
+
+    expect(outcome).toEqual({ started: ['staging'], skipped: [] });
+    expect((await store.getDeployment('staging'))?.pending?.image.version).toBe(3);
+    expect((await store.getDeployment('prod-a'))?.status).toBe('IN_SERVICE');
+    expect(await follow({ name: 'churn', alias: 'staging' })).toEqual({ started: [], skipped: [] });
+  });
+
+  it('does nothing for a build that FAILED, or for another image', async () => {
+    const { aliases, built } = await setUp([readyImage('churn-scorer', 3, 9)]);
+    aliases.move('churn', 'production', 9);
+
+    expect(await built({ name: 'churn-scorer', version: 3, status: 'FAILED' })).toEqual({ started: [], skipped: [] });
+    expect(await built({ name: 'fraud-scorer', version: 2, status: 'READY' })).toEqual({ started: [], skipped: [] });
   });
 });

@@ -205,6 +205,21 @@ export function aliasChanged(alias: string, toVersion: number, fromVersion?: num
   };
 }
 
+/** The images' `ImageBuildStateChanged` on the platform bus, as the rule delivers it. */
+export function imageBuilt(version: number, status = 'READY') {
+  return {
+    version: '0',
+    id: '6d2f3e4d-5c6b-4d7e-8f90-0a1b2c3d4e5f',
+    'detail-type': 'ImageBuildStateChanged',
+    source: 'mlops-platform.images',
+    account: '123456789012',
+    time: '2026-06-01T12:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: { name: IMAGE, version, status, models: [{ name: MODEL, version: 3 }] },
+  };
+}
+
 /** The rate(1 minute) schedule's event. */
 export const SCHEDULED_EVENT = {
   version: '0',
@@ -475,6 +490,13 @@ export function capturedTraffic(fakes: PlatformFakes): void {
 }
 
 export const deploymentEventsScenarios: readonly HandlerScenario[] = [
+  {
+    name: "an image version READY that serves a follower's alias",
+    arrange: followingInService,
+    event: imageBuilt(2),
+    // The deployments listed; the follower read, the alias and the image serving its version, rolled out.
+    sends: ['QueryCommand', 'GetCommand', ...FOLLOW, ...ROLL_OUT],
+  },
   {
     name: 'a move of an alias a deployment follows',
     arrange: followingInService,
