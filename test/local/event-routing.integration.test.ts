@@ -43,14 +43,23 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-/** The demo's production records, as CollectData takes them (without the label). */
-function productionRecords(): Record<string, number>[] {
-  const [header, ...rows] = readFileSync(path.join(MONITORING_DATA, 'production.csv'), 'utf8').trim().split('\n');
+/** A data file's records, as CollectData and the endpoint take them (without the label). */
+function recordsOf(file: string): Record<string, number>[] {
+  const [header, ...rows] = readFileSync(path.join(MONITORING_DATA, file), 'utf8').trim().split('\n');
   const columns = header.split(',');
   return rows.map((row) =>
     Object.fromEntries(row.split(',').flatMap((value, index) => (columns[index] === 'churned' ? [] : [[columns[index], Number(value)]]))),
   );
 }
+
+const productionRecords = () => recordsOf('production.csv');
+
+/** Training customers with exactly two features shifted (their total charges left as they were): what the deployment's monitor must flag. */
+const SHIFTED = ['monthly_charges', 'support_calls'];
+const shiftedTraffic = () =>
+  recordsOf('train.csv')
+    .slice(0, 200)
+    .map((record) => ({ ...record, monthly_charges: Math.round(record.monthly_charges * 130) / 100, support_calls: record.support_calls + 2 }));
 
 test('alias moves, deployments going into service and due stored monitors reach their functions and the drift check, through the routed events', async () => {
   const { descriptor } = platform;
@@ -95,15 +104,40 @@ test('alias moves, deployments going into service and due stored monitors reach 
     name: 'churn',
     image: 'churn-scorer',
     follow: { model: 'churn', alias: 'production' },
-    compute: { kind: 'serverless', memoryMb: 1024, maxConcurrency: 1 },
-    // No bake: the rollout the alias move starts is in service at the next advance.
-    strategy: { kind: 'all-at-once', bakeMinutes: 0 },
+    // On instances, so the alias move's rollout is SageMaker's canary (a local SageMaker minute is a second here).
+    compute: { kind: 'instances', instanceType: 'ml.m5.large', count: 1 },
+    strategy: { kind: 'canary', percent: 20, bakeMinutes: 1 },
   });
   await eventually(advanced, (deployment) => deployment.status === 'IN_SERVICE');
   const deploymentMonitor = await eventually(
     async () => (await monitoring.listStoredMonitors()).find((monitor) => monitor.config.monitor === 'churn'),
     (monitor) => monitor !== undefined,
   );
+
+  // Shifted traffic through the endpoint, captured to the monitoring bucket.
+  const records = shiftedTraffic();
+  for (let start = 0; start < records.length; start += 20) {
+    await deployments.invoke('churn', {
+      body: JSON.stringify({ instances: records.slice(start, start + 20) }),
+      contentType: 'application/json',
+      customAttributes: 'caller=checkout',
+    });
+  }
+  const capture = await eventually(
+    () => deployments.deploymentTraffic('churn', 1),
+    (traffic) => traffic.hours.reduce((total, hour) => total + hour.requests, 0) === records.length / 20,
+  );
+  // The deployment's monitor, checked each minute instead of each hour (its records and deployment kept).
+  const everyMinute = await monitoring.createMonitor({
+    monitor: 'churn',
+    model: 'churn',
+    alias: 'production',
+    deployment: 'churn',
+    scheduleMinutes: 1,
+    windowMinutes: 60,
+    minRecords: 10,
+    replace: true,
+  });
 
   // Production moves to version 2: ModelAliasChanged reaches DeploymentEvents (the rollout) and ImageEvents (the approval).
   await registry.setAlias({ name: 'churn', alias: 'production', version: 2 });
@@ -116,8 +150,9 @@ test('alias moves, deployments going into service and due stored monitors reach 
     ([onFirst, onSecond]) => onFirst !== 'Approved' && onSecond === 'Approved',
   );
 
-  // The stored monitor is due: MonitorEvents' tick starts the drift check state machine, run by the local runner.
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(stored.nextCheckAt) - Date.now())));
+  // The stored monitors are due: MonitorEvents' tick starts the drift check state machine, run by the local runner.
+  const due = Math.max(Date.parse(stored.nextCheckAt), Date.parse(everyMinute.nextCheckAt));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
   const tick = await invoke('mlops-local-MonitorEvents', { 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() });
   const check = await eventually(
     () => monitoring.getCheck('churn-collected').catch((error: Error) => error),
@@ -134,5 +169,15 @@ test('alias moves, deployments going into service and due stored monitors reach 
   expect(history).toContainEqual({ revision: 2, to: 'UPDATING', by: 'alias churn@production' });
   expect(approvals).toEqual(['PendingManualApproval', 'Approved']);
   expect(tick.failed).toEqual([]);
-  expect(check).toMatchObject({ monitor: 'churn-collected', model: 'churn', version: 1, windowEnd: stored.nextCheckAt, records: 200 });
+  expect(check).toMatchObject({ monitor: 'churn-collected', model: 'churn', version: 1, records: 200 });
+  // The deployment's monitor flags the two features the traffic shifted, and no other, from what the endpoint captured.
+  expect(capture).toMatchObject({ callers: 1, anonymousRequests: 0 });
+  const deploymentCheck = await eventually(
+    () => monitoring.getCheck('churn').catch((error: Error) => error),
+    (found) => !(found instanceof Error),
+  );
+  expect(deploymentCheck).toMatchObject({ monitor: 'churn', model: 'churn', status: 'drift', records: records.length });
+  expect([...(deploymentCheck as { driftedFeatures: readonly string[] }).driftedFeatures].sort()).toEqual(SHIFTED);
+  const steps = (await deployments.deploymentHistory('churn')).items.map(({ revision, from, to }) => `${revision} ${from ?? '-'} -> ${to}`);
+  expect(steps.reverse()).toEqual(['1 - -> CREATING', '1 CREATING -> IN_SERVICE', '2 IN_SERVICE -> UPDATING', '2 UPDATING -> IN_SERVICE']);
 });
