@@ -11,15 +11,19 @@ const rule = (properties: Record<string, unknown>) => ({
 });
 
 describe('scheduledTargets', () => {
-  it("finds the platform's heartbeat sweep: every 5 minutes, SweepRuns", () => {
+  it("finds the platform's schedules: the heartbeat sweep every 5 minutes, the stored monitors' and the deployments' steps every minute", () => {
     const template = shapeTemplate('default');
     const resources = template.toJSON().Resources as CloudFormationTemplate['Resources'];
 
     const targets = scheduledTargets(template.toJSON() as CloudFormationTemplate);
 
-    expect(targets).toHaveLength(1);
-    expect(targets[0]).toMatchObject({ expression: 'rate(5 minutes)', intervalMs: 300_000 });
-    expect(resources[targets[0].functionLogicalId].Properties?.Environment).toMatchObject({ Variables: { POWERTOOLS_SERVICE_NAME: 'SweepRuns' } });
+    const serviceOf = (functionLogicalId: string) =>
+      (resources[functionLogicalId].Properties?.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME;
+    expect(Object.fromEntries(targets.map((target) => [serviceOf(target.functionLogicalId), target.intervalMs]))).toEqual({
+      SweepRuns: 300_000,
+      MonitorEvents: 60_000,
+      AdvanceDeployments: 60_000,
+    });
   });
 
   it('reads rates in minutes, hours and days, and skips disabled rules and rules without a schedule', () => {
