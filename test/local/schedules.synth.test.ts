@@ -18,7 +18,7 @@ describe('scheduledTargets', () => {
     const targets = scheduledTargets(template.toJSON() as CloudFormationTemplate);
 
     const serviceOf = (functionLogicalId: string) =>
-      (resources[functionLogicalId].Properties?.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME;
+      (resources[functionLogicalId].Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables.POWERTOOLS_SERVICE_NAME;
     expect(Object.fromEntries(targets.map((target) => [serviceOf(target.functionLogicalId), target.intervalMs]))).toEqual({
       SweepRuns: 300_000,
       MonitorEvents: 60_000,
