@@ -42,7 +42,9 @@ export function renderRevisionTraffic(revisions: readonly RevisionTraffic[]): st
 
 /** The deployment monitor's latest verdict, or why there is none. */
 export function renderDriftVerdict(check: CheckRecord | undefined): string {
-  if (!check) return 'drift     no check yet (the deployment gets a monitor when its model version has a baseline: mlops monitor baseline)\n';
+  if (!check) {
+    return 'drift     no check yet: its monitor checks each hour (mlops monitor list); without a baseline for the model version it has none (mlops monitor baseline)\n';
+  }
   const verdict =
     check.status === 'drift' ? `DRIFT in ${check.driftedFeatures.join(', ')}` : check.status === 'no_drift' ? 'no drift' : 'too few records for a verdict';
   return `drift     ${verdict}: the window to ${formatDate(check.windowEnd)}, ${plural(check.records, 'record')}, drift share ${formatNumber(check.driftShare)} (mlops monitor status ${check.monitor})\n`;

@@ -232,7 +232,7 @@ describe('mlops deploy status, list, history', () => {
     const text = await run(['deploy', 'status', 'churn-live']);
     const json = await run(['--json', 'deploy', 'status', 'churn-live']);
 
-    expect(text.stdout).toContain('drift     no check yet');
+    expect(text.stdout).toContain('drift     no check yet: its monitor checks each hour (mlops monitor list)');
     expect(JSON.parse(json.stdout)).toEqual({ ...deployment(), traffic: traffic(), drift: null });
   });
 
