@@ -54,11 +54,12 @@ export function addStrategyOptions(command: Command): Command {
     .addOption(new Option('--canary-percent <percent>', 'the share of traffic the canary takes first (1 to 50; default 10)').argParser(parseWhole))
     .addOption(new Option('--step-percent <percent>', 'the share each linear step moves (10 to 50; default 20)').argParser(parseWhole))
     .addOption(
-      new Option('--bake <minutes>', 'how long the alarms watch each step before the next, and the last before the old version goes (default 10m)').argParser(
-        parseMinutes,
-      ),
+      new Option(
+        '--bake <minutes>',
+        'how long the alarms watch each step before the next, and the last before the old version goes (default 10m; a canary, at least 2m)',
+      ).argParser(parseMinutes),
     )
-    .addOption(new Option('--step-interval <minutes>', 'the wait between linear steps (default 5m)').argParser(parseMinutes));
+    .addOption(new Option('--step-interval <minutes>', 'the wait between linear steps (default 5m, at least 2m)').argParser(parseMinutes));
 }
 
 export function addComputeOptions(command: Command): Command {

@@ -1,12 +1,13 @@
 import { type CloudWatchClient, DeleteAlarmsCommand, type Dimension, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import type { DeploymentRecord } from '../core/model';
 import type { RollbackAlarmStore } from '../core/ports';
+import { ROLLBACK_ALARM_MINUTES } from '../core/rollout-plan';
 import { rollbackAlarmNames } from '../core/sagemaker-names';
 import { VARIANT_NAME } from './sagemaker-hosting';
 
-/** Each minute is judged alone, and two bad minutes in a row fire: one slow cold start does not roll back. */
+/** Each minute is judged alone, and ROLLBACK_ALARM_MINUTES bad minutes in a row fire: one slow cold start does not roll back. */
 const PERIOD_SECONDS = 60;
-const BAD_MINUTES = 2;
+const BAD_MINUTES = ROLLBACK_ALARM_MINUTES;
 
 /**
  * The two alarms that roll a deployment's updates back, put (again) before each rollout so they watch the revision

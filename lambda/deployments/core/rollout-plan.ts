@@ -27,6 +27,9 @@ export type RolloutPlan =
   | { readonly runBy: 'sagemaker'; readonly deploymentConfig: SageMakerDeploymentConfig }
   | { readonly runBy: 'platform'; readonly bakeMinutes: number };
 
+/** The rollback alarms fire after this many bad minutes running (one slow cold start does not roll back). */
+export const ROLLBACK_ALARM_MINUTES = 2;
+
 /** SageMaker's bounds on a blue/green update: each wait at most an hour, the whole update 10 minutes to 8 hours. */
 const MAX_WAIT_SECONDS = 3600;
 const MIN_EXECUTION_SECONDS = 600;
@@ -39,7 +42,15 @@ export function rolloutPlan(compute: z.output<typeof Compute>, strategy: z.outpu
     if (strategy.kind !== 'all-at-once') throw ValidationError.of('strategy', SERVERLESS_STRATEGY_REFUSAL);
     return { runBy: 'platform', bakeMinutes: strategy.bakeMinutes };
   }
-  const waitSeconds = Math.min(MAX_WAIT_SECONDS, 60 * (strategy.kind === 'linear' ? strategy.intervalMinutes : strategy.bakeMinutes));
+  const waitMinutes = strategy.kind === 'linear' ? strategy.intervalMinutes : strategy.bakeMinutes;
+  if (strategy.kind !== 'all-at-once' && waitMinutes < ROLLBACK_ALARM_MINUTES) {
+    const field = strategy.kind === 'linear' ? 'strategy.intervalMinutes' : 'strategy.bakeMinutes';
+    throw ValidationError.of(
+      field,
+      `must be at least ${ROLLBACK_ALARM_MINUTES} minutes: the rollback alarms fire after ${ROLLBACK_ALARM_MINUTES} bad minutes, and a shorter step moves the rest of the traffic to a broken version before they can`,
+    );
+  }
+  const waitSeconds = Math.min(MAX_WAIT_SECONDS, 60 * waitMinutes);
   const steps = strategy.kind === 'linear' ? Math.ceil(100 / strategy.stepPercent) : strategy.kind === 'canary' ? 2 : 1;
   const routing =
     strategy.kind === 'canary'
