@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -17,6 +17,39 @@ export function listenOnLoopback(server: Server, port = 0): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** A stand-in's listener: where it answers, and how it stops (its connections closed, then what it still runs settled). */
+export interface LoopbackListener {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `handle` on 127.0.0.1 (`options.port`, or a free one). A handler that fails answers 500 as AWS would, with
+ * `errorType` and the listener's `name`; `settle` is awaited on stop (deliveries, executions still running).
+ */
+export async function serveOnLoopback(
+  options: { readonly port?: number; readonly name: string; readonly errorType: string; readonly settle?: () => Promise<unknown> },
+  handle: (request: IncomingMessage, response: ServerResponse, port: number) => Promise<void>,
+): Promise<LoopbackListener> {
+  let port = 0;
+  const server = createServer((request, response) => {
+    handle(request, response, port).catch((error: unknown) =>
+      sendError(response, 500, options.errorType, { message: `${options.name} failed: ${(error as Error).message}` }),
+    );
+  });
+  port = await listenOnLoopback(server, options.port);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await options.settle?.();
+    },
+  };
 }
 
 /** The body, or `undefined` when it is larger than `limit` bytes (the rest is read and dropped). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { admitSigned, forwardToMoto, listenOnLoopback, sendError } from './aws-listener';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitSigned, forwardToMoto, sendError, serveOnLoopback } from './aws-listener';
 import { LOCAL_REGION } from './emulators';
 import { type BusEvent, type EventRoute, matchesPattern } from './event-rules';
 import { LOCAL_ACCOUNT } from './provision-from-template';
@@ -38,7 +38,6 @@ export interface EventRouter {
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startEventRouter(options: EventRouterOptions): Promise<EventRouter> {
-  let port = 0;
   const deliveries = new Set<Promise<void>>();
   const route = (event: BusEvent, eventBusName: string) => {
     for (const rule of options.routes) {
@@ -53,22 +52,10 @@ export async function startEventRouter(options: EventRouterOptions): Promise<Eve
       }
     }
   };
-  const server = createServer((request, response) => {
-    serve(request, response, port, options, route).catch((error: unknown) =>
-      sendError(response, 500, 'InternalException', { message: `local EventBridge endpoint failed: ${(error as Error).message}` }),
-    );
-  });
-  port = await listenOnLoopback(server, options.port);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await Promise.allSettled([...deliveries]);
-    },
-  };
+  return serveOnLoopback(
+    { port: options.port, name: 'local EventBridge endpoint', errorType: 'InternalException', settle: () => Promise.allSettled([...deliveries]) },
+    (request, response, port) => serve(request, response, port, options, route),
+  );
 }
 
 async function serve(

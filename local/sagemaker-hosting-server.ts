@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { admitSigned, forwardToMoto, listenOnLoopback, sendError, toAwsJson } from './aws-listener';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitSigned, forwardToMoto, sendError, serveOnLoopback, toAwsJson } from './aws-listener';
 import type { SageMakerEndpoints } from './sagemaker-endpoints';
 import { SageMakerValidationError } from './sagemaker-validation-error';
 import type { LocalCredentials } from './sigv4-verifier';
@@ -48,21 +48,9 @@ const ACTIONS: Record<string, (endpoints: SageMakerEndpoints, input: Input) => u
 };
 
 export async function startSageMakerHostingServer(options: SageMakerHostingServerOptions): Promise<SageMakerHostingServer> {
-  let port = 0;
-  const server = createServer((request, response) => {
-    serve(request, response, port, options).catch((error: unknown) =>
-      sendError(response, 500, 'InternalFailure', { message: `local SageMaker endpoint failed: ${(error as Error).message}` }),
-    );
-  });
-  port = await listenOnLoopback(server, options.port);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveOnLoopback({ port: options.port, name: 'local SageMaker endpoint', errorType: 'InternalFailure' }, (request, response, port) =>
+    serve(request, response, port, options),
+  );
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, port: number, options: SageMakerHostingServerOptions): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { admitSigned, listenOnLoopback, sendError } from './aws-listener';
+import { admitSigned, sendError, serveOnLoopback } from './aws-listener';
 import type { EndpointCapture } from './endpoint-capture';
 import type { EndpointMetrics } from './endpoint-metrics';
 import { LOCAL_ACCOUNT } from './provision-from-template';
@@ -49,21 +49,9 @@ const header = (request: IncomingMessage, name: string) => {
 };
 
 export async function startSageMakerRuntimeServer(options: SageMakerRuntimeServerOptions): Promise<SageMakerRuntimeServer> {
-  let port = 0;
-  const server = createServer((request, response) => {
-    serve(request, response, port, options).catch((error: unknown) =>
-      sendError(response, 500, 'InternalFailure', { message: `local SageMaker Runtime endpoint failed: ${(error as Error).message}` }),
-    );
-  });
-  port = await listenOnLoopback(server, options.port);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveOnLoopback({ port: options.port, name: 'local SageMaker Runtime endpoint', errorType: 'InternalFailure' }, (request, response, port) =>
+    serve(request, response, port, options),
+  );
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, port: number, options: SageMakerRuntimeServerOptions): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { admitSigned, listenOnLoopback, sendError, toAwsJson } from './aws-listener';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitSigned, sendError, serveOnLoopback, toAwsJson } from './aws-listener';
 import type { LocalCredentials } from './sigv4-verifier';
 
 /**
@@ -111,23 +111,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     },
   };
 
-  let port = 0;
-  const server = createServer((request, response) => {
-    serve(request, response, port, options.credentials, actions).catch((error: unknown) =>
-      sendError(response, 500, 'InternalFailure', { message: `local Step Functions endpoint failed: ${(error as Error).message}` }),
-    );
-  });
-  port = await listenOnLoopback(server, options.port);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await Promise.all([...running]);
-    },
-  };
+  return serveOnLoopback(
+    { port: options.port, name: 'local Step Functions endpoint', errorType: 'InternalFailure', settle: () => Promise.all([...running]) },
+    (request, response, port) => serve(request, response, port, options.credentials, actions),
+  );
 }
 
 async function serve(
