@@ -10,11 +10,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEPLOYMENTS_EVENT_SOURCE } from '../../lambda/deployments/adapters/eventbridge-deployment-events';
-import { CAPTURE_FOLDER } from '../../lambda/deployments/adapters/platform-dependencies';
 import { VARIANT_NAME } from '../../lambda/deployments/adapters/sagemaker-hosting';
 import { GSI1 } from '../../lambda/deployments/adapters/table-keys';
 import { SAGEMAKER_NAME_PREFIX, sageMakerNames } from '../../lambda/deployments/core/sagemaker-names';
 import { IMAGES_EVENT_SOURCE } from '../../lambda/images/adapters/eventbridge-image-events';
+import { MONITORING_PREFIXES } from '../../lambda/monitoring/core/monitoring-names';
 import { REGISTRY_EVENT_SOURCE } from '../../lambda/registry/adapters/eventbridge-publisher';
 import { PLATFORM_METRICS } from '../../lambda/shared/platform-metrics';
 import { EndpointMetricFactory } from '../monitoring/monitoring-metrics';
@@ -39,7 +39,7 @@ export const DEPLOYMENTS_OPERATIONS = [
 export type DeploymentsOperation = (typeof DEPLOYMENTS_OPERATIONS)[number];
 
 /** Where SageMaker writes captured requests on instance endpoints, and the serving shim on serverless ones. */
-const CAPTURE_PREFIX = `${CAPTURE_FOLDER}/`;
+const CAPTURE_PREFIX = MONITORING_PREFIXES.captured;
 
 /** The namespace of the instance metrics (CPU, memory, disk) SageMaker publishes for an endpoint with its execution role. */
 const ENDPOINT_INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';

@@ -13,7 +13,7 @@ import { SageMakerEndpointWatcher } from './sagemaker-endpoint-watcher';
 import { SageMakerDeploymentHosting } from './sagemaker-hosting';
 
 /** The monitoring bucket's folder deployments capture requests under (`captured/<endpoint>/<variant>/yyyy/mm/dd/hh/`), as the monitors read it. */
-export const CAPTURE_FOLDER = MONITORING_PREFIXES.captured.replace(/\/$/, '');
+const CAPTURE_FOLDER = MONITORING_PREFIXES.captured.replace(/\/$/, '');
 
 /** What `ModelDeployments` gives every deployment function but QueryDeployments. */
 const DeploymentsEnvironment = z.object({
