@@ -24,6 +24,7 @@ export class SageMakerEndpointWatcher implements EndpointWatcher {
         status: (described.EndpointStatus ?? 'Creating') as EndpointObservation['status'],
         ...(described.EndpointConfigName ? { endpointConfig: described.EndpointConfigName } : {}),
         ...(described.FailureReason ? { failureReason: described.FailureReason } : {}),
+        ...(described.LastModifiedTime ? { lastModified: described.LastModifiedTime.toISOString() } : {}),
       };
     } catch (error) {
       // SageMaker answers a missing endpoint with a ValidationException saying it could not find it.

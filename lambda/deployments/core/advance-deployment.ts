@@ -18,6 +18,8 @@ export interface EndpointObservation {
   /** The endpoint config serving now. */
   readonly endpointConfig?: string;
   readonly failureReason?: string;
+  /** When SageMaker last changed the endpoint (ISO 8601): an update it took, or a rollback it made, moves it. */
+  readonly lastModified?: string;
   /** The deployment's rollback alarms in ALARM. */
   readonly firingAlarms: readonly string[];
 }
@@ -35,6 +37,16 @@ export interface DeploymentStep {
 }
 
 const unchanged = (record: DeploymentRecord): DeploymentStep => ({ record, actions: [] });
+
+/** No function sends a change to SageMaker for longer than a Lambda function runs (15 minutes at most). */
+const SEND_LIMIT_MS = 15 * 60_000;
+
+/**
+ * Whether SageMaker has the revision's update: a rollout is recorded before it is sent, so an endpoint on its old
+ * config that SageMaker has not changed since then has not been rolled back; the update is still on its way.
+ */
+const sageMakerTook = (observed: EndpointObservation, revision: DeploymentRevision) =>
+  observed.lastModified === undefined || Date.parse(observed.lastModified) >= Date.parse(revision.startedAt);
 
 /**
  * One step of a deployment in transit, decided from SageMaker's view of its endpoint and the alarms, at `now`:
@@ -70,6 +82,11 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
       }
       if (observed.status !== 'InService') return unchanged(record);
       if (serving(current)) {
+        if (!sageMakerTook(observed, pending)) {
+          if (now.getTime() - Date.parse(pending.startedAt) < SEND_LIMIT_MS) return unchanged(record);
+          const reason = 'the update never reached SageMaker: the function sending it stopped first';
+          return move('IN_SERVICE', { pending: undefined, reason }, pending, reason, [{ kind: 'retire', revisions: [pending] }]);
+        }
         // SageMaker's guardrails rolled the update back before it completed.
         const reason = observed.failureReason ?? `alarm ${observed.firingAlarms.join(', ') || 'unknown'} fired`;
         return move('IN_SERVICE', { pending: undefined, reason }, pending, `rolled back by SageMaker: ${reason}`, [{ kind: 'retire', revisions: [pending] }]);

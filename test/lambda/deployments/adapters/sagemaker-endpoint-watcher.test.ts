@@ -21,13 +21,19 @@ beforeEach(() => {
 });
 
 describe('SageMakerEndpointWatcher', () => {
-  it("reports the endpoint's status, the config serving, SageMaker's reason and the rollback alarms in ALARM", async () => {
-    sageMaker.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'RollingBack', EndpointConfigName: 'mlops-churn-api-3', FailureReason: 'Alarm fired' });
+  it("reports the endpoint's status, the config serving, SageMaker's reason, its last change and the rollback alarms in ALARM", async () => {
+    sageMaker.on(DescribeEndpointCommand).resolves({
+      EndpointStatus: 'RollingBack',
+      EndpointConfigName: 'mlops-churn-api-3',
+      FailureReason: 'Alarm fired',
+      LastModifiedTime: new Date('2026-12-07T10:04:05.000Z'),
+    });
 
     expect(await watcher.observe(deployment)).toEqual({
       status: 'RollingBack',
       endpointConfig: 'mlops-churn-api-3',
       failureReason: 'Alarm fired',
+      lastModified: '2026-12-07T10:04:05.000Z',
       firingAlarms: ['mlops-churn-api-5xx-rate'],
     });
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({

@@ -154,6 +154,24 @@ describe('advanceDeployment', () => {
       expect(back.actions).toEqual([{ kind: 'retire', revisions: [revision(2, 'sagemaker')] }]);
     });
 
+    it('waits for an update recorded but not sent yet (the endpoint on its old config, unchanged since), and gives it up after 15 minutes', () => {
+      const notSent = seen('InService', 'mlops-churn-api-1', { lastModified: minutes(-30).toISOString() });
+
+      expect(advanceDeployment(updating, notSent, minutes(0.5))).toEqual({ record: updating, actions: [] });
+      const given = advanceDeployment(updating, notSent, minutes(16));
+      expect(given.record).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 } });
+      expect(given.record.pending).toBeUndefined();
+      expect(given.change?.reason).toBe('the update never reached SageMaker: the function sending it stopped first');
+      expect(given.actions).toEqual([{ kind: 'retire', revisions: [revision(2, 'sagemaker')] }]);
+    });
+
+    it('takes the old config serving, changed by SageMaker since the update started, as its rollback', () => {
+      const back = advanceDeployment(updating, seen('InService', 'mlops-churn-api-1', { lastModified: minutes(9).toISOString() }), minutes(10));
+
+      expect(back.record).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 } });
+      expect(back.change?.reason).toBe('rolled back by SageMaker: alarm unknown fired');
+    });
+
     it('keeps the reason of a rollback seen in progress, and says it when the old config serves again', () => {
       const rolling = advanceDeployment(
         updating,
