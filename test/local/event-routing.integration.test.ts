@@ -106,7 +106,7 @@ test('alias moves, deployments going into service and due stored monitors reach 
     follow: { model: 'churn', alias: 'production' },
     // On instances, so the alias move's rollout is SageMaker's canary (a local SageMaker minute is a second here).
     compute: { kind: 'instances', instanceType: 'ml.m5.large', count: 1 },
-    strategy: { kind: 'canary', percent: 20, bakeMinutes: 2 },
+    strategy: { kind: 'canary', percent: 20, bakeMinutes: 3 },
   });
   await eventually(advanced, (deployment) => deployment.status === 'IN_SERVICE');
   const deploymentMonitor = await eventually(

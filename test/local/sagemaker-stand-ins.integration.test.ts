@@ -30,7 +30,7 @@ const MINUTE_MS = 500;
 const INSTANCES = { kind: 'instances', instanceType: 'ml.m5.large', count: 1 } as const;
 const SERVERLESS = { kind: 'serverless', memoryMb: 2048, maxConcurrency: 5 } as const;
 const ALL_AT_ONCE = { kind: 'all-at-once', bakeMinutes: 1 } as const;
-const CANARY = { kind: 'canary', percent: 20, bakeMinutes: 2 } as const;
+const CANARY = { kind: 'canary', percent: 20, bakeMinutes: 3 } as const;
 /** Time for the alarm's two bad periods, and its evaluation, within the canary's bake on a busy machine. */
 const LONG_CANARY = { kind: 'canary', percent: 20, bakeMinutes: 8 } as const;
 const ROW = '10,40,0.5\n';
@@ -263,7 +263,12 @@ describe('the local SageMaker stand-ins', () => {
 
     expect(tally).toMatchObject({ modelErrors: 0, other: [] });
     expect(shares).toContain(0.2);
-    expect(await watcher.observe(updating)).toEqual({ status: 'InService', endpointConfig: 'mlops-healthy-2', firingAlarms: [] });
+    expect(await watcher.observe(updating)).toEqual({
+      status: 'InService',
+      endpointConfig: 'mlops-healthy-2',
+      lastModified: expect.any(String),
+      firingAlarms: [],
+    });
   });
 
   it("rolls a broken revision back when its canary's 5xx alarm fires: the old fleet answers throughout", async () => {
@@ -284,6 +289,8 @@ describe('the local SageMaker stand-ins', () => {
     const settled = await watcher.observe(updating);
     expect(settled).toMatchObject({ status: 'InService', endpointConfig: 'mlops-broken-1' });
     expect(settled.failureReason).toContain('mlops-broken-5xx-rate');
+    // Changed by the rollback, after the update started: what tells AdvanceDeployments it is a rollback, not an update still on its way.
+    expect(Date.parse(settled.lastModified!)).toBeGreaterThan(Date.parse(pending.startedAt));
     expect(statuses).toContain('Updating');
     // Only the canary's share failed: the old fleet answered the rest, and everything once rolled back.
     expect(tally.other).toEqual([]);

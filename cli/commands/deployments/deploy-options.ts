@@ -56,10 +56,10 @@ export function addStrategyOptions(command: Command): Command {
     .addOption(
       new Option(
         '--bake <minutes>',
-        'how long the alarms watch each step before the next, and the last before the old version goes (default 10m; a canary, at least 2m)',
+        'how long the alarms watch each step before the next, and the last before the old version goes (default 10m; a canary, at least 3m)',
       ).argParser(parseMinutes),
     )
-    .addOption(new Option('--step-interval <minutes>', 'the wait between linear steps (default 5m, at least 2m)').argParser(parseMinutes));
+    .addOption(new Option('--step-interval <minutes>', 'the wait between linear steps (default 5m, at least 3m)').argParser(parseMinutes));
 }
 
 export function addComputeOptions(command: Command): Command {

@@ -29,6 +29,11 @@ export type RolloutPlan =
 
 /** The rollback alarms fire after this many bad minutes running (one slow cold start does not roll back). */
 export const ROLLBACK_ALARM_MINUTES = 2;
+/**
+ * The shortest canary bake or linear step the alarms can guard: their bad minutes are whole minutes, and the step
+ * starts within one, so a broken version's alarm fires up to a minute after its two.
+ */
+export const MIN_GUARDED_STEP_MINUTES = ROLLBACK_ALARM_MINUTES + 1;
 
 /** SageMaker's bounds on a blue/green update: each wait at most an hour, the whole update 10 minutes to 8 hours. */
 const MAX_WAIT_SECONDS = 3600;
@@ -43,11 +48,11 @@ export function rolloutPlan(compute: z.output<typeof Compute>, strategy: z.outpu
     return { runBy: 'platform', bakeMinutes: strategy.bakeMinutes };
   }
   const waitMinutes = strategy.kind === 'linear' ? strategy.intervalMinutes : strategy.bakeMinutes;
-  if (strategy.kind !== 'all-at-once' && waitMinutes < ROLLBACK_ALARM_MINUTES) {
+  if (strategy.kind !== 'all-at-once' && waitMinutes < MIN_GUARDED_STEP_MINUTES) {
     const field = strategy.kind === 'linear' ? 'strategy.intervalMinutes' : 'strategy.bakeMinutes';
     throw ValidationError.of(
       field,
-      `must be at least ${ROLLBACK_ALARM_MINUTES} minutes: the rollback alarms fire after ${ROLLBACK_ALARM_MINUTES} bad minutes, and a shorter step moves the rest of the traffic to a broken version before they can`,
+      `must be at least ${MIN_GUARDED_STEP_MINUTES} minutes: the rollback alarms fire after ${ROLLBACK_ALARM_MINUTES} whole bad minutes, and a shorter step moves the rest of the traffic to a broken version before they can`,
     );
   }
   const waitSeconds = Math.min(MAX_WAIT_SECONDS, 60 * waitMinutes);

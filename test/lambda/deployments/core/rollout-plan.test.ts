@@ -49,11 +49,12 @@ describe('rolloutPlan', () => {
     expect(() => rolloutPlan(serverless, { kind: 'canary', percent: 10, bakeMinutes: 10 }, ALARMS)).toThrow(/^strategy: canary and linear split traffic/);
   });
 
-  it('refuses a canary bake or a linear step shorter than the two bad minutes the rollback alarms need, naming it', () => {
-    expect(() => rolloutPlan(instances, { kind: 'canary', percent: 10, bakeMinutes: 1 }, ALARMS)).toThrow(/^strategy\.bakeMinutes: must be at least 2 minutes/);
+  it('refuses a canary bake or a linear step shorter than the rollback alarms need (two whole bad minutes, and the minute it starts in), naming it', () => {
+    expect(() => rolloutPlan(instances, { kind: 'canary', percent: 10, bakeMinutes: 2 }, ALARMS)).toThrow(/^strategy\.bakeMinutes: must be at least 3 minutes/);
     expect(() => rolloutPlan(instances, { kind: 'linear', stepPercent: 20, intervalMinutes: 0 }, ALARMS)).toThrow(
-      /^strategy\.intervalMinutes: must be at least 2 minutes/,
+      /^strategy\.intervalMinutes: must be at least 3 minutes/,
     );
+    expect(rolloutPlan(instances, { kind: 'canary', percent: 10, bakeMinutes: 3 }, ALARMS).runBy).toBe('sagemaker');
     expect(rolloutPlan(instances, { kind: 'all-at-once', bakeMinutes: 0 }, ALARMS).runBy).toBe('sagemaker');
   });
 });
