@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_DATA_DIRECTORY,
   localAwsClients,
+  localDeploymentsClient,
   localImagesClient,
   localMonitoringClient,
   localRegistryClient,
@@ -21,12 +22,20 @@ import { serveImageLocally } from '../local/serve-image';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** A SageMaker minute of the demo's platform: a canary's 2-minute bake, and its alarm's two bad minutes, take seconds. */
+const SAGEMAKER_MINUTE_MS = 1000;
+
 async function main() {
   const started = Date.now();
   const { values } = parseArgs({ options: { 'synth-cache': { type: 'string', default: path.join(DEFAULT_DATA_DIRECTORY, 'synth-cache') } } });
   console.log('Starting a local platform (emulators on loopback, the real handlers behind a local Lambda endpoint)...');
   const monitor = demoMonitor('churn-demo');
-  const platform = await startLocalPlatform({ monitors: [monitor], synthCacheDirectory: values['synth-cache'], log: (line) => console.log(`  ${line}`) });
+  const platform = await startLocalPlatform({
+    monitors: [monitor],
+    synthCacheDirectory: values['synth-cache'],
+    sageMakerMinuteMs: SAGEMAKER_MINUTE_MS,
+    log: (line) => console.log(`  ${line}`),
+  });
   try {
     console.log('');
     const workDir = mkdtempSync(path.join(tmpdir(), 'mlops-demo-'));
@@ -40,6 +49,7 @@ async function main() {
       monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
       images: true,
       serveImage: async (image) => serveImageLocally(localAwsClients(platform.descriptor).s3, await localImagesClient(platform.descriptor).getImage(image)),
+      deployments: { client: localDeploymentsClient(platform.descriptor), minuteMs: SAGEMAKER_MINUTE_MS },
       workDir,
       print,
     });

@@ -2,7 +2,8 @@
 // `npm run local`: the platform on this machine, until Ctrl-C. Options: --in-memory, --data-dir DIR, --port N,
 // --mlflow-port N (MLflow's REST API; default 5000, or a free port when that one is taken),
 // --monitors FILE (a JSON array of monitors, in place of cdk.json's "monitors" context),
-// --synth-cache DIR (where synthesized apps are cached; default DIR/synth-cache of the data directory).
+// --synth-cache DIR (where synthesized apps are cached; default DIR/synth-cache of the data directory),
+// --sagemaker-minute-ms N (how long a minute of the local SageMaker lasts, to try a rollout's bakes and alarms in seconds).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cdkJson from '../cdk.json';
@@ -35,8 +36,13 @@ async function main() {
       'mlflow-port': { type: 'string' },
       monitors: { type: 'string' },
       'synth-cache': { type: 'string' },
+      'sagemaker-minute-ms': { type: 'string' },
     },
   });
+  const sageMakerMinuteMs = values['sagemaker-minute-ms'] === undefined ? undefined : Number(values['sagemaker-minute-ms']);
+  if (sageMakerMinuteMs !== undefined && !(Number.isInteger(sageMakerMinuteMs) && sageMakerMinuteMs >= 100 && sageMakerMinuteMs <= 60_000)) {
+    throw new Error(`--sagemaker-minute-ms must be a whole number of milliseconds from 100 to 60000, not ${values['sagemaker-minute-ms']}`);
+  }
   const platform = await startLocalPlatform({
     dataDirectory: values['data-dir'],
     inMemory: values['in-memory'],
@@ -44,6 +50,7 @@ async function main() {
     lambdaPort: Number(values.port),
     mlflowPort: values['mlflow-port'] === undefined ? undefined : Number(values['mlflow-port']),
     monitors: declaredMonitors(values.monitors),
+    sageMakerMinuteMs,
     log: (line) => console.log(`local: ${line}`),
     logInvocation: (line) => console.log(`invoke: ${line}`),
   });

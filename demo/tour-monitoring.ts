@@ -15,8 +15,8 @@ import type { MonitorOptions } from '../lib/monitoring/monitor';
 export interface TourMonitoring {
   /** The monitor of the model's `production` alias. */
   readonly monitor: string;
-  readonly client: Pick<MonitoringClient, 'registerBaselineFromFile' | 'collect'>;
-  /** Checks the monitor's window that ends at `windowEnd`, as its schedule would. */
+  readonly client: Pick<MonitoringClient, 'registerBaselineFromFile' | 'collect' | 'listStoredMonitors'>;
+  /** Checks a monitor's window (a declared monitor's, or a stored one's) that ends at `windowEnd`, as its schedule would. */
   readonly checkDrift: (monitor: string, windowEnd: Date) => Promise<CheckSummary>;
 }
 
@@ -36,6 +36,16 @@ const SHIFTS: Readonly<Record<string, (value: number) => number>> = {
 };
 export const SHIFTED_FEATURES = Object.keys(SHIFTS);
 
+/** The same customers a later month (what `train-model.mjs --shifted` trains on): bills 30% higher, two more support calls. */
+export const laterCustomers = (records: readonly Record<string, number>[]) =>
+  records.map((features) => Object.fromEntries(Object.entries(features).map(([name, value]) => [name, SHIFTS[name]?.(value) ?? value])));
+
+/** A data file's rows without their label: what callers send. */
+export async function inputsOf(file: string, label: string): Promise<Record<string, number>[]> {
+  const rows = parse(await readFile(file, 'utf8'), { columns: true, cast: true }) as Record<string, number>[];
+  return rows.map(({ [label]: _label, ...features }) => features);
+}
+
 const HOUR_MS = 3_600_000;
 
 export interface MonitoringTourStep {
@@ -54,9 +64,8 @@ export async function monitorProduction(monitoring: TourMonitoring, step: Monito
   const kinds = baseline.features.map((feature) => `${feature.name} (${feature.kind})`).join(', ');
   print(`  baseline of ${model} v${version}: ${baseline.rows} training rows, ${kinds}; ${baseline.uri}`);
 
-  const rows = parse(await readFile(step.validationFile, 'utf8'), { columns: true, cast: true }) as Record<string, number>[];
-  const inputs = rows.map(({ [step.label]: _label, ...features }) => features);
-  const shifted = inputs.map((features) => Object.fromEntries(Object.entries(features).map(([name, value]) => [name, SHIFTS[name]?.(value) ?? value])));
+  const inputs = await inputsOf(step.validationFile, step.label);
+  const shifted = laterCustomers(inputs);
   // The last two whole hours: recent enough for CloudWatch to take their metrics.
   const lastHourEnd = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
   const hours = [

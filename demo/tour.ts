@@ -12,6 +12,7 @@ import type { RunRecord } from '../lambda/experiments/core/model';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import type { AliasChangeRecord, ModelVersionRecord } from '../lambda/registry/core/model';
 import type { ShimProcess } from '../local/serving-shim-process';
+import { DEPLOYMENT_TOUR_STEPS, type DeploymentTourResult, deployAndOperate, type TourDeployments } from './tour-deployments';
 import { monitorProduction, type TourMonitoring } from './tour-monitoring';
 
 /**
@@ -63,6 +64,12 @@ export interface TourOptions {
    * @default - the image is not served
    */
   readonly serveImage?: (image: string) => Promise<ShimProcess>;
+  /**
+   * Deploy the packaged image on an endpoint that follows `production`, send it traffic, check its monitor, retrain
+   * and promote with a canary, and ship a broken release that is rolled back (needs `images` and `monitoring`).
+   * @default - nothing is deployed
+   */
+  readonly deployments?: TourDeployments;
 }
 
 export interface TourResult {
@@ -75,6 +82,8 @@ export interface TourResult {
   readonly history: readonly AliasChangeRecord[];
   /** The monitoring part's drift checks, oldest first: an hour like the training data, then a shifted one. */
   readonly driftChecks?: readonly CheckSummary[];
+  /** The deployments part: its drift checks and what callers saw during the two rollouts. */
+  readonly deployment?: DeploymentTourResult;
 }
 
 export class DemoTrainingError extends Error {
@@ -97,6 +106,10 @@ interface TrainingRun {
   readonly label: string;
   readonly epochs: number;
   readonly learningRate: number;
+  /** @default SEED */
+  readonly seed?: number;
+  /** Train on the customers of a later month (`--shifted`). */
+  readonly shifted?: boolean;
 }
 
 /** Same data, same model; only the training budget differs, enough to tell the two apart. */
@@ -104,6 +117,9 @@ const RUNS: readonly TrainingRun[] = [
   { label: 'quick', epochs: 5, learningRate: 0.1 },
   { label: 'thorough', epochs: 200, learningRate: 0.5 },
 ];
+
+/** The thorough run again, on a later month's customers (a new sample of them, hence another seed). */
+const RETRAINING: TrainingRun = { label: 'later-month', epochs: 200, learningRate: 0.5, seed: 11, shifted: true };
 
 /** The parts of the script's `model.json` the tour reads. */
 interface ModelFile {
@@ -146,7 +162,8 @@ async function readJson<T>(file: string): Promise<T> {
  * when tracking), and reads what it wrote.
  */
 async function train(run: TrainingRun, outDir: string, experiment: string, tracking?: TourTracking): Promise<TrainedModel> {
-  const args = ['--epochs', String(run.epochs), '--learning-rate', String(run.learningRate), '--seed', String(SEED), '--out', outDir];
+  const args = ['--epochs', String(run.epochs), '--learning-rate', String(run.learningRate), '--seed', String(run.seed ?? SEED), '--out', outDir];
+  if (run.shifted) args.push('--shifted');
   if (tracking) {
     const exitCode = await tracking.mlops(['run', 'exec', '--experiment', experiment, '--name', run.label, '--', process.execPath, TRAIN_SCRIPT, ...args]);
     if (exitCode !== 0) throw new DemoTrainingError(`mlops run exec of the training script exited ${exitCode} (${TRAIN_SCRIPT} ${args.join(' ')})`);
@@ -191,6 +208,30 @@ async function sendPredictions(served: ShimProcess, validationFile: string, prin
   }
 }
 
+/** Registers a trained model: its file uploaded, its metrics and parameters (from its run, when tracked), its data sets. */
+async function register(registry: TourRegistry, name: string, model: TrainedModel, print: (line: string) => void): Promise<number> {
+  const { run, data } = model;
+  const dataset = (split: 'train' | 'validation', role: 'training' | 'validation') => ({
+    uri: pathToFileURL(join(model.outDir, data[split].file)).href,
+    sha256: data[split].sha256,
+    name: `synthetic churn data${run.shifted ? ' of a later month' : ''}, ${split} split (${data[split].rows} rows)`,
+    role,
+  });
+  const result = await registry.registerModelFromFile(model.modelFile, {
+    name,
+    description: `Churn classifier trained by the demo: logistic regression, ${run.epochs} epochs at learning rate ${run.learningRate} (${run.label} run).`,
+    framework: 'logistic-regression (demo)',
+    ...(model.trackedRun
+      ? { sourceRunId: model.trackedRun.runId }
+      : { metrics: model.metrics, parameters: { epochs: String(run.epochs), learning_rate: String(run.learningRate), seed: String(run.seed ?? SEED) } }),
+    tags: { demo: 'true', stage: 'candidate' },
+    datasets: [dataset('train', 'training'), dataset('validation', 'validation')],
+    actor: ACTOR,
+  });
+  print(`  version ${result.version} (${run.label} run): ${result.artifact.uri}, sha256 ${shortDigest(result.artifact.sha256)}`);
+  return result.version;
+}
+
 /** Prints a rendered table (or any block) line by line, indented under its step. */
 function printBlock(print: (line: string) => void, block: string): void {
   for (const line of block.replace(/\n$/, '').split('\n')) print(`  ${line}`);
@@ -201,7 +242,9 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const images = options.images === true && tracking !== undefined;
   const serveImage = images ? options.serveImage : undefined;
   const name = options.modelName ?? 'churn-demo';
-  const steps = (tracking ? 6 : 5) + (images ? 1 : 0) + (serveImage ? 1 : 0) + (monitoring ? (tracking ? 2 : 1) : 0);
+  const image = `${name}-scorer`;
+  const deploying = images && monitoring !== undefined && options.deployments !== undefined;
+  const steps = (tracking ? 6 : 5) + (images ? 1 : 0) + (serveImage ? 1 : 0) + (monitoring ? (tracking ? 2 : 1) : 0) + (deploying ? DEPLOYMENT_TOUR_STEPS : 0);
   let step = 0;
   const heading = (text: string) => {
     if (step > 0) print('');
@@ -217,22 +260,21 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       ? `Train two candidates as tracked runs of experiment "${name}": mlops run exec records the metrics the script prints`
       : `Train two candidates with the demo training script: same data (seed ${SEED}), different training budgets`,
   );
-  const trained: TrainedModel[] = [];
-  for (const run of RUNS) {
+  /** Trains, says how it went, and finds the tracked run it made. */
+  const trainRun = async (run: TrainingRun): Promise<TrainedModel> => {
     const started = performance.now();
     const model = await train(run, join(workDir, `run-${run.label}`), name, tracking);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     print(`  ${run.label} run: ${run.epochs} epochs at learning rate ${run.learningRate} -> ${describeMetrics(model.metrics)} (${seconds} s)`);
-    trained.push(model);
-  }
+    if (!tracking) return model;
+    const trackedRun = (await tracking.runs(name)).find((each) => each.runName === run.label);
+    if (!trackedRun) throw new DemoTrainingError(`experiment ${name} has no run named ${run.label}`);
+    return { ...model, trackedRun };
+  };
+  const trained: TrainedModel[] = [];
+  for (const run of RUNS) trained.push(await trainRun(run));
 
   if (tracking) {
-    const runs = await tracking.runs(name);
-    for (const [index, model] of trained.entries()) {
-      const trackedRun = runs.find((run) => run.runName === model.run.label);
-      if (!trackedRun) throw new DemoTrainingError(`experiment ${name} has no run named ${model.run.label}`);
-      trained[index] = { ...model, trackedRun };
-    }
     heading('Compare the runs as experiment tracking recorded them: params that differ, final metrics, the best by auc');
     const exitCode = await tracking.mlops(['run', 'compare', ...trained.map((model) => model.trackedRun!.runId), '--metric', DECIDING_METRIC]);
     if (exitCode !== 0) throw new DemoTrainingError(`mlops run compare exited ${exitCode}`);
@@ -245,28 +287,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       : 'Register both: upload model.json to the artifact bucket and record metrics, hyperparameters, tags and data sets',
   );
   const registered: number[] = [];
-  for (const model of trained) {
-    const { run, data } = model;
-    const dataset = (split: 'train' | 'validation', role: 'training' | 'validation') => ({
-      uri: pathToFileURL(join(model.outDir, data[split].file)).href,
-      sha256: data[split].sha256,
-      name: `synthetic churn data, ${split} split (${data[split].rows} rows)`,
-      role,
-    });
-    const result = await registry.registerModelFromFile(model.modelFile, {
-      name,
-      description: `Churn classifier trained by the demo: logistic regression, ${run.epochs} epochs at learning rate ${run.learningRate} (${run.label} run).`,
-      framework: 'logistic-regression (demo)',
-      ...(model.trackedRun
-        ? { sourceRunId: model.trackedRun.runId }
-        : { metrics: model.metrics, parameters: { epochs: String(run.epochs), learning_rate: String(run.learningRate), seed: String(SEED) } }),
-      tags: { demo: 'true', stage: 'candidate' },
-      datasets: [dataset('train', 'training'), dataset('validation', 'validation')],
-      actor: ACTOR,
-    });
-    print(`  version ${result.version} (${run.label} run): ${result.artifact.uri}, sha256 ${shortDigest(result.artifact.sha256)}`);
-    registered.push(result.version);
-  }
+  for (const model of trained) registered.push(await register(registry, name, model, print));
   const trainingDigests = new Set(trained.map((model) => model.data.train.sha256));
   const training = trained[0].data.train;
   print(
@@ -340,7 +361,6 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const servedModel = trained[registered.indexOf(served.version)];
   if (images) {
     // 6. Package: the production version with the code that serves it, built into a scanned image (simulated locally).
-    const image = `${name}-scorer`;
     heading(`Package ${name}@${ALIAS} as inference image "${image}": mlops image register with its entry script, then the build followed to READY`);
     for (const argv of [
       [
@@ -397,5 +417,35 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       if (exitCode !== 0 && exitCode !== EXIT_DRIFT_DETECTED) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
     }
   }
-  return { ...result, driftChecks };
+  if (!deploying) return { ...result, driftChecks };
+
+  // 9-12. Deploy: serve the image, watch its traffic drift, retrain and promote with a canary, survive a broken release.
+  const mlops = async (argv: readonly string[]) => {
+    const exitCode = await tracking!.mlops(argv);
+    if (exitCode !== 0) throw new DemoTrainingError(`mlops ${argv.join(' ')} exited ${exitCode}`);
+  };
+  const deployment = await deployAndOperate({
+    deployments: options.deployments,
+    monitoring,
+    moveAlias: async (version, expectedVersion, reason) => {
+      await registry.setAlias({ name, alias: ALIAS, version, expectedVersion, reason, actor: ACTOR });
+    },
+    mlops,
+    retrain: async () => {
+      const model = await trainRun(RETRAINING);
+      const version = await register(registry, name, model, print);
+      return { version, trainFile: join(model.outDir, model.data.train.file) };
+    },
+    heading,
+    print,
+    model: name,
+    alias: ALIAS,
+    servedVersion: served.version,
+    image,
+    scoreScript: SCORE_SCRIPT,
+    validationFile: join(servedModel.outDir, servedModel.data.validation.file),
+    label: 'churned',
+    workDir,
+  });
+  return { ...result, driftChecks, deployment };
 }

@@ -4,6 +4,8 @@
  *
  *   node local/demo/train-model.mjs --epochs 200 --learning-rate 0.5 --seed 7 --out runs/v2
  *
+ * (`--shifted`: the same customers a later month, bills 30% higher and two more support calls each.)
+ *
  * Generates a synthetic customer-churn data set from the seed (2,000 rows, 4 correlated
  * features), splits it 80/20, trains a logistic regression by full-batch gradient descent (one
  * step per epoch, on standardized features) and writes to the output folder:
@@ -33,7 +35,7 @@ const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'total_ch
 const LABEL = 'churned';
 const PROGRESS_LINES = 5;
 
-const USAGE = 'usage: node train-model.mjs --out DIR [--epochs N (default 100)] [--learning-rate X (default 0.1)] [--seed S (default 7)]';
+const USAGE = 'usage: node train-model.mjs --out DIR [--epochs N (default 100)] [--learning-rate X (default 0.1)] [--seed S (default 7)] [--shifted]';
 
 function fail(message) {
   process.stderr.write(`train-model: ${message}\n${USAGE}\n`);
@@ -49,6 +51,7 @@ function parseOptions(argv) {
         epochs: { type: 'string', default: '100' },
         'learning-rate': { type: 'string', default: '0.1' },
         seed: { type: 'string', default: '7' },
+        shifted: { type: 'boolean', default: false },
         out: { type: 'string' },
       },
       strict: true,
@@ -64,7 +67,7 @@ function parseOptions(argv) {
     fail(`--learning-rate must be a number in (0, 10], got "${values['learning-rate']}"`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail(`--seed must be a whole number from 0 to 4294967295, got "${values.seed}"`);
   if (!values.out) fail('--out is required');
-  return { epochs, learningRate, seed, out: values.out };
+  return { epochs, learningRate, seed, shifted: values.shifted, out: values.out };
 }
 
 /** mulberry32: a small, fast, seedable PRNG; uniform in [0, 1). */
@@ -111,6 +114,12 @@ function generateRows(seed) {
   }
   return rows;
 }
+
+/**
+ * The customers of a later month, as the demo's production traffic shows them: bills 30% higher and two more
+ * calls to support each; who churned is unchanged, so the old weights fit them worse.
+ */
+const shift = (rows) => rows.map(({ x: [tenure, charges, calls, total], y }) => ({ x: [tenure, round(charges * 1.3, 2), calls + 2, total], y }));
 
 /** A seeded Fisher-Yates shuffle, then the first 80% train and the rest validate. */
 function split(rows, seed) {
@@ -212,17 +221,23 @@ function main() {
   const started = process.hrtime.bigint();
   mkdirSync(options.out, { recursive: true });
 
-  const { train: trainRows, validation: validationRows } = split(generateRows(options.seed), options.seed);
+  const generated = generateRows(options.seed);
+  const { train: trainRows, validation: validationRows } = split(options.shifted ? shift(generated) : generated, options.seed);
   const trainCsv = toCsv(trainRows);
   const validationCsv = toCsv(validationRows);
   writeFileSync(join(options.out, 'train.csv'), trainCsv);
   writeFileSync(join(options.out, 'validation.csv'), validationCsv);
-  process.stdout.write(`data: ${trainRows.length} training and ${validationRows.length} validation rows, ${FEATURES.length} features (seed ${options.seed})\n`);
+  process.stdout.write(
+    `data: ${trainRows.length} training and ${validationRows.length} validation rows, ${FEATURES.length} features (seed ${options.seed}${options.shifted ? ', shifted' : ''})\n`,
+  );
 
   const scale = scaling(trainRows);
   const trainScaled = standardize(trainRows, scale);
   const validationScaled = standardize(validationRows, scale);
-  process.stdout.write(`mlops:param epochs=${options.epochs} learning_rate=${options.learningRate} seed=${options.seed}\n`);
+  // Shifted data is a parameter of the run; the runs on the original data keep the parameters they always had.
+  process.stdout.write(
+    `mlops:param epochs=${options.epochs} learning_rate=${options.learningRate} seed=${options.seed}${options.shifted ? ' data=shifted' : ''}\n`,
+  );
   const every = Math.max(1, Math.ceil(options.epochs / PROGRESS_LINES));
   const labels = trainScaled.map((row) => row.y);
   const model = train(trainScaled, options, (epoch, weights, bias) => {
@@ -246,7 +261,7 @@ function main() {
         weights: model.weights,
         bias: model.bias,
         scaling: scale,
-        hyperparameters: { epochs: options.epochs, learningRate: options.learningRate, seed: options.seed },
+        hyperparameters: { epochs: options.epochs, learningRate: options.learningRate, seed: options.seed, ...(options.shifted ? { shifted: true } : {}) },
         data: {
           train: { file: 'train.csv', rows: trainRows.length, sha256: sha256(trainCsv) },
           validation: { file: 'validation.csv', rows: validationRows.length, sha256: sha256(validationCsv) },

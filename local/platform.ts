@@ -6,7 +6,14 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapOperations } from '../client/shared/catalogue';
-import { DESCRIPTOR_FILE, type LocalPlatformDescriptor, localAwsClients, userDescriptorFile, writeDescriptor } from '../client/shared/local-connection';
+import {
+  DESCRIPTOR_FILE,
+  type LocalPlatformDescriptor,
+  localAwsClients,
+  localMonitoringClient,
+  userDescriptorFile,
+  writeDescriptor,
+} from '../client/shared/local-connection';
 import { DynamoImageStore } from '../lambda/images/adapters/dynamo-image-store';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
 import type { MonitorOptions } from '../lib/monitoring/monitor';
@@ -19,7 +26,7 @@ import { startLambdaServer } from './lambda-server';
 import { startMlflowServer } from './mlflow-server';
 import { functionEnvironments, provisionFromTemplate } from './provision-from-template';
 import { startSageMakerStandIns } from './sagemaker-stand-ins';
-import { scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
+import { onMinuteOf, scheduledDriftChecks, scheduledTargets, startSchedules } from './schedules';
 import type { LocalCredentials } from './sigv4-verifier';
 import { synthesizeCached } from './synth-cache';
 
@@ -67,7 +74,8 @@ export interface LocalPlatformOptions {
   /**
    * How long a minute of the local SageMaker and CloudWatch lasts, in milliseconds: the waits of an endpoint update
    * (a canary's bake, the old fleet's termination wait) and the rollback alarms' periods scale with it, so a demo
-   * runs a ten-minute bake in seconds. The platform's own schedules keep real time.
+   * runs a ten-minute bake in seconds. So does the schedule that advances deployments (AdvanceDeployments); the
+   * platform's other schedules keep real time.
    * @default 60_000 (real time)
    */
   readonly sageMakerMinuteMs?: number;
@@ -97,12 +105,14 @@ export interface LocalPlatform {
   /** The per-user copy of the descriptor (`userDescriptorFile`), if written. */
   readonly userDescriptorFile?: string;
   readonly timings: LocalPlatformTimings;
-  /** Checks the window of a monitor that ends at `windowEnd` now, as its schedule would. */
+  /** Checks the window of a monitor (a CDK one, or one stored) that ends at `windowEnd` now, as its schedule would. */
   checkDrift(monitor: string, windowEnd: Date): Promise<CheckSummary>;
   stop(): Promise<void>;
 }
 
 const NAME_PREFIX = 'mlops-local';
+/** The scheduled functions that wait on SageMaker's hosting: their schedules run on the local SageMaker's minute. */
+const FOLLOWS_SAGEMAKER: ReadonlySet<string> = new Set(['AdvanceDeployments']);
 
 /** A new access key for the Lambda endpoint and moto's S3, written only in the descriptor (0600). */
 function newCredentials(): LocalCredentials {
@@ -218,11 +228,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const server = await startLambdaServer({ functions: localFunctions, credentials, port: options.lambdaPort, log: options.logInvocation });
     stops.unshift(() => server.stop());
 
-    // The template's schedules (the heartbeat sweep, ...) fire as deployed; `mlops run sweep` fires one now.
-    const scheduled = scheduledTargets(template).map((target) => ({
-      target,
-      functionName: localName(functions.find((fn) => fn.logicalId === target.functionLogicalId)!),
-    }));
+    // The template's schedules (the heartbeat sweep, ...) fire as deployed; `mlops run sweep` fires one now. The
+    // deployments' own follows SageMaker's rollouts, so it keeps SageMaker's minute: a scaled minute scales a whole rollout.
+    const scheduled = scheduledTargets(template).map((target) => {
+      const fn = functions.find((each) => each.logicalId === target.functionLogicalId)!;
+      const scaled = FOLLOWS_SAGEMAKER.has(fn.name) && options.sageMakerMinuteMs !== undefined;
+      return { target: scaled ? onMinuteOf(target, options.sageMakerMinuteMs!) : target, functionName: localName(fn), scaled };
+    });
     const registerEnvironment = environmentOf('RegisterModel');
     const mlflow = await startMlflowServer({
       lambda: new LambdaClient({ region: LOCAL_REGION, credentials, endpoint: server.endpoint }),
@@ -271,16 +283,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       log: options.logInvocation,
     });
     stops.unshift(async () => schedules.stop());
-    for (const { target, functionName } of scheduled) log(`schedule ${target.expression} -> ${functionName}`);
+    for (const { target, functionName, scaled } of scheduled) {
+      log(`schedule ${target.expression} -> ${functionName}${scaled ? ` (on the local SageMaker's minute: every ${target.intervalMs} ms)` : ''}`);
+    }
     for (const check of driftChecks) log(`schedule ${check.expression} -> drift check of monitor ${check.inputAt(new Date()).config.monitor}`);
 
+    // A CDK monitor's input comes from its schedule's rule; a stored one's is its config, as MonitorEvents starts it.
     const checkDrift = async (monitor: string, windowEnd: Date) => {
-      const check = driftChecks.map((each) => each.inputAt(windowEnd)).find((input) => input.config.monitor === monitor);
-      if (!check)
-        throw new Error(
-          `no monitor named ${monitor}: the local platform has ${driftChecks.map((each) => each.inputAt(windowEnd).config.monitor).join(', ') || 'none'}`,
-        );
-      return (await runDriftCheck(check)).check;
+      const declared = driftChecks.map((each) => each.inputAt(windowEnd).config);
+      const stored = declared.some((config) => config.monitor === monitor) ? [] : await localMonitoringClient(descriptor).listStoredMonitors();
+      const config = [...declared, ...stored.map((each) => each.config)].find((each) => each.monitor === monitor);
+      if (!config) {
+        const known = [...declared, ...stored.map((each) => each.config)].map((each) => each.monitor);
+        throw new Error(`no monitor named ${monitor}: the local platform has ${known.join(', ') || 'none'}`);
+      }
+      return (await runDriftCheck({ config, windowEnd: windowEnd.toISOString() })).check;
     };
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);
     if (descriptorFile) writeDescriptor(descriptorFile, descriptor);

@@ -14,6 +14,11 @@ export interface ScheduledTarget {
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
+/** The schedule on a clock whose minute lasts `minuteMs`: a rate of N minutes fires every N such minutes. */
+export function onMinuteOf(target: ScheduledTarget, minuteMs: number): ScheduledTarget {
+  return { ...target, intervalMs: Math.max(1, Math.round((target.intervalMs * minuteMs) / UNIT_MS.minute)) };
+}
+
 /** A monitor's schedule: the drift-check state machine's input at each firing. */
 export interface ScheduledDriftCheck {
   readonly ruleLogicalId: string;

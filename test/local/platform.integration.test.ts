@@ -5,6 +5,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { runCli } from '../../cli/run';
 import {
   localAwsClients,
+  localDeploymentsClient,
   localImagesClient,
   localMonitoringClient,
   localRegistryClient,
@@ -32,9 +33,10 @@ const start = (options: Parameters<typeof startLocalPlatform>[0] = {}) =>
 const temporaryDirectory = (label: string) => mkdtempSync(path.join(tmpdir(), `mlops-local-${label}-`));
 
 describe('the local platform', () => {
-  test('runs the demo tour to the end: two tracked runs, two versions registered from them, the better one in production, its drift monitored', async () => {
+  test('runs the demo tour to the end: tracked runs, versions registered from them, the better one in production, monitored, deployed, promoted, a broken release rolled back', async () => {
     const monitor = demoMonitor('churn-demo');
-    const platform = await start({ monitors: [monitor] });
+    // As the demo runs it: a SageMaker minute is a second.
+    const platform = await start({ monitors: [monitor], sageMakerMinuteMs: 1000 });
     try {
       const lines: string[] = [];
       const workDir = temporaryDirectory('demo');
@@ -48,6 +50,7 @@ describe('the local platform', () => {
         monitoring: { monitor: monitor.monitorName, client: localMonitoringClient(platform.descriptor), checkDrift: platform.checkDrift },
         images: true,
         serveImage: async (image) => serveImageLocally(localAwsClients(platform.descriptor).s3, await localImagesClient(platform.descriptor).getImage(image)),
+        deployments: { client: localDeploymentsClient(platform.descriptor), minuteMs: 1000 },
         workDir,
         print,
       });
@@ -56,16 +59,18 @@ describe('the local platform', () => {
       expect(result.production).toBe(2);
       const output = lines.join('\n');
       expect(output).toMatch(/best by auc \(higher is better\): thorough/);
-      expect(output).toMatch(/\[6\/10\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
+      expect(output).toMatch(/\[6\/14\] The model now: churn-demo, latest version 2, aliases: production -> v2/);
       // The production version packaged with the demo's entry script, its (simulated) build followed to READY.
-      expect(output).toMatch(/\[7\/10\] Package churn-demo@production as inference image "churn-demo-scorer"/);
+      expect(output).toMatch(/\[7\/14\] Package churn-demo@production as inference image "churn-demo-scorer"/);
       expect(output).toMatch(/churn-demo-scorer version 1 is READY after/);
       const image = await localImagesClient(platform.descriptor).getImage('churn-demo-scorer', 1);
       expect(image).toMatchObject({ status: 'READY', models: [{ name: 'churn-demo', version: 2, requestedAlias: 'production' }] });
-      expect(image.modelPackages).toEqual([expect.objectContaining({ model: 'churn-demo', modelVersion: 2, approvalStatus: 'Approved' })]);
+      // Approved while production named v2; the deployments part moved production to v3, and the approval with it.
+      expect(image.modelPackages).toEqual([expect.objectContaining({ model: 'churn-demo', modelVersion: 2, approvalStatus: 'PendingManualApproval' })]);
+      expect(output).toMatch(/churn-demo:2 +mlops-churn-demo-\w+ +Approved/);
       expect(image.imageUri).toMatch(/\.dkr\.ecr\..*@sha256:[0-9a-f]{64}$/);
       // Served from its build context and model data: predictions for CSV and JSON, a clear 500 for a bad request, still healthy after.
-      expect(output).toMatch(/\[8\/10\] Serve "churn-demo-scorer"/);
+      expect(output).toMatch(/\[8\/14\] Serve "churn-demo-scorer"/);
       expect(output).toMatch(/POST text\/csv, 3 validation rows .* -> 200 \{"churn_probability":\[0\.\d+,0\.\d+,0\.\d+\]\}/);
       expect(output).toMatch(/-> 500 \{"error":"run\(\) failed: ValueError: expected 4 features/);
       expect(output).toMatch(/GET \/ping after the failed request -> 200/);
@@ -74,8 +79,36 @@ describe('the local platform', () => {
         { status: 'no_drift', records: 400, driftedFeatures: 0 },
         { status: 'drift', records: 400, driftedFeatures: SHIFTED_FEATURES.length },
       ]);
-      expect(output).toMatch(/\[10\/10\] The checks as the CLI shows them/);
+      expect(output).toMatch(/\[10\/14\] The checks as the CLI shows them/);
       expect(output).toMatch(/churn-demo-production/);
+      // Deployed following production: the later month's traffic, captured by the endpoint, drifts from v2's baseline
+      // and not from the retrained v3's; v3's image rolled out as a canary with nothing failing; the broken release's
+      // canary was rolled back by its alarm, failing no more than its 20% share, and v3's image serves again.
+      const deployment = result.deployment!;
+      expect(deployment.driftChecks.map(({ status, driftedFeatures }) => ({ status, driftedFeatures }))).toEqual([
+        { status: 'drift', driftedFeatures: SHIFTED_FEATURES.length },
+        { status: 'no_drift', driftedFeatures: 0 },
+      ]);
+      expect(deployment.driftChecks[0].records).toBe(400);
+      expect(deployment.canary).toMatchObject({ failed: 0, deployment: { status: 'IN_SERVICE', current: { image: { version: 2 } } } });
+      expect(deployment.broken).toMatchObject({ deployment: { status: 'IN_SERVICE', current: { image: { version: 2 } } } });
+      expect(deployment.broken.failed).toBeGreaterThan(0);
+      expect(deployment.broken.failed / (deployment.broken.failed + deployment.broken.answered)).toBeLessThan(0.2);
+      const history = (await localDeploymentsClient(platform.descriptor).deploymentHistory('churn-demo')).items;
+      const steps = history.map(({ revision, from, to }) => `${revision} ${from ?? '-'} -> ${to}`).reverse();
+      expect(steps.slice(0, 5)).toEqual([
+        '1 - -> CREATING',
+        '1 CREATING -> IN_SERVICE',
+        '2 IN_SERVICE -> UPDATING',
+        '2 UPDATING -> IN_SERVICE',
+        '3 IN_SERVICE -> UPDATING',
+      ]);
+      // SageMaker's rollback is seen in progress (ROLLING_BACK), or only once done, depending on when the schedule looks.
+      expect(steps.slice(5)).toContainEqual(expect.stringMatching(/^3 (UPDATING|ROLLING_BACK) -> IN_SERVICE$/));
+      expect(history[0]).toMatchObject({ to: 'IN_SERVICE', reason: expect.stringMatching(/mlops-churn-demo-5xx-rate in ALARM/) });
+      expect(output).toMatch(/\[14\/14\] Ship a release with a bug/);
+      expect(output).toMatch(/drift {5}DRIFT in monthly_charges, support_calls/);
+
       // The versions took their params and final metrics from their runs, and the runs link back.
       const [quick, thorough] = result.versions;
       expect(thorough).toMatchObject({
