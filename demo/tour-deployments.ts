@@ -257,6 +257,12 @@ export async function deployAndOperate(step: DeploymentTourStep): Promise<Deploy
     `  ${sent} requests while it rolled out and back: ${broken.failed} failed (${percent(broken.failed, sent)}: the canary's share, ` +
       `until its 5xx alarm fired), the rest answered by ${rolledOut.name}:${rolledOut.version}`,
   );
+  const remembered = broken.deployment.rolledBackVersions?.at(-1);
+  if (remembered !== undefined) {
+    print(
+      `  following ${alias} now passes over ${image}:${remembered}: the next move or build does not roll it out again (mlops deploy update ${name} --version ${remembered} would)`,
+    );
+  }
   await mlops(['deploy', 'history', name]);
   return { driftChecks: [drifted, settled], canary, broken };
 }

@@ -91,7 +91,7 @@ describe('the local platform', () => {
       ]);
       expect(deployment.driftChecks[0].records).toBe(400);
       expect(deployment.canary).toMatchObject({ failed: 0, deployment: { status: 'IN_SERVICE', current: { image: { version: 2 } } } });
-      expect(deployment.broken).toMatchObject({ deployment: { status: 'IN_SERVICE', current: { image: { version: 2 } } } });
+      expect(deployment.broken).toMatchObject({ deployment: { status: 'IN_SERVICE', current: { image: { version: 2 } }, rolledBackVersions: [3] } });
       expect(deployment.broken.failed).toBeGreaterThan(0);
       expect(deployment.broken.failed / (deployment.broken.failed + deployment.broken.answered)).toBeLessThan(0.2);
       const history = (await localDeploymentsClient(platform.descriptor).deploymentHistory('churn-demo')).items;

@@ -42,6 +42,17 @@ export function trafficText(record: DeploymentRecord, now: number): string | und
   return `100% ${imageText(pending)} (revision ${pending.revision}), baking${left > 0 ? ` for ${formatDuration(left)} more` : ''}: an alarm sends it back to ${imageText(current)}`;
 }
 
+/** The versions a rollback took off the deployment, and what following does about them. */
+function rolledBackText(record: DeploymentRecord): string | undefined {
+  const versions = record.rolledBackVersions ?? [];
+  const image = (record.current ?? record.pending)?.image.name;
+  if (versions.length === 0 || !image) return undefined;
+  const listed = versions.map((version) => `${image}:${version}`).join(', ');
+  return record.follow
+    ? `${listed}: following ${record.follow.model}@${record.follow.alias} passes over ${versions.length === 1 ? 'it' : 'them'} (deploy update --version N rolls one out anyway)`
+    : listed;
+}
+
 /** `deploy status`: the deployment's fields, then what is being rolled out. */
 export function renderDeployment(record: DeploymentRecord, now: number): string[] {
   const { current, pending, previous } = record;
@@ -60,6 +71,7 @@ export function renderDeployment(record: DeploymentRecord, now: number): string[
       ['strategy', strategyText(record)],
       ['alarms', alarmsText(record)],
       ['rollback to', previous ? `${imageText(previous)}, revision ${previous.revision}` : undefined],
+      ['rolled back', rolledBackText(record)],
       ['reason', record.reason],
       ['created', `${formatDate(record.createdAt)}${record.createdBy ? ` by ${record.createdBy}` : ''}`],
       ['updated', formatDate(record.updatedAt)],

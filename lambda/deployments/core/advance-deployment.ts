@@ -38,6 +38,16 @@ export interface DeploymentStep {
 
 const unchanged = (record: DeploymentRecord): DeploymentStep => ({ record, actions: [] });
 
+/** How many rolled-back versions a deployment remembers. */
+const ROLLED_BACK_KEPT = 20;
+
+/** The deployment's rolled-back versions with `revision`'s image version added, newest last. */
+const rolledBack = (record: DeploymentRecord, revision: DeploymentRevision) => ({
+  rolledBackVersions: [...(record.rolledBackVersions ?? []).filter((version) => version !== revision.image.version), revision.image.version].slice(
+    -ROLLED_BACK_KEPT,
+  ),
+});
+
 /** No function sends a change to SageMaker for longer than a Lambda function runs (15 minutes at most). */
 const SEND_LIMIT_MS = 15 * 60_000;
 
@@ -89,7 +99,9 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
         }
         // SageMaker's guardrails rolled the update back before it completed.
         const reason = observed.failureReason ?? `alarm ${observed.firingAlarms.join(', ') || 'unknown'} fired`;
-        return move('IN_SERVICE', { pending: undefined, reason }, pending, `rolled back by SageMaker: ${reason}`, [{ kind: 'retire', revisions: [pending] }]);
+        return move('IN_SERVICE', { pending: undefined, reason, ...rolledBack(record, pending) }, pending, `rolled back by SageMaker: ${reason}`, [
+          { kind: 'retire', revisions: [pending] },
+        ]);
       }
       if (!serving(pending)) return unchanged(record);
       if (pending.rollout.runBy === 'sagemaker') return completed(record, pending, current, move);
@@ -100,9 +112,13 @@ export function advanceDeployment(record: DeploymentRecord, observed: EndpointOb
       if (!pending || !current) return unchanged(record);
       if (failed) return failedTo('roll back', pending);
       if (observed.status === 'InService' && serving(current)) {
-        return move('IN_SERVICE', { pending: undefined }, pending, record.reason ? `rolled back: ${record.reason}` : 'rolled back', [
-          { kind: 'retire', revisions: [pending] },
-        ]);
+        return move(
+          'IN_SERVICE',
+          { pending: undefined, ...rolledBack(record, pending) },
+          pending,
+          record.reason ? `rolled back: ${record.reason}` : 'rolled back',
+          [{ kind: 'retire', revisions: [pending] }],
+        );
       }
       // The platform's rollback was recorded but SageMaker never took it (its UpdateEndpoint failed after the
       // record): the endpoint still serves the new revision, at rest. Sent again, with nothing new to record.

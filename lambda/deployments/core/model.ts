@@ -47,6 +47,11 @@ export interface DeploymentRecord {
   readonly pending?: DeploymentRevision;
   /** What a rollback goes back to. */
   readonly previous?: DeploymentRevision;
+  /**
+   * Versions of its image a rollback took off the deployment, oldest first: following an alias passes over them
+   * (an update naming one rolls it out, and takes it off this list).
+   */
+  readonly rolledBackVersions?: readonly number[];
   /** The client token of the create that made it, and a digest of that request: a retry with the token returns this deployment. */
   readonly createdWith?: { readonly clientToken: string; readonly fingerprint: string };
   /** Why the deployment is FAILED, or why its last rollout was rolled back. */

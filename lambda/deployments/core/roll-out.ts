@@ -40,7 +40,17 @@ export async function rollOut(
     rollout: rolloutPlan(record.compute, strategy, rollbackAlarmNames(record.name)),
     startedAt: at,
   };
-  const updating: DeploymentRecord = { ...record, status: 'UPDATING', lastRevision: number, pending: revision, reason: undefined, updatedAt: at };
+  // A version rolled out by name is one the caller vouches for again: following the alias no longer passes it over.
+  const rolledBackVersions = record.rolledBackVersions?.filter((version) => version !== image.version);
+  const updating: DeploymentRecord = {
+    ...record,
+    status: 'UPDATING',
+    lastRevision: number,
+    pending: revision,
+    reason: undefined,
+    ...(rolledBackVersions ? { rolledBackVersions } : {}),
+    updatedAt: at,
+  };
   const started = stateChange(updating, revision, record.status, reason, at, actor);
   if (!(await store.updateDeployment(updating, record, started))) throw new ConflictError(`deployment ${record.name} changed while it was updated; retry`);
   await deps.events.publish(started);

@@ -7,6 +7,8 @@ export interface ImageTarget {
   readonly image: string;
   readonly version?: number;
   readonly follow?: { readonly model: string; readonly alias: string };
+  /** Versions following the alias passes over: the ones a rollback took off the deployment. */
+  readonly passOver?: readonly number[];
 }
 
 /**
@@ -15,7 +17,7 @@ export interface ImageTarget {
  * no READY version of the image serves the alias's model version.
  */
 export async function servedImage(images: DeploymentImages, aliases: ModelAliases, target: ImageTarget): Promise<ServedImage> {
-  const version = target.version ?? (await followedVersion(images, aliases, target.image, target.follow!));
+  const version = target.version ?? (await followedVersion(images, aliases, target.image, target.follow!, target.passOver ?? []));
   const field = target.version === undefined ? 'follow' : 'version';
   const record = await images.getVersion(target.image, version);
   if (!record) {
@@ -44,16 +46,29 @@ export async function servedImage(images: DeploymentImages, aliases: ModelAliase
   };
 }
 
-/** The newest READY version of `image` that serves the version `alias` points at. */
-async function followedVersion(images: DeploymentImages, aliases: ModelAliases, image: string, { model, alias }: { model: string; alias: string }) {
+/** The newest READY version of `image` that serves the version `alias` points at, and is not passed over. */
+async function followedVersion(
+  images: DeploymentImages,
+  aliases: ModelAliases,
+  image: string,
+  { model, alias }: { model: string; alias: string },
+  passOver: readonly number[],
+) {
   const modelVersion = await aliases.aliasVersion(model, alias);
   if (modelVersion === undefined) throw ValidationError.of('follow', `model ${model} has no alias ${alias}`);
   const serving = (await images.versionsServing(model, modelVersion)).filter(({ name }) => name === image).map(({ version }) => version);
+  const passedOver: number[] = [];
   for (const version of serving.sort((a, b) => b - a)) {
-    if ((await images.getVersion(image, version))?.status === 'READY') return version;
+    if ((await images.getVersion(image, version))?.status !== 'READY') continue;
+    if (!passOver.includes(version)) return version;
+    passedOver.push(version);
   }
+  const rolledBack =
+    passedOver.length === 0
+      ? ''
+      : ` but ${passedOver.map((version) => `${image}:${version}`).join(', ')}, which this deployment rolled back (mlops deploy update --version ${passedOver[0]} rolls it out anyway)`;
   throw ValidationError.of(
     'follow',
-    `no READY version of image ${image} serves ${model} version ${modelVersion} (${alias}): register one with mlops image register ${image} --model ${model}@${alias}`,
+    `no READY version of image ${image} serves ${model} version ${modelVersion} (${alias})${rolledBack}: register one with mlops image register ${image} --model ${model}@${alias}`,
   );
 }

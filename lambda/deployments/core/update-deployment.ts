@@ -6,7 +6,7 @@ import { servedImage } from './served-image';
 
 /**
  * Rolls a new version of the deployment's image out: the version asked for, or, on a deployment that follows an
- * alias, the one serving the alias's version now (what a moved alias triggers). The version it serves already is
+ * alias, the one serving the alias's version now (what a moved alias triggers), passing over versions it rolled back. The version it serves already is
  * no change: an alias event delivered twice rolls nothing out twice.
  */
 export function updateDeployment(deps: DeploymentDependencies) {
@@ -18,7 +18,8 @@ export function updateDeployment(deps: DeploymentDependencies) {
     }
     if (command.version === undefined && !record.follow) throw ValidationError.of('version', 'is required: the deployment follows no alias');
     const follow = command.version === undefined ? record.follow : undefined;
-    const image = await servedImage(deps.images, deps.aliases, { image: current.image.name, version: command.version, follow });
+    const passOver = follow ? record.rolledBackVersions : undefined;
+    const image = await servedImage(deps.images, deps.aliases, { image: current.image.name, version: command.version, follow, passOver });
     if (image.version === current.image.version) return record;
     const why = follow ? `${follow.model}@${follow.alias} moved: rolling out version ${image.version}` : `rolling out version ${image.version}`;
     return rollOut(deps, record, image, command.strategy ?? record.strategy, why, command.actor);

@@ -182,8 +182,14 @@ describe('mlops deploy update, rollback, delete', () => {
 });
 
 describe('mlops deploy status, list, history', () => {
-  it('status shows what is served, its traffic, compute and cost, strategy, alarms, the rollback target, a traffic chart, each revision and the drift verdict', async () => {
-    const record = deployment({ lastRevision: 2, current: revision(2, 5), previous: revision(1, 4), follow: { model: 'churn', alias: 'production' } });
+  it('status shows what is served, its traffic, compute and cost, strategy, alarms, the rollback target, the versions rolled back, a traffic chart, each revision and the drift verdict', async () => {
+    const record = deployment({
+      lastRevision: 3,
+      current: revision(2, 5),
+      previous: revision(1, 4),
+      follow: { model: 'churn', alias: 'production' },
+      rolledBackVersions: [6],
+    });
     cli.answer('query-deployments-fn', (payload) => (payload.query === 'getDeployment' ? record : traffic()));
     cli.answer('query-monitoring-fn', () => ({ ...checkOf('drift'), driftedFeatures: ['monthly_charges', 'support_calls'] }));
 
@@ -207,6 +213,7 @@ describe('mlops deploy status, list, history', () => {
         'strategy     all at once, then 10m of bake',
         "alarms       roll back when the new version's 5xx share passes 5% or its p99 model latency 1000 ms",
         'rollback to  churn-scorer:4, revision 1',
+        'rolled back  churn-scorer:6: following churn@production passes over it (deploy update --version N rolls one out anyway)',
         'created      2026-12-01 10:00 by ana@laptop',
         'updated      2026-12-01 10:06',
         '',

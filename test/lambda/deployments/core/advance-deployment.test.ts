@@ -117,13 +117,19 @@ describe('advanceDeployment', () => {
       expect(step.actions).toEqual([{ kind: 'rollback', to: revision(1) }]);
     });
 
-    it('is back IN_SERVICE on the old revision once the rollback is done, the failed one deleted', () => {
-      const rollingBack = deployment({ status: 'ROLLING_BACK', current: revision(1), pending: revision(2), reason: 'alarm x fired' });
+    it('is back IN_SERVICE on the old revision once the rollback is done, the failed one deleted and its version remembered', () => {
+      const rollingBack = deployment({
+        status: 'ROLLING_BACK',
+        current: revision(1),
+        pending: revision(2),
+        reason: 'alarm x fired',
+        rolledBackVersions: [2, 5],
+      });
 
       expect(advanceDeployment(rollingBack, seen('Updating', 'mlops-churn-api-2'), minutes(7)).change).toBeUndefined();
       const step = advanceDeployment(rollingBack, seen('InService', 'mlops-churn-api-1'), minutes(9));
 
-      expect(step.record).toMatchObject({ status: 'IN_SERVICE', current: revision(1), reason: 'alarm x fired' });
+      expect(step.record).toMatchObject({ status: 'IN_SERVICE', current: revision(1), reason: 'alarm x fired', rolledBackVersions: [5, 2] });
       expect(step.record.pending).toBeUndefined();
       expect(step.actions).toEqual([{ kind: 'retire', revisions: [revision(2)] }]);
     });
@@ -151,6 +157,7 @@ describe('advanceDeployment', () => {
 
       expect(back.record).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 }, reason: 'Alarm mlops-churn-api-5xx-rate fired' });
       expect(back.change?.reason).toBe('rolled back by SageMaker: Alarm mlops-churn-api-5xx-rate fired');
+      expect(back.record.rolledBackVersions).toEqual([2]);
       expect(back.actions).toEqual([{ kind: 'retire', revisions: [revision(2, 'sagemaker')] }]);
     });
 
@@ -162,6 +169,8 @@ describe('advanceDeployment', () => {
       expect(given.record).toMatchObject({ status: 'IN_SERVICE', current: { revision: 1 } });
       expect(given.record.pending).toBeUndefined();
       expect(given.change?.reason).toBe('the update never reached SageMaker: the function sending it stopped first');
+      // Nothing says the version is broken: following the alias may roll it out again.
+      expect(given.record.rolledBackVersions).toBeUndefined();
       expect(given.actions).toEqual([{ kind: 'retire', revisions: [revision(2, 'sagemaker')] }]);
     });
 

@@ -1,6 +1,7 @@
 import { createDeployment } from '../../../../lambda/deployments/core/create-deployment';
 import { followAlias, followImageBuilds } from '../../../../lambda/deployments/core/follow-alias';
-import { CreateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
+import { CreateDeploymentRequest, UpdateDeploymentRequest } from '../../../../lambda/deployments/core/schemas';
+import { updateDeployment } from '../../../../lambda/deployments/core/update-deployment';
 import { parseRequest } from '../../../../lambda/shared/validation';
 import { fakeDeploymentDependencies, readyImage } from '../fakes';
 
@@ -27,7 +28,7 @@ async function setUp(extraImages: ReturnType<typeof readyImage>[] = []) {
       at: 'in service',
     });
   }
-  return { store, aliases, follow: followAlias(deps), built: followImageBuilds(deps) };
+  return { deps, store, aliases, follow: followAlias(deps), built: followImageBuilds(deps) };
 }
 
 describe('followAlias', () => {
@@ -60,6 +61,36 @@ describe('followAlias', () => {
       { name: 'prod-b', reason: expect.stringContaining('no READY version of image churn-scorer serves churn version 9 (production)') },
     ]);
     expect((await store.getDeployment('prod-a'))?.status).toBe('IN_SERVICE');
+  });
+});
+
+describe('a deployment that rolled a version back', () => {
+  it('passes over it when following, saying why and how to roll it out anyway; an update naming it rolls it out and forgets it', async () => {
+    const { deps, store, aliases, follow } = await setUp();
+    const prodA = (await store.getDeployment('prod-a'))!;
+    await store.updateDeployment({ ...prodA, rolledBackVersions: [2], updatedAt: 'rolled back' }, prodA, {
+      name: 'prod-a',
+      revision: 2,
+      to: 'IN_SERVICE',
+      reason: 'test',
+      image: { name: 'churn-scorer', version: 2 },
+      at: 'rolled back',
+    });
+    aliases.move('churn', 'production', 4);
+
+    const outcome = await follow({ name: 'churn', alias: 'production' });
+
+    expect(outcome.started).toEqual(['prod-b']);
+    expect(outcome.skipped).toEqual([
+      {
+        name: 'prod-a',
+        reason: expect.stringContaining(
+          'serves churn version 4 (production) but churn-scorer:2, which this deployment rolled back (mlops deploy update --version 2 rolls it out anyway)',
+        ),
+      },
+    ]);
+    const forced = await updateDeployment(deps)(parseRequest(UpdateDeploymentRequest, { name: 'prod-a', version: 2 }));
+    expect(forced).toMatchObject({ status: 'UPDATING', pending: { image: { version: 2 } }, rolledBackVersions: [] });
   });
 });
 
