@@ -65,6 +65,11 @@ export interface LambdaServerOptions {
    */
   readonly log?: (line: string) => void;
   /**
+   * Functions invoked so often (a schedule on a scaled minute) that `log` gets their failures only.
+   * @default - every request is logged
+   */
+  readonly quietFunctions?: ReadonlySet<string>;
+  /**
    * Receives each line the functions write to stdout or stderr (their JSON logs and metrics).
    * @default - discarded
    */
@@ -160,7 +165,7 @@ async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
   functions: ReadonlyMap<string, FunctionRuntime>,
-  { log, credentials }: LambdaServerOptions,
+  { log, credentials, quietFunctions }: LambdaServerOptions,
 ): Promise<void> {
   const started = performance.now();
   const requestId = randomUUID();
@@ -242,7 +247,7 @@ async function handleRequest(
   if (invocationType === 'Event') {
     response.writeHead(202).end();
     const { outcome, initMs } = await invocation;
-    logLine(`${describe(outcome, initMs)} (Event)`);
+    if (!(outcome.ok && quietFunctions?.has(target.name))) logLine(`${describe(outcome, initMs)} (Event)`);
     return;
   }
   const { outcome, initMs } = await invocation;

@@ -111,6 +111,8 @@ export interface LocalPlatform {
 }
 
 const NAME_PREFIX = 'mlops-local';
+/** A schedule firing more often than this logs its failures only: each second's success would drown the log. */
+const QUIET_BELOW_MS = 10_000;
 /** The scheduled functions that wait on SageMaker's hosting: their schedules run on the local SageMaker's minute. */
 const FOLLOWS_SAGEMAKER: ReadonlySet<string> = new Set(['AdvanceDeployments']);
 
@@ -225,16 +227,22 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         ...environments.get(fn.logicalId),
       },
     }));
-    const server = await startLambdaServer({ functions: localFunctions, credentials, port: options.lambdaPort, log: options.logInvocation });
-    stops.unshift(() => server.stop());
-
     // The template's schedules (the heartbeat sweep, ...) fire as deployed; `mlops run sweep` fires one now. The
     // deployments' own follows SageMaker's rollouts, so it keeps SageMaker's minute: a scaled minute scales a whole rollout.
     const scheduled = scheduledTargets(template).map((target) => {
       const fn = functions.find((each) => each.logicalId === target.functionLogicalId)!;
       const scaled = FOLLOWS_SAGEMAKER.has(fn.name) && options.sageMakerMinuteMs !== undefined;
-      return { target: scaled ? onMinuteOf(target, options.sageMakerMinuteMs!) : target, functionName: localName(fn), scaled };
+      const fires = scaled ? onMinuteOf(target, options.sageMakerMinuteMs!) : target;
+      return { target: fires, functionName: localName(fn), scaled, quiet: fires.intervalMs < QUIET_BELOW_MS };
     });
+    const server = await startLambdaServer({
+      functions: localFunctions,
+      credentials,
+      port: options.lambdaPort,
+      log: options.logInvocation,
+      quietFunctions: new Set(scheduled.filter(({ quiet }) => quiet).map(({ functionName }) => functionName)),
+    });
+    stops.unshift(() => server.stop());
     const registerEnvironment = environmentOf('RegisterModel');
     const mlflow = await startMlflowServer({
       lambda: new LambdaClient({ region: LOCAL_REGION, credentials, endpoint: server.endpoint }),

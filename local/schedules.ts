@@ -105,7 +105,8 @@ export function scheduledEvent(ruleArn: string, at: Date): Record<string, unknow
 }
 
 export interface ScheduleRunnerOptions {
-  readonly targets: readonly { readonly target: ScheduledTarget; readonly functionName: string }[];
+  /** `quiet`: a schedule firing so often (on a scaled minute) that only its failures are logged. */
+  readonly targets: readonly { readonly target: ScheduledTarget; readonly functionName: string; readonly quiet?: boolean }[];
   readonly lambda: LambdaClient;
   /**
    * The monitors' drift checks, each run as its state machine would run it.
@@ -131,12 +132,12 @@ export function startSchedules({ targets, lambda, driftChecks = [], log = () => 
     timer.unref();
     return timer;
   });
-  const timers = targets.map(({ target, functionName }) => {
+  const timers = targets.map(({ target, functionName, quiet }) => {
     const timer = setInterval(() => {
       const payload = new TextEncoder().encode(JSON.stringify(scheduledEvent(`arn:aws:events:local:rule/${target.ruleLogicalId}`, new Date())));
       lambda
         .send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }))
-        .then(() => log(`schedule ${target.expression} fired ${functionName}`))
+        .then(() => quiet || log(`schedule ${target.expression} fired ${functionName}`))
         .catch((error: unknown) => log(`schedule ${target.expression} could not fire ${functionName}: ${(error as Error).message}`));
     }, target.intervalMs);
     timer.unref();

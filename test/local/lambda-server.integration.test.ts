@@ -136,7 +136,12 @@ describe('startLambdaServer', () => {
       { name: 'Barrier', bundlePath: bundlePath('barrier'), environment: {}, timeoutMs: 10_000 },
       { name: 'WriteFile', bundlePath: bundlePath('writeFile'), environment: {} },
     ];
-    server = await startLambdaServer({ functions, credentials: CREDENTIALS, log: (line) => logLines.push(line) });
+    server = await startLambdaServer({
+      functions,
+      credentials: CREDENTIALS,
+      log: (line) => logLines.push(line),
+      quietFunctions: new Set(['OtherEcho', 'Refuse']),
+    });
     lambda = new LambdaClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   });
 
@@ -312,6 +317,20 @@ describe('startLambdaServer', () => {
 
     expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Echo ${ok.$metadata.requestId} \\d+ ms ok$`)));
     expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Refuse ${refused.$metadata.requestId} \\d+ ms ValidationError$`)));
+  });
+
+  test("logs only the failures of a quiet function's Event invocations (a schedule firing each second)", async () => {
+    const quietOk = await invoke({ FunctionName: 'OtherEcho', InvocationType: 'Event' });
+    const quietFailed = await invoke({ FunctionName: 'Refuse', InvocationType: 'Event' });
+    const loud = await invoke({ FunctionName: 'Echo', InvocationType: 'Event' });
+    const logged = (requestId: string | undefined) => logLines.some((line) => line.includes(` ${requestId} `));
+    for (let attempt = 0; attempt < 100 && !(logged(quietFailed.$metadata.requestId) && logged(loud.$metadata.requestId)); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Refuse ${quietFailed.$metadata.requestId} \\d+ ms ValidationError.* \\(Event\\)$`)));
+    expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`^Echo ${loud.$metadata.requestId} \\d+ ms ok.* \\(Event\\)$`)));
+    expect(logged(quietOk.$metadata.requestId)).toBe(false);
   });
 
   describe('refuses what a web page or a forger sends, and runs nothing', () => {
