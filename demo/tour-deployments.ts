@@ -192,17 +192,9 @@ export async function deployAndOperate(step: DeploymentTourStep): Promise<Deploy
     `Deploy "${image}" on a SageMaker endpoint that follows ${model}@${alias}: one ${INSTANCE_TYPE}, ` +
       `updates rolled out as a ${CANARY_PERCENT}% canary baked ${BAKE_MINUTES} minutes, rolled back by its alarms${clock}`,
   );
-  await mlops(
-    ['deploy', 'create', name, '--image', image, '--follow', `${model}@${alias}`, '--instance-type', INSTANCE_TYPE].concat([
-      '--canary-percent',
-      String(CANARY_PERCENT),
-      '--bake',
-      `${BAKE_MINUTES}m`,
-      '--wait',
-      '--poll',
-      '500ms',
-    ]),
-  );
+  const strategy = ['--canary-percent', String(CANARY_PERCENT), '--bake', `${BAKE_MINUTES}m`];
+  const follow = ['--follow', `${model}@${alias}`];
+  await mlops(['deploy', 'create', name, '--image', image, ...follow, '--instance-type', INSTANCE_TYPE, ...strategy, '--wait', '--poll', '500ms']);
   // DeploymentStateChanged (IN_SERVICE) reaches the monitoring functions on the bus: the deployment gets its monitor.
   await waitUntil(
     () => monitoring.client.listStoredMonitors(),
