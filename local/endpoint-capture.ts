@@ -6,8 +6,9 @@ import { s3Location } from './image-files';
 import type { CaptureSettings } from './sagemaker-endpoints';
 
 /**
- * SageMaker's data capture on this machine: each answered invocation becomes a line of SageMaker's capture format
- * (what the drift checks read, with the caller's inference id and custom attributes), and lines are written in
+ * Data capture on this machine, SageMaker's or the platform's shim's: each answered invocation becomes a line of
+ * SageMaker's capture format (what the drift checks read, with the caller's inference id, and the custom attributes
+ * where the shim captures), and lines are written in
  * batches to `<destination>/yyyy/mm/dd/hh/<file>.jsonl` in the monitoring bucket on moto. Capturing never delays or
  * fails an invocation: lines are buffered, and a failed write is logged and dropped, as SageMaker drops capture
  * under pressure.
@@ -56,7 +57,7 @@ export class EndpointCapture {
     if (draw * 100 >= settings.samplingPercentage) return;
     const folder = `${settings.destination}/${hourFolder(invocation.at.getTime())}`;
     const batch = this.batches.get(folder) ?? [];
-    batch.push(JSON.stringify(captureLine(invocation)));
+    batch.push(JSON.stringify(captureLine(settings.customAttributes ? invocation : { ...invocation, customAttributes: undefined })));
     this.batches.set(folder, batch);
     if (batch.length >= (this.options.maxBatchLines ?? DEFAULT_MAX_BATCH_LINES)) this.write(folder, batch);
   }

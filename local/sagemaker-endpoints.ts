@@ -94,6 +94,8 @@ export interface CaptureSettings {
   /** `s3://bucket/prefix/<endpoint>/<variant>`: hour folders go under it. */
   readonly destination: string;
   readonly samplingPercentage: number;
+  /** The platform's shim records the caller's custom attributes; SageMaker's own capture leaves them out. */
+  readonly customAttributes: boolean;
 }
 
 interface StoredConfig {
@@ -567,18 +569,19 @@ function weightedChoice(variants: readonly ProductionVariant[], draw: number): P
 }
 
 /**
- * Where SageMaker captures a variant's traffic (the config's `DataCaptureConfig`), or, on serverless, where the
- * platform's shim would (`MLOPS_CAPTURE_S3_URI` in the model's environment, already under the endpoint and variant).
+ * Where SageMaker captures a variant's traffic (the config's `DataCaptureConfig`), or else where the platform's shim
+ * would (`MLOPS_CAPTURE_S3_URI` in the model's environment, already under the endpoint and variant).
  */
 function captureSettings(config: DataCaptureConfig | undefined, model: StoredModel, endpoint: string, variant: string): CaptureSettings | undefined {
   if (config && config.EnableCapture !== false && config.DestinationS3Uri) {
     return {
       destination: `${config.DestinationS3Uri.replace(/\/+$/, '')}/${endpoint}/${variant}`,
       samplingPercentage: config.InitialSamplingPercentage ?? 100,
+      customAttributes: false,
     };
   }
   const shimCapture = model.definition.PrimaryContainer?.Environment?.MLOPS_CAPTURE_S3_URI;
-  return shimCapture ? { destination: shimCapture.replace(/\/+$/, ''), samplingPercentage: 100 } : undefined;
+  return shimCapture ? { destination: shimCapture.replace(/\/+$/, ''), samplingPercentage: 100, customAttributes: true } : undefined;
 }
 
 async function stopGeneration(generation: Generation | undefined): Promise<void> {

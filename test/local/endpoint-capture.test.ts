@@ -4,7 +4,7 @@ import { recordsOfPayload } from '../../lambda/monitoring/core/capture/captured-
 import { type CapturedInvocation, EndpointCapture } from '../../local/endpoint-capture';
 
 const s3 = mockClient(S3Client);
-const SETTINGS = { destination: 's3://monitoring/captured/mlops-churn/main', samplingPercentage: 100 };
+const SETTINGS = { destination: 's3://monitoring/captured/mlops-churn/main', samplingPercentage: 100, customAttributes: true };
 const AT = new Date('2026-12-07T10:15:00.000Z');
 
 const invocation = (contentType: string, body: string, extra: Partial<CapturedInvocation> = {}): CapturedInvocation => ({
@@ -48,6 +48,19 @@ describe('EndpointCapture', () => {
       eventVersion: '0',
     });
     expect(lines[2].captureData.endpointInput).toMatchObject({ encoding: 'BASE64', data: Buffer.from('raw').toString('base64') });
+  });
+
+  it("leaves the custom attributes out where SageMaker's own capture writes (the shim's keeps them)", async () => {
+    s3.on(PutObjectCommand).resolves({});
+
+    capture.add({ ...SETTINGS, customAttributes: false }, invocation('text/csv', '1', { inferenceId: 'req-8', customAttributes: 'caller=alice' }));
+    await capture.flush();
+
+    const [line] = String(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body)
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text));
+    expect(line.eventMetadata).toEqual({ eventId: expect.any(String), inferenceTime: '2026-12-07T10:15:00.000Z', inferenceId: 'req-8' });
   });
 
   it('captures the sampled share only', async () => {

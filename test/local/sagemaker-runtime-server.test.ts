@@ -7,7 +7,7 @@ import type { CaptureSettings, InvocationTarget } from '../../local/sagemaker-en
 import { type SageMakerRuntimeServer, startSageMakerRuntimeServer } from '../../local/sagemaker-runtime-server';
 
 const credentials = { accessKeyId: 'LOCALTEST', secretAccessKey: 'secret' };
-const CAPTURE: CaptureSettings = { destination: 's3://monitoring/captured/mlops-churn/main', samplingPercentage: 100 };
+const CAPTURE: CaptureSettings = { destination: 's3://monitoring/captured/mlops-churn/main', samplingPercentage: 100, customAttributes: true };
 
 /** A container that answers as told, and remembers the headers it was sent. */
 async function fakeShim(answer: { status: number; body: string }): Promise<{ url: string; received: IncomingHttpHeaders[]; server: Server }> {

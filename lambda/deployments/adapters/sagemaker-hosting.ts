@@ -43,11 +43,9 @@ export class SageMakerDeploymentHosting implements SageMakerHosting {
         PrimaryContainer: {
           Image: revision.image.imageUri,
           ModelDataUrl: revision.image.modelDataUrl,
-          // The shim captures on serverless endpoints itself, under the endpoint's folder as SageMaker would.
-          Environment:
-            deployment.compute.kind === 'serverless'
-              ? { MLOPS_CAPTURE_S3_URI: `${this.options.captureUri}/${deployment.endpoint}/${VARIANT_NAME}`, MLOPS_DEPLOYMENT: deployment.name }
-              : { MLOPS_DEPLOYMENT: deployment.name },
+          // The shim captures every request itself, under the endpoint's folder as SageMaker would: SageMaker cannot
+          // capture on serverless endpoints, and on instances its capture leaves out the callers' custom attributes.
+          Environment: { MLOPS_CAPTURE_S3_URI: `${this.options.captureUri}/${deployment.endpoint}/${VARIANT_NAME}`, MLOPS_DEPLOYMENT: deployment.name },
         },
         Tags: tags,
       }),
@@ -56,17 +54,6 @@ export class SageMakerDeploymentHosting implements SageMakerHosting {
       new CreateEndpointConfigCommand({
         EndpointConfigName: revision.endpointConfig,
         ProductionVariants: [variantOf(deployment, revision)],
-        ...(deployment.compute.kind === 'instances'
-          ? {
-              DataCaptureConfig: {
-                EnableCapture: true,
-                InitialSamplingPercentage: 100,
-                DestinationS3Uri: this.options.captureUri,
-                CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-                CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json'] },
-              },
-            }
-          : {}),
         Tags: tags,
       }),
     );

@@ -76,14 +76,16 @@ describe('SageMakerDeploymentHosting', () => {
     });
   });
 
-  it("makes an instance revision with SageMaker's own capture of every request to the captured/ folder", async () => {
+  it("makes an instance revision whose shim captures every request (with the callers' custom attributes, which SageMaker's own capture leaves out)", async () => {
     await hosting.createRevision(deployment(instances), revision(instances));
 
-    expect(sageMaker.commandCalls(CreateEndpointConfigCommand)[0].args[0].input).toMatchObject({
-      ProductionVariants: [{ VariantName: 'main', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
-      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: CAPTURE },
+    const config = sageMaker.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
+    expect(config).toMatchObject({ ProductionVariants: [{ VariantName: 'main', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }] });
+    expect(config.DataCaptureConfig).toBeUndefined();
+    expect(sageMaker.commandCalls(CreateModelCommand)[0].args[0].input.PrimaryContainer?.Environment).toEqual({
+      MLOPS_CAPTURE_S3_URI: `${CAPTURE}/mlops-churn-api/main`,
+      MLOPS_DEPLOYMENT: 'churn-api',
     });
-    expect(sageMaker.commandCalls(CreateModelCommand)[0].args[0].input.PrimaryContainer?.Environment).toEqual({ MLOPS_DEPLOYMENT: 'churn-api' });
   });
 
   it("creates the endpoint on the revision's config, and updates it with SageMaker's blue/green when SageMaker runs the rollout", async () => {

@@ -120,9 +120,12 @@ describe('CreateDeployment', () => {
     });
     expect(fakes.sageMaker.endpointConfigs['mlops-fraud-fleet-1']).toMatchObject({
       ProductionVariants: [{ VariantName: 'main', ModelName: 'mlops-fraud-fleet-1', InstanceType: 'ml.m5.large', InitialInstanceCount: 2 }],
-      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://monitoring-bucket/captured' },
     });
-    expect(fakes.sageMaker.models['mlops-fraud-fleet-1'].PrimaryContainer?.Environment).toEqual({ MLOPS_DEPLOYMENT: INSTANCES_NAME });
+    expect(fakes.sageMaker.endpointConfigs['mlops-fraud-fleet-1'].DataCaptureConfig).toBeUndefined();
+    expect(fakes.sageMaker.models['mlops-fraud-fleet-1'].PrimaryContainer?.Environment).toEqual({
+      MLOPS_CAPTURE_S3_URI: 's3://monitoring-bucket/captured/mlops-fraud-fleet/main',
+      MLOPS_DEPLOYMENT: INSTANCES_NAME,
+    });
     expect(fakes.alarms.alarms['mlops-fraud-fleet-5xx-rate'].put.Dimensions).toContainEqual({ Name: 'EndpointConfigName', Value: 'mlops-fraud-fleet-1' });
   });
 
