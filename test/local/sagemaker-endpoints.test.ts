@@ -218,7 +218,7 @@ describe('SageMakerEndpoints', () => {
     expect([...fleets.running]).toEqual(['m-2']);
   });
 
-  it("routes captured traffic to the config's capture destination, or the shim's on serverless", async () => {
+  it("routes captured traffic to the config's capture destination (SageMaker's, without custom attributes), or else the shim's", async () => {
     endpoints.createModel({ ModelName: 'm-1', PrimaryContainer: { Image: 'i' } });
     endpoints.createModel({ ModelName: 's-1', PrimaryContainer: { Image: 'i', Environment: { MLOPS_CAPTURE_S3_URI: 's3://b/captured/sl/main' } } });
     endpoints.createEndpointConfig({
@@ -231,8 +231,8 @@ describe('SageMakerEndpoints', () => {
     await inService('ep', 'm-1');
     await inService('sl', 's-1');
 
-    expect(endpoints.route('ep')?.capture).toEqual({ destination: 's3://b/captured/ep/main', samplingPercentage: 50 });
-    expect(endpoints.route('sl')?.capture).toEqual({ destination: 's3://b/captured/sl/main', samplingPercentage: 100 });
+    expect(endpoints.route('ep')?.capture).toEqual({ destination: 's3://b/captured/ep/main', samplingPercentage: 50, customAttributes: false });
+    expect(endpoints.route('sl')?.capture).toEqual({ destination: 's3://b/captured/sl/main', samplingPercentage: 100, customAttributes: true });
   });
 
   it('restores what it kept: models, configs, and each endpoint on the config it served, an update cut short said so', async () => {
