@@ -1,10 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatDuration } from '../cli/render/format';
 import type { DeploymentsClient } from '../client/deployments/deployments-client';
 import { ModelInvocationError } from '../client/deployments/endpoint-invocation';
 import type { DeploymentRecord } from '../lambda/deployments/core/model';
 import type { CheckSummary } from '../lambda/monitoring/core/check-drift';
-import { inputsOf, laterCustomers, SHIFTED_FEATURES, type TourMonitoring } from './tour-monitoring';
+import { inputsOf, laterCustomers, SHIFTED_FEATURES, type TourMonitoring, verdictOf } from './tour-monitoring';
 
 /**
  * The deployments part of the tour: traffic sent to a deployment's endpoint as its callers would send it, and a
@@ -164,16 +165,13 @@ const INSTANCE_TYPE = 'ml.m5.large';
 const CANARY_PERCENT = 20;
 const BAKE_MINUTES = 3;
 
-const seconds = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${+(ms / 1000).toFixed(1)} s`);
 const percent = (part: number, whole: number) => `${whole === 0 ? 0 : Math.round((100 * part) / whole)}%`;
 
 /** The latest window a check of the hourly monitor covers now: the hour up to the end of this minute. */
 const windowEndNow = () => new Date((Math.floor(Date.now() / 60_000) + 1) * 60_000);
 
-function verdict(check: CheckSummary): string {
-  const outcome = check.status === 'drift' ? 'DRIFT' : check.status === 'no_drift' ? 'no drift' : 'too few records for a verdict';
-  return `${check.records} captured records, ${outcome}, ${check.driftedFeatures} features drifted (share ${check.driftShare.toFixed(2)})`;
-}
+const verdict = (check: CheckSummary) =>
+  `${check.records} captured records, ${verdictOf(check)}, ${check.driftedFeatures} features drifted (share ${check.driftShare.toFixed(2)})`;
 
 /**
  * Deploys the packaged image on an endpoint that follows the alias, sends it the later month's customers and
@@ -185,7 +183,7 @@ export async function deployAndOperate(step: DeploymentTourStep): Promise<Deploy
   const { deployments, monitoring, heading, print, model, alias, image, mlops } = step;
   const name = model;
   const minuteMs = deployments.minuteMs ?? 60_000;
-  const clock = minuteMs === 60_000 ? '' : ` (a SageMaker minute lasts ${seconds(minuteMs)} on this platform)`;
+  const clock = minuteMs === 60_000 ? '' : ` (a SageMaker minute lasts ${formatDuration(minuteMs)} on this platform)`;
   const callers = await inputsOf(step.validationFile, step.label).then(laterCustomers);
 
   heading(
@@ -227,7 +225,7 @@ export async function deployAndOperate(step: DeploymentTourStep): Promise<Deploy
   const canary = await trafficThroughRollout(deployments, name, callers, beforeCanary);
   const rolledOut = canary.deployment.current!.image;
   print(
-    `  ${alias} moved to v${retrained.version}; the deployment rolled ${rolledOut.name}:${rolledOut.version} out in ${seconds(Date.now() - started)}: ` +
+    `  ${alias} moved to v${retrained.version}; the deployment rolled ${rolledOut.name}:${rolledOut.version} out in ${formatDuration(Date.now() - started)}: ` +
       `${canary.answered + canary.failed} requests meanwhile, ${canary.failed} failed`,
   );
   const settled = await monitoring.checkDrift(name, windowEndNow());

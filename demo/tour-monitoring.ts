@@ -58,6 +58,10 @@ export interface MonitoringTourStep {
   readonly print: (line: string) => void;
 }
 
+/** A check's verdict as the tour prints it. */
+export const verdictOf = (check: CheckSummary): string =>
+  check.status === 'drift' ? 'DRIFT' : check.status === 'no_drift' ? 'no drift' : 'too few records for a verdict';
+
 export async function monitorProduction(monitoring: TourMonitoring, step: MonitoringTourStep): Promise<CheckSummary[]> {
   const { model, version, print } = step;
   const baseline = await monitoring.client.registerBaselineFromFile(step.trainFile, { model, version, exclude: [step.label] });
@@ -77,9 +81,8 @@ export async function monitorProduction(monitoring: TourMonitoring, step: Monito
     const inferenceTime = new Date(hour.end - HOUR_MS / 2).toISOString();
     await monitoring.client.collect({ monitor: monitoring.monitor, records: hour.records, inferenceTime });
     const check = await monitoring.checkDrift(monitoring.monitor, new Date(hour.end));
-    const verdict = check.status === 'drift' ? 'DRIFT' : check.status === 'no_drift' ? 'no drift' : 'too few records for a verdict';
     print(
-      `  hour to ${new Date(hour.end).toISOString().slice(11, 16)} UTC (${hour.description}): ${check.records} records, ${verdict}, ` +
+      `  hour to ${new Date(hour.end).toISOString().slice(11, 16)} UTC (${hour.description}): ${check.records} records, ${verdictOf(check)}, ` +
         `${check.driftedFeatures} of ${baseline.features.length} features drifted (share ${check.driftShare.toFixed(2)})`,
     );
     checks.push(check);

@@ -300,11 +300,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const checkDrift = async (monitor: string, windowEnd: Date) => {
       const declared = driftChecks.map((each) => each.inputAt(windowEnd).config);
       const stored = declared.some((config) => config.monitor === monitor) ? [] : await localMonitoringClient(descriptor).listStoredMonitors();
-      const config = [...declared, ...stored.map((each) => each.config)].find((each) => each.monitor === monitor);
-      if (!config) {
-        const known = [...declared, ...stored.map((each) => each.config)].map((each) => each.monitor);
-        throw new Error(`no monitor named ${monitor}: the local platform has ${known.join(', ') || 'none'}`);
-      }
+      const configs = [...declared, ...stored.map((each) => each.config)];
+      const config = configs.find((each) => each.monitor === monitor);
+      if (!config) throw new Error(`no monitor named ${monitor}: the local platform has ${configs.map((each) => each.monitor).join(', ') || 'none'}`);
       return (await runDriftCheck({ config, windowEnd: windowEnd.toISOString() })).check;
     };
     const descriptorFile = dataDirectory && path.join(dataDirectory, DESCRIPTOR_FILE);

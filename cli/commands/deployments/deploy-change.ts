@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
-import { actor, connectDeployments } from '../../config';
+import { actor } from '../../config';
 import type { CliContext } from '../../context';
 import { parseWhole } from '../../parse';
 import { globalOptions } from '../options';
-import { addFollowOptions, type FollowOptions, showOrFollow } from './deploy-follow';
+import { addFollowOptions, connectFollowing, type FollowOptions, showOrFollow } from './deploy-follow';
 import { addStrategyOptions, type StrategyOptions, strategyOf } from './deploy-options';
 
 interface UpdateOptions extends StrategyOptions, FollowOptions {
@@ -28,7 +28,7 @@ export function addDeployChangeCommands(deploy: Command, context: CliContext): v
   ).action(async (name: string, options: UpdateOptions, command: Command) => {
     const globals = globalOptions(command);
     const strategy = strategyOf(options);
-    const client = await connectDeployments(context, globals, ['updateDeployment', ...(options.wait ? (['queryDeployments'] as const) : [])]);
+    const client = await connectFollowing(context, globals, 'updateDeployment', options);
     const started = await client.update({
       name,
       ...(options.version === undefined ? {} : { version: options.version }),
@@ -49,7 +49,7 @@ export function addDeployChangeCommands(deploy: Command, context: CliContext): v
       .argument('<name>', 'the deployment'),
   ).action(async (name: string, options: FollowOptions, command: Command) => {
     const globals = globalOptions(command);
-    const client = await connectDeployments(context, globals, ['rollbackDeployment', ...(options.wait ? (['queryDeployments'] as const) : [])]);
+    const client = await connectFollowing(context, globals, 'rollbackDeployment', options);
     await showOrFollow(context, client, await client.rollback({ name, actor: actor(context) }), options, globals.json === true);
   });
 
@@ -63,7 +63,7 @@ export function addDeployChangeCommands(deploy: Command, context: CliContext): v
       .argument('<name>', 'the deployment'),
   ).action(async (name: string, options: FollowOptions, command: Command) => {
     const globals = globalOptions(command);
-    const client = await connectDeployments(context, globals, ['deleteDeployment', ...(options.wait ? (['queryDeployments'] as const) : [])]);
+    const client = await connectFollowing(context, globals, 'deleteDeployment', options);
     await showOrFollow(context, client, await client.delete({ name, actor: actor(context) }), options, globals.json === true);
   });
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { CreateDeploymentRequest } from '../../../lambda/deployments/core/schemas';
-import { actor, connectDeployments } from '../../config';
+import { actor } from '../../config';
 import type { CliContext } from '../../context';
 import { type ImageReference, parseImageReference } from '../images/image-arguments';
 import { BadInputError } from '../monitoring/monitor-dataset';
 import { globalOptions } from '../options';
 import { computeText } from './deploy-details';
-import { addFollowOptions, type FollowOptions, showOrFollow } from './deploy-follow';
+import { addFollowOptions, connectFollowing, type FollowOptions, showOrFollow } from './deploy-follow';
 import {
   type AlarmOptions,
   addAlarmOptions,
@@ -70,7 +70,7 @@ export function addDeployCreateCommand(deploy: Command, context: CliContext): vo
       ...(options.clientToken === undefined ? {} : { clientToken: options.clientToken }),
       actor: actor(context),
     };
-    const client = await connectDeployments(context, globals, ['createDeployment', ...(options.wait ? (['queryDeployments'] as const) : [])]);
+    const client = await connectFollowing(context, globals, 'createDeployment', options);
     const created = await client.create(request);
     if (!globals.json) context.stderr.write(`${computeText(created)}\n`);
     await showOrFollow(context, client, created, options, globals.json === true);

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { DeploymentsClient } from '../../../client/deployments/deployments-client';
 import type { DeploymentRecord } from '../../../lambda/deployments/core/model';
+import { connectDeployments, type GlobalOptions, type Need } from '../../config';
 import type { CliContext } from '../../context';
 import { clockOf } from '../../exec/node-process';
 import { EXIT_FAILED, ExitStatus } from '../../exit-status';
@@ -23,6 +24,11 @@ export function addFollowOptions(command: Command): Command {
     .option('--wait', 'follow the deployment until it is IN_SERVICE, FAILED or DELETED, showing its progress')
     .addOption(new Option('--timeout <duration>', 'with --wait: give up (exit 1) after this long').argParser(parseDuration).default(60 * 60_000, '1h'))
     .addOption(new Option('--poll <duration>', 'with --wait: time between polls').argParser(parseDuration).default(10_000, '10s'));
+}
+
+/** A client for a command that starts something: its operation, and the query `--wait` follows it with. */
+export function connectFollowing(context: CliContext, globals: GlobalOptions, operation: Need<'deployments'>, options: FollowOptions) {
+  return connectDeployments(context, globals, options.wait ? [operation, 'queryDeployments'] : [operation]);
 }
 
 /**
